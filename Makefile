@@ -1,0 +1,70 @@
+# Two commands: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+MODEL   := models/current.tar.gz
+HOST    ?= 127.0.0.1
+RASA_PORT    ?= 5005
+ACTIONS_PORT ?= 5055
+
+# Rasa 3.6 needs Python 3.10: take it from PATH, else from pyenv.
+PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -1d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
+
+# What the model is trained from: retrain only when one of these changes.
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
+
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: help setup sync validate train run shell test lint clean
+
+help:
+	@echo "make run    set everything up and start the assistant (REST + Socket.IO on $(HOST):$(RASA_PORT))"
+	@echo "make test   set everything up and run every test"
+	@echo "make shell  chat in the terminal with the running assistant's action server"
+	@echo "make sync   validate knowledge/*.yml and publish it to the database"
+
+$(STAMP): pyproject.toml requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "error: Python 3.10 is required by Rasa 3.6 and was not found."; \
+	  echo "       Install it with pyenv:  pyenv install 3.10.13   (or your system's python3.10 package)"; \
+	  exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON310)"
+	@test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip<25" "setuptools<71" wheel
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $@
+
+setup: $(STAMP)
+
+validate: $(STAMP)
+	$(BIN)/beijing-assistant validate
+
+sync: $(STAMP)
+	$(BIN)/beijing-assistant sync
+
+$(MODEL): $(TRAIN_INPUTS) | $(STAMP)
+	$(BIN)/rasa train --fixed-model-name current --out models --num-threads 2
+
+train: $(MODEL)
+
+run: $(STAMP) sync $(MODEL)
+	$(BIN)/beijing-assistant serve --host $(HOST) --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
+
+shell: $(MODEL)
+	$(BIN)/rasa shell --model $(MODEL) --endpoints $$(test -f var/endpoints.$(RASA_PORT).yml && echo var/endpoints.$(RASA_PORT).yml || echo endpoints.yml) --port $$(( $(RASA_PORT) + 1 ))
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot actions tests
+
+test: $(STAMP) sync $(MODEL)
+	$(BIN)/ruff check bot actions tests
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/python -m pytest
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+
+clean:
+	rm -rf models results var/*.db

@@ -1,0 +1,271 @@
+"""Answers to each kind of question: query the knowledge base, apply the rules, render the replies.
+
+Custom actions call these with the slots they read and send back the replies; everything here is plain
+Python so it can be tested without Rasa.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import hours as hours_mod
+from bot import render
+from bot.i18n import INTENT_TITLES, label, local, t
+from bot.kb import queries, vocab
+
+logger = logging.getLogger(__name__)
+
+# The order in which emergency numbers are given: life first.
+EMERGENCY_CATEGORIES = ("ambulance", "police", "fire", "traffic", "emergency")
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    """Replies plus what the conversation should remember (ids of places shown, the topic)."""
+
+    replies: list[Reply]
+    shown_points: list[str] = field(default_factory=list)
+    topic: str | None = None
+
+
+def _safe(fn):  # type: ignore[no-untyped-def]
+    """Answer politely when the knowledge base cannot be read, instead of failing the turn."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Answer:
+        try:
+            return fn(*args, **kwargs)
+        except SQLAlchemyError:
+            logger.exception("knowledge base unavailable")
+            return Answer([Reply(t("kb_unavailable", kwargs.get("lang", "en")))])
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def payload(intent: str, entities: dict[str, Any] | None = None) -> str:
+    """A Rasa button payload that triggers `intent` with `entities` directly (no NLU)."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+def _service_label(codes: tuple[str, ...] | list[str], lang: str) -> str:
+    return t("list_sep", lang).join(label(vocab.SERVICES, c, lang) for c in codes[:2])
+
+
+def _points_replies(
+    services: tuple[str, ...] | list[str],
+    district: str | None,
+    near: tuple[float, float] | None,
+    lang: str,
+    when: dt.datetime | None,
+    intro_label: str,
+    limit: int = 3,
+) -> tuple[list[Reply], list[str]]:
+    places = queries.find_service_points(services, district=district, near=near, limit=limit)
+    if not places:
+        return [Reply(t("no_points_found", lang))], []
+    in_district = district is not None and any(p.record.get("district") == district for p in places)
+    intro = render.service_points_intro(intro_label, district, near is not None, lang, in_district)
+    replies = [Reply(intro)]
+    replies += [Reply(render.service_point(p, lang, when, show_distance=near is not None or district is not None)) for p in places]
+    return replies, [p.record["id"] for p in places]
+
+
+def permit_type_question(lang: str, district: str | None = None) -> Reply:
+    extra = {"district": district} if district else {}
+    return Reply(
+        t("ask_permit_type", lang),
+        [
+            {"title": t(f"permit_{p}", lang), "payload": payload("residence_permit", {"permit_type": p, **extra})}
+            for p in ("work", "study", "family", "private_affairs")
+        ],
+    )
+
+
+@_safe
+def procedure_answer(
+    topic: str,
+    permit_type: str | None = None,
+    district: str | None = None,
+    near: tuple[float, float] | None = None,
+    *,
+    lang: str = "en",
+    when: dt.datetime | None = None,
+) -> Answer:
+    """Documents, fees, time, validity and where to go for a topic; asks the permit type if needed."""
+    if topic == "residence_permit" and permit_type not in vocab.PERMIT_TYPES:
+        return Answer([permit_type_question(lang, district)], topic=topic)
+    procs = queries.get_procedures(topic, permit_type)
+    if not procs:
+        replies, shown = _points_replies(queries.service_codes(topic), district, near, lang, when, label(INTENT_TITLES, topic, lang))
+        return Answer(replies, shown, topic)
+    main = procs[:2]
+    replies = [Reply(render.procedure(p, lang)) for p in main]
+    services: list[str] = list(dict.fromkeys(s for p in main for s in p.get("services", [])))
+    if topic == "residence_permit" and permit_type:
+        typed = f"residence_permit_{permit_type}"
+        services = [typed] if typed in vocab.SERVICES else services
+    shown: list[str] = []
+    if services:
+        replies.append(Reply(t("where_to_go", lang)))
+        point_replies, shown = _points_replies(services, district, near, lang, when, _service_label(services, lang))
+        replies += point_replies[1:] if len(point_replies) > 1 else point_replies
+    return Answer(replies, shown, topic)
+
+
+@_safe
+def service_point_answer(
+    service: str | None,
+    district: str | None = None,
+    near: tuple[float, float] | None = None,
+    *,
+    lang: str = "en",
+    when: dt.datetime | None = None,
+) -> Answer:
+    """The nearest service points handling `service` (a NLU service value or service code)."""
+    codes = queries.service_codes(service) if service else ()
+    intro_label = _service_label(codes, lang) if codes else label(INTENT_TITLES, "find_service_point", lang).lower()
+    replies, shown = _points_replies(codes, district, near, lang, when, intro_label)
+    return Answer(replies, shown, "find_service_point")
+
+
+@_safe
+def opening_hours_answer(
+    service: str | None,
+    district: str | None,
+    weekday: str | None,
+    last_points: list[str] | None,
+    *,
+    lang: str = "en",
+    when: dt.datetime | None = None,
+) -> Answer:
+    """'Is it open now / on Saturday' for the places asked about, or the ones shown last."""
+    now = hours_mod.to_beijing(when)
+    moment = hours_mod.resolve_day(weekday, now)
+    if service or district:
+        places = queries.find_service_points(queries.service_codes(service), district=district, limit=3)
+    else:
+        records = [queries.get_service_point(pid) for pid in (last_points or [])]
+        places = [queries.Place(r) for r in records if r]
+    if not places:
+        return Answer([Reply(t("opening_which", lang))])
+    replies = []
+    for place in places:
+        rec = place.record
+        head = f"📍 {local(rec['name'], lang)}" + (f" ({rec['name']['zh']})" if lang != "zh" and rec["name"].get("zh") else "")
+        specific_day = weekday not in (None, "now", "today")
+        detail = render.format_day(rec.get("hours"), lang, moment) if specific_day else render.format_status(rec.get("hours"), lang, now)
+        lines = [head, render.format_hours(rec.get("hours"), lang), detail, *render.provenance(rec, lang)]
+        replies.append(Reply("\n".join(lines)))
+    return Answer(replies, [p.record["id"] for p in places], "opening_hours")
+
+
+@_safe
+def school_answer(curriculum: str | None, district: str | None, age: int | None, *, lang: str = "en") -> Answer:
+    places = queries.find_schools(curriculum, district, age, limit=None)
+    filters = ""
+    if curriculum:
+        filters += t("with_curriculum", lang, curriculum=label(vocab.CURRICULA, curriculum, lang))
+    if district:
+        filters += t("in_district", lang, district=render.district_name(district, lang))
+    if age is not None:
+        filters += t("for_age", lang, age=age)
+    if not places:
+        return Answer([Reply(t("schools_none", lang, filters=filters))], topic="international_school")
+    shown = places[:4]
+    replies = [Reply(t("schools_intro", lang, filters=filters))]
+    replies += [Reply(render.school(p, lang, district)) for p in shown]
+    if len(places) > len(shown):
+        rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown):])
+        replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
+    return Answer(replies, topic="international_school")
+
+
+@_safe
+def hospital_answer(
+    need: str | None, district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en"
+) -> Answer:
+    places = queries.find_hospitals(need, district, near=near, limit=4)
+    filters = ""
+    if need:
+        filters += t("with_need", lang, need=t(f"need_{need}", lang))
+    if district:
+        filters += t("in_district", lang, district=render.district_name(district, lang))
+    if not places:
+        return Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare")
+    replies = [Reply(t("hospitals_intro", lang, filters=filters))]
+    replies += [Reply(render.hospital(p, lang, district)) for p in places]
+    return Answer(replies, topic="healthcare")
+
+
+# Used when the knowledge base cannot be read: emergency numbers must never depend on a database.
+# Numbers and services as in the reference (section 4.2).
+FALLBACK_EMERGENCY = {
+    "en": "🚨 Ambulance 120 · Police 110 · Fire 119 · Traffic accidents 122 · Beijing Red Cross ambulance 999",
+    "zh": "🚨 急救 120 · 报警 110 · 火警 119 · 交通事故 122 · 北京红十字会急救 999",
+}
+
+
+def emergency_answer(district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en") -> Answer:
+    """Emergency numbers first, always; then 24-hour emergency departments when the data is there."""
+    try:
+        lines = [t("emergency_intro", lang)]
+        lines += [render.hotline(h, lang, with_source=False) for h in queries.hotlines(EMERGENCY_CATEGORIES)]
+        lines.append(t("emergency_interpreting", lang))
+        first = Reply("\n".join(lines))
+    except SQLAlchemyError:
+        logger.exception("knowledge base unavailable for emergency numbers")
+        return Answer([Reply(FALLBACK_EMERGENCY.get(lang, FALLBACK_EMERGENCY["en"]))], topic="emergency")
+    replies = [first]
+    try:
+        ers = queries.find_hospitals("emergency_room", district, near=near, limit=3)
+    except SQLAlchemyError:
+        ers = []
+    if ers:
+        replies.append(Reply(t("emergency_er", lang)))
+        replies += [Reply(render.hospital(p, lang, district)) for p in ers]
+    return Answer(replies, topic="emergency")
+
+
+IMMIGRATION_TOPICS = {"residence_permit", "visa", "accommodation_registration", "lost_passport", "permanent_residence", "work_permit", "talent_services"}
+
+
+@_safe
+def handoff_answer(last_points: list[str] | None, topic: str | None, *, lang: str = "en") -> Answer:
+    """The right human: the immigration hotline for immigration topics, the 12345 English service,
+    and the phone of the office shown last."""
+    numbers = ["12367", "12345"] if topic in IMMIGRATION_TOPICS else ["12345", "12367"]
+    lines = [t("handoff_intro", lang)]
+    records = [queries.hotline(n) for n in numbers]
+    lines += [render.hotline(r, lang, with_source=False) for r in records if r]
+    for pid in last_points or []:
+        point = queries.get_service_point(pid)
+        if point and point.get("phones"):
+            lines.append(t("handoff_office", lang, name=local(point["name"], lang), phone=render.format_phones(point["phones"], lang)))
+            break
+    sources = [r for r in records if r]
+    if sources:
+        lines += render.provenance(sources[0], lang)
+    return Answer([Reply("\n".join(lines))], topic=topic)
+
+
+def offer_topics(intent_ranking: list[dict[str, Any]], entities: list[dict[str, Any]], *, lang: str = "en") -> Answer:
+    """Low confidence: offer the two most likely topics as buttons, plus 'something else'."""
+    skip = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank"}
+    top = [r["name"] for r in intent_ranking if r.get("name") and r["name"] not in skip][:2]
+    carried = {e["entity"]: e["value"] for e in entities if e.get("entity") in ("district", "permit_type", "curriculum", "service", "medical_need")}
+    buttons = [{"title": label(INTENT_TITLES, name, lang), "payload": payload(name, carried)} for name in top]
+    buttons.append({"title": t("something_else", lang), "payload": "/out_of_scope"})
+    return Answer([Reply(t("offer_topics", lang), buttons)])

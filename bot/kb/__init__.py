@@ -1,0 +1,1 @@
+"""Knowledge base: YAML schema, loader (sync) and queries."""

@@ -1,0 +1,311 @@
+"""Render knowledge records as chat answers in the user's language.
+
+Every answer about a place carries its Chinese name and address (for a taxi driver or a counter), its
+source and verification date, and a warning to confirm by phone when any fact is uncertain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot import hours as hours_mod
+from bot.i18n import WEEKDAY_NAMES, WEEKDAY_SHORT, label, local, t
+from bot.kb import vocab
+from bot.kb.queries import Place
+
+IMMIGRATION_HOTLINE = "12367"
+CITY_HOTLINE = "12345"
+
+
+def _lang_key(lang: str) -> str:
+    return lang if lang in WEEKDAY_NAMES else "en"
+
+
+def format_days(days: list[str], lang: str) -> str:
+    """['mon',...,'sat'] -> 'Mon–Sat'; non-contiguous days are listed."""
+    short = WEEKDAY_SHORT[_lang_key(lang)]
+    idx = sorted(vocab.WEEKDAYS.index(d) for d in days)
+    groups: list[list[int]] = []
+    for i in idx:
+        if groups and i == groups[-1][-1] + 1:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    parts = [short[g[0]] if len(g) == 1 else f"{short[g[0]]}–{short[g[-1]]}" for g in groups]
+    return ", ".join(parts)
+
+
+def format_ranges(ranges: list[str]) -> str:
+    return ", ".join(r.replace("-", "–") for r in ranges)
+
+
+def format_hours(h: dict[str, Any] | None, lang: str) -> str:
+    if not h:
+        return t("hours_unknown", lang)
+    if h.get("open_24h"):
+        text = t("open_24h", lang)
+    else:
+        text = "; ".join(f"{format_days(rule['days'], lang)} {format_ranges(rule['ranges'])}" for rule in h["weekly"])
+    extra = []
+    if h.get("public_holidays") in ("closed", "open") and not h.get("open_24h"):
+        extra.append(t(f"public_holidays_{h['public_holidays']}", lang))
+    today = hours_mod.now_beijing().date().isoformat()
+    for p in h.get("closed_periods", []):
+        if p["to"] >= today:
+            extra.append(t("closed_period", lang, start=p["from"], end=p["to"], reason=local(p.get("reason"), lang)))
+    if h.get("note"):
+        extra.append(local(h["note"], lang))
+    return t("hours", lang, text="; ".join([text, *extra]))
+
+
+def format_moment(moment: dt.datetime, lang: str, now: dt.datetime) -> str:
+    names = WEEKDAY_SHORT[_lang_key(lang)]
+    clock = moment.strftime("%H:%M")
+    if moment.date() == now.date():
+        return clock
+    return f"{names[moment.weekday()]} {moment.strftime('%Y-%m-%d')} {clock}"
+
+
+def format_status(h: dict[str, Any] | None, lang: str, when: dt.datetime | None = None) -> str:
+    """One sentence: open now / closed and when it opens next."""
+    now = hours_mod.to_beijing(when)
+    st = hours_mod.status(h, now)
+    nxt = format_moment(st.next_open, lang, now) if st.next_open else None
+    if st.reason == "open_24h":
+        return t("now_open_24h", lang)
+    if st.state == "open":
+        return t("now_open", lang, time=st.closes_at.strftime("%H:%M") if st.closes_at else "")
+    if st.reason == "hours_unknown":
+        return t("now_unknown", lang)
+    if st.reason == "holiday_unknown":
+        return t("holiday_unknown", lang)
+    if st.reason == "lunch_break" and nxt:
+        return t("now_lunch", lang, next=nxt)
+    if st.reason == "public_holiday" and nxt:
+        return t("now_holiday", lang, name=st.holiday_name or "", next=nxt)
+    if st.reason == "closed_period" and nxt:
+        return t("now_period", lang, reason=local(st.period_reason, lang), next=nxt)
+    return t("now_closed", lang, next=nxt) if nxt else t("now_closed_no_next", lang)
+
+
+def format_day(h: dict[str, Any] | None, lang: str, moment: dt.datetime) -> str:
+    """The schedule of one day: 'On Saturday 2026-11-28: open 09:00–17:00.'"""
+    if not h:
+        return t("hours_unknown", lang)
+    day = moment.date()
+    name = f"{WEEKDAY_NAMES[_lang_key(lang)][day.weekday()]} {day.isoformat()}"
+    ranges, why = hours_mod.day_ranges(h, day)
+    if why == "public_holiday":
+        return t("day_holiday", lang, day=name, name=hours_mod.public_holiday(day)[1] or "")
+    if why == "closed_period":
+        period = hours_mod._closed_period(h, day) or {}
+        return t("day_period", lang, day=name, reason=local(period.get("reason"), lang))
+    if not ranges:
+        return t("day_closed", lang, day=name)
+    text = t("day_open", lang, day=name, ranges=", ".join(f"{s.strftime('%H:%M')}–{e.strftime('%H:%M')}" for s, e in ranges))
+    if why == "holiday_unknown":
+        text += " " + t("holiday_unknown", lang)
+    return text
+
+
+def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
+    parts = []
+    for p in phones:
+        lab = local(p.get("label"), lang)
+        parts.append(f"{p['number']} ({lab})" if lab else p["number"])
+    return "; ".join(parts)
+
+
+def provenance(record: dict[str, Any], lang: str) -> list[str]:
+    """Source line, uncertainty warning and translation note for one record."""
+    lines = []
+    unc = record.get("uncertain") or {}
+    if unc:
+        what = "; ".join(f"{field} ({reason})" for field, reason in unc.items())
+        lines.append(t("uncertain", lang, text=what, hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}"))
+    sources = record.get("source") or []
+    shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
+    lines.append(t("source", lang, text=shown, date=record.get("verified_on", "?")))
+    if lang in (record.get("machine_translated") or []):
+        lines.append(t("machine_translated", lang))
+    return lines
+
+
+def _address_lines(address: dict[str, str] | None, lang: str) -> list[str]:
+    if not address:
+        return [t("address_unknown", lang)]
+    lines = []
+    if lang != "zh":
+        lines.append(t("address", lang, text=local(address, lang)))
+    lines.append(t("address_zh", lang, text=address["zh"]))
+    return lines
+
+
+def _name_lines(name: dict[str, str], lang: str) -> list[str]:
+    main = local(name, lang)
+    lines = [f"📍 {main}"]
+    if name.get("zh") and name["zh"] != main:
+        lines.append(name["zh"])
+    return lines
+
+
+def _distance_line(place: Place, lang: str) -> list[str]:
+    if place.distance_km is None:
+        return []
+    km = f"{place.distance_km:.0f}" if place.distance_km >= 10 else f"{place.distance_km:.1f}"
+    return [t("distance_approx" if place.approximate else "distance", lang, km=km)]
+
+
+def service_point(place: Place, lang: str, when: dt.datetime | None = None, show_distance: bool = False) -> str:
+    rec = place.record
+    lines = _name_lines(rec["name"], lang)
+    lines += _address_lines(rec.get("address"), lang)
+    lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)) if rec.get("phones") else t("phone_unknown", lang))
+    lines.append(format_hours(rec.get("hours"), lang))
+    lines.append(format_status(rec.get("hours"), lang, when))
+    if show_distance:
+        lines += _distance_line(place, lang)
+    if rec.get("appointment"):
+        lines.append(local(rec["appointment"], lang))
+    if rec.get("notes"):
+        lines.append(local(rec["notes"], lang))
+    lines += provenance(rec, lang)
+    return "\n".join(lines)
+
+
+def service_points_intro(service_label: str, district: str | None, near: bool, lang: str, in_district: bool) -> str:
+    if near:
+        return t("points_intro_near", lang, service=service_label)
+    if district:
+        dname = label({d: {"en": v.en, "zh": v.zh} for d, v in vocab.DISTRICTS.items()}, district, lang)
+        if not in_district:
+            return t("points_intro", lang, service=service_label) + "\n" + t("points_other_districts", lang, district=dname)
+        return t("points_intro_district", lang, service=service_label, district=dname)
+    return t("points_intro", lang, service=service_label)
+
+
+def district_name(code: str, lang: str) -> str:
+    d = vocab.DISTRICTS.get(code)
+    if not d:
+        return code
+    return d.zh if lang == "zh" else d.en
+
+
+def procedure(rec: dict[str, Any], lang: str) -> str:
+    lines = [f"📋 {local(rec['title'], lang)}", local(rec["summary"], lang)]
+    if rec.get("who"):
+        lines.append(local(rec["who"], lang))
+
+    def section(key: str, items: list[Any]) -> None:
+        if items:
+            lines.append(t(key, lang))
+            lines.extend(f"{i}. {local(x, lang)}" for i, x in enumerate(items, 1))
+
+    section("documents", rec.get("documents") or [])
+    section("steps", rec.get("steps") or [])
+    if rec.get("fees"):
+        lines.append(t("fees", lang))
+        for fee in rec["fees"]:
+            item = local(fee["item"], lang)
+            text = (
+                t("fee_line", lang, item=item, amount=f"{fee['amount_cny']:,}")
+                if fee.get("amount_cny") is not None
+                else t("fee_line_no_amount", lang, item=item)
+            )
+            if fee.get("note"):
+                text += f" ({local(fee['note'], lang)})"
+            lines.append(f"• {text}")
+    if rec.get("processing_time"):
+        lines.append(t("processing_time", lang, text=local(rec["processing_time"], lang)))
+    if rec.get("validity"):
+        lines.append(t("validity", lang, text=local(rec["validity"], lang)))
+    if rec.get("deadlines"):
+        lines.append(t("deadlines", lang))
+        lines.extend(f"• {local(x, lang)}" for x in rec["deadlines"])
+    for link in rec.get("links") or []:
+        lines.append(f"🔗 {local(link['label'], lang)}: {link['url']}")
+    if rec.get("notes"):
+        lines.append(local(rec["notes"], lang))
+    lines += provenance(rec, lang)
+    return "\n".join(lines)
+
+
+def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> list[str]:
+    lines: list[str] = []
+    locs = rec["locations"]
+    if district:
+        locs = sorted(locs, key=lambda loc: loc.get("district") != district)
+    for loc in locs:
+        head = local(loc.get("name"), lang) if loc.get("name") else None
+        dname = district_name(loc["district"], lang) if loc.get("district") else None
+        if head or (dname and len(locs) > 1):
+            lines.append("• " + " · ".join(x for x in (head, dname) if x))
+        lines += _address_lines(loc.get("address"), lang)
+        if loc.get("phones"):
+            lines.append(t("phone", lang, text=format_phones(loc["phones"], lang)))
+    return lines
+
+
+def school(place: Place, lang: str, district: str | None = None) -> str:
+    rec = place.record
+    lines = _name_lines(rec["name"], lang)
+    lines.append(t("curricula", lang, text=", ".join(label(vocab.CURRICULA, c, lang) for c in rec["curricula"])))
+    lines.append(local(rec["programmes"], lang))
+    lo, hi = rec.get("age_min"), rec.get("age_max")
+    if lo is not None or hi is not None:
+        lines.append(t("ages", lang, text=t("ages_range", lang, lo=lo if lo is not None else "?", hi=hi if hi is not None else "?")))
+    elif rec.get("grades"):
+        lines.append(t("ages", lang, text=local(rec["grades"], lang)))
+    lines += _location_lines(rec, lang, district)
+    if rec.get("phones"):
+        lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
+    if rec.get("website"):
+        lines.append(t("website", lang, text=rec["website"]))
+    if rec.get("email"):
+        lines.append(t("email", lang, text=rec["email"]))
+    if rec.get("eligibility"):
+        lines.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
+    lines += provenance(rec, lang)
+    return "\n".join(lines)
+
+
+LANGUAGE_NAMES = {
+    "en": {"en": "English", "zh": "英语"}, "zh": {"en": "Chinese", "zh": "中文"},
+    "ja": {"en": "Japanese", "zh": "日语"}, "ko": {"en": "Korean", "zh": "韩语"},
+    "ru": {"en": "Russian", "zh": "俄语"}, "fr": {"en": "French", "zh": "法语"},
+    "de": {"en": "German", "zh": "德语"}, "es": {"en": "Spanish", "zh": "西班牙语"},
+    "ar": {"en": "Arabic", "zh": "阿拉伯语"},
+}
+
+
+def hospital(place: Place, lang: str, district: str | None = None) -> str:
+    rec = place.record
+    lines = _name_lines(rec["name"], lang)
+    lines += _location_lines(rec, lang, district)
+    if rec.get("phones"):
+        lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
+    if rec.get("emergency_24h") is True:
+        lines.append(t("emergency_24h_yes", lang))
+    elif rec.get("emergency_24h") is None:
+        lines.append(t("emergency_24h_unknown", lang))
+    if rec.get("international_department"):
+        lines.append(t("international_dept", lang))
+    if rec.get("languages"):
+        lines.append(t("languages", lang, text=", ".join(label(LANGUAGE_NAMES, x, lang) for x in rec["languages"])))
+    lines.append(local(rec["services"], lang))
+    if rec.get("hours"):
+        lines.append(local(rec["hours"], lang))
+    if rec.get("insurance"):
+        lines.append(local(rec["insurance"], lang))
+    lines += provenance(rec, lang)
+    return "\n".join(lines)
+
+
+def hotline(rec: dict[str, Any], lang: str, with_source: bool = True) -> str:
+    text = f"☎ {rec['number']} — {local(rec['name'], lang)}: {local(rec['description'], lang)}"
+    if rec.get("hours"):
+        text += f" ({local(rec['hours'], lang)})"
+    if not with_source:
+        return text
+    return "\n".join([text, *provenance(rec, lang)])

@@ -1,0 +1,165 @@
+"""Start the action server and the Rasa server together, on loopback, and stop both cleanly.
+
+Used by `make run` and by the end-to-end tests, so the tests exercise the same start-up path users get.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from bot import config
+
+
+@dataclass
+class Servers:
+    """Handles of the two running processes."""
+
+    host: str
+    rasa_port: int
+    actions_port: int
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGINT (Rasa's graceful stop) and then SIGKILL anything still alive."""
+        for proc in self.processes:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + timeout
+        for proc in self.processes:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_for(host: str, port: int, proc: subprocess.Popen, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode} during start-up (see its log above)")
+        if port_open(host, port):
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f} s")
+
+
+def runtime_endpoints(host: str, actions_port: int, target: Path) -> Path:
+    """endpoints.yml with the action server URL pointing at the configured port."""
+    yaml = YAML()
+    data = yaml.load((config.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    data["action_endpoint"]["url"] = f"http://{host}:{actions_port}/webhook"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as fh:
+        yaml.dump(data, fh)
+    return target
+
+
+def start(
+    model: Path,
+    host: str = "127.0.0.1",
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+    timeout: float = 180,
+) -> Servers:
+    """Start both servers and wait until they accept connections."""
+    for port in (rasa_port, actions_port):
+        if port_open(host, port):
+            raise RuntimeError(f"port {port} on {host} is already in use; stop the other server or choose another port")
+    env = {**os.environ, **(env or {}), "SANIC_HOST": host, "PYTHONUNBUFFERED": "1"}
+    bindir = Path(sys.executable).parent
+    var = Path(env.get("ASSISTANT_VAR_DIR") or config.var_dir())
+    endpoints = runtime_endpoints(host, actions_port, var / f"endpoints.{rasa_port}.yml")
+    servers = Servers(host, rasa_port, actions_port)
+
+    def spawn(args: list[str], name: str) -> subprocess.Popen:
+        out = None
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            out = (log_dir / f"{name}.log").open("ab")
+        return subprocess.Popen(args, cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None)
+
+    try:
+        actions = spawn([str(bindir / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], "actions")
+        servers.processes.append(actions)
+        rasa_args = [
+            str(bindir / "rasa"), "run",
+            "--model", str(model),
+            "--endpoints", str(endpoints),
+            "--credentials", str(config.ROOT / "credentials.yml"),
+            "--interface", host,
+            "--port", str(rasa_port),
+        ]
+        token = env.get("RASA_API_TOKEN")
+        if token:
+            # The HTTP API (tracker access, model replacement) is only ever on behind a token.
+            rasa_args += ["--enable-api", "--auth-token", token]
+        rasa = spawn(rasa_args, "rasa")
+        servers.processes.append(rasa)
+        wait_for(host, actions_port, actions, "the action server", timeout)
+        wait_for(host, rasa_port, rasa, "the Rasa server", timeout)
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
+
+
+def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> int:
+    """`make run`: start, print where to talk to the assistant, stop both on Ctrl-C."""
+    print(f"Starting the action server on {host}:{actions_port} and the Rasa server on {host}:{rasa_port} ...", flush=True)
+    try:
+        servers = start(model, host, rasa_port, actions_port)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    base = servers.rasa_url
+    print(
+        "\nThe assistant is running.\n"
+        f"  REST:      curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
+        "               -d '{\"sender\": \"me\", \"message\": \"where can I renew my residence permit in Chaoyang?\"}'\n"
+        f"  Socket.IO: {base}/socket.io (events user_uttered / bot_uttered)\n"
+        f"  Terminal:  make shell   (in another terminal)\n"
+        "Press Ctrl-C to stop both servers.\n",
+        flush=True,
+    )
+    stopping = False
+
+    def handle(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    try:
+        while not stopping:
+            for proc in servers.processes:
+                if proc.poll() is not None:
+                    print(f"error: a server exited with code {proc.returncode}; stopping the other one", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("\nStopping ...", flush=True)
+        servers.stop()
+        print("Stopped.", flush=True)
+    return 0

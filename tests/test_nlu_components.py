@@ -1,0 +1,80 @@
+"""The mixed-script tokenizer and the gazetteer entity extractor."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu import gazetteer
+from bot.nlu.components import GazetteerEntityExtractor, MultilingualTokenizer, split_tokens
+
+
+def test_mixed_english_chinese() -> None:
+    tokens = split_tokens("where to renew RP in 朝阳区 pls")
+    words = [w for w, _ in tokens]
+    assert words[:5] == ["where", "to", "renew", "RP", "in"]
+    assert "朝阳区" in words or "朝阳" in words
+    assert words[-1] == "pls"
+
+
+def test_offsets_point_into_the_text() -> None:
+    text = "我想在海淀区办签证延期, ok?"
+    for word, start in split_tokens(text):
+        assert text[start : start + len(word)] == word
+
+
+def test_char_mode_splits_han_per_character() -> None:
+    assert [w for w, _ in split_tokens("居留许可", cjk_mode="char")] == ["居", "留", "许", "可"]
+
+
+def test_other_scripts() -> None:
+    assert [w for w, _ in split_tokens("Где продлить визу?")] == ["Где", "продлить", "визу"]
+    assert [w for w, _ in split_tokens("비자 연장 어디서")] == ["비자", "연장", "어디서"]
+    assert [w for w, _ in split_tokens("ビザ")] == ["ビ", "ザ"]
+
+
+def test_tokenizer_component_handles_emoji_only() -> None:
+    tok = MultilingualTokenizer(MultilingualTokenizer.get_default_config())
+    assert [t.text for t in tok.tokenize(Message({"text": "👍👍"}), "text")] == ["👍👍"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("residence permit in Chaoyang", "district", "chaoyang"),
+        ("朝阳区居留许可", "district", "chaoyang"),
+        ("朝陽で", "district", "chaoyang"),
+        ("차오양", "district", "chaoyang"),
+        ("Чаоян", "district", "chaoyang"),
+        ("office in chaoyan", "district", "chaoyang"),  # one typo
+        ("haidain district", "district", "haidian"),
+        ("near sanlitun", "district", "chaoyang"),
+        ("IB schools", "curriculum", "ib"),
+        ("a-levels", "curriculum", "a_level"),
+        ("study residence permit", "permit_type", "study"),
+        ("私人事务类居留", "permit_type", "private_affairs"),
+        ("open on saturday", "weekday", "saturday"),
+        ("周六开门吗", "weekday", "saturday"),
+        ("my son is 7", "age", "7"),
+        ("孩子5岁", "age", "5"),
+        ("visa extension", "service", "visa_extension"),
+        ("english speaking doctor", "medical_need", "english_speaking"),
+        ("说中文", "language", "zh"),
+    ],
+)
+def test_gazetteer(text: str, entity: str, value: str) -> None:
+    found = {(m.entity, m.value) for m in gazetteer.find_entities(text)}
+    assert (entity, value) in found
+
+
+def test_no_false_district_in_ordinary_words() -> None:
+    assert not [m for m in gazetteer.find_entities("I changed my passport yesterday") if m.entity == "district"]
+
+
+def test_extractor_limits_entities_to_intents() -> None:
+    ext = GazetteerEntityExtractor({"entity_intents": {"language": ["change_language"], "curriculum": ["international_school"]}})
+    school = Message({"text": "japanese school in chaoyang", "intent": {"name": "international_school"}})
+    lang = Message({"text": "answer in japanese", "intent": {"name": "change_language"}})
+    ext.process([school, lang])
+    assert {(e["entity"], e["value"]) for e in school.get("entities")} == {("curriculum", "japanese"), ("district", "chaoyang")}
+    assert {(e["entity"], e["value"]) for e in lang.get("entities")} == {("language", "ja")}
