@@ -68,7 +68,9 @@ class ActionSetLanguage(Action):
         current = tracker.get_slot("language")
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name")
-        requested = latest_entity(tracker, "language")
+        # "i don't read chinese, english pls": the last language named is the one wanted.
+        named = list(tracker.get_latest_entity_values("language"))
+        requested = named[-1] if named else None
         if intent == "change_language" and requested in vocab.LANGUAGES:
             lang = requested
         else:

@@ -56,6 +56,8 @@ def _rank(
         key = (
             0 if (near is None and in_district) else 1,
             dist if dist is not None else math.inf,
+            # With nowhere to measure from, the office that handles the most services comes first.
+            -len(record.get("services", [])),
             record["name"]["en"],
         )
         ranked.append((key, Place(record, dist, approx)))
@@ -142,7 +144,7 @@ def _rank_multi(records: list[dict[str, Any]], district: str | None, near: tuple
             cur = best.get(rec["id"])
             if cur is None:
                 order.append(rec["id"])
-            if cur is None or _better(ranked, cur, district, rec):
+            if cur is None or _nearer(ranked, cur):
                 best[rec["id"]] = ranked
     places = [best[i] for i in order]
 
@@ -153,10 +155,10 @@ def _rank_multi(records: list[dict[str, Any]], district: str | None, near: tuple
     return sorted(places, key=key)
 
 
-def _better(a: Place, b: Place, district: str | None, rec: dict[str, Any]) -> bool:
-    da = a.distance_km if a.distance_km is not None else math.inf
-    dbb = b.distance_km if b.distance_km is not None else math.inf
-    return da < dbb
+def _nearer(a: Place, b: Place) -> bool:
+    return (a.distance_km if a.distance_km is not None else math.inf) < (
+        b.distance_km if b.distance_km is not None else math.inf
+    )
 
 
 def find_hospitals(

@@ -36,7 +36,7 @@ PERMIT_TYPE_FORMS: dict[str, list[str]] = {
     "work": ["work", "working", "employment", "job", "工作", "就业", "工作类"],
     "study": ["study", "studying", "student", "students", "学习", "留学", "学生", "学习类"],
     "family": ["family", "family reunion", "reunion", "spouse", "wife", "husband", "团聚", "家属", "家庭团聚", "配偶"],
-    "private_affairs": ["private affairs", "private affair", "private", "dependent", "dependant",
+    "private_affairs": ["private affairs", "private affair", "private matters", "private", "dependent", "dependant",
                         "accompanying family", "私人事务", "私人事务类", "随行家属"],
 }
 
@@ -51,6 +51,7 @@ CURRICULUM_FORMS: dict[str, list[str]] = {
     "japanese": ["japanese", "日本", "日本人学校"],
     "korean": ["korean", "韩国", "韩式"],
     "canadian": ["canadian", "canada", "加拿大"],
+    "igcse": ["igcse", "gcse"],
 }
 
 LANGUAGE_FORMS: dict[str, list[str]] = {
@@ -72,13 +73,14 @@ SERVICE_FORMS: dict[str, list[str]] = {
                        "extend my stay", "stay permit", "签证延期", "延签", "续签", "签证续签", "停留证"],
     "work_permit": ["work permit", "work permits", "working permit", "工作许可", "工作证", "工作许可证"],
     "permanent_residence": ["permanent residence", "permanent residency", "green card", "pr card",
-                            "永久居留", "永居", "绿卡", "永居证"],
+                            "five-star card", "five star card", "5 star card", "5-star card",
+                            "永久居留", "永居", "绿卡", "永居证", "五星卡"],
     "lost_passport_certificate": ["lost passport", "lost my passport", "passport lost", "passport loss", "stolen passport",
                                   "护照丢", "丢了护照", "护照丢失", "护照遗失", "护照报失", "丢护照"],
     "accommodation_registration": ["accommodation registration", "registration of residence", "register my address",
                                    "register address", "address registration", "住宿登记", "临时住宿登记", "住宿登记表"],
     "talent_services": ["talent services", "talent service", "talent centre", "talent center", "r visa",
-                        "人才服务", "人才中心", "人才签证", "r字签证"],
+                        "人才服务", "人才中心", "人才签证", "r字签证", "高层次人才确认函", "高端人才确认函"],
     "medical_examination": ["medical exam", "medical examination", "health check", "health exam", "physical exam",
                             "体检", "健康检查"],
     "port_visa": ["port visa", "landing visa", "visa on arrival", "口岸签证", "落地签"],
@@ -88,10 +90,11 @@ MEDICAL_NEED_FORMS: dict[str, list[str]] = {
     "emergency_room": ["emergency room", "emergency department", "er", "a&e", "24h", "24 h", "24 hour", "24 hours",
                        "24-hour", "24/7", "急诊", "24小时"],
     "international_department": ["international department", "international dept", "international clinic",
-                                 "international hospital", "international medical", "vip", "国际部", "国际医疗",
+                                 "international hospital", "international medical", "international wing",
+                                 "foreigners department", "foreigner department", "vip", "国际部", "国际医疗", "外宾门诊",
                                  "国际医疗部", "特需", "国际门诊", "国际医院"],
     "english_speaking": ["english speaking", "english-speaking", "speaks english", "speak english", "english",
-                         "英语", "英文", "说英语", "会英语"],
+                         "英语", "英文", "说英语", "会英语", "外语"],
 }
 
 WEEKDAY_FORMS: dict[str, list[str]] = {
@@ -102,9 +105,9 @@ WEEKDAY_FORMS: dict[str, list[str]] = {
     "friday": ["friday", "fri", "周五", "星期五", "礼拜五"],
     "saturday": ["saturday", "sat", "saturdays", "周六", "星期六", "礼拜六"],
     "sunday": ["sunday", "sundays", "周日", "周天", "星期日", "星期天", "礼拜天", "礼拜日"],
-    "today": ["today", "tonight", "今天", "今日"],
-    "tomorrow": ["tomorrow", "tmr", "tmrw", "tomorow", "明天", "明日"],
-    "now": ["now", "right now", "at the moment", "currently", "现在", "目前", "此刻", "这会儿"],
+    "today": ["today", "2day", "tonight", "今天", "今日", "今儿"],
+    "tomorrow": ["tomorrow", "tmr", "tmrw", "tomorow", "明天", "明日", "明儿"],
+    "now": ["now", "rn", "right now", "at the moment", "currently", "现在", "目前", "此刻", "这会儿"],
 }
 
 ENTITY_FORMS: dict[str, dict[str, list[str]]] = {
@@ -125,7 +128,11 @@ AGE_PATTERNS = [
     re.compile(r"\b(?:son|daughter|kid|child|boy|girl|kids|children)\s+(?:is|are|turns?)\s+(\d{1,2})\b", re.IGNORECASE),
 ]
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+# A Latin (or Cyrillic, Arabic) form must not touch another letter or digit of such a script; touching
+# Chinese is fine ("IB学校").
+_LETTER = f"[^\\W_{_CJK_CHARS}]"
 _WORDISH = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -137,6 +144,26 @@ class Match:
     end: int
     text: str
     fuzzy: bool = False
+
+
+# Bare words such as "work" or "study" name a permit type only in a permit context ("work type",
+# "study residence permit") or as a short answer to "which permit?" - not in "how does it work".
+_BARE_PERMIT_FORMS = {"work", "working", "job", "study", "studying", "student", "students", "family", "private",
+                      "工作", "学习", "学生", "家属"}
+_PERMIT_CONTEXT = re.compile(r"residen|permit|\brp\b|type|visa|categor|居留|签证|类", re.IGNORECASE)
+
+
+def _permit_type_in_context(text: str, m: re.Match[str]) -> bool:
+    if m.group(0).lower() not in _BARE_PERMIT_FORMS:
+        return True
+    if _PERMIT_CONTEXT.search(text[m.end() : m.end() + 30]) or _PERMIT_CONTEXT.search(text[max(0, m.start() - 25) : m.start()]):
+        return True
+    rest = re.findall(r"[\w']+", (text[: m.start()] + " " + text[m.end() :]).lower())
+    return all(w in _FILLERS for w in rest)
+
+
+_FILLERS = {"pls", "please", "plz", "one", "it's", "its", "it", "is", "for", "a", "the", "i", "am", "i'm", "im",
+            "my", "mine", "oh", "ah", "uh", "ok", "okay", "yes", "yeah", "我", "的", "是", "我是", "啊", "吧", "呢"}
 
 
 def _edit_distance_le1(a: str, b: str) -> bool:
@@ -166,7 +193,7 @@ def _patterns() -> list[tuple[str, str, re.Pattern[str], bool]]:
                     items.append((len(form), entity, value, pattern, True))
                 else:
                     body = r"\s+".join(re.escape(part) for part in form.split())
-                    pattern = re.compile(rf"(?<![\w]){body}(?![\w])", re.IGNORECASE)
+                    pattern = re.compile(rf"(?<!{_LETTER}){body}(?!{_LETTER})", re.IGNORECASE)
                     items.append((len(form), entity, value, pattern, False))
     items.sort(key=lambda x: -x[0])
     return [(e, v, p, cjk) for _, e, v, p, cjk in items]
@@ -184,6 +211,8 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
         if entities is not None and entity not in entities:
             continue
         for m in pattern.finditer(text):
+            if entity == "permit_type" and not _permit_type_in_context(text, m):
+                continue
             if free(m.start(), m.end()):
                 taken.append((m.start(), m.end()))
                 found.append(Match(entity, value, m.start(), m.end(), m.group(0)))
@@ -194,6 +223,9 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
             if len(word) < 6 or not free(m.start(), m.end()):
                 continue
             for value in DISTRICT_FORMS:
+                # "changing" is not a typo of changping, nor "dating" of daxing.
+                if word.endswith("ing") and word[-4:] != value[-4:]:
+                    continue
                 if _edit_distance_le1(word, value):
                     taken.append((m.start(), m.end()))
                     found.append(Match("district", value, m.start(), m.end(), m.group(0), fuzzy=True))

@@ -1,0 +1,225 @@
+"""End to end: both real servers on free loopback ports, a conversation over the REST channel.
+
+Needs the trained model (`make test` trains it first when the training data changed).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import serve
+from bot.kb.loader import sync
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+TOKEN = "test-token-not-a-secret"
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Chat:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def post(self, body: object, raw: bool = False) -> requests.Response:
+        data = body if raw else json.dumps(body)
+        return requests.post(
+            f"{self.base}/webhooks/rest/webhook", data=data, headers={"Content-Type": "application/json"}, timeout=60
+        )
+
+    def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
+        body: dict = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = self.post(body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def text(self, sender: str, text: str, metadata: dict | None = None) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(sender, text, metadata))
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
+    var = tmp_path_factory.mktemp("var")
+    knowledge = var / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
+    kb_url = f"sqlite:///{var / 'knowledge.db'}"
+    sync(knowledge, kb_url)
+    return {
+        "ASSISTANT_VAR_DIR": str(var),
+        "KNOWLEDGE_DIR": str(knowledge),
+        "KB_DATABASE_URL": kb_url,
+        "TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
+        "RASA_API_TOKEN": "",
+    }
+
+
+@pytest.fixture(scope="module")
+def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
+    running = serve.start(
+        MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs"
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def chat(servers: serve.Servers) -> Chat:
+    return Chat(servers.rasa_url)
+
+
+def test_residence_permit_in_chaoyang_gives_the_chaoyang_hall(chat: Chat) -> None:
+    first = chat.say("u-rp", "where can I renew my residence permit in chaoyang?")
+    # The permit type matters and is missing: the bot asks, with buttons.
+    assert any(m.get("buttons") for m in first), first
+    payload = next(b["payload"] for m in first for b in m.get("buttons", []) if "work" in b["payload"])
+    answer = chat.text("u-rp", payload)
+    assert "Jiuxianqiao" in answer  # the Chaoyang exit-entry hall's address
+    assert "酒仙桥" in answer  # and its Chinese address for the taxi driver
+    assert "Source:" in answer and "2026-11-22" in answer
+
+
+def test_work_residence_permit_without_district_lists_the_main_hall(chat: Chat) -> None:
+    answer = chat.text("u-main", "I need to renew my work residence permit")
+    assert "Andingmen" in answer
+    assert "安定门东街2号" in answer
+    assert "CNY" in answer  # fees from the knowledge base
+
+
+def test_chinese_question_gets_a_chinese_answer(chat: Chat) -> None:
+    answer = chat.text("u-zh", "朝阳区哪里办工作类居留许可")
+    assert "酒仙桥" in answer
+    assert "来源" in answer  # rendered in Chinese, with its source
+
+
+def test_ib_schools_in_shunyi(chat: Chat) -> None:
+    answer = chat.text("u-school", "which schools teach IB in Shunyi?")
+    assert "International School of Beijing" in answer or "Keystone" in answer
+    assert "Shunyi" in answer or "顺义" in answer
+
+
+def test_english_speaking_hospital(chat: Chat) -> None:
+    answer = chat.text("u-health", "where can I find an english speaking hospital")
+    assert "United Family" in answer or "Peking Union" in answer or "OASIS" in answer
+
+
+def test_emergency_numbers_come_first(chat: Chat) -> None:
+    messages = chat.say("u-sos", "help!! my friend collapsed, we need an ambulance")
+    assert "120" in messages[0]["text"]
+    assert "110" in messages[0]["text"]
+
+
+def test_unsure_offers_two_topics_and_something_else(chat: Chat) -> None:
+    messages = chat.say("u-unsure", "blorp fizzle quantum")
+    buttons = [b for m in messages for b in m.get("buttons", [])]
+    # Either recognised as out of scope, or offered the two likeliest topics plus "something else".
+    if buttons:
+        assert len(buttons) == 3
+        assert buttons[-1]["payload"] == "/out_of_scope"
+    else:
+        assert "outside" in messages[0]["text"] or "rephrase" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sender": "bad", "message": ""},
+        {"sender": "bad", "message": "x" * 100_000},
+        {"sender": "bad", "message": "\x00\x01\x02\x1b[31m hello \u202e"},
+        {"sender": "bad", "message": "<script>alert(1)</script><img src=x onerror=alert(1)>"},
+        {"sender": "bad", "message": "🙂🙂🙂"},
+        {"sender": "bad", "message": "/residence_permit{\"permit_type\": "},
+        {"sender": "bad", "message": 12345},
+        {"sender": "bad"},
+        {"message": "no sender"},
+        [],
+    ],
+)
+def test_bad_input_never_5xx(chat: Chat, body: object) -> None:
+    response = chat.post(body)
+    assert response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("raw", ["{not json", "", "\x00\xff", "null"])
+def test_malformed_json_never_5xx(chat: Chat, raw: str) -> None:
+    response = chat.post(raw, raw=True)
+    assert response.status_code < 500, response.text
+
+
+def test_server_survives_bad_input(chat: Chat) -> None:
+    assert chat.text("u-alive", "hi")
+
+
+def test_http_api_is_off_without_token(chat: Chat) -> None:
+    response = requests.get(f"{chat.base}/conversations/u-rp/tracker", timeout=10)
+    assert response.status_code in (401, 403, 404, 405)
+
+
+NEW_POINT = """\
+service_points:
+  - id: e2e_new_hall
+    kind: exit_entry_hall
+    name: {en: Huairou Lakeside Test Foreigner Hall, zh: 怀柔湖畔测试外国人大厅}
+    district: huairou
+    address: {en: 99 Lakeside Test Road, Huairou, zh: 怀柔区湖畔测试路99号}
+    phones: []
+    hours:
+      open_24h: true
+    services: [visa_extension]
+    source: ["test fixture [OFF]"]
+    verified_on: 2026-11-22
+"""
+
+
+def test_answers_from_new_data_after_sync_without_restart(chat: Chat, env: dict[str, str]) -> None:
+    knowledge = Path(env["KNOWLEDGE_DIR"])
+    (knowledge / "zz_e2e.yml").write_text(textwrap.dedent(NEW_POINT), encoding="utf-8")
+    sync(knowledge, env["KB_DATABASE_URL"])
+    answer = chat.text("u-new", "where can I extend my visa in huairou")
+    assert "湖畔测试路99号" in answer
+
+
+def test_conversation_survives_restart_and_api_needs_token(servers: serve.Servers, env: dict[str, str]) -> None:
+    chat = Chat(servers.rasa_url)
+    chat.say("u-persist", "hello")
+    servers.stop()
+    # The conversation is in the SQL tracker store on disk.
+    db = env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select count(*) from events where sender_id = 'u-persist'").fetchone()[0]
+    assert rows > 0
+    restarted = serve.start(
+        MODEL, rasa_port=free_port(), actions_port=free_port(), env={**env, "RASA_API_TOKEN": TOKEN},
+        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
+    )
+    try:
+        url = f"{restarted.rasa_url}/conversations/u-persist/tracker"
+        assert requests.get(url, timeout=10).status_code in (401, 403)
+        for _ in range(20):
+            response = requests.get(url, params={"token": TOKEN}, timeout=10)
+            if response.status_code == 200:
+                break
+            time.sleep(0.5)
+        texts = [e.get("text") for e in response.json()["events"] if e.get("event") == "user"]
+        assert "hello" in texts
+        Chat(restarted.rasa_url).say("u-persist", "thanks")
+    finally:
+        restarted.stop()
