@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.kb import db, models
-from bot.kb.vocab import DISTRICTS, SERVICE_ENTITY_CODES
+from bot.kb.vocab import DISTRICTS, SERVICE_ENTITY_CODES, SERVICE_PRIMARY_KIND
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ def _rank(
     items: Iterable[tuple[dict[str, Any], dict[str, float] | None, str | None]],
     district: str | None,
     near: tuple[float, float] | None,
+    prefer_kinds: frozenset[str] = frozenset(),
 ) -> list[Place]:
     """Order places: by distance from `near`, else same district first then by distance from it."""
     origin = near or ((DISTRICTS[district].lat, DISTRICTS[district].lon) if district in DISTRICTS else None)
@@ -56,8 +57,13 @@ def _rank(
         key = (
             0 if (near is None and in_district) else 1,
             dist if dist is not None else math.inf,
-            # With nowhere to measure from, the office that handles the most services comes first.
+            # At equal distance: the specialised kind of office for the service, a place whose address
+            # is known first, then the office that handles the most services (the main hall), then
+            # the one with fewer doubts.
+            record.get("kind") not in prefer_kinds,
+            not record.get("address"),
             -len(record.get("services", [])),
+            len(record.get("uncertain") or {}),
             record["name"]["en"],
         )
         ranked.append((key, Place(record, dist, approx)))
@@ -89,7 +95,8 @@ def find_service_points(
         items = [
             (r.data, {"lat": r.lat, "lon": r.lon} if r.lat is not None else None, r.district) for r in rows
         ]
-    ranked = _rank(items, district, near)
+    prefer = frozenset(SERVICE_PRIMARY_KIND[s] for s in services if s in SERVICE_PRIMARY_KIND)
+    ranked = _rank(items, district, near, prefer)
     return ranked[:limit] if limit else ranked
 
 

@@ -92,6 +92,22 @@ SERVICE_ENTITY_CODES: dict[str, tuple[str, ...]] = {
     "port_visa": ("port_visa",),
 }
 
+# The kind of office that specialises in a service (ranked first among equally near places).
+SERVICE_PRIMARY_KIND: dict[str, str] = {
+    **{s: "exit_entry_hall" for s in RESIDENCE_PERMIT_SERVICES},
+    "visa_extension": "exit_entry_hall",
+    "stay_permit": "exit_entry_hall",
+    "permanent_residence": "exit_entry_hall",
+    "lost_passport_certificate": "exit_entry_hall",
+    "work_permit": "talent_centre",
+    "work_residence_joint": "talent_centre",
+    "talent_services": "talent_centre",
+    "high_level_talent_confirmation": "talent_centre",
+    "medical_examination": "health_check_centre",
+    "port_visa": "port_visa_office",
+    "accommodation_registration": "police_service_station",
+}
+
 PERMIT_TYPES: dict[str, dict[str, str]] = {
     "work": {"en": "work", "zh": "工作类"},
     "study": {"en": "study", "zh": "学习类"},

@@ -1,0 +1,176 @@
+"""Each custom action run with a real rasa_sdk Tracker and CollectingDispatcher on the real knowledge."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as acts
+
+
+def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None, confidence: float = 0.95,
+            metadata: dict | None = None, **slots: Any) -> Tracker:
+    entities = entities or []
+    base = {"language": None, "district": None, "permit_type": None, "curriculum": None, "service": None,
+            "age": None, "last_points": None, "last_topic": None}
+    # Slots filled from this message's entities, as action_extract_slots would.
+    for e in entities:
+        if e["entity"] in base:
+            base[e["entity"]] = e["value"]
+    base.update(slots)
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+        "entities": entities,
+        "metadata": metadata or {},
+    }
+    return Tracker("test-user", base, message, [], False, None, {}, "action_listen")
+
+
+def ent(entity: str, value: str) -> dict[str, str]:
+    return {"entity": entity, "value": value}
+
+
+def run(action: Any, trk: Tracker) -> tuple[list[dict[str, Any]], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, trk, {})
+    return dispatcher.messages, events
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+@pytest.fixture(autouse=True)
+def _kb(use_kb: str) -> None:
+    """Every action test reads the session knowledge base."""
+
+
+def test_residence_permit_without_type_asks_with_buttons() -> None:
+    messages, _ = run(acts.ActionAnswerProcedure(), tracker("how do I renew my residence permit", "residence_permit"))
+    assert len(messages) == 1
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert len(payloads) == 4
+    assert json.loads("{" + payloads[0].split("{", 1)[1])["permit_type"] == "work"
+
+
+def test_residence_permit_work_in_chaoyang() -> None:
+    trk = tracker("work", "residence_permit", [ent("permit_type", "work")], district="chaoyang")
+    messages, events = run(acts.ActionAnswerProcedure(), trk)
+    out = texts(messages)
+    assert "Foreigner's Work Permit" in out or "work permit" in out.lower()
+    assert "CNY" in out  # fees
+    assert "Jiuxianqiao" in out and "Source:" in out
+    assert SlotSet("last_topic", "residence_permit") in events
+    shown = next(e["value"] for e in events if e["name"] == "last_points")
+    assert shown[0] == "chaoyang_exit_entry_hall"
+
+
+def test_procedure_in_chinese() -> None:
+    trk = tracker("丢了护照怎么办", "lost_passport", language="zh")
+    out = texts(run(acts.ActionAnswerProcedure(), trk)[0])
+    assert "25" in out and "来源" in out
+    assert "安定门东街2号" in out
+
+
+def test_uncertain_facts_say_confirm_by_phone() -> None:
+    trk = tracker("where is the exit entry office in dongcheng", "find_service_point", [ent("district", "dongcheng"), ent("service", "residence_permit")])
+    out = texts(run(acts.ActionFindServicePoint(), trk)[0])
+    assert "⚠ Not confirmed" in out and "confirm by phone" in out
+
+
+def test_find_service_point_by_user_location() -> None:
+    trk = tracker("nearest office for visa extension", "find_service_point", [ent("service", "visa_extension")],
+                  metadata={"location": {"lat": 40.13, "lon": 116.65}})
+    messages, events = run(acts.ActionFindServicePoint(), trk)
+    assert "nearest to you" in messages[0]["text"]
+    assert "km away" in texts(messages)
+
+
+def test_opening_hours_of_last_shown_point() -> None:
+    trk = tracker("is it open on saturday", "opening_hours", [ent("weekday", "saturday")], last_points=["psb_exit_entry_main_hall"])
+    out = texts(run(acts.ActionOpeningHours(), trk)[0])
+    assert "Saturday" in out and "09:00–17:00" in out
+
+
+def test_opening_hours_without_a_place_asks_which() -> None:
+    out = texts(run(acts.ActionOpeningHours(), tracker("is it open", "opening_hours"))[0])
+    assert "Which office" in out
+
+
+def test_schools_by_curriculum_district_age() -> None:
+    trk = tracker("IB school in shunyi for my 7 year old", "international_school",
+                  [ent("curriculum", "ib"), ent("district", "shunyi"), ent("age", "7")])
+    out = texts(run(acts.ActionFindSchool(), trk)[0])
+    assert "IB" in out and "Shunyi" in out
+    assert "Saint Paul" not in out
+
+
+def test_hospitals_english_speaking() -> None:
+    trk = tracker("english speaking hospital", "healthcare", [ent("medical_need", "english_speaking")])
+    out = texts(run(acts.ActionFindHospital(), trk)[0])
+    assert "Languages:" in out and "Source:" in out
+
+
+def test_emergency_numbers_first() -> None:
+    messages, _ = run(acts.ActionEmergency(), tracker("ambulance now!", "emergency"))
+    assert "120" in messages[0]["text"] and "110" in messages[0]["text"] and "119" in messages[0]["text"]
+
+
+def test_emergency_numbers_even_without_database(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # A database that cannot be opened: a directory where the SQLite file should be.
+    (tmp_path / "kb.db").mkdir()
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
+    messages, _ = run(acts.ActionEmergency(), tracker("help", "emergency"))
+    assert "120" in messages[0]["text"]
+
+
+def test_knowledge_base_down_gets_a_polite_answer(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    (tmp_path / "kb.db").mkdir()
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
+    out = texts(run(acts.ActionFindServicePoint(), tracker("office", "find_service_point"))[0])
+    assert "12367" in out
+
+
+def test_handoff_gives_immigration_hotline_and_office_phone() -> None:
+    trk = tracker("talk to a person", "human_handoff", last_topic="residence_permit", last_points=["psb_exit_entry_main_hall"])
+    out = texts(run(acts.ActionHumanHandoff(), trk)[0])
+    assert out.index("12367") < out.index("12345")
+    assert "8402 0101" in out
+
+
+def test_offer_topics_buttons() -> None:
+    trk = tracker("permit thing chaoyang", "nlu_fallback", [ent("district", "chaoyang")])
+    trk.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "work_permit", "confidence": 0.3},
+        {"name": "residence_permit", "confidence": 0.25},
+        {"name": "visa", "confidence": 0.1},
+    ]
+    (message,) = run(acts.ActionOfferTopics(), trk)[0]
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/work_permit{"district":"chaoyang"}', '/residence_permit{"district":"chaoyang"}', "/out_of_scope"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities", "current", "metadata", "expected"),
+    [
+        ("朝阳区哪里办居留", "residence_permit", [], None, None, "zh"),
+        ("ok", "affirm", [], "zh", None, None),  # undecided: keep Chinese, no event
+        ("hello", "greet", [], "zh", None, "en"),
+        ("说中文", "change_language", [ent("language", "zh")], "en", None, "zh"),
+        ("i dont read chinese, english pls", "change_language", [ent("language", "zh"), ent("language", "en")], "zh", None, "en"),
+        ("ok", "affirm", [], None, {"language": "zh"}, "zh"),  # channel hint on the first message
+        ("/greet", "greet", [], "zh", None, None),  # button payloads never change the language
+    ],
+)
+def test_set_language(text: str, intent: str, entities: list, current: str | None, metadata: dict | None, expected: str | None) -> None:
+    trk = tracker(text, intent, entities, metadata=metadata, language=current)
+    _, events = run(acts.ActionSetLanguage(), trk)
+    assert events == ([SlotSet("language", expected)] if expected else [])
