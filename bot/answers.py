@@ -136,7 +136,12 @@ def service_point_answer(
 ) -> Answer:
     """The nearest service points handling `service` (a NLU service value or service code)."""
     codes = queries.service_codes(service) if service else ()
-    intro_label = _service_label(codes, lang) if codes else label(INTENT_TITLES, "find_service_point", lang).lower()
+    if service in vocab.SERVICE_ENTITY_LABELS:
+        intro_label = label(vocab.SERVICE_ENTITY_LABELS, service, lang)
+    elif codes:
+        intro_label = _service_label(codes, lang)
+    else:
+        intro_label = t("any_service", lang)
     replies, shown = _points_replies(codes, district, near, lang, when, intro_label)
     return Answer(replies, shown, "find_service_point")
 

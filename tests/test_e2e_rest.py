@@ -86,22 +86,28 @@ def chat(servers: serve.Servers) -> Chat:
     return Chat(servers.rasa_url)
 
 
-def test_residence_permit_in_chaoyang_gives_the_chaoyang_hall(chat: Chat) -> None:
-    first = chat.say("u-rp", "where can I renew my residence permit in chaoyang?")
-    # The permit type matters and is missing: the bot asks, with buttons.
-    assert any(m.get("buttons") for m in first), first
-    payload = next(b["payload"] for m in first for b in m.get("buttons", []) if "work" in b["payload"])
-    answer = chat.text("u-rp", payload)
+def test_where_to_renew_residence_permit_in_chaoyang(chat: Chat) -> None:
+    answer = chat.text("u-where", "where can I renew my residence permit in chaoyang?")
     assert "Jiuxianqiao" in answer  # the Chaoyang exit-entry hall's address
     assert "酒仙桥" in answer  # and its Chinese address for the taxi driver
+    assert answer.index("Jiuxianqiao") < answer.index("Source:")
     assert "Source:" in answer and "2026-11-22" in answer
 
 
-def test_work_residence_permit_without_district_lists_the_main_hall(chat: Chat) -> None:
-    answer = chat.text("u-main", "I need to renew my work residence permit")
-    assert "Andingmen" in answer
+def test_procedure_asks_the_permit_type_then_answers(chat: Chat) -> None:
+    first = chat.say("u-rp", "what documents do I need for a residence permit")
+    # The permit type matters and is missing: the bot asks, with buttons.
+    buttons = [b for m in first for b in m.get("buttons", [])]
+    assert len(buttons) == 4, first
+    payload = next(b["payload"] for b in buttons if '"work"' in b["payload"])
+    answer = chat.text("u-rp", payload)
+    assert "Andingmen" in answer  # the main exit-entry hall handles every type
     assert "安定门东街2号" in answer
     assert "CNY" in answer  # fees from the knowledge base
+    # Typing the type works as well as the button.
+    asked = chat.say("u-rp2", "residence permit documents")
+    assert [b for m in asked for b in m.get("buttons", [])], asked
+    assert "Andingmen" in chat.text("u-rp2", "study")
 
 
 def test_chinese_question_gets_a_chinese_answer(chat: Chat) -> None:
@@ -158,10 +164,16 @@ def test_bad_input_never_5xx(chat: Chat, body: object) -> None:
     assert response.status_code < 500, response.text
 
 
-@pytest.mark.parametrize("raw", ["{not json", "", "\x00\xff", "null"])
-def test_malformed_json_never_5xx(chat: Chat, raw: str) -> None:
+@pytest.mark.parametrize("raw", ["{not json", "", "\x00\xff", "null", "[1, 2]", '{"sender": "x", "message": "hi", "metadata": 5}'])
+def test_malformed_json_is_a_400(chat: Chat, raw: str) -> None:
     response = chat.post(raw, raw=True)
-    assert response.status_code < 500, response.text
+    assert response.status_code == 400, response.text
+    assert "error" in response.json()
+
+
+def test_too_long_message_gets_a_polite_reply(chat: Chat) -> None:
+    (reply,) = chat.say("u-long", "where is the office " * 5000)
+    assert "too long" in reply["text"]
 
 
 def test_server_survives_bad_input(chat: Chat) -> None:
@@ -179,7 +191,7 @@ service_points:
     kind: exit_entry_hall
     name: {en: Huairou Lakeside Test Foreigner Hall, zh: 怀柔湖畔测试外国人大厅}
     district: huairou
-    address: {en: 99 Lakeside Test Road, Huairou, zh: 怀柔区湖畔测试路99号}
+    address: {en: "99 Lakeside Test Road, Huairou", zh: 怀柔区湖畔测试路99号}
     phones: []
     hours:
       open_24h: true

@@ -108,6 +108,19 @@ SERVICE_PRIMARY_KIND: dict[str, str] = {
     "accommodation_registration": "police_service_station",
 }
 
+# How a user-level need reads in an answer ("Where to go for a residence permit").
+SERVICE_ENTITY_LABELS: dict[str, dict[str, str]] = {
+    "residence_permit": {"en": "a residence permit", "zh": "居留许可"},
+    "visa_extension": {"en": "a visa extension", "zh": "签证延期"},
+    "work_permit": {"en": "a work permit", "zh": "工作许可"},
+    "permanent_residence": {"en": "permanent residence", "zh": "永久居留"},
+    "lost_passport_certificate": {"en": "a lost-passport certificate", "zh": "护照报失证明"},
+    "accommodation_registration": {"en": "accommodation registration", "zh": "住宿登记"},
+    "talent_services": {"en": "talent services", "zh": "人才服务"},
+    "medical_examination": {"en": "the medical examination", "zh": "体检"},
+    "port_visa": {"en": "a port visa", "zh": "口岸签证"},
+}
+
 PERMIT_TYPES: dict[str, dict[str, str]] = {
     "work": {"en": "work", "zh": "工作类"},
     "study": {"en": "study", "zh": "学习类"},
