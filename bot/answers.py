@@ -79,7 +79,7 @@ def _points_replies(
     in_district = district is not None and any(p.record.get("district") == district for p in places)
     intro = render.service_points_intro(intro_label, district, near is not None, lang, in_district)
     replies = [Reply(intro)]
-    replies += [Reply(render.service_point(p, lang, when, show_distance=near is not None or district is not None)) for p in places]
+    replies += [Reply(render.service_point(p, lang, when, show_distance=near is not None)) for p in places]
     return replies, [p.record["id"] for p in places]
 
 

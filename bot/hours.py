@@ -85,11 +85,13 @@ def day_ranges(hours: dict[str, Any], day: dt.date) -> tuple[list[tuple[dt.time,
     if _closed_period(hours, day):
         return [], "closed_period"
     ranges = ranges_for(hours, day)
-    if ranges and hours.get("public_holidays") == "closed":
+    policy = hours.get("public_holidays", "unknown")
+    if ranges and policy != "open":
         holiday, _ = public_holiday(day)
-        if holiday:
+        if holiday and policy == "closed":
             return [], "public_holiday"
-        if holiday is None:
+        if holiday or holiday is None:
+            # A holiday with no known holiday policy, or a year without holiday data: do not guess.
             return ranges, "holiday_unknown"
     return ranges, None if ranges else "closed_today"
 

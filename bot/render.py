@@ -122,7 +122,7 @@ def provenance(record: dict[str, Any], lang: str) -> list[str]:
     lines = []
     unc = record.get("uncertain") or {}
     if unc:
-        what = "; ".join(f"{field} ({reason})" for field, reason in unc.items())
+        what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
         lines.append(t("uncertain", lang, text=what, hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}"))
     sources = record.get("source") or []
     shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
@@ -130,6 +130,34 @@ def provenance(record: dict[str, Any], lang: str) -> list[str]:
     if lang in (record.get("machine_translated") or []):
         lines.append(t("machine_translated", lang))
     return lines
+
+
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "phone": {"en": "phone", "zh": "电话"},
+    "phones": {"en": "phone", "zh": "电话"},
+    "address": {"en": "address", "zh": "地址"},
+    "locations": {"en": "address", "zh": "地址"},
+    "district": {"en": "district", "zh": "所在区"},
+    "hours": {"en": "opening hours", "zh": "办公时间"},
+    "name": {"en": "name", "zh": "名称"},
+    "services": {"en": "services handled", "zh": "可办理业务"},
+    "fees": {"en": "fees", "zh": "费用"},
+    "processing_time": {"en": "processing time", "zh": "办理时限"},
+    "validity": {"en": "validity", "zh": "有效期"},
+    "documents": {"en": "documents", "zh": "材料"},
+    "emergency_24h": {"en": "24-hour emergency", "zh": "24小时急诊"},
+    "languages": {"en": "languages", "zh": "语言"},
+    "curricula": {"en": "curricula", "zh": "课程"},
+    "age_min": {"en": "ages", "zh": "年龄"},
+    "age_max": {"en": "ages", "zh": "年龄"},
+    "status": {"en": "whether it still operates", "zh": "是否仍在办学"},
+}
+
+
+def field_label(field: str, lang: str) -> str:
+    top = field.split(".", 1)[0].split("[", 1)[0]
+    entry = FIELD_LABELS.get(top)
+    return local(entry, lang) if entry else field.replace("_", " ")
 
 
 def _address_lines(address: dict[str, str] | None, lang: str) -> list[str]:
@@ -164,6 +192,8 @@ def service_point(place: Place, lang: str, when: dt.datetime | None = None, show
     lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)) if rec.get("phones") else t("phone_unknown", lang))
     lines.append(format_hours(rec.get("hours"), lang))
     lines.append(format_status(rec.get("hours"), lang, when))
+    if rec.get("district"):
+        lines.append(t("district", lang, name=district_name(rec["district"], lang)))
     if show_distance:
         lines += _distance_line(place, lang)
     if rec.get("appointment"):

@@ -95,3 +95,10 @@ def test_resolve_day() -> None:
     assert hours.resolve_day("monday", monday) == monday
     assert hours.resolve_day("tomorrow", monday) == at("2026-11-24 10:00")
     assert hours.resolve_day("now", monday) == monday
+
+
+def test_holiday_with_unknown_policy_is_not_guessed() -> None:
+    unknown_policy = {**MAIN_HALL, "public_holidays": "unknown"}
+    st = hours.status(unknown_policy, at("2026-10-01 10:00"))
+    assert (st.state, st.reason) == ("unknown", "holiday_unknown")
+    assert hours.status(unknown_policy, at("2026-11-23 10:00")).state == "open"

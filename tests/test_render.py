@@ -1,0 +1,51 @@
+"""Every knowledge record renders in both languages, with its Chinese address, source and doubts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import render
+from bot.kb.loader import read_knowledge
+from bot.kb.queries import Place
+
+KNOWLEDGE = read_knowledge()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_service_points_render(lang: str) -> None:
+    for rec in KNOWLEDGE.records["service_points"]:
+        text = render.service_point(Place(rec), lang)
+        if rec.get("address"):
+            assert rec["address"]["zh"] in text, rec["id"]
+        assert rec["verified_on"] in text
+        if rec.get("uncertain"):
+            assert "⚠" in text, rec["id"]
+        assert "{" not in text and "}" not in text, f"unfilled template in {rec['id']}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_procedures_schools_hospitals_hotlines_render(lang: str) -> None:
+    for rec in KNOWLEDGE.records["procedures"]:
+        text = render.procedure(rec, lang)
+        assert rec["title"].get(lang, rec["title"]["en"]) in text
+        assert rec["verified_on"] in text
+    for rec in KNOWLEDGE.records["schools"]:
+        assert rec["verified_on"] in render.school(Place(rec), lang)
+    for rec in KNOWLEDGE.records["hospitals"]:
+        text = render.hospital(Place(rec), lang)
+        for loc in rec["locations"]:
+            if loc.get("address"):
+                assert loc["address"]["zh"] in text
+    for rec in KNOWLEDGE.records["hotlines"]:
+        assert rec["number"] in render.hotline(rec, lang)
+
+
+def test_uncertain_fields_are_named_in_the_users_language() -> None:
+    rec = {"id": "x", "source": ["s"], "verified_on": "2026-11-22", "uncertain": {"phones": "old guide"}}
+    assert "电话 (old guide)" in "\n".join(render.provenance(rec, "zh"))
+    assert "phone (old guide)" in "\n".join(render.provenance(rec, "en"))
+
+
+def test_days_are_grouped() -> None:
+    assert render.format_days(["mon", "tue", "wed", "thu", "fri", "sat"], "en") == "Mon–Sat"
+    assert render.format_days(["mon", "wed", "thu"], "en") == "Mon, Wed–Thu"
