@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import hours as hours_mod
 from bot import render
-from bot.i18n import INTENT_TITLES, label, local, t
+from bot.i18n import local, name, t, text
 from bot.kb import queries, vocab
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def payload(intent: str, entities: dict[str, Any] | None = None) -> str:
 
 
 def _service_label(codes: tuple[str, ...] | list[str], lang: str) -> str:
-    return t("list_sep", lang).join(label(vocab.SERVICES, c, lang) for c in codes[:2])
+    return t("list_sep", lang).join(name("services", c, lang) for c in codes[:2])
 
 
 def _points_replies(
@@ -109,7 +109,7 @@ def procedure_answer(
         return Answer([permit_type_question(lang, district)], topic=topic)
     procs = queries.get_procedures(topic, permit_type)
     if not procs:
-        replies, shown = _points_replies(queries.service_codes(topic), district, near, lang, when, label(INTENT_TITLES, topic, lang))
+        replies, shown = _points_replies(queries.service_codes(topic), district, near, lang, when, name("intents", topic, lang))
         return Answer(replies, shown, topic)
     main = procs[:2]
     replies = [Reply(render.procedure(p, lang)) for p in main]
@@ -136,8 +136,8 @@ def service_point_answer(
 ) -> Answer:
     """The nearest service points handling `service` (a NLU service value or service code)."""
     codes = queries.service_codes(service) if service else ()
-    if service in vocab.SERVICE_ENTITY_LABELS:
-        intro_label = label(vocab.SERVICE_ENTITY_LABELS, service, lang)
+    if service in vocab.SERVICE_ENTITY_CODES:
+        intro_label = name("service_needs", service, lang)
     elif codes:
         intro_label = _service_label(codes, lang)
     else:
@@ -182,7 +182,7 @@ def school_answer(curriculum: str | None, district: str | None, age: int | None,
     places = queries.find_schools(curriculum, district, age, limit=None)
     filters = ""
     if curriculum:
-        filters += t("with_curriculum", lang, curriculum=label(vocab.CURRICULA, curriculum, lang))
+        filters += t("with_curriculum", lang, curriculum=name("curricula", curriculum, lang))
     if district:
         filters += t("in_district", lang, district=render.district_name(district, lang))
     if age is not None:
@@ -215,14 +215,6 @@ def hospital_answer(
     return Answer(replies, topic="healthcare")
 
 
-# Used when the knowledge base cannot be read: emergency numbers must never depend on a database.
-# Numbers and services as in the reference (section 4.2).
-FALLBACK_EMERGENCY = {
-    "en": "🚨 Ambulance 120 · Police 110 · Fire 119 · Traffic accidents 122 · Beijing Red Cross ambulance 999",
-    "zh": "🚨 急救 120 · 报警 110 · 火警 119 · 交通事故 122 · 北京红十字会急救 999",
-}
-
-
 def emergency_answer(district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en") -> Answer:
     """Emergency numbers first, always; then 24-hour emergency departments when the data is there."""
     try:
@@ -232,7 +224,8 @@ def emergency_answer(district: str | None, near: tuple[float, float] | None = No
         first = Reply("\n".join(lines))
     except SQLAlchemyError:
         logger.exception("knowledge base unavailable for emergency numbers")
-        return Answer([Reply(FALLBACK_EMERGENCY.get(lang, FALLBACK_EMERGENCY["en"]))], topic="emergency")
+        # The numbers are also in every locale file, so they never depend on the database.
+        return Answer([Reply(text("emergency_fallback", lang))], topic="emergency")
     replies = [first]
     try:
         ers = queries.find_hospitals("emergency_room", district, near=near, limit=3)
@@ -271,6 +264,6 @@ def offer_topics(intent_ranking: list[dict[str, Any]], entities: list[dict[str, 
     skip = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank"}
     top = [r["name"] for r in intent_ranking if r.get("name") and r["name"] not in skip][:2]
     carried = {e["entity"]: e["value"] for e in entities if e.get("entity") in ("district", "permit_type", "curriculum", "service", "medical_need")}
-    buttons = [{"title": label(INTENT_TITLES, name, lang), "payload": payload(name, carried)} for name in top]
+    buttons = [{"title": name("intents", intent, lang), "payload": payload(intent, carried)} for intent in top]
     buttons.append({"title": t("something_else", lang), "payload": "/out_of_scope"})
     return Answer([Reply(t("offer_topics", lang), buttons)])

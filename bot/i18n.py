@@ -1,235 +1,61 @@
-"""Texts of knowledge-base answers, by language, with English as the fallback.
+"""Interface texts by language, loaded from `bot/locales/<lang>.yml`, with English as the fallback.
 
 Conversational replies (greetings, help, ...) live in domain.yml as conditional response variations;
-the texts here are the building blocks of answers rendered from knowledge records.
+the catalogues here hold the building blocks of answers rendered from knowledge records and the names
+of codes (districts, services, curricula, ...) in each language.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "address": "Address: {text}",
-        "address_zh": "Chinese address (show the driver): {text}",
-        "address_unknown": "Address: not confirmed in our sources",
-        "phone": "Phone: {text}",
-        "phone_unknown": "Phone: not found in our sources",
-        "hours": "Hours: {text}",
-        "hours_unknown": "Hours: not confirmed in our sources",
-        "open_24h": "open 24 hours",
-        "public_holidays_closed": "closed on public holidays",
-        "public_holidays_open": "open on public holidays",
-        "closed_period": "closed {start} to {end} ({reason})",
-        "now_open": "Open now, until {time}.",
-        "now_open_24h": "Open now (24 hours).",
-        "now_lunch": "Closed now for the lunch break; opens again at {next}.",
-        "now_closed": "Closed now; next opening {next}.",
-        "now_closed_no_next": "Closed now.",
-        "now_holiday": "Closed today for the public holiday ({name}); next opening {next}.",
-        "now_period": "Closed now ({reason}); next opening {next}.",
-        "now_unknown": "Whether it is open right now is not known; please call first.",
-        "holiday_unknown": "It may be a public holiday or the holiday calendar is not known yet; please call first.",
-        "day_open": "On {day}: open {ranges}.",
-        "day_closed": "On {day}: closed.",
-        "day_holiday": "On {day}: closed (public holiday: {name}).",
-        "day_period": "On {day}: closed ({reason}).",
-        "district": "District: {name}",
-        "distance": "About {km} km away",
-        "distance_approx": "About {km} km away (measured to the district centre)",
-        "services": "Handles: {text}",
-        "source": "Source: {text} (checked {date})",
-        "uncertain": "⚠ Not confirmed: {text}. Please confirm by phone before you go ({hotline}).",
-        "machine_translated": "(Chinese text machine-translated, pending staff review)",
-        "documents": "Documents:",
-        "steps": "Steps:",
-        "fees": "Fees:",
-        "fee_line": "{item}: CNY {amount}",
-        "fee_line_no_amount": "{item}",
-        "processing_time": "Processing time: {text}",
-        "validity": "Validity: {text}",
-        "deadlines": "Deadlines:",
-        "where_to_go": "Where to go:",
-        "no_points_found": "I could not find a service point for this in our data. Call the 12367 immigration hotline (24/7, Chinese and English) or 12345 (English service).",
-        "points_intro": "Where to go for {service}:",
-        "any_service": "services for foreigners",
-        "points_intro_district": "Where to go for {service}, nearest to {district} first:",
-        "points_intro_near": "Where to go for {service}, nearest to you first:",
-        "points_other_districts": "Nothing listed in {district}; these are the nearest:",
-        "ask_permit_type": "Which residence permit is it for?",
-        "permit_work": "Work",
-        "permit_study": "Study",
-        "permit_family": "Family reunion",
-        "permit_private_affairs": "Private affairs",
-        "schools_intro": "International schools{filters}:",
-        "schools_none": "I found no open school in our data for{filters}. Try without one of the filters, or ask for another district.",
-        "curricula": "Curricula: {text}",
-        "ages": "Ages: {text}",
-        "ages_range": "{lo}–{hi}",
-        "eligibility": "Who may enrol: {text}",
-        "website": "Web: {text}",
-        "email": "Email: {text}",
-        "hospitals_intro": "Hospitals and clinics{filters}:",
-        "hospitals_none": "I found no hospital in our data for{filters}.",
-        "emergency_24h_yes": "24-hour emergency: yes",
-        "emergency_24h_unknown": "24-hour emergency: not confirmed",
-        "international_dept": "International department: yes",
-        "languages": "Languages: {text}",
-        "emergency_intro": "🚨 Emergency numbers in Beijing (free, 24 hours):",
-        "emergency_interpreting": "Say \"English\" when the call is answered; 110, 119, 120 and 12345 can add an interpreter.",
-        "emergency_er": "Hospitals with a 24-hour emergency department:",
-        "handoff_intro": "You can talk to a person here:",
-        "handoff_office": "The office I showed you last: {name}, {phone}",
-        "opening_which": "Which office do you mean? Tell me the service and the district, e.g. \"residence permit office in Chaoyang\".",
-        "offer_topics": "Sorry, I'm not sure I understood. Did you mean one of these?",
-        "something_else": "Something else",
-        "in_district": " in {district}",
-        "with_curriculum": " with {curriculum}",
-        "for_age": " for age {age}",
-        "with_need": " ({need})",
-        "need_emergency_room": "24-hour emergency",
-        "need_international_department": "international department",
-        "need_english_speaking": "English-speaking",
-        "kb_unavailable": "Sorry, I cannot reach our knowledge base right now. For immigration questions call 12367 (24/7, Chinese and English); for other city services call 12345 (English service). In an emergency call 120 (ambulance), 110 (police) or 119 (fire).",
-        "list_sep": ", ",
-        "and_more": "and {n} more; ask with a district to narrow it down.",
-    },
-    "zh": {
-        "address": "地址：{text}",
-        "address_zh": "中文地址（可出示给司机）：{text}",
-        "address_unknown": "地址：资料中未确认",
-        "phone": "电话：{text}",
-        "phone_unknown": "电话：资料中未找到",
-        "hours": "办公时间：{text}",
-        "hours_unknown": "办公时间：资料中未确认",
-        "open_24h": "24小时开放",
-        "public_holidays_closed": "法定节假日休息",
-        "public_holidays_open": "法定节假日照常开放",
-        "closed_period": "{start}至{end}闭馆（{reason}）",
-        "now_open": "现在开放，{time}结束。",
-        "now_open_24h": "现在开放（24小时）。",
-        "now_lunch": "现在是午休时间，{next}重新开放。",
-        "now_closed": "现在不开放；下次开放时间：{next}。",
-        "now_closed_no_next": "现在不开放。",
-        "now_holiday": "今天是法定节假日（{name}），不开放；下次开放时间：{next}。",
-        "now_period": "现在不开放（{reason}）；下次开放时间：{next}。",
-        "now_unknown": "无法确定现在是否开放，请先打电话确认。",
-        "holiday_unknown": "可能是节假日，或尚无节假日安排数据，请先打电话确认。",
-        "day_open": "{day}：{ranges} 开放。",
-        "day_closed": "{day}：不开放。",
-        "day_holiday": "{day}：不开放（法定节假日：{name}）。",
-        "day_period": "{day}：不开放（{reason}）。",
-        "district": "所在区：{name}",
-        "distance": "距离约 {km} 公里",
-        "distance_approx": "距离约 {km} 公里（按区中心估算）",
-        "services": "可办理：{text}",
-        "source": "来源：{text}（核对日期 {date}）",
-        "uncertain": "⚠ 未经确认：{text}。前往前请先电话确认（{hotline}）。",
-        "machine_translated": "（中文为机器翻译，待工作人员审核）",
-        "documents": "所需材料：",
-        "steps": "办理步骤：",
-        "fees": "费用：",
-        "fee_line": "{item}：{amount} 元",
-        "fee_line_no_amount": "{item}",
-        "processing_time": "办理时限：{text}",
-        "validity": "有效期：{text}",
-        "deadlines": "期限：",
-        "where_to_go": "办理地点：",
-        "no_points_found": "资料中没有找到办理此事项的地点。请拨打12367移民管理服务热线（24小时，中英文）或12345市民热线（有英语服务）。",
-        "points_intro": "办理{service}的地点：",
-        "any_service": "外国人相关业务",
-        "points_intro_district": "办理{service}的地点（离{district}最近的在前）：",
-        "points_intro_near": "办理{service}的地点（离您最近的在前）：",
-        "points_other_districts": "{district}没有列出的地点，以下是最近的：",
-        "ask_permit_type": "请问您要办理哪一类居留许可？",
-        "permit_work": "工作类",
-        "permit_study": "学习类",
-        "permit_family": "团聚类",
-        "permit_private_affairs": "私人事务类",
-        "schools_intro": "国际学校{filters}：",
-        "schools_none": "资料中没有找到符合条件的在办学校{filters}。可以去掉一个条件，或换一个区试试。",
-        "curricula": "课程：{text}",
-        "ages": "年龄：{text}",
-        "ages_range": "{lo}–{hi}岁",
-        "eligibility": "招生对象：{text}",
-        "website": "网站：{text}",
-        "email": "邮箱：{text}",
-        "hospitals_intro": "医院和诊所{filters}：",
-        "hospitals_none": "资料中没有找到符合条件的医院{filters}。",
-        "emergency_24h_yes": "24小时急诊：有",
-        "emergency_24h_unknown": "24小时急诊：未确认",
-        "international_dept": "国际部：有",
-        "languages": "语言：{text}",
-        "emergency_intro": "🚨 北京紧急电话（免费，24小时）：",
-        "emergency_interpreting": "110、119、120和12345可提供电话翻译服务。",
-        "emergency_er": "有24小时急诊的医院：",
-        "handoff_intro": "您可以通过以下方式联系工作人员：",
-        "handoff_office": "刚才提到的地点：{name}，{phone}",
-        "opening_which": "您问的是哪个办公地点？请告诉我事项和区，例如“朝阳区办居留许可的地方”。",
-        "offer_topics": "抱歉，我不太确定您的意思。您是想问以下哪一项？",
-        "something_else": "其他问题",
-        "in_district": "（{district}）",
-        "with_curriculum": "（{curriculum}课程）",
-        "for_age": "（{age}岁）",
-        "with_need": "（{need}）",
-        "need_emergency_room": "24小时急诊",
-        "need_international_department": "国际部",
-        "need_english_speaking": "可说英语",
-        "kb_unavailable": "抱歉，暂时无法访问知识库。出入境问题请拨打12367（24小时，中英文）；其他城市服务请拨打12345。紧急情况请拨打120（急救）、110（报警）或119（火警）。",
-        "list_sep": "、",
-        "and_more": "还有{n}个；告诉我区名可以缩小范围。",
-    },
-}
+from ruamel.yaml import YAML
 
-WEEKDAY_NAMES = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
-}
-WEEKDAY_SHORT = {
-    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
-}
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 
-# Topic titles used on fallback buttons, by intent.
-INTENT_TITLES: dict[str, dict[str, str]] = {
-    "residence_permit": {"en": "Residence permit", "zh": "居留许可"},
-    "visa": {"en": "Visa extension / visas", "zh": "签证延期 / 签证"},
-    "accommodation_registration": {"en": "Accommodation registration", "zh": "住宿登记"},
-    "lost_passport": {"en": "Lost passport", "zh": "护照丢失"},
-    "work_permit": {"en": "Work permit", "zh": "工作许可"},
-    "talent_services": {"en": "Talent services / R visa", "zh": "人才服务 / R字签证"},
-    "permanent_residence": {"en": "Permanent residence", "zh": "永久居留"},
-    "international_school": {"en": "International schools", "zh": "国际学校"},
-    "healthcare": {"en": "Hospitals and doctors", "zh": "医院和就医"},
-    "emergency": {"en": "Emergency numbers", "zh": "紧急电话"},
-    "find_service_point": {"en": "Find a service office", "zh": "查找办事地点"},
-    "opening_hours": {"en": "Opening hours", "zh": "办公时间"},
-    "human_handoff": {"en": "Talk to a person", "zh": "人工服务"},
-    "help": {"en": "What can you do?", "zh": "你能做什么？"},
-    "greet": {"en": "Hello", "zh": "你好"},
-    "goodbye": {"en": "Goodbye", "zh": "再见"},
-    "thank": {"en": "Thanks", "zh": "谢谢"},
-    "affirm": {"en": "Yes", "zh": "是的"},
-    "deny": {"en": "No", "zh": "不是"},
-    "bot_challenge": {"en": "Are you a bot?", "zh": "你是机器人吗？"},
-    "change_language": {"en": "Change language", "zh": "切换语言"},
-    "out_of_scope": {"en": "Something else", "zh": "其他问题"},
-}
+
+@cache
+def catalog(lang: str) -> dict[str, Any]:
+    """The whole catalogue of `lang` ({} when there is none)."""
+    path = LOCALE_DIR / f"{lang}.yml"
+    if not path.exists():
+        return {}
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in LOCALE_DIR.glob("*.yml"))
+
+
+def text(key: str, lang: str) -> Any:
+    """A top-level entry of the catalogue (string or list), English when missing."""
+    value = catalog(lang).get(key)
+    return value if value else catalog("en")[key]
 
 
 def t(key: str, lang: str, **kwargs: Any) -> str:
-    """The text for `key` in `lang` (English when missing), formatted with `kwargs`."""
-    template = MESSAGES.get(lang, {}).get(key) or MESSAGES["en"][key]
+    """The message `key` in `lang` (English when missing), formatted with `kwargs`."""
+    template = (catalog(lang).get("messages") or {}).get(key) or catalog("en")["messages"][key]
     return template.format(**kwargs)
 
 
-def local(text: dict[str, str] | None, lang: str) -> str:
-    """A LocalText in `lang`, falling back to English."""
-    if not text:
+def name(section: str, code: str, lang: str) -> str:
+    """The name of `code` in a section (districts, services, curricula, ...), else English, else the code."""
+    for candidate in (lang, "en"):
+        found = (catalog(candidate).get(section) or {}).get(code)
+        if found:
+            return found
+    return code.replace("_", " ")
+
+
+def weekday(index: int, lang: str, short: bool = False) -> str:
+    return text("weekdays_short" if short else "weekdays", lang)[index]
+
+
+def local(value: dict[str, str] | None, lang: str) -> str:
+    """A knowledge-base LocalText in `lang`, falling back to English."""
+    if not value:
         return ""
-    return text.get(lang) or text.get("en") or next(iter(text.values()))
-
-
-def label(table: dict[str, dict[str, str]], code: str, lang: str) -> str:
-    entry = table.get(code)
-    return local(entry, lang) if entry else code
+    return value.get(lang) or value.get("en") or next(iter(value.values()))

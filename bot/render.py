@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from bot import hours as hours_mod
-from bot.i18n import WEEKDAY_NAMES, WEEKDAY_SHORT, label, local, t
+from bot.i18n import local, name, t, weekday
 from bot.kb import vocab
 from bot.kb.queries import Place
 
@@ -18,13 +18,8 @@ IMMIGRATION_HOTLINE = "12367"
 CITY_HOTLINE = "12345"
 
 
-def _lang_key(lang: str) -> str:
-    return lang if lang in WEEKDAY_NAMES else "en"
-
-
 def format_days(days: list[str], lang: str) -> str:
     """['mon',...,'sat'] -> 'Mon–Sat'; non-contiguous days are listed."""
-    short = WEEKDAY_SHORT[_lang_key(lang)]
     idx = sorted(vocab.WEEKDAYS.index(d) for d in days)
     groups: list[list[int]] = []
     for i in idx:
@@ -32,7 +27,10 @@ def format_days(days: list[str], lang: str) -> str:
             groups[-1].append(i)
         else:
             groups.append([i])
-    parts = [short[g[0]] if len(g) == 1 else f"{short[g[0]]}–{short[g[-1]]}" for g in groups]
+    parts = [
+        weekday(g[0], lang, short=True) if len(g) == 1 else f"{weekday(g[0], lang, True)}–{weekday(g[-1], lang, True)}"
+        for g in groups
+    ]
     return ", ".join(parts)
 
 
@@ -60,11 +58,10 @@ def format_hours(h: dict[str, Any] | None, lang: str) -> str:
 
 
 def format_moment(moment: dt.datetime, lang: str, now: dt.datetime) -> str:
-    names = WEEKDAY_SHORT[_lang_key(lang)]
     clock = moment.strftime("%H:%M")
     if moment.date() == now.date():
         return clock
-    return f"{names[moment.weekday()]} {moment.strftime('%Y-%m-%d')} {clock}"
+    return f"{weekday(moment.weekday(), lang, short=True)} {moment.strftime('%Y-%m-%d')} {clock}"
 
 
 def format_status(h: dict[str, Any] | None, lang: str, when: dt.datetime | None = None) -> str:
@@ -94,16 +91,16 @@ def format_day(h: dict[str, Any] | None, lang: str, moment: dt.datetime) -> str:
     if not h:
         return t("hours_unknown", lang)
     day = moment.date()
-    name = f"{WEEKDAY_NAMES[_lang_key(lang)][day.weekday()]} {day.isoformat()}"
+    label = f"{weekday(day.weekday(), lang)} {day.isoformat()}"
     ranges, why = hours_mod.day_ranges(h, day)
     if why == "public_holiday":
-        return t("day_holiday", lang, day=name, name=hours_mod.public_holiday(day)[1] or "")
+        return t("day_holiday", lang, day=label, name=hours_mod.public_holiday(day)[1] or "")
     if why == "closed_period":
         period = hours_mod._closed_period(h, day) or {}
-        return t("day_period", lang, day=name, reason=local(period.get("reason"), lang))
+        return t("day_period", lang, day=label, reason=local(period.get("reason"), lang))
     if not ranges:
-        return t("day_closed", lang, day=name)
-    text = t("day_open", lang, day=name, ranges=", ".join(f"{s.strftime('%H:%M')}–{e.strftime('%H:%M')}" for s, e in ranges))
+        return t("day_closed", lang, day=label)
+    text = t("day_open", lang, day=label, ranges=", ".join(f"{s.strftime('%H:%M')}–{e.strftime('%H:%M')}" for s, e in ranges))
     if why == "holiday_unknown":
         text += " " + t("holiday_unknown", lang)
     return text
@@ -132,32 +129,8 @@ def provenance(record: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
-FIELD_LABELS: dict[str, dict[str, str]] = {
-    "phone": {"en": "phone", "zh": "电话"},
-    "phones": {"en": "phone", "zh": "电话"},
-    "address": {"en": "address", "zh": "地址"},
-    "locations": {"en": "address", "zh": "地址"},
-    "district": {"en": "district", "zh": "所在区"},
-    "hours": {"en": "opening hours", "zh": "办公时间"},
-    "name": {"en": "name", "zh": "名称"},
-    "services": {"en": "services handled", "zh": "可办理业务"},
-    "fees": {"en": "fees", "zh": "费用"},
-    "processing_time": {"en": "processing time", "zh": "办理时限"},
-    "validity": {"en": "validity", "zh": "有效期"},
-    "documents": {"en": "documents", "zh": "材料"},
-    "emergency_24h": {"en": "24-hour emergency", "zh": "24小时急诊"},
-    "languages": {"en": "languages", "zh": "语言"},
-    "curricula": {"en": "curricula", "zh": "课程"},
-    "age_min": {"en": "ages", "zh": "年龄"},
-    "age_max": {"en": "ages", "zh": "年龄"},
-    "status": {"en": "whether it still operates", "zh": "是否仍在办学"},
-}
-
-
 def field_label(field: str, lang: str) -> str:
-    top = field.split(".", 1)[0].split("[", 1)[0]
-    entry = FIELD_LABELS.get(top)
-    return local(entry, lang) if entry else field.replace("_", " ")
+    return name("fields", field.split(".", 1)[0].split("[", 1)[0], lang)
 
 
 def _address_lines(address: dict[str, str] | None, lang: str) -> list[str]:
@@ -208,7 +181,7 @@ def service_points_intro(service_label: str, district: str | None, near: bool, l
     if near:
         return t("points_intro_near", lang, service=service_label)
     if district:
-        dname = label({d: {"en": v.en, "zh": v.zh} for d, v in vocab.DISTRICTS.items()}, district, lang)
+        dname = district_name(district, lang)
         if not in_district:
             return t("points_intro", lang, service=service_label) + "\n" + t("points_other_districts", lang, district=dname)
         return t("points_intro_district", lang, service=service_label, district=dname)
@@ -216,10 +189,7 @@ def service_points_intro(service_label: str, district: str | None, near: bool, l
 
 
 def district_name(code: str, lang: str) -> str:
-    d = vocab.DISTRICTS.get(code)
-    if not d:
-        return code
-    return d.zh if lang == "zh" else d.en
+    return name("districts", code, lang)
 
 
 def procedure(rec: dict[str, Any], lang: str) -> str:
@@ -280,7 +250,7 @@ def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> lis
 def school(place: Place, lang: str, district: str | None = None) -> str:
     rec = place.record
     lines = _name_lines(rec["name"], lang)
-    lines.append(t("curricula", lang, text=", ".join(label(vocab.CURRICULA, c, lang) for c in rec["curricula"])))
+    lines.append(t("curricula", lang, text=", ".join(name("curricula", c, lang) for c in rec["curricula"])))
     lines.append(local(rec["programmes"], lang))
     lo, hi = rec.get("age_min"), rec.get("age_max")
     if lo is not None or hi is not None:
@@ -300,15 +270,6 @@ def school(place: Place, lang: str, district: str | None = None) -> str:
     return "\n".join(lines)
 
 
-LANGUAGE_NAMES = {
-    "en": {"en": "English", "zh": "英语"}, "zh": {"en": "Chinese", "zh": "中文"},
-    "ja": {"en": "Japanese", "zh": "日语"}, "ko": {"en": "Korean", "zh": "韩语"},
-    "ru": {"en": "Russian", "zh": "俄语"}, "fr": {"en": "French", "zh": "法语"},
-    "de": {"en": "German", "zh": "德语"}, "es": {"en": "Spanish", "zh": "西班牙语"},
-    "ar": {"en": "Arabic", "zh": "阿拉伯语"},
-}
-
-
 def hospital(place: Place, lang: str, district: str | None = None) -> str:
     rec = place.record
     lines = _name_lines(rec["name"], lang)
@@ -322,7 +283,7 @@ def hospital(place: Place, lang: str, district: str | None = None) -> str:
     if rec.get("international_department"):
         lines.append(t("international_dept", lang))
     if rec.get("languages"):
-        lines.append(t("languages", lang, text=", ".join(label(LANGUAGE_NAMES, x, lang) for x in rec["languages"])))
+        lines.append(t("languages", lang, text=", ".join(name("languages", x, lang) for x in rec["languages"])))
     lines.append(local(rec["services"], lang))
     if rec.get("hours"):
         lines.append(local(rec["hours"], lang))

@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import i18n
 from bot.language import answer_language, detect_language
 
 logger = logging.getLogger(__name__)
@@ -25,12 +26,6 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-TOO_LONG = {
-    "en": "Your message is too long for me ({n} characters; the limit is {limit}). Please ask one question at a time.",
-    "zh": "您的消息太长了（{n}个字符，上限为{limit}个）。请一次只问一个问题。",
-}
-
 
 def clean_text(text: str) -> str:
     """Drop control characters (keeping newlines and tabs) and surrounding whitespace."""
@@ -81,7 +76,7 @@ class SafeRestInput(RestInput):
             sender, text = body["sender"], clean_text(body["message"])
             if len(text) > MAX_MESSAGE_CHARS:
                 lang = answer_language(detect_language(text[:500]))
-                reply = TOO_LONG[lang].format(n=len(text), limit=MAX_MESSAGE_CHARS)
+                reply = i18n.text("too_long", lang).format(n=len(text), limit=MAX_MESSAGE_CHARS)
                 return response.json([{"recipient_id": sender, "text": reply}])
             collector = CollectingOutputChannel()
             try:
