@@ -70,7 +70,7 @@ def _jieba() -> Any:
         tokenizer = jieba.Tokenizer()
         tokenizer.initialize()
         # Place names must stay whole so that district entities align with tokens.
-        for forms in gazetteer.DISTRICT_FORMS.values():
+        for forms in gazetteer.ENTITY_FORMS["district"].values():
             for form in forms:
                 if re.search(rf"[{_HAN}]", form):
                     tokenizer.add_word(form, freq=100000)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+from ruamel.yaml import YAML
 
 DISTRICT_FORMS: dict[str, list[str]] = {
     "dongcheng": ["dongcheng", "dong cheng", "东城", "東城", "둥청", "Дунчэн"],
@@ -110,7 +113,7 @@ WEEKDAY_FORMS: dict[str, list[str]] = {
     "now": ["now", "rn", "right now", "at the moment", "currently", "现在", "目前", "此刻", "这会儿"],
 }
 
-ENTITY_FORMS: dict[str, dict[str, list[str]]] = {
+BASE_FORMS: dict[str, dict[str, list[str]]] = {
     "district": DISTRICT_FORMS,
     "permit_type": PERMIT_TYPE_FORMS,
     "curriculum": CURRICULUM_FORMS,
@@ -119,6 +122,26 @@ ENTITY_FORMS: dict[str, dict[str, list[str]]] = {
     "medical_need": MEDICAL_NEED_FORMS,
     "weekday": WEEKDAY_FORMS,
 }
+
+FORMS_DIR = Path(__file__).resolve().parent / "forms"
+
+
+def _load_forms() -> dict[str, dict[str, list[str]]]:
+    """The forms above plus those of each language in `forms/<lang>.yml` ({entity: {value: [forms]}})."""
+    merged = {entity: {value: list(forms) for value, forms in values.items()} for entity, values in BASE_FORMS.items()}
+    for path in sorted(FORMS_DIR.glob("*.yml")):
+        doc = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+        for entity, values in doc.items():
+            if entity not in merged:
+                raise ValueError(f"{path.name}: unknown entity {entity!r}")
+            for value, forms in (values or {}).items():
+                if value not in merged[entity]:
+                    raise ValueError(f"{path.name}: unknown {entity} value {value!r}")
+                merged[entity][value].extend(f for f in forms if f not in merged[entity][value])
+    return merged
+
+
+ENTITY_FORMS = _load_forms()
 
 AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:-|\s)?(?:years?|yrs?)(?:[\s-]*old)?\b", re.IGNORECASE),
