@@ -10,8 +10,10 @@ HOST    ?= 127.0.0.1
 RASA_PORT    ?= 5005
 ACTIONS_PORT ?= 5055
 
-# Rasa 3.6 needs Python 3.10: take it from PATH, else from pyenv.
-PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -1d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
+# Rasa 3.6 needs Python 3.10: the first candidate that really runs 3.10 (pyenv shims may not).
+PYTHON310 := $(shell for c in $$(ls -1d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | sort -rV) \
+	$$(command -v python3.10 2>/dev/null) /usr/bin/python3.10 /usr/local/bin/python3.10; do \
+	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
 # What the model is trained from: retrain only when one of these changes.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
