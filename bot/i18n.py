@@ -7,6 +7,7 @@ of codes (districts, services, curricula, ...) in each language.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,23 @@ def text(key: str, lang: str) -> Any:
     return value if value else catalog("en")[key]
 
 
+RTL_LANGUAGES = {"ar"}
+_RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate(value: Any, lang: str) -> Any:
+    """In a right-to-left message, wrap a left-to-right value (address, phone, time, Latin or Chinese
+    name) in Unicode directional isolates so it keeps its own order inside the Arabic sentence."""
+    if lang in RTL_LANGUAGES and isinstance(value, str | int | float) and not _RTL_CHARS.search(str(value)):
+        return f"{LRI}{value}{PDI}"
+    return value
+
+
 def t(key: str, lang: str, **kwargs: Any) -> str:
     """The message `key` in `lang` (English when missing), formatted with `kwargs`."""
     template = (catalog(lang).get("messages") or {}).get(key) or catalog("en")["messages"][key]
-    return template.format(**kwargs)
+    return template.format(**{k: isolate(v, lang) for k, v in kwargs.items()})
 
 
 def name(section: str, code: str, lang: str) -> str:

@@ -21,7 +21,14 @@ _SCRIPTS = (
     ("ru", re.compile(r"[\u0400-\u04ff]")),
     ("zh", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")),
 )
-_LATIN_WORD = re.compile(r"[a-zà-öø-ÿœß]+(?:'[a-z]+)?", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[a-zà-öø-ÿœß]+(?:['-][a-zà-öø-ÿœß]+)*", re.IGNORECASE)
+_ELONGATED = re.compile(r"(\w)\1{2,}")
+# Letters that only some of our Latin-script languages use.
+ACCENTS: dict[str, str] = {
+    **dict.fromkeys("ñ¿¡áíóú", "es"),
+    **dict.fromkeys("çèêàâùûôîïëœ", "fr"),
+    **dict.fromkeys("äöüß", "de"),
+}
 
 # Words that say nothing about the language: loanwords, place names, abbreviations.
 NEUTRAL = {
@@ -31,39 +38,76 @@ NEUTRAL = {
     "etown", "bye", "lol", "haha", "hmm", "x", "z", "m", "f", "l", "q", "r", "s", "j", "tel",
 } | set(DISTRICTS) | {d + "qu" for d in DISTRICTS}
 
-# High-precision markers: greetings, courtesies and function words typical of one language.
-MARKERS: dict[str, set[str]] = {
-    "en": {
-        "hi", "hello", "hey", "thanks", "thank", "thx", "please", "pls", "plz", "yes", "yeah", "yep", "no", "nope",
-        "the", "where", "what", "how", "when", "is", "are", "my", "i", "need", "can", "help", "good", "morning",
-        "evening", "renew", "permit", "residence", "school", "hospital", "doctor", "open", "now", "today",
-        "lost", "passport", "work", "nearest", "office", "do", "you", "speak", "english", "cheers", "sure",
-        "and", "of", "to", "for", "in", "it", "me", "find", "get", "who", "which", "near", "with", "sorry",
-    },
-    "fr": {
-        "bonjour", "salut", "merci", "oui", "non", "bonsoir", "svp", "stp", "est", "je", "le", "la", "les",
-        "où", "ou", "comment", "quand", "pour", "avec", "vous", "une", "des", "du", "mon", "ma", "mes",
-        "besoin", "carte", "séjour", "titre", "permis", "travail", "école", "hôpital", "médecin", "ouvert",
-        "aujourd'hui", "français", "parlez", "renouveler", "perdu", "beaucoup", "coucou", "d'accord", "au",
-        "revoir", "aide", "aidez", "moi", "c'est", "qu'est", "ce", "que", "quoi", "trouver",
-    },
-    "de": {
-        "hallo", "danke", "bitte", "ja", "nein", "guten", "tag", "morgen", "abend", "tschüss", "tschuss",
-        "servus", "moin", "ich", "ist", "die", "der", "das", "und", "wo", "wie", "wann", "mein", "meine",
-        "brauche", "aufenthaltstitel", "aufenthaltserlaubnis", "verlängern", "arbeitserlaubnis", "schule",
-        "krankenhaus", "arzt", "geöffnet", "offen", "heute", "deutsch", "sprechen", "sie", "reisepass",
-        "verloren", "schön", "vielen", "hilfe", "nicht", "ein", "eine", "kann", "gibt", "es", "mit", "für",
-    },
-    "es": {
-        "hola", "gracias", "sí", "si", "buenos", "buenas", "días", "dias", "tardes", "noches", "adiós", "adios",
-        "dónde", "donde", "cómo", "como", "cuándo", "cuando", "el", "los", "las", "mi", "necesito", "permiso",
-        "residencia", "renovar", "trabajo", "escuela", "colegio", "hospital", "médico", "medico", "abierto",
-        "hoy", "español", "habla", "hablas", "pasaporte", "perdí", "perdi", "muchas", "ayuda", "por", "favor",
-        "qué", "que", "quiero", "puedo", "está", "esta", "hay", "una", "un", "del", "con", "para",
-    },
+# Words people of every language use in chat: they decide nothing once a conversation has a language.
+INTERNATIONAL = {
+    "hi", "hey", "hello", "bye", "ok", "okay", "thanks", "thx", "sorry", "cool", "super", "perfect", "sure",
+    "yes", "no", "please", "pls", "wow", "oops", "lol", "xd",
 }
-# Words shared by several languages count for none of them.
-_AMBIGUOUS = {w for lang, ws in MARKERS.items() for w in ws if sum(w in other for other in MARKERS.values()) > 1}
+
+# Common words of each Latin-script language: greetings, courtesies, function words and the everyday
+# words of this assistant's topics. A word listed for several languages counts for each in part.
+def _words(text: str) -> set[str]:
+    return set(text.split())
+
+
+MARKERS: dict[str, set[str]] = {
+    "en": _words(
+        """
+        a about afternoon an and application apply appointment are at bank be been but by bye call can card
+        cheers clinic closed cool cost could did do doctor documents does emergency evening extend extension
+        find fine for free from get go good goodbye great has have he hello help here hey hi hospital
+        hospitals hours how i in insurance is it know later long lost many me mine morning much my near
+        nearest need night no nope not now number of office on open opening or our passport perfect permit
+        pharmacy please pls plz police renew residence school schools see she should show soon sorry sure tell
+        thank thanks that the there they this thx to today tomorrow ty understand visa want was we welcome
+        what when where which who why will with work would yeah yep yes you your yup
+        """
+    ),
+    "fr": _words(
+        """
+        accord acheter aide aidez aller anglais appeler assurance au aujourd'hui aux avec besoin bientot
+        bientôt bon bonjour bonne bonsoir bureau ca carte ce ces cette chercher chez clinique combien comment
+        coucou coute coûte dans de demain des desole documents dsl du désolé ecole elle enregistrement est et
+        faut francais français genial gratuit génial hopital horaires hôpital il ils j'ai je journee journée
+        la le les ma maintenant mais marche medecin merci mercii mes mon médecin ne non nous nuit numero
+        numéro ou ouais oui ouvert ouverte ouverture où papiers pardon parfait parle parlez pas passeport
+        payer perdu permis peut pharmacie pour pourquoi pouvez pres prix probleme problème proche prolongation
+        prolonger près puis quand que quel quelle quelles quels qui quoi rendez-vous renouveler renouvellement
+        repeter residence revoir répéter résidence salut sejour soiree soirée sont souci stp suis super sur
+        svp séjour ta titre ton travail trouver tu un une urgence urgences veux vos votre voudrais vous ça
+        école écoles
+        """
+    ),
+    "de": _words(
+        """
+        abend aber alles am anmelden anmeldung apotheke arbeitserlaubnis arzt auf aufenthaltserlaubnis
+        aufenthaltstitel aus bald beantragen bei bezahlen bin bis bitte brauche buero büro dank danke dankee
+        dankeschön das dein dem den der des deutsch die dort du ein eine einem einen einer englisch
+        entschuldigung er es fur für genau geöffnet gibt gut gute guten habe haben hallo hat heute hier hilfe
+        ich ihr im in ist ja jetzt jo kann kaufen kein keine kinderarzt klar klinik kosten kostenlos kostet
+        krankenhaus krankenwagen können lange mein meine mit moin morgen muss möchte müssen nach nacht
+        naechste nein nicht noetig notfall notruf notrufnummer nächste nähe nö nötig oder offen pass passt
+        perfekt polizei prima reisepass schule schulen servus sie sind sorry spaeter sprechen später suchen
+        super tag termin tschau tschuss tschüss und unterlagen verlaengern verloren verlängern verlängerung
+        versicherung viel vielen visum visumverlängerung von wann warum was welche welcher wer wie wiedersehen
+        will wir wo wohnsitz zum zur ärztin öffnungszeiten
+        """
+    ),
+    "es": _words(
+        """
+        abierta abierto acuerdo adios adiós ahora al ambulancia ayuda buenas bueno buenos buscar cerca cercana
+        cercano cita claro clinica clínica colegio como comprar con cual cuando cuanto cuesta cuestan cuál
+        cuándo cuánta cuánto cómo de del dias disculpa documentos domicilio donde días dónde el emergencia en
+        entiendo es escuela espanol español esta estoy está extension extensión farmacia favor genial gracias
+        graciass gratis habla hablas hasta hay hola horario horarios hospital hoy ingles inglés la las llamar
+        los luego manana mas mañana medico mi mis momento muchas más médico necesito no noches nosotros numero
+        número o oficina pagar papeles para pasaporte perdi perdon perdí perdón perfecto permiso pero policia
+        policía por porfa pronto prorroga prórroga puede puedo que quiero qué registro renovacion renovación
+        renovar residencia seguro si sin sobre son su sé sí tarda tardes tarjeta tengo tiene trabajo tu tú un
+        una unas unos urgencia urgencias usted vale vemos visa visado y yo
+        """
+    ),
+}
 
 LATIN_LANGUAGES = ("en", "fr", "de", "es")
 _lock = threading.Lock()
@@ -115,29 +159,39 @@ def detect_language(text: str, current: str | None = None) -> str:
     informative = [w for w in words if w not in NEUTRAL]
     if not informative:
         return fallback
-    votes = {lang: sum(w in ws and w not in _AMBIGUOUS for w in informative) for lang, ws in MARKERS.items()}
-    best = max(votes, key=votes.__getitem__)
-    ranked = sorted(votes.values(), reverse=True)
-    if ranked[0] > 0 and ranked[0] > ranked[1] and len(informative) <= 3:
-        return best
-    probs = _langdetect_probabilities(" ".join(informative))
-    if probs:
-        lang, prob = max(probs.items(), key=lambda kv: kv[1])
-        # Markers agree with langdetect, or langdetect is confident on a long enough text.
-        if votes.get(lang, 0) == ranked[0] and ranked[0] > 0:
-            return lang
-        if prob >= 0.9 and len(informative) >= 4:
-            return lang
-    if ranked[0] > 0 and ranked[0] > ranked[1]:
-        return best
-    return fallback
+    if current in LANGUAGES and all(w in INTERNATIONAL for w in informative):
+        return current  # "hi" or "thanks" in a German conversation stays German
+    return _latin_language(text.lower(), informative) or fallback
 
 
-# Languages the assistant's replies are written in so far; others are detected but answered in English
-# until their texts exist (adding a language = adding its texts and listing it here).
-ANSWER_LANGUAGES: tuple[str, ...] = ("en", "zh")
+def _latin_language(text: str, informative: list[str]) -> str | None:
+    """Weigh the evidence for en/fr/de/es; None when it does not clearly point to one language."""
+    scores = dict.fromkeys(LATIN_LANGUAGES, 0.0)
+    for word in informative:
+        word = _ELONGATED.sub(r"\1", word)  # "merciii" -> "merci"
+        parts = {word, word.rstrip("s"), *word.split("'")[1:]}  # "d'accord" -> "accord"
+        owners = [lang for lang, ws in MARKERS.items() if parts & ws]
+        for lang in owners:
+            scores[lang] += 1.0 / len(owners)
+    for ch in set(text):
+        if ch in ACCENTS:
+            scores[ACCENTS[ch]] += 1.0
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] >= 1.0 and ranked[0] - ranked[1] >= 1.0:
+        return max(scores, key=scores.__getitem__)  # the words alone decide
+    if sum(len(w) for w in informative) >= 4:
+        # langdetect is a tie-breaker on short text, not the judge.
+        for lang, prob in _langdetect_probabilities(" ".join(informative)).items():
+            scores[lang] += 0.6 * prob
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top >= 1.0 and top - second >= 0.5:
+        return best
+    return None
 
 
 def answer_language(code: str | None) -> str:
-    """The reply language for a detected language code."""
-    return code if code in ANSWER_LANGUAGES else "en"
+    """The reply language for a detected code: itself when the assistant has texts in it, else English."""
+    from bot import i18n
+
+    return code if code in i18n.available() else "en"

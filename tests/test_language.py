@@ -55,3 +55,14 @@ def test_answer_language() -> None:
     assert answer_language("zh") == "zh"
     assert answer_language("en") == "en"
     assert answer_language(None) == "en"
+
+
+@pytest.mark.parametrize("text", ["hi", "thanks", "ok", "hello!", "bye"])
+def test_international_chat_words_keep_the_conversation_language(text: str) -> None:
+    assert detect_language(text, current="de") == "de"
+    assert detect_language(text, current="ja") == "ja"
+
+
+def test_a_real_sentence_still_switches() -> None:
+    assert detect_language("where is the nearest hospital", current="de") == "en"
+    assert detect_language("où est l'hôpital le plus proche", current="de") == "fr"
