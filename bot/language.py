@@ -65,6 +65,7 @@ MARKERS: dict[str, set[str]] = {
     ),
     "fr": _words(
         """
+        t'es slt bjr nan dsl exactement
         accord acheter aide aidez aller anglais appeler assurance au aujourd'hui aux avec besoin bientot
         bientôt bon bonjour bonne bonsoir bureau ca carte ce ces cette chercher chez clinique combien comment
         coucou coute coûte dans de demain des desole documents dsl du désolé ecole elle enregistrement est et
@@ -80,6 +81,7 @@ MARKERS: dict[str, set[str]] = {
     ),
     "de": _words(
         """
+        nee bist stimmt jap
         abend aber alles am anmelden anmeldung apotheke arbeitserlaubnis arzt auf aufenthaltserlaubnis
         aufenthaltstitel aus bald beantragen bei bezahlen bin bis bitte brauche buero büro dank danke dankee
         dankeschön das dein dem den der des deutsch die dort du ein eine einem einen einer englisch
@@ -95,6 +97,7 @@ MARKERS: dict[str, set[str]] = {
     ),
     "es": _words(
         """
+        q xq porfa eres nop sip chao holaa saludos dale exacto
         abierta abierto acuerdo adios adiós ahora al ambulancia ayuda buenas bueno buenos buscar cerca cercana
         cercano cita claro clinica clínica colegio como comprar con cual cuando cuanto cuesta cuestan cuál
         cuándo cuánta cuánto cómo de del dias disculpa documentos domicilio donde días dónde el emergencia en

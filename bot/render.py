@@ -106,6 +106,18 @@ def format_day(h: dict[str, Any] | None, lang: str, moment: dt.datetime) -> str:
     return text
 
 
+# Thousands separators as each language writes them (a comma is a decimal mark in ru/fr/de/es).
+THOUSANDS = {"ru": "\u202f", "fr": "\u202f", "de": ".", "es": "."}
+
+
+def format_amount(amount: float, lang: str) -> str:
+    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    sep = THOUSANDS.get(lang)
+    if sep:
+        text = text.replace(",", "\0").replace(".", "," if sep == "." else ".").replace("\0", sep)
+    return text
+
+
 def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
     parts = []
     for p in phones:
@@ -209,7 +221,7 @@ def procedure(rec: dict[str, Any], lang: str) -> str:
         for fee in rec["fees"]:
             item = local(fee["item"], lang)
             text = (
-                t("fee_line", lang, item=item, amount=f"{fee['amount_cny']:,}")
+                t("fee_line", lang, item=item, amount=format_amount(fee["amount_cny"], lang))
                 if fee.get("amount_cny") is not None
                 else t("fee_line_no_amount", lang, item=item)
             )

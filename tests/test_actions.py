@@ -163,7 +163,8 @@ def test_offer_topics_buttons() -> None:
     [
         ("朝阳区哪里办居留", "residence_permit", [], None, None, "zh"),
         ("ok", "affirm", [], "zh", None, None),  # undecided: keep Chinese, no event
-        ("hello", "greet", [], "zh", None, "en"),
+        ("hello", "greet", [], "zh", None, None),  # a chat word keeps the conversation's language
+        ("where is the nearest hospital", "healthcare", [], "zh", None, "en"),
         ("说中文", "change_language", [ent("language", "zh")], "en", None, "zh"),
         ("i dont read chinese, english pls", "change_language", [ent("language", "zh"), ent("language", "en")], "zh", None, "en"),
         ("ok", "affirm", [], None, {"language": "zh"}, "zh"),  # channel hint on the first message

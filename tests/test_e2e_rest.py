@@ -209,6 +209,64 @@ def test_answers_from_new_data_after_sync_without_restart(chat: Chat, env: dict[
     assert "湖畔测试路99号" in answer
 
 
+RESIDENCE_PERMIT_IN_CHAOYANG = {
+    "en": "where can I renew my residence permit in Chaoyang?",
+    "zh": "朝阳区哪里可以办居留许可？",
+    "ja": "朝陽区で居留許可の更新はどこでできますか",
+    "ko": "차오양구에서 거류허가 연장은 어디서 해요?",
+    "ru": "Где продлить вид на жительство в Чаояне?",
+    "fr": "où renouveler mon titre de séjour à Chaoyang ?",
+    "de": "Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?",
+    "es": "¿Dónde puedo renovar el permiso de residencia en Chaoyang?",
+    "ar": "أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(RESIDENCE_PERMIT_IN_CHAOYANG))
+def test_same_question_in_nine_languages(chat: Chat, lang: str) -> None:
+    from bot import i18n
+
+    sender = f"u-nine-{lang}"
+    messages = chat.say(sender, RESIDENCE_PERMIT_IN_CHAOYANG[lang])
+    buttons = [b for m in messages for b in m.get("buttons", [])]
+    if buttons:  # asked for the permit type first: answer "work"
+        messages = chat.say(sender, next(b["payload"] for b in buttons if '"work"' in b["payload"]))
+    answer = "\n".join(m.get("text", "") for m in messages)
+    assert "酒仙桥" in answer, answer  # the Chaoyang hall's Chinese address, for the driver
+    label = i18n.t("address_zh", lang, text="").strip(" :：\u2066\u2069")
+    assert label in answer, f"not answered in {lang}: {answer[:300]}"
+
+
+def test_japanese_hospital_question_gets_a_japanese_answer(chat: Chat) -> None:
+    from bot import i18n
+
+    answer = chat.text("u-ja-hospital", "朝陽区で病院を探しています")
+    assert i18n.t("hospitals_intro", "ja", filters="").rstrip("：:").strip()[:4] in answer
+    assert "Chaoyang" in answer or "朝阳" in answer or "朝陽" in answer
+
+
+def response_text(name: str, lang: str) -> str:
+    """The text of a domain.yml response in `lang` (its conditional variation, else the default)."""
+    from ruamel.yaml import YAML
+
+    domain = YAML(typ="safe").load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    variations = domain["responses"][name]
+    for v in variations:
+        if any(c.get("value") == lang for c in v.get("condition", [])):
+            return v["text"]
+    return next(v["text"] for v in variations if not v.get("condition"))
+
+
+def test_hi_after_german_keeps_german(chat: Chat) -> None:
+    chat.say("u-de", "Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?")
+    assert chat.text("u-de", "hi") == response_text("utter_greet", "de")
+
+
+def test_language_hint_from_channel_decides_the_first_reply(chat: Chat) -> None:
+    assert chat.text("u-hint", "ok", metadata={"language": "fr"}) == response_text("utter_affirm", "fr")
+
+
+# Last: it stops the module's servers.
 def test_conversation_survives_restart_and_api_needs_token(servers: serve.Servers, env: dict[str, str]) -> None:
     chat = Chat(servers.rasa_url)
     chat.say("u-persist", "hello")

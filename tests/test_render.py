@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot import render
+from bot import i18n, render
 from bot.kb.loader import read_knowledge
 from bot.kb.queries import Place
 
 KNOWLEDGE = read_knowledge()
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", i18n.available())
 def test_service_points_render(lang: str) -> None:
     for rec in KNOWLEDGE.records["service_points"]:
         text = render.service_point(Place(rec), lang)
@@ -23,14 +23,16 @@ def test_service_points_render(lang: str) -> None:
         assert "{" not in text and "}" not in text, f"unfilled template in {rec['id']}"
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", i18n.available())
 def test_procedures_schools_hospitals_hotlines_render(lang: str) -> None:
     for rec in KNOWLEDGE.records["procedures"]:
         text = render.procedure(rec, lang)
         assert rec["title"].get(lang, rec["title"]["en"]) in text
         assert rec["verified_on"] in text
     for rec in KNOWLEDGE.records["schools"]:
-        assert rec["verified_on"] in render.school(Place(rec), lang)
+        text = render.school(Place(rec), lang)
+        assert rec["verified_on"] in text
+        assert "{" not in text, f"unfilled template in {rec['id']}"
     for rec in KNOWLEDGE.records["hospitals"]:
         text = render.hospital(Place(rec), lang)
         for loc in rec["locations"]:
@@ -49,3 +51,10 @@ def test_uncertain_fields_are_named_in_the_users_language() -> None:
 def test_days_are_grouped() -> None:
     assert render.format_days(["mon", "tue", "wed", "thu", "fri", "sat"], "en") == "Mon–Sat"
     assert render.format_days(["mon", "wed", "thu"], "en") == "Mon, Wed–Thu"
+
+
+def test_amounts_use_each_languages_separators() -> None:
+    assert render.format_amount(1500, "en") == "1,500"
+    assert render.format_amount(1500, "de") == "1.500"
+    assert render.format_amount(1500, "fr") == "1\u202f500"
+    assert render.format_amount(400, "es") == "400"

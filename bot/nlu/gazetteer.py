@@ -90,7 +90,7 @@ SERVICE_FORMS: dict[str, list[str]] = {
 }
 
 MEDICAL_NEED_FORMS: dict[str, list[str]] = {
-    "emergency_room": ["emergency room", "emergency department", "er", "a&e", "24h", "24 h", "24 hour", "24 hours",
+    "emergency_room": ["emergency room", "emergency department", "a&e", "24h", "24 h", "24 hour", "24 hours",
                        "24-hour", "24/7", "急诊", "24小时"],
     "international_department": ["international department", "international dept", "international clinic",
                                  "international hospital", "international medical", "international wing",
@@ -101,7 +101,7 @@ MEDICAL_NEED_FORMS: dict[str, list[str]] = {
 }
 
 WEEKDAY_FORMS: dict[str, list[str]] = {
-    "monday": ["monday", "mon", "周一", "星期一", "礼拜一"],
+    "monday": ["monday", "周一", "星期一", "礼拜一"],
     "tuesday": ["tuesday", "tue", "tues", "周二", "星期二", "礼拜二"],
     "wednesday": ["wednesday", "wed", "周三", "星期三", "礼拜三"],
     "thursday": ["thursday", "thu", "thur", "thurs", "周四", "星期四", "礼拜四"],
@@ -146,7 +146,9 @@ ENTITY_FORMS = _load_forms()
 AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:-|\s)?(?:years?|yrs?)(?:[\s-]*old)?\b", re.IGNORECASE),
     re.compile(r"\b(\d{1,2})\s*(?:y/?o)\b", re.IGNORECASE),
-    re.compile(r"(\d{1,2})\s*(?:周岁|岁)"),
+    re.compile(r"(\d{1,2})\s*(?:周岁|岁|歳|살)"),
+    re.compile(r"\b(\d{1,2})\s*(?:ans?|jahre?|j\.|años?|anos?|лет|года?|سنوات|سنة)\b", re.IGNORECASE),
+    re.compile(r"\b(\d{1,2})\s*-?\s*jährige[nr]?\b", re.IGNORECASE),
     re.compile(r"\b(?:aged?|age of)\s+(\d{1,2})\b", re.IGNORECASE),
     re.compile(r"\b(?:son|daughter|kid|child|boy|girl|kids|children)\s+(?:is|are|turns?)\s+(\d{1,2})\b", re.IGNORECASE),
 ]
@@ -173,7 +175,10 @@ class Match:
 # "study residence permit") or as a short answer to "which permit?" - not in "how does it work".
 _BARE_PERMIT_FORMS = {"work", "working", "job", "study", "studying", "student", "students", "family", "private",
                       "工作", "学习", "学生", "家属"}
-_PERMIT_CONTEXT = re.compile(r"residen|permit|\brp\b|type|visa|categor|居留|签证|类", re.IGNORECASE)
+_PERMIT_CONTEXT = re.compile(
+    r"residen|permit|\brp\b|type|visa|categor|séjour|sejour|titre|aufenthalt|visum|permiso|visado|居留|签证|类",
+    re.IGNORECASE,
+)
 
 
 def _permit_type_in_context(text: str, m: re.Match[str]) -> bool:
