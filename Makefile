@@ -20,8 +20,9 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup sync validate train run shell test lint clean
+.PHONY: help setup sync validate train run shell test lint clean browser
 
 help:
 	@echo "make run    set everything up and start the assistant (REST + Socket.IO on $(HOST):$(RASA_PORT))"
@@ -41,6 +42,14 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $@
 
 setup: $(STAMP)
+
+# Debian's Chromium (and fonts for CJK, Arabic and emoji) for the widget's browser tests.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	  echo "Installing Debian's chromium and Noto fonts for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji >/dev/null; }
 
 validate: $(STAMP)
 	$(BIN)/beijing-assistant validate
@@ -62,7 +71,7 @@ shell: $(MODEL)
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests
 
-test: $(STAMP) sync $(MODEL)
+test: $(STAMP) browser sync $(MODEL)
 	$(BIN)/ruff check bot actions tests
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m pytest

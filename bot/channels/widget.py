@@ -1,0 +1,245 @@
+"""Serves the website chat widget and a demo page from the Rasa server itself, under /webchat/.
+
+    GET /webchat/                         demo page embedding the widget (?lang=xx: page language), strict CSP
+    GET /webchat/widget.js                the widget (the one file a page embeds with a <script> tag)
+    GET /webchat/widget.css               its styles (loaded by widget.js into the widget's shadow root)
+    GET /webchat/vendor/socket.io.min.js  the vendored Socket.IO client (loaded by widget.js)
+
+The widget talks to the `socketio` channel (bot/channels/socketio.py), which only accepts configured origins.
+This channel handles no messages itself. Files come from bot/webchat/static/ (see bot/webchat/vendor.sh for the
+vendored ones); they are read on each request so edits show without a restart, with an ETag for caching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "webchat" / "static"
+
+# The only files served, with their content types (no path from the request ever reaches the file system).
+ASSETS: dict[str, str] = {
+    "widget.js": "text/javascript; charset=utf-8",
+    "widget.css": "text/css; charset=utf-8",
+    "vendor/socket.io.min.js": "text/javascript; charset=utf-8",
+}
+
+# A Host header as browsers send it (name or [IPv6], optional port): anything else is not echoed into the page.
+HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+
+LANGUAGES = ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar")
+RTL = {"ar"}
+
+# The demo page's own text, in every language the assistant speaks: (language name, title, intro, example).
+DEMO_TEXT: dict[str, tuple[str, str, str, str]] = {
+    "en": ("English", "Beijing services for foreign residents",
+           "This is a demo page of a city website. The assistant answers questions about residence permits, "
+           "visas, work permits, schools, hospitals and emergencies. Open the chat with the button in the corner.",
+           "Try: where can I renew my residence permit in Chaoyang?"),
+    "zh": ("中文", "北京外籍人士服务",
+           "这是一个城市网站的演示页面。助手可以回答居留许可、签证、工作许可、学校、医院和紧急情况等问题。点击角落里的按钮打开聊天。",
+           "试试问：朝阳区哪里可以办居留许可？"),
+    "ja": ("日本語", "北京 外国人住民向けサービス",
+           "これは市のウェブサイトのデモページです。居留許可、ビザ、就労許可、学校、病院、緊急時についてアシスタントがお答えします。"
+           "隅のボタンからチャットを開いてください。",
+           "例：朝陽区で居留許可の更新はどこでできますか"),
+    "ko": ("한국어", "베이징 외국인 주민 서비스",
+           "도시 웹사이트의 데모 페이지입니다. 거류허가, 비자, 취업허가, 학교, 병원, 긴급 상황에 대해 도우미가 답해 드립니다. "
+           "구석의 버튼으로 채팅을 여세요.",
+           "예: 차오양구에서 거류허가 연장은 어디서 해요?"),
+    "ru": ("Русский", "Услуги Пекина для иностранных жителей",
+           "Это демонстрационная страница городского сайта. Помощник отвечает на вопросы о виде на жительство, визах, "
+           "разрешениях на работу, школах, больницах и экстренных случаях. Откройте чат кнопкой в углу.",
+           "Например: Где продлить вид на жительство в Чаояне?"),
+    "fr": ("Français", "Services de Pékin pour les résidents étrangers",
+           "Ceci est une page de démonstration d'un site de la ville. L'assistant répond aux questions sur les titres "
+           "de séjour, les visas, les permis de travail, les écoles, les hôpitaux et les urgences. Ouvrez la "
+           "discussion avec le bouton dans le coin.",
+           "Essayez : où renouveler mon titre de séjour à Chaoyang ?"),
+    "de": ("Deutsch", "Pekinger Dienste für ausländische Einwohner",
+           "Dies ist eine Demoseite einer städtischen Website. Der Assistent beantwortet Fragen zu "
+           "Aufenthaltserlaubnis, Visa, Arbeitserlaubnis, Schulen, Krankenhäusern und Notfällen. Öffnen Sie den "
+           "Chat mit der Schaltfläche in der Ecke.",
+           "Zum Beispiel: Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?"),
+    "es": ("Español", "Servicios de Pekín para residentes extranjeros",
+           "Esta es una página de demostración de un sitio web de la ciudad. El asistente responde preguntas sobre "
+           "permisos de residencia, visados, permisos de trabajo, escuelas, hospitales y emergencias. Abra el chat "
+           "con el botón de la esquina.",
+           "Pruebe: ¿Dónde puedo renovar el permiso de residencia en Chaoyang?"),
+    "ar": ("العربية", "خدمات بكين للمقيمين الأجانب",
+           "هذه صفحة تجريبية لموقع المدينة. يجيب المساعد عن أسئلة تصاريح الإقامة والتأشيرات وتصاريح العمل والمدارس "
+           "والمستشفيات والطوارئ. افتح المحادثة بالزر الموجود في الزاوية.",
+           "جرّب: أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟"),
+}
+
+
+# The name of the demo page's language menu, for screen readers.
+LANGUAGE_MENU = {"en": "Language", "zh": "语言", "ja": "言語", "ko": "언어", "ru": "Язык", "fr": "Langue",
+                 "de": "Sprache", "es": "Idioma", "ar": "اللغة"}
+
+
+def etag_of(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def content_security_policy(host: str) -> str:
+    """The demo page's CSP: scripts, styles and the socket only from this server; no inline code, no sinks.
+
+    `require-trusted-types-for 'script'` makes Chromium refuse any HTML-string sink (innerHTML & co.), so the
+    widget's promise of building DOM nodes only is enforced by the browser on this page; the only policy allowed
+    is the widget's own, which accepts nothing but the URL of the vendored Socket.IO client.
+    """
+    ws = f"ws://{host} wss://{host}" if host else ""
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' https: data:",
+        f"connect-src 'self' {ws}".strip(),
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "require-trusted-types-for 'script'",
+        # The widget loads its Socket.IO client through this one policy (exact URL only).
+        "trusted-types bj-assistant-widget",
+    ])
+
+
+def demo_page(lang: str, server: str) -> str:
+    """The demo page in `lang`; every interpolated value is escaped."""
+    name, title, intro, example = DEMO_TEXT[lang]
+    e = html.escape
+    current = ' aria-current="page"'
+    links = "\n".join(
+        f'      <li><a href="?lang={code}" lang="{code}" hreflang="{code}"'
+        f'{current if code == lang else ""}>{e(DEMO_TEXT[code][0])}</a></li>'
+        for code in LANGUAGES
+    )
+    return f"""<!doctype html>
+<html lang="{lang}" dir="{'rtl' if lang in RTL else 'ltr'}">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{e(title)}</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="demo.css">
+</head>
+<body>
+  <header class="site-header">
+    <p class="site-name">{e(title)}</p>
+    <nav aria-label="{e(LANGUAGE_MENU[lang])}">
+      <ul class="languages">
+{links}
+      </ul>
+    </nav>
+  </header>
+  <main>
+    <h1>{e(title)}</h1>
+    <p>{e(intro)}</p>
+    <p class="example">{e(example)}</p>
+  </main>
+  <script src="widget.js" data-server="{e(server)}" defer></script>
+</body>
+</html>
+"""
+
+
+DEMO_CSS = """\
+body { margin: 0; font: 16px/1.6 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", sans-serif;
+       color: #1f2933; background: #f5f7fa; }
+.site-header { background: #0b4f6c; color: #fff; padding: 0.75rem 1.5rem; display: flex; flex-wrap: wrap;
+               gap: 0.5rem 1.5rem; align-items: center; justify-content: space-between; }
+.site-name { margin: 0; font-weight: 600; }
+.languages { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; }
+.languages a { color: #fff; }
+.languages a[aria-current="page"] { font-weight: 700; text-decoration: none; }
+.languages a:focus-visible { outline: 3px solid #ffd166; outline-offset: 2px; }
+main { max-width: 46rem; margin: 2rem auto; padding: 0 1.5rem; }
+h1 { font-size: 1.75rem; line-height: 1.25; color: #0b4f6c; }
+.example { background: #fff; border-inline-start: 4px solid #0b4f6c; padding: 0.75rem 1rem; }
+"""
+
+
+class WebchatWidgetInput(InputChannel):
+    """Serves the chat widget's files and a demo page at /webchat/ (handles no messages itself)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    def url_prefix(self) -> str:
+        # Absolute: Rasa joins it onto "/webhooks/", and an absolute path replaces that prefix.
+        return "/webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebchatWidgetInput:
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("webchat_widget", __name__)
+
+        def static(name: str, request: Request) -> HTTPResponse:
+            path: Path = STATIC_DIR / name
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return response.text("not found", status=404)
+            return cached(request, data, ASSETS[name], {"Cross-Origin-Resource-Policy": "cross-origin"})
+
+        def cached(request: Request, data: bytes, content_type: str, extra: dict[str, str] | None = None) -> HTTPResponse:
+            tag = etag_of(data)
+            headers = {
+                "ETag": tag,
+                "Cache-Control": "no-cache",  # revalidate every time: embedders always get the current widget
+                "X-Content-Type-Options": "nosniff",
+                **(extra or {}),
+            }
+            if request.headers.get("if-none-match") == tag:
+                return HTTPResponse(status=304, headers=headers)
+            return HTTPResponse(body=data, status=200, headers=headers, content_type=content_type)
+
+        @bp.route("/widget.js", methods=["GET"])
+        async def widget_js(request: Request) -> HTTPResponse:
+            return static("widget.js", request)
+
+        @bp.route("/widget.css", methods=["GET"])
+        async def widget_css(request: Request) -> HTTPResponse:
+            return static("widget.css", request)
+
+        @bp.route("/vendor/socket.io.min.js", methods=["GET"])
+        async def socketio_client(request: Request) -> HTTPResponse:
+            return static("vendor/socket.io.min.js", request)
+
+        @bp.route("/demo.css", methods=["GET"])
+        async def demo_css(request: Request) -> HTTPResponse:
+            return cached(request, DEMO_CSS.encode(), "text/css; charset=utf-8")
+
+        @bp.route("/", methods=["GET"])
+        async def demo(request: Request) -> HTTPResponse:
+            lang = request.args.get("lang", "en")
+            lang = lang if lang in LANGUAGES else "en"
+            host = request.headers.get("host", "")
+            host = host if HOST.match(host) else ""
+            server = f"{request.scheme}://{host}" if host else ""
+            page = demo_page(lang, server)
+            return response.html(
+                page,
+                headers={
+                    "Content-Security-Policy": content_security_policy(host),
+                    "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "no-referrer",
+                    "Cache-Control": "no-store",
+                },
+            )
+
+        return bp

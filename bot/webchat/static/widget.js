@@ -1,0 +1,892 @@
+/*!
+ * Beijing assistant — website chat widget.
+ *
+ * Embed with one tag (the widget loads its styles and the vendored Socket.IO client from the same folder):
+ *   <script src="http://HOST:PORT/webchat/widget.js" data-server="http://HOST:PORT" defer></script>
+ * Optional attributes: data-lang="fr" (else <html lang>), data-socket-path="/socket.io".
+ *
+ * Talks to Rasa's Socket.IO channel (events session_request/session_confirm, user_uttered/bot_uttered, plus
+ * bot_typing, bot_error, user_echo and history_request from bot/channels/socketio.py).
+ *
+ * Safety: every text from the user, the assistant or the knowledge base becomes DOM text nodes
+ * (textContent); this file never assigns HTML strings. Links are made only from a tiny markdown subset and
+ * only for http, https, tel and mailto URLs; anything else stays inert text.
+ */
+(function () {
+  "use strict";
+
+  if (window.BeijingAssistantWidget) return; // the tag was included twice
+
+  var VERSION = "1.0.0";
+  var script =
+    document.currentScript ||
+    document.querySelector('script[src*="/widget.js"][data-server]') ||
+    document.querySelector('script[src*="/widget.js"]');
+  if (!script) return;
+
+  var ASSET_BASE = new URL(".", script.src).href; // folder of widget.js: widget.css, vendor/
+  var SERVER = script.getAttribute("data-server") || new URL(script.src).origin;
+  var SOCKET_PATH = script.getAttribute("data-socket-path") || "/socket.io";
+  var STORAGE_KEY = "bj-assistant:" + SERVER + ":session";
+  var OPEN_KEY = "bj-assistant:" + SERVER + ":open";
+  var LINK_SCHEMES = ["http:", "https:", "tel:", "mailto:"];
+  var IMAGE_SCHEMES = ["http:", "https:"];
+  var RTL_LANGUAGES = ["ar", "fa", "he", "ur"];
+  var TYPING_TIMEOUT_MS = 90000;
+
+  // ---------------------------------------------------------------------------------------------------
+  // Interface strings in every language the assistant speaks.
+  // ---------------------------------------------------------------------------------------------------
+  var STRINGS = {
+    en: {
+      launcher: "Ask the assistant", title: "Beijing assistant",
+      open: "Open the chat with the Beijing assistant", close: "Close the chat",
+      new_conversation: "New conversation", new_started: "New conversation started.",
+      log_label: "Conversation", input_label: "Your message", placeholder: "Ask a question…", send: "Send",
+      you: "You:", bot: "Assistant:", typing: "The assistant is typing…", connecting: "Connecting…",
+      online: "Online", offline: "Offline – reconnecting…",
+      offline_note: "No connection. Your messages will be sent when the connection is back.",
+      reconnected: "Connected again.", pending: "Not sent yet",
+      error: "Sorry, something went wrong. Please try again.",
+      welcome: "Hello! Ask me about residence permits, visas, work permits, schools, hospitals or emergencies — in your language.",
+      suggestions: "Suggested answers", copy: "Copy", copy_label: "Copy the Chinese address", copied: "Copied",
+      copy_failed: "Could not copy; select the text and copy it.", show_large: "Show large", image: "Image",
+      new_tab: "(opens in a new tab)", unread: "new messages"
+    },
+    zh: {
+      launcher: "咨询助手", title: "北京助手",
+      open: "打开与北京助手的聊天", close: "关闭聊天",
+      new_conversation: "新对话", new_started: "已开始新对话。",
+      log_label: "对话", input_label: "您的消息", placeholder: "请输入问题…", send: "发送",
+      you: "您说：", bot: "助手：", typing: "助手正在输入…", connecting: "正在连接…",
+      online: "在线", offline: "离线，正在重新连接…",
+      offline_note: "没有网络连接。连接恢复后将发送您的消息。",
+      reconnected: "已重新连接。", pending: "尚未发送",
+      error: "抱歉，出了点问题，请重试。",
+      welcome: "您好！您可以用自己的语言问我居留许可、签证、工作许可、学校、医院或紧急情况等问题。",
+      suggestions: "建议的回答", copy: "复制", copy_label: "复制中文地址", copied: "已复制",
+      copy_failed: "无法复制，请选中文字后复制。", show_large: "放大显示", image: "图片",
+      new_tab: "（在新标签页中打开）", unread: "有新消息"
+    },
+    ja: {
+      launcher: "アシスタントに質問", title: "北京アシスタント",
+      open: "北京アシスタントとのチャットを開く", close: "チャットを閉じる",
+      new_conversation: "新しい会話", new_started: "新しい会話を始めました。",
+      log_label: "会話", input_label: "メッセージ", placeholder: "質問を入力…", send: "送信",
+      you: "あなた：", bot: "アシスタント：", typing: "アシスタントが入力中…", connecting: "接続中…",
+      online: "オンライン", offline: "オフライン – 再接続中…",
+      offline_note: "接続がありません。接続が戻るとメッセージを送信します。",
+      reconnected: "再接続しました。", pending: "未送信",
+      error: "申し訳ありません、問題が発生しました。もう一度お試しください。",
+      welcome: "こんにちは！居留許可、ビザ、就労許可、学校、病院、緊急時のことを、あなたの言語で聞いてください。",
+      suggestions: "返答の候補", copy: "コピー", copy_label: "中国語の住所をコピー", copied: "コピーしました",
+      copy_failed: "コピーできませんでした。文字を選択してコピーしてください。", show_large: "大きく表示", image: "画像",
+      new_tab: "（新しいタブで開きます）", unread: "新着メッセージ"
+    },
+    ko: {
+      launcher: "도우미에게 질문", title: "베이징 도우미",
+      open: "베이징 도우미와 채팅 열기", close: "채팅 닫기",
+      new_conversation: "새 대화", new_started: "새 대화를 시작했습니다.",
+      log_label: "대화", input_label: "메시지", placeholder: "질문을 입력하세요…", send: "보내기",
+      you: "나:", bot: "도우미:", typing: "도우미가 입력 중…", connecting: "연결 중…",
+      online: "온라인", offline: "오프라인 – 다시 연결 중…",
+      offline_note: "연결이 끊겼습니다. 연결되면 메시지를 보냅니다.",
+      reconnected: "다시 연결되었습니다.", pending: "아직 보내지 않음",
+      error: "죄송합니다. 문제가 발생했습니다. 다시 시도해 주세요.",
+      welcome: "안녕하세요! 거류허가, 비자, 취업허가, 학교, 병원, 긴급 상황에 대해 편한 언어로 물어보세요.",
+      suggestions: "추천 답변", copy: "복사", copy_label: "중국어 주소 복사", copied: "복사됨",
+      copy_failed: "복사하지 못했습니다. 글자를 선택해 복사하세요.", show_large: "크게 보기", image: "이미지",
+      new_tab: "(새 탭에서 열림)", unread: "새 메시지"
+    },
+    ru: {
+      launcher: "Спросить помощника", title: "Пекинский помощник",
+      open: "Открыть чат с пекинским помощником", close: "Закрыть чат",
+      new_conversation: "Новый разговор", new_started: "Начат новый разговор.",
+      log_label: "Разговор", input_label: "Ваше сообщение", placeholder: "Задайте вопрос…", send: "Отправить",
+      you: "Вы:", bot: "Помощник:", typing: "Помощник печатает…", connecting: "Подключение…",
+      online: "В сети", offline: "Нет связи – переподключение…",
+      offline_note: "Нет соединения. Сообщения будут отправлены, когда связь восстановится.",
+      reconnected: "Связь восстановлена.", pending: "Ещё не отправлено",
+      error: "Извините, что-то пошло не так. Попробуйте ещё раз.",
+      welcome: "Здравствуйте! Спрашивайте о виде на жительство, визах, разрешениях на работу, школах, больницах и экстренных случаях — на своём языке.",
+      suggestions: "Варианты ответа", copy: "Копировать", copy_label: "Копировать адрес на китайском", copied: "Скопировано",
+      copy_failed: "Не удалось скопировать; выделите текст и скопируйте его.", show_large: "Крупно", image: "Изображение",
+      new_tab: "(откроется в новой вкладке)", unread: "новые сообщения"
+    },
+    fr: {
+      launcher: "Poser une question", title: "Assistant de Pékin",
+      open: "Ouvrir la discussion avec l'assistant de Pékin", close: "Fermer la discussion",
+      new_conversation: "Nouvelle conversation", new_started: "Nouvelle conversation commencée.",
+      log_label: "Conversation", input_label: "Votre message", placeholder: "Posez votre question…", send: "Envoyer",
+      you: "Vous :", bot: "Assistant :", typing: "L'assistant écrit…", connecting: "Connexion…",
+      online: "En ligne", offline: "Hors ligne – reconnexion…",
+      offline_note: "Pas de connexion. Vos messages seront envoyés dès le retour de la connexion.",
+      reconnected: "Connexion rétablie.", pending: "Pas encore envoyé",
+      error: "Désolé, un problème est survenu. Veuillez réessayer.",
+      welcome: "Bonjour ! Posez-moi vos questions sur les titres de séjour, les visas, les permis de travail, les écoles, les hôpitaux ou les urgences, dans votre langue.",
+      suggestions: "Réponses proposées", copy: "Copier", copy_label: "Copier l'adresse en chinois", copied: "Copié",
+      copy_failed: "Copie impossible ; sélectionnez le texte et copiez-le.", show_large: "Agrandir", image: "Image",
+      new_tab: "(s'ouvre dans un nouvel onglet)", unread: "nouveaux messages"
+    },
+    de: {
+      launcher: "Assistent fragen", title: "Peking-Assistent",
+      open: "Chat mit dem Peking-Assistenten öffnen", close: "Chat schließen",
+      new_conversation: "Neues Gespräch", new_started: "Neues Gespräch begonnen.",
+      log_label: "Gespräch", input_label: "Ihre Nachricht", placeholder: "Stellen Sie Ihre Frage…", send: "Senden",
+      you: "Sie:", bot: "Assistent:", typing: "Der Assistent schreibt…", connecting: "Verbinde…",
+      online: "Online", offline: "Offline – Verbindung wird wiederhergestellt…",
+      offline_note: "Keine Verbindung. Ihre Nachrichten werden gesendet, sobald die Verbindung zurück ist.",
+      reconnected: "Wieder verbunden.", pending: "Noch nicht gesendet",
+      error: "Entschuldigung, etwas ist schiefgelaufen. Bitte versuchen Sie es noch einmal.",
+      welcome: "Hallo! Fragen Sie mich in Ihrer Sprache zu Aufenthaltserlaubnis, Visa, Arbeitserlaubnis, Schulen, Krankenhäusern oder Notfällen.",
+      suggestions: "Vorgeschlagene Antworten", copy: "Kopieren", copy_label: "Chinesische Adresse kopieren", copied: "Kopiert",
+      copy_failed: "Kopieren nicht möglich; markieren Sie den Text und kopieren Sie ihn.", show_large: "Groß anzeigen", image: "Bild",
+      new_tab: "(öffnet in neuem Tab)", unread: "neue Nachrichten"
+    },
+    es: {
+      launcher: "Preguntar al asistente", title: "Asistente de Pekín",
+      open: "Abrir el chat con el asistente de Pekín", close: "Cerrar el chat",
+      new_conversation: "Nueva conversación", new_started: "Nueva conversación iniciada.",
+      log_label: "Conversación", input_label: "Su mensaje", placeholder: "Escriba su pregunta…", send: "Enviar",
+      you: "Usted:", bot: "Asistente:", typing: "El asistente está escribiendo…", connecting: "Conectando…",
+      online: "En línea", offline: "Sin conexión – reconectando…",
+      offline_note: "Sin conexión. Sus mensajes se enviarán cuando vuelva la conexión.",
+      reconnected: "Conectado de nuevo.", pending: "Aún no enviado",
+      error: "Lo sentimos, algo salió mal. Inténtelo de nuevo.",
+      welcome: "¡Hola! Pregúnteme en su idioma sobre permisos de residencia, visados, permisos de trabajo, escuelas, hospitales o emergencias.",
+      suggestions: "Respuestas sugeridas", copy: "Copiar", copy_label: "Copiar la dirección en chino", copied: "Copiado",
+      copy_failed: "No se pudo copiar; seleccione el texto y cópielo.", show_large: "Ver en grande", image: "Imagen",
+      new_tab: "(se abre en una pestaña nueva)", unread: "mensajes nuevos"
+    },
+    ar: {
+      launcher: "اسأل المساعد", title: "مساعد بكين",
+      open: "افتح المحادثة مع مساعد بكين", close: "أغلق المحادثة",
+      new_conversation: "محادثة جديدة", new_started: "بدأت محادثة جديدة.",
+      log_label: "المحادثة", input_label: "رسالتك", placeholder: "اكتب سؤالك…", send: "إرسال",
+      you: "أنت:", bot: "المساعد:", typing: "المساعد يكتب…", connecting: "جارٍ الاتصال…",
+      online: "متصل", offline: "غير متصل – جارٍ إعادة الاتصال…",
+      offline_note: "لا يوجد اتصال. ستُرسل رسائلك عند عودة الاتصال.",
+      reconnected: "تمت إعادة الاتصال.", pending: "لم تُرسل بعد",
+      error: "عذرًا، حدث خطأ ما. يرجى المحاولة مرة أخرى.",
+      welcome: "مرحبًا! اسألني بلغتك عن تصاريح الإقامة والتأشيرات وتصاريح العمل والمدارس والمستشفيات والطوارئ.",
+      suggestions: "ردود مقترحة", copy: "نسخ", copy_label: "انسخ العنوان الصيني", copied: "تم النسخ",
+      copy_failed: "تعذّر النسخ؛ حدّد النص وانسخه.", show_large: "عرض بحجم كبير", image: "صورة",
+      new_tab: "(يفتح في علامة تبويب جديدة)", unread: "رسائل جديدة"
+    }
+  };
+
+  // The assistant's "Chinese address" line label in each language (bot/locales/*.yml, messages.address_zh,
+  // the part before {text}; tests/test_widget_e2e.py checks they match). A bot line starting with one of
+  // them gets copy / show-large buttons, whatever the interface language.
+  var ADDRESS_LABELS = [
+    "Chinese address (show the driver):",
+    "中文地址（可出示给司机）：",
+    "中国語の住所（運転手に見せてください）：",
+    "중국어 주소(기사님께 보여 주세요):",
+    "Адрес на китайском (покажите водителю):",
+    "Adresse en chinois (à montrer au chauffeur) :",
+    "Adresse auf Chinesisch (für den Taxifahrer):",
+    "Dirección en chino (muéstresela al conductor):",
+    "العنوان بالصينية (اعرضه على السائق):"
+  ];
+  // Unicode directional isolates/marks the assistant wraps values in for Arabic; not part of an address.
+  var BIDI_MARKS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+  // ---------------------------------------------------------------------------------------------------
+  // Small helpers
+  // ---------------------------------------------------------------------------------------------------
+
+  /** Primary language subtag of the page: data-lang, else <html lang>, else the browser's. */
+  function pageLanguage() {
+    var raw = script.getAttribute("data-lang") || document.documentElement.getAttribute("lang") ||
+      navigator.language || "en";
+    return String(raw).trim().toLowerCase().split(/[-_]/)[0] || "en";
+  }
+
+  function uiLanguage() {
+    var lang = pageLanguage();
+    return Object.prototype.hasOwnProperty.call(STRINGS, lang) ? lang : "en";
+  }
+
+  function t(key) {
+    return STRINGS[uiLanguage()][key] || STRINGS.en[key];
+  }
+
+  /** document.createElement with attributes and children (strings become text nodes, never HTML). */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (name) {
+        var value = attrs[name];
+        if (value === null || value === undefined || value === false) return;
+        if (name === "text") node.textContent = value;
+        else if (name === "onclick") node.addEventListener("click", value);
+        else node.setAttribute(name, value === true ? "" : String(value));
+      });
+    }
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  /** A decorative 24x24 icon from path data (aria-hidden; the button carries the name). */
+  function icon(pathData) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", pathData);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  var ICONS = {
+    chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2zm2 4v2h12V8H6zm0 4v2h8v-2H6z",
+    close: "M18.3 5.7 12 12l6.3 6.3-1.4 1.4L10.6 13.4 4.3 19.7 2.9 18.3 9.2 12 2.9 5.7 4.3 4.3l6.3 6.3 6.3-6.3z",
+    send: "M3 20.5V14l9-2-9-2V3.5L22 12z",
+    refresh: "M17.65 6.35A7.96 7.96 0 0 0 12 4a8 8 0 1 0 7.75 10h-2.08A6 6 0 1 1 12 6c1.66 0 3.14.69 4.22 1.78L13 11h7V4z"
+  };
+
+  /** A URL made safe for a link or image, or null: absolute, and of an allowed scheme. */
+  function safeUrl(raw, schemes) {
+    if (typeof raw !== "string") return null;
+    var url;
+    try {
+      url = new URL(raw.trim()); // no base: relative URLs are rejected
+    } catch (e) {
+      return null;
+    }
+    return schemes.indexOf(url.protocol) >= 0 ? url.href : null;
+  }
+
+  var storage = (function () {
+    var memory = {};
+    function get(area, key) {
+      try { return window[area].getItem(key); } catch (e) { return memory[area + key] || null; }
+    }
+    function set(area, key, value) {
+      try {
+        if (value === null) window[area].removeItem(key); else window[area].setItem(key, value);
+      } catch (e) {
+        memory[area + key] = value;
+      }
+    }
+    return { get: get, set: set };
+  })();
+
+  // ---------------------------------------------------------------------------------------------------
+  // Rendering text: a tiny markdown subset, built as DOM nodes
+  // ---------------------------------------------------------------------------------------------------
+
+  // [label](url), bare http(s) URLs and **bold**. Everything else is text.
+  var INLINE = /\[([^\]\n]{1,300})\]\(([^()\s]{1,2000})\)|(https?:\/\/[^\s<>"'()\[\]]+[^\s<>"'()\[\].,;:!?。，；：！？）」])|\*\*([^*\n]{1,500})\*\*/g;
+
+  /** Append `text` to `parent` with links (allowed schemes only) and bold; the rest as text nodes. */
+  function appendInline(parent, text) {
+    var last = 0;
+    var match;
+    INLINE.lastIndex = 0;
+    while ((match = INLINE.exec(text)) !== null) {
+      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      if (match[1] !== undefined) {
+        var href = safeUrl(match[2], LINK_SCHEMES);
+        // A link with another scheme (javascript:, data:, ...) stays exactly as it was written, inert.
+        parent.appendChild(href ? link(href, match[1]) : document.createTextNode(match[0]));
+      } else if (match[3] !== undefined) {
+        var bare = safeUrl(match[3], LINK_SCHEMES);
+        parent.appendChild(bare ? link(bare, match[3]) : document.createTextNode(match[0]));
+      } else {
+        parent.appendChild(el("strong", { text: match[4] }));
+      }
+      last = INLINE.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function link(href, label) {
+    var external = href.indexOf("http") === 0;
+    return el("a", {
+      href: href,
+      target: external ? "_blank" : null,
+      rel: external ? "noopener noreferrer nofollow" : null
+    }, [label, external ? el("span", { "class": "sr-only", text: " " + t("new_tab") }) : null]);
+  }
+
+  /** The Chinese address of a line that starts with an "address in Chinese" label, else null. */
+  function chineseAddress(line) {
+    var plain = line.replace(BIDI_MARKS, "").trim();
+    for (var i = 0; i < ADDRESS_LABELS.length; i++) {
+      var label = ADDRESS_LABELS[i];
+      if (plain.indexOf(label) === 0) {
+        var address = plain.slice(label.length).trim();
+        if (address) return { label: label, address: address };
+      }
+    }
+    return null;
+  }
+
+  function addressBlock(found) {
+    var text = el("span", { "class": "addr-text", lang: "zh-CN", dir: "ltr", text: found.address });
+    var status = el("span", { "class": "addr-status", role: "status" });
+    var copy = el("button", {
+      type: "button", "class": "small-button", "aria-label": t("copy_label")
+    }, [t("copy")]);
+    var large = el("button", { type: "button", "class": "small-button", "aria-pressed": "false" }, [t("show_large")]);
+    var block = el("div", { "class": "addr" }, [
+      el("span", { "class": "addr-label", text: found.label + " " }), text,
+      el("span", { "class": "addr-actions" }, [copy, large, status])
+    ]);
+    copy.addEventListener("click", function () {
+      copyText(found.address, text).then(function (ok) {
+        status.textContent = ok ? t("copied") : t("copy_failed");
+        setTimeout(function () { status.textContent = ""; }, 4000);
+      });
+    });
+    large.addEventListener("click", function () {
+      var on = block.classList.toggle("addr-large");
+      large.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    return block;
+  }
+
+  /** Clipboard API where allowed (secure contexts), else select the text and use execCommand. */
+  function copyText(value, node) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(value).then(function () { return true; }, function () {
+        return fallbackCopy(node);
+      });
+    }
+    return Promise.resolve(fallbackCopy(node));
+  }
+
+  function fallbackCopy(node) {
+    try {
+      var range = document.createRange();
+      range.selectNodeContents(node);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      return document.execCommand("copy");
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /** A bot text as nodes: one line per row, address lines with their buttons. */
+  function renderText(text) {
+    var box = el("div", { "class": "text", dir: "auto" });
+    String(text).split("\n").forEach(function (line, i) {
+      var found = chineseAddress(line);
+      if (found) {
+        box.appendChild(addressBlock(found));
+        return;
+      }
+      if (i > 0 && !(box.lastChild && box.lastChild.className === "addr")) box.appendChild(el("br"));
+      appendInline(box, line);
+    });
+    return box;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // The widget's DOM (inside a shadow root, so the host page's CSS and ours do not meet)
+  // ---------------------------------------------------------------------------------------------------
+  var host = el("div", { id: "bj-assistant-widget" });
+  var shadow = host.attachShadow({ mode: "open" });
+  var stylesheet = el("link", { rel: "stylesheet", href: ASSET_BASE + "widget.css" });
+  var root = el("div", { "class": "root", hidden: true });
+  stylesheet.addEventListener("load", function () { root.hidden = false; });
+  stylesheet.addEventListener("error", function () { root.hidden = false; });
+
+  // Closed: the visible label is the button's name. Open (desktop): an X icon named "Close the chat".
+  var launcherLabel = el("span", { "class": "launcher-label" });
+  var unreadText = el("span", { "class": "sr-only" });
+  var unreadDot = el("span", { "class": "unread", hidden: true });
+  var launcherOpenIcon = icon(ICONS.chat);
+  launcherOpenIcon.setAttribute("class", "when-closed");
+  var launcherCloseIcon = icon(ICONS.close);
+  launcherCloseIcon.setAttribute("class", "when-open");
+  var launcher = el("button", {
+    type: "button", "class": "launcher", "aria-expanded": "false", "aria-controls": "bj-panel"
+  }, [launcherOpenIcon, launcherCloseIcon, launcherLabel, unreadText, unreadDot]);
+
+  var title = el("h2", { id: "bj-title", "class": "title" });
+  var statusText = el("span", { "class": "status-text" });
+  var statusLine = el("p", { "class": "status", "data-state": "connecting" }, [
+    el("span", { "class": "status-dot", "aria-hidden": "true" }), statusText
+  ]);
+  var newButton = el("button", { type: "button", "class": "icon-button" }, [icon(ICONS.refresh)]);
+  var closeButton = el("button", { type: "button", "class": "icon-button" }, [icon(ICONS.close)]);
+  var header = el("div", { "class": "header" }, [
+    el("div", { "class": "header-text" }, [title, statusLine]),
+    el("div", { "class": "header-actions" }, [newButton, closeButton])
+  ]);
+
+  var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+  var typing = el("div", { "class": "typing", hidden: true }, [
+    el("span", { "class": "dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
+    el("span", { "class": "sr-only typing-text" })
+  ]);
+  // Polite announcements that are not messages: typing, connection changes, new conversation.
+  var announcer = el("div", { "class": "sr-only", role: "status" });
+  var offlineNote = el("p", { "class": "offline-note", hidden: true });
+
+  var inputLabel = el("label", { "for": "bj-input", "class": "sr-only" });
+  var input = el("textarea", { id: "bj-input", rows: "1", maxlength: "2000", autocomplete: "off" });
+  var sendButton = el("button", { type: "submit", "class": "send" }, [icon(ICONS.send)]);
+  var form = el("form", { "class": "composer" }, [inputLabel, input, sendButton]);
+
+  var panel = el("div", {
+    id: "bj-panel", "class": "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "bj-title", hidden: true
+  }, [header, offlineNote, log, typing, announcer, form]);
+
+  root.appendChild(panel);
+  root.appendChild(launcher);
+  shadow.appendChild(stylesheet);
+  shadow.appendChild(root);
+
+  /** (Re)apply language, direction and every interface string. */
+  function applyLanguage() {
+    var lang = uiLanguage();
+    root.setAttribute("lang", lang);
+    root.setAttribute("dir", RTL_LANGUAGES.indexOf(pageLanguage()) >= 0 ? "rtl" : "ltr");
+    launcherLabel.textContent = t("launcher");
+    title.textContent = t("title");
+    newButton.setAttribute("aria-label", t("new_conversation"));
+    newButton.setAttribute("title", t("new_conversation"));
+    closeButton.setAttribute("aria-label", t("close"));
+    closeButton.setAttribute("title", t("close"));
+    log.setAttribute("aria-label", t("log_label"));
+    inputLabel.textContent = t("input_label");
+    input.setAttribute("placeholder", t("placeholder"));
+    sendButton.setAttribute("aria-label", t("send"));
+    sendButton.setAttribute("title", t("send"));
+    typing.querySelector(".typing-text").textContent = t("typing");
+    offlineNote.textContent = t("offline_note");
+    updateLauncher();
+    renderStatus();
+    var welcome = log.querySelector(".welcome .text");
+    if (welcome) welcome.textContent = t("welcome");
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Messages in the log
+  // ---------------------------------------------------------------------------------------------------
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // The first bot message of the current turn. Answers can be long and come in several messages: the
+  // view follows them only until that first one reaches the top, so its beginning is never scrolled away.
+  var turnAnchor = null;
+  function followAnswer(bubble) {
+    if (!turnAnchor) turnAnchor = bubble;
+    log.scrollTop = Math.min(log.scrollHeight, turnAnchor.offsetTop - 12);
+  }
+
+  /** One bubble; `who` is "bot", "user" or "notice". */
+  function addBubble(who, content, extraClass) {
+    var bubble = el("div", { "class": "msg " + who + (extraClass ? " " + extraClass : "") }, [
+      who === "notice" ? null : el("span", { "class": "sr-only", text: t(who === "bot" ? "bot" : "you") + " " })
+    ]);
+    bubble.appendChild(content);
+    log.appendChild(bubble);
+    if (who === "bot") followAnswer(bubble);
+    else {
+      turnAnchor = null;
+      scrollToEnd();
+    }
+    if (panel.hidden && who === "bot" && !restoring) {
+      unread = true;
+      updateLauncher();
+    }
+    return bubble;
+  }
+
+  function addUserMessage(text) {
+    removeQuickReplies();
+    removeWelcome();
+    return addBubble("user", el("div", { "class": "text", dir: "auto", text: text }));
+  }
+
+  function addNotice(text) {
+    return addBubble("notice", el("div", { "class": "text", text: text }));
+  }
+
+  function removeQuickReplies() {
+    Array.prototype.forEach.call(log.querySelectorAll(".replies"), function (node) { node.remove(); });
+  }
+
+  function removeWelcome() {
+    var welcome = log.querySelector(".welcome");
+    if (welcome) welcome.remove();
+  }
+
+  function quickReplies(replies) {
+    var group = el("div", { "class": "replies", role: "group", "aria-label": t("suggestions") });
+    replies.forEach(function (reply) {
+      if (!reply || typeof reply.title !== "string") return;
+      var url = reply.type === "web_url" ? safeUrl(reply.url || reply.payload, ["http:", "https:"]) : null;
+      if (url) {
+        group.appendChild(link(url, reply.title));
+        return;
+      }
+      if (typeof reply.payload !== "string") return;
+      group.appendChild(el("button", {
+        type: "button", "class": "reply",
+        onclick: function () { send(reply.payload, reply.title); }
+      }, [reply.title]));
+    });
+    return group;
+  }
+
+  function image(src, alt) {
+    var url = safeUrl(src, IMAGE_SCHEMES);
+    if (!url) return null;
+    return el("img", { src: url, alt: typeof alt === "string" && alt ? alt : t("image"), loading: "lazy", referrerpolicy: "no-referrer" });
+  }
+
+  /** A Rasa bot_uttered payload as a bubble (text, quick replies, image, generic template). */
+  function addBotMessage(message) {
+    if (!message || typeof message !== "object") return;
+    removeWelcome();
+    var box = el("div", { "class": "content" });
+    if (typeof message.text === "string" && message.text) box.appendChild(renderText(message.text));
+    var attachment = message.attachment;
+    if (attachment && typeof attachment === "object") {
+      var payload = attachment.payload || {};
+      if (attachment.type === "image") {
+        var img = image(payload.src, payload.alt || payload.title);
+        if (img) box.appendChild(img);
+      } else if (attachment.type === "template" && payload.elements) {
+        [].concat(payload.elements).forEach(function (element) {
+          if (!element || typeof element !== "object") return;
+          var card = el("div", { "class": "card" });
+          var pic = image(element.image_url, element.title);
+          if (pic) card.appendChild(pic);
+          if (typeof element.title === "string") card.appendChild(el("strong", { dir: "auto", text: element.title }));
+          if (typeof element.subtitle === "string") card.appendChild(renderText(element.subtitle));
+          if (Array.isArray(element.buttons)) card.appendChild(quickReplies(element.buttons));
+          box.appendChild(card);
+        });
+      }
+    }
+    if (!box.childNodes.length) return; // nothing we know how to show (e.g. a custom payload)
+    var bubble = addBubble("bot", box);
+    var replies = message.quick_replies || message.buttons;
+    if (Array.isArray(replies) && replies.length) {
+      removeQuickReplies(); // only the latest message offers answers
+      bubble.appendChild(quickReplies(replies));
+    }
+  }
+
+  function showWelcome() {
+    if (log.childNodes.length) return;
+    var welcome = el("div", { "class": "msg bot welcome" }, [el("div", { "class": "text", dir: "auto", text: t("welcome") })]);
+    log.appendChild(welcome);
+  }
+
+  /** Replace the log with the server's history without announcing every old message again. */
+  var restoring = false;
+  function renderHistory(messages) {
+    restoring = true;
+    log.setAttribute("aria-live", "off");
+    var pending = Array.prototype.slice.call(log.querySelectorAll(".msg.pending"));
+    while (log.firstChild) log.removeChild(log.firstChild);
+    (messages || []).forEach(function (m) {
+      if (m && m.sender === "user") addBubble("user", el("div", { "class": "text", dir: "auto", text: String(m.text || "") }));
+      else addBotMessage(m);
+    });
+    pending.forEach(function (node) { log.appendChild(node); });
+    showWelcome();
+    restoring = false;
+    turnAnchor = null;
+    scrollToEnd();
+    // Re-enable announcements after the browser has taken in the restored content.
+    setTimeout(function () { log.setAttribute("aria-live", "polite"); }, 0);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Typing indicator, connection state, launcher
+  // ---------------------------------------------------------------------------------------------------
+  var typingTimer = null;
+  function setTyping(on) {
+    clearTimeout(typingTimer);
+    typing.hidden = !on;
+    if (on) {
+      if (!turnAnchor) scrollToEnd();
+      typingTimer = setTimeout(function () { typing.hidden = true; }, TYPING_TIMEOUT_MS);
+    }
+  }
+
+  var connection = "connecting"; // connecting | online | offline
+  function setConnection(state) {
+    var was = connection;
+    connection = state;
+    renderStatus();
+    offlineNote.hidden = state !== "offline";
+    if (state === "offline" && was !== "offline") announce(t("offline"));
+    if (state === "online" && was === "offline") announce(t("reconnected"));
+  }
+
+  function renderStatus() {
+    statusLine.setAttribute("data-state", connection);
+    statusText.textContent = t(connection === "online" ? "online" : connection === "offline" ? "offline" : "connecting");
+  }
+
+  function announce(text) {
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  var unread = false;
+  function updateLauncher() {
+    unreadDot.hidden = !unread;
+    unreadText.textContent = unread && panel.hidden ? " (" + t("unread") + ")" : "";
+    if (panel.hidden) launcher.removeAttribute("aria-label");
+    else launcher.setAttribute("aria-label", t("close"));
+    launcher.setAttribute("title", panel.hidden ? t("open") : t("close"));
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Socket.IO: session, history, messages, reconnection
+  // ---------------------------------------------------------------------------------------------------
+  var socket = null;
+  var sessionId = storage.get("localStorage", STORAGE_KEY);
+  var ready = false; // connected and the session confirmed
+  var outbox = []; // messages typed while not ready: [{text, display, node}]
+
+  /** Load the vendored Socket.IO client without leaving a global `io` (or AMD module) on the host page. */
+  function loadSocketIo() {
+    return new Promise(function (resolve, reject) {
+      var url = ASSET_BASE + "vendor/socket.io.min.js";
+      var hadIo = Object.prototype.hasOwnProperty.call(window, "io");
+      var previousIo = window.io;
+      var amd = typeof window.define === "function" && window.define.amd ? window.define : null;
+      if (amd) window.define = undefined; // make the UMD build set window.io instead of calling define()
+      var tag = document.createElement("script");
+      // Pages with Trusted Types (like our demo page) only accept script URLs from a named policy.
+      var policy = window.trustedTypes && window.trustedTypes.createPolicy
+        ? window.trustedTypes.createPolicy("bj-assistant-widget", {
+          createScriptURL: function (value) {
+            if (value !== url) throw new Error("unexpected script URL");
+            return value;
+          }
+        })
+        : null;
+      tag.src = policy ? policy.createScriptURL(url) : url;
+      tag.async = true;
+      tag.onload = function () {
+        var io = window.io;
+        if (amd) window.define = amd;
+        if (hadIo) window.io = previousIo; else delete window.io;
+        if (typeof io === "function") resolve(io); else reject(new Error("Socket.IO client did not load"));
+      };
+      tag.onerror = function () {
+        if (amd) window.define = amd;
+        reject(new Error("Socket.IO client could not be loaded from " + url));
+      };
+      document.head.appendChild(tag);
+    });
+  }
+
+  function connect() {
+    if (socket) return;
+    socket = {}; // placeholder: connect() runs once
+    loadSocketIo().then(function (io) {
+      // The origin only: a path in data-server would be taken as a Socket.IO namespace.
+      socket = io(new URL(SERVER).origin, {
+        path: SOCKET_PATH,
+        reconnection: true,
+        reconnectionDelay: 1000,
+        reconnectionDelayMax: 8000,
+        timeout: 10000
+      });
+      socket.on("connect", function () {
+        socket.emit("session_request", { session_id: sessionId });
+      });
+      socket.on("session_confirm", function (confirmed) {
+        var id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
+        if (!id) return;
+        var isNew = id !== sessionId;
+        sessionId = id;
+        storage.set("localStorage", STORAGE_KEY, id);
+        socket.emit("history_request", { session_id: id }, function (reply) {
+          if (reply && reply.session_id === sessionId) renderHistory(isNew ? [] : reply.messages);
+          ready = true;
+          setConnection("online");
+          flushOutbox();
+        });
+      });
+      socket.on("bot_uttered", function (message) {
+        addBotMessage(message);
+      });
+      socket.on("bot_typing", function (state) {
+        setTyping(Boolean(state && state.typing));
+      });
+      socket.on("bot_error", function () {
+        setTyping(false);
+        addNotice(t("error"));
+      });
+      socket.on("user_echo", function (message) {
+        if (message && typeof message.text === "string") addUserMessage(message.text);
+      });
+      socket.on("disconnect", function () {
+        ready = false;
+        setTyping(false);
+        setConnection("offline");
+      });
+      socket.on("connect_error", function () {
+        // Refused (e.g. this page's origin is not on the server's list), or the server is down: the
+        // client keeps retrying with backoff; say so honestly meanwhile.
+        ready = false;
+        setConnection("offline");
+      });
+    }, function (error) {
+      setConnection("offline");
+      if (window.console) console.error("[Beijing assistant widget]", error);
+    });
+  }
+
+  // The browser knows first when the network is back: try at once instead of waiting for the backoff.
+  window.addEventListener("online", function () {
+    if (socket && socket.connect && !socket.connected) socket.connect();
+  });
+  window.addEventListener("offline", function () { setConnection("offline"); });
+
+  function emitMessage(text, display) {
+    var customData = { language: pageLanguage() };
+    if (display && display !== text) customData.display = display;
+    socket.emit("user_uttered", { message: text, session_id: sessionId, customData: customData });
+    setTyping(true);
+  }
+
+  function flushOutbox() {
+    var queued = outbox;
+    outbox = [];
+    queued.forEach(function (item) {
+      item.node.classList.remove("pending");
+      var note = item.node.querySelector(".pending-note");
+      if (note) note.remove();
+      emitMessage(item.text, item.display);
+    });
+  }
+
+  /** Send a message (typed text, or a quick reply's payload shown as its title). */
+  function send(text, display) {
+    text = String(text || "").trim();
+    if (!text) return;
+    var node = addUserMessage(display || text);
+    if (ready && socket && socket.connected) {
+      emitMessage(text, display);
+    } else {
+      node.classList.add("pending");
+      node.appendChild(el("span", { "class": "pending-note", text: t("pending") }));
+      outbox.push({ text: text, display: display, node: node });
+      connect();
+    }
+  }
+
+  function newConversation() {
+    storage.set("localStorage", STORAGE_KEY, null);
+    sessionId = null;
+    outbox = [];
+    while (log.firstChild) log.removeChild(log.firstChild);
+    showWelcome();
+    setTyping(false);
+    announce(t("new_started"));
+    if (socket && socket.connected) {
+      ready = false;
+      socket.emit("session_request", { session_id: null });
+    }
+    input.focus();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Opening, closing, keyboard
+  // ---------------------------------------------------------------------------------------------------
+  function open() {
+    panel.hidden = false;
+    root.classList.add("is-open");
+    launcher.setAttribute("aria-expanded", "true");
+    unread = false;
+    updateLauncher();
+    storage.set("sessionStorage", OPEN_KEY, "1");
+    showWelcome();
+    connect();
+    scrollToEnd();
+    input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    root.classList.remove("is-open");
+    launcher.setAttribute("aria-expanded", "false");
+    updateLauncher();
+    storage.set("sessionStorage", OPEN_KEY, null);
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
+  closeButton.addEventListener("click", close);
+  newButton.addEventListener("click", newConversation);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    autosize();
+    send(text);
+    input.focus();
+  });
+  // Enter sends, Shift+Enter starts a new line (not while an IME is composing, e.g. Chinese pinyin).
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (typeof form.requestSubmit === "function") form.requestSubmit(); else sendButton.click();
+    }
+  });
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 140) + "px";
+  }
+  input.addEventListener("input", autosize);
+
+  // Single-page sites may change <html lang> without a reload: follow it.
+  new MutationObserver(applyLanguage).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
+
+  function mount() {
+    document.body.appendChild(host);
+    applyLanguage();
+    // Reopen after a navigation if the chat was open; reconnect early when a conversation exists.
+    if (storage.get("sessionStorage", OPEN_KEY) === "1") open();
+    else if (sessionId) connect();
+  }
+
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+
+  /** A small API for the host page. */
+  window.BeijingAssistantWidget = {
+    version: VERSION,
+    open: open,
+    close: close,
+    newConversation: newConversation,
+    /** Show a message locally, in Rasa's bot_uttered format (e.g. a page-specific greeting). */
+    addBotMessage: addBotMessage,
+    /** Send a message as if the user typed it. */
+    send: function (text) { send(text); }
+  };
+})();
