@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,23 @@ def runtime_endpoints(host: str, actions_port: int, target: Path) -> Path:
     return target
 
 
+WECHAT_CHANNEL = "bot.channels.wechat.channel.WeChatInput"
+
+
+def runtime_credentials(env: Mapping[str, str], target: Path) -> Path:
+    """credentials.yml plus the WeChat channel when WECHAT_TOKEN is set (its settings come from WECHAT_*)."""
+    yaml = YAML()
+    data = yaml.load((config.ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    if (env.get("WECHAT_TOKEN") or "").strip():
+        data[WECHAT_CHANNEL] = None
+    else:
+        data.pop(WECHAT_CHANNEL, None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as fh:
+        yaml.dump(data, fh)
+    return target
+
+
 def start(
     model: Path,
     host: str = "127.0.0.1",
@@ -87,10 +105,11 @@ def start(
     for port in (rasa_port, actions_port):
         if port_open(host, port):
             raise RuntimeError(f"port {port} on {host} is already in use; stop the other server or choose another port")
-    env = {**os.environ, **(env or {}), "SANIC_HOST": host, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **(env or {}), "SANIC_HOST": host, "PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false"}
     bindir = Path(sys.executable).parent
     var = Path(env.get("ASSISTANT_VAR_DIR") or config.var_dir())
     endpoints = runtime_endpoints(host, actions_port, var / f"endpoints.{rasa_port}.yml")
+    credentials = runtime_credentials(env, var / f"credentials.{rasa_port}.yml")
     servers = Servers(host, rasa_port, actions_port)
 
     def spawn(args: list[str], name: str) -> subprocess.Popen:
@@ -107,7 +126,7 @@ def start(
             str(bindir / "rasa"), "run",
             "--model", str(model),
             "--endpoints", str(endpoints),
-            "--credentials", str(config.ROOT / "credentials.yml"),
+            "--credentials", str(credentials),
             "--interface", host,
             "--port", str(rasa_port),
         ]
@@ -138,6 +157,8 @@ def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> in
         "\nThe assistant is running.\n"
         f"  REST:      curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
         "               -d '{\"sender\": \"me\", \"message\": \"where can I renew my residence permit in Chaoyang?\"}'\n"
+        f"  Web chat:  {base}/webchat/   (demo page; embed with <script src=\"{base}/webchat/widget.js\""
+        f" data-server=\"{base}\"></script>)\n"
         f"  Socket.IO: {base}/socket.io (events user_uttered / bot_uttered)\n"
         f"  Terminal:  make shell   (in another terminal)\n"
         "Press Ctrl-C to stop both servers.\n",

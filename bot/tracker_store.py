@@ -27,3 +27,18 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         kwargs.pop("dialect", None)
         # Rasa uses a host that contains "://" as the complete URL.
         super().__init__(domain=domain, dialect=backend, host=str(parsed.render_as_string(hide_password=False)), db=parsed.database or "rasa.db", **kwargs)
+
+    async def delete_sender(self, sender_id: str) -> int:
+        """Delete every stored event of one conversation; returns how many were deleted.
+
+        Channels call this when a user asks to be forgotten (WeChat: unsubscribe). Async like Rasa's
+        other tracker-store methods; the delete itself is one short SQL statement.
+        """
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return int(deleted)

@@ -1,0 +1,1 @@
+"""Local fakes of external services, started by the tests."""
