@@ -6,8 +6,6 @@ Needs the trained model (`make test` trains it first when the training data chan
 from __future__ import annotations
 
 import json
-import shutil
-import socket
 import sqlite3
 import textwrap
 import time
@@ -16,21 +14,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from servers import MODEL, assistant_env, free_port
 
 from bot import serve
 from bot.kb.loader import sync
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "current.tar.gz"
 TOKEN = "test-token-not-a-secret"
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Chat:
@@ -57,19 +49,7 @@ class Chat:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
-    var = tmp_path_factory.mktemp("var")
-    knowledge = var / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
-    kb_url = f"sqlite:///{var / 'knowledge.db'}"
-    sync(knowledge, kb_url)
-    return {
-        "ASSISTANT_VAR_DIR": str(var),
-        "KNOWLEDGE_DIR": str(knowledge),
-        "KB_DATABASE_URL": kb_url,
-        "TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
-        "RASA_API_TOKEN": "",
-    }
+    return assistant_env(tmp_path_factory.mktemp("var"))
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,8 @@ from bot.channels.wechat.render import (
 from bot.channels.wechat.replay import ReplayError, ReplayGuard
 from bot.channels.wechat.tokens import AccessTokenCache
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2] / "shared" / "reference" / "wechat_test_vectors.json").read_text(encoding="utf-8"))
+# The published vectors, copied from shared/reference/wechat_test_vectors.json (see channels.md A7).
+VECTORS = json.loads((Path(__file__).resolve().parent / "data" / "wechat_test_vectors.json").read_text(encoding="utf-8"))
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OLD_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 APPID = "wxb11529c136998cb6"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -26,13 +25,12 @@ import aiohttp
 import pytest
 import requests
 from aiohttp import web
-from fakes.wechat_api import Envelope, FakeWeChatApi, WeChatPush, free_port, xml_fields
+from fakes.wechat_api import Envelope, FakeWeChatApi, WeChatPush, xml_fields
+from servers import MODEL, assistant_env, free_port
 
 from bot import serve
-from bot.kb.loader import sync
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "current.tar.gz"
 TOKEN = "e2eWeChatToken"
 APPID = "wx5e2e0000feedbeef"
 SECRET = "e2e-secret-not-a-real-one"
@@ -100,18 +98,9 @@ def api() -> Iterator[FakeWeChatApi]:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory, api: FakeWeChatApi) -> dict[str, str]:
-    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
     var = tmp_path_factory.mktemp("wechat-var")
-    knowledge = var / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
-    kb_url = f"sqlite:///{var / 'knowledge.db'}"
-    sync(knowledge, kb_url)
     return {
-        "ASSISTANT_VAR_DIR": str(var),
-        "KNOWLEDGE_DIR": str(knowledge),
-        "KB_DATABASE_URL": kb_url,
-        "TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
-        "RASA_API_TOKEN": "",
+        **assistant_env(var),
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_APPID": APPID,
         "WECHAT_SECRET": SECRET,

@@ -13,10 +13,8 @@ import base64
 import json
 import os
 import re
-import shutil
 import socket
 import sqlite3
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +23,13 @@ from typing import Any
 import pytest
 import requests
 from ruamel.yaml import YAML
+from servers import MODEL, assistant_env, free_port
 
 from bot import serve
 from bot.channels import socketio as sio_channel
 from bot.channels.widget import LANGUAGES, content_security_policy
-from bot.kb.loader import sync
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "current.tar.gz"
 CHROMIUM = Path("/usr/bin/chromium")
 WIDGET_JS = ROOT / "bot" / "webchat" / "static" / "widget.js"
 AXE_JS = ROOT / "bot" / "webchat" / "test-vendor" / "axe.min.js"
@@ -158,12 +155,6 @@ def test_demo_page_policy_has_no_unsafe_sources() -> None:
 # Real servers and a real browser
 # ---------------------------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Running:
     """The servers of this module; `current` changes when a test restarts them."""
@@ -186,19 +177,9 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
     var = tmp_path_factory.mktemp("widget-var")
-    knowledge = var / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
-    (knowledge / "zz_hostile.yml").write_text(textwrap.dedent(HOSTILE_POINT), encoding="utf-8")
-    kb_url = f"sqlite:///{var / 'knowledge.db'}"
-    sync(knowledge, kb_url)
     env = {
-        "ASSISTANT_VAR_DIR": str(var),
-        "KNOWLEDGE_DIR": str(knowledge),
-        "KB_DATABASE_URL": kb_url,
-        "TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
-        "RASA_API_TOKEN": "",
+        **assistant_env(var, {"zz_hostile.yml": HOSTILE_POINT}),
         "WIDGET_ALLOWED_ORIGINS": "",  # the default: the assistant's own origin only
     }
     servers = Running(env, free_port(), free_port(), log_dir=var / "logs")

@@ -51,7 +51,7 @@ CURRICULUM_FORMS: dict[str, list[str]] = {
     "british": ["british", "uk curriculum", "uk school", "english national curriculum", "英式", "英国"],
     "french": ["french", "lycée", "lycee", "法国", "法式", "法语学校"],
     "german": ["german", "deutsche", "德国", "德式"],
-    "japanese": ["japanese", "日本", "日本人学校"],
+    "japanese": ["japanese", "日本人学校", "日本学校", "日式学校", "日本课程"],
     "korean": ["korean", "韩国", "韩式"],
     "canadian": ["canadian", "canada", "加拿大"],
     "igcse": ["igcse", "gcse"],

@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import secrets
-import socket
 import struct
 import threading
 import time
@@ -35,15 +34,10 @@ from typing import Any
 import requests
 from aiohttp import web
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from servers import free_port
 
 MESSAGE_WINDOW = (5, 48 * 3600)
 EVENT_WINDOW = (3, 60)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

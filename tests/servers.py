@@ -1,0 +1,38 @@
+"""Helpers for tests that start the real servers: free loopback ports and an isolated environment."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import textwrap
+from pathlib import Path
+
+from bot.kb.loader import sync
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def assistant_env(var: Path, extra_knowledge: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for `bot.serve.start` with its own copy of knowledge/ (plus `extra_knowledge` files,
+    name -> YAML text), synced into its own SQLite database, and its own conversation store."""
+    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
+    knowledge = var / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.md"))
+    for name, text in (extra_knowledge or {}).items():
+        (knowledge / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    kb_url = f"sqlite:///{var / 'knowledge.db'}"
+    sync(knowledge, kb_url)
+    return {
+        "ASSISTANT_VAR_DIR": str(var),
+        "KNOWLEDGE_DIR": str(knowledge),
+        "KB_DATABASE_URL": kb_url,
+        "TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
+        "RASA_API_TOKEN": "",
+    }
