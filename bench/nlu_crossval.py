@@ -4,7 +4,8 @@
     .venv/bin/python bench/nlu_crossval.py --variants config,char,logreg --folds 3
 
 Variants: "config" (config.yml as is), "char" (Han split per character instead of jieba), "logreg"
-(LogisticRegressionClassifier instead of DIET). Folds are stratified by language and intent; the
+(LogisticRegressionClassifier instead of DIET), "use" (config.yml plus the multilingual sentence encoder
+in bot/nlu/sentence_encoder.py). Folds are stratified by language and intent; the
 language of an example is its folder (data/nlu/<lang>/) or, in the top-level files, Chinese when it has
 Han characters. Prints a table and writes results/nlu_crossval.json.
 """
