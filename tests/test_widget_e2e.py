@@ -325,7 +325,10 @@ def test_ask_a_question_and_see_the_knowledge_base_answer(widget: Widget) -> Non
     assert block.locator(".addr-text").get_attribute("lang") == "zh-CN"
     widget.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=widget.base)
     block.get_by_role("button", name="Copy the Chinese address").click()
-    assert block.get_by_role("status").inner_text() == "Copied"
+    # The status is set when the clipboard promise resolves: wait for it (up to 10 s).
+    from playwright.sync_api import expect
+
+    expect(block.get_by_role("status")).to_have_text("Copied", timeout=10_000)
     assert "酒仙桥" in widget.page.evaluate("navigator.clipboard.readText()")
     OUTPUT.mkdir(exist_ok=True)
     widget.page.screenshot(path=str(OUTPUT / "widget.png"))
