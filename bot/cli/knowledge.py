@@ -1,9 +1,4 @@
-"""`beijing-assistant`: the command line for staff and operators.
-
-    beijing-assistant validate   check every knowledge file, report every problem
-    beijing-assistant sync       validate, then publish the knowledge to the database
-    beijing-assistant serve      start the action server and the Rasa server
-"""
+"""Knowledge commands for staff: `validate` and `sync`."""
 
 from __future__ import annotations
 
@@ -47,20 +42,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.serve import run_forever
-
-    model = Path(args.model)
-    if not model.exists():
-        print(f"error: no trained model at {model}; run `make train` (or `make run`, which trains when needed)", file=sys.stderr)
-        return 1
-    return run_forever(model, args.host, args.rasa_port, args.actions_port)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="beijing-assistant", description="Beijing foreign-residents assistant: knowledge and servers.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check every knowledge file and list every problem (file, line, field)")
     p.add_argument("--knowledge-dir", help=f"folder of YAML files (default {config.knowledge_dir()})")
     p.set_defaults(func=cmd_validate)
@@ -69,20 +51,3 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--knowledge-dir", help=f"folder of YAML files (default {config.knowledge_dir()})")
     p.add_argument("--database-url", help="SQLAlchemy URL (default: KB_DATABASE_URL or var/knowledge.db)")
     p.set_defaults(func=cmd_sync)
-
-    p = sub.add_parser("serve", help="start the action server and the Rasa server (REST + Socket.IO) until Ctrl-C")
-    p.add_argument("--model", default=str(config.ROOT / "models" / "current.tar.gz"))
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--rasa-port", type=int, default=5005)
-    p.add_argument("--actions-port", type=int, default=5055)
-    p.set_defaults(func=cmd_serve)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,39 @@
+"""`beijing-assistant`: the command line for staff and operators.
+
+Each group of commands lives in its own module and adds its sub-commands with `register(subparsers)`:
+
+    knowledge.py      validate, diff, sync, stale, history   (the knowledge files and the database)
+    servers.py        serve                                  (the action server and the Rasa server)
+
+Every command has `--help`; output is written for staff who are not programmers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.cli import knowledge, servers
+
+GROUPS = (knowledge, servers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="beijing-assistant",
+        description="Beijing foreign-residents assistant: keep its knowledge correct and run it.",
+        epilog="Run `beijing-assistant COMMAND --help` for what a command does, with examples.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
