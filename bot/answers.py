@@ -41,11 +41,13 @@ class Answer:
 
 
 def _safe(fn):  # type: ignore[no-untyped-def]
-    """Answer politely when the knowledge base cannot be read, instead of failing the turn."""
+    """Answer from one version of the knowledge base (even while staff publish another), and politely
+    when it cannot be read, instead of failing the turn."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Answer:
         try:
-            return fn(*args, **kwargs)
+            with queries.snapshot():
+                return fn(*args, **kwargs)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
             return Answer([Reply(t("kb_unavailable", kwargs.get("lang", "en")))])

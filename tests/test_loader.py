@@ -133,7 +133,7 @@ def test_wrong_top_level_key(tmp_path: Path) -> None:
 
 
 def _count(url: str) -> int:
-    with db.new_session(url) as s:
+    with db.read_session(url) as s:
         return s.execute(select(func.count()).select_from(models.ServicePoint)).scalar_one()
 
 
@@ -141,7 +141,7 @@ def test_refused_sync_leaves_database_unchanged(tmp_path: Path, knowledge_copy: 
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     first = sync(knowledge_copy, url)
     before = _count(url)
-    assert before == len(first.records["service_points"]) > 0
+    assert before == len(first.knowledge.records["service_points"]) > 0
     # Break one file and add a new valid point in another: nothing at all may change.
     write(knowledge_copy, "zz_new.yml", POINT)
     broken = knowledge_copy / "hotlines.yml"

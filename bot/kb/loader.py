@@ -1,27 +1,53 @@
 """Read `knowledge/*.yml`, validate everything, and sync it into the database in one transaction.
 
 A sync either applies every file or nothing: when any file has a problem the database keeps its previous
-content and the caller gets every problem found, each naming the file, line and field.
+content and the caller gets every problem found, each naming the file, line and field. A valid sync writes
+only the records that changed, and records who published what in the audit log.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import getpass
 import hashlib
-import json
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert
+from sqlalchemy.engine import Connection
 
 from bot import config
-from bot.kb import db, models
+from bot.kb import db, diff, models, yamlio
 from bot.kb.schema import KINDS, Checker, Problem, check_record, line_of
+
+# Rows per INSERT/DELETE statement: well below every database's limit on bound parameters.
+_CHUNK = 400
+
+
+class ProgressBar(Protocol):
+    def update(self, n: int = 1) -> Any: ...
+
+    def close(self) -> Any: ...
+
+
+# Called like tqdm: progress(total=..., desc=..., unit=...) -> a bar. The CLI passes tqdm.
+Progress = Callable[..., ProgressBar]
+
+
+class _Silent:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _silent(**_: Any) -> ProgressBar:
+    return _Silent()
 
 
 @dataclass
@@ -40,6 +66,10 @@ class Knowledge:
     def count(self) -> int:
         return sum(len(v) for v in self.records.values())
 
+    def counts(self) -> str:
+        """'23 service points, 16 procedures, ...' for messages."""
+        return ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in self.records.items())
+
 
 class KnowledgeError(Exception):
     """Raised when a sync is refused; carries every problem."""
@@ -50,6 +80,13 @@ class KnowledgeError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the knowledge files; nothing was changed:\n{lines}")
 
 
+@dataclass
+class SyncResult:
+    knowledge: Knowledge
+    diff: diff.KnowledgeDiff
+    audit_id: int | None  # None when nothing changed (no audit entry is written)
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(config.ROOT))
@@ -57,15 +94,40 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def read_knowledge(directory: Path | None = None, files: Iterable[Path] | None = None) -> Knowledge:
-    """Parse and validate every YAML file in `directory` (or the given files)."""
+def knowledge_files(directory: Path | None = None) -> list[Path]:
     directory = directory or config.knowledge_dir()
-    paths = sorted(files) if files is not None else sorted(
-        p for p in directory.glob("*.y*ml") if p.suffix in (".yml", ".yaml")
-    )
+    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
+
+
+def _where(file: str, line: int) -> str:
+    return f"{file} line {line}"
+
+
+def _record_at(data: Any, line: int, key: str) -> str:
+    """`key` prefixed with the record written around `line` (1-based), as validation messages name fields."""
+    if not (isinstance(data, dict) and len(data) == 1):
+        return key
+    kind, items = next(iter(data.items()))
+    if kind not in KINDS or not isinstance(items, list) or not items:
+        return key
+    starts = [line_of(items, i) or 0 for i in range(len(items))]
+    index = bisect.bisect_right(starts, line) - 1
+    node = items[index] if index >= 0 else None
+    rid = node.get("id") if isinstance(node, dict) else None
+    return f"{kind[:-1]} '{rid}'.{key}" if isinstance(rid, str) else key
+
+
+def read_knowledge(
+    directory: Path | None = None, files: Iterable[Path] | None = None, progress: Progress = _silent
+) -> Knowledge:
+    """Parse and validate every YAML file in `directory` (or the given files); never raises for bad content."""
+    paths = sorted(files) if files is not None else knowledge_files(directory)
     result = Knowledge()
     digest = hashlib.sha256()
     first_seen: dict[tuple[str, str], tuple[str, int | None]] = {}
+    documents: list[tuple[str, Checker, str, Any]] = []
+
+    bar = progress(total=sum(p.stat().st_size for p in paths if p.is_file()), desc="Reading", unit="B", unit_scale=True)
     for path in paths:
         name = _display(path)
         result.files.append(name)
@@ -78,33 +140,41 @@ def read_knowledge(directory: Path | None = None, files: Iterable[Path] | None =
             continue
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
         try:
-            doc = YAML(typ="rt").load(text)
-        except MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            what = " ".join(filter(None, [exc.context, exc.problem])) or "YAML syntax error"
-            checker.error(line, "", f"YAML syntax error: {what} (check indentation, colons and quotes)")
+            doc = yamlio.load(text)
+        except yamlio.YamlSyntaxError as exc:
+            checker.error(exc.line, "", f"YAML syntax error: {exc.message} (check indentation, colons and quotes)")
             result.problems.extend(checker.problems)
             continue
-        except YAMLError as exc:
-            checker.error(None, "", f"YAML syntax error: {exc}")
+        finally:
+            bar.update(path.stat().st_size)
+        data = doc.data
+        for dup in doc.duplicates:
+            checker.error(
+                dup.line, _record_at(data, dup.line, str(dup.key)),
+                f"'{dup.key}' is written twice (lines {dup.first_line} and {dup.line}): keep one",
+            )
+        if data is None:
             result.problems.extend(checker.problems)
-            continue
-        if doc is None:
             continue  # an empty file holds no records
-        if not isinstance(doc, dict) or len(doc) != 1 or next(iter(doc)) not in KINDS:
-            keys = ", ".join(map(str, doc)) if isinstance(doc, dict) else type(doc).__name__
+        if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in KINDS:
+            keys = ", ".join(map(str, data)) if isinstance(data, dict) else type(data).__name__
             checker.error(1, "", f"the file must start with exactly one of {', '.join(KINDS)}: (found {keys})")
             result.problems.extend(checker.problems)
             continue
-        kind = next(iter(doc))
-        items = doc[kind]
+        kind = next(iter(data))
+        items = data[kind]
         if items is None:
-            continue
-        if not isinstance(items, list):
-            checker.error(line_of(doc, kind), kind, "must be a list of records, each starting with '- id: ...'")
             result.problems.extend(checker.problems)
             continue
+        if not isinstance(items, list):
+            checker.error(line_of(data, kind), kind, "must be a list of records, each starting with '- id: ...'")
+            result.problems.extend(checker.problems)
+            continue
+        documents.append((name, checker, kind, items))
+    bar.close()
+
+    bar = progress(total=sum(len(items) for *_, items in documents), desc="Checking", unit=" records")
+    for name, checker, kind, items in documents:
         for i, node in enumerate(items):
             line = line_of(items, i)
             record = check_record(checker, kind, node, i, line)
@@ -113,11 +183,12 @@ def read_knowledge(directory: Path | None = None, files: Iterable[Path] | None =
                 id_line = line_of(node, "id", line)
                 if (kind, rid) in first_seen:
                     other_file, other_line = first_seen[(kind, rid)]
-                    checker.error(
-                        id_line,
-                        f"{kind[:-1]} '{rid}'.id",
-                        f"{kind[:-1]} '{rid}' is listed twice: {other_file} line {other_line} and {name} line {id_line}",
+                    both = (
+                        f"{name} lines {other_line} and {id_line}"
+                        if other_file == name
+                        else f"{_where(other_file, other_line)} and {_where(name, id_line)}"
                     )
+                    checker.error(id_line, f"{kind[:-1]} '{rid}'.id", f"{kind[:-1]} '{rid}' is listed twice: {both}")
                     record = None
                 else:
                     first_seen[(kind, rid)] = (name, id_line)
@@ -125,86 +196,126 @@ def read_knowledge(directory: Path | None = None, files: Iterable[Path] | None =
                 record["_file"] = name
                 record["_line"] = line
                 result.records[kind].append(record)
+        bar.update(len(items))
         result.problems.extend(checker.problems)
+    bar.close()
+    result.problems.sort(key=lambda p: (p.file, p.line or 0))
     result.content_hash = digest.hexdigest()
     return result
 
 
-def _rows(kind: str, rec: dict[str, Any]) -> list[Any]:
-    """ORM rows for one validated record."""
-    data = {k: v for k, v in rec.items() if not k.startswith("_")}
+def _rows(kind: str, rec: dict[str, Any]) -> tuple[dict[str, Any], dict[type, list[dict[str, Any]]]]:
+    """The table row and the link-table rows of one validated record."""
+    data = diff.content(rec)
     rid = rec["id"]
     if kind == "service_points":
         coords = rec.get("coordinates") or {}
-        rows: list[Any] = [
-            models.ServicePoint(
-                id=rid, kind=rec["kind"], district=rec.get("district"),
-                lat=coords.get("lat"), lon=coords.get("lon"), data=data,
-            )
-        ]
-        rows += [models.ServicePointService(point_id=rid, service=s) for s in dict.fromkeys(rec["services"])]
-        return rows
+        row = {"id": rid, "kind": rec["kind"], "district": rec.get("district"), "lat": coords.get("lat"), "lon": coords.get("lon"), "data": data}
+        return row, {models.ServicePointService: [{"point_id": rid, "service": s} for s in dict.fromkeys(rec["services"])]}
     if kind == "procedures":
-        return [models.Procedure(id=rid, topic=rec["topic"], permit_type=rec.get("permit_type"), data=data)]
+        return {"id": rid, "topic": rec["topic"], "permit_type": rec.get("permit_type"), "data": data}, {}
     districts = dict.fromkeys(loc["district"] for loc in rec.get("locations", []) if loc.get("district"))
     if kind == "schools":
-        rows = [models.School(id=rid, status=rec["status"], age_min=rec.get("age_min"), age_max=rec.get("age_max"), data=data)]
-        rows += [models.SchoolCurriculum(school_id=rid, curriculum=c) for c in dict.fromkeys(rec["curricula"])]
-        rows += [models.SchoolDistrict(school_id=rid, district=d) for d in districts]
-        return rows
+        row = {"id": rid, "status": rec["status"], "age_min": rec.get("age_min"), "age_max": rec.get("age_max"), "data": data}
+        return row, {
+            models.SchoolCurriculum: [{"school_id": rid, "curriculum": c} for c in dict.fromkeys(rec["curricula"])],
+            models.SchoolDistrict: [{"school_id": rid, "district": d} for d in districts],
+        }
     if kind == "hospitals":
-        rows = [
-            models.Hospital(
-                id=rid, kind=rec["kind"], emergency_24h=rec.get("emergency_24h"),
-                international_department=rec["international_department"], data=data,
-            )
-        ]
-        rows += [models.HospitalDistrict(hospital_id=rid, district=d) for d in districts]
-        rows += [models.HospitalLanguage(hospital_id=rid, language=lang) for lang in dict.fromkeys(rec["languages"])]
-        return rows
+        row = {
+            "id": rid, "kind": rec["kind"], "emergency_24h": rec.get("emergency_24h"),
+            "international_department": rec["international_department"], "data": data,
+        }
+        return row, {
+            models.HospitalDistrict: [{"hospital_id": rid, "district": d} for d in districts],
+            models.HospitalLanguage: [{"hospital_id": rid, "language": lang} for lang in dict.fromkeys(rec["languages"])],
+        }
     if kind == "hotlines":
-        return [models.Hotline(id=rid, number=rec["number"], category=rec["category"], data=data)]
+        return {"id": rid, "number": rec["number"], "category": rec["category"], "data": data}, {}
     raise ValueError(kind)
 
 
-def apply(session: Session, knowledge: Knowledge) -> None:
-    """Replace the knowledge tables' content with `knowledge` inside the caller's transaction."""
-    for table in models.CLEAR_ORDER:
-        session.execute(delete(table))
-    # Parents before children so foreign keys hold at every statement.
-    for kind, records in knowledge.records.items():
-        rows = [row for rec in records for row in _rows(kind, rec)]
-        session.add_all([r for r in rows if not _is_link(r)])
-        session.flush()
-        session.add_all([r for r in rows if _is_link(r)])
-    session.flush()
-    counts = {k: len(v) for k, v in knowledge.records.items()}
-    session.add(
-        models.SyncRun(
-            synced_at=dt.datetime.now(dt.timezone.utc),
-            content_hash=knowledge.content_hash,
-            record_count=knowledge.count(),
-            summary=json.dumps(counts),
-        )
-    )
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
 
 
-def _is_link(row: Any) -> bool:
-    return isinstance(
-        row,
-        models.ServicePointService | models.SchoolCurriculum | models.SchoolDistrict
-        | models.HospitalDistrict | models.HospitalLanguage,
-    )
+def apply(conn: Connection, knowledge: Knowledge, changes: diff.KnowledgeDiff, progress: Progress = _silent) -> None:
+    """Write `changes` (computed against what `conn` sees) inside the caller's transaction.
 
-
-def sync(directory: Path | None = None, url: str | None = None) -> Knowledge:
-    """Validate all knowledge files and, only if every one is valid, load them in one transaction.
-
-    Raises KnowledgeError (database untouched) when any problem is found.
+    Changed records are deleted and inserted again with their link rows; unchanged ones are not touched.
     """
-    knowledge = read_knowledge(directory)
+    records = {(kind, rec["id"]): rec for kind, recs in knowledge.records.items() for rec in recs}
+    bar = progress(total=len(changes.changes), desc="Writing", unit=" records")
+    for kind, (table, links) in models.KIND_TABLES.items():
+        gone = changes.ids(kind, "removed", "changed")
+        for ids in _chunks(gone):
+            for link, column in links:
+                conn.execute(delete(link).where(getattr(link, column).in_(ids)))
+            conn.execute(delete(table).where(table.id.in_(ids)))
+        new = [_rows(kind, records[(kind, rid)]) for rid in changes.ids(kind, "added", "changed")]
+        for chunk in _chunks(new):
+            conn.execute(insert(table), [row for row, _ in chunk])
+            for link, _column in links:
+                link_rows = [r for _, by_link in chunk for r in by_link.get(link, [])]
+                if link_rows:
+                    conn.execute(insert(link), link_rows)
+            bar.update(len(chunk))
+        bar.update(len(gone) - len(changes.ids(kind, "changed")))
+    bar.close()
+
+
+def default_actor() -> str:
+    """Who is publishing, for the audit log: the login name and the machine."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def sync(
+    directory: Path | None = None,
+    url: str | None = None,
+    *,
+    actor: str | None = None,
+    progress: Progress = _silent,
+    knowledge: Knowledge | None = None,
+) -> SyncResult:
+    """Validate all knowledge files and, only if every one is valid, publish them in one transaction.
+
+    Raises KnowledgeError (database untouched) when any problem is found. Concurrent syncs wait for each
+    other; the comparison with the database is made after the wait, inside the same transaction.
+    """
+    knowledge = knowledge or read_knowledge(directory, progress=progress)
     if not knowledge.ok:
         raise KnowledgeError(knowledge.problems)
-    with db.session_factory(url).begin() as session:
-        apply(session, knowledge)
-    return knowledge
+    with db.write_connection(url) as conn, conn.begin():
+        db.write_lock(conn)
+        changes = diff.compare(diff.published(conn), knowledge.records)
+        if changes.empty:
+            return SyncResult(knowledge, changes, None)
+        apply(conn, knowledge, changes, progress)
+        inserted = conn.execute(
+            insert(models.AuditEntry),
+            {
+                "synced_at": dt.datetime.now(dt.timezone.utc),
+                "actor": (actor or default_actor())[:200],
+                "content_hash": knowledge.content_hash,
+                "added": changes.count("added"),
+                "removed": changes.count("removed"),
+                "changed": changes.count("changed"),
+                "unchanged": changes.unchanged,
+                "changes": changes.to_json(),
+            },
+        )
+        audit_id = int(inserted.inserted_primary_key[0])
+    return SyncResult(knowledge, changes, audit_id)
+
+
+def plan(directory: Path | None = None, url: str | None = None, progress: Progress = _silent) -> SyncResult:
+    """What `sync` would do now, without writing anything (`knowledge.ok` False: sync would refuse)."""
+    knowledge = read_knowledge(directory, progress=progress)
+    with db.read_session(url) as session:
+        current = diff.published(session.connection())
+    return SyncResult(knowledge, diff.compare(current, knowledge.records), None)

@@ -7,7 +7,7 @@ queries filter on in indexed columns or link tables. Written in the SQLAlchemy 2
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -87,27 +87,26 @@ class Hotline(Base):
     data = Column(JSON, nullable=False)
 
 
-class SyncRun(Base):
-    """One successful sync: when, from which content (hash), how many records."""
+class AuditEntry(Base):
+    """One sync that changed the knowledge: who published it, when, and what changed (record by record)."""
 
-    __tablename__ = "kb_sync_runs"
+    __tablename__ = "kb_audit_log"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    synced_at = Column(DateTime(timezone=True), nullable=False)
+    synced_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    actor = Column(String(200), nullable=False)
     content_hash = Column(String(64), nullable=False)
-    record_count = Column(Integer, nullable=False)
-    summary = Column(Text, nullable=False)
+    added = Column(Integer, nullable=False)
+    removed = Column(Integer, nullable=False)
+    changed = Column(Integer, nullable=False)
+    unchanged = Column(Integer, nullable=False)
+    changes = Column(JSON, nullable=False)
 
 
-# Tables in the order a sync clears them (children first).
-CLEAR_ORDER = (
-    ServicePointService,
-    SchoolCurriculum,
-    SchoolDistrict,
-    HospitalDistrict,
-    HospitalLanguage,
-    ServicePoint,
-    Procedure,
-    School,
-    Hospital,
-    Hotline,
-)
+# Per kind of record: its table and its link tables with the column that names the record.
+KIND_TABLES: dict[str, tuple[type, tuple[tuple[type, str], ...]]] = {
+    "service_points": (ServicePoint, ((ServicePointService, "point_id"),)),
+    "procedures": (Procedure, ()),
+    "schools": (School, ((SchoolCurriculum, "school_id"), (SchoolDistrict, "school_id"))),
+    "hospitals": (Hospital, ((HospitalDistrict, "hospital_id"), (HospitalLanguage, "hospital_id"))),
+    "hotlines": (Hotline, ()),
+}

@@ -1,20 +1,41 @@
 """The queries the custom actions use. Every read of the knowledge base goes through here.
 
-Each call opens a short session so that a sync committed a moment ago is visible to the very next
-question (no cache to invalidate, no restart).
+Each call reads in a short transaction so that a sync committed a moment ago is visible to the very next
+question (no cache to invalidate, no restart). Inside `snapshot()` all calls share one transaction, so
+the several reads behind one answer see one published version even while staff publish another.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.kb import db, models
 from bot.kb.vocab import DISTRICTS, SERVICE_ENTITY_CODES, SERVICE_PRIMARY_KIND
+
+_snapshot: ContextVar[tuple[str | None, Session] | None] = ContextVar("kb_snapshot", default=None)
+
+
+@contextmanager
+def snapshot(url: str | None = None) -> Iterator[Session]:
+    """Every query inside (same `url`) reads the same version of the knowledge base."""
+    current = _snapshot.get()
+    if current is not None and current[0] == url:
+        yield current[1]
+        return
+    with db.read_session(url) as session:
+        token = _snapshot.set((url, session))
+        try:
+            yield session
+        finally:
+            _snapshot.reset(token)
 
 
 @dataclass(frozen=True)
@@ -86,7 +107,7 @@ def find_service_points(
     url: str | None = None,
 ) -> list[Place]:
     """Service points offering any of `services`, nearest first."""
-    with db.new_session(url) as session:
+    with snapshot(url) as session:
         stmt = select(models.ServicePoint)
         if services:
             ids = select(models.ServicePointService.point_id).where(models.ServicePointService.service.in_(list(services)))
@@ -101,14 +122,14 @@ def find_service_points(
 
 
 def get_service_point(point_id: str, url: str | None = None) -> dict[str, Any] | None:
-    with db.new_session(url) as session:
+    with snapshot(url) as session:
         row = session.get(models.ServicePoint, point_id)
         return row.data if row else None
 
 
 def get_procedures(topic: str, permit_type: str | None = None, url: str | None = None) -> list[dict[str, Any]]:
     """Procedures on `topic`; narrowed to `permit_type` when one matches."""
-    with db.new_session(url) as session:
+    with snapshot(url) as session:
         rows = session.execute(
             select(models.Procedure).where(models.Procedure.topic == topic).order_by(models.Procedure.id)
         ).scalars().all()
@@ -128,7 +149,7 @@ def find_schools(
     url: str | None = None,
 ) -> list[Place]:
     """Open schools teaching `curriculum`, accepting `age`, in or nearest to `district`."""
-    with db.new_session(url) as session:
+    with snapshot(url) as session:
         stmt = select(models.School).where(models.School.status == "open")
         if curriculum:
             ids = select(models.SchoolCurriculum.school_id).where(models.SchoolCurriculum.curriculum == curriculum)
@@ -177,7 +198,7 @@ def find_hospitals(
     url: str | None = None,
 ) -> list[Place]:
     """Hospitals matching a need (emergency_room, international_department, english_speaking)."""
-    with db.new_session(url) as session:
+    with snapshot(url) as session:
         stmt = select(models.Hospital).where(models.Hospital.kind != "health_check_centre")
         if need == "emergency_room":
             stmt = stmt.where(models.Hospital.emergency_24h.is_(True))
@@ -195,7 +216,7 @@ def find_hospitals(
 
 def hotlines(categories: Sequence[str] = (), url: str | None = None) -> list[dict[str, Any]]:
     """Hotlines in `categories` (all when empty), in the order of `categories`."""
-    with db.new_session(url) as session:
+    with snapshot(url) as session:
         stmt = select(models.Hotline)
         if categories:
             stmt = stmt.where(models.Hotline.category.in_(list(categories)))
@@ -205,6 +226,6 @@ def hotlines(categories: Sequence[str] = (), url: str | None = None) -> list[dic
 
 
 def hotline(number: str, url: str | None = None) -> dict[str, Any] | None:
-    with db.new_session(url) as session:
+    with snapshot(url) as session:
         row = session.execute(select(models.Hotline).where(models.Hotline.number == number)).scalars().first()
         return row.data if row else None

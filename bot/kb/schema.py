@@ -100,7 +100,11 @@ def check_local_text(c: Checker, v: Any, path: str, line: int | None) -> dict[st
     out: dict[str, str] = {}
     for lang, text in v.items():
         if lang not in vocab.LANGUAGES:
-            c.error(line_of(v, lang, line), f"{path}.{lang}", f"unknown language code '{lang}'{_suggest(lang, vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})")
+            if text is None and isinstance(lang, str) and (len(lang) > 3 or not lang.isalpha()):
+                # {en: IB PYP, MYP and DP}: the comma ended the text and began a new "key".
+                c.error(line_of(v, lang, line), path, f"the text is cut at a comma before '{lang}': put the whole text in double quotes, e.g. {{en: \"..., {lang}\"}}")
+            else:
+                c.error(line_of(v, lang, line), f"{path}.{lang}", f"unknown language code '{lang}'{_suggest(lang, vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})")
             continue
         if not isinstance(text, str) or not text.strip():
             c.error(line_of(v, lang, line), f"{path}.{lang}", "must be a non-empty text")

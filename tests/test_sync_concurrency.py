@@ -1,0 +1,141 @@
+"""Publishing while the assistant answers, and two staff members publishing at once, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pg import throwaway_database
+
+from bot import answers
+from bot.kb import db, loader, models, queries
+
+ROOT = Path(__file__).resolve().parent.parent
+POINTS = ("psb_exit_entry_main_hall", "chaoyang_exit_entry_hall")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kb.db'}"
+    else:
+        with throwaway_database() as pg:
+            yield pg
+
+
+def version_of(tmp_path: Path, label: str) -> Path:
+    """A copy of the real knowledge whose two main exit-entry halls carry `[label]` in their English name."""
+    folder = tmp_path / f"knowledge_{label}"
+    shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns("*.md"))
+    points = folder / "service_points.yml"
+    text = points.read_text(encoding="utf-8")
+    for anchor in ("(main hall)\n", "Chaoyang Sub-bureau\n"):
+        assert text.count(anchor) == 1
+        text = text.replace(anchor, anchor[:-1] + f" [{label}]\n")
+    points.write_text(text, encoding="utf-8")
+    return folder
+
+
+def label(record: dict) -> str:
+    return record["name"]["en"].rsplit("[", 1)[1].rstrip("]")
+
+
+def test_every_answer_reads_one_published_version_while_staff_publish(url: str, tmp_path: Path) -> None:
+    versions = {v: version_of(tmp_path, v) for v in "AB"}
+    loaded = {v: loader.read_knowledge(folder) for v, folder in versions.items()}
+    loader.sync(versions["A"], url)
+    done = threading.Event()
+    seen: list[tuple[str, str]] = []
+    replies: list[str] = []
+    errors: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            for i in range(30):
+                loader.sync(url=url, knowledge=loaded["B" if i % 2 == 0 else "A"])
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                with queries.snapshot(url):
+                    first = queries.get_service_point(POINTS[0], url=url)
+                    time.sleep(0.003)  # a sync may commit right here
+                    second = queries.get_service_point(POINTS[1], url=url)
+                seen.append((label(first), label(second)))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def answer() -> None:
+        # The real answer path (several queries in one snapshot), as the action server runs it.
+        try:
+            while not done.is_set():
+                reply = answers.service_point_answer("residence_permit", "chaoyang")
+                replies.append("\n".join(r.text for r in reply.replies))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=f) for f in (publish, read, read, answer)]
+    monkey_url = pytest.MonkeyPatch()
+    monkey_url.setenv("KB_DATABASE_URL", url)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    finally:
+        monkey_url.undo()
+    assert not errors, errors
+    assert seen and replies
+    mixed = [pair for pair in seen if pair[0] != pair[1]]
+    assert not mixed, f"{len(mixed)} of {len(seen)} reads mixed two versions"
+    assert {pair[0] for pair in seen} == {"A", "B"}, "the reads never saw a publication happen"
+    for text in replies:
+        labels = {part.split("]", 1)[0] for part in text.split("[")[1:] if part[:2] in ("A]", "B]")}
+        assert len(labels) <= 1, text
+
+
+def test_two_syncs_at_once_are_applied_one_after_the_other(url: str, tmp_path: Path) -> None:
+    base = version_of(tmp_path, "A")
+    loader.sync(base, url)
+    folders = {}
+    for name in ("x", "y"):
+        folder = tmp_path / f"knowledge_{name}"
+        shutil.copytree(base, folder)
+        text = (folder / "service_points.yml").read_text(encoding="utf-8")
+        (folder / "service_points.yml").write_text(text.replace("[A]", f"[{name}]"), encoding="utf-8")
+        folders[name] = loader.read_knowledge(folder)
+    barrier = threading.Barrier(2)
+    results: dict[str, loader.SyncResult] = {}
+    errors: list[BaseException] = []
+
+    def publish(name: str) -> None:
+        try:
+            barrier.wait()
+            results[name] = loader.sync(url=url, knowledge=folders[name], actor=name)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in folders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    first, second = sorted(results, key=lambda n: results[n].audit_id or 0)
+    # The first changed A -> itself; the second changed the first's names -> its own, never A -> its own.
+    old_values = {f.old for c in results[second].diff.changes for f in c.fields}
+    assert any(f"[{first}]" in str(v) for v in old_values), old_values
+    assert not any("[A]" in str(v) for v in old_values), old_values
+    with db.read_session(url) as session:
+        final = session.get(models.ServicePoint, POINTS[0]).data
+        actors = [e.actor for e in session.query(models.AuditEntry).order_by(models.AuditEntry.id)]
+    assert label(final) == second
+    assert actors[-2:] == [first, second]
