@@ -26,3 +26,9 @@ def kb_database_url() -> str:
 def tracker_store_url() -> str:
     """SQLAlchemy URL of Rasa's conversation store (TRACKER_STORE_URL), default a SQLite file under var/."""
     return os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var_dir() / 'tracker.db'}"
+
+
+def knowledge_max_age_days() -> int:
+    """Records not verified for longer than this many days are listed by `beijing-assistant stale`."""
+    value = os.environ.get("KNOWLEDGE_MAX_AGE_DAYS", "").strip()
+    return int(value) if value.isdigit() else 180

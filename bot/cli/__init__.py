@@ -11,6 +11,7 @@ Every command has `--help`; output is written for staff who are not programmers.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from bot.cli import knowledge, servers
@@ -31,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        # `beijing-assistant stale | head` ends quietly instead of with a traceback.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     return args.func(args)
 
