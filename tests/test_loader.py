@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.kb import db, models
-from bot.kb.loader import KnowledgeError, read_knowledge, sync
+from bot.kb.loader import KnowledgeError, default_actor, read_knowledge, sync
 
 POINT = """\
 service_points:
@@ -166,3 +166,22 @@ def test_sync_replaces_content(tmp_path: Path, knowledge_copy: Path) -> None:
     (knowledge_copy / "zz_new.yml").unlink()
     sync(knowledge_copy, url)
     assert queries.get_service_point("test_hall", url=url) is None
+
+
+def test_an_older_database_is_rebuilt_and_refilled_and_keeps_its_audit_log(tmp_path: Path, knowledge_copy: Path) -> None:
+    """A knowledge database made by an earlier version (other columns) is upgraded by the next sync."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE service_points (id VARCHAR(80) PRIMARY KEY, kind VARCHAR(40), data JSON)")
+        conn.execute("INSERT INTO service_points VALUES ('gone', 'exit_entry_hall', '{}')")
+        conn.execute("CREATE TABLE kb_audit_log (id INTEGER PRIMARY KEY, synced_at DATETIME, actor VARCHAR(200), content_hash VARCHAR(64), added INTEGER, removed INTEGER, changed INTEGER, unchanged INTEGER, changes JSON)")
+        conn.execute("INSERT INTO kb_audit_log VALUES (7, '2026-01-01 00:00:00', 'earlier', 'x', 1, 0, 0, 0, '[]')")
+    url = f"sqlite:///{path}"
+    result = sync(knowledge_copy, url)
+    assert result.diff.count("added") == result.knowledge.count() and result.diff.count("removed") == 0
+    assert _count(url) == len(result.knowledge.records["service_points"])
+    with db.read_session(url) as s:
+        actors = [e.actor for e in s.execute(select(models.AuditEntry).order_by(models.AuditEntry.id)).scalars()]
+    assert actors == ["earlier", default_actor()]

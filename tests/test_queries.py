@@ -75,3 +75,55 @@ def test_emergency_hotlines(kb_url: str) -> None:
     for n in ("120", "110", "119", "122", "999"):
         assert n in numbers
     assert numbers.index("120") < numbers.index("110")
+
+
+def _many_points(n: int, seed: int) -> str:
+    """n service points, some with coordinates (some exactly on top of each other), some without."""
+    import random
+
+    from bot.kb import vocab
+
+    rng = random.Random(seed)
+    districts = [*vocab.DISTRICTS, None]
+    services = ["residence_permit_work", "visa_extension", "work_permit", "talent_services"]
+    kinds = ["exit_entry_hall", "talent_centre", "government_service_hall"]
+    out = ["service_points:"]
+    for i in range(n):
+        district = rng.choice(districts)
+        coords = ""
+        if rng.random() < 0.6:
+            lat, lon = (39.93, 116.45) if rng.random() < 0.05 else (rng.uniform(39.5, 40.9), rng.uniform(115.6, 117.4))
+            coords = f"\n    coordinates: {{lat: {lat:.5f}, lon: {lon:.5f}}}"
+        address = "{en: Somewhere, zh: 某处}" if rng.random() < 0.7 else "null"
+        chosen = rng.sample(services, rng.randint(1, 3))
+        out.append(
+            f"  - id: p{i}\n    kind: {rng.choice(kinds)}\n    name: {{en: Point {rng.randint(0, 50)}}}\n"
+            f"    district: {district or 'null'}\n    address: {address}{coords}\n    phones: []\n    hours: null\n"
+            f"    services: [{', '.join(chosen)}]\n    source: [generated]\n    verified_on: 2026-11-22"
+        )
+    return "\n".join(out) + "\n"
+
+
+def test_narrowed_search_returns_exactly_the_full_ranking(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """find_service_points reads only nearby or in-district rows when that suffices; the answer never changes."""
+    import random
+
+    from bot.kb import loader
+
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "points.yml").write_text(_many_points(1500, seed=7), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(tmp_path / "k", url)
+    rng = random.Random(11)
+    from bot.kb import vocab
+
+    for _ in range(150):
+        services = rng.choice([(), ("visa_extension",), ("residence_permit_work", "work_permit")])
+        district = rng.choice([None, *vocab.DISTRICTS])
+        near = (rng.uniform(39.4, 41.0), rng.uniform(115.5, 117.5)) if rng.random() < 0.5 else None
+        if rng.random() < 0.1:
+            near = (39.93, 116.45)  # exactly on the stacked points: many ties at distance 0
+        limit = rng.choice([1, 3, 5])
+        full = queries.find_service_points(services, district=district, near=near, limit=None, url=url)[:limit]
+        fast = queries.find_service_points(services, district=district, near=near, limit=limit, url=url)
+        assert [(p.record["id"], p.distance_km) for p in fast] == [(p.record["id"], p.distance_km) for p in full]

@@ -12,12 +12,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config
-from bot.kb.models import Base
+from bot.kb.models import KNOWLEDGE_TABLES, SCHEMA_VERSION, Base, Meta
 
 # Any constant: the PostgreSQL advisory lock that serialises syncs.
 _SYNC_LOCK_KEY = 4_201_126_001
@@ -54,7 +54,20 @@ def _engine(url: str) -> Engine:
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     Base.metadata.create_all(engine)
+    _upgrade(engine)
     return engine
+
+
+def _upgrade(engine: Engine) -> None:
+    """Rebuild the knowledge tables when their schema changed (their content comes back with the next sync)."""
+    with engine.connect() as conn, conn.begin():
+        version = conn.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
+        if version == SCHEMA_VERSION:
+            return
+        Base.metadata.drop_all(conn, tables=KNOWLEDGE_TABLES)
+        Base.metadata.create_all(conn, tables=KNOWLEDGE_TABLES)
+        conn.execute(delete(Meta).where(Meta.key == "schema_version"))
+        conn.execute(insert(Meta).values(key="schema_version", value=SCHEMA_VERSION))
 
 
 @lru_cache(maxsize=8)

@@ -210,7 +210,11 @@ def _rows(kind: str, rec: dict[str, Any]) -> tuple[dict[str, Any], dict[type, li
     rid = rec["id"]
     if kind == "service_points":
         coords = rec.get("coordinates") or {}
-        row = {"id": rid, "kind": rec["kind"], "district": rec.get("district"), "lat": coords.get("lat"), "lon": coords.get("lon"), "data": data}
+        row = {
+            "id": rid, "kind": rec["kind"], "district": rec.get("district"), "lat": coords.get("lat"), "lon": coords.get("lon"),
+            "name_en": rec["name"]["en"], "has_address": bool(rec.get("address")), "service_count": len(rec["services"]),
+            "uncertain_count": len(rec.get("uncertain") or {}), "data": data,
+        }
         return row, {models.ServicePointService: [{"point_id": rid, "service": s} for s in dict.fromkeys(rec["services"])]}
     if kind == "procedures":
         return {"id": rid, "topic": rec["topic"], "permit_type": rec.get("permit_type"), "data": data}, {}

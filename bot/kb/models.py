@@ -18,8 +18,13 @@ class ServicePoint(Base):
     id = Column(String(80), primary_key=True)
     kind = Column(String(40), nullable=False, index=True)
     district = Column(String(20), index=True)
-    lat = Column(Float)
+    lat = Column(Float, index=True)
     lon = Column(Float)
+    # What ranking needs, so that thousands of candidates are ranked without decoding their JSON.
+    name_en = Column(String(300), nullable=False)
+    has_address = Column(Boolean, nullable=False)
+    service_count = Column(Integer, nullable=False)
+    uncertain_count = Column(Integer, nullable=False)
     data = Column(JSON, nullable=False)
 
 
@@ -102,6 +107,18 @@ class AuditEntry(Base):
     changes = Column(JSON, nullable=False)
 
 
+class Meta(Base):
+    """Facts about the database itself (the schema version of the knowledge tables)."""
+
+    __tablename__ = "kb_meta"
+    key = Column(String(40), primary_key=True)
+    value = Column(String(200), nullable=False)
+
+
+# Bump when a knowledge table changes: the knowledge tables (never the audit log) are then rebuilt
+# empty, and the next sync fills them from the files, which are the source of truth.
+SCHEMA_VERSION = "2"
+
 # Per kind of record: its table and its link tables with the column that names the record.
 KIND_TABLES: dict[str, tuple[type, tuple[tuple[type, str], ...]]] = {
     "service_points": (ServicePoint, ((ServicePointService, "point_id"),)),
@@ -110,3 +127,5 @@ KIND_TABLES: dict[str, tuple[type, tuple[tuple[type, str], ...]]] = {
     "hospitals": (Hospital, ((HospitalDistrict, "hospital_id"), (HospitalLanguage, "hospital_id"))),
     "hotlines": (Hotline, ()),
 }
+
+KNOWLEDGE_TABLES = [t.__table__ for table, links in KIND_TABLES.values() for t in (table, *(link for link, _ in links))]
