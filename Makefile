@@ -22,13 +22,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup sync validate train run shell test lint clean browser
+.PHONY: help setup sync validate diff stale history train run shell test lint clean browser
 
 help:
 	@echo "make run    set everything up and start the assistant (REST + Socket.IO on $(HOST):$(RASA_PORT))"
 	@echo "make test   set everything up and run every test"
 	@echo "make shell  chat in the terminal with the running assistant's action server"
-	@echo "make sync   validate knowledge/*.yml and publish it to the database"
+	@echo "make validate / diff / sync / stale / history   staff commands for knowledge/*.yml (see knowledge/README.md)"
 
 $(STAMP): pyproject.toml requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -54,8 +54,18 @@ browser:
 validate: $(STAMP)
 	$(BIN)/beijing-assistant validate
 
+diff: $(STAMP)
+	$(BIN)/beijing-assistant diff
+
+# BY="Name, office" records who publishes in the audit log (default: login name @ computer).
 sync: $(STAMP)
-	$(BIN)/beijing-assistant sync
+	$(BIN)/beijing-assistant sync $(if $(BY),--by "$(BY)")
+
+stale: $(STAMP)
+	$(BIN)/beijing-assistant stale $(if $(DAYS),--older-than $(DAYS))
+
+history: $(STAMP)
+	$(BIN)/beijing-assistant history
 
 $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 	$(BIN)/rasa train --fixed-model-name current --out models --num-threads 2
