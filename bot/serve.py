@@ -123,7 +123,8 @@ def start(
         actions = spawn([str(bindir / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], "actions")
         servers.processes.append(actions)
         rasa_args = [
-            str(bindir / "rasa"), "run",
+            # `rasa run` with bot/speedups.py installed first.
+            sys.executable, "-m", "bot.rasa_server", "run",
             "--model", str(model),
             "--endpoints", str(endpoints),
             "--credentials", str(credentials),

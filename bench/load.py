@@ -1,0 +1,306 @@
+"""Load benchmark: simulated users holding multi-turn conversations on loopback, ours against stock Rasa.
+
+    .venv/bin/python bench/load.py                      # 16 users, REST and Socket.IO, ours and stock `rasa init`
+    .venv/bin/python bench/load.py --users 32 --duration 60 --target ours --channel rest
+
+Each simulated user holds one conversation after another (a new sender each time), sending the next
+message as soon as the previous answer is complete (closed loop, no think time). Our conversations mix
+knowledge questions in nine languages (each turn runs language detection, custom actions and knowledge
+queries); the stock bot (`rasa init`, default config, trained once into var/bench/stock) gets its own
+greet/mood conversations. Both run one after the other in the same invocation on the same machine, with
+fresh conversation stores. Printed: turns per second, latency percentiles, errors, peak memory (VmHWM) of
+each server, and the time from start to the first answer.
+
+Socket.IO turns have no end marker: a turn ends when no further bot message arrives for --idle seconds;
+its latency is measured to the last message, and its turns/s include that idle wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+import socketio  # noqa: E402
+from tabulate import tabulate  # noqa: E402
+
+from bot import serve  # noqa: E402
+
+BIN = Path(sys.executable).parent
+STOCK_DIR = ROOT / "var" / "bench" / "stock"
+
+# Multi-turn conversations, several languages: greeting, a knowledge question, a follow-up, thanks.
+OURS: list[list[str]] = [
+    ["hi", "where can I renew my residence permit in Chaoyang?", "is it open on saturday?", "thanks"],
+    ["你好", "朝阳区哪里可以办居留许可？", "周六开门吗？", "谢谢"],
+    ["bonjour", "quels documents pour un permis de séjour pour travail ?", "où aller à Haidian ?", "merci"],
+    ["こんにちは", "英語が通じる病院はどこですか", "ありがとう"],
+    ["Hallo", "Gibt es internationale Schulen mit IB in Shunyi?", "danke"],
+    ["hola", "¿Dónde puedo renovar el permiso de residencia en Chaoyang?", "gracias"],
+    ["Привет", "Где продлить визу в Хайдяне?", "спасибо"],
+    ["안녕하세요", "차오양구에서 거류허가 연장은 어디서 해요?", "감사합니다"],
+    ["مرحبا", "أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟", "شكرا"],
+    ["I lost my passport, what should I do?", "where is the nearest office?", "thank you"],
+    ["how do I apply for a work permit", "and the talent visa?", "bye"],
+    ["emergency! my friend is unconscious", "which hospital has a 24 hour emergency room in Chaoyang?"],
+]
+STOCK: list[list[str]] = [
+    ["hello", "I am sad", "yes", "bye"],
+    ["hi", "great", "goodbye"],
+    ["hey", "not good", "no", "bye"],
+    ["good morning", "I am a bot?", "perfect", "see you later"],
+]
+
+
+@dataclass
+class Result:
+    name: str
+    channel: str
+    users: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def row(self) -> list[str]:
+        lat = sorted(self.latencies)
+
+        def pct(p: float) -> str:
+            return f"{lat[min(len(lat) - 1, int(p * len(lat)))] * 1000:.0f}" if lat else "-"
+
+        return [
+            self.name, self.channel, str(self.users), str(len(lat)), f"{len(lat) / self.seconds:.1f}",
+            f"{statistics.median(lat) * 1000:.0f}" if lat else "-", pct(0.95), pct(0.99), str(self.errors),
+        ]
+
+
+async def rest_user(base: str, conversations: list[list[str]], deadline: float, measure_from: float, result: Result, seed: int) -> None:
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        for conv in itertools.islice(itertools.cycle(conversations), seed, None):
+            sender = f"load-{uuid.uuid4().hex[:12]}"
+            for text in conv:
+                if time.monotonic() >= deadline:
+                    return
+                start = time.monotonic()
+                try:
+                    async with http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
+                        body = await resp.json(content_type=None)
+                        ok = resp.status == 200 and isinstance(body, list) and len(body) > 0
+                except (aiohttp.ClientError, asyncio.TimeoutError, json.JSONDecodeError):
+                    ok = False
+                end = time.monotonic()
+                if start >= measure_from and end <= deadline:
+                    if ok:
+                        result.latencies.append(end - start)
+                    else:
+                        result.errors += 1
+
+
+def socketio_user(base: str, conversations: list[list[str]], deadline: float, measure_from: float, result: Result, seed: int, idle: float) -> None:
+    """One widget-like user over Socket.IO (websocket transport), in its own thread."""
+    import queue
+    import threading
+
+    for conv in itertools.islice(itertools.cycle(conversations), seed, None):
+        if time.monotonic() >= deadline:
+            return
+        client = socketio.Client(reconnection=False)
+        arrivals: queue.Queue[float] = queue.Queue()
+        confirmed = threading.Event()
+        client.on("bot_uttered", lambda _data, q=arrivals: q.put(time.monotonic()))
+        client.on("session_confirm", lambda _data, e=confirmed: e.set())
+        try:
+            # websocket-client sends the page origin (http://host:port) itself, as a browser on the demo page would.
+            client.connect(base, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+            sid = uuid.uuid4().hex
+            client.emit("session_request", {"session_id": sid})
+            if not confirmed.wait(30):
+                raise TimeoutError("no session_confirm")
+            for text in conv:
+                if time.monotonic() >= deadline:
+                    break
+                start = time.monotonic()
+                client.emit("user_uttered", {"message": text, "session_id": sid})
+                last = None
+                try:
+                    last = arrivals.get(timeout=60)
+                    while True:
+                        last = arrivals.get(timeout=idle)
+                except queue.Empty:
+                    pass
+                done = time.monotonic()
+                if start >= measure_from and done <= deadline:
+                    if last is None:
+                        result.errors += 1
+                    else:
+                        result.latencies.append(last - start)
+        except (socketio.exceptions.SocketIOError, TimeoutError, OSError):
+            result.errors += 1
+        finally:
+            client.disconnect()
+
+
+async def drive(base: str, channel: str, conversations: list[list[str]], users: int, warmup: float, duration: float, idle: float, name: str) -> Result:
+    now = time.monotonic()
+    measure_from, deadline = now + warmup, now + warmup + duration
+    result = Result(name, channel, users, duration)
+    if channel == "rest":
+        tasks = [rest_user(base, conversations, deadline, measure_from, result, i) for i in range(users)]
+    else:
+        tasks = [asyncio.to_thread(socketio_user, base, conversations, deadline, measure_from, result, i, idle) for i in range(users)]
+    await asyncio.gather(*tasks)
+    return result
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_first_answer(base: str, text: str, started: float, timeout: float = 300) -> float:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            r = requests.post(f"{base}/webhooks/rest/webhook", json={"sender": f"cold-{uuid.uuid4().hex[:6]}", "message": text}, timeout=30)
+            if r.status_code == 200 and r.json():
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"no answer from {base} within {timeout} s")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_stock_model() -> Path:
+    """A stock `rasa init` project with its trained model, made once under var/bench/stock."""
+    models = sorted((STOCK_DIR / "models").glob("*.tar.gz")) if STOCK_DIR.exists() else []
+    if models:
+        return models[-1]
+    shutil.rmtree(STOCK_DIR, ignore_errors=True)
+    STOCK_DIR.mkdir(parents=True)
+    print("Creating and training the stock `rasa init` bot once (a few minutes) ...", flush=True)
+    start = time.monotonic()
+    subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)], cwd=STOCK_DIR, check=True,
+                   stdout=subprocess.DEVNULL, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    (STOCK_DIR / "training_seconds.txt").write_text(f"{time.monotonic() - start:.0f}\n")
+    return sorted((STOCK_DIR / "models").glob("*.tar.gz"))[-1]
+
+
+def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[str, str]]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from servers import assistant_env  # the same isolated set-up the end-to-end tests use
+
+    var.mkdir(parents=True)
+    env = assistant_env(var)
+    started = time.monotonic()
+    servers = serve.start(ROOT / "models" / "current.tar.gz", rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=var / "logs")
+    try:
+        cold = wait_first_answer(servers.rasa_url, "hi", started)
+        results = [
+            asyncio.run(drive(servers.rasa_url, ch, OURS, args.users, args.warmup, args.duration, args.idle, "ours"))
+            for ch in args.channels
+        ]
+        rasa_pid, actions_pid = servers.processes[1].pid, servers.processes[0].pid
+        info = {
+            "ours: Rasa server peak memory": f"{peak_rss_mb(rasa_pid):.0f} MB",
+            "ours: action server peak memory": f"{peak_rss_mb(actions_pid):.0f} MB",
+            "ours: start to first answer": f"{cold:.1f} s",
+        }
+    finally:
+        servers.stop()
+    return results, info
+
+
+def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[str, str]]:
+    model = ensure_stock_model()
+    port = free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+         "--credentials", str(STOCK_DIR / "credentials.yml"), "--endpoints", str(STOCK_DIR / "endpoints.yml")],
+        cwd=STOCK_DIR, stdout=(var / "stock.log").open("wb"), stderr=subprocess.STDOUT,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        cold = wait_first_answer(base, "hello", started)
+        results = [asyncio.run(drive(base, "rest", STOCK, args.users, args.warmup, args.duration, args.idle, "stock rasa init"))]
+        info = {"stock: Rasa server peak memory": f"{peak_rss_mb(proc.pid):.0f} MB", "stock: start to first answer": f"{cold:.1f} s"}
+        seconds = STOCK_DIR / "training_seconds.txt"
+        if seconds.exists():
+            info["stock: training time (first run)"] = f"{seconds.read_text().strip()} s"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return results, info
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=60, help="measured seconds per run (default 60)")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of load before measuring (default 10)")
+    parser.add_argument("--target", choices=("both", "ours", "stock"), default="both")
+    parser.add_argument("--channel", choices=("both", "rest", "socketio"), default="both")
+    parser.add_argument("--idle", type=float, default=0.3, help="Socket.IO: seconds without a message that end a turn")
+    args = parser.parse_args()
+    args.channels = ["rest", "socketio"] if args.channel == "both" else [args.channel]
+    if not (ROOT / "models" / "current.tar.gz").exists():
+        print("error: no trained model; run `make train` first", file=sys.stderr)
+        return 1
+    results: list[Result] = []
+    info: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.target in ("both", "ours"):
+            r, i = run_ours(args, Path(tmp) / "ours")
+            results += r
+            info |= i
+        if args.target in ("both", "stock"):
+            (Path(tmp) / "stock").mkdir()
+            r, i = run_stock(args, Path(tmp) / "stock")
+            results += r
+            info |= i
+    print(f"\n{args.users} users, {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, {os.cpu_count()} CPU cores")
+    print(tabulate([r.row() for r in results], headers=["bot", "channel", "users", "turns", "turns/s", "p50 ms", "p95 ms", "p99 ms", "errors"]))
+    ours = next((r for r in results if r.name == "ours" and r.channel == "rest"), None)
+    stock = next((r for r in results if r.name != "ours"), None)
+    if ours and stock and stock.latencies:
+        info["REST turns/s, ours ÷ stock"] = f"{(len(ours.latencies) / ours.seconds) / (len(stock.latencies) / stock.seconds):.2f}×"
+    print()
+    print(tabulate(list(info.items()), headers=["measure", "value"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Speed-ups for the Rasa server, installed before Rasa starts (see bot/rasa_server.py).
+
+Each one keeps Rasa 3.6.21's behaviour and only removes work found by profiling the server under load
+(bench/load.py with py-spy); see docs/measurements.md for the profiles and figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def _compiled_action_result_validation() -> None:
+    """Validate action-server responses against a validator built once.
+
+    Rasa calls `jsonschema.validate(result, schema)` for every custom-action response, and that function
+    checks the schema itself against the JSON-Schema meta-schema on each call: about a quarter of the
+    server's CPU time per turn. Here the schema is checked once; every response is still validated
+    against it, and an invalid one raises the same ValidationError with the same message.
+    """
+    from jsonschema import exceptions, validators
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema)
+
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        error = exceptions.best_match(validator.iter_errors(result))
+        if error is not None:
+            error.message += (
+                ". Failed to validate Action server response from API, make sure your response from the "
+                f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
+            raise error
+        return True
+
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+def _cached_event_types() -> None:
+    """Resolve event type names through a dictionary.
+
+    Rebuilding a tracker from the conversation store resolves each stored event's type by walking every
+    subclass of Event (and checking each for abstractness) once per event. The class hierarchy does not
+    change while the server runs, so the same first match is remembered; an unknown name walks the
+    hierarchy again (a class imported later) and fails exactly as before.
+    """
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = Event.resolve_by_type
+    known: dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+        cls = known.get(type_name)
+        if cls is None:
+            for candidate in all_subclasses(Event):
+                known.setdefault(candidate.type_name, candidate)
+            cls = known.get(type_name)
+        return cls if cls is not None else original(type_name, default)
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+def _kept_alive_endpoint_connections() -> None:
+    """Reuse TCP connections to the action server.
+
+    Rasa opens a new aiohttp session, and with it a new TCP connection, for every call to the action
+    server (two per turn here). Sessions now share one connection pool per event loop that they do not
+    own, so closing a session leaves its kept-alive connections for the next call.
+    """
+    import asyncio
+
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    pools: dict[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = {}
+
+    def session(self: EndpointConfig) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        pool = pools.get(loop)
+        if pool is None or pool.closed:
+            pool = pools[loop] = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        return aiohttp.ClientSession(
+            headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=pool, connector_owner=False,
+        )
+
+    EndpointConfig.session = session  # type: ignore[method-assign]
+
+
+_installed = False
+
+
+def install() -> None:
+    """Install every speed-up (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _compiled_action_result_validation()
+    _cached_event_types()
+    _kept_alive_endpoint_connections()
+    _installed = True
+    logger.debug("Rasa speed-ups installed")

@@ -1,0 +1,78 @@
+"""Our SQL tracker store reads and writes exactly what Rasa's own SQLTrackerStore does, on the same tables."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import UrlSQLTrackerStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+def turns(sessions: int) -> list[list]:
+    """Events of each turn, as the processor adds them: session starts, questions, answers."""
+    out: list[list] = []
+    t = 1_700_000_000.0
+    for s in range(sessions):
+        t += 10_000
+        out.append([ActionExecuted("action_session_start", timestamp=t), SessionStarted(timestamp=t), ActionExecuted("action_listen", timestamp=t + 0.1)])
+        for turn in range(3):
+            ts = t + 1 + turn
+            out.append([
+                UserUttered(f"question {s}.{turn}", {"name": "visa", "confidence": 0.9}, timestamp=ts),
+                SlotSet("language", "fr", timestamp=ts + 0.1),
+                ActionExecuted("action_answer_procedure", timestamp=ts + 0.2),
+                BotUttered(f"answer {s}.{turn}", timestamp=ts + 0.3),
+                ActionExecuted("action_listen", timestamp=ts + 0.4),
+            ])
+    return out
+
+
+def dump(tracker: DialogueStateTracker | None) -> list[dict]:
+    assert tracker is not None
+    return [e.as_dict() for e in tracker.events]
+
+
+@pytest.mark.parametrize("writer", ["ours", "rasa"])
+def test_same_events_as_rasas_store(tmp_path: Path, domain: Domain, writer: str) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    ours = UrlSQLTrackerStore(domain=domain, url=url)
+    rasa = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    store = ours if writer == "ours" else rasa
+    everything = turns(sessions=3)
+    for sender in ("u1", "u2"):
+        for events in everything:  # as the processor does: retrieve, add the turn's events, save
+            tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, domain.slots)
+            for e in events:
+                tracker.update(e)
+            asyncio.run(store.save(tracker))
+    for sender in ("u1", "u2"):
+        for retrieve in ("retrieve", "retrieve_full_tracker"):
+            assert dump(asyncio.run(getattr(ours, retrieve)(sender))) == dump(asyncio.run(getattr(rasa, retrieve)(sender)))
+    latest = dump(asyncio.run(ours.retrieve("u1")))
+    assert latest[0]["event"] == "action" and latest[0]["name"] == "action_session_start"
+    assert [e["text"] for e in latest if e["event"] == "user"] == ["question 2.0", "question 2.1", "question 2.2"]
+    assert asyncio.run(ours.retrieve("nobody")) is None
+
+
+def test_saving_twice_writes_nothing_twice(tmp_path: Path, domain: Domain) -> None:
+    store = UrlSQLTrackerStore(domain=domain, url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = DialogueStateTracker("u", domain.slots)
+    for events in turns(sessions=1):
+        for e in events:
+            tracker.update(e)
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))
+    assert dump(asyncio.run(store.retrieve_full_tracker("u"))) == dump(tracker)
