@@ -350,5 +350,35 @@ def test_many_conversations_survive_a_killed_rasa_server(deployment: Deployment)
     print(
         f"\n{len(turns)} turns in {CONVERSATIONS} conversations; killed {victim} after {CONVERSATIONS * TURNS // 3} "
         f"turns; {len(retried)} turns re-sent ({sum(len(t.attempts) - 1 for t in retried)} extra attempts); "
-        f"{len(moved)} conversations moved; {len(after_kill)} turns begun after the kill"
+        f"{len(moved)} conversations moved; {len(after_kill)} turns begun after the kill\n"
+        f"sizing: {resources(deployment, senders, len(turns))}"
+    )
+
+
+def resources(deployment: Deployment, senders: list[str], turns: int) -> str:
+    """Figures for docs/deployment.md: memory of each server, database connections, stored rows per turn."""
+    def rss_mb(pid: int) -> int:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+        return 0
+
+    cluster = deployment.cluster
+    rasa = [rss_mb(p.pid) for p in cluster.rasa if p.poll() is None]
+    actions = [rss_mb(p.pid) for p in cluster.actions if p.poll() is None]
+    engine = create_engine(deployment.pg_url, future=True)
+    try:
+        with engine.connect() as conn:
+            database = conn.execute(text("SELECT current_database()")).scalar_one()
+            connections = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db"), {"db": database}
+            ).scalar_one() - 1  # without this one
+            rows = conn.execute(
+                text("SELECT count(*) FROM events WHERE sender_id = ANY(:senders)"), {"senders": senders}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return (
+        f"RSS of the live Rasa servers {rasa} MB, action servers {actions} MB; {connections} PostgreSQL "
+        f"connections open; {rows / turns:.1f} event rows per turn"
     )
