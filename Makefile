@@ -22,7 +22,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup sync validate diff stale history train run shell test lint clean browser
+.PHONY: help setup sync validate diff stale history train run shell test lint clean browser nginx
 
 help:
 	@echo "make run    set everything up and start the assistant (REST + Socket.IO on $(HOST):$(RASA_PORT))"
@@ -50,6 +50,15 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    chromium fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji >/dev/null; }
+
+# Debian's nginx with its njs module, for the scale-out test and `beijing-assistant cluster` (deploy/).
+# The tests start their own nginx on a free port; they never use the package's default site.
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && test -f /usr/lib/nginx/modules/ngx_http_js_module.so || { \
+	  echo "Installing Debian's nginx and libnginx-mod-http-js for the scale-out test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    nginx libnginx-mod-http-js >/dev/null; }
 
 validate: $(STAMP)
 	$(BIN)/beijing-assistant validate
@@ -81,7 +90,7 @@ shell: $(MODEL)
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests
 
-test: $(STAMP) browser sync $(MODEL)
+test: $(STAMP) browser nginx sync $(MODEL)
 	$(BIN)/ruff check bot actions tests
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m pytest

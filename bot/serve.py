@@ -92,6 +92,54 @@ def runtime_credentials(env: Mapping[str, str], target: Path) -> Path:
     return target
 
 
+def process_env(env: Mapping[str, str] | None, host: str) -> dict[str, str]:
+    """The environment of a server process: ours, plus `env`, plus what every server needs."""
+    return {**os.environ, **(env or {}), "SANIC_HOST": host, "PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false"}
+
+
+def spawn(args: list[str], name: str, env: Mapping[str, str], log_dir: Path | None = None) -> subprocess.Popen:
+    """Start one server process in the project folder; its output goes to `log_dir/name.log` when given."""
+    out = None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        out = (log_dir / f"{name}.log").open("ab")
+    try:
+        return subprocess.Popen(
+            args, cwd=config.ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT if out else None
+        )
+    finally:
+        if out is not None:
+            out.close()  # the child has its own copy of the descriptor
+
+
+def actions_command(port: int) -> list[str]:
+    """`rasa run actions` for this project's actions on `port`."""
+    return [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_command(model: Path, endpoints: Path, credentials: Path, host: str, port: int, token: str | None) -> list[str]:
+    """`rasa run` serving `model` on host:port; the HTTP API is on only behind `token`."""
+    args = [
+        # `rasa run` with bot/speedups.py installed first.
+        sys.executable, "-m", "bot.rasa_server", "run",
+        "--model", str(model),
+        "--endpoints", str(endpoints),
+        "--credentials", str(credentials),
+        "--interface", host,
+        "--port", str(port),
+    ]
+    if token:
+        # The HTTP API (tracker access, model replacement) is only ever on behind a token.
+        args += ["--enable-api", "--auth-token", token]
+    return args
+
+
+def ensure_free(host: str, *ports: int) -> None:
+    for port in ports:
+        if port_open(host, port):
+            raise RuntimeError(f"port {port} on {host} is already in use; stop the other server or choose another port")
+
+
 def start(
     model: Path,
     host: str = "127.0.0.1",
@@ -102,40 +150,17 @@ def start(
     timeout: float = 180,
 ) -> Servers:
     """Start both servers and wait until they accept connections."""
-    for port in (rasa_port, actions_port):
-        if port_open(host, port):
-            raise RuntimeError(f"port {port} on {host} is already in use; stop the other server or choose another port")
-    env = {**os.environ, **(env or {}), "SANIC_HOST": host, "PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false"}
-    bindir = Path(sys.executable).parent
+    ensure_free(host, rasa_port, actions_port)
+    env = process_env(env, host)
     var = Path(env.get("ASSISTANT_VAR_DIR") or config.var_dir())
     endpoints = runtime_endpoints(host, actions_port, var / f"endpoints.{rasa_port}.yml")
     credentials = runtime_credentials(env, var / f"credentials.{rasa_port}.yml")
     servers = Servers(host, rasa_port, actions_port)
-
-    def spawn(args: list[str], name: str) -> subprocess.Popen:
-        out = None
-        if log_dir is not None:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            out = (log_dir / f"{name}.log").open("ab")
-        return subprocess.Popen(args, cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None)
-
     try:
-        actions = spawn([str(bindir / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], "actions")
+        actions = spawn(actions_command(actions_port), "actions", env, log_dir)
         servers.processes.append(actions)
-        rasa_args = [
-            # `rasa run` with bot/speedups.py installed first.
-            sys.executable, "-m", "bot.rasa_server", "run",
-            "--model", str(model),
-            "--endpoints", str(endpoints),
-            "--credentials", str(credentials),
-            "--interface", host,
-            "--port", str(rasa_port),
-        ]
-        token = env.get("RASA_API_TOKEN")
-        if token:
-            # The HTTP API (tracker access, model replacement) is only ever on behind a token.
-            rasa_args += ["--enable-api", "--auth-token", token]
-        rasa = spawn(rasa_args, "rasa")
+        rasa_args = rasa_command(model, endpoints, credentials, host, rasa_port, env.get("RASA_API_TOKEN"))
+        rasa = spawn(rasa_args, "rasa", env, log_dir)
         servers.processes.append(rasa)
         wait_for(host, actions_port, actions, "the action server", timeout)
         wait_for(host, rasa_port, rasa, "the Rasa server", timeout)

@@ -2,6 +2,10 @@
 
 Same URL and protocol as Rasa's own `rest` channel (POST /webhooks/rest/webhook with
 {"sender": ..., "message": ..., "metadata": {...}}), so clients need no change.
+
+Optional `"message_id"`: a client-chosen id of the message, unique within the conversation. A message
+re-sent with an id the conversation already has is not processed again: the replies stored for it are
+returned (see `exactly_once`). Clients that retry after errors or timeouts should send one.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import i18n
+from bot.channels.exactly_once import handle_once
 from bot.language import answer_language, detect_language
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
+MAX_MESSAGE_ID_CHARS = 128
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def clean_text(text: str) -> str:
@@ -51,7 +57,14 @@ def parse_body(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         return None, "\"metadata\" must be a JSON object"
-    return {"sender": str(sender), "message": message, "metadata": metadata}, None
+    message_id = body.get("message_id")
+    if message_id is not None:
+        if not isinstance(message_id, str | int) or isinstance(message_id, bool):
+            return None, "\"message_id\" must be a string"
+        message_id = str(message_id)
+        if not message_id.strip() or _CONTROL.search(message_id) or len(message_id) > MAX_MESSAGE_ID_CHARS:
+            return None, f"\"message_id\" must be 1 to {MAX_MESSAGE_ID_CHARS} printable characters"
+    return {"sender": str(sender), "message": message, "metadata": metadata, "message_id": message_id}, None
 
 
 class SafeRestInput(RestInput):
@@ -79,10 +92,16 @@ class SafeRestInput(RestInput):
                 reply = i18n.text("too_long", lang).format(n=len(text), limit=MAX_MESSAGE_CHARS)
                 return response.json([{"recipient_id": sender, "text": reply}])
             collector = CollectingOutputChannel()
+            message = UserMessage(
+                text, collector, sender, input_channel=self.name(), metadata=body["metadata"],
+                message_id=body["message_id"],
+            )
+            agent = getattr(request.app.ctx, "agent", None)
             try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=body["metadata"])
-                )
+                if body["message_id"] is not None and agent is not None and agent.is_ready():
+                    await handle_once(agent, message)
+                else:
+                    await on_new_message(message)
             except Exception:
                 logger.exception("REST message from %s failed", sender)
                 if not collector.messages:
