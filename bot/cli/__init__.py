@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import knowledge, servers
+from bot.cli import conversations, knowledge, servers
 
-GROUPS = (knowledge, servers)
+GROUPS = (knowledge, servers, conversations)
 
 
 def build_parser() -> argparse.ArgumentParser:
