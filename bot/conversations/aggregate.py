@@ -130,6 +130,7 @@ class Group:
     languages: Counter = field(default_factory=Counter)
     clusters: list[Cluster] = field(default_factory=list)
     _by_key: dict[str, Cluster] = field(default_factory=dict)
+    _blocks: dict[str, list[Cluster]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, text: str, language: str | None, conversation: int, when: float, similarity: float,
             confidence: float | None = None) -> None:
@@ -141,6 +142,8 @@ class Group:
         if cluster is None:
             cluster = Cluster(key, text)
             self.clusters.append(cluster)
+            for block in _blocks(key):
+                self._blocks[block].append(cluster)
         self._by_key[key] = cluster
         cluster.count += 1
         cluster.languages[language or "?"] += 1
@@ -149,21 +152,34 @@ class Group:
             cluster.confidences.append(confidence)
 
     def _similar(self, key: str, threshold: float) -> Cluster | None:
+        """The most similar cluster at least `threshold` alike (difflib's ratio), among those that begin
+        or end like `key`: near-identical texts rarely differ at both ends, and comparing every pair
+        would take minutes for a month of a busy assistant."""
         best, best_ratio = None, threshold
-        for cluster in self.clusters:
-            longer = max(len(key), len(cluster.key)) or 1
-            if abs(len(key) - len(cluster.key)) / longer > 1 - threshold:
-                continue
-            matcher = SequenceMatcher(None, key, cluster.key, autojunk=False)
-            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= best_ratio:
-                best, best_ratio = cluster, ratio
+        seen: set[int] = set()
+        for block in _blocks(key):
+            for cluster in self._blocks.get(block, ()):
+                if id(cluster) in seen:
+                    continue
+                seen.add(id(cluster))
+                longer = max(len(key), len(cluster.key)) or 1
+                if abs(len(key) - len(cluster.key)) / longer > 1 - threshold:
+                    continue
+                matcher = SequenceMatcher(None, key, cluster.key, autojunk=False)
+                if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                    continue
+                ratio = matcher.ratio()
+                if ratio >= best_ratio:
+                    best, best_ratio = cluster, ratio
         return best
 
     def top(self, n: int) -> list[Cluster]:
         return sorted(self.clusters, key=lambda c: (-c.count, -c.last))[:n]
+
+
+def _blocks(key: str) -> tuple[str, str]:
+    """Where a normalised text is filed for the near-identical search: its first and its last 3 characters."""
+    return "<" + key[:3], ">" + key[-3:]
 
 
 def languages_cell(counter: Counter) -> str:
