@@ -205,11 +205,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=REPORT_EXAMPLES,
         formatter_class=raw,
     )
-    p.add_argument("--since", metavar="DAY", help="first day, YYYY-MM-DD or 'today'/'yesterday' (default: 7 days ago)")
+    p.add_argument("--since", metavar="DAY", help="first day, YYYY-MM-DD or 'today'/'yesterday' (default: the last --days days)")
     p.add_argument("--until", metavar="DAY", help="last day, included (default: today)")
     p.add_argument("--days", type=int, default=7, metavar="N", help="without --since: the last N days (default 7)")
     p.add_argument("--format", choices=("text", "csv"), default="text",
-                   help="text tables (default) or CSV of one table on the screen (see --table)")
+                   help="text tables (default), or csv: one table as CSV on the screen (--table, default unanswered)")
     p.add_argument("--table", action="append", choices=TABLES, metavar="NAME",
                    help="show only this table (repeatable): " + ", ".join(TABLES))
     p.add_argument("--csv", metavar="DIR", help="also write every table as DIR/<table>.csv")
