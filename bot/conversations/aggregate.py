@@ -321,7 +321,7 @@ def build(conversations: Iterable[Conversation], period: Period, options: Option
         _languages(conv_by_language, typed_by_language, unanswered_by_language),
         _ratings(ratings),
         Table("rated_down", "Answers rated 👎, with the question asked",
-              ["When (Beijing)", "Channel", "Language", "Answer", "Topic", "Question"], rated_down,
+              ["When (Beijing)", "Channel", "Language", "Answer", "Topic", "Question"], sorted(rated_down),
               "What the user had asked before the answer they rated down (personal data removed)."),
         _handoffs(handoffs),
     ]
