@@ -256,6 +256,8 @@ def test_cli_report_explains_a_missing_store_and_a_bad_date(tmp_path: Path, caps
     assert not (tmp_path / "nothing.db").exists()
     assert main(["report", "--since", "16/11/2026"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["report", "--database-url", "postgresql://nobody@127.0.0.1:1/none"]) == 1
+    assert "Cannot open the conversation store postgresql://nobody@127.0.0.1:1/none" in capsys.readouterr().err
 
 
 def test_period_is_whole_beijing_days() -> None:

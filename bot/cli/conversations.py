@@ -52,7 +52,9 @@ def _store_url(args: argparse.Namespace) -> str:
 
 
 def _open(url: str):  # type: ignore[no-untyped-def]
-    from bot.conversations.store import StoreMissing, open_store
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.conversations.store import StoreMissing, describe, open_store
 
     try:
         return open_store(url)
@@ -60,10 +62,19 @@ def _open(url: str):  # type: ignore[no-untyped-def]
         print(f"No conversations to work on: {exc}.", file=sys.stderr)
         print("Check TRACKER_STORE_URL (or --database-url); the assistant creates the store with the first message.",
               file=sys.stderr)
-        return None
+    except SQLAlchemyError as exc:
+        print(f"Cannot open the conversation store {describe(url)}: {_reason(exc)}", file=sys.stderr)
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    """The database's own words, without SQLAlchemy's statement dump."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.conversations import aggregate, period, store, turns
 
     try:
@@ -82,6 +93,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     options = aggregate.Options(low_confidence=args.low_confidence, examples=args.examples)
     try:
         report = aggregate.build(turns.read_conversations(engine, when.start, when.end), when, options)
+    except SQLAlchemyError as exc:
+        print(f"Cannot read the conversation store {source}: {_reason(exc)}", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
 
@@ -127,7 +141,9 @@ def _day(timestamp: float | None) -> str:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from bot.conversations import purge, store
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.conversations import store
 
     url = _store_url(args)
     engine = _open(url)
@@ -135,38 +151,47 @@ def cmd_purge(args: argparse.Namespace) -> int:
         return 1
     source = store.describe(url)
     try:
-        if args.user:
-            return _purge_users(engine, source, args)
-        try:
-            days = args.older_than if args.older_than is not None else purge.retention_days()
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        if days < 1:
-            print("error: --older-than must be 1 day or more", file=sys.stderr)
-            return 2
-        cutoff = purge.cutoff_for(days)
-        plan = purge.plan_retention(engine, cutoff)
-        print(f"Conversation store: {source}")
-        print(f"Keeping {days} days: everything before {purge.describe_cutoff(cutoff)} goes.")
-        print(f"  {plan.conversations} conversation(s) with no message since then: {plan.events_whole} event(s), deleted entirely")
-        print(f"  {plan.trimmed} conversation(s) still active: {plan.events_trimmed} older event(s) deleted, "
-              "their current session kept")
-        if args.dry_run:
-            print("Dry run: nothing was deleted.")
-            return 0
-        if plan.events == 0:
-            print("✓ Nothing to delete.")
-            return 0
-        if not _confirm(f"Delete {plan.events} event(s)?", args.yes):
-            return 1
-        started = time.monotonic()
-        done = purge.purge_retention(engine, cutoff)
-        print(f"✓ Deleted {done.events} event(s): {done.conversations} whole conversation(s), older parts of "
-              f"{done.trimmed} ({time.monotonic() - started:.1f} s).")
-        return 0
+        return _purge(engine, source, args)
+    except SQLAlchemyError as exc:
+        print(f"Nothing was deleted: the conversation store {source} said: {_reason(exc)}", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
+
+
+def _purge(engine, source: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from bot.conversations import purge
+
+    if args.user:
+        return _purge_users(engine, source, args)
+    try:
+        days = args.older_than if args.older_than is not None else purge.retention_days()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if days < 1:
+        print("error: --older-than must be 1 day or more", file=sys.stderr)
+        return 2
+    cutoff = purge.cutoff_for(days)
+    plan = purge.plan_retention(engine, cutoff)
+    print(f"Conversation store: {source}")
+    print(f"Keeping {days} days: everything before {purge.describe_cutoff(cutoff)} goes.")
+    print(f"  {plan.conversations} conversation(s) with no message since then: {plan.events_whole} event(s), deleted entirely")
+    print(f"  {plan.trimmed} conversation(s) still active: {plan.events_trimmed} older event(s) deleted, "
+          "their current session kept")
+    if args.dry_run:
+        print("Dry run: nothing was deleted.")
+        return 0
+    if plan.events == 0:
+        print("✓ Nothing to delete.")
+        return 0
+    if not _confirm(f"Delete {plan.events} event(s)?", args.yes):
+        return 1
+    started = time.monotonic()
+    done = purge.purge_retention(engine, cutoff)
+    print(f"✓ Deleted {done.events} event(s): {done.conversations} whole conversation(s), older parts of "
+          f"{done.trimmed} ({time.monotonic() - started:.1f} s).")
+    return 0
 
 
 def _purge_users(engine, source: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
