@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers
+from bot import answers, feedback
 from bot.kb import vocab
 from bot.language import answer_language, detect_language
 
@@ -37,6 +37,23 @@ def user_position(tracker: Tracker) -> tuple[float, float] | None:
     if -90 <= lat <= 90 and -180 <= lon <= 180:
         return lat, lon
     return None
+
+
+def user_intents(tracker: Tracker) -> list[str | None]:
+    """Intents of the conversation's user messages, latest last."""
+    return [
+        ((e.get("parse_data") or {}).get("intent") or {}).get("name")
+        for e in tracker.events
+        if e.get("event") == "user"
+    ]
+
+
+def last_rated_action(tracker: Tracker) -> str | None:
+    """The action of the last answer that asked for a rating (what a 👍 / 👎 is about)."""
+    return next(
+        (e.get("name") for e in reversed(tracker.events) if e.get("event") == "action" and e.get("name") in feedback.RATED_ACTIONS),
+        None,
+    )
 
 
 def send(dispatcher: CollectingDispatcher, answer: answers.Answer) -> list[EventType]:
@@ -172,9 +189,25 @@ class ActionHumanHandoff(Action):
         return "action_human_handoff"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intents = user_intents(tracker)
         answer = answers.handoff_answer(
-            tracker.get_slot("last_points"), tracker.get_slot("last_topic"), lang=language_of(tracker)
+            tracker.get_slot("last_points"),
+            tracker.get_slot("last_topic"),
+            lang=language_of(tracker),
+            after_rating=len(intents) >= 2 and intents[-2] == feedback.RATE_INTENT,
         )
+        return send(dispatcher, answer)
+
+
+class ActionRateAnswer(Action):
+    """👍 / 👎 on the last knowledge answer: thank the user (the rating itself is the stored user event)."""
+
+    def name(self) -> str:
+        return "action_rate_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        rating = latest_entity(tracker, feedback.RATING_ENTITY)
+        answer = answers.rating_reply(rating, last_rated_action(tracker), lang=language_of(tracker))
         return send(dispatcher, answer)
 
 

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/nlu_crossval.py                 # the pipeline in config.yml, 5 folds
     .venv/bin/python bench/nlu_crossval.py --variants config,char,logreg --folds 3
+    .venv/bin/python bench/nlu_crossval.py --variants config,logreg --folds 3 --thresholds 0.2,0.3,0.45
 
 Variants: "config" (config.yml as is), "char" (Han split per character instead of jieba), "logreg"
-(LogisticRegressionClassifier instead of DIET), "use" (config.yml plus the multilingual sentence encoder
+(LogisticRegressionClassifier instead of DIET and the LexicalSyntacticFeaturizer), "use" (config.yml plus the multilingual sentence encoder
 in bot/nlu/sentence_encoder.py). Folds are stratified by language and intent; the
 language of an example is its folder (data/nlu/<lang>/) or, in the top-level files, Chinese when it has
 Han characters. Prints a table and writes results/nlu_crossval.json.
@@ -59,9 +60,12 @@ def variant_config(name: str) -> dict:
     if name == "char":
         pipeline[0]["cjk_mode"] = "char"
     elif name == "logreg":
-        cfg["pipeline"] = [c for c in pipeline if c["name"] != "DIETClassifier"]
+        # LogisticRegressionClassifier reads sentence-level features only, which the
+        # LexicalSyntacticFeaturizer does not produce: it goes too.
+        drop = {"DIETClassifier", "LexicalSyntacticFeaturizer"}
+        cfg["pipeline"] = [c for c in pipeline if c["name"] not in drop]
         idx = next(i for i, c in enumerate(cfg["pipeline"]) if c["name"].endswith("GazetteerEntityExtractor"))
-        cfg["pipeline"].insert(idx, {"name": "LogisticRegressionClassifier", "max_iter": 200})
+        cfg["pipeline"].insert(idx, {"name": "LogisticRegressionClassifier", "max_iter": 1000})
     elif name == "use":
         idx = max(i for i, c in enumerate(pipeline) if c["name"] == "CountVectorsFeaturizer")
         pipeline.insert(idx + 1, {"name": "bot.nlu.sentence_encoder.UniversalSentenceEncoderFeaturizer"})
@@ -110,6 +114,8 @@ async def run_variant(name: str, k: int, work: Path) -> dict:
     YAML().dump(variant_config(name), cfg_path.open("w", encoding="utf-8"))
     pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
     raw_pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    # (language, gold intent, best guess, its confidence, the runner-up's confidence) per example.
+    guesses: list[tuple[str, str, str, float, float]] = []
     train_seconds = []
     for i in range(k):
         train = [ex for j, f in enumerate(folds) if j != i for _, ex in f]
@@ -123,8 +129,11 @@ async def run_variant(name: str, k: int, work: Path) -> dict:
             parsed = await agent.parse_message(ex.get("text"))
             pairs[lang].append((ex.get("intent"), parsed["intent"]["name"]))
             # The classifier's own best guess, before the fallback threshold turns it into nlu_fallback.
-            ranking = [r["name"] for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+            scored = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+            ranking = [r["name"] for r in scored]
             raw_pairs[lang].append((ex.get("intent"), ranking[0] if ranking else "nlu_fallback"))
+            confidences = [float(r["confidence"]) for r in scored] + [0.0, 0.0]
+            guesses.append((lang, ex.get("intent"), ranking[0] if ranking else "", confidences[0], confidences[1]))
         print(f"  {name}: fold {i + 1}/{k} done in {train_seconds[-1]:.0f} s", file=sys.stderr, flush=True)
     result: dict = {"variant": name, "folds": k, "train_seconds_per_fold": sum(train_seconds) / k, "languages": {}}
     def metrics(ps: list[tuple[str, str]], raw: list[tuple[str, str]]) -> dict:
@@ -139,7 +148,21 @@ async def run_variant(name: str, k: int, work: Path) -> dict:
     for lang in sorted(pairs):
         result["languages"][lang] = metrics(pairs[lang], raw_pairs[lang])
     result["all"] = metrics([p for v in pairs.values() for p in v], [p for v in raw_pairs.values() for p in v])
+    result["guesses"] = guesses
     return result
+
+
+def at_threshold(guesses: list, threshold: float, ambiguity: float) -> dict[str, float]:
+    """Answered correctly / answered wrongly / sent to "did you mean", had the FallbackClassifier used
+    `threshold` and `ambiguity` (it falls back below the threshold or when the two best are that close)."""
+    n = len(guesses)
+    fallback = [g for g in guesses if g[3] < threshold or g[3] - g[4] < ambiguity]
+    answered = [g for g in guesses if not (g[3] < threshold or g[3] - g[4] < ambiguity)]
+    return {
+        "answered": sum(g[1] == g[2] for g in answered) / n,
+        "wrong": sum(g[1] != g[2] for g in answered) / n,
+        "fallback": len(fallback) / n,
+    }
 
 
 def quiet() -> None:
@@ -157,6 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--variants", default="config")
+    parser.add_argument("--thresholds", default="", help="also score these fallback thresholds, e.g. 0.3,0.45")
+    parser.add_argument("--ambiguity", type=float, default=0.05, help="ambiguity threshold for --thresholds (default 0.05)")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,6 +197,16 @@ def main() -> None:
                 f"{r['variant']:<10} {lang:<5} {m['n']:>5} {m['accuracy']:>9.3f} {m['macro_f1']:>9.3f} "
                 f"{m['answered_correctly']:>9.3f} {m['fallback_rate']:>9.3f} {r['train_seconds_per_fold']:>13.0f}"
             )
+    thresholds = [float(t) for t in args.thresholds.split(",")] if args.thresholds else []
+    if thresholds:
+        print(f"\nWith other fallback thresholds (ambiguity {args.ambiguity}): answered correctly / answered wrongly / fallback")
+        print(f"{'variant':<10} {'threshold':>9} {'answered':>9} {'wrong':>9} {'fallback':>9}   weakest language (answered)")
+        for r in results:
+            for t in thresholds:
+                m = at_threshold(r["guesses"], t, args.ambiguity)
+                per_lang = {lang: at_threshold([g for g in r["guesses"] if g[0] == lang], t, args.ambiguity)["answered"] for lang in LANGS}
+                weakest = min(per_lang, key=per_lang.get)
+                print(f"{r['variant']:<10} {t:>9.2f} {m['answered']:>9.3f} {m['wrong']:>9.3f} {m['fallback']:>9.3f}   {weakest} {per_lang[weakest]:.3f}")
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
     (out / "nlu_crossval.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import feedback, render
 from bot import hours as hours_mod
-from bot import render
 from bot.i18n import local, name, t, text
 from bot.kb import queries, vocab
 
@@ -60,6 +60,41 @@ def _safe(fn):  # type: ignore[no-untyped-def]
 def payload(intent: str, entities: dict[str, Any] | None = None) -> str:
     """A Rasa button payload that triggers `intent` with `entities` directly (no NLU)."""
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+def rating_question(lang: str) -> Reply:
+    """"Was this answer helpful?" with 👍 / 👎 buttons; a click is stored as intent rate_answer + entity rating."""
+    return Reply(
+        t("rate_ask", lang),
+        [
+            {"title": t(f"rate_{value}", lang), "payload": payload(feedback.RATE_INTENT, {feedback.RATING_ENTITY: value})}
+            for value in feedback.RATINGS
+        ],
+    )
+
+
+def rated(answer: Answer, lang: str) -> Answer:
+    """A knowledge answer followed by the rating question, unless its last reply already asks something
+    with buttons (the permit type, say): one question at a time.
+
+    Called by the answers whose facts come from the knowledge base (procedures, service points, opening
+    hours, schools, hospitals, the people to call); never for emergencies, clarifying questions or "the
+    knowledge base is unavailable". The report attributes a rating to the last of these answers.
+    """
+    if not answer.replies or answer.replies[-1].buttons:
+        return answer
+    return replace(answer, replies=[*answer.replies, rating_question(lang)])
+
+
+def rating_reply(rating: str | None, rated_action: str | None, *, lang: str = "en") -> Answer:
+    """Thanks for a rating; after 👎 an apology and a button to talk to a person (unless the answer
+    rated was already the people to call)."""
+    if rating != feedback.DOWN:
+        return Answer([Reply(t("rate_thanks", lang))])
+    if rated_action == feedback.HANDOFF_ACTION:
+        return Answer([Reply(t("rate_sorry_handoff", lang))])
+    button = {"title": name("intents", "human_handoff", lang), "payload": payload("human_handoff")}
+    return Answer([Reply(t("rate_sorry", lang), [button])])
 
 
 def _service_label(codes: tuple[str, ...] | list[str], lang: str) -> str:
@@ -112,7 +147,7 @@ def procedure_answer(
     procs = queries.get_procedures(topic, permit_type)
     if not procs:
         replies, shown = _points_replies(queries.service_codes(topic), district, near, lang, when, name("intents", topic, lang))
-        return Answer(replies, shown, topic)
+        return rated(Answer(replies, shown, topic), lang)
     main = procs[:2]
     replies = [Reply(render.procedure(p, lang)) for p in main]
     services: list[str] = list(dict.fromkeys(s for p in main for s in p.get("services", [])))
@@ -124,7 +159,7 @@ def procedure_answer(
         replies.append(Reply(t("where_to_go", lang)))
         point_replies, shown = _points_replies(services, district, near, lang, when, _service_label(services, lang))
         replies += point_replies[1:] if len(point_replies) > 1 else point_replies
-    return Answer(replies, shown, topic)
+    return rated(Answer(replies, shown, topic), lang)
 
 
 @_safe
@@ -145,7 +180,7 @@ def service_point_answer(
     else:
         intro_label = t("any_service", lang)
     replies, shown = _points_replies(codes, district, near, lang, when, intro_label)
-    return Answer(replies, shown, "find_service_point")
+    return rated(Answer(replies, shown, "find_service_point"), lang)
 
 
 @_safe
@@ -176,7 +211,7 @@ def opening_hours_answer(
         detail = render.format_day(rec.get("hours"), lang, moment) if specific_day else render.format_status(rec.get("hours"), lang, now)
         lines = [head, render.format_hours(rec.get("hours"), lang), detail, *render.provenance(rec, lang)]
         replies.append(Reply("\n".join(lines)))
-    return Answer(replies, [p.record["id"] for p in places], "opening_hours")
+    return rated(Answer(replies, [p.record["id"] for p in places], "opening_hours"), lang)
 
 
 @_safe
@@ -190,14 +225,14 @@ def school_answer(curriculum: str | None, district: str | None, age: int | None,
     if age is not None:
         filters += t("for_age", lang, age=age)
     if not places:
-        return Answer([Reply(t("schools_none", lang, filters=filters))], topic="international_school")
+        return rated(Answer([Reply(t("schools_none", lang, filters=filters))], topic="international_school"), lang)
     shown = places[:4]
     replies = [Reply(t("schools_intro", lang, filters=filters))]
     replies += [Reply(render.school(p, lang, district)) for p in shown]
     if len(places) > len(shown):
         rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown):])
         replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
-    return Answer(replies, topic="international_school")
+    return rated(Answer(replies, topic="international_school"), lang)
 
 
 @_safe
@@ -211,10 +246,10 @@ def hospital_answer(
     if district:
         filters += t("in_district", lang, district=render.district_name(district, lang))
     if not places:
-        return Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare")
+        return rated(Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare"), lang)
     replies = [Reply(t("hospitals_intro", lang, filters=filters))]
     replies += [Reply(render.hospital(p, lang, district)) for p in places]
-    return Answer(replies, topic="healthcare")
+    return rated(Answer(replies, topic="healthcare"), lang)
 
 
 def emergency_answer(district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en") -> Answer:
@@ -243,9 +278,15 @@ IMMIGRATION_TOPICS = {"residence_permit", "visa", "accommodation_registration", 
 
 
 @_safe
-def handoff_answer(last_points: list[str] | None, topic: str | None, *, lang: str = "en") -> Answer:
+def handoff_answer(
+    last_points: list[str] | None, topic: str | None, *, lang: str = "en", after_rating: bool = False
+) -> Answer:
     """The right human: the immigration hotline for immigration topics, the 12345 English service,
-    and the phone of the office shown last."""
+    and the phone of the office shown last.
+
+    `after_rating`: the user came here from the 👎 reply's "talk to a person" button; they have just
+    rated, so they are not asked again.
+    """
     numbers = ["12367", "12345"] if topic in IMMIGRATION_TOPICS else ["12345", "12367"]
     lines = [t("handoff_intro", lang)]
     records = [queries.hotline(n) for n in numbers]
@@ -258,7 +299,8 @@ def handoff_answer(last_points: list[str] | None, topic: str | None, *, lang: st
     sources = [r for r in records if r]
     if sources:
         lines += render.provenance(sources[0], lang)
-    return Answer([Reply("\n".join(lines))], topic=topic)
+    answer = Answer([Reply("\n".join(lines))], topic=topic)
+    return answer if after_rating else rated(answer, lang)
 
 
 def offer_topics(intent_ranking: list[dict[str, Any]], entities: list[dict[str, Any]], *, lang: str = "en") -> Answer:

@@ -208,9 +208,10 @@ def test_same_question_in_nine_languages(chat: Chat, lang: str) -> None:
 
     sender = f"u-nine-{lang}"
     messages = chat.say(sender, RESIDENCE_PERMIT_IN_CHAOYANG[lang])
-    buttons = [b for m in messages for b in m.get("buttons", [])]
-    if buttons:  # asked for the permit type first: answer "work"
-        messages = chat.say(sender, next(b["payload"] for b in buttons if '"work"' in b["payload"]))
+    # Asked for the permit type first (rather than answered and asked for a rating): answer "work".
+    work = [b["payload"] for m in messages for b in m.get("buttons", []) if '"permit_type":"work"' in b["payload"]]
+    if work:
+        messages = chat.say(sender, work[0])
     answer = "\n".join(m.get("text", "") for m in messages)
     assert "酒仙桥" in answer, answer  # the Chaoyang hall's Chinese address, for the driver
     label = i18n.t("address_zh", lang, text="").strip(" :：\u2066\u2069")

@@ -28,7 +28,7 @@ from aiohttp import web
 from fakes.wechat_api import Envelope, FakeWeChatApi, WeChatPush, xml_fields
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
+from bot import i18n, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "e2eWeChatToken"
@@ -377,6 +377,20 @@ def test_numbered_options_and_replies_by_number_or_text(wechat: WeChatPush, api:
     other = "oOPTIONS_text"
     ask(wechat, api, wechat.text(other, "residence permit documents"))
     assert "Andingmen" in ask(wechat, api, wechat.text(other, "Study"))
+
+
+def test_rating_as_numbered_options_is_stored(wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]) -> None:
+    openid = "oRATING"
+    answer = ask(wechat, api, wechat.text(openid, "where can I find an english speaking hospital"))
+    assert i18n.t("rate_ask", "en") in answer, answer[-300:]
+    assert f"1. {i18n.t('rate_up', 'en')}" in answer and f"2. {i18n.t('rate_down', 'en')}" in answer
+    sorry = ask(wechat, api, wechat.text(openid, "2"))
+    assert i18n.t("rate_sorry", "en") in sorry and f"1. {i18n.name('intents', 'human_handoff', 'en')}" in sorry
+    with sqlite3.connect(env["TRACKER_STORE_URL"].removeprefix("sqlite:///")) as conn:
+        (data,) = conn.execute("select data from events where sender_id = ? and intent_name = 'rate_answer'", (openid,)).fetchone()
+    stored = json.loads(data)
+    assert stored["input_channel"] == "wechat"
+    assert [(e["entity"], e["value"]) for e in stored["parse_data"]["entities"]] == [("rating", "down")]
 
 
 def test_location_message_lists_the_nearest_office(wechat: WeChatPush, api: FakeWeChatApi) -> None:

@@ -25,7 +25,7 @@ import requests
 from ruamel.yaml import YAML
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
+from bot import i18n, serve
 from bot.channels import socketio as sio_channel
 from bot.channels.widget import LANGUAGES, content_security_policy
 
@@ -352,9 +352,17 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
     widget.page.get_by_role("button", name="Work", exact=True).click()
     answer = "\n".join(widget.wait_turn(before))
     assert "安定门东街2号" in answer and "CNY" in answer, answer
-    # The user's bubble shows the button's title, not its payload; the buttons are gone.
+    # The user's bubble shows the button's title, not its payload; the permit buttons are gone and the
+    # knowledge answer ends with the rating question's two buttons.
     users = widget.page.locator("#bj-assistant-widget .msg.user")
     assert users.last.inner_text().endswith("Work")
+    assert replies.count() == 2
+    assert widget.page.get_by_role("button", name="Work", exact=True).count() == 0
+    assert i18n.t("rate_ask", "en") in answer
+    before = widget.state()["bots"]
+    widget.page.get_by_role("button", name=i18n.t("rate_up", "en"), exact=True).click()
+    assert i18n.t("rate_thanks", "en") in "\n".join(widget.wait_turn(before))
+    assert users.last.inner_text().endswith(i18n.t("rate_up", "en"))
     assert replies.count() == 0
     sid = session_id(widget)
     assert sid and re.fullmatch(r"[0-9a-f]{32}", sid)
@@ -365,7 +373,7 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
     assert state["open"], "the chat stays open across a reload"
     assert "what documents do I need for a residence permit" in state["log"]
     assert "安定门东街2号" in state["log"]
-    assert widget.page.locator("#bj-assistant-widget .msg.user").last.inner_text().endswith("Work")
+    assert widget.page.locator("#bj-assistant-widget .msg.user").last.inner_text().endswith(i18n.t("rate_up", "en"))
     assert session_id(widget) == sid
 
     # Another page of the site (here: the French version): same conversation.

@@ -14,9 +14,9 @@ import argparse
 import signal
 import sys
 
-from bot.cli import knowledge, servers
+from bot.cli import conversations, knowledge, servers
 
-GROUPS = (knowledge, servers)
+GROUPS = (knowledge, servers, conversations)
 
 
 def build_parser() -> argparse.ArgumentParser:

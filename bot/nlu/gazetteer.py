@@ -113,6 +113,16 @@ WEEKDAY_FORMS: dict[str, list[str]] = {
     "now": ["now", "rn", "right now", "at the moment", "currently", "现在", "目前", "此刻", "这会儿"],
 }
 
+# A typed rating of the last answer (buttons send the value directly); only read in rate_answer messages.
+# Negated forms are longer than the positive ones they contain, so they win ("not helpful").
+RATING_FORMS: dict[str, list[str]] = {
+    "up": ["👍", "helpful", "useful", "very helpful", "it helped", "that helped", "this helped", "good answer",
+           "great answer", "有帮助", "很有帮助", "有用", "很有用", "好评", "帮到我了"],
+    "down": ["👎", "not helpful", "unhelpful", "not useful", "useless", "didn't help", "did not help", "didnt help",
+             "doesn't help", "does not help", "bad answer", "wrong answer", "没帮助", "没有帮助", "没用", "没有用",
+             "不太有用", "没什么用", "没啥用", "没帮上", "差评", "答非所问", "不对"],
+}
+
 BASE_FORMS: dict[str, dict[str, list[str]]] = {
     "district": DISTRICT_FORMS,
     "permit_type": PERMIT_TYPE_FORMS,
@@ -121,6 +131,7 @@ BASE_FORMS: dict[str, dict[str, list[str]]] = {
     "service": SERVICE_FORMS,
     "medical_need": MEDICAL_NEED_FORMS,
     "weekday": WEEKDAY_FORMS,
+    "rating": RATING_FORMS,
 }
 
 FORMS_DIR = Path(__file__).resolve().parent / "forms"

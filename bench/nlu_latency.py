@@ -1,0 +1,85 @@
+"""NLU parse latency per message, per language, with the trained model (no server, no network).
+
+    .venv/bin/python bench/nlu_latency.py [--model models/current.tar.gz] [--repeat 3]
+
+Parses the questions of the load benchmark's conversations and the 540 short chat messages of
+bench/data/short_messages.tsv (60 per language) with Rasa's own message processor, as the server does for
+each user message, and prints milliseconds per message (median, 95th percentile) per language.
+Accuracy is measured separately by bench/nlu_crossval.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from tabulate import tabulate  # noqa: E402
+
+from bot.language import detect_language  # noqa: E402
+
+
+def messages() -> dict[str, list[str]]:
+    from load import OURS  # the load benchmark's conversations
+
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    with (ROOT / "bench" / "data" / "short_messages.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            by_lang[row["lang"]].append(row["text"])
+    for conversation in OURS:
+        for text in conversation:
+            by_lang[detect_language(text)].append(text)
+    return by_lang
+
+
+async def measure(model: Path, repeat: int) -> list[list[str]]:
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    from bot import speedups
+
+    configure_structlog(logging.WARNING)  # as the server runs: no per-message debug output
+
+    speedups.install()
+    agent = Agent.load(str(model))
+    await agent.parse_message("warm up")
+    rows = []
+    everything: list[float] = []
+    for lang, texts in sorted(messages().items()):
+        samples = []
+        for _ in range(repeat):
+            for text in texts:
+                start = time.perf_counter()
+                await agent.parse_message(text)
+                samples.append((time.perf_counter() - start) * 1000)
+        samples.sort()
+        everything += samples
+        rows.append([lang, str(len(texts)), f"{statistics.median(samples):.1f}", f"{samples[int(0.95 * (len(samples) - 1))]:.1f}"])
+    everything.sort()
+    rows.append(["all", str(sum(int(r[1]) for r in rows)), f"{statistics.median(everything):.1f}", f"{everything[int(0.95 * (len(everything) - 1))]:.1f}"])
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=str(ROOT / "models" / "current.tar.gz"))
+    parser.add_argument("--repeat", type=int, default=3, help="parse every message this many times (default 3)")
+    args = parser.parse_args()
+    rows = asyncio.run(measure(Path(args.model), args.repeat))
+    print(tabulate(rows, headers=["language", "messages", "median ms", "p95 ms"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
