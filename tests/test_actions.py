@@ -11,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as acts
+from bot import i18n
 
 
 def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None, confidence: float = 0.95,
@@ -135,6 +136,7 @@ def test_knowledge_base_down_gets_a_polite_answer(monkeypatch: pytest.MonkeyPatc
     (tmp_path / "kb.db").mkdir()
     monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
     out = texts(run(acts.ActionFindServicePoint(), tracker("office", "find_service_point"))[0])
+    assert out == i18n.t("kb_unavailable", "en")
     assert "12367" in out
 
 

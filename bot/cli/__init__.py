@@ -3,7 +3,8 @@
 Each group of commands lives in its own module and adds its sub-commands with `register(subparsers)`:
 
     knowledge.py      validate, diff, sync, stale, history   (the knowledge files and the database)
-    servers.py        serve                                  (the action server and the Rasa server)
+    servers.py        serve, cluster                         (the action and Rasa servers, one or several)
+    conversations.py  report, purge                          (what users asked; privacy and retention)
 
 Every command has `--help`; output is written for staff who are not programmers.
 """
@@ -22,7 +23,7 @@ GROUPS = (knowledge, servers, conversations)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="beijing-assistant",
-        description="Beijing foreign-residents assistant: keep its knowledge correct and run it.",
+        description="Beijing foreign-residents assistant: keep its knowledge correct, run it, and see how it does.",
         epilog="Run `beijing-assistant COMMAND --help` for what a command does, with examples.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

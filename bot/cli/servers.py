@@ -33,7 +33,13 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="start the action server and the Rasa server (REST + Socket.IO) until Ctrl-C")
+    p = sub.add_parser(
+        "serve", formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="start the action server and the Rasa server (REST + Socket.IO) until Ctrl-C",
+        description="Start the action server and the Rasa server on this machine (what `make run` does after\n"
+        "setting up), print where to talk to the assistant, and stop both on Ctrl-C.",
+        epilog="example:\n  beijing-assistant serve --rasa-port 5105 --actions-port 5155",
+    )
     p.add_argument("--model", default=str(config.ROOT / "models" / "current.tar.gz"), help="trained model (default models/current.tar.gz)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--rasa-port", type=int, default=5005, help="port of the Rasa server (default 5005)")
@@ -41,16 +47,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
-        "cluster",
+        "cluster", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="production layout on one machine: N Rasa servers and N action servers behind nginx",
         description=(
-            "Start N action servers, N Rasa servers and nginx (which keeps each conversation on one Rasa "
-            "server). Needs PostgreSQL and Redis: set TRACKER_STORE_URL and KB_DATABASE_URL (PostgreSQL URLs) "
-            "and, if not local defaults, REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD, LOCK_STORE_KEY_PREFIX. "
+            "Start N action servers, N Rasa servers and nginx (which keeps each conversation on one Rasa\n"
+            "server). Needs PostgreSQL and Redis: set TRACKER_STORE_URL and KB_DATABASE_URL (PostgreSQL URLs)\n"
+            "and, if not local defaults, REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD, LOCK_STORE_KEY_PREFIX.\n"
             "See docs/deployment.md."
         ),
-        epilog="Example: TRACKER_STORE_URL=postgresql://postgres@127.0.0.1/assistant "
-        "KB_DATABASE_URL=postgresql://postgres@127.0.0.1/assistant beijing-assistant cluster --replicas 2",
+        epilog="example:\n"
+        "  export TRACKER_STORE_URL=postgresql://postgres@127.0.0.1/assistant\n"
+        "  export KB_DATABASE_URL=postgresql://postgres@127.0.0.1/assistant\n"
+        "  beijing-assistant sync && beijing-assistant cluster --replicas 2",
     )
     p.add_argument("--model", default=str(config.ROOT / "models" / "current.tar.gz"), help="trained model (default models/current.tar.gz)")
     p.add_argument("--replicas", type=int, default=2, help="how many Rasa servers and action servers (default 2)")
