@@ -78,3 +78,24 @@ def test_extractor_limits_entities_to_intents() -> None:
     ext.process([school, lang])
     assert {(e["entity"], e["value"]) for e in school.get("entities")} == {("curriculum", "japanese"), ("district", "chaoyang")}
     assert {(e["entity"], e["value"]) for e in lang.get("entities")} == {("language", "ja")}
+
+
+@pytest.mark.parametrize("form", ["chaoyang", "ib", "new york", "résidence", "Чаоян", "تشاويانغ"])
+def test_bounded_matches_equal_the_look_around_patterns(form: str) -> None:
+    """Word boundaries are checked in Python (fast to compile); the matches are those of the
+    negative look-behind/look-ahead patterns the gazetteer used before."""
+    import re
+
+    from bot.nlu import gazetteer
+
+    letter = f"[^\\W_{gazetteer._CJK_CHARS}]"
+    body = r"\s+".join(re.escape(part) for part in form.split())
+    reference = re.compile(rf"(?<!{letter}){body}(?!{letter})", re.IGNORECASE)
+    plain = re.compile(body, re.IGNORECASE)
+    texts = [
+        f"{form}", f"x{form}", f"{form}x", f"_{form}_", f"1{form}", f"{form}1", f"朝阳{form}朝阳", f"{form}{form}",
+        f"{form} {form}", f"é{form}é", f"({form})", f"{form.upper()}!", f"{form}-{form}", "", "ib ibib ib", "new  york, newyork",
+    ]
+    for text in texts:
+        expected = [m.span() for m in reference.finditer(text)]
+        assert [m.span() for m in gazetteer._bounded(plain, text)] == expected, text

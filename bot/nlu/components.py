@@ -137,6 +137,7 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._entity_intents: dict[str, list[str]] = config.get("entity_intents") or {}
+        gazetteer.warm_up()  # compile the surface forms while the model loads, not on the first message
 
     def _allowed(self, intent: str | None) -> set[str]:
         entities = set(gazetteer.ENTITY_FORMS) | {"age"}
