@@ -38,7 +38,7 @@ PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:
 # Who says what. Sender ids carry a marker that must never appear in a report.
 EN, ZH, DE, JA, UNKNOWN, UNSURE, PERSON = (f"e2e-sender-{name}" for name in
                                            ("en", "zh", "de", "ja", "unknown", "unsure", "person"))
-UNSURE_TEXT = f"{EMAIL} here, which papers does my wife need"
+UNSURE_TEXT = f"{EMAIL} here, how long does the residence permit take"
 ZH_QUESTION = f"我的电话是{PHONE}，朝阳区哪里办工作类居留许可"
 
 
