@@ -22,13 +22,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup sync validate diff stale history train run shell test lint clean browser nginx
+.PHONY: help setup sync validate diff stale history report train run shell test lint clean browser nginx
 
 help:
 	@echo "make run    set everything up and start the assistant (REST + Socket.IO on $(HOST):$(RASA_PORT))"
 	@echo "make test   set everything up and run every test"
 	@echo "make shell  chat in the terminal with the running assistant's action server"
 	@echo "make validate / diff / sync / stale / history   staff commands for knowledge/*.yml (see knowledge/README.md)"
+	@echo "make report this week's conversations: unanswered questions, ratings, handoffs (docs/reports.md)"
 
 $(STAMP): pyproject.toml requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -75,6 +76,10 @@ stale: $(STAMP)
 
 history: $(STAMP)
 	$(BIN)/beijing-assistant history
+
+# This week's conversations: what the assistant could not answer, ratings, handoffs (docs/reports.md).
+report: $(STAMP)
+	$(BIN)/beijing-assistant report
 
 $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 	$(BIN)/rasa train --fixed-model-name current --out models --num-threads 2
