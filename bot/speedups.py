@@ -75,11 +75,13 @@ def _kept_alive_endpoint_connections() -> None:
     own, so closing a session leaves its kept-alive connections for the next call.
     """
     import asyncio
+    import weakref
 
     import aiohttp
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-    pools: dict[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = {}
+    # Weak keys: a finished event loop (tests run several) takes its pool with it.
+    pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = weakref.WeakKeyDictionary()
 
     def session(self: EndpointConfig) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -95,6 +97,36 @@ def _kept_alive_endpoint_connections() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
+def _direct_sparse_feature_combination() -> None:
+    """Join two featurizers' sparse features by concatenating their coordinates.
+
+    Rasa joins the features of the two count-vector featurizers for every message with SciPy's general
+    block-matrix `hstack`, whose bookkeeping costs far more than the join of two small rows. The result is
+    the same COO matrix (same entries in the same order, same shape), built directly.
+    """
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    def _combine_sparse_features(self: Features, additional_features: Features) -> None:
+        if self.features.shape[0] != additional_features.features.shape[0]:
+            raise ValueError(
+                f"Cannot combine sparse features as sequence dimensions do not "
+                f"match: {self.features.shape[0]} != {additional_features.features.shape[0]}."
+            )
+        a, b = self.features.tocoo(), additional_features.features.tocoo()
+        self.features = scipy.sparse.coo_matrix(
+            (
+                np.concatenate([a.data, b.data.astype(np.result_type(a.data, b.data), copy=False)]),
+                (np.concatenate([a.row, b.row]), np.concatenate([a.col, b.col + a.shape[1]])),
+            ),
+            shape=(a.shape[0], a.shape[1] + b.shape[1]),
+        )
+        self._cached_fingerprint = None
+
+    Features._combine_sparse_features = _combine_sparse_features  # type: ignore[method-assign]
+
+
 _installed = False
 
 
@@ -106,5 +138,6 @@ def install() -> None:
     _compiled_action_result_validation()
     _cached_event_types()
     _kept_alive_endpoint_connections()
+    _direct_sparse_feature_combination()
     _installed = True
     logger.debug("Rasa speed-ups installed")
