@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py                      # 16 users, REST and Socket.IO, ours and stock `rasa init`
     .venv/bin/python bench/load.py --users 32 --duration 60 --target ours --channel rest
+    .venv/bin/python bench/load.py --target ours --postgres   # conversations and knowledge in PostgreSQL
 
 Each simulated user holds one conversation after another (a new sender each time), sending the next
 message as soon as the previous answer is complete (closed loop, no think time). Our conversations mix
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,28 +217,83 @@ def ensure_stock_model() -> Path:
     return sorted((STOCK_DIR / "models").glob("*.tar.gz"))[-1]
 
 
-def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[str, str]]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def stores(var: Path, postgres: str | None) -> Iterator[dict[str, str]]:
+    """The assistant's environment: SQLite files in `var`, or a throw-away PostgreSQL database."""
     sys.path.insert(0, str(ROOT / "tests"))
     from servers import assistant_env  # the same isolated set-up the end-to-end tests use
 
     var.mkdir(parents=True)
     env = assistant_env(var)
-    started = time.monotonic()
-    servers = serve.start(ROOT / "models" / "current.tar.gz", rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=var / "logs")
+    if not postgres:
+        yield env
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from bot.kb import db, loader
+
+    name = f"bench_load_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
     try:
-        cold = wait_first_answer(servers.rasa_url, "hi", started)
-        results = [
-            asyncio.run(drive(servers.rasa_url, ch, OURS, args.users, args.warmup, args.duration, args.idle, "ours"))
-            for ch in args.channels
-        ]
-        rasa_pid, actions_pid = servers.processes[1].pid, servers.processes[0].pid
-        info = {
-            "ours: Rasa server peak memory": f"{peak_rss_mb(rasa_pid):.0f} MB",
-            "ours: action server peak memory": f"{peak_rss_mb(actions_pid):.0f} MB",
-            "ours: start to first answer": f"{cold:.1f} s",
-        }
+        loader.sync(Path(env["KNOWLEDGE_DIR"]), url)
+        yield {**env, "TRACKER_STORE_URL": url, "KB_DATABASE_URL": url}
     finally:
-        servers.stop()
+        db.get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def store_size(url: str) -> str:
+    """Rows and bytes of Rasa's events table per conversation (PostgreSQL)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows, senders = conn.execute(text("SELECT count(*), count(DISTINCT sender_id) FROM events")).one()
+            size = conn.execute(text("SELECT pg_total_relation_size('events')")).scalar_one()
+    finally:
+        engine.dispose()
+    return f"{rows / senders:.0f} event rows, {size / senders / 1024:.1f} KB per conversation ({senders} conversations)"
+
+
+def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[str, str]]:
+    label = "ours (PostgreSQL)" if args.postgres else "ours"
+    with stores(var, args.postgres) as env:
+        started = time.monotonic()
+        servers = serve.start(ROOT / "models" / "current.tar.gz", rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=var / "logs")
+        try:
+            cold = wait_first_answer(servers.rasa_url, "hi", started)
+            rasa_pid, actions_pid = servers.processes[1].pid, servers.processes[0].pid
+            results, info = [], {}
+            for channel in args.channels:
+                before = cpu_seconds(rasa_pid), cpu_seconds(actions_pid)
+                result = asyncio.run(drive(servers.rasa_url, channel, OURS, args.users, args.warmup, args.duration, args.idle, label))
+                # CPU per turn over warm-up and measurement together (turns of both, roughly in proportion).
+                turns = len(result.latencies) * (args.warmup + args.duration) / args.duration
+                if turns:
+                    rasa_ms = 1000 * (cpu_seconds(rasa_pid) - before[0]) / turns
+                    actions_ms = 1000 * (cpu_seconds(actions_pid) - before[1]) / turns
+                    info[f"{label}: CPU per {channel} turn, Rasa / action server"] = f"{rasa_ms:.1f} / {actions_ms:.1f} ms"
+                results.append(result)
+            info[f"{label}: Rasa server peak memory"] = f"{peak_rss_mb(rasa_pid):.0f} MB"
+            info[f"{label}: action server peak memory"] = f"{peak_rss_mb(actions_pid):.0f} MB"
+            info[f"{label}: start to first answer"] = f"{cold:.1f} s"
+        finally:
+            servers.stop()
+        if args.postgres:
+            info[f"{label}: conversation store"] = store_size(env["TRACKER_STORE_URL"])
     return results, info
 
 
@@ -274,6 +332,8 @@ def main() -> int:
     parser.add_argument("--target", choices=("both", "ours", "stock"), default="both")
     parser.add_argument("--channel", choices=("both", "rest", "socketio"), default="both")
     parser.add_argument("--idle", type=float, default=0.3, help="Socket.IO: seconds without a message that end a turn")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="our bot on a throw-away PostgreSQL database (conversations and knowledge) instead of SQLite")
     args = parser.parse_args()
     args.channels = ["rest", "socketio"] if args.channel == "both" else [args.channel]
     if not (ROOT / "models" / "current.tar.gz").exists():
@@ -293,8 +353,8 @@ def main() -> int:
             info |= i
     print(f"\n{args.users} users, {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, {os.cpu_count()} CPU cores")
     print(tabulate([r.row() for r in results], headers=["bot", "channel", "users", "turns", "turns/s", "p50 ms", "p95 ms", "p99 ms", "errors"]))
-    ours = next((r for r in results if r.name == "ours" and r.channel == "rest"), None)
-    stock = next((r for r in results if r.name != "ours"), None)
+    ours = next((r for r in results if r.name.startswith("ours") and r.channel == "rest"), None)
+    stock = next((r for r in results if not r.name.startswith("ours")), None)
     if ours and stock and stock.latencies:
         info["REST turns/s, ours ÷ stock"] = f"{(len(ours.latencies) / ours.seconds) / (len(stock.latencies) / stock.seconds):.2f}×"
     print()

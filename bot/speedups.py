@@ -127,6 +127,34 @@ def _direct_sparse_feature_combination() -> None:
     Features._combine_sparse_features = _combine_sparse_features  # type: ignore[method-assign]
 
 
+# Modules whose every `copy.deepcopy` call only prepares an argument of a `structlogger.debug` call
+# (checked in Rasa 3.6.21's source; tests/test_speedups.py checks it again).
+DEBUG_ONLY_DEEPCOPY_MODULES = ("rasa.core.processor", "rasa.core.policies.memoization", "rasa.core.policies.rule_policy")
+
+
+def _no_deep_copies_for_silent_debug_logs() -> None:
+    """Skip the deep copies Rasa makes of events, slots and dialogue states for debug log lines.
+
+    Python evaluates the arguments of `structlogger.debug(..., events=copy.deepcopy(events))` even when
+    debug logging is off and the line is thrown away; each turn paid for several deep copies of its
+    events and states. In the modules above, `copy.deepcopy` now returns its argument unchanged unless
+    Rasa's debug logging is on (`--debug`, LOG_LEVEL=DEBUG), in which case it copies as before.
+    """
+    import copy
+    import importlib
+    import logging
+    import types
+
+    rasa_logger = logging.getLogger("rasa")
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return copy.deepcopy(value, memo) if rasa_logger.isEnabledFor(logging.DEBUG) else value
+
+    shim = types.SimpleNamespace(copy=copy.copy, deepcopy=deepcopy)
+    for name in DEBUG_ONLY_DEEPCOPY_MODULES:
+        importlib.import_module(name).copy = shim
+
+
 _installed = False
 
 
@@ -139,5 +167,6 @@ def install() -> None:
     _cached_event_types()
     _kept_alive_endpoint_connections()
     _direct_sparse_feature_combination()
+    _no_deep_copies_for_silent_debug_logs()
     _installed = True
     logger.debug("Rasa speed-ups installed")

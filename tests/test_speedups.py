@@ -80,3 +80,32 @@ def test_action_server_connections_are_kept_alive() -> None:
         return peers
 
     assert len(asyncio.run(scenario())) == 1  # five calls, one TCP connection
+
+
+@pytest.mark.parametrize("module", speedups.DEBUG_ONLY_DEEPCOPY_MODULES)
+def test_deep_copies_are_skipped_only_where_they_feed_debug_logs(module: str) -> None:
+    """Every `copy.deepcopy(` in these modules is an argument of a structlogger.debug call (a Rasa upgrade
+    that uses one elsewhere fails here), and copies still happen when debug logging is on."""
+    import importlib
+    import inspect
+    import logging
+    import re
+
+    source = inspect.getsource(importlib.import_module(module))
+    calls = [m.start() for m in re.finditer(r"copy\.deepcopy\(", source)]
+    assert calls
+    for start in calls:
+        opening = source.rfind("structlogger.debug(", 0, start)
+        assert opening != -1 and source[opening:start].count("(") - source[opening:start].count(")") >= 1, source[start - 200 : start]
+    shim = importlib.import_module(module).copy
+    value = {"a": [1, 2]}
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert shim.deepcopy(value) is value
+        rasa_logger.setLevel(logging.DEBUG)
+        copied = shim.deepcopy(value)
+        assert copied == value and copied is not value
+    finally:
+        rasa_logger.setLevel(level)
