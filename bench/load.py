@@ -310,8 +310,15 @@ def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[s
     base = f"http://127.0.0.1:{port}"
     try:
         cold = wait_first_answer(base, "hello", started)
+        before, wall = cpu_seconds(proc.pid), time.monotonic()
         results = [asyncio.run(drive(base, "rest", STOCK, args.users, args.warmup, args.duration, args.idle, "stock rasa init"))]
-        info = {"stock: Rasa server peak memory": f"{peak_rss_mb(proc.pid):.0f} MB", "stock: start to first answer": f"{cold:.1f} s"}
+        used, wall = cpu_seconds(proc.pid) - before, time.monotonic() - wall
+        turns = len(results[0].latencies) * (args.warmup + args.duration) / args.duration
+        info = {
+            "stock: CPU per rest turn, Rasa server": f"{1000 * used / max(turns, 1):.1f} ms ({100 * used / wall:.0f} % of one core)",
+            "stock: Rasa server peak memory": f"{peak_rss_mb(proc.pid):.0f} MB",
+            "stock: start to first answer": f"{cold:.1f} s",
+        }
         seconds = STOCK_DIR / "training_seconds.txt"
         if seconds.exists():
             info["stock: training time (first run)"] = f"{seconds.read_text().strip()} s"

@@ -27,6 +27,65 @@ def test_action_responses_are_still_validated() -> None:
         assert "Failed to validate Action server response from API" in err.value.message
 
 
+def _candidate_responses(n: int) -> list:
+    """Action responses, valid and invalid in many ways, from a fixed seed."""
+    import random
+
+    rng = random.Random(7)
+    from rasa.shared.utils.schemas.events import EVENT_SCHEMA
+
+    names = [sub["properties"]["event"]["const"] for sub in EVENT_SCHEMA["oneOf"]]
+    values: list = [None, 1, 1.5, "x", True, [], {}, [1], {"a": 1}]
+
+    def event() -> object:
+        e: dict = {"event": rng.choice([*names, "nope", 3, None])}
+        for key in rng.sample(["timestamp", "metadata", "name", "value", "text", "policy", "confidence", "entities",
+                               "parse_data", "input_channel", "hide_rule_turn"], rng.randint(0, 5)):
+            if key == "entities":
+                e[key] = rng.choice([[], [{"entity": "x", "value": 1}], [{"entity": 3}], "no"])
+            elif key == "parse_data":
+                e[key] = rng.choice([{}, {"intent": {"name": "a", "confidence": 0.5}}, {"intent": {"name": 3}}, {"entities": [{"value": 1}]}, "no"])
+            else:
+                e[key] = rng.choice(values)
+        if rng.random() < 0.05:
+            return rng.choice(values)  # not even an object
+        return e
+
+    out = []
+    for _ in range(n):
+        r: dict = {}
+        if rng.random() < 0.9:
+            r["events"] = [event() for _ in range(rng.randint(0, 4))] if rng.random() < 0.95 else rng.choice(values)
+        if rng.random() < 0.8:
+            r["responses"] = [rng.choice([{"text": "hi"}, {"text": 3}, "no", {}]) for _ in range(rng.randint(0, 3))]
+        out.append(r if rng.random() < 0.98 else rng.choice(values))
+    return out
+
+
+def test_action_response_verdicts_are_jsonschemas() -> None:
+    """The fast event-by-event check accepts and refuses exactly what jsonschema.validate does."""
+    from jsonschema import exceptions, validators
+    from rasa.core.actions.action import RemoteAction
+
+    action = RemoteAction("action_x", None)
+    schema = RemoteAction.action_response_format_spec()
+    # What jsonschema.validate(response, schema) does, without re-checking the schema each time.
+    reference = validators.validator_for(schema)(schema)
+    accepted = refused = 0
+    for response in _candidate_responses(3000):
+        error = exceptions.best_match(reference.iter_errors(response))
+        expected = error is None
+        if not expected:
+            with pytest.raises(ValidationError) as err:
+                action._validate_action_result(response)
+            assert err.value.message.startswith(error.message)
+        if expected:
+            assert action._validate_action_result(response)
+        accepted += expected
+        refused += not expected
+    assert accepted > 300 and refused > 300  # both kinds were exercised
+
+
 def test_event_types_resolve_as_before() -> None:
     from rasa.shared.core.events import Event
     from rasa.shared.utils.common import all_subclasses
