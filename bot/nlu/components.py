@@ -102,6 +102,8 @@ class MultilingualTokenizer(Tokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> MultilingualTokenizer:
+        if config.get("cjk_mode", "jieba") == "jieba":
+            _jieba()  # load jieba's dictionary while the model loads, not during the first Chinese message
         return cls(config)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
