@@ -7,7 +7,9 @@ match with one typo; CJK forms match anywhere.
 
 from __future__ import annotations
 
+import _sre
 import re
+import sre_compile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -240,22 +242,47 @@ def _edit_distance_le1(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+class _CaseFold(dict):
+    """str.translate table: each character to one representative of the characters that Python's regex
+    engine treats as equal to it under IGNORECASE (its simple lowercase, merged with the engine's own extra
+    equivalences such as s/ſ, k/K, i/ı). Filled lazily, one entry per character seen."""
+
+    def __missing__(self, code: int) -> int:
+        lower = _sre.unicode_tolower(code)
+        folded = self[code] = min((lower, *sre_compile._ignorecase_fixes.get(lower, ())))
+        return folded
+
+
+_FOLD = _CaseFold()
+
+
+@dataclass(frozen=True)
+class _Form:
+    entity: str
+    value: str
+    pattern: re.Pattern[str]
+    cjk: bool
+    # Text that every match contains: the form itself (CJK, matched as is), or the case-folded first word
+    # (other scripts, matched ignoring case); looked up in the (case-folded) message before the regex runs.
+    literal: str
+
+
 @lru_cache(maxsize=1)
-def _patterns() -> list[tuple[str, str, re.Pattern[str], bool]]:
-    """(entity, value, compiled pattern, is_cjk) for every surface form, longest forms first."""
-    items: list[tuple[int, str, str, re.Pattern[str], bool]] = []
+def _patterns() -> list[_Form]:
+    """Every surface form, longest forms first."""
+    items: list[tuple[int, _Form]] = []
     for entity, values in ENTITY_FORMS.items():
         for value, forms in values.items():
             for form in forms:
                 if _CJK.search(form):
-                    pattern = re.compile(re.escape(form))
-                    items.append((len(form), entity, value, pattern, True))
+                    items.append((len(form), _Form(entity, value, re.compile(re.escape(form)), True, form)))
                 else:
-                    body = r"\s+".join(re.escape(part) for part in form.split())
-                    pattern = re.compile(body, re.IGNORECASE)
-                    items.append((len(form), entity, value, pattern, False))
+                    parts = form.split()
+                    body = r"\s+".join(re.escape(part) for part in parts)
+                    literal = parts[0].translate(_FOLD)
+                    items.append((len(form), _Form(entity, value, re.compile(body, re.IGNORECASE), False, literal)))
     items.sort(key=lambda x: -x[0])
-    return [(e, v, p, cjk) for _, e, v, p, cjk in items]
+    return [form for _, form in items]
 
 
 def warm_up() -> None:
@@ -271,10 +298,16 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
     def free(s: int, e: int) -> bool:
         return all(e <= ts or s >= te for ts, te in taken)
 
-    for entity, value, pattern, cjk in _patterns():
+    folded = text.translate(_FOLD)
+    for form in _patterns():
+        entity, value = form.entity, form.value
         if entities is not None and entity not in entities:
             continue
-        for m in pattern.finditer(text) if cjk else _bounded(pattern, text):
+        # A match contains the literal, so a message without it cannot match: skip the regex. Exact,
+        # because folding maps characters the regex treats as equal to the same character.
+        if form.literal not in (text if form.cjk else folded):
+            continue
+        for m in form.pattern.finditer(text) if form.cjk else _bounded(form.pattern, text):
             if entity == "permit_type" and not _permit_type_in_context(text, m):
                 continue
             if free(m.start(), m.end()):
