@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from databases import throwaway_postgres
 from servers import MODEL, assistant_env, free_port
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
@@ -33,7 +33,6 @@ pytestmark = pytest.mark.slow
 TOKEN = "e2e-report-token-not-a-secret"
 CLI = str(Path(sys.executable).parent / "beijing-assistant")
 PHONE, EMAIL = "13800138000", "li.wei@example.com"
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 # Who says what. Sender ids carry a marker that must never appear in a report.
 EN, ZH, DE, JA, UNKNOWN, UNSURE, PERSON = (f"e2e-sender-{name}" for name in
@@ -198,24 +197,14 @@ def test_text_csv_and_html_never_show_personal_data_or_ids(conversations: dict, 
 @pytest.fixture(scope="module")
 def pg_copy(conversations: dict, env: dict[str, str]) -> Iterator[str]:
     """A throw-away PostgreSQL database holding a copy of the conversation store."""
-    name = f"assistant_conv_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - say clearly what is missing
-        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} ({exc}); start it or set TEST_POSTGRES_URL")
-    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    source, target = create_engine(env["TRACKER_STORE_URL"], future=True), create_engine(url, future=True)
-    metadata.create_all(target)
-    with source.connect() as src, target.begin() as dst:
-        dst.execute(insert(events), [dict(r._mapping) for r in src.execute(select(events))])
-    source.dispose()
-    target.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres("assistant_conv") as url:
+        source, target = create_engine(env["TRACKER_STORE_URL"], future=True), create_engine(url, future=True)
+        metadata.create_all(target)
+        with source.connect() as src, target.begin() as dst:
+            dst.execute(insert(events), [dict(r._mapping) for r in src.execute(select(events))])
+        source.dispose()
+        target.dispose()
+        yield url
 
 
 @pytest.mark.parametrize("table", ["unanswered_questions", "intents", "channels", "languages", "ratings",

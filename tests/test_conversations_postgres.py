@@ -1,22 +1,20 @@
 """The report and purge on a conversation store in PostgreSQL (production), same figures as on SQLite.
 
-Uses TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres) to create a throw-away
-database per test and drops it afterwards.
+Uses a throw-away database per test (tests/databases.py).
 """
 
 from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import test_purge
 import test_reports
 from conversation_events import Store
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from databases import throwaway_postgres
+from sqlalchemy import create_engine
 
 from bot.cli import main
 from bot.conversations import purge
@@ -26,17 +24,8 @@ ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1
 
 @pytest.fixture()
 def pg_url() -> Iterator[str]:
-    name = f"assistant_conv_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - say clearly what is missing
-        pytest.fail(f"PostgreSQL is not reachable at {ADMIN_URL} ({exc}); start it or set TEST_POSTGRES_URL")
-    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres("assistant_conv") as url:
+        yield url
 
 
 def test_report_on_postgres(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,6 +1,6 @@
 """The knowledge base and the conversation store on a real PostgreSQL server (loopback).
 
-Uses a throw-away database on TEST_POSTGRES_URL (see tests/pg.py).
+Uses a throw-away database on TEST_POSTGRES_URL (see tests/databases.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg import throwaway_database
+from databases import throwaway_postgres
 
 from bot.kb import queries
 from bot.kb.loader import KnowledgeError, sync
@@ -17,7 +17,7 @@ from bot.kb.loader import KnowledgeError, sync
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    with throwaway_database() as url:
+    with throwaway_postgres() as url:
         yield url
 
 

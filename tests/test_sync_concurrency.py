@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg import throwaway_database
+from databases import throwaway_postgres
 
 from bot import answers
 from bot.kb import db, loader, models, queries
@@ -23,7 +23,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'kb.db'}"
     else:
-        with throwaway_database() as pg:
+        with throwaway_postgres() as pg:
             yield pg
 
 
