@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,29 +257,18 @@ def run_forever(model: Path, replicas: int, host: str, port: int, first_port: in
         "Press Ctrl-C to stop everything.\n",
         flush=True,
     )
-    stopping = False
+    def nginx_exited() -> bool:
+        dead = [p for p in cluster.all_processes() if p.poll() is not None]
+        if dead:
+            print(f"warning: {len(dead)} process(es) exited; the others carry on", file=sys.stderr)
+            for proc in dead:
+                for group in (cluster.rasa, cluster.actions):
+                    if proc in group:
+                        group.remove(proc)
+            if cluster.nginx in dead:
+                print("error: nginx exited; stopping", file=sys.stderr)
+                return True
+        return False
 
-    def handle(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, handle)
-    signal.signal(signal.SIGTERM, handle)
-    try:
-        while not stopping:
-            dead = [p for p in cluster.all_processes() if p.poll() is not None]
-            if dead:
-                print(f"warning: {len(dead)} process(es) exited; the others carry on", file=sys.stderr)
-                for proc in dead:
-                    for group in (cluster.rasa, cluster.actions):
-                        if proc in group:
-                            group.remove(proc)
-                if cluster.nginx in dead:
-                    print("error: nginx exited; stopping", file=sys.stderr)
-                    stopping = True
-            time.sleep(0.5)
-    finally:
-        print("\nStopping ...", flush=True)
-        cluster.stop()
-        print("Stopped.", flush=True)
+    serve.supervise(nginx_exited, cluster.stop)
     return 0

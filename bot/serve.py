@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,6 +190,19 @@ def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> in
         "Press Ctrl-C to stop both servers.\n",
         flush=True,
     )
+    def one_exited() -> bool:
+        for proc in servers.processes:
+            if proc.poll() is not None:
+                print(f"error: a server exited with code {proc.returncode}; stopping the other one", file=sys.stderr)
+                return True
+        return False
+
+    supervise(one_exited, servers.stop)
+    return 0
+
+
+def supervise(should_stop: Callable[[], bool], stop: Callable[[], None]) -> None:
+    """Wait until Ctrl-C, SIGTERM or `should_stop()` (checked twice a second), then `stop()`."""
     stopping = False
 
     def handle(signum: int, _frame: object) -> None:
@@ -199,14 +212,9 @@ def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> in
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)
     try:
-        while not stopping:
-            for proc in servers.processes:
-                if proc.poll() is not None:
-                    print(f"error: a server exited with code {proc.returncode}; stopping the other one", file=sys.stderr)
-                    stopping = True
+        while not stopping and not should_stop():
             time.sleep(0.5)
     finally:
         print("\nStopping ...", flush=True)
-        servers.stop()
+        stop()
         print("Stopped.", flush=True)
-    return 0

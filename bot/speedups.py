@@ -157,6 +157,69 @@ def _direct_sparse_feature_combination() -> None:
     Features._combine_sparse_features = _combine_sparse_features  # type: ignore[method-assign]
 
 
+def _planned_graph_runs() -> None:
+    """Run Rasa's model graph from a plan made once per set of targets.
+
+    For every message Rasa runs its NLU graph, and for every predicted action its policy graph, through
+    `dask.get` with dask's synchronous scheduler: each run it cuts the graph down to the targets, builds
+    a dask graph, lets dask order the tasks and track their state, and formats a debug line containing
+    all inputs. The graph never changes while the server runs, so the cut and the order are remembered per
+    set of targets and the nodes are called in that order with the same arguments dask would pass (each
+    node's result, or the input placeholder's value). Errors propagate as before.
+    """
+    import logging
+
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def plan(self: DaskGraphRunner, targets: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+        plans = self.__dict__.setdefault("_bot_plans", {})
+        if targets not in plans:
+            schema = self._graph_schema.minimal_graph_schema(list(targets))
+            needs = {name: list(node.needs.values()) for name, node in schema.nodes.items()}
+            order: list[str] = []
+            done: set[str] = set()
+
+            def visit(name: str, path: tuple[str, ...] = ()) -> None:
+                if name in done or name not in needs:
+                    return
+                if name in path:
+                    raise GraphRunError(f"Cycle in the graph at '{name}'.")
+                for dependency in needs[name]:
+                    visit(dependency, (*path, name))
+                done.add(name)
+                order.append(name)
+
+            for name in sorted(needs):
+                visit(name)
+            plans[targets] = [(name, needs[name]) for name in order]
+        return plans[targets]
+
+    def run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+        run_targets = tuple(targets if targets else self._graph_schema.target_names)
+        steps = plan(self, run_targets)
+        results: dict[str, Any] = {}
+        for input_name, input_value in (inputs or {}).items():
+            if isinstance(input_value, str) and input_value in self._instantiated_nodes:
+                raise GraphRunError(
+                    f"Input value '{input_value}' clashes with a node name. Make sure that none of the input "
+                    f"names passed to the `run` method are the same as node names in the graph schema."
+                )
+            results[input_name] = (input_name, input_value)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}.")
+        try:
+            for name, needs in steps:
+                # dask passes a dependency's result, or the name itself when nothing produces it.
+                results[name] = self._instantiated_nodes[name](*(results.get(dep, dep) for dep in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(results[t] for t in run_targets)
+
+    DaskGraphRunner.dask_run = DaskGraphRunner.run  # Rasa's own, kept for tests/test_speedups.py
+    DaskGraphRunner.run = run  # type: ignore[method-assign]
+
+
 # Modules whose every `copy.deepcopy` call only prepares an argument of a `structlogger.debug` call
 # (checked in Rasa 3.6.21's source; tests/test_speedups.py checks it again).
 DEBUG_ONLY_DEEPCOPY_MODULES = ("rasa.core.processor", "rasa.core.policies.memoization", "rasa.core.policies.rule_policy")
@@ -198,5 +261,6 @@ def install() -> None:
     _kept_alive_endpoint_connections()
     _direct_sparse_feature_combination()
     _no_deep_copies_for_silent_debug_logs()
+    _planned_graph_runs()
     _installed = True
     logger.debug("Rasa speed-ups installed")

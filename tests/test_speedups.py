@@ -168,3 +168,34 @@ def test_deep_copies_are_skipped_only_where_they_feed_debug_logs(module: str) ->
         assert copied == value and copied is not value
     finally:
         rasa_logger.setLevel(level)
+
+
+def test_planned_graph_runs_give_what_dask_gives() -> None:
+    """NLU parses and policy predictions with the planned runner equal those of Rasa's dask runner."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    model = Path(__file__).resolve().parent.parent / "models" / "current.tar.gz"
+    assert model.exists(), "no trained model: run `make train` (make test does it)"
+    agent = Agent.load(str(model))
+    processor = agent.processor
+    runner = processor.graph_runner
+    nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
+    tracker = DialogueStateTracker("t", agent.domain.slots)
+    for text in ["hi", "where can I renew my residence permit in Chaoyang?", "朝阳区哪里可以办居留许可？", "", "🙂",
+                 "/residence_permit{\"permit_type\": \"work\"}", "Где продлить визу в Хайдяне?", "blorp"]:
+        inputs = {"__message__": [UserMessage(text)], "__tracker__": tracker}
+        planned = runner.run(inputs=inputs, targets=[nlu])[nlu][0].as_dict()
+        reference = runner.dask_run(inputs=inputs, targets=[nlu])[nlu][0].as_dict()
+        assert planned == reference, text
+        tracker.update(UserUttered(text, planned.get("intent"), planned.get("entities", [])))
+        prediction = runner.run(inputs={"__tracker__": tracker}, targets=[core])[core]
+        expected = runner.dask_run(inputs={"__tracker__": tracker}, targets=[core])[core]
+        assert (prediction.max_confidence_index, prediction.policy_name, prediction.probabilities) == (
+            expected.max_confidence_index, expected.policy_name, expected.probabilities), text
+        tracker.update(ActionExecuted(agent.domain.action_names_or_texts[prediction.max_confidence_index]))
+        tracker.update(ActionExecuted("action_listen"))

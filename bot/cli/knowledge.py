@@ -198,6 +198,14 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date: write it as YYYY-MM-DD") from exc
 
 
+def _change_listing_arguments(p: argparse.ArgumentParser, folder_help: str, db_help: str) -> None:
+    """What `diff` and `sync` share: which files, which database, how many changed records to list."""
+    p.add_argument("--knowledge-dir", help=folder_help)
+    p.add_argument("--database-url", help=db_help)
+    p.add_argument("--limit", type=int, default=50, help="list at most this many changed records of each kind (default 50)")
+    p.add_argument("--all", action="store_true", help="list every changed record")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     folder_help = f"folder of knowledge YAML files (default: KNOWLEDGE_DIR or {config.knowledge_dir()})"
     db_help = "database to publish to, as a SQLAlchemy URL (default: KB_DATABASE_URL or var/knowledge.db)"
@@ -220,10 +228,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "and list the records a sync would add, remove or change, field by field. Writes nothing.",
         epilog="example:\n  beijing-assistant diff\n  beijing-assistant diff --all     # list every record even when there are many",
     )
-    p.add_argument("--knowledge-dir", help=folder_help)
-    p.add_argument("--database-url", help=db_help)
-    p.add_argument("--limit", type=int, default=50, help="at most this many records of each kind (default 50)")
-    p.add_argument("--all", action="store_true", help="list every changed record")
+    _change_listing_arguments(p, folder_help, db_help)
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
@@ -235,11 +240,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example:\n  beijing-assistant diff    # first look at what will change\n"
         "  beijing-assistant sync --by 'Li Na, Chaoyang office'",
     )
-    p.add_argument("--knowledge-dir", help=folder_help)
-    p.add_argument("--database-url", help=db_help)
+    _change_listing_arguments(p, folder_help, db_help)
     p.add_argument("--by", help="who publishes, for the audit log (default: your login name @ this computer)")
-    p.add_argument("--limit", type=int, default=50, help="list at most this many changed records of each kind (default 50)")
-    p.add_argument("--all", action="store_true", help="list every changed record")
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser(
