@@ -124,7 +124,10 @@ def _around(near: tuple[float, float], km: float) -> ColumnElement[bool]:
     """Service points whose position (own coordinates, else district centre) is in a box around `near`."""
     sp = models.ServicePoint
     lat, lon = near
-    dlat, dlon = km / 111.0, km / (111.0 * max(0.1, math.cos(math.radians(lat))))
+    # A degree of latitude is 111.2 km, of longitude 111.2 km × cos(latitude): divide by less, and take the
+    # cosine at the box's edge farthest from the equator, so that everything within `km` is inside.
+    dlat = km / 110.0
+    dlon = km / (110.0 * max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
     centres = [code for code, d in DISTRICTS.items() if abs(d.lat - lat) <= dlat and abs(d.lon - lon) <= dlon]
     box = and_(sp.lat.between(lat - dlat, lat + dlat), sp.lon.between(lon - dlon, lon + dlon))
     return or_(box, and_(sp.lat.is_(None), sp.district.in_(centres))) if centres else box
