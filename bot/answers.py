@@ -305,8 +305,10 @@ def handoff_answer(
 
 def offer_topics(intent_ranking: list[dict[str, Any]], entities: list[dict[str, Any]], *, lang: str = "en") -> Answer:
     """Low confidence: offer the two most likely topics as buttons, plus 'something else'."""
-    skip = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank"}
+    skip = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank", "rate_answer"}
     top = [r["name"] for r in intent_ranking if r.get("name") and r["name"] not in skip][:2]
+    if not top:  # nothing to guess from (an empty message, only symbols): ask for the question instead
+        return Answer([Reply(t("not_understood", lang))])
     carried = {e["entity"]: e["value"] for e in entities if e.get("entity") in ("district", "permit_type", "curriculum", "service", "medical_need")}
     buttons = [{"title": name("intents", intent, lang), "payload": payload(intent, carried)} for intent in top]
     buttons.append({"title": t("something_else", lang), "payload": "/out_of_scope"})

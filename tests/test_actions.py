@@ -177,3 +177,13 @@ def test_set_language(text: str, intent: str, entities: list, current: str | Non
     trk = tracker(text, intent, entities, metadata=metadata, language=current)
     _, events = run(acts.ActionSetLanguage(), trk)
     assert events == ([SlotSet("language", expected)] if expected else [])
+
+
+def test_nothing_to_guess_from_asks_for_the_question() -> None:
+    from bot import answers
+
+    answer = answers.offer_topics([], [], lang="fr")
+    assert [r.text for r in answer.replies] == [i18n.t("not_understood", "fr")]
+    assert not answer.replies[0].buttons
+    rated = answers.offer_topics([{"name": "rate_answer", "confidence": 0.3}, {"name": "visa", "confidence": 0.2}], [], lang="en")
+    assert [b["payload"] for b in rated.replies[0].buttons] == ["/visa", "/out_of_scope"]
