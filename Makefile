@@ -93,10 +93,12 @@ shell: $(MODEL)
 	$(BIN)/rasa shell --model $(MODEL) --endpoints $$(test -f var/endpoints.$(RASA_PORT).yml && echo var/endpoints.$(RASA_PORT).yml || echo endpoints.yml) --port $$(( $(RASA_PORT) + 1 ))
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot actions tests
+	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/ruff format --check bot actions tests bench
 
 test: $(STAMP) browser nginx sync $(MODEL)
-	$(BIN)/ruff check bot actions tests
+	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core

@@ -51,7 +51,11 @@ def user_intents(tracker: Tracker) -> list[str | None]:
 def last_rated_action(tracker: Tracker) -> str | None:
     """The action of the last answer that asked for a rating (what a 👍 / 👎 is about)."""
     return next(
-        (e.get("name") for e in reversed(tracker.events) if e.get("event") == "action" and e.get("name") in feedback.RATED_ACTIONS),
+        (
+            e.get("name")
+            for e in reversed(tracker.events)
+            if e.get("event") == "action" and e.get("name") in feedback.RATED_ACTIONS
+        ),
         None,
     )
 
@@ -81,7 +85,9 @@ class ActionSetLanguage(Action):
     def name(self) -> str:
         return "action_set_language"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         current = tracker.get_slot("language")
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name")
@@ -106,7 +112,9 @@ class ActionAnswerProcedure(Action):
     def name(self) -> str:
         return "action_answer_procedure"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = intent if intent in PROCEDURE_INTENTS else tracker.get_slot("last_topic")
         if topic not in PROCEDURE_INTENTS:
@@ -125,7 +133,9 @@ class ActionFindServicePoint(Action):
     def name(self) -> str:
         return "action_find_service_point"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         service = latest_entity(tracker, "service") or tracker.get_slot("service")
         answer = answers.service_point_answer(
             service, tracker.get_slot("district"), user_position(tracker), lang=language_of(tracker)
@@ -137,7 +147,9 @@ class ActionOpeningHours(Action):
     def name(self) -> str:
         return "action_opening_hours"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         answer = answers.opening_hours_answer(
             latest_entity(tracker, "service"),
             latest_entity(tracker, "district"),
@@ -152,9 +164,14 @@ class ActionFindSchool(Action):
     def name(self) -> str:
         return "action_find_school"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         answer = answers.school_answer(
-            tracker.get_slot("curriculum"), tracker.get_slot("district"), _age(tracker), lang=language_of(tracker)
+            tracker.get_slot("curriculum"),
+            tracker.get_slot("district"),
+            _age(tracker),
+            lang=language_of(tracker),
         )
         return send(dispatcher, answer)
 
@@ -163,7 +180,9 @@ class ActionFindHospital(Action):
     def name(self) -> str:
         return "action_find_hospital"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         answer = answers.hospital_answer(
             latest_entity(tracker, "medical_need"),
             tracker.get_slot("district"),
@@ -177,7 +196,9 @@ class ActionEmergency(Action):
     def name(self) -> str:
         return "action_emergency"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         answer = answers.emergency_answer(
             latest_entity(tracker, "district"), user_position(tracker), lang=language_of(tracker)
         )
@@ -188,7 +209,9 @@ class ActionHumanHandoff(Action):
     def name(self) -> str:
         return "action_human_handoff"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         intents = user_intents(tracker)
         answer = answers.handoff_answer(
             tracker.get_slot("last_points"),
@@ -205,7 +228,9 @@ class ActionRateAnswer(Action):
     def name(self) -> str:
         return "action_rate_answer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         rating = latest_entity(tracker, feedback.RATING_ENTITY)
         answer = answers.rating_reply(rating, last_rated_action(tracker), lang=language_of(tracker))
         return send(dispatcher, answer)
@@ -217,9 +242,13 @@ class ActionOfferTopics(Action):
     def name(self) -> str:
         return "action_offer_topics"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         message = tracker.latest_message
         answer = answers.offer_topics(
-            message.get("intent_ranking") or [], message.get("entities") or [], lang=language_of(tracker)
+            message.get("intent_ranking") or [],
+            message.get("entities") or [],
+            lang=language_of(tracker),
         )
         return send(dispatcher, answer)

@@ -37,7 +37,9 @@ PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:
 
 def make_knowledge(folder: Path, points: int) -> None:
     """knowledge/ with `points` service points (the real ones repeated, renamed, spread over districts)."""
-    shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns("*.md", "service_points.yml"))
+    shutil.copytree(
+        ROOT / "knowledge", folder, ignore=shutil.ignore_patterns("*.md", "service_points.yml")
+    )
     real = (ROOT / "knowledge" / "service_points.yml").read_text(encoding="utf-8")
     blocks = ["  - id:" + b.rstrip() + "\n" for b in real.split("\n  - id:")[1:]]
     districts = list(vocab.DISTRICTS)
@@ -46,7 +48,12 @@ def make_knowledge(folder: Path, points: int) -> None:
         block = blocks[i % len(blocks)]
         block = re.sub(r"^  - id: (\w+)", rf"  - id: \g<1>_{i:05d}", block, count=1)
         block = re.sub(r"(\n      en: )(.*)", rf"\g<1>\g<2> #{i}", block, count=1)  # the name
-        block = re.sub(r"\n    district: \w+", f"\n    district: {districts[i % len(districts)]}", block, count=1)
+        block = re.sub(
+            r"\n    district: \w+",
+            f"\n    district: {districts[i % len(districts)]}",
+            block,
+            count=1,
+        )
         out.append("\n" + block)
     (folder / "service_points.yml").write_text("".join(out), encoding="utf-8")
 
@@ -72,7 +79,11 @@ def edit(folder: Path, every: bool) -> None:
     path = folder / "service_points.yml"
     content = path.read_text(encoding="utf-8")
     if every:
-        content = re.sub(r"verified_on: (\d{4}-\d\d-\d\d)", lambda m: "verified_on: 2026-11-2" + ("9" if m.group(1).endswith("8") else "8"), content)
+        content = re.sub(
+            r"verified_on: (\d{4}-\d\d-\d\d)",
+            lambda m: "verified_on: 2026-11-2" + ("9" if m.group(1).endswith("8") else "8"),
+            content,
+        )
     else:
         content = content.replace('number: "+86 10 8402 0101"', 'number: "+86 10 8402 0109"', 1)
     path.write_text(content, encoding="utf-8")
@@ -96,11 +107,26 @@ def run(url: str, folder: Path, runs: int) -> list[tuple[str, str, str]]:
 
     codes = queries.service_codes("residence_permit")
     cases: list[tuple[str, Callable[[], object]]] = [
-        ("query: residence-permit offices in a district", lambda: queries.find_service_points(codes, district="chaoyang", url=url)),
-        ("query: nearest to coordinates", lambda: queries.find_service_points(codes, near=(39.93, 116.45), url=url)),
-        ("query: one service point by id", lambda: queries.get_service_point("chaoyang_exit_entry_hall_00002", url=url)),
-        ("answer: residence permit (procedure + offices)", lambda: answers.procedure_answer("residence_permit", "work", "chaoyang")),
-        ("answer: where to extend a visa", lambda: answers.service_point_answer("visa_extension", "haidian")),
+        (
+            "query: residence-permit offices in a district",
+            lambda: queries.find_service_points(codes, district="chaoyang", url=url),
+        ),
+        (
+            "query: nearest to coordinates",
+            lambda: queries.find_service_points(codes, near=(39.93, 116.45), url=url),
+        ),
+        (
+            "query: one service point by id",
+            lambda: queries.get_service_point("chaoyang_exit_entry_hall_00002", url=url),
+        ),
+        (
+            "answer: residence permit (procedure + offices)",
+            lambda: answers.procedure_answer("residence_permit", "work", "chaoyang"),
+        ),
+        (
+            "answer: where to extend a visa",
+            lambda: answers.service_point_answer("visa_extension", "haidian"),
+        ),
     ]
     os.environ["KB_DATABASE_URL"] = url
     for what, fn in cases:
@@ -111,7 +137,9 @@ def run(url: str, folder: Path, runs: int) -> list[tuple[str, str, str]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=200, help="repetitions per query (default 200)")
     parser.add_argument("--no-postgres", action="store_true")
@@ -122,7 +150,10 @@ def main() -> int:
         base = Path(tmp) / "knowledge"
         make_knowledge(base, args.points)
         total = loader.read_knowledge(base).count()
-        print(f"{args.points} generated service points ({total} records in all), {(base / 'service_points.yml').stat().st_size / 1e6:.1f} MB of YAML", flush=True)
+        print(
+            f"{args.points} generated service points ({total} records in all), {(base / 'service_points.yml').stat().st_size / 1e6:.1f} MB of YAML",
+            flush=True,
+        )
         folder = Path(tmp) / "sqlite"
         shutil.copytree(base, folder)
         results["SQLite"] = run(f"sqlite:///{Path(tmp) / 'kb.db'}", folder, args.runs)

@@ -33,7 +33,9 @@ def raw_langdetect(text: str) -> str:
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "data" / "short_messages.tsv"
+    path = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "data" / "short_messages.tsv"
+    )
     with path.open(encoding="utf-8") as fh:
         rows = [(r["lang"], r["text"]) for r in csv.DictReader(fh, delimiter="\t")]
     ours: dict[str, list[bool]] = defaultdict(list)

@@ -50,9 +50,19 @@ STOCK_DIR = ROOT / "var" / "bench" / "stock"
 
 # Multi-turn conversations, several languages: greeting, a knowledge question, a follow-up, thanks.
 OURS: list[list[str]] = [
-    ["hi", "where can I renew my residence permit in Chaoyang?", "is it open on saturday?", "thanks"],
+    [
+        "hi",
+        "where can I renew my residence permit in Chaoyang?",
+        "is it open on saturday?",
+        "thanks",
+    ],
     ["你好", "朝阳区哪里可以办居留许可？", "周六开门吗？", "谢谢"],
-    ["bonjour", "quels documents pour un permis de séjour pour travail ?", "où aller à Haidian ?", "merci"],
+    [
+        "bonjour",
+        "quels documents pour un permis de séjour pour travail ?",
+        "où aller à Haidian ?",
+        "merci",
+    ],
     ["こんにちは", "英語が通じる病院はどこですか", "ありがとう"],
     ["Hallo", "Gibt es internationale Schulen mit IB in Shunyi?", "danke"],
     ["hola", "¿Dónde puedo renovar el permiso de residencia en Chaoyang?", "gracias"],
@@ -61,7 +71,10 @@ OURS: list[list[str]] = [
     ["مرحبا", "أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟", "شكرا"],
     ["I lost my passport, what should I do?", "where is the nearest office?", "thank you"],
     ["how do I apply for a work permit", "and the talent visa?", "bye"],
-    ["emergency! my friend is unconscious", "which hospital has a 24 hour emergency room in Chaoyang?"],
+    [
+        "emergency! my friend is unconscious",
+        "which hospital has a 24 hour emergency room in Chaoyang?",
+    ],
 ]
 STOCK: list[list[str]] = [
     ["hello", "I am sad", "yes", "bye"],
@@ -87,12 +100,26 @@ class Result:
             return f"{lat[min(len(lat) - 1, int(p * len(lat)))] * 1000:.0f}" if lat else "-"
 
         return [
-            self.name, self.channel, str(self.users), str(len(lat)), f"{len(lat) / self.seconds:.1f}",
-            f"{statistics.median(lat) * 1000:.0f}" if lat else "-", pct(0.95), pct(0.99), str(self.errors),
+            self.name,
+            self.channel,
+            str(self.users),
+            str(len(lat)),
+            f"{len(lat) / self.seconds:.1f}",
+            f"{statistics.median(lat) * 1000:.0f}" if lat else "-",
+            pct(0.95),
+            pct(0.99),
+            str(self.errors),
         ]
 
 
-async def rest_user(base: str, conversations: list[list[str]], deadline: float, measure_from: float, result: Result, seed: int) -> None:
+async def rest_user(
+    base: str,
+    conversations: list[list[str]],
+    deadline: float,
+    measure_from: float,
+    result: Result,
+    seed: int,
+) -> None:
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         for conv in itertools.islice(itertools.cycle(conversations), seed, None):
@@ -102,7 +129,9 @@ async def rest_user(base: str, conversations: list[list[str]], deadline: float, 
                     return
                 start = time.monotonic()
                 try:
-                    async with http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
+                    async with http.post(
+                        f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                    ) as resp:
                         body = await resp.json(content_type=None)
                         ok = resp.status == 200 and isinstance(body, list) and len(body) > 0
                 except (aiohttp.ClientError, asyncio.TimeoutError, json.JSONDecodeError):
@@ -115,7 +144,15 @@ async def rest_user(base: str, conversations: list[list[str]], deadline: float, 
                         result.errors += 1
 
 
-def socketio_user(base: str, conversations: list[list[str]], deadline: float, measure_from: float, result: Result, seed: int, idle: float) -> None:
+def socketio_user(
+    base: str,
+    conversations: list[list[str]],
+    deadline: float,
+    measure_from: float,
+    result: Result,
+    seed: int,
+    idle: float,
+) -> None:
     """One widget-like user over Socket.IO (websocket transport), in its own thread."""
     import queue
     import threading
@@ -130,7 +167,9 @@ def socketio_user(base: str, conversations: list[list[str]], deadline: float, me
         client.on("session_confirm", lambda _data, e=confirmed: e.set())
         try:
             # websocket-client sends the page origin (http://host:port) itself, as a browser on the demo page would.
-            client.connect(base, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+            client.connect(
+                base, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30
+            )
             sid = uuid.uuid4().hex
             client.emit("session_request", {"session_id": sid})
             if not confirmed.wait(30):
@@ -159,14 +198,30 @@ def socketio_user(base: str, conversations: list[list[str]], deadline: float, me
             client.disconnect()
 
 
-async def drive(base: str, channel: str, conversations: list[list[str]], users: int, warmup: float, duration: float, idle: float, name: str) -> Result:
+async def drive(
+    base: str,
+    channel: str,
+    conversations: list[list[str]],
+    users: int,
+    warmup: float,
+    duration: float,
+    idle: float,
+    name: str,
+) -> Result:
     now = time.monotonic()
     measure_from, deadline = now + warmup, now + warmup + duration
     result = Result(name, channel, users, duration)
     if channel == "rest":
-        tasks = [rest_user(base, conversations, deadline, measure_from, result, i) for i in range(users)]
+        tasks = [
+            rest_user(base, conversations, deadline, measure_from, result, i) for i in range(users)
+        ]
     else:
-        tasks = [asyncio.to_thread(socketio_user, base, conversations, deadline, measure_from, result, i, idle) for i in range(users)]
+        tasks = [
+            asyncio.to_thread(
+                socketio_user, base, conversations, deadline, measure_from, result, i, idle
+            )
+            for i in range(users)
+        ]
     await asyncio.gather(*tasks)
     return result
 
@@ -185,7 +240,11 @@ def wait_first_answer(base: str, text: str, started: float, timeout: float = 300
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            r = requests.post(f"{base}/webhooks/rest/webhook", json={"sender": f"cold-{uuid.uuid4().hex[:6]}", "message": text}, timeout=30)
+            r = requests.post(
+                f"{base}/webhooks/rest/webhook",
+                json={"sender": f"cold-{uuid.uuid4().hex[:6]}", "message": text},
+                timeout=30,
+            )
             if r.status_code == 200 and r.json():
                 return time.monotonic() - started
         except requests.RequestException:
@@ -211,8 +270,13 @@ def ensure_stock_model() -> Path:
     STOCK_DIR.mkdir(parents=True)
     print("Creating and training the stock `rasa init` bot once (a few minutes) ...", flush=True)
     start = time.monotonic()
-    subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)], cwd=STOCK_DIR, check=True,
-                   stdout=subprocess.DEVNULL, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    subprocess.run(
+        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)],
+        cwd=STOCK_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+    )
     (STOCK_DIR / "training_seconds.txt").write_text(f"{time.monotonic() - start:.0f}\n")
     return sorted((STOCK_DIR / "models").glob("*.tar.gz"))[-1]
 
@@ -261,7 +325,9 @@ def store_size(url: str) -> str:
     engine = create_engine(url, future=True)
     try:
         with engine.connect() as conn:
-            rows, senders = conn.execute(text("SELECT count(*), count(DISTINCT sender_id) FROM events")).one()
+            rows, senders = conn.execute(
+                text("SELECT count(*), count(DISTINCT sender_id) FROM events")
+            ).one()
             size = conn.execute(text("SELECT pg_total_relation_size('events')")).scalar_one()
     finally:
         engine.dispose()
@@ -272,20 +338,39 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
     label = "ours (PostgreSQL)" if args.postgres else "ours"
     with stores(var, args.postgres) as env:
         started = time.monotonic()
-        servers = serve.start(ROOT / "models" / "current.tar.gz", rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=var / "logs")
+        servers = serve.start(
+            ROOT / "models" / "current.tar.gz",
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            env=env,
+            log_dir=var / "logs",
+        )
         try:
             cold = wait_first_answer(servers.rasa_url, "hi", started)
             rasa_pid, actions_pid = servers.processes[1].pid, servers.processes[0].pid
             results, info = [], {}
             for channel in args.channels:
                 before = cpu_seconds(rasa_pid), cpu_seconds(actions_pid)
-                result = asyncio.run(drive(servers.rasa_url, channel, OURS, args.users, args.warmup, args.duration, args.idle, label))
+                result = asyncio.run(
+                    drive(
+                        servers.rasa_url,
+                        channel,
+                        OURS,
+                        args.users,
+                        args.warmup,
+                        args.duration,
+                        args.idle,
+                        label,
+                    )
+                )
                 # CPU per turn over warm-up and measurement together (turns of both, roughly in proportion).
                 turns = len(result.latencies) * (args.warmup + args.duration) / args.duration
                 if turns:
                     rasa_ms = 1000 * (cpu_seconds(rasa_pid) - before[0]) / turns
                     actions_ms = 1000 * (cpu_seconds(actions_pid) - before[1]) / turns
-                    info[f"{label}: CPU per {channel} turn, Rasa / action server"] = f"{rasa_ms:.1f} / {actions_ms:.1f} ms"
+                    info[f"{label}: CPU per {channel} turn, Rasa / action server"] = (
+                        f"{rasa_ms:.1f} / {actions_ms:.1f} ms"
+                    )
                 results.append(result)
             info[f"{label}: Rasa server peak memory"] = f"{peak_rss_mb(rasa_pid):.0f} MB"
             info[f"{label}: action server peak memory"] = f"{peak_rss_mb(actions_pid):.0f} MB"
@@ -302,16 +387,43 @@ def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[s
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
-         "--credentials", str(STOCK_DIR / "credentials.yml"), "--endpoints", str(STOCK_DIR / "endpoints.yml")],
-        cwd=STOCK_DIR, stdout=(var / "stock.log").open("wb"), stderr=subprocess.STDOUT,
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+            "--credentials",
+            str(STOCK_DIR / "credentials.yml"),
+            "--endpoints",
+            str(STOCK_DIR / "endpoints.yml"),
+        ],
+        cwd=STOCK_DIR,
+        stdout=(var / "stock.log").open("wb"),
+        stderr=subprocess.STDOUT,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
     )
     base = f"http://127.0.0.1:{port}"
     try:
         cold = wait_first_answer(base, "hello", started)
         before, wall = cpu_seconds(proc.pid), time.monotonic()
-        results = [asyncio.run(drive(base, "rest", STOCK, args.users, args.warmup, args.duration, args.idle, "stock rasa init"))]
+        results = [
+            asyncio.run(
+                drive(
+                    base,
+                    "rest",
+                    STOCK,
+                    args.users,
+                    args.warmup,
+                    args.duration,
+                    args.idle,
+                    "stock rasa init",
+                )
+            )
+        ]
         used, wall = cpu_seconds(proc.pid) - before, time.monotonic() - wall
         turns = len(results[0].latencies) * (args.warmup + args.duration) / args.duration
         info = {
@@ -332,15 +444,31 @@ def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[s
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=60, help="measured seconds per run (default 60)")
-    parser.add_argument("--warmup", type=float, default=10, help="seconds of load before measuring (default 10)")
+    parser.add_argument(
+        "--duration", type=float, default=60, help="measured seconds per run (default 60)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=10, help="seconds of load before measuring (default 10)"
+    )
     parser.add_argument("--target", choices=("both", "ours", "stock"), default="both")
     parser.add_argument("--channel", choices=("both", "rest", "socketio"), default="both")
-    parser.add_argument("--idle", type=float, default=0.3, help="Socket.IO: seconds without a message that end a turn")
-    parser.add_argument("--postgres", metavar="ADMIN_URL", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="our bot on a throw-away PostgreSQL database (conversations and knowledge) instead of SQLite")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=0.3,
+        help="Socket.IO: seconds without a message that end a turn",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        nargs="?",
+        const="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="our bot on a throw-away PostgreSQL database (conversations and knowledge) instead of SQLite",
+    )
     args = parser.parse_args()
     args.channels = ["rest", "socketio"] if args.channel == "both" else [args.channel]
     if not (ROOT / "models" / "current.tar.gz").exists():
@@ -358,12 +486,31 @@ def main() -> int:
             r, i = run_stock(args, Path(tmp) / "stock")
             results += r
             info |= i
-    print(f"\n{args.users} users, {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, {os.cpu_count()} CPU cores")
-    print(tabulate([r.row() for r in results], headers=["bot", "channel", "users", "turns", "turns/s", "p50 ms", "p95 ms", "p99 ms", "errors"]))
+    print(
+        f"\n{args.users} users, {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, {os.cpu_count()} CPU cores"
+    )
+    print(
+        tabulate(
+            [r.row() for r in results],
+            headers=[
+                "bot",
+                "channel",
+                "users",
+                "turns",
+                "turns/s",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "errors",
+            ],
+        )
+    )
     ours = next((r for r in results if r.name.startswith("ours") and r.channel == "rest"), None)
     stock = next((r for r in results if not r.name.startswith("ours")), None)
     if ours and stock and stock.latencies:
-        info["REST turns/s, ours ÷ stock"] = f"{(len(ours.latencies) / ours.seconds) / (len(stock.latencies) / stock.seconds):.2f}×"
+        info["REST turns/s, ours ÷ stock"] = (
+            f"{(len(ours.latencies) / ours.seconds) / (len(stock.latencies) / stock.seconds):.2f}×"
+        )
     print()
     print(tabulate(list(info.items()), headers=["measure", "value"]))
     return 0

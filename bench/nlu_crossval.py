@@ -64,16 +64,25 @@ def variant_config(name: str) -> dict:
         # fallback threshold 0.45.
         keep = [c for c in pipeline if not c["name"].endswith("LogisticRegressionClassifier")]
         idx = next(i for i, c in enumerate(keep) if c["name"].endswith("GazetteerEntityExtractor"))
-        keep.insert(idx, {
-            "name": "DIETClassifier", "epochs": 60, "entity_recognition": False, "number_of_transformer_layers": 0,
-            "constrain_similarities": True, "random_seed": 42,
-        })
+        keep.insert(
+            idx,
+            {
+                "name": "DIETClassifier",
+                "epochs": 60,
+                "entity_recognition": False,
+                "number_of_transformer_layers": 0,
+                "constrain_similarities": True,
+                "random_seed": 42,
+            },
+        )
         keep.insert(1, {"name": "LexicalSyntacticFeaturizer"})
         next(c for c in keep if c["name"] == "FallbackClassifier")["threshold"] = 0.45
         cfg["pipeline"] = keep
     elif name == "use":
         idx = max(i for i, c in enumerate(pipeline) if c["name"] == "CountVectorsFeaturizer")
-        pipeline.insert(idx + 1, {"name": "bot.nlu.sentence_encoder.UniversalSentenceEncoderFeaturizer"})
+        pipeline.insert(
+            idx + 1, {"name": "bot.nlu.sentence_encoder.UniversalSentenceEncoderFeaturizer"}
+        )
     elif name != "config":
         raise SystemExit(f"unknown variant {name}")
     return cfg
@@ -127,7 +136,9 @@ async def run_variant(name: str, k: int, work: Path) -> dict:
         train_file = work / f"{name}_train_{i}.yml"
         train_file.write_text(RasaYAMLWriter().dumps(TrainingData(train)), encoding="utf-8")
         started = time.perf_counter()
-        model = train_nlu(str(cfg_path), str(train_file), str(work / "models"), fixed_model_name=f"{name}_{i}")
+        model = train_nlu(
+            str(cfg_path), str(train_file), str(work / "models"), fixed_model_name=f"{name}_{i}"
+        )
         train_seconds.append(time.perf_counter() - started)
         agent = Agent.load(model)
         for lang, ex in folds[i]:
@@ -138,9 +149,27 @@ async def run_variant(name: str, k: int, work: Path) -> dict:
             ranking = [r["name"] for r in scored]
             raw_pairs[lang].append((ex.get("intent"), ranking[0] if ranking else "nlu_fallback"))
             confidences = [float(r["confidence"]) for r in scored] + [0.0, 0.0]
-            guesses.append((lang, ex.get("intent"), ranking[0] if ranking else "", confidences[0], confidences[1]))
-        print(f"  {name}: fold {i + 1}/{k} done in {train_seconds[-1]:.0f} s", file=sys.stderr, flush=True)
-    result: dict = {"variant": name, "folds": k, "train_seconds_per_fold": sum(train_seconds) / k, "languages": {}}
+            guesses.append(
+                (
+                    lang,
+                    ex.get("intent"),
+                    ranking[0] if ranking else "",
+                    confidences[0],
+                    confidences[1],
+                )
+            )
+        print(
+            f"  {name}: fold {i + 1}/{k} done in {train_seconds[-1]:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    result: dict = {
+        "variant": name,
+        "folds": k,
+        "train_seconds_per_fold": sum(train_seconds) / k,
+        "languages": {},
+    }
+
     def metrics(ps: list[tuple[str, str]], raw: list[tuple[str, str]]) -> dict:
         return {
             "n": len(ps),
@@ -152,7 +181,9 @@ async def run_variant(name: str, k: int, work: Path) -> dict:
 
     for lang in sorted(pairs):
         result["languages"][lang] = metrics(pairs[lang], raw_pairs[lang])
-    result["all"] = metrics([p for v in pairs.values() for p in v], [p for v in raw_pairs.values() for p in v])
+    result["all"] = metrics(
+        [p for v in pairs.values() for p in v], [p for v in raw_pairs.values() for p in v]
+    )
     result["guesses"] = guesses
     return result
 
@@ -182,20 +213,33 @@ def quiet() -> None:
 
 def main() -> None:
     quiet()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--variants", default="config")
-    parser.add_argument("--thresholds", default="", help="also score these fallback thresholds, e.g. 0.3,0.45")
-    parser.add_argument("--ambiguity", type=float, default=0.05, help="ambiguity threshold for --thresholds (default 0.05)")
+    parser.add_argument(
+        "--thresholds", default="", help="also score these fallback thresholds, e.g. 0.3,0.45"
+    )
+    parser.add_argument(
+        "--ambiguity",
+        type=float,
+        default=0.05,
+        help="ambiguity threshold for --thresholds (default 0.05)",
+    )
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.variants.split(","):
             results.append(asyncio.run(run_variant(name.strip(), args.folds, Path(tmp))))
     print(f"\nNLU {args.folds}-fold cross-validation (intent classification)")
-    print("accuracy/macro-F1: the classifier's top intent; answered: right intent above the fallback")
+    print(
+        "accuracy/macro-F1: the classifier's top intent; answered: right intent above the fallback"
+    )
     print("threshold; fallback: share sent to the 'did you mean' buttons instead.")
-    print(f"{'variant':<10} {'lang':<5} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'answered':>9} {'fallback':>9} {'train s/fold':>13}")
+    print(
+        f"{'variant':<10} {'lang':<5} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'answered':>9} {'fallback':>9} {'train s/fold':>13}"
+    )
     for r in results:
         for lang, m in [*r["languages"].items(), ("all", r["all"])]:
             print(
@@ -204,14 +248,25 @@ def main() -> None:
             )
     thresholds = [float(t) for t in args.thresholds.split(",")] if args.thresholds else []
     if thresholds:
-        print(f"\nWith other fallback thresholds (ambiguity {args.ambiguity}): answered correctly / answered wrongly / fallback")
-        print(f"{'variant':<10} {'threshold':>9} {'answered':>9} {'wrong':>9} {'fallback':>9}   weakest language (answered)")
+        print(
+            f"\nWith other fallback thresholds (ambiguity {args.ambiguity}): answered correctly / answered wrongly / fallback"
+        )
+        print(
+            f"{'variant':<10} {'threshold':>9} {'answered':>9} {'wrong':>9} {'fallback':>9}   weakest language (answered)"
+        )
         for r in results:
             for t in thresholds:
                 m = at_threshold(r["guesses"], t, args.ambiguity)
-                per_lang = {lang: at_threshold([g for g in r["guesses"] if g[0] == lang], t, args.ambiguity)["answered"] for lang in LANGS}
+                per_lang = {
+                    lang: at_threshold(
+                        [g for g in r["guesses"] if g[0] == lang], t, args.ambiguity
+                    )["answered"]
+                    for lang in LANGS
+                }
                 weakest = min(per_lang, key=per_lang.get)
-                print(f"{r['variant']:<10} {t:>9.2f} {m['answered']:>9.3f} {m['wrong']:>9.3f} {m['fallback']:>9.3f}   {weakest} {per_lang[weakest]:.3f}")
+                print(
+                    f"{r['variant']:<10} {t:>9.2f} {m['answered']:>9.3f} {m['wrong']:>9.3f} {m['fallback']:>9.3f}   {weakest} {per_lang[weakest]:.3f}"
+                )
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
     (out / "nlu_crossval.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

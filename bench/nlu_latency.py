@@ -65,16 +65,34 @@ async def measure(model: Path, repeat: int) -> list[list[str]]:
                 samples.append((time.perf_counter() - start) * 1000)
         samples.sort()
         everything += samples
-        rows.append([lang, str(len(texts)), f"{statistics.median(samples):.1f}", f"{samples[int(0.95 * (len(samples) - 1))]:.1f}"])
+        rows.append(
+            [
+                lang,
+                str(len(texts)),
+                f"{statistics.median(samples):.1f}",
+                f"{samples[int(0.95 * (len(samples) - 1))]:.1f}",
+            ]
+        )
     everything.sort()
-    rows.append(["all", str(sum(int(r[1]) for r in rows)), f"{statistics.median(everything):.1f}", f"{everything[int(0.95 * (len(everything) - 1))]:.1f}"])
+    rows.append(
+        [
+            "all",
+            str(sum(int(r[1]) for r in rows)),
+            f"{statistics.median(everything):.1f}",
+            f"{everything[int(0.95 * (len(everything) - 1))]:.1f}",
+        ]
+    )
     return rows
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default=str(ROOT / "models" / "current.tar.gz"))
-    parser.add_argument("--repeat", type=int, default=3, help="parse every message this many times (default 3)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="parse every message this many times (default 3)"
+    )
     args = parser.parse_args()
     rows = asyncio.run(measure(Path(args.model), args.repeat))
     print(tabulate(rows, headers=["language", "messages", "median ms", "p95 ms"]))

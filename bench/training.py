@@ -27,8 +27,21 @@ def train(cwd: Path, out: Path, extra: list[str]) -> tuple[float, float]:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     start = time.monotonic()
     subprocess.run(
-        [str(BIN / "rasa"), "train", "--force", "--out", str(out), "--fixed-model-name", "bench", *extra],
-        cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(BIN / "rasa"),
+            "train",
+            "--force",
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            "bench",
+            *extra,
+        ],
+        cwd=cwd,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return time.monotonic() - start, (out / "bench.tar.gz").stat().st_size / 1e6
 

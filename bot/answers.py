@@ -59,15 +59,22 @@ def _safe(fn):  # type: ignore[no-untyped-def]
 
 def payload(intent: str, entities: dict[str, Any] | None = None) -> str:
     """A Rasa button payload that triggers `intent` with `entities` directly (no NLU)."""
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
+    return (
+        f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
+        if entities
+        else f"/{intent}"
+    )
 
 
 def rating_question(lang: str) -> Reply:
-    """"Was this answer helpful?" with 👍 / 👎 buttons; a click is stored as intent rate_answer + entity rating."""
+    """ "Was this answer helpful?" with 👍 / 👎 buttons; a click is stored as intent rate_answer + entity rating."""
     return Reply(
         t("rate_ask", lang),
         [
-            {"title": t(f"rate_{value}", lang), "payload": payload(feedback.RATE_INTENT, {feedback.RATING_ENTITY: value})}
+            {
+                "title": t(f"rate_{value}", lang),
+                "payload": payload(feedback.RATE_INTENT, {feedback.RATING_ENTITY: value}),
+            }
             for value in feedback.RATINGS
         ],
     )
@@ -116,7 +123,9 @@ def _points_replies(
     in_district = district is not None and any(p.record.get("district") == district for p in places)
     intro = render.service_points_intro(intro_label, district, near is not None, lang, in_district)
     replies = [Reply(intro)]
-    replies += [Reply(render.service_point(p, lang, when, show_distance=near is not None)) for p in places]
+    replies += [
+        Reply(render.service_point(p, lang, when, show_distance=near is not None)) for p in places
+    ]
     return replies, [p.record["id"] for p in places]
 
 
@@ -125,7 +134,10 @@ def permit_type_question(lang: str, district: str | None = None) -> Reply:
     return Reply(
         t("ask_permit_type", lang),
         [
-            {"title": t(f"permit_{p}", lang), "payload": payload("residence_permit", {"permit_type": p, **extra})}
+            {
+                "title": t(f"permit_{p}", lang),
+                "payload": payload("residence_permit", {"permit_type": p, **extra}),
+            }
             for p in ("work", "study", "family", "private_affairs")
         ],
     )
@@ -146,7 +158,9 @@ def procedure_answer(
         return Answer([permit_type_question(lang, district)], topic=topic)
     procs = queries.get_procedures(topic, permit_type)
     if not procs:
-        replies, shown = _points_replies(queries.service_codes(topic), district, near, lang, when, name("intents", topic, lang))
+        replies, shown = _points_replies(
+            queries.service_codes(topic), district, near, lang, when, name("intents", topic, lang)
+        )
         return rated(Answer(replies, shown, topic), lang)
     main = procs[:2]
     replies = [Reply(render.procedure(p, lang)) for p in main]
@@ -157,7 +171,9 @@ def procedure_answer(
     shown: list[str] = []
     if services:
         replies.append(Reply(t("where_to_go", lang)))
-        point_replies, shown = _points_replies(services, district, near, lang, when, _service_label(services, lang))
+        point_replies, shown = _points_replies(
+            services, district, near, lang, when, _service_label(services, lang)
+        )
         replies += point_replies[1:] if len(point_replies) > 1 else point_replies
     return rated(Answer(replies, shown, topic), lang)
 
@@ -197,7 +213,9 @@ def opening_hours_answer(
     now = hours_mod.to_beijing(when)
     moment = hours_mod.resolve_day(weekday, now)
     if service or district:
-        places = queries.find_service_points(queries.service_codes(service), district=district, limit=3)
+        places = queries.find_service_points(
+            queries.service_codes(service), district=district, limit=3
+        )
     else:
         records = [queries.get_service_point(pid) for pid in (last_points or [])]
         places = [queries.Place(r) for r in records if r]
@@ -206,16 +224,29 @@ def opening_hours_answer(
     replies = []
     for place in places:
         rec = place.record
-        head = f"📍 {local(rec['name'], lang)}" + (f" ({rec['name']['zh']})" if lang != "zh" and rec["name"].get("zh") else "")
+        head = f"📍 {local(rec['name'], lang)}" + (
+            f" ({rec['name']['zh']})" if lang != "zh" and rec["name"].get("zh") else ""
+        )
         specific_day = weekday not in (None, "now", "today")
-        detail = render.format_day(rec.get("hours"), lang, moment) if specific_day else render.format_status(rec.get("hours"), lang, now)
-        lines = [head, render.format_hours(rec.get("hours"), lang), detail, *render.provenance(rec, lang)]
+        detail = (
+            render.format_day(rec.get("hours"), lang, moment)
+            if specific_day
+            else render.format_status(rec.get("hours"), lang, now)
+        )
+        lines = [
+            head,
+            render.format_hours(rec.get("hours"), lang),
+            detail,
+            *render.provenance(rec, lang),
+        ]
         replies.append(Reply("\n".join(lines)))
     return rated(Answer(replies, [p.record["id"] for p in places], "opening_hours"), lang)
 
 
 @_safe
-def school_answer(curriculum: str | None, district: str | None, age: int | None, *, lang: str = "en") -> Answer:
+def school_answer(
+    curriculum: str | None, district: str | None, age: int | None, *, lang: str = "en"
+) -> Answer:
     places = queries.find_schools(curriculum, district, age, limit=None)
     filters = ""
     if curriculum:
@@ -225,19 +256,26 @@ def school_answer(curriculum: str | None, district: str | None, age: int | None,
     if age is not None:
         filters += t("for_age", lang, age=age)
     if not places:
-        return rated(Answer([Reply(t("schools_none", lang, filters=filters))], topic="international_school"), lang)
+        return rated(
+            Answer([Reply(t("schools_none", lang, filters=filters))], topic="international_school"),
+            lang,
+        )
     shown = places[:4]
     replies = [Reply(t("schools_intro", lang, filters=filters))]
     replies += [Reply(render.school(p, lang, district)) for p in shown]
     if len(places) > len(shown):
-        rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown):])
+        rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown) :])
         replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
     return rated(Answer(replies, topic="international_school"), lang)
 
 
 @_safe
 def hospital_answer(
-    need: str | None, district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en"
+    need: str | None,
+    district: str | None,
+    near: tuple[float, float] | None = None,
+    *,
+    lang: str = "en",
 ) -> Answer:
     places = queries.find_hospitals(need, district, near=near, limit=4)
     filters = ""
@@ -246,17 +284,24 @@ def hospital_answer(
     if district:
         filters += t("in_district", lang, district=render.district_name(district, lang))
     if not places:
-        return rated(Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare"), lang)
+        return rated(
+            Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare"), lang
+        )
     replies = [Reply(t("hospitals_intro", lang, filters=filters))]
     replies += [Reply(render.hospital(p, lang, district)) for p in places]
     return rated(Answer(replies, topic="healthcare"), lang)
 
 
-def emergency_answer(district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en") -> Answer:
+def emergency_answer(
+    district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en"
+) -> Answer:
     """Emergency numbers first, always; then 24-hour emergency departments when the data is there."""
     try:
         lines = [t("emergency_intro", lang)]
-        lines += [render.hotline(h, lang, with_source=False) for h in queries.hotlines(EMERGENCY_CATEGORIES)]
+        lines += [
+            render.hotline(h, lang, with_source=False)
+            for h in queries.hotlines(EMERGENCY_CATEGORIES)
+        ]
         lines.append(t("emergency_interpreting", lang))
         first = Reply("\n".join(lines))
     except SQLAlchemyError:
@@ -274,12 +319,24 @@ def emergency_answer(district: str | None, near: tuple[float, float] | None = No
     return Answer(replies, topic="emergency")
 
 
-IMMIGRATION_TOPICS = {"residence_permit", "visa", "accommodation_registration", "lost_passport", "permanent_residence", "work_permit", "talent_services"}
+IMMIGRATION_TOPICS = {
+    "residence_permit",
+    "visa",
+    "accommodation_registration",
+    "lost_passport",
+    "permanent_residence",
+    "work_permit",
+    "talent_services",
+}
 
 
 @_safe
 def handoff_answer(
-    last_points: list[str] | None, topic: str | None, *, lang: str = "en", after_rating: bool = False
+    last_points: list[str] | None,
+    topic: str | None,
+    *,
+    lang: str = "en",
+    after_rating: bool = False,
 ) -> Answer:
     """The right human: the immigration hotline for immigration topics, the 12345 English service,
     and the phone of the office shown last.
@@ -294,7 +351,14 @@ def handoff_answer(
     for pid in last_points or []:
         point = queries.get_service_point(pid)
         if point and point.get("phones"):
-            lines.append(t("handoff_office", lang, name=local(point["name"], lang), phone=render.format_phones(point["phones"], lang)))
+            lines.append(
+                t(
+                    "handoff_office",
+                    lang,
+                    name=local(point["name"], lang),
+                    phone=render.format_phones(point["phones"], lang),
+                )
+            )
             break
     sources = [r for r in records if r]
     if sources:
@@ -303,13 +367,33 @@ def handoff_answer(
     return answer if after_rating else rated(answer, lang)
 
 
-def offer_topics(intent_ranking: list[dict[str, Any]], entities: list[dict[str, Any]], *, lang: str = "en") -> Answer:
+def offer_topics(
+    intent_ranking: list[dict[str, Any]], entities: list[dict[str, Any]], *, lang: str = "en"
+) -> Answer:
     """Low confidence: offer the two most likely topics as buttons, plus 'something else'."""
-    skip = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thank", "rate_answer"}
+    skip = {
+        "nlu_fallback",
+        "out_of_scope",
+        "affirm",
+        "deny",
+        "greet",
+        "goodbye",
+        "thank",
+        "rate_answer",
+    }
     top = [r["name"] for r in intent_ranking if r.get("name") and r["name"] not in skip][:2]
-    if not top:  # nothing to guess from (an empty message, only symbols): ask for the question instead
+    if (
+        not top
+    ):  # nothing to guess from (an empty message, only symbols): ask for the question instead
         return Answer([Reply(t("not_understood", lang))])
-    carried = {e["entity"]: e["value"] for e in entities if e.get("entity") in ("district", "permit_type", "curriculum", "service", "medical_need")}
-    buttons = [{"title": name("intents", intent, lang), "payload": payload(intent, carried)} for intent in top]
+    carried = {
+        e["entity"]: e["value"]
+        for e in entities
+        if e.get("entity") in ("district", "permit_type", "curriculum", "service", "medical_need")
+    }
+    buttons = [
+        {"title": name("intents", intent, lang), "payload": payload(intent, carried)}
+        for intent in top
+    ]
     buttons.append({"title": t("something_else", lang), "payload": "/out_of_scope"})
     return Answer([Reply(t("offer_topics", lang), buttons)])

@@ -69,10 +69,15 @@ def nginx_config(
 ) -> str:
     """The nginx configuration for these ports; `replica_header` adds X-Assistant-Replica (the upstream
     address that answered) to responses, for tests and debugging only."""
+
     def servers(ports: Sequence[int]) -> str:
         return "\n".join(f"        server {host}:{p};" for p in ports)
 
-    header = "        add_header X-Assistant-Replica $upstream_addr always;" if replica_header else "        # (no replica header)"
+    header = (
+        "        add_header X-Assistant-Replica $upstream_addr always;"
+        if replica_header
+        else "        # (no replica header)"
+    )
     return render_template(
         NGINX_TEMPLATE.read_text(encoding="utf-8"),
         {
@@ -93,9 +98,13 @@ def nginx_config(
 
 def nginx_binary() -> str:
     """Debian installs nginx in /usr/sbin, which is not on every user's PATH."""
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+    found = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
     if not found:
-        raise RuntimeError("nginx is not installed: `make nginx` installs Debian's nginx and libnginx-mod-http-js")
+        raise RuntimeError(
+            "nginx is not installed: `make nginx` installs Debian's nginx and libnginx-mod-http-js"
+        )
     return found
 
 
@@ -163,13 +172,18 @@ def check_redis(env: Mapping[str, str]) -> None:
     import redis
 
     client = redis.Redis(
-        host=env["REDIS_HOST"], port=int(env["REDIS_PORT"]), db=int(env["REDIS_DB"]),
-        password=env.get("REDIS_PASSWORD") or None, socket_timeout=5,
+        host=env["REDIS_HOST"],
+        port=int(env["REDIS_PORT"]),
+        db=int(env["REDIS_DB"]),
+        password=env.get("REDIS_PASSWORD") or None,
+        socket_timeout=5,
     )
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise RuntimeError(f"Redis (the lock store) is not reachable at {env['REDIS_HOST']}:{env['REDIS_PORT']}: {exc}") from exc
+        raise RuntimeError(
+            f"Redis (the lock store) is not reachable at {env['REDIS_HOST']}:{env['REDIS_PORT']}: {exc}"
+        ) from exc
     finally:
         client.close()
 
@@ -202,22 +216,45 @@ def start_cluster(
     prefix.mkdir(parents=True, exist_ok=True)
     conf = prefix / "nginx.conf"
     conf.write_text(
-        nginx_config(prefix, host, port, actions_port, rasa_ports, action_ports, read_timeout_s, replica_header=replica_header),
+        nginx_config(
+            prefix,
+            host,
+            port,
+            actions_port,
+            rasa_ports,
+            action_ports,
+            read_timeout_s,
+            replica_header=replica_header,
+        ),
         encoding="utf-8",
     )
     credentials = serve.runtime_credentials(rasa_env, prefix / "credentials.yml")
     cluster = Cluster(host, port, actions_port, list(rasa_ports), list(action_ports), prefix)
     try:
         for i, p in enumerate(action_ports):
-            cluster.actions.append(serve.spawn(serve.actions_command(p), f"actions-{i}", base_env, log_dir))
+            cluster.actions.append(
+                serve.spawn(serve.actions_command(p), f"actions-{i}", base_env, log_dir)
+            )
         for i, p in enumerate(rasa_ports):
-            args = serve.rasa_command(model, ENDPOINTS, credentials, host, p, rasa_env.get("RASA_API_TOKEN"))
+            args = serve.rasa_command(
+                model, ENDPOINTS, credentials, host, p, rasa_env.get("RASA_API_TOKEN")
+            )
             cluster.rasa.append(serve.spawn(args, f"rasa-{i}", rasa_env, log_dir))
-        nginx_args = [nginx_binary(), "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
+        nginx_args = [
+            nginx_binary(),
+            "-p",
+            str(prefix),
+            "-c",
+            str(conf),
+            "-e",
+            str(prefix / "error.log"),
+        ]
         test = subprocess.run([*nginx_args, "-t", "-q"], capture_output=True, text=True)
         if test.returncode != 0:
             raise RuntimeError(f"nginx refused the configuration {conf}:\n{test.stderr}")
-        cluster.nginx = subprocess.Popen(nginx_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cluster.nginx = subprocess.Popen(
+            nginx_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         serve.wait_for(host, port, cluster.nginx, "nginx", 30)
         for i, (p, proc) in enumerate(zip(action_ports, cluster.actions, strict=True)):
             serve.wait_for(host, p, proc, f"action server {i}", timeout)
@@ -243,7 +280,14 @@ def run_forever(model: Path, replicas: int, host: str, port: int, first_port: in
     )
     try:
         cluster = start_cluster(
-            model, rasa_ports, action_ports, port, actions_port, prefix, dict(os.environ), host,
+            model,
+            rasa_ports,
+            action_ports,
+            port,
+            actions_port,
+            prefix,
+            dict(os.environ),
+            host,
             log_dir=prefix / "logs",
         )
     except RuntimeError as exc:
@@ -257,6 +301,7 @@ def run_forever(model: Path, replicas: int, host: str, port: int, first_port: in
         "Press Ctrl-C to stop everything.\n",
         flush=True,
     )
+
     def nginx_exited() -> bool:
         dead = [p for p in cluster.all_processes() if p.poll() is not None]
         if dead:

@@ -78,7 +78,9 @@ def _closed_period(hours: dict[str, Any], day: dt.date) -> dict[str, Any] | None
     return None
 
 
-def day_ranges(hours: dict[str, Any], day: dt.date) -> tuple[list[tuple[dt.time, dt.time]], str | None]:
+def day_ranges(
+    hours: dict[str, Any], day: dt.date
+) -> tuple[list[tuple[dt.time, dt.time]], str | None]:
     """Ranges the place is open on `day` and, when closed all day, why (holiday, closed_period...)."""
     if hours.get("open_24h"):
         return [(dt.time(0, 0), dt.time(23, 59, 59))], None
@@ -129,7 +131,9 @@ def status(hours: dict[str, Any] | None, when: dt.datetime | None = None) -> Sta
     return Status("closed", reason, next_open=nxt)
 
 
-def next_opening(hours: dict[str, Any] | None, when: dt.datetime | None = None, horizon_days: int = 21) -> dt.datetime | None:
+def next_opening(
+    hours: dict[str, Any] | None, when: dt.datetime | None = None, horizon_days: int = 21
+) -> dt.datetime | None:
     """The next moment after `when` at which the place opens, within `horizon_days`."""
     when = to_beijing(when)
     if not hours:
@@ -156,11 +160,15 @@ def resolve_day(weekday: str | None, when: dt.datetime | None = None) -> dt.date
     if weekday in (None, "now", "today"):
         return when
     if weekday == "tomorrow":
-        return dt.datetime.combine(when.date() + dt.timedelta(days=1), dt.time(10, 0), tzinfo=TIMEZONE)
+        return dt.datetime.combine(
+            when.date() + dt.timedelta(days=1), dt.time(10, 0), tzinfo=TIMEZONE
+        )
     names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     if weekday not in names:
         return when
     delta = (names.index(weekday) - when.weekday()) % 7
     if delta == 0:
         return when
-    return dt.datetime.combine(when.date() + dt.timedelta(days=delta), dt.time(10, 0), tzinfo=TIMEZONE)
+    return dt.datetime.combine(
+        when.date() + dt.timedelta(days=delta), dt.time(10, 0), tzinfo=TIMEZONE
+    )

@@ -44,7 +44,11 @@ LRI, PDI = "\u2066", "\u2069"
 def isolate(value: Any, lang: str) -> Any:
     """In a right-to-left message, wrap a left-to-right value (address, phone, time, Latin or Chinese
     name) in Unicode directional isolates so it keeps its own order inside the Arabic sentence."""
-    if lang in RTL_LANGUAGES and isinstance(value, str | int | float) and not _RTL_CHARS.search(str(value)):
+    if (
+        lang in RTL_LANGUAGES
+        and isinstance(value, str | int | float)
+        and not _RTL_CHARS.search(str(value))
+    ):
         return f"{LRI}{value}{PDI}"
     return value
 

@@ -31,18 +31,87 @@ ACCENTS: dict[str, str] = {
 }
 
 # Words that say nothing about the language: loanwords, place names, abbreviations.
-NEUTRAL = {
-    "ok", "okay", "k", "kk", "visa", "visas", "hotel", "taxi", "wechat", "alipay", "ib", "ap", "a", "rp",
-    "beijing", "peking", "china", "cbd", "sanlitun", "wangjing", "shuangjing", "guomao", "wudaokou",
-    "zhongguancun", "lido", "pinyin", "hukou", "ufh", "isb", "wab", "bcis", "pumch", "sos", "e-town",
-    "etown", "bye", "lol", "haha", "hmm", "x", "z", "m", "f", "l", "q", "r", "s", "j", "tel",
-} | set(DISTRICTS) | {d + "qu" for d in DISTRICTS}
+NEUTRAL = (
+    {
+        "ok",
+        "okay",
+        "k",
+        "kk",
+        "visa",
+        "visas",
+        "hotel",
+        "taxi",
+        "wechat",
+        "alipay",
+        "ib",
+        "ap",
+        "a",
+        "rp",
+        "beijing",
+        "peking",
+        "china",
+        "cbd",
+        "sanlitun",
+        "wangjing",
+        "shuangjing",
+        "guomao",
+        "wudaokou",
+        "zhongguancun",
+        "lido",
+        "pinyin",
+        "hukou",
+        "ufh",
+        "isb",
+        "wab",
+        "bcis",
+        "pumch",
+        "sos",
+        "e-town",
+        "etown",
+        "bye",
+        "lol",
+        "haha",
+        "hmm",
+        "x",
+        "z",
+        "m",
+        "f",
+        "l",
+        "q",
+        "r",
+        "s",
+        "j",
+        "tel",
+    }
+    | set(DISTRICTS)
+    | {d + "qu" for d in DISTRICTS}
+)
 
 # Words people of every language use in chat: they decide nothing once a conversation has a language.
 INTERNATIONAL = {
-    "hi", "hey", "hello", "bye", "ok", "okay", "thanks", "thx", "sorry", "cool", "super", "perfect", "sure",
-    "yes", "no", "please", "pls", "wow", "oops", "lol", "xd",
+    "hi",
+    "hey",
+    "hello",
+    "bye",
+    "ok",
+    "okay",
+    "thanks",
+    "thx",
+    "sorry",
+    "cool",
+    "super",
+    "perfect",
+    "sure",
+    "yes",
+    "no",
+    "please",
+    "pls",
+    "wow",
+    "oops",
+    "lol",
+    "xd",
 }
+
 
 # Common words of each Latin-script language: greetings, courtesies, function words and the everyday
 # words of this assistant's topics. A word listed for several languages counts for each in part.

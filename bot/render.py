@@ -28,7 +28,9 @@ def format_days(days: list[str], lang: str) -> str:
         else:
             groups.append([i])
     parts = [
-        weekday(g[0], lang, short=True) if len(g) == 1 else f"{weekday(g[0], lang, True)}–{weekday(g[-1], lang, True)}"
+        weekday(g[0], lang, short=True)
+        if len(g) == 1
+        else f"{weekday(g[0], lang, True)}–{weekday(g[-1], lang, True)}"
         for g in groups
     ]
     return ", ".join(parts)
@@ -44,14 +46,25 @@ def format_hours(h: dict[str, Any] | None, lang: str) -> str:
     if h.get("open_24h"):
         text = t("open_24h", lang)
     else:
-        text = "; ".join(f"{format_days(rule['days'], lang)} {format_ranges(rule['ranges'])}" for rule in h["weekly"])
+        text = "; ".join(
+            f"{format_days(rule['days'], lang)} {format_ranges(rule['ranges'])}"
+            for rule in h["weekly"]
+        )
     extra = []
     if h.get("public_holidays") in ("closed", "open") and not h.get("open_24h"):
         extra.append(t(f"public_holidays_{h['public_holidays']}", lang))
     today = hours_mod.now_beijing().date().isoformat()
     for p in h.get("closed_periods", []):
         if p["to"] >= today:
-            extra.append(t("closed_period", lang, start=p["from"], end=p["to"], reason=local(p.get("reason"), lang)))
+            extra.append(
+                t(
+                    "closed_period",
+                    lang,
+                    start=p["from"],
+                    end=p["to"],
+                    reason=local(p.get("reason"), lang),
+                )
+            )
     if h.get("note"):
         extra.append(local(h["note"], lang))
     return t("hours", lang, text="; ".join([text, *extra]))
@@ -100,7 +113,12 @@ def format_day(h: dict[str, Any] | None, lang: str, moment: dt.datetime) -> str:
         return t("day_period", lang, day=label, reason=local(period.get("reason"), lang))
     if not ranges:
         return t("day_closed", lang, day=label)
-    text = t("day_open", lang, day=label, ranges=", ".join(f"{s.strftime('%H:%M')}–{e.strftime('%H:%M')}" for s, e in ranges))
+    text = t(
+        "day_open",
+        lang,
+        day=label,
+        ranges=", ".join(f"{s.strftime('%H:%M')}–{e.strftime('%H:%M')}" for s, e in ranges),
+    )
     if why == "holiday_unknown":
         text += " " + t("holiday_unknown", lang)
     return text
@@ -132,7 +150,9 @@ def provenance(record: dict[str, Any], lang: str) -> list[str]:
     unc = record.get("uncertain") or {}
     if unc:
         what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
-        lines.append(t("uncertain", lang, text=what, hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}"))
+        lines.append(
+            t("uncertain", lang, text=what, hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}")
+        )
     sources = record.get("source") or []
     shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
     lines.append(t("source", lang, text=shown, date=record.get("verified_on", "?")))
@@ -170,11 +190,17 @@ def _distance_line(place: Place, lang: str) -> list[str]:
     return [t("distance_approx" if place.approximate else "distance", lang, km=km)]
 
 
-def service_point(place: Place, lang: str, when: dt.datetime | None = None, show_distance: bool = False) -> str:
+def service_point(
+    place: Place, lang: str, when: dt.datetime | None = None, show_distance: bool = False
+) -> str:
     rec = place.record
     lines = _name_lines(rec["name"], lang)
     lines += _address_lines(rec.get("address"), lang)
-    lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)) if rec.get("phones") else t("phone_unknown", lang))
+    lines.append(
+        t("phone", lang, text=format_phones(rec["phones"], lang))
+        if rec.get("phones")
+        else t("phone_unknown", lang)
+    )
     lines.append(format_hours(rec.get("hours"), lang))
     lines.append(format_status(rec.get("hours"), lang, when))
     if rec.get("district"):
@@ -189,13 +215,19 @@ def service_point(place: Place, lang: str, when: dt.datetime | None = None, show
     return "\n".join(lines)
 
 
-def service_points_intro(service_label: str, district: str | None, near: bool, lang: str, in_district: bool) -> str:
+def service_points_intro(
+    service_label: str, district: str | None, near: bool, lang: str, in_district: bool
+) -> str:
     if near:
         return t("points_intro_near", lang, service=service_label)
     if district:
         dname = district_name(district, lang)
         if not in_district:
-            return t("points_intro", lang, service=service_label) + "\n" + t("points_other_districts", lang, district=dname)
+            return (
+                t("points_intro", lang, service=service_label)
+                + "\n"
+                + t("points_other_districts", lang, district=dname)
+            )
         return t("points_intro_district", lang, service=service_label, district=dname)
     return t("points_intro", lang, service=service_label)
 
@@ -262,11 +294,24 @@ def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> lis
 def school(place: Place, lang: str, district: str | None = None) -> str:
     rec = place.record
     lines = _name_lines(rec["name"], lang)
-    lines.append(t("curricula", lang, text=", ".join(name("curricula", c, lang) for c in rec["curricula"])))
+    lines.append(
+        t("curricula", lang, text=", ".join(name("curricula", c, lang) for c in rec["curricula"]))
+    )
     lines.append(local(rec["programmes"], lang))
     lo, hi = rec.get("age_min"), rec.get("age_max")
     if lo is not None or hi is not None:
-        lines.append(t("ages", lang, text=t("ages_range", lang, lo=lo if lo is not None else "?", hi=hi if hi is not None else "?")))
+        lines.append(
+            t(
+                "ages",
+                lang,
+                text=t(
+                    "ages_range",
+                    lang,
+                    lo=lo if lo is not None else "?",
+                    hi=hi if hi is not None else "?",
+                ),
+            )
+        )
     elif rec.get("grades"):
         lines.append(t("ages", lang, text=local(rec["grades"], lang)))
     lines += _location_lines(rec, lang, district)
@@ -295,7 +340,13 @@ def hospital(place: Place, lang: str, district: str | None = None) -> str:
     if rec.get("international_department"):
         lines.append(t("international_dept", lang))
     if rec.get("languages"):
-        lines.append(t("languages", lang, text=", ".join(name("languages", x, lang) for x in rec["languages"])))
+        lines.append(
+            t(
+                "languages",
+                lang,
+                text=", ".join(name("languages", x, lang) for x in rec["languages"]),
+            )
+        )
     lines.append(local(rec["services"], lang))
     if rec.get("hours"):
         lines.append(local(rec["hours"], lang))

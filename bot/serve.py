@@ -57,7 +57,9 @@ def wait_for(host: str, port: int, proc: subprocess.Popen, what: str, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {proc.returncode} during start-up (see its log above)")
+            raise RuntimeError(
+                f"{what} exited with code {proc.returncode} during start-up (see its log above)"
+            )
         if port_open(host, port):
             return
         time.sleep(0.3)
@@ -94,10 +96,18 @@ def runtime_credentials(env: Mapping[str, str], target: Path) -> Path:
 
 def process_env(env: Mapping[str, str] | None, host: str) -> dict[str, str]:
     """The environment of a server process: ours, plus `env`, plus what every server needs."""
-    return {**os.environ, **(env or {}), "SANIC_HOST": host, "PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false"}
+    return {
+        **os.environ,
+        **(env or {}),
+        "SANIC_HOST": host,
+        "PYTHONUNBUFFERED": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
 
 
-def spawn(args: list[str], name: str, env: Mapping[str, str], log_dir: Path | None = None) -> subprocess.Popen:
+def spawn(
+    args: list[str], name: str, env: Mapping[str, str], log_dir: Path | None = None
+) -> subprocess.Popen:
     """Start one server process in the project folder; its output goes to `log_dir/name.log` when given."""
     out = None
     if log_dir is not None:
@@ -105,7 +115,11 @@ def spawn(args: list[str], name: str, env: Mapping[str, str], log_dir: Path | No
         out = (log_dir / f"{name}.log").open("ab")
     try:
         return subprocess.Popen(
-            args, cwd=config.ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT if out else None
+            args,
+            cwd=config.ROOT,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
         )
     finally:
         if out is not None:
@@ -114,19 +128,37 @@ def spawn(args: list[str], name: str, env: Mapping[str, str], log_dir: Path | No
 
 def actions_command(port: int) -> list[str]:
     """`rasa run actions` for this project's actions on `port`."""
-    return [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    return [
+        str(Path(sys.executable).parent / "rasa"),
+        "run",
+        "actions",
+        "--actions",
+        "actions",
+        "--port",
+        str(port),
+    ]
 
 
-def rasa_command(model: Path, endpoints: Path, credentials: Path, host: str, port: int, token: str | None) -> list[str]:
+def rasa_command(
+    model: Path, endpoints: Path, credentials: Path, host: str, port: int, token: str | None
+) -> list[str]:
     """`rasa run` serving `model` on host:port; the HTTP API is on only behind `token`."""
     args = [
         # `rasa run` with bot/speedups.py installed first.
-        sys.executable, "-m", "bot.rasa_server", "run",
-        "--model", str(model),
-        "--endpoints", str(endpoints),
-        "--credentials", str(credentials),
-        "--interface", host,
-        "--port", str(port),
+        sys.executable,
+        "-m",
+        "bot.rasa_server",
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "--interface",
+        host,
+        "--port",
+        str(port),
     ]
     if token:
         # The HTTP API (tracker access, model replacement) is only ever on behind a token.
@@ -137,7 +169,9 @@ def rasa_command(model: Path, endpoints: Path, credentials: Path, host: str, por
 def ensure_free(host: str, *ports: int) -> None:
     for port in ports:
         if port_open(host, port):
-            raise RuntimeError(f"port {port} on {host} is already in use; stop the other server or choose another port")
+            raise RuntimeError(
+                f"port {port} on {host} is already in use; stop the other server or choose another port"
+            )
 
 
 def start(
@@ -159,7 +193,9 @@ def start(
     try:
         actions = spawn(actions_command(actions_port), "actions", env, log_dir)
         servers.processes.append(actions)
-        rasa_args = rasa_command(model, endpoints, credentials, host, rasa_port, env.get("RASA_API_TOKEN"))
+        rasa_args = rasa_command(
+            model, endpoints, credentials, host, rasa_port, env.get("RASA_API_TOKEN")
+        )
         rasa = spawn(rasa_args, "rasa", env, log_dir)
         servers.processes.append(rasa)
         wait_for(host, actions_port, actions, "the action server", timeout)
@@ -172,7 +208,10 @@ def start(
 
 def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> int:
     """`make run`: start, print where to talk to the assistant, stop both on Ctrl-C."""
-    print(f"Starting the action server on {host}:{actions_port} and the Rasa server on {host}:{rasa_port} ...", flush=True)
+    print(
+        f"Starting the action server on {host}:{actions_port} and the Rasa server on {host}:{rasa_port} ...",
+        flush=True,
+    )
     try:
         servers = start(model, host, rasa_port, actions_port)
     except RuntimeError as exc:
@@ -182,18 +221,22 @@ def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> in
     print(
         "\nThe assistant is running.\n"
         f"  REST:      curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
-        "               -d '{\"sender\": \"me\", \"message\": \"where can I renew my residence permit in Chaoyang?\"}'\n"
-        f"  Web chat:  {base}/webchat/   (demo page; embed with <script src=\"{base}/webchat/widget.js\""
-        f" data-server=\"{base}\"></script>)\n"
+        '               -d \'{"sender": "me", "message": "where can I renew my residence permit in Chaoyang?"}\'\n'
+        f'  Web chat:  {base}/webchat/   (demo page; embed with <script src="{base}/webchat/widget.js"'
+        f' data-server="{base}"></script>)\n'
         f"  Socket.IO: {base}/socket.io (events user_uttered / bot_uttered)\n"
         f"  Terminal:  make shell   (in another terminal)\n"
         "Press Ctrl-C to stop both servers.\n",
         flush=True,
     )
+
     def one_exited() -> bool:
         for proc in servers.processes:
             if proc.poll() is not None:
-                print(f"error: a server exited with code {proc.returncode}; stopping the other one", file=sys.stderr)
+                print(
+                    f"error: a server exited with code {proc.returncode}; stopping the other one",
+                    file=sys.stderr,
+                )
                 return True
         return False
 

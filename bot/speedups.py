@@ -35,10 +35,14 @@ def _compiled_action_result_validation() -> None:
 
     schema = RemoteAction.action_response_format_spec()
     full = compiled(schema)
-    envelope = compiled({**schema, "properties": {k: v for k, v in schema["properties"].items() if k != "events"}})
+    envelope = compiled(
+        {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != "events"}}
+    )
     common = compiled({k: v for k, v in EVENT_SCHEMA.items() if k != "oneOf"})
     by_name = {sub["properties"]["event"]["const"]: compiled(sub) for sub in EVENT_SCHEMA["oneOf"]}
-    if len(by_name) != len(EVENT_SCHEMA["oneOf"]):  # a Rasa upgrade broke the premise: validate fully
+    if len(by_name) != len(
+        EVENT_SCHEMA["oneOf"]
+    ):  # a Rasa upgrade broke the premise: validate fully
         by_name = {}
 
     def quick_check(result: Any) -> bool:
@@ -111,17 +115,26 @@ def _kept_alive_endpoint_connections() -> None:
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
     # Weak keys: a finished event loop (tests run several) takes its pool with it.
-    pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = weakref.WeakKeyDictionary()
+    pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = (
+        weakref.WeakKeyDictionary()
+    )
 
     def session(self: EndpointConfig) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         pool = pools.get(loop)
         if pool is None or pool.closed:
             pool = pools[loop] = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
-        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        auth = (
+            aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            if self.basic_auth
+            else None
+        )
         return aiohttp.ClientSession(
-            headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-            connector=pool, connector_owner=False,
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=pool,
+            connector_owner=False,
         )
 
     EndpointConfig.session = session  # type: ignore[method-assign]
@@ -195,7 +208,11 @@ def _planned_graph_runs() -> None:
             plans[targets] = [(name, needs[name]) for name in order]
         return plans[targets]
 
-    def run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+    def run(
+        self: DaskGraphRunner,
+        inputs: dict[str, Any] | None = None,
+        targets: list[str] | None = None,
+    ) -> dict[str, Any]:
         run_targets = tuple(targets if targets else self._graph_schema.target_names)
         steps = plan(self, run_targets)
         results: dict[str, Any] = {}
@@ -207,11 +224,15 @@ def _planned_graph_runs() -> None:
                 )
             results[input_name] = (input_name, input_value)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}.")
+            logger.debug(
+                f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}."
+            )
         try:
             for name, needs in steps:
                 # dask passes a dependency's result, or the name itself when nothing produces it.
-                results[name] = self._instantiated_nodes[name](*(results.get(dep, dep) for dep in needs))
+                results[name] = self._instantiated_nodes[name](
+                    *(results.get(dep, dep) for dep in needs)
+                )
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
         return dict(results[t] for t in run_targets)
@@ -222,7 +243,11 @@ def _planned_graph_runs() -> None:
 
 # Modules whose every `copy.deepcopy` call only prepares an argument of a `structlogger.debug` call
 # (checked in Rasa 3.6.21's source; tests/test_speedups.py checks it again).
-DEBUG_ONLY_DEEPCOPY_MODULES = ("rasa.core.processor", "rasa.core.policies.memoization", "rasa.core.policies.rule_policy")
+DEBUG_ONLY_DEEPCOPY_MODULES = (
+    "rasa.core.processor",
+    "rasa.core.policies.memoization",
+    "rasa.core.policies.rule_policy",
+)
 
 
 def _no_deep_copies_for_silent_debug_logs() -> None:

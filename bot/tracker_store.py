@@ -37,7 +37,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class UrlSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose database is `url` (endpoint `url:`), else TRACKER_STORE_URL, else SQLite."""
 
-    def __init__(self, domain: Any = None, host: str | None = None, url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, domain: Any = None, host: str | None = None, url: str | None = None, **kwargs: Any
+    ) -> None:
         target = url or host or config.tracker_store_url()
         parsed = make_url(target)
         backend = parsed.get_backend_name()
@@ -45,14 +47,23 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.pop("dialect", None)
         # Rasa uses a host that contains "://" as the complete URL.
-        super().__init__(domain=domain, dialect=backend, host=str(parsed.render_as_string(hide_password=False)), db=parsed.database or "rasa.db", **kwargs)
+        super().__init__(
+            domain=domain,
+            dialect=backend,
+            host=str(parsed.render_as_string(hide_password=False)),
+            db=parsed.database or "rasa.db",
+            **kwargs,
+        )
         self._statements()
         if backend == "sqlite":
             # Rasa's engine opens and closes a file connection per operation (SQLAlchemy 1.4's default for
             # SQLite files); closing the last one checkpoints the WAL to disk every turn. Keep a pool.
             self.engine.dispose()
             self.engine = sa.create_engine(
-                self.engine.url, poolclass=QueuePool, pool_size=4, max_overflow=4,
+                self.engine.url,
+                poolclass=QueuePool,
+                pool_size=4,
+                max_overflow=4,
                 connect_args={"check_same_thread": False, "timeout": 30},
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -70,13 +81,19 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             .where(events.c.sender_id == sid, events.c.type_name == SessionStarted.type_name)
             .scalar_subquery()
         )
-        in_session = sa.and_(events.c.sender_id == sid, sa.or_(events.c.timestamp >= start, start.is_(None)))
+        in_session = sa.and_(
+            events.c.sender_id == sid, sa.or_(events.c.timestamp >= start, start.is_(None))
+        )
         self._select_session = sa.select(events.c.data).where(in_session).order_by(events.c.id)
-        self._select_all = sa.select(events.c.data).where(events.c.sender_id == sid).order_by(events.c.id)
+        self._select_all = (
+            sa.select(events.c.data).where(events.c.sender_id == sid).order_by(events.c.id)
+        )
         self._count_session = sa.select(sa.func.count()).select_from(events).where(in_session)
         self._insert = events.insert()
 
-    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
         statement = self._select_all if fetch_events_from_all_sessions else self._select_session
         with self.engine.connect() as conn:
             rows = conn.execute(statement, {"sender_id": sender_id}).scalars().all()
@@ -89,18 +106,24 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         """Store the events of the current session that are not stored yet, in one transaction."""
         await self.stream_events(tracker)
         with self.engine.begin() as conn:
-            stored = conn.execute(self._count_session, {"sender_id": tracker.sender_id}).scalar_one()
+            stored = conn.execute(
+                self._count_session, {"sender_id": tracker.sender_id}
+            ).scalar_one()
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = event.as_dict()
-                rows.append({
-                    "sender_id": tracker.sender_id,
-                    "type_name": event.type_name,
-                    "timestamp": data.get("timestamp"),
-                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    "action_name": data.get("name"),
-                    "data": json.dumps(data),
-                })
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
+                )
             if rows:
                 conn.execute(self._insert, rows)
 

@@ -18,7 +18,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
@@ -32,7 +34,9 @@ def throwaway_postgres(prefix: str = "assistant_test") -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - say clearly what is missing
         admin.dispose()
-        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({exc}); start it or set TEST_POSTGRES_URL")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({exc}); start it or set TEST_POSTGRES_URL"
+        )
     try:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -78,13 +82,17 @@ def throwaway_redis_prefix(prefix: str = "assistanttest") -> Iterator[RedisPrefi
 
     url = urlsplit(REDIS_URL)
     db = int(url.path.strip("/") or 0)
-    target = RedisPrefix(url.hostname or "127.0.0.1", url.port or 6379, db, f"{prefix}{uuid.uuid4().hex[:10]}")
+    target = RedisPrefix(
+        url.hostname or "127.0.0.1", url.port or 6379, db, f"{prefix}{uuid.uuid4().hex[:10]}"
+    )
     client = target.client()
     try:
         client.ping()
     except redis.RedisError as exc:
         client.close()
-        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); start it or set TEST_REDIS_URL")
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_URL} ({exc}); start it or set TEST_REDIS_URL"
+        )
     try:
         yield target
     finally:

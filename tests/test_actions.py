@@ -14,11 +14,25 @@ from actions import actions as acts
 from bot import i18n
 
 
-def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None, confidence: float = 0.95,
-            metadata: dict | None = None, **slots: Any) -> Tracker:
+def tracker(
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    confidence: float = 0.95,
+    metadata: dict | None = None,
+    **slots: Any,
+) -> Tracker:
     entities = entities or []
-    base = {"language": None, "district": None, "permit_type": None, "curriculum": None, "service": None,
-            "age": None, "last_points": None, "last_topic": None}
+    base = {
+        "language": None,
+        "district": None,
+        "permit_type": None,
+        "curriculum": None,
+        "service": None,
+        "age": None,
+        "last_points": None,
+        "last_topic": None,
+    }
     # Slots filled from this message's entities, as action_extract_slots would.
     for e in entities:
         if e["entity"] in base:
@@ -54,7 +68,10 @@ def _kb(use_kb: str) -> None:
 
 
 def test_residence_permit_without_type_asks_with_buttons() -> None:
-    messages, _ = run(acts.ActionAnswerProcedure(), tracker("how do I renew my residence permit", "residence_permit"))
+    messages, _ = run(
+        acts.ActionAnswerProcedure(),
+        tracker("how do I renew my residence permit", "residence_permit"),
+    )
     assert len(messages) == 1
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert len(payloads) == 4
@@ -81,21 +98,34 @@ def test_procedure_in_chinese() -> None:
 
 
 def test_uncertain_facts_say_confirm_by_phone() -> None:
-    trk = tracker("where is the exit entry office in dongcheng", "find_service_point", [ent("district", "dongcheng"), ent("service", "residence_permit")])
+    trk = tracker(
+        "where is the exit entry office in dongcheng",
+        "find_service_point",
+        [ent("district", "dongcheng"), ent("service", "residence_permit")],
+    )
     out = texts(run(acts.ActionFindServicePoint(), trk)[0])
     assert "⚠ Not confirmed" in out and "confirm by phone" in out
 
 
 def test_find_service_point_by_user_location() -> None:
-    trk = tracker("nearest office for visa extension", "find_service_point", [ent("service", "visa_extension")],
-                  metadata={"location": {"lat": 40.13, "lon": 116.65}})
+    trk = tracker(
+        "nearest office for visa extension",
+        "find_service_point",
+        [ent("service", "visa_extension")],
+        metadata={"location": {"lat": 40.13, "lon": 116.65}},
+    )
     messages, events = run(acts.ActionFindServicePoint(), trk)
     assert "nearest to you" in messages[0]["text"]
     assert "km away" in texts(messages)
 
 
 def test_opening_hours_of_last_shown_point() -> None:
-    trk = tracker("is it open on saturday", "opening_hours", [ent("weekday", "saturday")], last_points=["psb_exit_entry_main_hall"])
+    trk = tracker(
+        "is it open on saturday",
+        "opening_hours",
+        [ent("weekday", "saturday")],
+        last_points=["psb_exit_entry_main_hall"],
+    )
     out = texts(run(acts.ActionOpeningHours(), trk)[0])
     assert "Saturday" in out and "09:00–17:00" in out
 
@@ -106,22 +136,31 @@ def test_opening_hours_without_a_place_asks_which() -> None:
 
 
 def test_schools_by_curriculum_district_age() -> None:
-    trk = tracker("IB school in shunyi for my 7 year old", "international_school",
-                  [ent("curriculum", "ib"), ent("district", "shunyi"), ent("age", "7")])
+    trk = tracker(
+        "IB school in shunyi for my 7 year old",
+        "international_school",
+        [ent("curriculum", "ib"), ent("district", "shunyi"), ent("age", "7")],
+    )
     out = texts(run(acts.ActionFindSchool(), trk)[0])
     assert "IB" in out and "Shunyi" in out
     assert "Saint Paul" not in out
 
 
 def test_hospitals_english_speaking() -> None:
-    trk = tracker("english speaking hospital", "healthcare", [ent("medical_need", "english_speaking")])
+    trk = tracker(
+        "english speaking hospital", "healthcare", [ent("medical_need", "english_speaking")]
+    )
     out = texts(run(acts.ActionFindHospital(), trk)[0])
     assert "Languages:" in out and "Source:" in out
 
 
 def test_emergency_numbers_first() -> None:
     messages, _ = run(acts.ActionEmergency(), tracker("ambulance now!", "emergency"))
-    assert "120" in messages[0]["text"] and "110" in messages[0]["text"] and "119" in messages[0]["text"]
+    assert (
+        "120" in messages[0]["text"]
+        and "110" in messages[0]["text"]
+        and "119" in messages[0]["text"]
+    )
 
 
 def test_emergency_numbers_even_without_database(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -132,7 +171,9 @@ def test_emergency_numbers_even_without_database(monkeypatch: pytest.MonkeyPatch
     assert "120" in messages[0]["text"]
 
 
-def test_knowledge_base_down_gets_a_polite_answer(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_knowledge_base_down_gets_a_polite_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     (tmp_path / "kb.db").mkdir()
     monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
     out = texts(run(acts.ActionFindServicePoint(), tracker("office", "find_service_point"))[0])
@@ -141,7 +182,12 @@ def test_knowledge_base_down_gets_a_polite_answer(monkeypatch: pytest.MonkeyPatc
 
 
 def test_handoff_gives_immigration_hotline_and_office_phone() -> None:
-    trk = tracker("talk to a person", "human_handoff", last_topic="residence_permit", last_points=["psb_exit_entry_main_hall"])
+    trk = tracker(
+        "talk to a person",
+        "human_handoff",
+        last_topic="residence_permit",
+        last_points=["psb_exit_entry_main_hall"],
+    )
     out = texts(run(acts.ActionHumanHandoff(), trk)[0])
     assert out.index("12367") < out.index("12345")
     assert "8402 0101" in out
@@ -157,7 +203,10 @@ def test_offer_topics_buttons() -> None:
     ]
     (message,) = run(acts.ActionOfferTopics(), trk)[0]
     assert [b["payload"] for b in message["buttons"]] == [
-        '/work_permit{"district":"chaoyang"}', '/residence_permit{"district":"chaoyang"}', "/out_of_scope"]
+        '/work_permit{"district":"chaoyang"}',
+        '/residence_permit{"district":"chaoyang"}',
+        "/out_of_scope",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -168,12 +217,26 @@ def test_offer_topics_buttons() -> None:
         ("hello", "greet", [], "zh", None, None),  # a chat word keeps the conversation's language
         ("where is the nearest hospital", "healthcare", [], "zh", None, "en"),
         ("说中文", "change_language", [ent("language", "zh")], "en", None, "zh"),
-        ("i dont read chinese, english pls", "change_language", [ent("language", "zh"), ent("language", "en")], "zh", None, "en"),
+        (
+            "i dont read chinese, english pls",
+            "change_language",
+            [ent("language", "zh"), ent("language", "en")],
+            "zh",
+            None,
+            "en",
+        ),
         ("ok", "affirm", [], None, {"language": "zh"}, "zh"),  # channel hint on the first message
         ("/greet", "greet", [], "zh", None, None),  # button payloads never change the language
     ],
 )
-def test_set_language(text: str, intent: str, entities: list, current: str | None, metadata: dict | None, expected: str | None) -> None:
+def test_set_language(
+    text: str,
+    intent: str,
+    entities: list,
+    current: str | None,
+    metadata: dict | None,
+    expected: str | None,
+) -> None:
     trk = tracker(text, intent, entities, metadata=metadata, language=current)
     _, events = run(acts.ActionSetLanguage(), trk)
     assert events == ([SlotSet("language", expected)] if expected else [])
@@ -185,5 +248,9 @@ def test_nothing_to_guess_from_asks_for_the_question() -> None:
     answer = answers.offer_topics([], [], lang="fr")
     assert [r.text for r in answer.replies] == [i18n.t("not_understood", "fr")]
     assert not answer.replies[0].buttons
-    rated = answers.offer_topics([{"name": "rate_answer", "confidence": 0.3}, {"name": "visa", "confidence": 0.2}], [], lang="en")
+    rated = answers.offer_topics(
+        [{"name": "rate_answer", "confidence": 0.3}, {"name": "visa", "confidence": 0.2}],
+        [],
+        lang="en",
+    )
     assert [b["payload"] for b in rated.replies[0].buttons] == ["/visa", "/out_of_scope"]

@@ -14,10 +14,22 @@ from bot.channels.rest import MAX_MESSAGE_ID_CHARS, parse_body
 
 def test_rendered_nginx_config_is_accepted_by_nginx(tmp_path: Path) -> None:
     conf = tmp_path / "nginx.conf"
-    conf.write_text(cluster.nginx_config(tmp_path, "127.0.0.1", 18080, 18090, [18101, 18102], [18103, 18104]))
+    conf.write_text(
+        cluster.nginx_config(tmp_path, "127.0.0.1", 18080, 18090, [18101, 18102], [18103, 18104])
+    )
     result = subprocess.run(
-        [cluster.nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
-        capture_output=True, text=True,
+        [
+            cluster.nginx_binary(),
+            "-t",
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(conf),
+            "-e",
+            str(tmp_path / "error.log"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     text = conf.read_text()
@@ -43,7 +55,11 @@ def test_message_id_is_optional(given: object, expected: str | None) -> None:
     assert parsed["message_id"] == expected
 
 
-@pytest.mark.parametrize("bad", [True, [], {}, "", "  ", "a\x00b", "x" * (MAX_MESSAGE_ID_CHARS + 1)])
+@pytest.mark.parametrize(
+    "bad", [True, [], {}, "", "  ", "a\x00b", "x" * (MAX_MESSAGE_ID_CHARS + 1)]
+)
 def test_bad_message_ids_are_refused(bad: object) -> None:
-    parsed, problem = parse_body(json.dumps({"sender": "s", "message": "hi", "message_id": bad}).encode())
+    parsed, problem = parse_body(
+        json.dumps({"sender": "s", "message": "hi", "message_id": bad}).encode()
+    )
     assert parsed is None and "message_id" in (problem or "")

@@ -35,8 +35,9 @@ CLI = str(Path(sys.executable).parent / "beijing-assistant")
 PHONE, EMAIL = "13800138000", "li.wei@example.com"
 
 # Who says what. Sender ids carry a marker that must never appear in a report.
-EN, ZH, DE, JA, UNKNOWN, UNSURE, PERSON = (f"e2e-sender-{name}" for name in
-                                           ("en", "zh", "de", "ja", "unknown", "unsure", "person"))
+EN, ZH, DE, JA, UNKNOWN, UNSURE, PERSON = (
+    f"e2e-sender-{name}" for name in ("en", "zh", "de", "ja", "unknown", "unsure", "person")
+)
 UNSURE_TEXT = f"{EMAIL} here, how long does the residence permit take"
 ZH_QUESTION = f"我的电话是{PHONE}，朝阳区哪里办工作类居留许可"
 
@@ -65,8 +66,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
-    running = serve.start(MODEL, rasa_port=free_port(), actions_port=free_port(), env=env,
-                          log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs")
+    running = serve.start(
+        MODEL,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        env=env,
+        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
+    )
     yield running
     running.stop()
 
@@ -77,7 +83,9 @@ def chat(servers: serve.Servers) -> Chat:
 
 
 def parse(chat: Chat, message: str) -> dict:
-    response = requests.post(f"{chat.base}/model/parse", params={"token": TOKEN}, json={"text": message}, timeout=60)
+    response = requests.post(
+        f"{chat.base}/model/parse", params={"token": TOKEN}, json={"text": message}, timeout=60
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -101,21 +109,29 @@ def conversations(chat: Chat) -> dict:
     assert not payloads(handoff)  # just rated: not asked again
 
     # German and Japanese knowledge questions.
-    assert "酒仙桥" in "\n".join(m.get("text", "") for m in answered(chat, DE, "Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?"))
+    assert "酒仙桥" in "\n".join(
+        m.get("text", "")
+        for m in answered(
+            chat, DE, "Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?"
+        )
+    )
     assert answered(chat, JA, "朝陽区で病院を探しています")
 
     # One it cannot answer, one it answers unsure (with an e-mail address), a typed handoff.
     chat.say(UNKNOWN, "blorp fizzle quantum")
     unsure = parse(chat, UNSURE_TEXT)
     assert unsure["intent"]["name"] not in ("nlu_fallback", "out_of_scope"), (
-        f"the model no longer answers {UNSURE_TEXT!r}; pick another text it answers with some doubt")
+        f"the model no longer answers {UNSURE_TEXT!r}; pick another text it answers with some doubt"
+    )
     chat.say(UNSURE, UNSURE_TEXT)
     assert "12367" in chat.text(PERSON, "can i speak to a real human")
     return {"unsure": unsure}
 
 
 def report(url: str, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([CLI, "report", "--database-url", url, *args], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [CLI, "report", "--database-url", url, *args], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     return result
 
@@ -128,7 +144,9 @@ def csv_table(url: str, table: str, *args: str) -> list[dict[str, str]]:
 def test_store_holds_the_raw_texts(conversations: dict, env: dict[str, str]) -> None:
     """The point of redaction: the store has the phone number and e-mail address (until purged)."""
     with sqlite3.connect(env["TRACKER_STORE_URL"].removeprefix("sqlite:///")) as conn:
-        data = "\n".join(r[0] for r in conn.execute("select data from events where type_name = 'user'"))
+        data = "\n".join(
+            r[0] for r in conn.execute("select data from events where type_name = 'user'")
+        )
     assert PHONE in data and EMAIL in data
 
 
@@ -141,7 +159,9 @@ def test_report_figures(conversations: dict, env: dict[str, str]) -> None:
 
     (channel,) = csv_table(url, "channels")
     assert channel["Channel"] == "REST API" and channel["Conversations"] == "7"
-    languages = {r["Code"]: int(r["Conversations (main language)"]) for r in csv_table(url, "languages")}
+    languages = {
+        r["Code"]: int(r["Conversations (main language)"]) for r in csv_table(url, "languages")
+    }
     assert languages["zh"] == languages["de"] == languages["ja"] == 1
     assert languages["en"] >= 3  # "blorp fizzle quantum" may be read as any Latin-script language
     assert sum(languages.values()) == 7
@@ -153,7 +173,9 @@ def test_report_figures(conversations: dict, env: dict[str, str]) -> None:
     assert sum(int(r["👍"]) for r in ratings) == 1 and sum(int(r["👎"]) for r in ratings) == 1
     (down,) = csv_table(url, "rated_down")
     assert down["Question"] == ZH_QUESTION.replace(PHONE, "[phone]").replace("，", ",")
-    assert down["Language"] == "Chinese" and down["Topic"] == i18n.name("intents", "residence_permit", "en")
+    assert down["Language"] == "Chinese" and down["Topic"] == i18n.name(
+        "intents", "residence_permit", "en"
+    )
 
     handoffs = csv_table(url, "handoffs")
     assert sum(int(r["Handoffs"]) for r in handoffs) == 2
@@ -161,7 +183,9 @@ def test_report_figures(conversations: dict, env: dict[str, str]) -> None:
     assert sum(int(r["Asked in their own words"]) for r in handoffs) == 1
 
     intents = {r["Intent"]: int(r["Messages"]) for r in csv_table(url, "intents")}
-    assert intents["Talk to a person (human_handoff)"] == 1  # typed; the button click is not "asked"
+    assert (
+        intents["Talk to a person (human_handoff)"] == 1
+    )  # typed; the button click is not "asked"
 
 
 def csv_table_overview(url: str) -> list[dict[str, str]]:
@@ -175,18 +199,41 @@ def test_low_confidence_threshold(conversations: dict, env: dict[str, str]) -> N
     unsure = conversations["unsure"]
     confidence = unsure["intent"]["confidence"]
     shown = UNSURE_TEXT.replace(EMAIL, "[email]")
-    above = csv_table(env["TRACKER_STORE_URL"], "low_confidence", "--low-confidence", f"{min(confidence + 0.005, 1):.4f}")
-    assert any(shown in r["Examples [confidence]"] and f"({unsure['intent']['name']})" in r["Answered as"] for r in above)
-    below = csv_table(env["TRACKER_STORE_URL"], "low_confidence", "--low-confidence", f"{confidence - 0.005:.4f}")
+    above = csv_table(
+        env["TRACKER_STORE_URL"],
+        "low_confidence",
+        "--low-confidence",
+        f"{min(confidence + 0.005, 1):.4f}",
+    )
+    assert any(
+        shown in r["Examples [confidence]"] and f"({unsure['intent']['name']})" in r["Answered as"]
+        for r in above
+    )
+    below = csv_table(
+        env["TRACKER_STORE_URL"], "low_confidence", "--low-confidence", f"{confidence - 0.005:.4f}"
+    )
     assert not any(shown in r["Examples [confidence]"] for r in below)
 
 
-def test_text_csv_and_html_never_show_personal_data_or_ids(conversations: dict, env: dict[str, str], tmp_path: Path) -> None:
+def test_text_csv_and_html_never_show_personal_data_or_ids(
+    conversations: dict, env: dict[str, str], tmp_path: Path
+) -> None:
     url = env["TRACKER_STORE_URL"]
-    result = report(url, "--all", "--low-confidence", "1", "--csv", str(tmp_path / "csv"), "--html", str(tmp_path / "r.html"))
+    result = report(
+        url,
+        "--all",
+        "--low-confidence",
+        "1",
+        "--csv",
+        str(tmp_path / "csv"),
+        "--html",
+        str(tmp_path / "r.html"),
+    )
     outputs = {"text": result.stdout, "html": (tmp_path / "r.html").read_text(encoding="utf-8")}
     outputs |= {p.name: p.read_text(encoding="utf-8-sig") for p in (tmp_path / "csv").glob("*.csv")}
-    assert "[phone]" in outputs["text"] and "[email]" in outputs["text"]  # the messages are shown, redacted
+    assert (
+        "[phone]" in outputs["text"] and "[email]" in outputs["text"]
+    )  # the messages are shown, redacted
     assert "[phone]" in outputs["html"] and "[email]" in outputs["html"]
     for name, output in outputs.items():
         assert PHONE not in output and EMAIL not in output, name
@@ -198,7 +245,10 @@ def test_text_csv_and_html_never_show_personal_data_or_ids(conversations: dict, 
 def pg_copy(conversations: dict, env: dict[str, str]) -> Iterator[str]:
     """A throw-away PostgreSQL database holding a copy of the conversation store."""
     with throwaway_postgres("assistant_conv") as url:
-        source, target = create_engine(env["TRACKER_STORE_URL"], future=True), create_engine(url, future=True)
+        source, target = (
+            create_engine(env["TRACKER_STORE_URL"], future=True),
+            create_engine(url, future=True),
+        )
         metadata.create_all(target)
         with source.connect() as src, target.begin() as dst:
             dst.execute(insert(events), [dict(r._mapping) for r in src.execute(select(events))])
@@ -207,8 +257,19 @@ def pg_copy(conversations: dict, env: dict[str, str]) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("table", ["unanswered_questions", "intents", "channels", "languages", "ratings",
-                                   "rated_down", "handoffs", "daily"])
+@pytest.mark.parametrize(
+    "table",
+    [
+        "unanswered_questions",
+        "intents",
+        "channels",
+        "languages",
+        "ratings",
+        "rated_down",
+        "handoffs",
+        "daily",
+    ],
+)
 def test_same_report_from_postgres(pg_copy: str, env: dict[str, str], table: str) -> None:
     assert csv_table(pg_copy, table) == csv_table(env["TRACKER_STORE_URL"], table)
 
@@ -216,15 +277,35 @@ def test_same_report_from_postgres(pg_copy: str, env: dict[str, str], table: str
 def test_purge_on_postgres(pg_copy: str) -> None:
     engine = create_engine(pg_copy, future=True)
     with engine.connect() as conn:
-        before = {s: n for s, n in conn.execute(text("select sender_id, count(*) from events group by sender_id"))}
-    result = subprocess.run([CLI, "purge", "--user", JA, "--yes", "--database-url", pg_copy], capture_output=True,
-                            text=True, timeout=120)
+        before = {
+            s: n
+            for s, n in conn.execute(
+                text("select sender_id, count(*) from events group by sender_id")
+            )
+        }
+    result = subprocess.run(
+        [CLI, "purge", "--user", JA, "--yes", "--database-url", pg_copy],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
-    nothing = subprocess.run([CLI, "purge", "--older-than", "1", "--yes", "--database-url", pg_copy],
-                             capture_output=True, text=True, timeout=120)
-    assert nothing.returncode == 0 and "Nothing to delete" in nothing.stdout, nothing.stdout + nothing.stderr
+    nothing = subprocess.run(
+        [CLI, "purge", "--older-than", "1", "--yes", "--database-url", pg_copy],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert nothing.returncode == 0 and "Nothing to delete" in nothing.stdout, (
+        nothing.stdout + nothing.stderr
+    )
     with engine.connect() as conn:
-        after = {s: n for s, n in conn.execute(text("select sender_id, count(*) from events group by sender_id"))}
+        after = {
+            s: n
+            for s, n in conn.execute(
+                text("select sender_id, count(*) from events group by sender_id")
+            )
+        }
     engine.dispose()
     assert after == {s: n for s, n in before.items() if s != JA}
 
@@ -238,8 +319,12 @@ def all_rows(env: dict[str, str]) -> list[tuple]:
 
 
 def purge(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([CLI, "purge", "--database-url", env["TRACKER_STORE_URL"], *args], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [CLI, "purge", "--database-url", env["TRACKER_STORE_URL"], *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -248,11 +333,15 @@ def shift_back(env: dict[str, str], sender: str, days: float) -> None:
     """Move a conversation into the past: the timestamp column and the one inside each event (Rasa's)."""
     seconds = days * 86400
     with sqlite3.connect(env["TRACKER_STORE_URL"].removeprefix("sqlite:///")) as conn:
-        for row_id, data in conn.execute("select id, data from events where sender_id = ?", (sender,)).fetchall():
+        for row_id, data in conn.execute(
+            "select id, data from events where sender_id = ?", (sender,)
+        ).fetchall():
             event = json.loads(data)
             event["timestamp"] -= seconds
-            conn.execute("update events set timestamp = timestamp - ?, data = ? where id = ?",
-                         (seconds, json.dumps(event), row_id))
+            conn.execute(
+                "update events set timestamp = timestamp - ?, data = ? where id = ?",
+                (seconds, json.dumps(event), row_id),
+            )
 
 
 @pytest.fixture(scope="module")
@@ -279,15 +368,22 @@ def test_purge_one_user_while_running(before_purges: None, env: dict[str, str], 
     assert chat.text(JA, "hello") == response_text("utter_greet", "en")
 
 
-def test_retention_keeps_the_current_session(before_purges: None, env: dict[str, str], chat: Chat) -> None:
+def test_retention_keeps_the_current_session(
+    before_purges: None, env: dict[str, str], chat: Chat
+) -> None:
     shift_back(env, UNKNOWN, 200)  # silent for 200 days
     shift_back(env, DE, 100)  # its old session 100 days ago ...
-    assert chat.text(DE, "danke") == response_text("utter_thank", "de")  # ... a new one today, still German
+    assert chat.text(DE, "danke") == response_text(
+        "utter_thank", "de"
+    )  # ... a new one today, still German
     untouched = [r for r in all_rows(env) if r[1] not in (UNKNOWN, DE)]
     german = [r for r in all_rows(env) if r[1] == DE]
 
     out = purge(env, "--older-than", "90", "--yes").stdout
-    assert "1 conversation(s) with no message since then" in out and "1 conversation(s) still active" in out
+    assert (
+        "1 conversation(s) with no message since then" in out
+        and "1 conversation(s) still active" in out
+    )
     rows = all_rows(env)
     assert not [r for r in rows if r[1] == UNKNOWN]
     kept = [r for r in rows if r[1] == DE]

@@ -32,7 +32,10 @@ class Chat:
     def post(self, body: object, raw: bool = False) -> requests.Response:
         data = body if raw else json.dumps(body)
         return requests.post(
-            f"{self.base}/webhooks/rest/webhook", data=data, headers={"Content-Type": "application/json"}, timeout=60
+            f"{self.base}/webhooks/rest/webhook",
+            data=data,
+            headers={"Content-Type": "application/json"},
+            timeout=60,
         )
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
@@ -55,7 +58,11 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
     running = serve.start(
-        MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs"
+        MODEL,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        env=env,
+        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
     )
     yield running
     running.stop()
@@ -132,7 +139,7 @@ def test_unsure_offers_two_topics_and_something_else(chat: Chat) -> None:
         {"sender": "bad", "message": "\x00\x01\x02\x1b[31m hello \u202e"},
         {"sender": "bad", "message": "<script>alert(1)</script><img src=x onerror=alert(1)>"},
         {"sender": "bad", "message": "🙂🙂🙂"},
-        {"sender": "bad", "message": "/residence_permit{\"permit_type\": "},
+        {"sender": "bad", "message": '/residence_permit{"permit_type": '},
         {"sender": "bad", "message": 12345},
         {"sender": "bad"},
         {"message": "no sender"},
@@ -144,7 +151,17 @@ def test_bad_input_never_5xx(chat: Chat, body: object) -> None:
     assert response.status_code < 500, response.text
 
 
-@pytest.mark.parametrize("raw", ["{not json", "", "\x00\xff", "null", "[1, 2]", '{"sender": "x", "message": "hi", "metadata": 5}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "{not json",
+        "",
+        "\x00\xff",
+        "null",
+        "[1, 2]",
+        '{"sender": "x", "message": "hi", "metadata": 5}',
+    ],
+)
 def test_malformed_json_is_a_400(chat: Chat, raw: str) -> None:
     response = chat.post(raw, raw=True)
     assert response.status_code == 400, response.text
@@ -209,7 +226,12 @@ def test_same_question_in_nine_languages(chat: Chat, lang: str) -> None:
     sender = f"u-nine-{lang}"
     messages = chat.say(sender, RESIDENCE_PERMIT_IN_CHAOYANG[lang])
     # Asked for the permit type first (rather than answered and asked for a rating): answer "work".
-    work = [b["payload"] for m in messages for b in m.get("buttons", []) if '"permit_type":"work"' in b["payload"]]
+    work = [
+        b["payload"]
+        for m in messages
+        for b in m.get("buttons", [])
+        if '"permit_type":"work"' in b["payload"]
+    ]
     if work:
         messages = chat.say(sender, work[0])
     answer = "\n".join(m.get("text", "") for m in messages)
@@ -244,21 +266,30 @@ def test_hi_after_german_keeps_german(chat: Chat) -> None:
 
 
 def test_language_hint_from_channel_decides_the_first_reply(chat: Chat) -> None:
-    assert chat.text("u-hint", "ok", metadata={"language": "fr"}) == response_text("utter_affirm", "fr")
+    assert chat.text("u-hint", "ok", metadata={"language": "fr"}) == response_text(
+        "utter_affirm", "fr"
+    )
 
 
 # Last: it stops the module's servers.
-def test_conversation_survives_restart_and_api_needs_token(servers: serve.Servers, env: dict[str, str]) -> None:
+def test_conversation_survives_restart_and_api_needs_token(
+    servers: serve.Servers, env: dict[str, str]
+) -> None:
     chat = Chat(servers.rasa_url)
     chat.say("u-persist", "hello")
     servers.stop()
     # The conversation is in the SQL tracker store on disk.
     db = env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("select count(*) from events where sender_id = 'u-persist'").fetchone()[0]
+        rows = conn.execute("select count(*) from events where sender_id = 'u-persist'").fetchone()[
+            0
+        ]
     assert rows > 0
     restarted = serve.start(
-        MODEL, rasa_port=free_port(), actions_port=free_port(), env={**env, "RASA_API_TOKEN": TOKEN},
+        MODEL,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        env={**env, "RASA_API_TOKEN": TOKEN},
         log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
     )
     try:

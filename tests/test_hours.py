@@ -11,7 +11,12 @@ from bot import hours
 
 BJ = ZoneInfo("Asia/Shanghai")
 MAIN_HALL = {
-    "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "ranges": ["09:00-12:00", "13:30-17:00"]}],
+    "weekly": [
+        {
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat"],
+            "ranges": ["09:00-12:00", "13:30-17:00"],
+        }
+    ],
     "open_24h": False,
     "public_holidays": "closed",
     "closed_periods": [],
@@ -70,7 +75,9 @@ def test_closed_period_and_open_on_holidays() -> None:
         "weekly": [{"days": list(hours.WEEKDAYS), "ranges": ["08:30-17:30"]}],
         "open_24h": False,
         "public_holidays": "open",
-        "closed_periods": [{"from": "2026-02-15", "to": "2026-02-23", "reason": {"en": "Spring Festival"}}],
+        "closed_periods": [
+            {"from": "2026-02-15", "to": "2026-02-23", "reason": {"en": "Spring Festival"}}
+        ],
     }
     st = hours.status(centre, at("2026-02-17 10:00"))
     assert (st.state, st.reason) == ("closed", "closed_period")
@@ -80,7 +87,9 @@ def test_closed_period_and_open_on_holidays() -> None:
 
 
 def test_open_24h_and_unknown() -> None:
-    assert hours.status({"open_24h": True, "weekly": []}, at("2026-10-01 03:00")).reason == "open_24h"
+    assert (
+        hours.status({"open_24h": True, "weekly": []}, at("2026-10-01 03:00")).reason == "open_24h"
+    )
     assert hours.status(None, at("2026-11-23 10:00")).state == "unknown"
 
 

@@ -23,7 +23,11 @@ N_FEATURES = 3000
 def message(row: scipy.sparse.spmatrix | None, dense: np.ndarray | None = None) -> Message:
     msg = Message(data={TEXT: "x"})
     if row is not None:
-        msg.add_features(Features(scipy.sparse.coo_matrix(row), FEATURE_TYPE_SENTENCE, TEXT, "CountVectorsFeaturizer"))
+        msg.add_features(
+            Features(
+                scipy.sparse.coo_matrix(row), FEATURE_TYPE_SENTENCE, TEXT, "CountVectorsFeaturizer"
+            )
+        )
     if dense is not None:
         msg.add_features(Features(dense, FEATURE_TYPE_SENTENCE, TEXT, "SomeDenseFeaturizer"))
     return msg
@@ -36,23 +40,32 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     y = [f"intent_{i}" for i in rng.integers(0, 7, size=600)]
     clf = LogisticRegression(max_iter=300, random_state=42).fit(X, y)
     storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+
     def make(cls: type) -> LogisticRegressionClassifier:
         component = cls({**cls.get_default_config()}, "clf", storage, Resource("clf"))
         component.clf = clf
         return component
+
     return make(SafeLogisticRegressionClassifier), make(LogisticRegressionClassifier)
 
 
 def test_same_intents_and_confidences_as_rasas_classifier(fitted: tuple) -> None:
     ours, rasas = fitted
-    rows = [scipy.sparse.random(1, N_FEATURES, density=d, format="coo", random_state=s) for s, d in enumerate([0.001, 0.01, 0.05] * 5)]
+    rows = [
+        scipy.sparse.random(1, N_FEATURES, density=d, format="coo", random_state=s)
+        for s, d in enumerate([0.001, 0.01, 0.05] * 5)
+    ]
     for batch in ([message(r) for r in rows], [message(rows[0])]):
         mine, theirs = ours.process(copy.deepcopy(batch)), rasas.process(copy.deepcopy(batch))
         for a, b in zip(mine, theirs, strict=True):
             assert a.get("intent")["name"] == b.get("intent")["name"]
-            assert [r["name"] for r in a.get("intent_ranking")] == [r["name"] for r in b.get("intent_ranking")]
+            assert [r["name"] for r in a.get("intent_ranking")] == [
+                r["name"] for r in b.get("intent_ranking")
+            ]
             np.testing.assert_allclose(
-                [r["confidence"] for r in a.get("intent_ranking")], [r["confidence"] for r in b.get("intent_ranking")], rtol=1e-12
+                [r["confidence"] for r in a.get("intent_ranking")],
+                [r["confidence"] for r in b.get("intent_ranking")],
+                rtol=1e-12,
             )
 
 
@@ -63,5 +76,8 @@ def test_a_message_without_features_gets_no_intent(fitted: tuple) -> None:
         rasas.process([copy.deepcopy(empty)])  # what happened before: the turn failed
     row = scipy.sparse.random(1, N_FEATURES, density=0.01, format="coo", random_state=9)
     done = ours.process([empty, message(row)])
-    assert done[0].get("intent") == {"name": None, "confidence": 0.0} and done[0].get("intent_ranking") == []
+    assert (
+        done[0].get("intent") == {"name": None, "confidence": 0.0}
+        and done[0].get("intent_ranking") == []
+    )
     assert done[1].get("intent")["name"].startswith("intent_")

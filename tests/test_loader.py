@@ -68,30 +68,62 @@ def test_good_file_loads(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         # YAML syntax: a missing closing brace
-        (("name: {en: Test Hall, zh: 测试大厅}", "name: {en: Test Hall, zh: 测试大厅"), "points.yml:"),
+        (
+            ("name: {en: Test Hall, zh: 测试大厅}", "name: {en: Test Hall, zh: 测试大厅"),
+            "points.yml:",
+        ),
         # a required field missing
-        (("    verified_on: 2026-11-22\n", ""), "points.yml:2: service_point 'test_hall'.verified_on: verified_on is missing"),
+        (
+            ("    verified_on: 2026-11-22\n", ""),
+            "points.yml:2: service_point 'test_hall'.verified_on: verified_on is missing",
+        ),
         # wrong type
-        (("district: chaoyang", "district: [chaoyang]"), "points.yml:5: service_point 'test_hall'.district: district '['chaoyang']' is unknown"),
+        (
+            ("district: chaoyang", "district: [chaoyang]"),
+            "points.yml:5: service_point 'test_hall'.district: district '['chaoyang']' is unknown",
+        ),
         # unknown district, with a suggestion
-        (("district: chaoyang", "district: chaoyan"), "points.yml:5: service_point 'test_hall'.district: district 'chaoyan' is unknown: did you mean chaoyang?"),
+        (
+            ("district: chaoyang", "district: chaoyan"),
+            "points.yml:5: service_point 'test_hall'.district: district 'chaoyan' is unknown: did you mean chaoyang?",
+        ),
         # unknown service
-        (("visa_extension]", "visa_extention]"), "service_point 'test_hall'.services[2]: service 'visa_extention' is unknown: did you mean visa_extension?"),
+        (
+            ("visa_extension]", "visa_extention]"),
+            "service_point 'test_hall'.services[2]: service 'visa_extention' is unknown: did you mean visa_extension?",
+        ),
         # bad phone
-        (('"010-8402 0101"', '"call us"'), "points.yml:8: service_point 'test_hall'.phones[1].number: phone 'call us' must look like 010-8402 0101"),
+        (
+            ('"010-8402 0101"', '"call us"'),
+            "points.yml:8: service_point 'test_hall'.phones[1].number: phone 'call us' must look like 010-8402 0101",
+        ),
         # bad hours
         (('"13:30-17:00"', '"13:30-25:00"'), "hours 13:30-25:00 is not a time range"),
         # missing Chinese address
-        (("address: {en: 1 Test Road, zh: 朝阳区测试路1号}", "address: {en: 1 Test Road}"), "points.yml:6: service_point 'test_hall'.address.zh: the Chinese address is missing"),
+        (
+            ("address: {en: 1 Test Road, zh: 朝阳区测试路1号}", "address: {en: 1 Test Road}"),
+            "points.yml:6: service_point 'test_hall'.address.zh: the Chinese address is missing",
+        ),
         # bad date
-        (("verified_on: 2026-11-22", "verified_on: last week"), "points.yml:16: service_point 'test_hall'.verified_on: 'last week' is not a date"),
+        (
+            ("verified_on: 2026-11-22", "verified_on: last week"),
+            "points.yml:16: service_point 'test_hall'.verified_on: 'last week' is not a date",
+        ),
         # missing source
-        (('    source: ["example.gov.cn [OFF]"]\n', ""), "service_point 'test_hall'.source: source is missing"),
+        (
+            ('    source: ["example.gov.cn [OFF]"]\n', ""),
+            "service_point 'test_hall'.source: source is missing",
+        ),
         # misspelt field name
-        (("    services:", "    service:"), "service_point 'test_hall'.service: unknown field 'service': did you mean services?"),
+        (
+            ("    services:", "    service:"),
+            "service_point 'test_hall'.service: unknown field 'service': did you mean services?",
+        ),
     ],
 )
-def test_broken_file_is_reported_with_file_line_and_field(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+def test_broken_file_is_reported_with_file_line_and_field(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
     old, new = change
     assert old in POINT
     write(tmp_path, "points.yml", POINT.replace(old, new))
@@ -101,7 +133,11 @@ def test_broken_file_is_reported_with_file_line_and_field(tmp_path: Path, change
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
-    write(tmp_path, "points.yml", POINT.replace("    kind: exit_entry_hall", "    kind: exit_entry_hall: oops"))
+    write(
+        tmp_path,
+        "points.yml",
+        POINT.replace("    kind: exit_entry_hall", "    kind: exit_entry_hall: oops"),
+    )
     (problem,) = read_knowledge(tmp_path).problems
     assert problem.file.endswith("points.yml") and problem.line == 3
     assert "YAML syntax error" in problem.message
@@ -111,17 +147,30 @@ def test_duplicate_id_across_files_names_both_places(tmp_path: Path) -> None:
     write(tmp_path, "a.yml", POINT)
     write(tmp_path, "b.yml", "# comment\n" + POINT)
     problems = problems_of(tmp_path)
-    assert any("'test_hall' is listed twice" in p and "a.yml line 2" in p and "b.yml line 3" in p for p in problems), problems
+    assert any(
+        "'test_hall' is listed twice" in p and "a.yml line 2" in p and "b.yml line 3" in p
+        for p in problems
+    ), problems
 
 
 def test_coordinates_outside_beijing(tmp_path: Path) -> None:
-    write(tmp_path, "p.yml", POINT.replace("    phones:", "    coordinates: {lat: 116.4, lon: 39.9}\n    phones:"))
-    assert any("outside Beijing (latitude and longitude swapped?)" in p for p in problems_of(tmp_path))
+    write(
+        tmp_path,
+        "p.yml",
+        POINT.replace("    phones:", "    coordinates: {lat: 116.4, lon: 39.9}\n    phones:"),
+    )
+    assert any(
+        "outside Beijing (latitude and longitude swapped?)" in p for p in problems_of(tmp_path)
+    )
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     write(tmp_path, "a.yml", POINT.replace("district: chaoyang", "district: nowhere"))
-    write(tmp_path, "b.yml", POINT.replace("test_hall", "other_hall").replace("kind: exit_entry_hall", "kind: palace"))
+    write(
+        tmp_path,
+        "b.yml",
+        POINT.replace("test_hall", "other_hall").replace("kind: exit_entry_hall", "kind: palace"),
+    )
     problems = problems_of(tmp_path)
     assert any("a.yml" in p and "nowhere" in p for p in problems)
     assert any("b.yml" in p and "palace" in p for p in problems)
@@ -168,20 +217,33 @@ def test_sync_replaces_content(tmp_path: Path, knowledge_copy: Path) -> None:
     assert queries.get_service_point("test_hall", url=url) is None
 
 
-def test_an_older_database_is_rebuilt_and_refilled_and_keeps_its_audit_log(tmp_path: Path, knowledge_copy: Path) -> None:
+def test_an_older_database_is_rebuilt_and_refilled_and_keeps_its_audit_log(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
     """A knowledge database made by an earlier version (other columns) is upgraded by the next sync."""
     import sqlite3
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE service_points (id VARCHAR(80) PRIMARY KEY, kind VARCHAR(40), data JSON)")
+        conn.execute(
+            "CREATE TABLE service_points (id VARCHAR(80) PRIMARY KEY, kind VARCHAR(40), data JSON)"
+        )
         conn.execute("INSERT INTO service_points VALUES ('gone', 'exit_entry_hall', '{}')")
-        conn.execute("CREATE TABLE kb_audit_log (id INTEGER PRIMARY KEY, synced_at DATETIME, actor VARCHAR(200), content_hash VARCHAR(64), added INTEGER, removed INTEGER, changed INTEGER, unchanged INTEGER, changes JSON)")
-        conn.execute("INSERT INTO kb_audit_log VALUES (7, '2026-01-01 00:00:00', 'earlier', 'x', 1, 0, 0, 0, '[]')")
+        conn.execute(
+            "CREATE TABLE kb_audit_log (id INTEGER PRIMARY KEY, synced_at DATETIME, actor VARCHAR(200), content_hash VARCHAR(64), added INTEGER, removed INTEGER, changed INTEGER, unchanged INTEGER, changes JSON)"
+        )
+        conn.execute(
+            "INSERT INTO kb_audit_log VALUES (7, '2026-01-01 00:00:00', 'earlier', 'x', 1, 0, 0, 0, '[]')"
+        )
     url = f"sqlite:///{path}"
     result = sync(knowledge_copy, url)
-    assert result.diff.count("added") == result.knowledge.count() and result.diff.count("removed") == 0
+    assert (
+        result.diff.count("added") == result.knowledge.count() and result.diff.count("removed") == 0
+    )
     assert _count(url) == len(result.knowledge.records["service_points"])
     with db.read_session(url) as s:
-        actors = [e.actor for e in s.execute(select(models.AuditEntry).order_by(models.AuditEntry.id)).scalars()]
+        actors = [
+            e.actor
+            for e in s.execute(select(models.AuditEntry).order_by(models.AuditEntry.id)).scalars()
+        ]
     assert actors == ["earlier", default_actor()]

@@ -37,7 +37,9 @@ def test_locale_is_complete(lang: str) -> None:
     for key, value in ours.items():
         if isinstance(value, str):
             assert isinstance(theirs[key], str) and theirs[key].strip(), f"{lang}: {key} is empty"
-            assert placeholders(theirs[key]) == placeholders(value), f"{lang}: {key} placeholders differ"
+            assert placeholders(theirs[key]) == placeholders(value), (
+                f"{lang}: {key} placeholders differ"
+            )
         elif isinstance(value, list):
             assert len(theirs[key]) == len(value), f"{lang}: {key} must have {len(value)} entries"
 

@@ -68,15 +68,31 @@ def test_gazetteer(text: str, entity: str, value: str) -> None:
 
 
 def test_no_false_district_in_ordinary_words() -> None:
-    assert not [m for m in gazetteer.find_entities("I changed my passport yesterday") if m.entity == "district"]
+    assert not [
+        m
+        for m in gazetteer.find_entities("I changed my passport yesterday")
+        if m.entity == "district"
+    ]
 
 
 def test_extractor_limits_entities_to_intents() -> None:
-    ext = GazetteerEntityExtractor({"entity_intents": {"language": ["change_language"], "curriculum": ["international_school"]}})
-    school = Message({"text": "japanese school in chaoyang", "intent": {"name": "international_school"}})
+    ext = GazetteerEntityExtractor(
+        {
+            "entity_intents": {
+                "language": ["change_language"],
+                "curriculum": ["international_school"],
+            }
+        }
+    )
+    school = Message(
+        {"text": "japanese school in chaoyang", "intent": {"name": "international_school"}}
+    )
     lang = Message({"text": "answer in japanese", "intent": {"name": "change_language"}})
     ext.process([school, lang])
-    assert {(e["entity"], e["value"]) for e in school.get("entities")} == {("curriculum", "japanese"), ("district", "chaoyang")}
+    assert {(e["entity"], e["value"]) for e in school.get("entities")} == {
+        ("curriculum", "japanese"),
+        ("district", "chaoyang"),
+    }
     assert {(e["entity"], e["value"]) for e in lang.get("entities")} == {("language", "ja")}
 
 
@@ -93,8 +109,22 @@ def test_bounded_matches_equal_the_look_around_patterns(form: str) -> None:
     reference = re.compile(rf"(?<!{letter}){body}(?!{letter})", re.IGNORECASE)
     plain = re.compile(body, re.IGNORECASE)
     texts = [
-        f"{form}", f"x{form}", f"{form}x", f"_{form}_", f"1{form}", f"{form}1", f"朝阳{form}朝阳", f"{form}{form}",
-        f"{form} {form}", f"é{form}é", f"({form})", f"{form.upper()}!", f"{form}-{form}", "", "ib ibib ib", "new  york, newyork",
+        f"{form}",
+        f"x{form}",
+        f"{form}x",
+        f"_{form}_",
+        f"1{form}",
+        f"{form}1",
+        f"朝阳{form}朝阳",
+        f"{form}{form}",
+        f"{form} {form}",
+        f"é{form}é",
+        f"({form})",
+        f"{form.upper()}!",
+        f"{form}-{form}",
+        "",
+        "ib ibib ib",
+        "new  york, newyork",
     ]
     for text in texts:
         expected = [m.span() for m in reference.finditer(text)]
@@ -110,7 +140,13 @@ def test_case_folding_never_separates_what_the_regex_treats_as_equal() -> None:
     from bot.nlu import gazetteer
 
     every_char = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
-    used = {ch for values in gazetteer.ENTITY_FORMS.values() for forms in values.values() for form in forms for ch in form}
+    used = {
+        ch
+        for values in gazetteer.ENTITY_FORMS.values()
+        for forms in values.values()
+        for form in forms
+        for ch in form
+    }
     assert len(used) > 100
     for ch in used:
         want = ch.translate(gazetteer._FOLD)

@@ -24,7 +24,9 @@ def pg_url() -> Iterator[str]:
 def test_sync_and_query_on_postgres(pg_url: str, knowledge_copy: Path) -> None:
     knowledge = sync(knowledge_copy, pg_url).knowledge
     assert knowledge.count() > 50
-    places = queries.find_service_points(queries.service_codes("residence_permit"), district="chaoyang", url=pg_url)
+    places = queries.find_service_points(
+        queries.service_codes("residence_permit"), district="chaoyang", url=pg_url
+    )
     assert places[0].record["id"] == "chaoyang_exit_entry_hall"
     assert queries.find_schools("ib", "shunyi", url=pg_url)
 
@@ -32,7 +34,9 @@ def test_sync_and_query_on_postgres(pg_url: str, knowledge_copy: Path) -> None:
 def test_refused_sync_keeps_postgres_content(pg_url: str, knowledge_copy: Path) -> None:
     sync(knowledge_copy, pg_url)
     before = len(queries.find_service_points(limit=None, url=pg_url))
-    (knowledge_copy / "service_points.yml").write_text("service_points:\n  - id: broken\n", encoding="utf-8")
+    (knowledge_copy / "service_points.yml").write_text(
+        "service_points:\n  - id: broken\n", encoding="utf-8"
+    )
     with pytest.raises(KnowledgeError):
         sync(knowledge_copy, pg_url)
     assert len(queries.find_service_points(limit=None, url=pg_url)) == before

@@ -30,8 +30,13 @@ def fill(s: Store, now: float) -> None:
     s.t = now - 120 * DAY  # an old session 120 days ago, and the current one since yesterday
     s.session(ACTIVE)
     s.turn(ACTIVE, "bonjour", "greet", "utter_greet", language="fr")
-    s.turn(ACTIVE, "où renouveler mon titre de séjour", "residence_permit", "action_answer_procedure",
-           topic="residence_permit")
+    s.turn(
+        ACTIVE,
+        "où renouveler mon titre de séjour",
+        "residence_permit",
+        "action_answer_procedure",
+        topic="residence_permit",
+    )
     s.t = now - DAY
     s.session(ACTIVE)
     s.slot(ACTIVE, "language", "fr")  # carried over into the new session
@@ -40,7 +45,9 @@ def fill(s: Store, now: float) -> None:
     s.t = now - 2 * DAY
     s.session(RECENT)
     s.turn(RECENT, "你好", "greet", "utter_greet", language="zh")
-    s.t = now - 100 * DAY  # no session start at all: Rasa reads its whole history, so nothing may go
+    s.t = (
+        now - 100 * DAY
+    )  # no session start at all: Rasa reads its whole history, so nothing may go
     s.turn(NO_SESSION, "hi", "greet", "utter_greet", language="en")
     s.t = now - DAY
     s.turn(NO_SESSION, "hi again", "greet", "utter_greet")
@@ -131,10 +138,13 @@ def test_cli_dry_run_changes_nothing(store_url: str, capsys: pytest.CaptureFixtu
     assert rows(store_url) == before
 
 
-def test_cli_asks_first_and_refuses_without_anyone_to_confirm(store_url: str, monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_asks_first_and_refuses_without_anyone_to_confirm(
+    store_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = rows(store_url)
-    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))  # not a terminal (cron): no answer counts
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("yes\n")
+    )  # not a terminal (cron): no answer counts
     assert main(["purge", "--database-url", store_url]) == 1
     assert "--yes" in capsys.readouterr().err
     assert rows(store_url) == before
@@ -153,8 +163,9 @@ def test_cli_asks_first_and_refuses_without_anyone_to_confirm(store_url: str, mo
     assert "✓ Deleted" in capsys.readouterr().out
 
 
-def test_cli_retention_days_from_the_environment(store_url: str, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_retention_days_from_the_environment(
+    store_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     active = rows(store_url, ACTIVE)
     monkeypatch.setenv("CONVERSATION_RETENTION_DAYS", "150")
     assert main(["purge", "--yes", "--database-url", store_url]) == 0

@@ -10,7 +10,9 @@ def ids(places: list[queries.Place]) -> list[str]:
 
 
 def test_residence_permit_in_chaoyang_puts_the_chaoyang_hall_first(kb_url: str) -> None:
-    places = queries.find_service_points(queries.service_codes("residence_permit"), district="chaoyang", url=kb_url)
+    places = queries.find_service_points(
+        queries.service_codes("residence_permit"), district="chaoyang", url=kb_url
+    )
     assert places[0].record["id"] == "chaoyang_exit_entry_hall"
     assert all(p.record["district"] == "chaoyang" for p in places if p.distance_km == 0)
 
@@ -22,7 +24,9 @@ def test_without_district_the_main_hall_comes_first(kb_url: str) -> None:
 
 def test_nearest_by_coordinates(kb_url: str) -> None:
     # A point in Shunyi: the Shunyi hall is nearer than the main hall in Dongcheng.
-    places = queries.find_service_points(["residence_permit_work"], near=(40.13, 116.65), limit=None, url=kb_url)
+    places = queries.find_service_points(
+        ["residence_permit_work"], near=(40.13, 116.65), limit=None, url=kb_url
+    )
     order = ids(places)
     assert order.index("shunyi_exit_entry_hall") < order.index("psb_exit_entry_main_hall")
     distances = [p.distance_km for p in places if p.distance_km is not None]
@@ -71,7 +75,10 @@ def test_emergency_rooms(kb_url: str) -> None:
 
 
 def test_emergency_hotlines(kb_url: str) -> None:
-    numbers = [h["number"] for h in queries.hotlines(("ambulance", "police", "fire", "traffic"), url=kb_url)]
+    numbers = [
+        h["number"]
+        for h in queries.hotlines(("ambulance", "police", "fire", "traffic"), url=kb_url)
+    ]
     for n in ("120", "110", "119", "122", "999"):
         assert n in numbers
     assert numbers.index("120") < numbers.index("110")
@@ -92,7 +99,11 @@ def _many_points(n: int, seed: int) -> str:
         district = rng.choice(districts)
         coords = ""
         if rng.random() < 0.6:
-            lat, lon = (39.93, 116.45) if rng.random() < 0.05 else (rng.uniform(39.5, 40.9), rng.uniform(115.6, 117.4))
+            lat, lon = (
+                (39.93, 116.45)
+                if rng.random() < 0.05
+                else (rng.uniform(39.5, 40.9), rng.uniform(115.6, 117.4))
+            )
             coords = f"\n    coordinates: {{lat: {lat:.5f}, lon: {lon:.5f}}}"
         address = "{en: Somewhere, zh: 某处}" if rng.random() < 0.7 else "null"
         chosen = rng.sample(services, rng.randint(1, 3))
@@ -124,6 +135,12 @@ def test_narrowed_search_returns_exactly_the_full_ranking(tmp_path) -> None:  # 
         if rng.random() < 0.1:
             near = (39.93, 116.45)  # exactly on the stacked points: many ties at distance 0
         limit = rng.choice([1, 3, 5])
-        full = queries.find_service_points(services, district=district, near=near, limit=None, url=url)[:limit]
-        fast = queries.find_service_points(services, district=district, near=near, limit=limit, url=url)
-        assert [(p.record["id"], p.distance_km) for p in fast] == [(p.record["id"], p.distance_km) for p in full]
+        full = queries.find_service_points(
+            services, district=district, near=near, limit=None, url=url
+        )[:limit]
+        fast = queries.find_service_points(
+            services, district=district, near=near, limit=limit, url=url
+        )
+        assert [(p.record["id"], p.distance_km) for p in fast] == [
+            (p.record["id"], p.distance_km) for p in full
+        ]

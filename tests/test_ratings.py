@@ -41,13 +41,32 @@ EXPECTED_PAYLOADS = ['/rate_answer{"rating":"up"}', '/rate_answer{"rating":"down
 @pytest.mark.parametrize(
     ("action", "trk"),
     [
-        (acts.ActionAnswerProcedure(), tracker("work", "residence_permit", [ent("permit_type", "work")])),
+        (
+            acts.ActionAnswerProcedure(),
+            tracker("work", "residence_permit", [ent("permit_type", "work")]),
+        ),
         (acts.ActionAnswerProcedure(), tracker("lost passport", "lost_passport")),
-        (acts.ActionFindServicePoint(), tracker("visa office", "find_service_point", [ent("service", "visa_extension")])),
-        (acts.ActionOpeningHours(), tracker("open saturday?", "opening_hours", [ent("weekday", "saturday")],
-                                            last_points=["psb_exit_entry_main_hall"])),
-        (acts.ActionFindSchool(), tracker("IB school", "international_school", [ent("curriculum", "ib")])),
-        (acts.ActionFindHospital(), tracker("english hospital", "healthcare", [ent("medical_need", "english_speaking")])),
+        (
+            acts.ActionFindServicePoint(),
+            tracker("visa office", "find_service_point", [ent("service", "visa_extension")]),
+        ),
+        (
+            acts.ActionOpeningHours(),
+            tracker(
+                "open saturday?",
+                "opening_hours",
+                [ent("weekday", "saturday")],
+                last_points=["psb_exit_entry_main_hall"],
+            ),
+        ),
+        (
+            acts.ActionFindSchool(),
+            tracker("IB school", "international_school", [ent("curriculum", "ib")]),
+        ),
+        (
+            acts.ActionFindHospital(),
+            tracker("english hospital", "healthcare", [ent("medical_need", "english_speaking")]),
+        ),
         (acts.ActionHumanHandoff(), tracker("a person please", "human_handoff", last_topic="visa")),
     ],
 )
@@ -62,9 +81,14 @@ def test_knowledge_answers_end_with_the_rating_question(action: Any, trk: Tracke
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_rating_question_in_every_language(lang: str) -> None:
-    messages = run(acts.ActionAnswerProcedure(), tracker("lost passport", "lost_passport", language=lang))
+    messages = run(
+        acts.ActionAnswerProcedure(), tracker("lost passport", "lost_passport", language=lang)
+    )
     assert messages[-1]["text"] == i18n.t("rate_ask", lang)
-    assert [b["title"] for b in messages[-1]["buttons"]] == [i18n.t("rate_up", lang), i18n.t("rate_down", lang)]
+    assert [b["title"] for b in messages[-1]["buttons"]] == [
+        i18n.t("rate_up", lang),
+        i18n.t("rate_down", lang),
+    ]
     assert rating_payloads(messages[-1]) == EXPECTED_PAYLOADS
 
 
@@ -74,8 +98,12 @@ def test_no_rating_question_for_emergencies_questions_and_offers() -> None:
     which = run(acts.ActionOpeningHours(), tracker("is it open", "opening_hours"))
     offer = run(acts.ActionOfferTopics(), tracker("hmm", "nlu_fallback"))
     for messages in (emergency, asked, which, offer):
-        assert not any(p.startswith("/rate_answer") for m in messages for p in rating_payloads(m)), messages
-    assert len(asked) == 1 and len(asked[0]["buttons"]) == 4  # the permit-type question stays the only one
+        assert not any(
+            p.startswith("/rate_answer") for m in messages for p in rating_payloads(m)
+        ), messages
+    assert (
+        len(asked) == 1 and len(asked[0]["buttons"]) == 4
+    )  # the permit-type question stays the only one
 
 
 def test_knowledge_base_down_is_not_rated(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -86,7 +114,9 @@ def test_knowledge_base_down_is_not_rated(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert not any(rating_payloads(m) for m in messages)
 
 
-def answered_then_rated(rating: str | None, answer_action: str = "action_find_hospital", lang: str = "en") -> Tracker:
+def answered_then_rated(
+    rating: str | None, answer_action: str = "action_find_hospital", lang: str = "en"
+) -> Tracker:
     entities = [ent("rating", rating)] if rating else []
     trk = tracker("/rate_answer", "rate_answer", entities, language=lang)
     trk.events = [
@@ -138,11 +168,26 @@ def test_payloads_parse_as_the_rating_entity() -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("👍", "up"), ("👎🏻", "down"), ("that was helpful", "up"), ("not helpful at all", "down"),
-        ("这个回答很有帮助", "up"), ("没有帮助", "down"), ("役に立ちました", "up"), ("役に立たなかった", "down"),
-        ("도움이 됐어요", "up"), ("도움이 안 됐어요", "down"), ("очень полезно", "up"), ("не помогло", "down"),
-        ("très utile", "up"), ("pas utile", "down"), ("réponse inutile", "down"), ("sehr hilfreich", "up"),
-        ("nicht hilfreich", "down"), ("muy útil", "up"), ("no me ayudó", "down"), ("مفيد جدا", "up"),
+        ("👍", "up"),
+        ("👎🏻", "down"),
+        ("that was helpful", "up"),
+        ("not helpful at all", "down"),
+        ("这个回答很有帮助", "up"),
+        ("没有帮助", "down"),
+        ("役に立ちました", "up"),
+        ("役に立たなかった", "down"),
+        ("도움이 됐어요", "up"),
+        ("도움이 안 됐어요", "down"),
+        ("очень полезно", "up"),
+        ("не помогло", "down"),
+        ("très utile", "up"),
+        ("pas utile", "down"),
+        ("réponse inutile", "down"),
+        ("sehr hilfreich", "up"),
+        ("nicht hilfreich", "down"),
+        ("muy útil", "up"),
+        ("no me ayudó", "down"),
+        ("مفيد جدا", "up"),
         ("غير مفيد", "down"),
     ],
 )

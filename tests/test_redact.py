@@ -30,8 +30,16 @@ PHONES = [
 @pytest.mark.parametrize("phone", PHONES)
 @pytest.mark.parametrize(
     "template",
-    ["call me at {}", "我的电话是{}，请回电", "電話番号は{}です", "제 번호는 {} 입니다", "мой телефон {}.", "mon numéro : {}",
-     "{}", "رقمي {} شكرا"],
+    [
+        "call me at {}",
+        "我的电话是{}，请回电",
+        "電話番号は{}です",
+        "제 번호는 {} 입니다",
+        "мой телефон {}.",
+        "mon numéro : {}",
+        "{}",
+        "رقمي {} شكرا",
+    ],
 )
 def test_phone_numbers_are_removed(phone: str, template: str) -> None:
     out = redact(template.format(phone))
@@ -41,7 +49,13 @@ def test_phone_numbers_are_removed(phone: str, template: str) -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["li.wei@example.com", "John.Smith+visa@mail.example.org", "zhang_san123@qq.com", "用户@例子.中国", "ｍａｉｌ＠ｅｘａｍｐｌｅ．ｃｎ"],
+    [
+        "li.wei@example.com",
+        "John.Smith+visa@mail.example.org",
+        "zhang_san123@qq.com",
+        "用户@例子.中国",
+        "ｍａｉｌ＠ｅｘａｍｐｌｅ．ｃｎ",
+    ],
 )
 def test_emails_are_removed(email: str) -> None:
     out = redact(f"my email is {email}, please write")
@@ -92,7 +106,11 @@ NAMES = [
     ("제 이름은 김민수입니다. 비자 문의", ["김민수"], "비자 문의"),
     ("박지은이라고 합니다", ["박지은"], "라고 합니다"),
     ("Меня зовут Иван Петров, нужна виза", ["Иван", "Петров"], "нужна виза"),
-    ("je m'appelle Marie Dubois et je cherche une école", ["Marie", "Dubois"], "et je cherche une école"),
+    (
+        "je m'appelle Marie Dubois et je cherche une école",
+        ["Marie", "Dubois"],
+        "et je cherche une école",
+    ),
     ("Mon nom est Lefèvre", ["Lefèvre"], "Mon nom est"),
     ("Ich heiße Anna Müller. Wo ist das Amt?", ["Anna", "Müller"], "Wo ist das Amt?"),
     ("Mein Name ist Klaus", ["Klaus"], "Mein Name ist"),
@@ -144,7 +162,9 @@ def test_control_characters_and_width_are_normalised() -> None:
 
 
 def test_links_keep_only_the_site() -> None:
-    assert redact("see https://example.com/a/b?c=d please") == "see https://example.com/[link] please"
+    assert (
+        redact("see https://example.com/a/b?c=d please") == "see https://example.com/[link] please"
+    )
     assert redact("www.gov.cn is down") == "www.gov.cn is down"
 
 

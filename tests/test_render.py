@@ -43,7 +43,12 @@ def test_procedures_schools_hospitals_hotlines_render(lang: str) -> None:
 
 
 def test_uncertain_fields_are_named_in_the_users_language() -> None:
-    rec = {"id": "x", "source": ["s"], "verified_on": "2026-11-22", "uncertain": {"phones": "old guide"}}
+    rec = {
+        "id": "x",
+        "source": ["s"],
+        "verified_on": "2026-11-22",
+        "uncertain": {"phones": "old guide"},
+    }
     assert "电话 (old guide)" in "\n".join(render.provenance(rec, "zh"))
     assert "phone (old guide)" in "\n".join(render.provenance(rec, "en"))
 

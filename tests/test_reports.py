@@ -31,7 +31,10 @@ def at(day: int, hour: int = 10, minute: int = 0) -> float:
     return dt.datetime(2026, 11, day, hour, minute, tzinfo=TIMEZONE).timestamp()
 
 
-FALLBACK = {"confidence": 0.45, "ranking": [("nlu_fallback", 0.45), ("work_permit", 0.31), ("visa", 0.2)]}
+FALLBACK = {
+    "confidence": 0.45,
+    "ranking": [("nlu_fallback", 0.45), ("work_permit", 0.31), ("visa", 0.2)],
+}
 
 
 def fill(s: Store) -> None:
@@ -40,9 +43,20 @@ def fill(s: Store) -> None:
     s.t = at(16)
     s.session(A)
     s.turn(A, "hello", "greet", "utter_greet", language="en")
-    s.turn(A, "where do I renew my residence permit in Chaoyang?", "find_service_point", "action_find_service_point",
-           topic="find_service_point")
-    s.turn(A, '/rate_answer{"rating":"down"}', "rate_answer", "action_rate_answer", entities={"rating": "down"})
+    s.turn(
+        A,
+        "where do I renew my residence permit in Chaoyang?",
+        "find_service_point",
+        "action_find_service_point",
+        topic="find_service_point",
+    )
+    s.turn(
+        A,
+        '/rate_answer{"rating":"down"}',
+        "rate_answer",
+        "action_rate_answer",
+        entities={"rating": "down"},
+    )
     s.turn(A, "/human_handoff", "human_handoff", "action_human_handoff")
     # B, WeChat: Chinese since the day before the period (the slot is not set again); three questions
     # the assistant did not understand, a topic picked from its guesses, a typed 👍.
@@ -50,19 +64,64 @@ def fill(s: Store) -> None:
     s.session(B)
     s.turn(B, "你好", "greet", "utter_greet", language="zh", channel="wechat")
     s.t = at(17)
-    s.turn(B, "怎么交个人所得税", "nlu_fallback", "action_offer_topics", channel="wechat", **FALLBACK)
-    s.turn(B, "怎么交个人所得税？", "nlu_fallback", "action_offer_topics", channel="wechat", **FALLBACK)
-    s.turn(B, "我的电话13800138000，怎么交税", "nlu_fallback", "action_offer_topics", channel="wechat", **FALLBACK)
-    s.turn(B, "/work_permit", "work_permit", "action_answer_procedure", topic="work_permit", channel="wechat")
-    s.turn(B, "这个回答很有帮助", "rate_answer", "action_rate_answer", entities={"rating": "up"}, channel="wechat")
+    s.turn(
+        B, "怎么交个人所得税", "nlu_fallback", "action_offer_topics", channel="wechat", **FALLBACK
+    )
+    s.turn(
+        B, "怎么交个人所得税？", "nlu_fallback", "action_offer_topics", channel="wechat", **FALLBACK
+    )
+    s.turn(
+        B,
+        "我的电话13800138000，怎么交税",
+        "nlu_fallback",
+        "action_offer_topics",
+        channel="wechat",
+        **FALLBACK,
+    )
+    s.turn(
+        B,
+        "/work_permit",
+        "work_permit",
+        "action_answer_procedure",
+        topic="work_permit",
+        channel="wechat",
+    )
+    s.turn(
+        B,
+        "这个回答很有帮助",
+        "rate_answer",
+        "action_rate_answer",
+        entities={"rating": "up"},
+        channel="wechat",
+    )
     # C, French, website widget: personal data out of scope, an unsure answer rated 👎.
     s.t = at(18)
     s.session(C)
-    s.turn(C, "je m'appelle Marie Dubois, écrivez à marie.dubois@example.fr", "out_of_scope", "utter_out_of_scope",
-           language="fr", channel="socketio")
-    s.turn(C, "et pour les impôts, passeport E98765432 ?", "visa", "action_answer_procedure", confidence=0.52,
-           topic="visa", channel="socketio")
-    s.turn(C, "👎", "rate_answer", "action_rate_answer", entities={"rating": "down"}, channel="socketio")
+    s.turn(
+        C,
+        "je m'appelle Marie Dubois, écrivez à marie.dubois@example.fr",
+        "out_of_scope",
+        "utter_out_of_scope",
+        language="fr",
+        channel="socketio",
+    )
+    s.turn(
+        C,
+        "et pour les impôts, passeport E98765432 ?",
+        "visa",
+        "action_answer_procedure",
+        confidence=0.52,
+        topic="visa",
+        channel="socketio",
+    )
+    s.turn(
+        C,
+        "👎",
+        "rate_answer",
+        "action_rate_answer",
+        entities={"rating": "down"},
+        channel="socketio",
+    )
     # D: understood, but the dialogue found no next step (core fallback).
     s.t = at(19)
     s.session(D)
@@ -74,7 +133,14 @@ def fill(s: Store) -> None:
     # F: Sunday 23:50 in Beijing (15:50 UTC): inside.
     s.t = at(22, 23, 50)
     s.session(F)
-    s.turn(F, "where is the nearest hospital", "healthcare", "action_find_hospital", language="en", topic="healthcare")
+    s.turn(
+        F,
+        "where is the nearest hospital",
+        "healthcare",
+        "action_find_hospital",
+        language="en",
+        topic="healthcare",
+    )
 
 
 @pytest.fixture()
@@ -89,8 +155,11 @@ def store_url(tmp_path: Path) -> str:
 def build(url: str, **options: float) -> aggregate.Report:
     engine = open_store(url)
     try:
-        return aggregate.build(turns.read_conversations(engine, PERIOD.start, PERIOD.end), PERIOD,
-                               aggregate.Options(**options))
+        return aggregate.build(
+            turns.read_conversations(engine, PERIOD.start, PERIOD.end),
+            PERIOD,
+            aggregate.Options(**options),
+        )
     finally:
         engine.dispose()
 
@@ -117,7 +186,12 @@ def check_figures(report: aggregate.Report) -> None:
 
     unanswered = report.table("unanswered")
     taxes = row(unanswered, Why="Not understood")
-    assert taxes[1] == "Work permit (work_permit)" and taxes[2] == 3 and taxes[3] == 1 and taxes[4] == "zh 3"
+    assert (
+        taxes[1] == "Work permit (work_permit)"
+        and taxes[2] == 3
+        and taxes[3] == 1
+        and taxes[4] == "zh 3"
+    )
     assert taxes[5].split("\n") == ["怎么交个人所得税  (×2)", "我的电话[phone],怎么交税"]
     assert row(unanswered, Why="Out of scope")[2:5] == [1, 1, "fr 1"]
     assert row(unanswered, Why="No answer chosen")[1:5] == ["Hello (greet)", 1, 1, "fr 1"]
@@ -126,11 +200,22 @@ def check_figures(report: aggregate.Report) -> None:
     (low,) = report.table("low_confidence").rows
     assert low[0] == "Visa extension / visas (visa)" and low[1] == 1 and low[2] == "0.52"
 
-    intents = dict(zip(column(report.table("intents"), "Intent"), column(report.table("intents"), "Messages"),
-                       strict=True))
-    assert intents == {"Not understood (nlu_fallback)": 3, "Hello (greet)": 2, "Rated an answer (rate_answer)": 2,
-                       "Find a service office (find_service_point)": 1, "Something else (out_of_scope)": 1,
-                       "Visa extension / visas (visa)": 1, "Hospitals and doctors (healthcare)": 1}
+    intents = dict(
+        zip(
+            column(report.table("intents"), "Intent"),
+            column(report.table("intents"), "Messages"),
+            strict=True,
+        )
+    )
+    assert intents == {
+        "Not understood (nlu_fallback)": 3,
+        "Hello (greet)": 2,
+        "Rated an answer (rate_answer)": 2,
+        "Find a service office (find_service_point)": 1,
+        "Something else (out_of_scope)": 1,
+        "Visa extension / visas (visa)": 1,
+        "Hospitals and doctors (healthcare)": 1,
+    }
 
     channels = report.table("channels")
     assert row(channels, Channel="REST API")[1:6] == [3, 3, 4, 2, 1]
@@ -138,16 +223,34 @@ def check_figures(report: aggregate.Report) -> None:
     assert row(channels, Channel="Website widget")[1:6] == [1, 1, 3, 0, 1]
 
     languages = report.table("languages")
-    assert row(languages, Code="zh")[2:5] == [1, 4, 3]  # the slot set before the period still counts
+    assert row(languages, Code="zh")[2:5] == [
+        1,
+        4,
+        3,
+    ]  # the slot set before the period still counts
     assert row(languages, Code="fr")[2:5] == [2, 4, 2]
     assert row(languages, Code="en")[2:5] == [2, 3, 0]
 
     ratings = report.table("ratings")
-    assert row(ratings, Answer="Where to go (service points)")[1:5] == ["Find a service office", 0, 1, "0 %"]
-    assert row(ratings, Answer="Procedure (documents, fees, steps)", Topic="Work permit")[2:5] == [1, 0, "100 %"]
-    assert row(ratings, Answer="Procedure (documents, fees, steps)", Topic="Visa extension / visas")[2:5] == [0, 1, "0 %"]
+    assert row(ratings, Answer="Where to go (service points)")[1:5] == [
+        "Find a service office",
+        0,
+        1,
+        "0 %",
+    ]
+    assert row(ratings, Answer="Procedure (documents, fees, steps)", Topic="Work permit")[2:5] == [
+        1,
+        0,
+        "100 %",
+    ]
+    assert row(
+        ratings, Answer="Procedure (documents, fees, steps)", Topic="Visa extension / visas"
+    )[2:5] == [0, 1, "0 %"]
     questions = column(report.table("rated_down"), "Question")
-    assert sorted(questions) == ["et pour les impôts, passeport [id] ?", "where do I renew my residence permit in Chaoyang?"]
+    assert sorted(questions) == [
+        "et pour les impôts, passeport [id] ?",
+        "where do I renew my residence permit in Chaoyang?",
+    ]
 
     (handoff,) = report.table("handoffs").rows
     assert handoff == ["REST API", "Find a service office", 1, 1, 0]
@@ -216,7 +319,13 @@ def test_html_escapes_what_users_typed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     s = Store(url, at(17))
     s.session(A)
-    s.turn(A, "<script>alert(1)</script><img src=x onerror=alert(2)>", "out_of_scope", "utter_out_of_scope", language="en")
+    s.turn(
+        A,
+        "<script>alert(1)</script><img src=x onerror=alert(2)>",
+        "out_of_scope",
+        "utter_out_of_scope",
+        language="en",
+    )
     s.dispose()
     page = html.render(build(url), "test store")
     assert "<script>alert(1)" not in page and "<img src=x" not in page
@@ -225,17 +334,43 @@ def test_html_escapes_what_users_typed(tmp_path: Path) -> None:
 
 def test_near_identical_questions_are_one_group() -> None:
     group = aggregate.Group("not_understood", None)
-    for i, question in enumerate(["how can I pay my taxes in Beijing?", "how can i pay my taxes in bejing",
-                                  "How can I pay my taxes in Beijing", "where is the zoo"]):
+    for i, question in enumerate(
+        [
+            "how can I pay my taxes in Beijing?",
+            "how can i pay my taxes in bejing",
+            "How can I pay my taxes in Beijing",
+            "where is the zoo",
+        ]
+    ):
         group.add(question, "en", i, float(i), 0.85)
-    assert [(c.example, c.count) for c in group.top(3)] == [("how can I pay my taxes in Beijing?", 3), ("where is the zoo", 1)]
+    assert [(c.example, c.count) for c in group.top(3)] == [
+        ("how can I pay my taxes in Beijing?", 3),
+        ("where is the zoo", 1),
+    ]
 
 
-def test_cli_report_text_csv_and_html(store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    period = ["--since", FIRST.isoformat(), "--until", LAST.isoformat(), "--database-url", store_url]
-    assert main(["report", *period, "--csv", str(tmp_path / "csv"), "--html", str(tmp_path / "r.html")]) == 0
+def test_cli_report_text_csv_and_html(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    period = [
+        "--since",
+        FIRST.isoformat(),
+        "--until",
+        LAST.isoformat(),
+        "--database-url",
+        store_url,
+    ]
+    assert (
+        main(
+            ["report", *period, "--csv", str(tmp_path / "csv"), "--html", str(tmp_path / "r.html")]
+        )
+        == 0
+    )
     out = capsys.readouterr()
-    assert "Questions the assistant could not answer" in out.out and "怎么交个人所得税  (×2)" in out.out
+    assert (
+        "Questions the assistant could not answer" in out.out
+        and "怎么交个人所得税  (×2)" in out.out
+    )
     assert "Mon 2026-11-16 to Sun 2026-11-22 (Beijing time)" in out.out
     assert (tmp_path / "csv" / "unanswered.csv").exists() and (tmp_path / "r.html").exists()
     assert "r.html" in out.err
@@ -246,18 +381,31 @@ def test_cli_report_text_csv_and_html(store_url: str, tmp_path: Path, capsys: py
 
     assert main(["report", *period, "--format", "csv", "--table", "handoffs"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows == [["Channel", "Topic of the conversation", "Handoffs", "After a 👎", "Asked in their own words"],
-                    ["REST API", "Find a service office", "1", "1", "0"]]
+    assert rows == [
+        [
+            "Channel",
+            "Topic of the conversation",
+            "Handoffs",
+            "After a 👎",
+            "Asked in their own words",
+        ],
+        ["REST API", "Find a service office", "1", "1", "0"],
+    ]
 
 
-def test_cli_report_explains_a_missing_store_and_a_bad_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_report_explains_a_missing_store_and_a_bad_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", "--database-url", f"sqlite:///{tmp_path / 'nothing.db'}"]) == 1
     assert "No conversations" in capsys.readouterr().err
     assert not (tmp_path / "nothing.db").exists()
     assert main(["report", "--since", "16/11/2026"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
     assert main(["report", "--database-url", "postgresql://nobody@127.0.0.1:1/none"]) == 1
-    assert "Cannot open the conversation store postgresql://nobody@127.0.0.1:1/none" in capsys.readouterr().err
+    assert (
+        "Cannot open the conversation store postgresql://nobody@127.0.0.1:1/none"
+        in capsys.readouterr().err
+    )
 
 
 def test_period_is_whole_beijing_days() -> None:
@@ -279,5 +427,7 @@ def test_report_cli_starts_without_rasa() -> None:
         "import sys, bot.cli, bot.conversations.aggregate, bot.conversations.turns, bot.conversations.purge; "
         "print('rasa' in sys.modules, 'tensorflow' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False False"

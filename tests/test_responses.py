@@ -18,7 +18,9 @@ SLOTS = set(DOMAIN["slots"])
 
 def variation(variations: list[dict], lang: str) -> dict | None:
     for v in variations:
-        if any(c.get("name") == "language" and c.get("value") == lang for c in v.get("condition") or []):
+        if any(
+            c.get("name") == "language" and c.get("value") == lang for c in v.get("condition") or []
+        ):
             return v
     return None
 
@@ -34,13 +36,19 @@ def test_response_in_every_language(name: str) -> None:
         assert v is not None, f"{name}: no {lang} variation"
         assert (v.get("text") or "").strip(), f"{name}: empty {lang} text"
         for slot in re.findall(r"\{(\w+)\}", v["text"]):
-            assert slot in SLOTS, f"{name} ({lang}): {{{slot}}} is not a slot and would stay unfilled"
+            assert slot in SLOTS, (
+                f"{name} ({lang}): {{{slot}}} is not a slot and would stay unfilled"
+            )
         if defaults[0].get("buttons"):
             ours = [b["payload"] for b in v.get("buttons", [])]
-            assert ours == [b["payload"] for b in defaults[0]["buttons"]], f"{name} ({lang}): buttons differ"
+            assert ours == [b["payload"] for b in defaults[0]["buttons"]], (
+                f"{name} ({lang}): buttons differ"
+            )
 
 
 def test_language_changed_names_its_own_language() -> None:
     variations = DOMAIN["responses"]["utter_language_changed"]
-    texts = {lang: (variation(variations, lang) or {}).get("text") for lang in LANGS if lang != "en"}
+    texts = {
+        lang: (variation(variations, lang) or {}).get("text") for lang in LANGS if lang != "en"
+    }
     assert len(set(texts.values())) == len(texts), "each language must confirm in its own words"

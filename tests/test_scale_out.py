@@ -39,16 +39,48 @@ TURNS = 5
 # ticket in Redis: the conversation's next message waits until the ticket expires (Rasa's default is 60 s).
 LOCK_LIFETIME_S = 20
 REPLICA_HEADER = "X-Assistant-Replica"
-REQUEST_TIMEOUT_S = 300  # longer than nginx's read timeout (120 s): nginx, not the client, gives up first
+REQUEST_TIMEOUT_S = (
+    300  # longer than nginx's read timeout (120 s): nginx, not the client, gives up first
+)
 GIVE_UP_AFTER_S = 420  # a turn retried for this long counts as lost (no test should hang forever)
 
 SCRIPTS = [
-    ["hi", "where can I renew my residence permit in chaoyang?", "is it open on saturday?", "thanks", "bye"],
+    [
+        "hi",
+        "where can I renew my residence permit in chaoyang?",
+        "is it open on saturday?",
+        "thanks",
+        "bye",
+    ],
     ["朝阳区哪里办工作类居留许可", "有国际学校吗", "顺义区的国际学校", "谢谢", "再见"],
-    ["which schools teach IB in Shunyi?", "where can I find an english speaking hospital", "emergency number", "thanks", "bye"],
-    ["Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?", "hi", "danke", "where is the nearest hospital", "bye"],
-    ["what documents do I need for a residence permit", "work", "where can I extend my visa in chaoyang", "thanks", "bye"],
-    ["où renouveler mon titre de séjour à Chaoyang ?", "朝陽区で病院を探しています", "hi", "merci", "bye"],
+    [
+        "which schools teach IB in Shunyi?",
+        "where can I find an english speaking hospital",
+        "emergency number",
+        "thanks",
+        "bye",
+    ],
+    [
+        "Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?",
+        "hi",
+        "danke",
+        "where is the nearest hospital",
+        "bye",
+    ],
+    [
+        "what documents do I need for a residence permit",
+        "work",
+        "where can I extend my visa in chaoyang",
+        "thanks",
+        "bye",
+    ],
+    [
+        "où renouveler mon titre de séjour à Chaoyang ?",
+        "朝陽区で病院を探しています",
+        "hi",
+        "merci",
+        "bye",
+    ],
 ]
 
 
@@ -109,8 +141,10 @@ class Deployment:
 
     def post(self, body: dict, session: requests.Session | None = None) -> requests.Response:
         return (session or requests).post(
-            f"{self.cluster.url}/webhooks/rest/webhook", data=json.dumps(body),
-            headers={"Content-Type": "application/json"}, timeout=REQUEST_TIMEOUT_S,
+            f"{self.cluster.url}/webhooks/rest/webhook",
+            data=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+            timeout=REQUEST_TIMEOUT_S,
         )
 
 
@@ -125,7 +159,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
     work = tmp_path_factory.mktemp("scale")
     logs = work / "logs"
-    with throwaway_postgres("assistant_scale") as pg_url, throwaway_redis_prefix("scaletest") as redis_prefix:
+    with (
+        throwaway_postgres("assistant_scale") as pg_url,
+        throwaway_redis_prefix("scaletest") as redis_prefix,
+    ):
         sync(ROOT / "knowledge", pg_url)
         env = {
             **redis_prefix.env(),
@@ -141,14 +178,22 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         rasa_ports = [free_port() for _ in range(REPLICAS)]
         action_ports = [free_port() for _ in range(REPLICAS)]
         running = cluster_mod.start_cluster(
-            MODEL, rasa_ports, action_ports, free_port(), free_port(), work / "nginx", env,
-            log_dir=logs, replica_header=True,
+            MODEL,
+            rasa_ports,
+            action_ports,
+            free_port(),
+            free_port(),
+            work / "nginx",
+            env,
+            log_dir=logs,
+            replica_header=True,
         )
         try:
             # A fresh Rasa server answers its first message slowly (lazy loading): warm each one up directly.
             def warm(port: int) -> None:
                 requests.post(
-                    f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": f"warmup-{port}", "message": "hi"},
+                    f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                    json={"sender": f"warmup-{port}", "message": "hi"},
                     timeout=REQUEST_TIMEOUT_S,
                 ).raise_for_status()
 
@@ -165,7 +210,9 @@ def stored_events(pg_url: str) -> dict[str, list[dict]]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot') ORDER BY id")
+                text(
+                    "SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot') ORDER BY id"
+                )
             ).all()
     finally:
         engine.dispose()
@@ -200,7 +247,9 @@ def test_every_way_to_a_conversation_reaches_the_same_server(deployment: Deploym
         rest = deployment.post({"sender": cid, "message": "hi"})
         assert rest.status_code == 200, rest.text
         # Neither the WeChat channel nor the HTTP API is on here: Rasa answers 404, but nginx has routed.
-        wechat = requests.post(f"{base}/webhooks/wechat/webhook", params={"openid": cid, "signature": "x"}, timeout=30)
+        wechat = requests.post(
+            f"{base}/webhooks/wechat/webhook", params={"openid": cid, "signature": "x"}, timeout=30
+        )
         api = requests.get(f"{base}/conversations/{cid}/tracker", timeout=30)
         seen[cid] = {answered_by(rest), answered_by(wechat), answered_by(api)}
     assert all(len(replicas) == 1 and None not in replicas for replicas in seen.values()), seen
@@ -210,17 +259,27 @@ def test_every_way_to_a_conversation_reaches_the_same_server(deployment: Deploym
 
 def test_malformed_and_huge_bodies_are_routed_and_refused_politely(deployment: Deployment) -> None:
     """Bodies njs cannot parse still reach a server (routed by client address), which answers 4xx or a reply."""
-    for raw in ["{not json", "[1, 2]", json.dumps({"sender": "big", "message": "where is the office " * 5000})]:
+    for raw in [
+        "{not json",
+        "[1, 2]",
+        json.dumps({"sender": "big", "message": "where is the office " * 5000}),
+    ]:
         response = requests.post(
-            f"{deployment.cluster.url}/webhooks/rest/webhook", data=raw.encode(),
-            headers={"Content-Type": "application/json"}, timeout=60,
+            f"{deployment.cluster.url}/webhooks/rest/webhook",
+            data=raw.encode(),
+            headers={"Content-Type": "application/json"},
+            timeout=60,
         )
         assert response.status_code in (200, 400), response.text
         assert answered_by(response) is not None
 
 
 def test_resent_message_id_is_answered_from_the_store(deployment: Deployment) -> None:
-    body = {"sender": "dedup-1", "message": "where can I renew my residence permit in chaoyang?", "message_id": "once-1"}
+    body = {
+        "sender": "dedup-1",
+        "message": "where can I renew my residence permit in chaoyang?",
+        "message_id": "once-1",
+    }
     first = deployment.post(body)
     assert first.status_code == 200 and first.json(), first.text
     # The same message twice more at the same time: both wait for the lock, both find it stored.
@@ -230,7 +289,9 @@ def test_resent_message_id_is_answered_from_the_store(deployment: Deployment) ->
     assert all(r.json() == first.json() for r in again)
     turns = turns_in_store(stored_events(deployment.pg_url)["dedup-1"])
     assert [user["message_id"] for user, _ in turns] == ["once-1"]
-    assert normalised([b["text"] for b in turns[0][1]]) == normalised([m.get("text", "") for m in first.json()])
+    assert normalised([b["text"] for b in turns[0][1]]) == normalised(
+        [m.get("text", "") for m in first.json()]
+    )
     # Without a message id every message is processed (the REST channel's behaviour so far).
     plain = {"sender": "dedup-2", "message": "hi"}
     assert deployment.post(plain).status_code == 200 and deployment.post(plain).status_code == 200
@@ -257,7 +318,9 @@ def test_socketio_polling_works_through_the_load_balancer(deployment: Deployment
         received.append(message)
         answered.set()
 
-    sio.connect(deployment.cluster.url, transports=["polling"], socketio_path="/socket.io", wait_timeout=30)
+    sio.connect(
+        deployment.cluster.url, transports=["polling"], socketio_path="/socket.io", wait_timeout=30
+    )
     try:
         sio.emit("session_request", {"session_id": None})
         assert confirmed.wait(60), "no session_confirm over polling"
@@ -307,7 +370,9 @@ def test_many_conversations_survive_a_killed_rasa_server(deployment: Deployment)
     with ThreadPoolExecutor(CONVERSATIONS) as pool:
         futures = {s: pool.submit(converse, deployment, s, scripts[s], load) for s in senders}
         # Kill when a third of all turns are done: every conversation is then in the middle of its script.
-        assert load.wait_for(CONVERSATIONS * TURNS // 3, timeout=GIVE_UP_AFTER_S), f"the load stalled; logs: {deployment.logs}"
+        assert load.wait_for(CONVERSATIONS * TURNS // 3, timeout=GIVE_UP_AFTER_S), (
+            f"the load stalled; logs: {deployment.logs}"
+        )
         homes = load.homes()
         # The server with more conversations dies; its conversations must move to the other one.
         counts = Counter(homes.values())
@@ -324,14 +389,20 @@ def test_many_conversations_survive_a_killed_rasa_server(deployment: Deployment)
 
     # The kill hit requests in flight (they got 502 and were re-sent), and the survivors answered the rest.
     retried = [t for t in turns if len(t.attempts) > 1]
-    assert retried, "no request failed when the server was killed: the test did not exercise a failure"
+    assert retried, (
+        "no request failed when the server was killed: the test did not exercise a failure"
+    )
     after_kill = [t for t in turns if t.sent_after_kill]
     assert after_kill, "no turn began after the kill"
-    assert all(t.replica != victim for t in after_kill), "a turn begun after the kill was answered by the dead server"
+    assert all(t.replica != victim for t in after_kill), (
+        "a turn begun after the kill was answered by the dead server"
+    )
     survivors = {cluster.rasa_address(i) for i in range(REPLICAS) if i != victim_index}
     assert {t.replica for t in after_kill} <= survivors
     # Conversations that lived on the dead server went on elsewhere.
-    moved = [s for s in senders if homes.get(s) == victim and any(t.sent_after_kill for t in results[s])]
+    moved = [
+        s for s in senders if homes.get(s) == victim and any(t.sent_after_kill for t in results[s])
+    ]
     assert moved, f"no conversation of the dead server had turns left: {homes}"
 
     # The conversation store: each user message exactly once, in the order sent, the bot's replies after it,
@@ -340,7 +411,9 @@ def test_many_conversations_survive_a_killed_rasa_server(deployment: Deployment)
     for sender in senders:
         in_store = turns_in_store(stored[sender])
         sent = results[sender]
-        assert [(u["text"], u["message_id"]) for u, _ in in_store] == [(t.text, t.message_id) for t in sent], sender
+        assert [(u["text"], u["message_id"]) for u, _ in in_store] == [
+            (t.text, t.message_id) for t in sent
+        ], sender
         for (_user, bots), turn in zip(in_store, sent, strict=True):
             assert bots, f"{turn.message_id}: no bot reply stored after the user message"
             assert turn.replies, f"{turn.message_id}: the client got no reply"
@@ -357,6 +430,7 @@ def test_many_conversations_survive_a_killed_rasa_server(deployment: Deployment)
 
 def resources(deployment: Deployment, senders: list[str], turns: int) -> str:
     """Figures for docs/deployment.md: memory of each server, database connections, stored rows per turn."""
+
     def rss_mb(pid: int) -> int:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -370,11 +444,16 @@ def resources(deployment: Deployment, senders: list[str], turns: int) -> str:
     try:
         with engine.connect() as conn:
             database = conn.execute(text("SELECT current_database()")).scalar_one()
-            connections = conn.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db"), {"db": database}
-            ).scalar_one() - 1  # without this one
+            connections = (
+                conn.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db"),
+                    {"db": database},
+                ).scalar_one()
+                - 1
+            )  # without this one
             rows = conn.execute(
-                text("SELECT count(*) FROM events WHERE sender_id = ANY(:senders)"), {"senders": senders}
+                text("SELECT count(*) FROM events WHERE sender_id = ANY(:senders)"),
+                {"senders": senders},
             ).scalar_one()
     finally:
         engine.dispose()

@@ -48,7 +48,9 @@ def tokenizer() -> MultilingualTokenizer:
 
 
 def featurized(
-    texts: list[str], featurizer: UniversalSentenceEncoderFeaturizer, tokenizer: MultilingualTokenizer
+    texts: list[str],
+    featurizer: UniversalSentenceEncoderFeaturizer,
+    tokenizer: MultilingualTokenizer,
 ) -> list[Message]:
     messages = [Message({TEXT: t}) for t in texts]
     tokenizer.process(messages)
@@ -72,7 +74,10 @@ def test_sentence_and_sequence_features_align_with_tokens(lang, featurizer, toke
     assert seq.shape == (len(tokens), EMBEDDING_DIM)
     assert not seq.any()  # default "zeros": the embedding reaches DIET once, at the sentence slot
     origins = {(f.type, f.origin) for f in message.features}
-    assert origins == {(FEATURE_TYPE_SEQUENCE, "use_featurizer"), (FEATURE_TYPE_SENTENCE, "use_featurizer")}
+    assert origins == {
+        (FEATURE_TYPE_SEQUENCE, "use_featurizer"),
+        (FEATURE_TYPE_SENTENCE, "use_featurizer"),
+    }
 
 
 def test_repeated_sequence_mode(tokenizer) -> None:
@@ -83,7 +88,11 @@ def test_repeated_sequence_mode(tokenizer) -> None:
 
 
 def test_empty_and_missing_text_do_not_crash(featurizer, tokenizer) -> None:
-    empty, blank, no_text = Message({TEXT: ""}), Message({TEXT: "  ?! "}), Message({"intent": "greet"})
+    empty, blank, no_text = (
+        Message({TEXT: ""}),
+        Message({TEXT: "  ?! "}),
+        Message({"intent": "greet"}),
+    )
     tokenizer.process([empty, blank, no_text])
     featurizer.process([empty, blank, no_text])
     featurizer.process([])
@@ -95,9 +104,16 @@ def test_empty_and_missing_text_do_not_crash(featurizer, tokenizer) -> None:
     assert featurizer.encode([]).shape == (0, EMBEDDING_DIM)
 
 
-def test_cross_lingual_paraphrases_are_closer_than_unrelated_sentences(featurizer, tokenizer) -> None:
+def test_cross_lingual_paraphrases_are_closer_than_unrelated_sentences(
+    featurizer, tokenizer
+) -> None:
     messages = featurized(
-        ["Where can I extend my visa?", "我在哪里可以延长签证？", "I like pizza with cheese.", "The train leaves at noon."],
+        [
+            "Where can I extend my visa?",
+            "我在哪里可以延长签证？",
+            "I like pizza with cheese.",
+            "The train leaves at noon.",
+        ],
         featurizer,
         tokenizer,
     )

@@ -20,8 +20,14 @@ def test_action_responses_are_still_validated() -> None:
     from rasa.core.actions.action import RemoteAction
 
     action = RemoteAction("action_x", None)
-    assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": [{"text": "hi"}]})
-    for bad in ({"events": "not a list"}, {"responses": [1]}, {"events": [{"event": "no_such_event"}]}):
+    assert action._validate_action_result(
+        {"events": [{"event": "slot", "name": "a", "value": 1}], "responses": [{"text": "hi"}]}
+    )
+    for bad in (
+        {"events": "not a list"},
+        {"responses": [1]},
+        {"events": [{"event": "no_such_event"}]},
+    ):
         with pytest.raises(ValidationError) as err:
             action._validate_action_result(bad)
         assert "Failed to validate Action server response from API" in err.value.message
@@ -39,12 +45,34 @@ def _candidate_responses(n: int) -> list:
 
     def event() -> object:
         e: dict = {"event": rng.choice([*names, "nope", 3, None])}
-        for key in rng.sample(["timestamp", "metadata", "name", "value", "text", "policy", "confidence", "entities",
-                               "parse_data", "input_channel", "hide_rule_turn"], rng.randint(0, 5)):
+        for key in rng.sample(
+            [
+                "timestamp",
+                "metadata",
+                "name",
+                "value",
+                "text",
+                "policy",
+                "confidence",
+                "entities",
+                "parse_data",
+                "input_channel",
+                "hide_rule_turn",
+            ],
+            rng.randint(0, 5),
+        ):
             if key == "entities":
                 e[key] = rng.choice([[], [{"entity": "x", "value": 1}], [{"entity": 3}], "no"])
             elif key == "parse_data":
-                e[key] = rng.choice([{}, {"intent": {"name": "a", "confidence": 0.5}}, {"intent": {"name": 3}}, {"entities": [{"value": 1}]}, "no"])
+                e[key] = rng.choice(
+                    [
+                        {},
+                        {"intent": {"name": "a", "confidence": 0.5}},
+                        {"intent": {"name": 3}},
+                        {"entities": [{"value": 1}]},
+                        "no",
+                    ]
+                )
             else:
                 e[key] = rng.choice(values)
         if rng.random() < 0.05:
@@ -55,9 +83,16 @@ def _candidate_responses(n: int) -> list:
     for _ in range(n):
         r: dict = {}
         if rng.random() < 0.9:
-            r["events"] = [event() for _ in range(rng.randint(0, 4))] if rng.random() < 0.95 else rng.choice(values)
+            r["events"] = (
+                [event() for _ in range(rng.randint(0, 4))]
+                if rng.random() < 0.95
+                else rng.choice(values)
+            )
         if rng.random() < 0.8:
-            r["responses"] = [rng.choice([{"text": "hi"}, {"text": 3}, "no", {}]) for _ in range(rng.randint(0, 3))]
+            r["responses"] = [
+                rng.choice([{"text": "hi"}, {"text": 3}, "no", {}])
+                for _ in range(rng.randint(0, 3))
+            ]
         out.append(r if rng.random() < 0.98 else rng.choice(values))
     return out
 
@@ -99,7 +134,9 @@ def test_event_types_resolve_as_before() -> None:
         Event.resolve_by_type("nope")
 
 
-@pytest.mark.parametrize("shapes", [((1, 5), (1, 7)), ((3, 40), (3, 2)), ((4, 10), (4, 0)), ((2, 0), (2, 6))])
+@pytest.mark.parametrize(
+    "shapes", [((1, 5), (1, 7)), ((3, 40), (3, 2)), ((4, 10), (4, 0)), ((2, 0), (2, 6))]
+)
 def test_sparse_features_combine_like_scipy(shapes: tuple) -> None:
     from rasa.shared.nlu.training_data.features import Features
 
@@ -112,7 +149,9 @@ def test_sparse_features_combine_like_scipy(shapes: tuple) -> None:
     assert f.features.shape == expected.shape and f.features.dtype == expected.dtype
     assert (f.features != expected).nnz == 0
     with pytest.raises(ValueError, match="sequence dimensions do not match"):
-        f.combine_with_features(Features(scipy.sparse.coo_matrix((ra + 1, 2)), "sentence", "text", "three"))
+        f.combine_with_features(
+            Features(scipy.sparse.coo_matrix((ra + 1, 2)), "sentence", "text", "three")
+        )
 
 
 def test_action_server_connections_are_kept_alive() -> None:
@@ -134,7 +173,10 @@ def test_action_server_connections_are_kept_alive() -> None:
         port = site._server.sockets[0].getsockname()[1]
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         for _ in range(5):
-            assert await endpoint.request(json={"x": 1}, method="post") == {"events": [], "responses": []}
+            assert await endpoint.request(json={"x": 1}, method="post") == {
+                "events": [],
+                "responses": [],
+            }
         await runner.cleanup()
         return peers
 
@@ -155,7 +197,10 @@ def test_deep_copies_are_skipped_only_where_they_feed_debug_logs(module: str) ->
     assert calls
     for start in calls:
         opening = source.rfind("structlogger.debug(", 0, start)
-        assert opening != -1 and source[opening:start].count("(") - source[opening:start].count(")") >= 1, source[start - 200 : start]
+        assert (
+            opening != -1
+            and source[opening:start].count("(") - source[opening:start].count(")") >= 1
+        ), source[start - 200 : start]
     shim = importlib.import_module(module).copy
     value = {"a": [1, 2]}
     rasa_logger = logging.getLogger("rasa")
@@ -186,8 +231,16 @@ def test_planned_graph_runs_give_what_dask_gives() -> None:
     runner = processor.graph_runner
     nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
     tracker = DialogueStateTracker("t", agent.domain.slots)
-    for text in ["hi", "where can I renew my residence permit in Chaoyang?", "朝阳区哪里可以办居留许可？", "", "🙂",
-                 "/residence_permit{\"permit_type\": \"work\"}", "Где продлить визу в Хайдяне?", "blorp"]:
+    for text in [
+        "hi",
+        "where can I renew my residence permit in Chaoyang?",
+        "朝阳区哪里可以办居留许可？",
+        "",
+        "🙂",
+        '/residence_permit{"permit_type": "work"}',
+        "Где продлить визу в Хайдяне?",
+        "blorp",
+    ]:
         inputs = {"__message__": [UserMessage(text)], "__tracker__": tracker}
         planned = runner.run(inputs=inputs, targets=[nlu])[nlu][0].as_dict()
         reference = runner.dask_run(inputs=inputs, targets=[nlu])[nlu][0].as_dict()
@@ -195,7 +248,12 @@ def test_planned_graph_runs_give_what_dask_gives() -> None:
         tracker.update(UserUttered(text, planned.get("intent"), planned.get("entities", [])))
         prediction = runner.run(inputs={"__tracker__": tracker}, targets=[core])[core]
         expected = runner.dask_run(inputs={"__tracker__": tracker}, targets=[core])[core]
-        assert (prediction.max_confidence_index, prediction.policy_name, prediction.probabilities) == (
-            expected.max_confidence_index, expected.policy_name, expected.probabilities), text
-        tracker.update(ActionExecuted(agent.domain.action_names_or_texts[prediction.max_confidence_index]))
+        assert (
+            prediction.max_confidence_index,
+            prediction.policy_name,
+            prediction.probabilities,
+        ) == (expected.max_confidence_index, expected.policy_name, expected.probabilities), text
+        tracker.update(
+            ActionExecuted(agent.domain.action_names_or_texts[prediction.max_confidence_index])
+        )
         tracker.update(ActionExecuted("action_listen"))

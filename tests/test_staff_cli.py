@@ -30,7 +30,9 @@ def test_every_command_has_help_with_an_example() -> None:
     top = subprocess.run([str(CLI), "--help"], capture_output=True, text=True, check=True).stdout
     for command in commands:
         assert command in top
-        page = subprocess.run([str(CLI), command, "--help"], capture_output=True, text=True, check=True).stdout
+        page = subprocess.run(
+            [str(CLI), command, "--help"], capture_output=True, text=True, check=True
+        ).stdout
         assert "example" in page, command
 
 
@@ -81,10 +83,17 @@ SCHOOL = """\
 """
 
 
-def test_validate_lists_every_problem_of_every_file_with_the_exact_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_lists_every_problem_of_every_file_with_the_exact_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "service_points.yml").write_text(BROKEN_POINTS, encoding="utf-8")
-    (tmp_path / "schools.yml").write_text("schools:\n" + SCHOOL + "\n" + SCHOOL.replace("Western Academy", "WAB again"), encoding="utf-8")
-    (tmp_path / "hotlines.yml").write_text("hotlines:\n  - id: x\n\tnumber: 110\n", encoding="utf-8")
+    (tmp_path / "schools.yml").write_text(
+        "schools:\n" + SCHOOL + "\n" + SCHOOL.replace("Western Academy", "WAB again"),
+        encoding="utf-8",
+    )
+    (tmp_path / "hotlines.yml").write_text(
+        "hotlines:\n  - id: x\n\tnumber: 110\n", encoding="utf-8"
+    )
     code, out, err = run(capsys, "validate", "--knowledge-dir", str(tmp_path))
     assert code == 1
     assert out == ""
@@ -112,7 +121,10 @@ def test_validate_lists_every_problem_of_every_file_with_the_exact_message(tmp_p
 def test_validate_passes_on_the_real_knowledge(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate")
     assert code == 0, err
-    assert re.fullmatch(r"✓ 5 files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines\.\n", out)
+    assert re.fullmatch(
+        r"✓ 5 files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines\.\n",
+        out,
+    )
 
 
 NEW_POINT = """\
@@ -135,7 +147,9 @@ def _edit(folder: Path) -> None:
     points = folder / "service_points.yml"
     text = points.read_text(encoding="utf-8")
     assert text.count('number: "+86 10 8402 0101"') == 1
-    points.write_text(text.replace('number: "+86 10 8402 0101"', 'number: "010-8402 0102"'), encoding="utf-8")
+    points.write_text(
+        text.replace('number: "+86 10 8402 0101"', 'number: "010-8402 0102"'), encoding="utf-8"
+    )
     hotlines = folder / "hotlines.yml"
     text = hotlines.read_text(encoding="utf-8")
     start = text.index("  - id: hospital_appointments_114")
@@ -154,34 +168,71 @@ def _audit_count(url: str) -> int:
         return session.execute(select(func.count()).select_from(models.AuditEntry)).scalar_one()
 
 
-def test_diff_then_sync_then_history(tmp_path: Path, knowledge_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_then_sync_then_history(
+    tmp_path: Path, knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'kb.db'}"
-    code, out, _ = run(capsys, "sync", "--knowledge-dir", str(knowledge_copy), "--database-url", url, "--by", "seed")
-    assert code == 0 and "✓ Published: 84 added, 0 removed, 0 changed, 0 unchanged (audit entry #1)." in out
+    code, out, _ = run(
+        capsys,
+        "sync",
+        "--knowledge-dir",
+        str(knowledge_copy),
+        "--database-url",
+        url,
+        "--by",
+        "seed",
+    )
+    assert (
+        code == 0
+        and "✓ Published: 84 added, 0 removed, 0 changed, 0 unchanged (audit entry #1)." in out
+    )
     _edit(knowledge_copy)
     before = _published(url)
 
-    code, out, _ = run(capsys, "diff", "--knowledge-dir", str(knowledge_copy), "--database-url", url)
+    code, out, _ = run(
+        capsys, "diff", "--knowledge-dir", str(knowledge_copy), "--database-url", url
+    )
     assert code == 0
     new_file = knowledge_copy / "zz_new.yml"
     points = knowledge_copy / "service_points.yml"
     assert "\nService points\n" in out and "\nHotlines\n" in out
-    assert f"  + added    shijingshan_test_talent_centre — Shijingshan Test Talent Centre ({new_file} line 2)\n" in out
+    assert (
+        f"  + added    shijingshan_test_talent_centre — Shijingshan Test Talent Centre ({new_file} line 2)\n"
+        in out
+    )
     assert re.search(
         rf"  ~ changed  psb_exit_entry_main_hall — Exit-Entry Administration Reception Hall, .*\({re.escape(str(points))} line \d+\)\n"
         r'        phones\[1\]\.number: "\+86 10 8402 0101" → "010-8402 0102"\n',
         out,
     ), out
-    assert "  - removed  hospital_appointments_114 — Beijing unified hospital appointment platform\n" in out
+    assert (
+        "  - removed  hospital_appointments_114 — Beijing unified hospital appointment platform\n"
+        in out
+    )
     assert "Summary: 1 added, 1 removed, 1 changed, 82 unchanged." in out
     assert _published(url) == before, "diff wrote to the database"
     assert _audit_count(url) == 1
 
-    code, out, _ = run(capsys, "sync", "--knowledge-dir", str(knowledge_copy), "--database-url", url, "--by", "Li Na, Chaoyang office")
+    code, out, _ = run(
+        capsys,
+        "sync",
+        "--knowledge-dir",
+        str(knowledge_copy),
+        "--database-url",
+        url,
+        "--by",
+        "Li Na, Chaoyang office",
+    )
     assert code == 0
     assert "✓ Published: 1 added, 1 removed, 1 changed, 82 unchanged (audit entry #2)." in out
-    assert queries.get_service_point("shijingshan_test_talent_centre", url=url)["address"]["zh"] == "石景山区测试街1号"
-    assert queries.get_service_point("psb_exit_entry_main_hall", url=url)["phones"][0]["number"] == "010-8402 0102"
+    assert (
+        queries.get_service_point("shijingshan_test_talent_centre", url=url)["address"]["zh"]
+        == "石景山区测试街1号"
+    )
+    assert (
+        queries.get_service_point("psb_exit_entry_main_hall", url=url)["phones"][0]["number"]
+        == "010-8402 0102"
+    )
     assert queries.hotline("114", url=url) is None
 
     with db.read_session(url) as session:
@@ -189,32 +240,46 @@ def test_diff_then_sync_then_history(tmp_path: Path, knowledge_copy: Path, capsy
     assert entry.actor == "Li Na, Chaoyang office"
     assert (entry.added, entry.removed, entry.changed, entry.unchanged) == (1, 1, 1, 82)
     changed = next(c for c in entry.changes if c["change"] == "changed")
-    assert changed["fields"] == [{"path": "phones[1].number", "old": "+86 10 8402 0101", "new": "010-8402 0102"}]
+    assert changed["fields"] == [
+        {"path": "phones[1].number", "old": "+86 10 8402 0101", "new": "010-8402 0102"}
+    ]
 
     code, out, _ = run(capsys, "history", "--database-url", url)
-    assert re.search(r"#2 +\d{4}-\d\d-\d\d \d\d:\d\d  Li Na, Chaoyang office +1 added, 1 removed, 1 changed", out)
+    assert re.search(
+        r"#2 +\d{4}-\d\d-\d\d \d\d:\d\d  Li Na, Chaoyang office +1 added, 1 removed, 1 changed", out
+    )
     assert re.search(r"#1 +\d{4}-\d\d-\d\d \d\d:\d\d  seed +84 added, 0 removed, 0 changed", out)
     code, out, _ = run(capsys, "history", "--database-url", url, "--show", "2")
     assert 'phones[1].number: "+86 10 8402 0101" → "010-8402 0102"' in out
 
-    code, out, _ = run(capsys, "sync", "--knowledge-dir", str(knowledge_copy), "--database-url", url)
+    code, out, _ = run(
+        capsys, "sync", "--knowledge-dir", str(knowledge_copy), "--database-url", url
+    )
     assert code == 0 and out.startswith("✓ Nothing to publish")
     assert _audit_count(url) == 2
 
 
-def test_a_refused_sync_names_the_problems_and_changes_nothing(tmp_path: Path, knowledge_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_refused_sync_names_the_problems_and_changes_nothing(
+    tmp_path: Path, knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     loader.sync(knowledge_copy, url)
     before = _published(url)
-    (knowledge_copy / "zz_new.yml").write_text(NEW_POINT.replace("district: shijingshan", "district: shijingshn"), encoding="utf-8")
-    code, out, err = run(capsys, "sync", "--knowledge-dir", str(knowledge_copy), "--database-url", url)
+    (knowledge_copy / "zz_new.yml").write_text(
+        NEW_POINT.replace("district: shijingshan", "district: shijingshn"), encoding="utf-8"
+    )
+    code, out, err = run(
+        capsys, "sync", "--knowledge-dir", str(knowledge_copy), "--database-url", url
+    )
     assert code == 1 and out == ""
     assert "district 'shijingshn' is unknown: did you mean shijingshan?" in err
     assert "Nothing was changed in the database." in err
     assert _published(url) == before and _audit_count(url) == 1
 
 
-def test_a_sync_that_fails_while_writing_changes_nothing(tmp_path: Path, knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sync_that_fails_while_writing_changes_nothing(
+    tmp_path: Path, knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     loader.sync(knowledge_copy, url)
     before = _published(url)
@@ -232,17 +297,33 @@ def test_a_sync_that_fails_while_writing_changes_nothing(tmp_path: Path, knowled
     assert _audit_count(url) == 1
 
 
-def test_stale_lists_old_and_uncertain_records_by_file(knowledge_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stale_lists_old_and_uncertain_records_by_file(
+    knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hotlines = knowledge_copy / "hotlines.yml"
     text = hotlines.read_text(encoding="utf-8")
     start = text.index("  - id: hospital_appointments_114")
     end = text.index("\n  - id:", start + 1)
     record = text[start:end]
     assert "verified_on: 2026-11-22" in record and "uncertain" not in record
-    hotlines.write_text(text[:start] + record.replace("verified_on: 2026-11-22", "verified_on: 2025-01-10") + text[end:], encoding="utf-8")
+    hotlines.write_text(
+        text[:start]
+        + record.replace("verified_on: 2026-11-22", "verified_on: 2025-01-10")
+        + text[end:],
+        encoding="utf-8",
+    )
     line = text[:start].count("\n") + 1
 
-    code, out, _ = run(capsys, "stale", "--knowledge-dir", str(knowledge_copy), "--as-of", "2026-11-30", "--only", "old")
+    code, out, _ = run(
+        capsys,
+        "stale",
+        "--knowledge-dir",
+        str(knowledge_copy),
+        "--as-of",
+        "2026-11-30",
+        "--only",
+        "old",
+    )
     assert code == 0
     assert out.splitlines()[2:6] == [
         f"{hotlines} (1 record)",
@@ -250,19 +331,59 @@ def test_stale_lists_old_and_uncertain_records_by_file(knowledge_copy: Path, cap
         "              verified 2025-01-10 (689 days ago)  ← NOT VERIFIED FOR TOO LONG",
         "",
     ]
-    assert "Summary: 1 record not verified for more than 180 days, 0 records with uncertain facts, out of 84." in out
+    assert (
+        "Summary: 1 record not verified for more than 180 days, 0 records with uncertain facts, out of 84."
+        in out
+    )
 
-    code, out, _ = run(capsys, "stale", "--knowledge-dir", str(knowledge_copy), "--as-of", "2026-11-30", "--only", "uncertain")
-    expected = sum(1 for recs in loader.read_knowledge(knowledge_copy).records.values() for r in recs if r.get("uncertain"))
-    assert f"Summary: 0 records not verified for more than 180 days, {expected} records with uncertain facts" in out
+    code, out, _ = run(
+        capsys,
+        "stale",
+        "--knowledge-dir",
+        str(knowledge_copy),
+        "--as-of",
+        "2026-11-30",
+        "--only",
+        "uncertain",
+    )
+    expected = sum(
+        1
+        for recs in loader.read_knowledge(knowledge_copy).records.values()
+        for r in recs
+        if r.get("uncertain")
+    )
+    assert (
+        f"Summary: 0 records not verified for more than 180 days, {expected} records with uncertain facts"
+        in out
+    )
     assert "uncertain phones: 8402 0101 printed in a 2012 China Daily guide" in out
-    code, out, _ = run(capsys, "stale", "--knowledge-dir", str(knowledge_copy), "--as-of", "2026-11-30", "--older-than", "5")
-    assert f"Summary: 84 records not verified for more than 5 days, {expected} records with uncertain facts" in out
+    code, out, _ = run(
+        capsys,
+        "stale",
+        "--knowledge-dir",
+        str(knowledge_copy),
+        "--as-of",
+        "2026-11-30",
+        "--older-than",
+        "5",
+    )
+    assert (
+        f"Summary: 84 records not verified for more than 5 days, {expected} records with uncertain facts"
+        in out
+    )
 
 
 def test_diff_of_nested_fields_counts_items_from_one() -> None:
-    old = {"hours": {"weekly": [{"days": ["mon"], "ranges": ["09:00-17:00"]}]}, "phones": [], "note": "x"}
-    new = {"hours": {"weekly": [{"days": ["mon"], "ranges": ["09:00-16:30"]}]}, "phones": [{"number": "110"}], "extra": 1}
+    old = {
+        "hours": {"weekly": [{"days": ["mon"], "ranges": ["09:00-17:00"]}]},
+        "phones": [],
+        "note": "x",
+    }
+    new = {
+        "hours": {"weekly": [{"days": ["mon"], "ranges": ["09:00-16:30"]}]},
+        "phones": [{"number": "110"}],
+        "extra": 1,
+    }
     changes = [f.describe() for f in diff.field_changes(old, new)]
     assert changes == [
         'hours.weekly[1].ranges[1]: "09:00-17:00" → "09:00-16:30"',
@@ -275,6 +396,8 @@ def test_diff_of_nested_fields_counts_items_from_one() -> None:
 def test_big_knowledge_shows_progress_only_on_a_terminal(tmp_path: Path) -> None:
     """Piped output stays clean: progress bars are drawn only on a terminal."""
     (tmp_path / "p.yml").write_text(textwrap.dedent(NEW_POINT), encoding="utf-8")
-    done = subprocess.run([str(CLI), "validate", "--knowledge-dir", str(tmp_path)], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(CLI), "validate", "--knowledge-dir", str(tmp_path)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""

@@ -57,20 +57,28 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def base(env: dict[str, str]) -> Iterator[str]:
     running = serve.start(
-        MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs"
+        MODEL,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        env=env,
+        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
     )
     yield running.rasa_url
     running.stop()
 
 
 def staff(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(CLI), *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(CLI), *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def ask(base: str, sender: str, text: str) -> str:
     response = requests.post(
-        f"{base}/webhooks/rest/webhook", data=json.dumps({"sender": sender, "message": text}),
-        headers={"Content-Type": "application/json"}, timeout=60,
+        f"{base}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
     )
     assert response.status_code == 200, response.text
     return "\n".join(m.get("text", "") for m in response.json())
@@ -81,12 +89,17 @@ def test_add_a_service_point_see_the_change_publish_and_ask(env: dict[str, str],
     assert "石景山区测试路99号" not in ask(base, "staff-before", question)
 
     points = Path(env["KNOWLEDGE_DIR"]) / "service_points.yml"
-    points.write_text(points.read_text(encoding="utf-8").rstrip("\n") + "\n" + NEW_CENTRE, encoding="utf-8")
+    points.write_text(
+        points.read_text(encoding="utf-8").rstrip("\n") + "\n" + NEW_CENTRE, encoding="utf-8"
+    )
     checked = staff(env, "validate")
     assert checked.returncode == 0, checked.stderr
     preview = staff(env, "diff")
     assert preview.returncode == 0, preview.stderr
-    assert "+ added    shijingshan_e2e_talent_centre — Shijingshan E2E International Talent One-Stop Centre" in preview.stdout
+    assert (
+        "+ added    shijingshan_e2e_talent_centre — Shijingshan E2E International Talent One-Stop Centre"
+        in preview.stdout
+    )
     assert "Summary: 1 added, 0 removed, 0 changed" in preview.stdout
     assert "石景山区测试路99号" not in ask(base, "staff-preview", question), "diff must not publish"
 
@@ -96,7 +109,9 @@ def test_add_a_service_point_see_the_change_publish_and_ask(env: dict[str, str],
     answer = ask(base, "staff-after", question)
     assert "Shijingshan E2E International Talent One-Stop Centre" in answer
     assert "北京市石景山区测试路99号" in answer
-    assert "石景山端到端国际人才一站式服务中心" in ask(base, "staff-after-zh", "石景山哪里可以办工作许可？")
+    assert "石景山端到端国际人才一站式服务中心" in ask(
+        base, "staff-after-zh", "石景山哪里可以办工作许可？"
+    )
     assert "e2e staff" in staff(env, "history").stdout
 
 
@@ -112,14 +127,19 @@ def _labelled(folder: Path, label: str) -> loader.Knowledge:
     return loader.read_knowledge(copy)
 
 
-def test_publishing_while_users_ask_gives_no_error_and_no_half_applied_answer(env: dict[str, str], base: str) -> None:
+def test_publishing_while_users_ask_gives_no_error_and_no_half_applied_answer(
+    env: dict[str, str], base: str
+) -> None:
     versions = {v: _labelled(Path(env["KNOWLEDGE_DIR"]), v) for v in "AB"}
     assert all(k.ok for k in versions.values())
     loader.sync(url=env["KB_DATABASE_URL"], knowledge=versions["A"])
     done = threading.Event()
     answers: list[str] = []
     errors: list[BaseException] = []
-    questions = ["where can I renew my residence permit in Chaoyang?", "I lost my passport, what should I do?"]
+    questions = [
+        "where can I renew my residence permit in Chaoyang?",
+        "I lost my passport, what should I do?",
+    ]
 
     def user(n: int) -> None:
         try:
@@ -135,7 +155,11 @@ def test_publishing_while_users_ask_gives_no_error_and_no_half_applied_answer(en
         t.start()
     try:
         for i in range(40):
-            loader.sync(url=env["KB_DATABASE_URL"], knowledge=versions["B" if i % 2 == 0 else "A"], actor="e2e")
+            loader.sync(
+                url=env["KB_DATABASE_URL"],
+                knowledge=versions["B" if i % 2 == 0 else "A"],
+                actor="e2e",
+            )
     finally:
         done.set()
         for t in users:

@@ -44,7 +44,9 @@ def label(record: dict) -> str:
     return record["name"]["en"].rsplit("[", 1)[1].rstrip("]")
 
 
-def test_every_answer_reads_one_published_version_while_staff_publish(url: str, tmp_path: Path) -> None:
+def test_every_answer_reads_one_published_version_while_staff_publish(
+    url: str, tmp_path: Path
+) -> None:
     versions = {v: version_of(tmp_path, v) for v in "AB"}
     loaded = {v: loader.read_knowledge(folder) for v, folder in versions.items()}
     loader.sync(versions["A"], url)
@@ -110,7 +112,9 @@ def test_two_syncs_at_once_are_applied_one_after_the_other(url: str, tmp_path: P
         folder = tmp_path / f"knowledge_{name}"
         shutil.copytree(base, folder)
         text = (folder / "service_points.yml").read_text(encoding="utf-8")
-        (folder / "service_points.yml").write_text(text.replace("[A]", f"[{name}]"), encoding="utf-8")
+        (folder / "service_points.yml").write_text(
+            text.replace("[A]", f"[{name}]"), encoding="utf-8"
+        )
         folders[name] = loader.read_knowledge(folder)
     barrier = threading.Barrier(2)
     results: dict[str, loader.SyncResult] = {}

@@ -27,16 +27,26 @@ def turns(sessions: int) -> list[list]:
     t = 1_700_000_000.0
     for s in range(sessions):
         t += 10_000
-        out.append([ActionExecuted("action_session_start", timestamp=t), SessionStarted(timestamp=t), ActionExecuted("action_listen", timestamp=t + 0.1)])
+        out.append(
+            [
+                ActionExecuted("action_session_start", timestamp=t),
+                SessionStarted(timestamp=t),
+                ActionExecuted("action_listen", timestamp=t + 0.1),
+            ]
+        )
         for turn in range(3):
             ts = t + 1 + turn
-            out.append([
-                UserUttered(f"question {s}.{turn}", {"name": "visa", "confidence": 0.9}, timestamp=ts),
-                SlotSet("language", "fr", timestamp=ts + 0.1),
-                ActionExecuted("action_answer_procedure", timestamp=ts + 0.2),
-                BotUttered(f"answer {s}.{turn}", timestamp=ts + 0.3),
-                ActionExecuted("action_listen", timestamp=ts + 0.4),
-            ])
+            out.append(
+                [
+                    UserUttered(
+                        f"question {s}.{turn}", {"name": "visa", "confidence": 0.9}, timestamp=ts
+                    ),
+                    SlotSet("language", "fr", timestamp=ts + 0.1),
+                    ActionExecuted("action_answer_procedure", timestamp=ts + 0.2),
+                    BotUttered(f"answer {s}.{turn}", timestamp=ts + 0.3),
+                    ActionExecuted("action_listen", timestamp=ts + 0.4),
+                ]
+            )
     return out
 
 
@@ -54,16 +64,24 @@ def test_same_events_as_rasas_store(tmp_path: Path, domain: Domain, writer: str)
     everything = turns(sessions=3)
     for sender in ("u1", "u2"):
         for events in everything:  # as the processor does: retrieve, add the turn's events, save
-            tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, domain.slots)
+            tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(
+                sender, domain.slots
+            )
             for e in events:
                 tracker.update(e)
             asyncio.run(store.save(tracker))
     for sender in ("u1", "u2"):
         for retrieve in ("retrieve", "retrieve_full_tracker"):
-            assert dump(asyncio.run(getattr(ours, retrieve)(sender))) == dump(asyncio.run(getattr(rasa, retrieve)(sender)))
+            assert dump(asyncio.run(getattr(ours, retrieve)(sender))) == dump(
+                asyncio.run(getattr(rasa, retrieve)(sender))
+            )
     latest = dump(asyncio.run(ours.retrieve("u1")))
     assert latest[0]["event"] == "action" and latest[0]["name"] == "action_session_start"
-    assert [e["text"] for e in latest if e["event"] == "user"] == ["question 2.0", "question 2.1", "question 2.2"]
+    assert [e["text"] for e in latest if e["event"] == "user"] == [
+        "question 2.0",
+        "question 2.1",
+        "question 2.2",
+    ]
     assert asyncio.run(ours.retrieve("nobody")) is None
 
 

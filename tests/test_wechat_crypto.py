@@ -46,7 +46,11 @@ from bot.channels.wechat.replay import ReplayError, ReplayGuard
 from bot.channels.wechat.tokens import AccessTokenCache
 
 # The published vectors, copied from shared/reference/wechat_test_vectors.json (see channels.md A7).
-VECTORS = json.loads((Path(__file__).resolve().parent / "data" / "wechat_test_vectors.json").read_text(encoding="utf-8"))
+VECTORS = json.loads(
+    (Path(__file__).resolve().parent / "data" / "wechat_test_vectors.json").read_text(
+        encoding="utf-8"
+    )
+)
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OLD_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 APPID = "wxb11529c136998cb6"
@@ -92,7 +96,9 @@ def test_decrypt_vectors_reject_a_wrong_signature_and_a_wrong_appid(v: dict[str,
     with pytest.raises(CryptoError, match="msg_signature"):
         crypto.verify_and_decrypt("0" * 40, v["timestamp"], v["nonce"], v["encrypt"])
     with pytest.raises(CryptoError, match="msg_signature"):
-        crypto.verify_and_decrypt(v["msg_signature"], v["timestamp"], str(int(v["nonce"]) + 1), v["encrypt"])
+        crypto.verify_and_decrypt(
+            v["msg_signature"], v["timestamp"], str(int(v["nonce"]) + 1), v["encrypt"]
+        )
     other = MessageCrypto(v["token"], "wx0000000000000000", [v["encoding_aes_key"]])
     with pytest.raises(AppIdMismatch):
         other.verify_and_decrypt(v["msg_signature"], v["timestamp"], v["nonce"], v["encrypt"])
@@ -101,7 +107,9 @@ def test_decrypt_vectors_reject_a_wrong_signature_and_a_wrong_appid(v: dict[str,
 # ------------------------------------------------------------------------------ signatures, keys
 
 
-@pytest.mark.parametrize("bad", [None, "", "0" * 40, "899cf89e464efb63f54ddac96b0a0a235f53aa7", "ü" * 40])
+@pytest.mark.parametrize(
+    "bad", [None, "", "0" * 40, "899cf89e464efb63f54ddac96b0a0a235f53aa7", "ü" * 40]
+)
 def test_bad_plain_signatures(bad: str | None) -> None:
     assert not check_signature(bad, "AAAAA", "1714037059", "486452656")
 
@@ -143,8 +151,12 @@ def test_tampered_ciphertexts_are_rejected() -> None:
         good[:-8],  # not base64 of whole blocks
         "not base64 at all!",
         "",
-        raw_encrypt(KEY, b"\x00" * 16 + b"\x00\x00\x00\x05" + b"<xml>" + APPID.encode() + b"\x00" * 5),  # pad 0
-        raw_encrypt(KEY, b"r" * 16 + b"\xff\xff\xff\xff" + b"x" * 12),  # length field past the data, bad pad
+        raw_encrypt(
+            KEY, b"\x00" * 16 + b"\x00\x00\x00\x05" + b"<xml>" + APPID.encode() + b"\x00" * 5
+        ),  # pad 0
+        raw_encrypt(
+            KEY, b"r" * 16 + b"\xff\xff\xff\xff" + b"x" * 12
+        ),  # length field past the data, bad pad
     ]
     for bad in cases:
         with pytest.raises(CryptoError):
@@ -164,7 +176,10 @@ def test_key_rotation_uses_the_previous_key_and_reports_it() -> None:
     assert opened.message == b"<xml>old</xml>" and opened.key_index == 1
     assert rotating.decrypt(rotating.encrypt("<xml>new</xml>")).key_index == 0
     # The reply goes back encrypted with the key that worked.
-    assert old.decrypt(rotating.encrypt("<xml>reply</xml>", key_index=1)).message == b"<xml>reply</xml>"
+    assert (
+        old.decrypt(rotating.encrypt("<xml>reply</xml>", key_index=1)).message
+        == b"<xml>reply</xml>"
+    )
     with pytest.raises(CryptoError):
         MessageCrypto("t", APPID, [KEY]).decrypt(old.encrypt("<xml>old</xml>"))
 
@@ -182,7 +197,11 @@ def test_independent_implementation_agrees() -> None:
 
 def test_parse_plain_message() -> None:
     fields = xmlcodec.parse(VECTORS["decrypt"][0]["plaintext"].encode())
-    assert fields["MsgType"] == "text" and fields["Content"] == "abcdteT" and fields["MsgId"] == "6054768590064713728"
+    assert (
+        fields["MsgType"] == "text"
+        and fields["Content"] == "abcdteT"
+        and fields["MsgId"] == "6054768590064713728"
+    )
 
 
 @pytest.mark.parametrize(
@@ -191,7 +210,7 @@ def test_parse_plain_message() -> None:
         b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Content>&x;</Content></xml>',
         b'<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><xml><C>&c;</C></xml>',
         b'<!doctype xml SYSTEM "http://example.invalid/x.dtd"><xml/>',
-        b'<xml><Content>&undefined;</Content></xml>',
+        b"<xml><Content>&undefined;</Content></xml>",
         b"<xml><Content>unclosed</xml>",
         b"<html><body/></html>",
         b"",
@@ -209,7 +228,10 @@ def test_oversize_body_is_rejected_before_parsing() -> None:
         xmlcodec.parse(body)
 
 
-@pytest.mark.parametrize("content", ["a]]>b", "]]>", "x]]]]>y", "<a href=\"https://x.cn\">x</a> & <b>", "nul\x00 bell\x07 ok"])
+@pytest.mark.parametrize(
+    "content",
+    ["a]]>b", "]]>", "x]]]]>y", '<a href="https://x.cn">x</a> & <b>', "nul\x00 bell\x07 ok"],
+)
 def test_reply_xml_survives_any_content(content: str) -> None:
     reply = xmlcodec.text_reply("oUser", "gh_1", content, 1700000000)
     fields = xmlcodec.parse(reply.encode())
@@ -349,7 +371,11 @@ def test_api_client_against_the_fake(fake_api: FakeWeChatApi) -> None:
         client.tokens = AccessTokenCache(client.fetch_token)
         try:
             fake_api.interaction("oA")
-            results = list(await asyncio.gather(*(client.send_text("oA", f"第{i}条 message") for i in range(7))))
+            results = list(
+                await asyncio.gather(
+                    *(client.send_text("oA", f"第{i}条 message") for i in range(7))
+                )
+            )
             assert fake_api.token_fetches == 1  # no stampede
             fake_api.expire_tokens()
             fake_api.interaction("oB")
@@ -364,7 +390,9 @@ def test_api_client_against_the_fake(fake_api: FakeWeChatApi) -> None:
     assert codes[:7].count(0) == 5 and codes[:7].count(45047) == 2  # 5 per window
     assert codes[7] == 0 and fake_api.token_fetches == 2  # 42001 -> one refresh
     assert codes[8] == 40003
-    assert all(b"\\u" not in m.raw for m in fake_api.sent) and "第0条 message" in {m.content for m in fake_api.sent}
+    assert all(b"\\u" not in m.raw for m in fake_api.sent) and "第0条 message" in {
+        m.content for m in fake_api.sent
+    }
 
 
 def test_token_endpoint_errors_are_not_retried_in_a_loop(fake_api: FakeWeChatApi) -> None:
@@ -404,21 +432,45 @@ def test_numbered_options_and_links() -> None:
     turn = render_messages(
         [
             {"text": "See https://www.nia.gov.cn/n741440/index.html. Thanks"},
-            {"text": "Which one?", "buttons": [{"title": "Work", "payload": "/a"}, {"title": "Study", "payload": "/b"}]},
+            {
+                "text": "Which one?",
+                "buttons": [
+                    {"title": "Work", "payload": "/a"},
+                    {"title": "Study", "payload": "/b"},
+                ],
+            },
         ],
         "(Reply with a number.)",
     )
-    assert turn.blocks[0] == 'See <a href="https://www.nia.gov.cn/n741440/index.html">https://www.nia.gov.cn/n741440/index.html</a>. Thanks'
+    assert (
+        turn.blocks[0]
+        == 'See <a href="https://www.nia.gov.cn/n741440/index.html">https://www.nia.gov.cn/n741440/index.html</a>. Thanks'
+    )
     assert turn.blocks[1] == "Which one?\n1. Work\n2. Study\n(Reply with a number.)"
     assert turn.options == [Option("Work", "/a"), Option("Study", "/b")]
 
 
 def test_linkify_leaves_plain_domains_and_chinese_punctuation() -> None:
     assert linkify("www.bjgaj.gov.cn") == "www.bjgaj.gov.cn"
-    assert linkify("网址：https://a.cn/x，谢谢") == '网址：<a href="https://a.cn/x">https://a.cn/x</a>，谢谢'
+    assert (
+        linkify("网址：https://a.cn/x，谢谢")
+        == '网址：<a href="https://a.cn/x">https://a.cn/x</a>，谢谢'
+    )
 
 
-@pytest.mark.parametrize(("reply", "picked"), [("2", "/b"), ("２", "/b"), (" 2. ", "/b"), ("study", "/b"), ("WORK", "/a"), ("3", None), ("0", None), ("work please", None)])
+@pytest.mark.parametrize(
+    ("reply", "picked"),
+    [
+        ("2", "/b"),
+        ("２", "/b"),
+        (" 2. ", "/b"),
+        ("study", "/b"),
+        ("WORK", "/a"),
+        ("3", None),
+        ("0", None),
+        ("work please", None),
+    ],
+)
 def test_option_replies(reply: str, picked: str | None) -> None:
     option = match_option(reply, [Option("Work", "/a"), Option("Study", "/b")])
     assert (option.payload if option else None) == picked
@@ -444,7 +496,9 @@ def test_overlong_line_is_cut_without_breaking_characters_or_links() -> None:
 def test_a_heading_stays_with_what_it_introduces() -> None:
     parts = pack(["a" * 1500, "Where to go:", "📍 " + "b" * 1000])
     assert parts == ["a" * 1500, "Where to go:\n\n📍 " + "b" * 1000]
-    assert pack(["a" * 100, "Where to go:", "📍 short"]) == ["a" * 100 + "\n\nWhere to go:\n\n📍 short"]
+    assert pack(["a" * 100, "Where to go:", "📍 short"]) == [
+        "a" * 100 + "\n\nWhere to go:\n\n📍 short"
+    ]
 
 
 def test_a_turn_is_merged_into_few_parts_and_shortened_to_the_quota() -> None:
@@ -452,7 +506,11 @@ def test_a_turn_is_merged_into_few_parts_and_shortened_to_the_quota() -> None:
     parts = pack(messages)
     assert len(parts) == 2
     shortened = fit(pack(["y" * 2000] * 4), 2, "(shortened)")
-    assert len(shortened) == 2 and shortened[-1].endswith("(shortened)") and utf8_len(shortened[-1]) <= MAX_TEXT_BYTES
+    assert (
+        len(shortened) == 2
+        and shortened[-1].endswith("(shortened)")
+        and utf8_len(shortened[-1]) <= MAX_TEXT_BYTES
+    )
     assert fit(parts, 0, "n") == []
 
 
@@ -479,36 +537,64 @@ def test_quota_window() -> None:
 
 def test_interpretation_of_messages_and_events() -> None:
     base = {"FromUserName": "oU", "ToUserName": "gh", "CreateTime": "1"}
-    assert inbound.interpret({**base, "MsgType": "text", "Content": " hi "}) == inbound.Ask("hi", typed=True)
-    assert inbound.interpret({**base, "MsgType": "voice", "Recognition": "visa"}) == inbound.Ask("visa", typed=True)
-    assert inbound.interpret({**base, "MsgType": "voice", "Recognition": ""}) == inbound.Say("voice_unrecognized")
-    located = inbound.interpret({**base, "MsgType": "location", "Location_X": "39.9", "Location_Y": "116.4"})
+    assert inbound.interpret({**base, "MsgType": "text", "Content": " hi "}) == inbound.Ask(
+        "hi", typed=True
+    )
+    assert inbound.interpret({**base, "MsgType": "voice", "Recognition": "visa"}) == inbound.Ask(
+        "visa", typed=True
+    )
+    assert inbound.interpret({**base, "MsgType": "voice", "Recognition": ""}) == inbound.Say(
+        "voice_unrecognized"
+    )
+    located = inbound.interpret(
+        {**base, "MsgType": "location", "Location_X": "39.9", "Location_Y": "116.4"}
+    )
     assert located == inbound.Ask("/find_service_point", {"location": {"lat": 39.9, "lon": 116.4}})
-    assert inbound.interpret({**base, "MsgType": "location", "Location_X": "nan", "Location_Y": "1"}) == inbound.Say("unsupported")
+    assert inbound.interpret(
+        {**base, "MsgType": "location", "Location_X": "nan", "Location_Y": "1"}
+    ) == inbound.Say("unsupported")
     for kind in ("image", "video", "link", "shortvideo"):
         assert inbound.interpret({**base, "MsgType": kind}) == inbound.Say("unsupported")
     event = {**base, "MsgType": "event"}
     assert inbound.interpret({**event, "Event": "subscribe"}).text == "/help"
-    assert inbound.interpret({**event, "Event": "subscribe", "EventKey": "qrscene_lang_ja"}).metadata == {"language": "ja"}
+    assert inbound.interpret(
+        {**event, "Event": "subscribe", "EventKey": "qrscene_lang_ja"}
+    ).metadata == {"language": "ja"}
     assert inbound.interpret({**event, "Event": "unsubscribe"}) == inbound.Purge()
     assert inbound.interpret({**event, "Event": "CLICK", "EventKey": "MENU_VISA"}).text == "/visa"
-    assert inbound.interpret({**event, "Event": "CLICK", "EventKey": "restart_everything"}) == inbound.Nothing()
-    assert inbound.interpret({**event, "Event": "LOCATION", "Latitude": "40.1", "Longitude": "116.6"}) == inbound.Remember((40.1, 116.6))
-    assert inbound.interpret({**event, "Event": "VIEW", "EventKey": "https://x"}) == inbound.Nothing()
+    assert (
+        inbound.interpret({**event, "Event": "CLICK", "EventKey": "restart_everything"})
+        == inbound.Nothing()
+    )
+    assert inbound.interpret(
+        {**event, "Event": "LOCATION", "Latitude": "40.1", "Longitude": "116.6"}
+    ) == inbound.Remember((40.1, 116.6))
+    assert (
+        inbound.interpret({**event, "Event": "VIEW", "EventKey": "https://x"}) == inbound.Nothing()
+    )
 
 
 def test_dedup_keys() -> None:
     assert inbound.dedup_key({"MsgId": "123", "FromUserName": "o"}) == "msg:123"
     a = inbound.dedup_key({"FromUserName": "o", "CreateTime": "5", "Event": "subscribe"})
     b = inbound.dedup_key({"FromUserName": "o", "CreateTime": "5", "Event": "LOCATION"})
-    assert a != b and a == inbound.dedup_key({"FromUserName": "o", "CreateTime": "5", "Event": "subscribe"})
+    assert a != b and a == inbound.dedup_key(
+        {"FromUserName": "o", "CreateTime": "5", "Event": "subscribe"}
+    )
 
 
 # ----------------------------------------------------------------------------- channel pieces
 
 
 def channel(**overrides: Any) -> WeChatInput:
-    settings = {"token": "tok", "appid": APPID, "secret": "s", "aes_key": KEY, "aes_key_previous": OLD_KEY, "api_base": "http://127.0.0.1:9"}
+    settings = {
+        "token": "tok",
+        "appid": APPID,
+        "secret": "s",
+        "aes_key": KEY,
+        "aes_key_previous": OLD_KEY,
+        "api_base": "http://127.0.0.1:9",
+    }
     return WeChatInput(WeChatConfig(**{**settings, **overrides}))
 
 
@@ -524,7 +610,9 @@ def test_authenticate_plain_compatible_safe_and_reply_encryption() -> None:
         fields, key_index = ch.authenticate(params, body)
         assert fields["Content"] == "hello ]]> world"
         assert key_index == (None if mode == "plain" else 0 if key == KEY else 1)
-        reply, _ = ch.reply_body(Outcome(xmlcodec.text_reply("oU", "gh", "answer")), key_index, params["nonce"])
+        reply, _ = ch.reply_body(
+            Outcome(xmlcodec.text_reply("oU", "gh", "answer")), key_index, params["nonce"]
+        )
         opened = wx.open_reply(reply, key) if key else xml_fields(reply)
         assert opened["Content"] == "answer"
     assert ch.reply_body(Outcome(), 0, "1") == ("success", "text/plain")
@@ -550,27 +638,69 @@ def test_authenticate_refusals() -> None:
 
 def test_url_verification_plain_and_encrypted_echostr() -> None:
     v = VECTORS["decrypt"][2]  # Tencent's testVerifyUrl: an encrypted echostr
-    ch = WeChatInput(WeChatConfig(token=v["token"], appid=v["appid"], aes_key=v["encoding_aes_key"]))
+    ch = WeChatInput(
+        WeChatConfig(token=v["token"], appid=v["appid"], aes_key=v["encoding_aes_key"])
+    )
     ch.replay = ReplayGuard(clock=lambda: float(v["timestamp"]))
-    args = {"msg_signature": v["msg_signature"], "timestamp": v["timestamp"], "nonce": v["nonce"], "echostr": v["encrypt"]}
+    args = {
+        "msg_signature": v["msg_signature"],
+        "timestamp": v["timestamp"],
+        "nonce": v["nonce"],
+        "echostr": v["encrypt"],
+    }
     assert ch.verify_url(args) == v["plaintext"]
     # An Official Account's plain echostr is accepted even when a msg_signature comes along.
-    signed = {"signature": sha1_signature(v["token"], v["timestamp"], v["nonce"]), "timestamp": v["timestamp"], "nonce": v["nonce"]}
-    assert ch.verify_url({**signed, "msg_signature": "0" * 40, "echostr": "plain-echo"}) == "plain-echo"
+    signed = {
+        "signature": sha1_signature(v["token"], v["timestamp"], v["nonce"]),
+        "timestamp": v["timestamp"],
+        "nonce": v["nonce"],
+    }
+    assert (
+        ch.verify_url({**signed, "msg_signature": "0" * 40, "echostr": "plain-echo"})
+        == "plain-echo"
+    )
     with pytest.raises(Rejected):
         ch.verify_url({**args, "msg_signature": "0" * 40})
     p = VECTORS["plain_signature"][0]
     plain = WeChatInput(WeChatConfig(token=p["token"], appid=""))
     plain.replay = ReplayGuard(clock=lambda: float(p["timestamp"]))
-    assert plain.verify_url({"signature": p["signature"], "timestamp": p["timestamp"], "nonce": p["nonce"], "echostr": "e1"}) == "e1"
+    assert (
+        plain.verify_url(
+            {
+                "signature": p["signature"],
+                "timestamp": p["timestamp"],
+                "nonce": p["nonce"],
+                "echostr": "e1",
+            }
+        )
+        == "e1"
+    )
     with pytest.raises(Rejected):
-        plain.verify_url({"signature": p["signature"], "timestamp": p["timestamp"], "nonce": "1", "echostr": "e1"})
+        plain.verify_url(
+            {
+                "signature": p["signature"],
+                "timestamp": p["timestamp"],
+                "nonce": "1",
+                "echostr": "e1",
+            }
+        )
 
 
 def test_config_from_env_keeps_secrets_out_of_repr() -> None:
-    config = WeChatConfig.from_env({"WECHAT_TOKEN": "tok-secret", "WECHAT_APPID": "wx1", "WECHAT_SECRET": "app-secret", "WECHAT_AES_KEY": KEY})
+    config = WeChatConfig.from_env(
+        {
+            "WECHAT_TOKEN": "tok-secret",
+            "WECHAT_APPID": "wx1",
+            "WECHAT_SECRET": "app-secret",
+            "WECHAT_AES_KEY": KEY,
+        }
+    )
     assert config.api_base == "https://api.weixin.qq.com" and config.aes_keys == [KEY]
-    assert "tok-secret" not in repr(config) and "app-secret" not in repr(config) and KEY not in repr(config)
+    assert (
+        "tok-secret" not in repr(config)
+        and "app-secret" not in repr(config)
+        and KEY not in repr(config)
+    )
     with pytest.raises(ConfigError):
         WeChatConfig.from_env({})
     with pytest.raises(ConfigError):
@@ -598,7 +728,9 @@ def test_customer_service_delivery_respects_the_window_and_stops_on_45047() -> N
         quota.use("oU", 3)  # two left
         service = CustomerService(quota)
         stub = StubApi()
-        delivered = await service.deliver(stub, "oU", ["a" * 2000, "b" * 2000, "c" * 2000, "d"], "de")
+        delivered = await service.deliver(
+            stub, "oU", ["a" * 2000, "b" * 2000, "c" * 2000, "d"], "de"
+        )
         quota.grant("oV")
         refusing = Refusing()
         refused = await service.deliver(refusing, "oV", ["x", "y", "z"], None)
@@ -623,10 +755,24 @@ def test_five_second_rule_passive_within_budget_else_success_then_api_once() -> 
             await asyncio.sleep(turn_seconds)
             await message.output_channel.send_text_message(message.sender_id, "the answer")
 
-        fields = {"FromUserName": "oU", "ToUserName": "gh", "MsgType": "text", "Content": "q", "MsgId": "1", "CreateTime": "1"}
+        fields = {
+            "FromUserName": "oU",
+            "ToUserName": "gh",
+            "MsgType": "text",
+            "Content": "q",
+            "MsgId": "1",
+            "CreateTime": "1",
+        }
         started = time.monotonic()
         outcomes = await asyncio.gather(
-            *(ch.dedup.outcome("msg:1", "oU", lambda: ch._handle(fields, "msg:1", on_new_message, None, started)) for _ in range(3))
+            *(
+                ch.dedup.outcome(
+                    "msg:1",
+                    "oU",
+                    lambda: ch._handle(fields, "msg:1", on_new_message, None, started),
+                )
+                for _ in range(3)
+            )
         )
         elapsed = time.monotonic() - started
         assert len(set(outcomes)) == 1
@@ -665,8 +811,14 @@ def test_runtime_credentials_mount_wechat_only_with_a_token(tmp_path: Path) -> N
 
     from bot import serve
 
-    configured = set(YAML(typ="safe").load((serve.config.ROOT / "credentials.yml").read_text(encoding="utf-8")))
-    with_token = YAML(typ="safe").load(serve.runtime_credentials({"WECHAT_TOKEN": "t"}, tmp_path / "a.yml").read_text())
-    without = YAML(typ="safe").load(serve.runtime_credentials({"WECHAT_TOKEN": " "}, tmp_path / "b.yml").read_text())
+    configured = set(
+        YAML(typ="safe").load((serve.config.ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    )
+    with_token = YAML(typ="safe").load(
+        serve.runtime_credentials({"WECHAT_TOKEN": "t"}, tmp_path / "a.yml").read_text()
+    )
+    without = YAML(typ="safe").load(
+        serve.runtime_credentials({"WECHAT_TOKEN": " "}, tmp_path / "b.yml").read_text()
+    )
     assert set(with_token) == configured | {serve.WECHAT_CHANNEL}
     assert set(without) == configured - {serve.WECHAT_CHANNEL}

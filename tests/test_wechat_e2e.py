@@ -58,11 +58,19 @@ class DelayProxy:
         if sender.startswith(SLOW):
             self.delayed += 1
             await asyncio.sleep(SLOW_DELAY)
-        async with aiohttp.ClientSession() as session, session.request(
-            request.method, self.target + request.path_qs, data=body, headers={"Content-Type": "application/json"}
-        ) as upstream:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method,
+                self.target + request.path_qs,
+                data=body,
+                headers={"Content-Type": "application/json"},
+            ) as upstream,
+        ):
             payload = await upstream.read()
-            return web.Response(body=payload, status=upstream.status, content_type=upstream.content_type)
+            return web.Response(
+                body=payload, status=upstream.status, content_type=upstream.content_type
+            )
 
     def start(self) -> None:
         ready = threading.Event()
@@ -114,7 +122,9 @@ def env(tmp_path_factory: pytest.TempPathFactory, api: FakeWeChatApi) -> dict[st
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
     logs = Path(env["ASSISTANT_VAR_DIR"]) / "logs"
-    running = serve.start(MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=logs)
+    running = serve.start(
+        MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=logs
+    )
     proxy: DelayProxy | None = None
     try:
         # Put the delaying proxy where Rasa expects the action server, and the action server behind it.
@@ -123,8 +133,18 @@ def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
         actions.wait(30)
         behind = free_port()
         replacement = subprocess.Popen(
-            [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions", "--port", str(behind)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=(logs / "actions-behind-proxy.log").open("ab"),
+            [
+                str(Path(sys.executable).parent / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(behind),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=(logs / "actions-behind-proxy.log").open("ab"),
             stderr=subprocess.STDOUT,
         )
         running.processes[0] = replacement
@@ -132,7 +152,11 @@ def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
         proxy.start()
         serve.wait_for("127.0.0.1", behind, replacement, "the action server", 120)
         # Warm up (the first turn of a fresh server loads lazily).
-        requests.post(f"{running.rasa_url}/webhooks/rest/webhook", json={"sender": "warmup", "message": "hi"}, timeout=120)
+        requests.post(
+            f"{running.rasa_url}/webhooks/rest/webhook",
+            json={"sender": "warmup", "message": "hi"},
+            timeout=120,
+        )
         yield running
     finally:
         running.stop()
@@ -151,11 +175,18 @@ def events(env: dict[str, str], sender: str, type_name: str | None = None) -> in
         if type_name:
             query = "select count(*) from events where sender_id = ? and type_name = ?"
             return conn.execute(query, (sender, type_name)).fetchone()[0]
-        return conn.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+        return conn.execute(
+            "select count(*) from events where sender_id = ?", (sender,)
+        ).fetchone()[0]
 
 
 def collect(
-    response: requests.Response, api: FakeWeChatApi, openid: str, before: int, key: str | None = None, wechat: WeChatPush | None = None
+    response: requests.Response,
+    api: FakeWeChatApi,
+    openid: str,
+    before: int,
+    key: str | None = None,
+    wechat: WeChatPush | None = None,
 ) -> str:
     """Everything the user saw for one message: the passive reply and the customer-service messages
     after the first `before` ones (a turn slowed down by a busy machine may answer through the API)."""
@@ -164,7 +195,9 @@ def collect(
     if response.text == "success":
         api.wait_for_messages(openid, before + 1, timeout=60)
     else:
-        fields = wechat.open_reply(response.text, key) if key and wechat else xml_fields(response.text)
+        fields = (
+            wechat.open_reply(response.text, key) if key and wechat else xml_fields(response.text)
+        )
         assert fields["ToUserName"] == openid and fields["MsgType"] == "text", fields
         texts.append(fields["Content"])
     time.sleep(1.5)  # further parts follow a passive reply after half a second
@@ -172,7 +205,9 @@ def collect(
     return "\n\n".join(texts)
 
 
-def ask(wechat: WeChatPush, api: FakeWeChatApi, xml: str, mode: str = "plain", key: str | None = None) -> str:
+def ask(
+    wechat: WeChatPush, api: FakeWeChatApi, xml: str, mode: str = "plain", key: str | None = None
+) -> str:
     openid = xml_fields(xml)["FromUserName"]
     before = len(api.messages_to(openid))
     return collect(wechat.send(xml, mode=mode, key=key), api, openid, before, key, wechat)
@@ -185,27 +220,37 @@ def test_url_verification(wechat: WeChatPush, servers: serve.Servers) -> None:
     params, _ = wechat.request("<xml/>")
     ok = requests.get(wechat.url, params={**params, "echostr": "8133413928754637000"}, timeout=10)
     assert ok.status_code == 200 and ok.text == "8133413928754637000"
-    bad = requests.get(wechat.url, params={**params, "signature": "0" * 40, "echostr": "x"}, timeout=10)
+    bad = requests.get(
+        wechat.url, params={**params, "signature": "0" * 40, "echostr": "x"}, timeout=10
+    )
     assert bad.status_code == 403
     old, _ = wechat.request("<xml/>", timestamp=int(time.time()) - 3600)
     assert requests.get(wechat.url, params={**old, "echostr": "x"}, timeout=10).status_code == 403
 
 
 def test_plain_mode_answers_from_the_knowledge_base(wechat: WeChatPush, api: FakeWeChatApi) -> None:
-    answer = ask(wechat, api, wechat.text("oPLAIN_residence", "where can I renew my residence permit in chaoyang?"))
+    answer = ask(
+        wechat,
+        api,
+        wechat.text("oPLAIN_residence", "where can I renew my residence permit in chaoyang?"),
+    )
     assert "Jiuxianqiao" in answer and "酒仙桥" in answer
     assert "Source:" in answer
 
 
 def test_compatible_mode_gets_an_encrypted_reply(wechat: WeChatPush, api: FakeWeChatApi) -> None:
     openid = "oCOMPAT_hospital"
-    response = wechat.send(wechat.text(openid, "where can I find an english speaking hospital"), mode="compat", key=KEY)
+    response = wechat.send(
+        wechat.text(openid, "where can I find an english speaking hospital"), mode="compat", key=KEY
+    )
     assert "<Encrypt>" in response.text or response.text == "success"
     answer = collect(response, api, openid, 0, KEY, wechat)
     assert "United Family" in answer or "Peking Union" in answer or "OASIS" in answer
 
 
-def test_safe_mode_chinese_question_gets_encrypted_chinese_answer(wechat: WeChatPush, api: FakeWeChatApi) -> None:
+def test_safe_mode_chinese_question_gets_encrypted_chinese_answer(
+    wechat: WeChatPush, api: FakeWeChatApi
+) -> None:
     openid = "oSAFE_zh"
     started = time.monotonic()
     response = wechat.send(wechat.text(openid, "朝阳区哪里办工作类居留许可"), mode="safe", key=KEY)
@@ -228,9 +273,23 @@ def test_previous_key_still_works_during_rotation(wechat: WeChatPush, api: FakeW
 
 @pytest.mark.parametrize(
     "attack",
-    ["bad_signature", "expired", "future", "bad_msg_signature", "wrong_appid", "bad_padding", "unknown_key", "doctype", "entity", "oversize", "body_swap"],
+    [
+        "bad_signature",
+        "expired",
+        "future",
+        "bad_msg_signature",
+        "wrong_appid",
+        "bad_padding",
+        "unknown_key",
+        "doctype",
+        "entity",
+        "oversize",
+        "body_swap",
+    ],
 )
-def test_forged_or_replayed_requests_are_refused(wechat: WeChatPush, env: dict[str, str], attack: str) -> None:
+def test_forged_or_replayed_requests_are_refused(
+    wechat: WeChatPush, env: dict[str, str], attack: str
+) -> None:
     openid = f"oATTACK_{attack}"
     xml = wechat.text(openid, "where can I renew my residence permit in chaoyang?")
     status = 403
@@ -238,18 +297,26 @@ def test_forged_or_replayed_requests_are_refused(wechat: WeChatPush, env: dict[s
         params, body = wechat.request(xml)
         params["signature"] = "f" * 40
     elif attack in ("expired", "future"):
-        params, body = wechat.request(xml, timestamp=int(time.time()) + (-600 if attack == "expired" else 600))
+        params, body = wechat.request(
+            xml, timestamp=int(time.time()) + (-600 if attack == "expired" else 600)
+        )
     elif attack == "bad_msg_signature":
         params, body = wechat.request(xml, mode="safe", key=KEY)
         params["msg_signature"] = "0" * 40
     elif attack == "wrong_appid":
-        params, body = wechat.request(xml, mode="safe", encrypt=Envelope(KEY, "wx0000000000000bad").encrypt(xml))
+        params, body = wechat.request(
+            xml, mode="safe", encrypt=Envelope(KEY, "wx0000000000000bad").encrypt(xml)
+        )
     elif attack == "bad_padding":
-        params, body = wechat.request(xml, mode="safe", encrypt=Envelope(KEY, APPID).encrypt(xml, pad_byte=0))
+        params, body = wechat.request(
+            xml, mode="safe", encrypt=Envelope(KEY, APPID).encrypt(xml, pad_byte=0)
+        )
     elif attack == "unknown_key":
         params, body = wechat.request(xml, mode="safe", key="B" * 43)
     elif attack == "doctype":
-        params, body = wechat.request('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Content>&x;</Content></xml>')
+        params, body = wechat.request(
+            '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Content>&x;</Content></xml>'
+        )
         status = 400
     elif attack == "entity":
         bomb = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><xml><Content>&lol2;</Content></xml>'
@@ -268,7 +335,9 @@ def test_forged_or_replayed_requests_are_refused(wechat: WeChatPush, env: dict[s
         assert events(env, openid, "user") == 0
 
 
-def test_three_interleaved_retries_are_processed_once(wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]) -> None:
+def test_three_interleaved_retries_are_processed_once(
+    wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]
+) -> None:
     openid = "oRETRY_fast"
     xml = wechat.text(openid, "which schools teach IB in Shunyi?")
     api.interaction(openid)
@@ -288,7 +357,9 @@ def test_three_interleaved_retries_are_processed_once(wechat: WeChatPush, api: F
     assert events(env, openid, "user") == 1
 
 
-def test_slow_turn_falls_back_to_customer_service_exactly_once(wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]) -> None:
+def test_slow_turn_falls_back_to_customer_service_exactly_once(
+    wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]
+) -> None:
     openid = SLOW + "_retries"
     xml = wechat.text(openid, "where can I renew my residence permit in chaoyang?")
     api.interaction(openid)
@@ -317,9 +388,15 @@ def test_slow_turn_falls_back_to_customer_service_exactly_once(wechat: WeChatPus
     assert all(b"\\u" not in m.raw for m in sent)
 
 
-def test_quota_merging_and_exhausted_window(wechat: WeChatPush, api: FakeWeChatApi, servers: serve.Servers) -> None:
+def test_quota_merging_and_exhausted_window(
+    wechat: WeChatPush, api: FakeWeChatApi, servers: serve.Servers
+) -> None:
     question = "where can I renew my residence permit in chaoyang?"
-    rest = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": "rest-compare", "message": question}, timeout=60).json()
+    rest = requests.post(
+        f"{servers.rasa_url}/webhooks/rest/webhook",
+        json={"sender": "rest-compare", "message": question},
+        timeout=60,
+    ).json()
     openid = SLOW + "_merge"
     response = wechat.send(wechat.text(openid, question))
     assert response.text == "success"
@@ -343,7 +420,9 @@ def test_quota_merging_and_exhausted_window(wechat: WeChatPush, api: FakeWeChatA
     assert attempts == [45047]
 
 
-def test_token_is_cached_and_refreshed_on_expiry_and_staleness(wechat: WeChatPush, api: FakeWeChatApi) -> None:
+def test_token_is_cached_and_refreshed_on_expiry_and_staleness(
+    wechat: WeChatPush, api: FakeWeChatApi
+) -> None:
     question = "which schools teach IB in Shunyi?"
 
     def slow_answer(openid: str) -> None:
@@ -360,7 +439,11 @@ def test_token_is_cached_and_refreshed_on_expiry_and_staleness(wechat: WeChatPus
     assert api.token_fetches == fetches + 1
     assert [c for u, c in api.attempts if u == SLOW + "_token3"][:2] == [42001, 0]
     # Another process fetched a token: ours is stale (40001) and is refreshed once.
-    requests.get(f"{api.base_url}/cgi-bin/token", params={"grant_type": "client_credential", "appid": APPID, "secret": SECRET}, timeout=10)
+    requests.get(
+        f"{api.base_url}/cgi-bin/token",
+        params={"grant_type": "client_credential", "appid": APPID, "secret": SECRET},
+        timeout=10,
+    )
     slow_answer(SLOW + "_token4")
     assert [c for u, c in api.attempts if u == SLOW + "_token4"][:2] == [40001, 0]
 
@@ -368,7 +451,9 @@ def test_token_is_cached_and_refreshed_on_expiry_and_staleness(wechat: WeChatPus
 # ----------------------------------------------------------------------------------- rendering
 
 
-def test_numbered_options_and_replies_by_number_or_text(wechat: WeChatPush, api: FakeWeChatApi) -> None:
+def test_numbered_options_and_replies_by_number_or_text(
+    wechat: WeChatPush, api: FakeWeChatApi
+) -> None:
     openid = "oOPTIONS"
     first = ask(wechat, api, wechat.text(openid, "what documents do I need for a residence permit"))
     assert "1. Work" in first and "2. Study" in first and "(Reply with a number.)" in first
@@ -379,31 +464,46 @@ def test_numbered_options_and_replies_by_number_or_text(wechat: WeChatPush, api:
     assert "Andingmen" in ask(wechat, api, wechat.text(other, "Study"))
 
 
-def test_rating_as_numbered_options_is_stored(wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]) -> None:
+def test_rating_as_numbered_options_is_stored(
+    wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]
+) -> None:
     openid = "oRATING"
     answer = ask(wechat, api, wechat.text(openid, "where can I find an english speaking hospital"))
     assert i18n.t("rate_ask", "en") in answer, answer[-300:]
     assert f"1. {i18n.t('rate_up', 'en')}" in answer and f"2. {i18n.t('rate_down', 'en')}" in answer
     sorry = ask(wechat, api, wechat.text(openid, "2"))
-    assert i18n.t("rate_sorry", "en") in sorry and f"1. {i18n.name('intents', 'human_handoff', 'en')}" in sorry
+    assert (
+        i18n.t("rate_sorry", "en") in sorry
+        and f"1. {i18n.name('intents', 'human_handoff', 'en')}" in sorry
+    )
     with sqlite3.connect(env["TRACKER_STORE_URL"].removeprefix("sqlite:///")) as conn:
-        (data,) = conn.execute("select data from events where sender_id = ? and intent_name = 'rate_answer'", (openid,)).fetchone()
+        (data,) = conn.execute(
+            "select data from events where sender_id = ? and intent_name = 'rate_answer'", (openid,)
+        ).fetchone()
     stored = json.loads(data)
     assert stored["input_channel"] == "wechat"
-    assert [(e["entity"], e["value"]) for e in stored["parse_data"]["entities"]] == [("rating", "down")]
+    assert [(e["entity"], e["value"]) for e in stored["parse_data"]["entities"]] == [
+        ("rating", "down")
+    ]
 
 
 def test_location_message_lists_the_nearest_office(wechat: WeChatPush, api: FakeWeChatApi) -> None:
     openid = "oLOCATION"
-    xml = wechat.message(openid, "location", Location_X="40.1302", Location_Y="116.6540", Scale="15", Label="顺义区")
+    xml = wechat.message(
+        openid, "location", Location_X="40.1302", Location_Y="116.6540", Scale="15", Label="顺义区"
+    )
     answer = ask(wechat, api, xml)
     first = answer.split("📍", 2)[1]
     assert "Shunyi" in first, answer[:400]
 
 
-def test_location_event_is_used_for_a_later_nearest_question(wechat: WeChatPush, api: FakeWeChatApi) -> None:
+def test_location_event_is_used_for_a_later_nearest_question(
+    wechat: WeChatPush, api: FakeWeChatApi
+) -> None:
     openid = "oLOCEVENT"
-    event = wechat.event(openid, "LOCATION", Latitude="40.1302", Longitude="116.6540", Precision="30.0")
+    event = wechat.event(
+        openid, "LOCATION", Latitude="40.1302", Longitude="116.6540", Precision="30.0"
+    )
     assert wechat.send(event).text == "success"
     answer = ask(wechat, api, wechat.text(openid, "nearest exit-entry office"))
     assert "Shunyi" in answer.split("📍", 2)[1], answer[:400]
@@ -411,7 +511,13 @@ def test_location_event_is_used_for_a_later_nearest_question(wechat: WeChatPush,
 
 def test_voice_image_and_menu(wechat: WeChatPush, api: FakeWeChatApi) -> None:
     openid = "oMEDIA"
-    voice = wechat.message(openid, "voice", MediaId="m1", Format="amr", Recognition="where can I find an english speaking hospital")
+    voice = wechat.message(
+        openid,
+        "voice",
+        MediaId="m1",
+        Format="amr",
+        Recognition="where can I find an english speaking hospital",
+    )
     answer = ask(wechat, api, voice)
     assert "United Family" in answer or "Peking Union" in answer or "OASIS" in answer
     unheard = wechat.message(openid, "voice", MediaId="m2", Format="amr", Recognition="")
@@ -423,14 +529,18 @@ def test_voice_image_and_menu(wechat: WeChatPush, api: FakeWeChatApi) -> None:
     assert "120" in answer and "110" in answer
 
 
-def test_subscribe_welcomes_in_the_language_of_the_qr_code(wechat: WeChatPush, api: FakeWeChatApi) -> None:
+def test_subscribe_welcomes_in_the_language_of_the_qr_code(
+    wechat: WeChatPush, api: FakeWeChatApi
+) -> None:
     welcome = ask(wechat, api, wechat.event("oSUB_en", "subscribe"))
     assert "1." in welcome and "(Reply with a number.)" in welcome
     french = ask(wechat, api, wechat.event("oSUB_fr", "subscribe", EventKey="qrscene_lang_fr"))
     assert "(Répondez par un numéro.)" in french
 
 
-def test_handoff_transfers_to_human_customer_service(wechat: WeChatPush, api: FakeWeChatApi) -> None:
+def test_handoff_transfers_to_human_customer_service(
+    wechat: WeChatPush, api: FakeWeChatApi
+) -> None:
     openid = "oHANDOFF"
     response = wechat.send(wechat.text(openid, "I want to talk to a person"))
     assert response.status_code == 200
@@ -440,7 +550,9 @@ def test_handoff_transfers_to_human_customer_service(wechat: WeChatPush, api: Fa
         assert "12367" in collect(response, api, openid, 0)
 
 
-def test_unsubscribe_purges_the_user(wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]) -> None:
+def test_unsubscribe_purges_the_user(
+    wechat: WeChatPush, api: FakeWeChatApi, env: dict[str, str]
+) -> None:
     openid = "oUNSUB"
     ask(wechat, api, wechat.text(openid, "what documents do I need for a residence permit"))
     assert events(env, openid) > 0
@@ -453,5 +565,10 @@ def test_unsubscribe_purges_the_user(wechat: WeChatPush, api: FakeWeChatApi, env
     api.interaction(openid)
     wechat.send(wechat.text(openid, "1"))
     with sqlite3.connect(env["TRACKER_STORE_URL"].removeprefix("sqlite:///")) as conn:
-        texts = [json.loads(d).get("text") for (d,) in conn.execute("select data from events where sender_id = ? and type_name = 'user'", (openid,))]
+        texts = [
+            json.loads(d).get("text")
+            for (d,) in conn.execute(
+                "select data from events where sender_id = ? and type_name = 'user'", (openid,)
+            )
+        ]
     assert texts == ["1"]

@@ -35,8 +35,13 @@ WIDGET_JS = ROOT / "bot" / "webchat" / "static" / "widget.js"
 AXE_JS = ROOT / "bot" / "webchat" / "test-vendor" / "axe.min.js"
 OUTPUT = ROOT / "test-output"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 ANSWER_MS = 240_000  # generous: CI has 2 cores and Rasa may be busy
 RESTART_MS = 420_000
@@ -66,8 +71,11 @@ service_points:
 # Fast checks (no server, no browser)
 # ---------------------------------------------------------------------------------------------------------
 
+
 def locale_messages(lang: str) -> dict[str, Any]:
-    return YAML(typ="safe").load((ROOT / "bot" / "locales" / f"{lang}.yml").read_text(encoding="utf-8"))["messages"]
+    return YAML(typ="safe").load(
+        (ROOT / "bot" / "locales" / f"{lang}.yml").read_text(encoding="utf-8")
+    )["messages"]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -84,7 +92,9 @@ def test_widget_has_every_interface_string_in_every_language() -> None:
     assert set(blocks) == set(LANGUAGES)
     keys = {lang: set(re.findall(r"(\w+): \"", body)) for lang, body in blocks.items()}
     for lang in LANGUAGES:
-        assert keys[lang] == keys["en"], f"{lang}: missing {keys['en'] - keys[lang]}, extra {keys[lang] - keys['en']}"
+        assert keys[lang] == keys["en"], (
+            f"{lang}: missing {keys['en'] - keys[lang]}, extra {keys[lang] - keys['en']}"
+        )
 
 
 def test_origin_allowlist() -> None:
@@ -102,18 +112,26 @@ def test_origin_allowlist() -> None:
     assert not channel.origin_allowed("http://localhost:5006", environ)
     assert not channel.origin_allowed("https://evil.example", environ)
     assert not channel.origin_allowed("null", environ)
-    channel.allowed_origins = sio_channel.parse_origins("https://www.Example.gov.cn, http://intranet:8080/")
+    channel.allowed_origins = sio_channel.parse_origins(
+        "https://www.Example.gov.cn, http://intranet:8080/"
+    )
     assert channel.origin_allowed("https://www.example.gov.cn", environ)
     assert channel.origin_allowed("http://intranet:8080", environ)
-    assert not channel.origin_allowed("http://127.0.0.1:5005", environ)  # the list replaces the default
+    assert not channel.origin_allowed(
+        "http://127.0.0.1:5005", environ
+    )  # the list replaces the default
 
 
 def test_origins_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(sio_channel.ORIGINS_ENV, "https://a.example,https://b.example")
-    channel = sio_channel.OriginCheckedSocketIOInput.from_credentials({"allowed_origins": ["https://c.example"]})
+    channel = sio_channel.OriginCheckedSocketIOInput.from_credentials(
+        {"allowed_origins": ["https://c.example"]}
+    )
     assert channel.allowed_origins == ["https://a.example", "https://b.example"]
     monkeypatch.delenv(sio_channel.ORIGINS_ENV)
-    channel = sio_channel.OriginCheckedSocketIOInput.from_credentials({"allowed_origins": ["https://c.example"]})
+    channel = sio_channel.OriginCheckedSocketIOInput.from_credentials(
+        {"allowed_origins": ["https://c.example"]}
+    )
     assert channel.allowed_origins == ["https://c.example"]
 
 
@@ -122,19 +140,29 @@ def test_history_shows_button_titles_and_splits_like_the_channel() -> None:
     events = [
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "documents for a residence permit"},
-        {"event": "bot", "text": "Which one?", "data": {"buttons": [{"title": "Work", "payload": payload}]}},
+        {
+            "event": "bot",
+            "text": "Which one?",
+            "data": {"buttons": [{"title": "Work", "payload": payload}]},
+        },
         {"event": "user", "text": payload},
         {"event": "bot", "text": "Part one\n\nPart two", "data": {}},
         {"event": "bot", "text": None, "data": {"image": "https://example.org/a.png"}},
     ]
     assert sio_channel.history_messages(events) == [
         {"sender": "user", "text": "documents for a residence permit"},
-        {"sender": "bot", "text": "Which one?",
-         "quick_replies": [{"content_type": "text", "title": "Work", "payload": payload}]},
+        {
+            "sender": "bot",
+            "text": "Which one?",
+            "quick_replies": [{"content_type": "text", "title": "Work", "payload": payload}],
+        },
         {"sender": "user", "text": "Work"},
         {"sender": "bot", "text": "Part one"},
         {"sender": "bot", "text": "Part two"},
-        {"sender": "bot", "attachment": {"type": "image", "payload": {"src": "https://example.org/a.png"}}},
+        {
+            "sender": "bot",
+            "attachment": {"type": "image", "payload": {"src": "https://example.org/a.png"}},
+        },
     ]
 
 
@@ -155,6 +183,7 @@ def test_demo_page_policy_has_no_unsafe_sources() -> None:
 # Real servers and a real browser
 # ---------------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Running:
     """The servers of this module; `current` changes when a test restarts them."""
@@ -171,7 +200,11 @@ class Running:
 
     def start(self) -> None:
         self.current = serve.start(
-            MODEL, rasa_port=self.rasa_port, actions_port=self.actions_port, env=self.env, log_dir=self.log_dir
+            MODEL,
+            rasa_port=self.rasa_port,
+            actions_port=self.actions_port,
+            env=self.env,
+            log_dir=self.log_dir,
         )
 
 
@@ -196,7 +229,9 @@ def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail("the playwright package is missing: pip install playwright (never `playwright install`)")
+        pytest.fail(
+            "the playwright package is missing: pip install playwright (never `playwright install`)"
+        )
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -228,7 +263,10 @@ class Widget:
         self.dialogs: list[str] = []
         self.console: list[str] = []
         page.on("dialog", self._dialog)
-        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: self.console.append(f"{m.type}: {m.text}") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
 
     def _dialog(self, dialog: Any) -> None:
@@ -271,7 +309,11 @@ class Widget:
         return "\n".join(self.wait_turn(before, timeout))
 
     def csp_errors(self) -> list[str]:
-        return [m for m in self.console if re.search(r"Content Security Policy|Trusted Type|Refused to", m)]
+        return [
+            m
+            for m in self.console
+            if re.search(r"Content Security Policy|Trusted Type|Refused to", m)
+        ]
 
 
 @pytest.fixture()
@@ -290,13 +332,25 @@ def test_demo_page_and_widget_files_are_served(running: Running) -> None:
     page = requests.get(f"{running.base}/webchat/", timeout=30)
     assert page.status_code == 200
     csp = page.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "require-trusted-types-for" in csp
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp
+        and "require-trusted-types-for" in csp
+    )
     assert '<script src="widget.js" data-server="' in page.text
-    for path, kind in [("widget.js", "javascript"), ("widget.css", "css"), ("vendor/socket.io.min.js", "javascript")]:
+    for path, kind in [
+        ("widget.js", "javascript"),
+        ("widget.css", "css"),
+        ("vendor/socket.io.min.js", "javascript"),
+    ]:
         r = requests.get(f"{running.base}/webchat/{path}", timeout=30)
         assert r.status_code == 200 and kind in r.headers["Content-Type"], path
         assert r.headers["X-Content-Type-Options"] == "nosniff"
-        again = requests.get(f"{running.base}/webchat/{path}", headers={"If-None-Match": r.headers["ETag"]}, timeout=30)
+        again = requests.get(
+            f"{running.base}/webchat/{path}",
+            headers={"If-None-Match": r.headers["ETag"]},
+            timeout=30,
+        )
         assert again.status_code == 304
     assert requests.get(f"{running.base}/webchat/../credentials.yml", timeout=30).status_code == 404
 
@@ -309,7 +363,12 @@ def test_ask_a_question_and_see_the_knowledge_base_answer(widget: Widget) -> Non
     launcher.focus()
     widget.page.keyboard.press("Enter")
     widget.wait_online()
-    assert widget.page.evaluate("() => document.getElementById('bj-assistant-widget').shadowRoot.activeElement.id") == "bj-input"
+    assert (
+        widget.page.evaluate(
+            "() => document.getElementById('bj-assistant-widget').shadowRoot.activeElement.id"
+        )
+        == "bj-input"
+    )
     assert launcher.get_attribute("aria-expanded") == "true"
     log = widget.page.locator("#bj-assistant-widget .log")
     assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
@@ -373,7 +432,11 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
     assert state["open"], "the chat stays open across a reload"
     assert "what documents do I need for a residence permit" in state["log"]
     assert "安定门东街2号" in state["log"]
-    assert widget.page.locator("#bj-assistant-widget .msg.user").last.inner_text().endswith(i18n.t("rate_up", "en"))
+    assert (
+        widget.page.locator("#bj-assistant-widget .msg.user")
+        .last.inner_text()
+        .endswith(i18n.t("rate_up", "en"))
+    )
     assert session_id(widget) == sid
 
     # Another page of the site (here: the French version): same conversation.
@@ -398,7 +461,9 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
 def test_two_tabs_of_one_conversation_stay_in_step(widget: Widget) -> None:
     widget.goto("en").open()
     widget.ask("hello")
-    other = Widget(widget.page.context.new_page(), widget.base)  # same browser storage: same conversation
+    other = Widget(
+        widget.page.context.new_page(), widget.base
+    )  # same browser storage: same conversation
     other.goto("en").open()
     assert "hello" in other.state()["log"]
     before = other.state()["bots"]
@@ -409,7 +474,9 @@ def test_two_tabs_of_one_conversation_stay_in_step(widget: Widget) -> None:
 
 
 @slow
-def test_arabic_page_is_right_to_left_and_answered_in_arabic(widget: Widget, running: Running) -> None:
+def test_arabic_page_is_right_to_left_and_answered_in_arabic(
+    widget: Widget, running: Running
+) -> None:
     widget.goto("ar").open()
     root = widget.page.locator("#bj-assistant-widget .root")
     assert root.get_attribute("dir") == "rtl" and root.get_attribute("lang") == "ar"
@@ -420,11 +487,16 @@ def test_arabic_page_is_right_to_left_and_answered_in_arabic(widget: Widget, run
     sid = session_id(widget)
     db = running.env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("select data from events where sender_id = ? and type_name = 'user'", (sid,)).fetchall()
+        rows = conn.execute(
+            "select data from events where sender_id = ? and type_name = 'user'", (sid,)
+        ).fetchall()
     metadata = [json.loads(data).get("metadata") or {} for (data,) in rows]
     assert metadata and all(m.get("language") == "ar" for m in metadata), metadata
     # Bubbles follow their own text's direction.
-    assert widget.page.locator("#bj-assistant-widget .msg.bot .text").first.get_attribute("dir") == "auto"
+    assert (
+        widget.page.locator("#bj-assistant-widget .msg.bot .text").first.get_attribute("dir")
+        == "auto"
+    )
     OUTPUT.mkdir(exist_ok=True)
     widget.page.screenshot(path=str(OUTPUT / "widget-ar.png"))
 
@@ -437,7 +509,11 @@ def test_hostile_knowledge_base_text_and_user_text_render_inert(widget: Widget) 
     assert "[click me](javascript:alert(3))" in answer
     typed = "<img src=x onerror=alert(6)> [y](javascript:alert(7)) <b>bold</b>"
     widget.ask(typed)
-    assert widget.page.locator("#bj-assistant-widget .msg.user", has_text="onerror=alert(6)").inner_text().endswith(typed)
+    assert (
+        widget.page.locator("#bj-assistant-widget .msg.user", has_text="onerror=alert(6)")
+        .inner_text()
+        .endswith(typed)
+    )
 
     shadow_html = widget.page.evaluate(
         "() => document.getElementById('bj-assistant-widget').shadowRoot.querySelector('.log').outerHTML"
@@ -462,7 +538,10 @@ def test_local_messages_images_and_links(widget: Widget) -> None:
         b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
     )
     # Served by Playwright itself: no request leaves the machine.
-    widget.page.route("https://images.test/**", lambda route: route.fulfill(status=200, content_type="image/png", body=png))
+    widget.page.route(
+        "https://images.test/**",
+        lambda route: route.fulfill(status=200, content_type="image/png", body=png),
+    )
     widget.goto("en").open()
     widget.page.evaluate("""() => {
       const w = window.BeijingAssistantWidget;
@@ -475,7 +554,10 @@ def test_local_messages_images_and_links(widget: Widget) -> None:
     }""")
     images = widget.page.locator("#bj-assistant-widget .log img")
     assert images.count() == 1
-    assert images.get_attribute("src") == "https://images.test/map.png" and images.get_attribute("alt") == "Map"
+    assert (
+        images.get_attribute("src") == "https://images.test/map.png"
+        and images.get_attribute("alt") == "Map"
+    )
     widget.page.wait_for_function(
         "() => document.getElementById('bj-assistant-widget').shadowRoot.querySelector('.log img').naturalWidth === 1"
     )
@@ -483,12 +565,19 @@ def test_local_messages_images_and_links(widget: Widget) -> None:
         "() => [...document.getElementById('bj-assistant-widget').shadowRoot.querySelectorAll('.log a')]"
         ".map(a => a.getAttribute('href'))"
     )
-    assert hrefs == ["https://example.org/", "mailto:a@b.example", "tel:12345", "https://example.org/bare"]
+    assert hrefs == [
+        "https://example.org/",
+        "mailto:a@b.example",
+        "tel:12345",
+        "https://example.org/bare",
+    ]
     log = widget.state()["log"]
     assert "[bad](javascript:alert(9))" in log and "[data](data:text/html,x)" in log
     assert widget.page.locator("#bj-assistant-widget .log strong", has_text="bold").count() == 1
     buttons = widget.page.locator("#bj-assistant-widget .replies button")
-    assert buttons.count() == 1 and buttons.inner_text() == "A"  # the javascript: "link" button is dropped
+    assert (
+        buttons.count() == 1 and buttons.inner_text() == "A"
+    )  # the javascript: "link" button is dropped
     assert not widget.dialogs and not widget.csp_errors(), widget.console
 
 
@@ -498,7 +587,9 @@ def test_foreign_origin_is_refused(running: Running) -> None:
     own = requests.get(handshake, headers={"Origin": running.base}, timeout=30)
     assert own.status_code == 200 and own.text.startswith("0{"), own.text
     assert own.headers.get("Access-Control-Allow-Origin") == running.base
-    local = requests.get(handshake, headers={"Origin": f"http://localhost:{running.rasa_port}"}, timeout=30)
+    local = requests.get(
+        handshake, headers={"Origin": f"http://localhost:{running.rasa_port}"}, timeout=30
+    )
     assert local.status_code == 200
     for origin in ("https://evil.example", "http://127.0.0.1:1", "null"):
         refused = requests.get(handshake, headers={"Origin": origin}, timeout=30)
@@ -524,13 +615,20 @@ def test_foreign_origin_is_refused(running: Running) -> None:
 
 @slow
 def test_phone_layout_is_full_screen(browser: Any, running: Running) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     try:
         widget = Widget(context.new_page(), running.base)
         widget.goto("en").open()
         widget.ask("what documents do I need for a residence permit")
         box = widget.page.locator("#bj-assistant-widget .panel").bounding_box()
-        assert box and box["x"] == 0 and box["y"] == 0 and box["width"] == 390 and box["height"] == 844
+        assert (
+            box and box["x"] == 0 and box["y"] == 0 and box["width"] == 390 and box["height"] == 844
+        )
         OUTPUT.mkdir(exist_ok=True)
         widget.page.screenshot(path=str(OUTPUT / "widget-phone.png"))
     finally:
@@ -571,15 +669,20 @@ def test_no_serious_accessibility_violations(browser: Any, running: Running) -> 
     finally:
         context.close()
     OUTPUT.mkdir(exist_ok=True)
-    (OUTPUT / "axe-results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    (OUTPUT / "axe-results.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     serious = {
-        name: [v for v in found["violations"] if v["impact"] in ("serious", "critical")] for name, found in results.items()
+        name: [v for v in found["violations"] if v["impact"] in ("serious", "critical")]
+        for name, found in results.items()
     }
     assert not any(serious.values()), json.dumps(serious, indent=2, ensure_ascii=False)
 
 
 @slow
-def test_rasa_killed_and_restarted_the_conversation_goes_on(widget: Widget, running: Running) -> None:
+def test_rasa_killed_and_restarted_the_conversation_goes_on(
+    widget: Widget, running: Running
+) -> None:
     widget.goto("en").open()
     widget.ask("hello")
     sid = session_id(widget)

@@ -66,7 +66,10 @@ async def handle_once(agent: Agent, message: UserMessage) -> bool:
     assert agent.processor is not None, "the agent has no model loaded"
     async with agent.lock_store.lock(message.sender_id):
         if await replay_stored_turn(agent.tracker_store, message):
-            logger.info("message %s of a conversation was already processed: sent its stored replies again", message.message_id)
+            logger.info(
+                "message %s of a conversation was already processed: sent its stored replies again",
+                message.message_id,
+            )
             return True
         await agent.processor.handle_message(message)
         return False

@@ -33,6 +33,7 @@ MAX_SENDER_CHARS = 128
 MAX_MESSAGE_ID_CHARS = 128
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
+
 def clean_text(text: str) -> str:
     """Drop control characters (keeping newlines and tabs) and surrounding whitespace."""
     return _CONTROL.sub("", text).strip()
@@ -43,28 +44,37 @@ def parse_body(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     try:
         body = json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError):
-        return None, "the body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}"
+        return None, 'the body must be JSON: {"sender": "...", "message": "..."}'
     if not isinstance(body, dict):
-        return None, "the body must be a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"
+        return None, 'the body must be a JSON object: {"sender": "...", "message": "..."}'
     sender = body.get("sender", "default")
     if not isinstance(sender, str | int) or isinstance(sender, bool) or not str(sender).strip():
-        return None, "\"sender\" must be a non-empty string"
+        return None, '"sender" must be a non-empty string'
     if len(str(sender)) > MAX_SENDER_CHARS:
-        return None, f"\"sender\" must be at most {MAX_SENDER_CHARS} characters"
+        return None, f'"sender" must be at most {MAX_SENDER_CHARS} characters'
     message = body.get("message")
     if not isinstance(message, str):
-        return None, "\"message\" must be a string"
+        return None, '"message" must be a string'
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        return None, "\"metadata\" must be a JSON object"
+        return None, '"metadata" must be a JSON object'
     message_id = body.get("message_id")
     if message_id is not None:
         if not isinstance(message_id, str | int) or isinstance(message_id, bool):
-            return None, "\"message_id\" must be a string"
+            return None, '"message_id" must be a string'
         message_id = str(message_id)
-        if not message_id.strip() or _CONTROL.search(message_id) or len(message_id) > MAX_MESSAGE_ID_CHARS:
-            return None, f"\"message_id\" must be 1 to {MAX_MESSAGE_ID_CHARS} printable characters"
-    return {"sender": str(sender), "message": message, "metadata": metadata, "message_id": message_id}, None
+        if (
+            not message_id.strip()
+            or _CONTROL.search(message_id)
+            or len(message_id) > MAX_MESSAGE_ID_CHARS
+        ):
+            return None, f'"message_id" must be 1 to {MAX_MESSAGE_ID_CHARS} printable characters'
+    return {
+        "sender": str(sender),
+        "message": message,
+        "metadata": metadata,
+        "message_id": message_id,
+    }, None
 
 
 class SafeRestInput(RestInput):
@@ -93,7 +103,11 @@ class SafeRestInput(RestInput):
                 return response.json([{"recipient_id": sender, "text": reply}])
             collector = CollectingOutputChannel()
             message = UserMessage(
-                text, collector, sender, input_channel=self.name(), metadata=body["metadata"],
+                text,
+                collector,
+                sender,
+                input_channel=self.name(),
+                metadata=body["metadata"],
                 message_id=body["message_id"],
             )
             agent = getattr(request.app.ctx, "agent", None)
@@ -105,7 +119,9 @@ class SafeRestInput(RestInput):
             except Exception:
                 logger.exception("REST message from %s failed", sender)
                 if not collector.messages:
-                    return response.json({"error": "the assistant could not answer; please try again"}, status=503)
+                    return response.json(
+                        {"error": "the assistant could not answer; please try again"}, status=503
+                    )
             return response.json(collector.messages)
 
         return webhook

@@ -74,7 +74,9 @@ def is_session_id(value: Any) -> bool:
     return isinstance(value, str) and bool(SESSION_ID.match(value))
 
 
-def history_messages(events: Iterable[dict[str, Any]], limit: int = MAX_HISTORY_MESSAGES) -> list[dict[str, Any]]:
+def history_messages(
+    events: Iterable[dict[str, Any]], limit: int = MAX_HISTORY_MESSAGES
+) -> list[dict[str, Any]]:
     """The conversation as the widget shows it, from tracker events.
 
     Bot messages get the `bot_uttered` shapes Rasa's SocketIOOutput emits (text split on blank lines, quick
@@ -97,20 +99,31 @@ def history_messages(events: Iterable[dict[str, Any]], limit: int = MAX_HISTORY_
             buttons = data.get("buttons") or data.get("quick_replies") or []
             if buttons:
                 last_buttons = {
-                    str(b.get("payload")): str(b.get("title")) for b in buttons if isinstance(b, dict)
+                    str(b.get("payload")): str(b.get("title"))
+                    for b in buttons
+                    if isinstance(b, dict)
                 }
             if text:
                 parts = [p for p in text.strip().split("\n\n")] or [text]
                 messages: list[dict[str, Any]] = [{"sender": "bot", "text": p} for p in parts]
                 if buttons:
                     messages[-1]["quick_replies"] = [
-                        {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
+                        {
+                            "content_type": "text",
+                            "title": b.get("title"),
+                            "payload": b.get("payload"),
+                        }
                         for b in buttons
                         if isinstance(b, dict)
                     ]
                 out.extend(messages)
             if data.get("image"):
-                out.append({"sender": "bot", "attachment": {"type": "image", "payload": {"src": data["image"]}}})
+                out.append(
+                    {
+                        "sender": "bot",
+                        "attachment": {"type": "image", "payload": {"src": data["image"]}},
+                    }
+                )
             if data.get("attachment"):
                 out.append({"sender": "bot", "attachment": data["attachment"]})
     return out[-limit:]
@@ -145,10 +158,16 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             credentials.get("metadata_key", "metadata"),
         )
         env_value = os.environ.get(ORIGINS_ENV, "").strip()
-        channel.allowed_origins = parse_origins(env_value) if env_value else parse_origins(credentials.get("allowed_origins"))
+        channel.allowed_origins = (
+            parse_origins(env_value)
+            if env_value
+            else parse_origins(credentials.get("allowed_origins"))
+        )
         return channel
 
-    def __init__(self, *args: Any, allowed_origins: Iterable[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, allowed_origins: Iterable[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Empty means "the assistant's own loopback origins" (see origin_allowed).
         self.allowed_origins: list[str] = parse_origins(list(allowed_origins or []))
@@ -165,7 +184,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         return bool(port) and origin in loopback_origins(int(port))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_allowed, cors_credentials=False)
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=self.origin_allowed, cors_credentials=False
+        )
         webhook = _AppAwareBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # for get_output_channel
         namespace = self.namespace
@@ -184,7 +205,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             if self.jwt_key:
                 token = auth.get("token") if isinstance(auth, dict) else None
                 payload = (
-                    rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)
+                    rasa.core.channels.channel.decode_bearer_token(
+                        token, self.jwt_key, self.jwt_algorithm
+                    )
                     if token
                     else None
                 )
@@ -235,7 +258,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             session_id = data.get("session_id")
             if self.session_persistence:
                 if not joined(sid, session_id):
-                    logger.warning("message from socket %s for a session it did not request: ignored", sid)
+                    logger.warning(
+                        "message from socket %s for a session it did not request: ignored", sid
+                    )
                     return
                 sender_id, room = session_id, session_id
             else:
@@ -257,7 +282,13 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             display = metadata.pop("display", None)
             display = clean_text(display)[:MAX_DISPLAY_CHARS] if isinstance(display, str) else None
             # The conversation's other tabs show what was said here.
-            await sio.emit("user_echo", {"text": display or text[:MAX_DISPLAY_CHARS]}, room=room, skip_sid=sid, namespace=namespace)
+            await sio.emit(
+                "user_echo",
+                {"text": display or text[:MAX_DISPLAY_CHARS]},
+                room=room,
+                skip_sid=sid,
+                namespace=namespace,
+            )
             output = SocketIOOutput(sio, self.bot_message_evt)
             if len(text) > MAX_MESSAGE_CHARS:
                 lang = answer_language(metadata.get("language") or detect_language(text[:500]))
@@ -267,7 +298,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             await sio.emit("bot_typing", {"typing": True}, room=room, namespace=namespace)
             try:
                 await on_new_message(
-                    UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+                    UserMessage(
+                        text, output, sender_id, input_channel=self.name(), metadata=metadata
+                    )
                 )
             except Exception:
                 logger.exception("Socket.IO message from %s failed", sender_id)

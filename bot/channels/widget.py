@@ -41,50 +41,86 @@ RTL = {"ar"}
 
 # The demo page's own text, in every language the assistant speaks: (language name, title, intro, example).
 DEMO_TEXT: dict[str, tuple[str, str, str, str]] = {
-    "en": ("English", "Beijing services for foreign residents",
-           "This is a demo page of a city website. The assistant answers questions about residence permits, "
-           "visas, work permits, schools, hospitals and emergencies. Open the chat with the button in the corner.",
-           "Try: where can I renew my residence permit in Chaoyang?"),
-    "zh": ("中文", "北京外籍人士服务",
-           "这是一个城市网站的演示页面。助手可以回答居留许可、签证、工作许可、学校、医院和紧急情况等问题。点击角落里的按钮打开聊天。",
-           "试试问：朝阳区哪里可以办居留许可？"),
-    "ja": ("日本語", "北京 外国人住民向けサービス",
-           "これは市のウェブサイトのデモページです。居留許可、ビザ、就労許可、学校、病院、緊急時についてアシスタントがお答えします。"
-           "隅のボタンからチャットを開いてください。",
-           "例：朝陽区で居留許可の更新はどこでできますか"),
-    "ko": ("한국어", "베이징 외국인 주민 서비스",
-           "도시 웹사이트의 데모 페이지입니다. 거류허가, 비자, 취업허가, 학교, 병원, 긴급 상황에 대해 도우미가 답해 드립니다. "
-           "구석의 버튼으로 채팅을 여세요.",
-           "예: 차오양구에서 거류허가 연장은 어디서 해요?"),
-    "ru": ("Русский", "Услуги Пекина для иностранных жителей",
-           "Это демонстрационная страница городского сайта. Помощник отвечает на вопросы о виде на жительство, визах, "
-           "разрешениях на работу, школах, больницах и экстренных случаях. Откройте чат кнопкой в углу.",
-           "Например: Где продлить вид на жительство в Чаояне?"),
-    "fr": ("Français", "Services de Pékin pour les résidents étrangers",
-           "Ceci est une page de démonstration d'un site de la ville. L'assistant répond aux questions sur les titres "
-           "de séjour, les visas, les permis de travail, les écoles, les hôpitaux et les urgences. Ouvrez la "
-           "discussion avec le bouton dans le coin.",
-           "Essayez : où renouveler mon titre de séjour à Chaoyang ?"),
-    "de": ("Deutsch", "Pekinger Dienste für ausländische Einwohner",
-           "Dies ist eine Demoseite einer städtischen Website. Der Assistent beantwortet Fragen zu "
-           "Aufenthaltserlaubnis, Visa, Arbeitserlaubnis, Schulen, Krankenhäusern und Notfällen. Öffnen Sie den "
-           "Chat mit der Schaltfläche in der Ecke.",
-           "Zum Beispiel: Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?"),
-    "es": ("Español", "Servicios de Pekín para residentes extranjeros",
-           "Esta es una página de demostración de un sitio web de la ciudad. El asistente responde preguntas sobre "
-           "permisos de residencia, visados, permisos de trabajo, escuelas, hospitales y emergencias. Abra el chat "
-           "con el botón de la esquina.",
-           "Pruebe: ¿Dónde puedo renovar el permiso de residencia en Chaoyang?"),
-    "ar": ("العربية", "خدمات بكين للمقيمين الأجانب",
-           "هذه صفحة تجريبية لموقع المدينة. يجيب المساعد عن أسئلة تصاريح الإقامة والتأشيرات وتصاريح العمل والمدارس "
-           "والمستشفيات والطوارئ. افتح المحادثة بالزر الموجود في الزاوية.",
-           "جرّب: أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟"),
+    "en": (
+        "English",
+        "Beijing services for foreign residents",
+        "This is a demo page of a city website. The assistant answers questions about residence permits, "
+        "visas, work permits, schools, hospitals and emergencies. Open the chat with the button in the corner.",
+        "Try: where can I renew my residence permit in Chaoyang?",
+    ),
+    "zh": (
+        "中文",
+        "北京外籍人士服务",
+        "这是一个城市网站的演示页面。助手可以回答居留许可、签证、工作许可、学校、医院和紧急情况等问题。点击角落里的按钮打开聊天。",
+        "试试问：朝阳区哪里可以办居留许可？",
+    ),
+    "ja": (
+        "日本語",
+        "北京 外国人住民向けサービス",
+        "これは市のウェブサイトのデモページです。居留許可、ビザ、就労許可、学校、病院、緊急時についてアシスタントがお答えします。"
+        "隅のボタンからチャットを開いてください。",
+        "例：朝陽区で居留許可の更新はどこでできますか",
+    ),
+    "ko": (
+        "한국어",
+        "베이징 외국인 주민 서비스",
+        "도시 웹사이트의 데모 페이지입니다. 거류허가, 비자, 취업허가, 학교, 병원, 긴급 상황에 대해 도우미가 답해 드립니다. "
+        "구석의 버튼으로 채팅을 여세요.",
+        "예: 차오양구에서 거류허가 연장은 어디서 해요?",
+    ),
+    "ru": (
+        "Русский",
+        "Услуги Пекина для иностранных жителей",
+        "Это демонстрационная страница городского сайта. Помощник отвечает на вопросы о виде на жительство, визах, "
+        "разрешениях на работу, школах, больницах и экстренных случаях. Откройте чат кнопкой в углу.",
+        "Например: Где продлить вид на жительство в Чаояне?",
+    ),
+    "fr": (
+        "Français",
+        "Services de Pékin pour les résidents étrangers",
+        "Ceci est une page de démonstration d'un site de la ville. L'assistant répond aux questions sur les titres "
+        "de séjour, les visas, les permis de travail, les écoles, les hôpitaux et les urgences. Ouvrez la "
+        "discussion avec le bouton dans le coin.",
+        "Essayez : où renouveler mon titre de séjour à Chaoyang ?",
+    ),
+    "de": (
+        "Deutsch",
+        "Pekinger Dienste für ausländische Einwohner",
+        "Dies ist eine Demoseite einer städtischen Website. Der Assistent beantwortet Fragen zu "
+        "Aufenthaltserlaubnis, Visa, Arbeitserlaubnis, Schulen, Krankenhäusern und Notfällen. Öffnen Sie den "
+        "Chat mit der Schaltfläche in der Ecke.",
+        "Zum Beispiel: Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?",
+    ),
+    "es": (
+        "Español",
+        "Servicios de Pekín para residentes extranjeros",
+        "Esta es una página de demostración de un sitio web de la ciudad. El asistente responde preguntas sobre "
+        "permisos de residencia, visados, permisos de trabajo, escuelas, hospitales y emergencias. Abra el chat "
+        "con el botón de la esquina.",
+        "Pruebe: ¿Dónde puedo renovar el permiso de residencia en Chaoyang?",
+    ),
+    "ar": (
+        "العربية",
+        "خدمات بكين للمقيمين الأجانب",
+        "هذه صفحة تجريبية لموقع المدينة. يجيب المساعد عن أسئلة تصاريح الإقامة والتأشيرات وتصاريح العمل والمدارس "
+        "والمستشفيات والطوارئ. افتح المحادثة بالزر الموجود في الزاوية.",
+        "جرّب: أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟",
+    ),
 }
 
 
 # The name of the demo page's language menu, for screen readers.
-LANGUAGE_MENU = {"en": "Language", "zh": "语言", "ja": "言語", "ko": "언어", "ru": "Язык", "fr": "Langue",
-                 "de": "Sprache", "es": "Idioma", "ar": "اللغة"}
+LANGUAGE_MENU = {
+    "en": "Language",
+    "zh": "语言",
+    "ja": "言語",
+    "ko": "언어",
+    "ru": "Язык",
+    "fr": "Langue",
+    "de": "Sprache",
+    "es": "Idioma",
+    "ar": "اللغة",
+}
 
 
 def etag_of(data: bytes) -> str:
@@ -99,20 +135,22 @@ def content_security_policy(host: str) -> str:
     is the widget's own, which accepts nothing but the URL of the vendored Socket.IO client.
     """
     ws = f"ws://{host} wss://{host}" if host else ""
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' https: data:",
-        f"connect-src 'self' {ws}".strip(),
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-        "object-src 'none'",
-        "require-trusted-types-for 'script'",
-        # The widget loads its Socket.IO client through this one policy (exact URL only).
-        "trusted-types bj-assistant-widget",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' https: data:",
+            f"connect-src 'self' {ws}".strip(),
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "require-trusted-types-for 'script'",
+            # The widget loads its Socket.IO client through this one policy (exact URL only).
+            "trusted-types bj-assistant-widget",
+        ]
+    )
 
 
 def demo_page(lang: str, server: str) -> str:
@@ -122,11 +160,11 @@ def demo_page(lang: str, server: str) -> str:
     current = ' aria-current="page"'
     links = "\n".join(
         f'      <li><a href="?lang={code}" lang="{code}" hreflang="{code}"'
-        f'{current if code == lang else ""}>{e(DEMO_TEXT[code][0])}</a></li>'
+        f"{current if code == lang else ''}>{e(DEMO_TEXT[code][0])}</a></li>"
         for code in LANGUAGES
     )
     return f"""<!doctype html>
-<html lang="{lang}" dir="{'rtl' if lang in RTL else 'ltr'}">
+<html lang="{lang}" dir="{"rtl" if lang in RTL else "ltr"}">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -194,9 +232,13 @@ class WebchatWidgetInput(InputChannel):
                 data = path.read_bytes()
             except OSError:
                 return response.text("not found", status=404)
-            return cached(request, data, ASSETS[name], {"Cross-Origin-Resource-Policy": "cross-origin"})
+            return cached(
+                request, data, ASSETS[name], {"Cross-Origin-Resource-Policy": "cross-origin"}
+            )
 
-        def cached(request: Request, data: bytes, content_type: str, extra: dict[str, str] | None = None) -> HTTPResponse:
+        def cached(
+            request: Request, data: bytes, content_type: str, extra: dict[str, str] | None = None
+        ) -> HTTPResponse:
             tag = etag_of(data)
             headers = {
                 "ETag": tag,

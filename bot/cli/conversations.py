@@ -43,8 +43,18 @@ examples:
 Everything is deleted in one step: all of it, or nothing.
 """
 
-TABLES = ("unanswered", "unanswered_questions", "low_confidence", "intents", "channels", "languages", "ratings",
-          "rated_down", "handoffs", "daily")
+TABLES = (
+    "unanswered",
+    "unanswered_questions",
+    "low_confidence",
+    "intents",
+    "channels",
+    "languages",
+    "ratings",
+    "rated_down",
+    "handoffs",
+    "daily",
+)
 
 
 def _store_url(args: argparse.Namespace) -> str:
@@ -60,10 +70,14 @@ def _open(url: str):  # type: ignore[no-untyped-def]
         return open_store(url)
     except StoreMissing as exc:
         print(f"No conversations to work on: {exc}.", file=sys.stderr)
-        print("Check TRACKER_STORE_URL (or --database-url); the assistant creates the store with the first message.",
-              file=sys.stderr)
+        print(
+            "Check TRACKER_STORE_URL (or --database-url); the assistant creates the store with the first message.",
+            file=sys.stderr,
+        )
     except SQLAlchemyError as exc:
-        print(f"Cannot open the conversation store {describe(url)}: {_reason(exc)}", file=sys.stderr)
+        print(
+            f"Cannot open the conversation store {describe(url)}: {_reason(exc)}", file=sys.stderr
+        )
     return None
 
 
@@ -92,7 +106,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     source = store.describe(url)
     options = aggregate.Options(low_confidence=args.low_confidence, examples=args.examples)
     try:
-        report = aggregate.build(turns.read_conversations(engine, when.start, when.end), when, options)
+        report = aggregate.build(
+            turns.read_conversations(engine, when.start, when.end), when, options
+        )
     except SQLAlchemyError as exc:
         print(f"Cannot read the conversation store {source}: {_reason(exc)}", file=sys.stderr)
         return 1
@@ -112,7 +128,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         from bot.conversations import csvfiles
 
         written = csvfiles.write_dir(report, Path(args.csv))
-        print(f"✓ Wrote {len(written)} CSV files to {args.csv}/ (open them with Excel or LibreOffice).", file=sys.stderr)
+        print(
+            f"✓ Wrote {len(written)} CSV files to {args.csv}/ (open them with Excel or LibreOffice).",
+            file=sys.stderr,
+        )
     if args.html:
         from bot.conversations import html
 
@@ -127,8 +146,10 @@ def _confirm(question: str, assume_yes: bool) -> bool:
     if assume_yes:
         return True
     if not sys.stdin.isatty():
-        print("Not deleting: nobody can confirm here. Add --yes (e.g. in cron) or --dry-run to only count.",
-              file=sys.stderr)
+        print(
+            "Not deleting: nobody can confirm here. Add --yes (e.g. in cron) or --dry-run to only count.",
+            file=sys.stderr,
+        )
         return False
     answer = input(f"{question} Type yes to delete: ").strip().lower()
     return answer in ("yes", "y")
@@ -153,7 +174,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
     try:
         return _purge(engine, source, args)
     except SQLAlchemyError as exc:
-        print(f"Nothing was deleted: the conversation store {source} said: {_reason(exc)}", file=sys.stderr)
+        print(
+            f"Nothing was deleted: the conversation store {source} said: {_reason(exc)}",
+            file=sys.stderr,
+        )
         return 1
     finally:
         engine.dispose()
@@ -176,9 +200,13 @@ def _purge(engine, source: str, args: argparse.Namespace) -> int:  # type: ignor
     plan = purge.plan_retention(engine, cutoff)
     print(f"Conversation store: {source}")
     print(f"Keeping {days} days: everything before {purge.describe_cutoff(cutoff)} goes.")
-    print(f"  {plan.conversations} conversation(s) with no message since then: {plan.events_whole} event(s), deleted entirely")
-    print(f"  {plan.trimmed} conversation(s) still active: {plan.events_trimmed} older event(s) deleted, "
-          "their current session kept")
+    print(
+        f"  {plan.conversations} conversation(s) with no message since then: {plan.events_whole} event(s), deleted entirely"
+    )
+    print(
+        f"  {plan.trimmed} conversation(s) still active: {plan.events_trimmed} older event(s) deleted, "
+        "their current session kept"
+    )
     if args.dry_run:
         print("Dry run: nothing was deleted.")
         return 0
@@ -189,8 +217,10 @@ def _purge(engine, source: str, args: argparse.Namespace) -> int:  # type: ignor
         return 1
     started = time.monotonic()
     done = purge.purge_retention(engine, cutoff)
-    print(f"✓ Deleted {done.events} event(s): {done.conversations} whole conversation(s), older parts of "
-          f"{done.trimmed} ({time.monotonic() - started:.1f} s).")
+    print(
+        f"✓ Deleted {done.events} event(s): {done.conversations} whole conversation(s), older parts of "
+        f"{done.trimmed} ({time.monotonic() - started:.1f} s)."
+    )
     return 0
 
 
@@ -201,7 +231,9 @@ def _purge_users(engine, source: str, args: argparse.Namespace) -> int:  # type:
     print(f"Conversation store: {source}")
     for user in found:
         if user.events:
-            print(f"  {user.sender_id}: {user.events} event(s), {_day(user.first)} to {_day(user.last)}")
+            print(
+                f"  {user.sender_id}: {user.events} event(s), {_day(user.first)} to {_day(user.last)}"
+            )
         else:
             print(f"  {user.sender_id}: nothing stored")
     total = sum(u.events for u in found)
@@ -211,10 +243,14 @@ def _purge_users(engine, source: str, args: argparse.Namespace) -> int:  # type:
     if total == 0:
         print("✓ Nothing stored about this user; nothing to delete.")
         return 0
-    if not _confirm(f"Delete all {total} event(s) of {sum(1 for u in found if u.events)} user(s)?", args.yes):
+    if not _confirm(
+        f"Delete all {total} event(s) of {sum(1 for u in found if u.events)} user(s)?", args.yes
+    ):
         return 1
     deleted = purge.purge_users(engine, args.user)
-    print(f"✓ Deleted {deleted} event(s). If the user was chatting at this very moment, run the command once more.")
+    print(
+        f"✓ Deleted {deleted} event(s). If the user was chatting at this very moment, run the command once more."
+    )
     return 0
 
 
@@ -226,26 +262,62 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=textwrap.fill(
             "A report of real conversations for a period: conversations and messages per channel and language, "
             "the questions the assistant could not answer (grouped, with examples), answers given with low "
-            "confidence, the intents most asked, how users rated the answers, and handoffs to a person.", 100),
+            "confidence, the intents most asked, how users rated the answers, and handoffs to a person.",
+            100,
+        ),
         epilog=REPORT_EXAMPLES,
         formatter_class=raw,
     )
-    p.add_argument("--since", metavar="DAY", help="first day, YYYY-MM-DD or 'today'/'yesterday' (default: the last --days days)")
+    p.add_argument(
+        "--since",
+        metavar="DAY",
+        help="first day, YYYY-MM-DD or 'today'/'yesterday' (default: the last --days days)",
+    )
     p.add_argument("--until", metavar="DAY", help="last day, included (default: today)")
-    p.add_argument("--days", type=int, default=7, metavar="N", help="without --since: the last N days (default 7)")
-    p.add_argument("--format", choices=("text", "csv"), default="text",
-                   help="text tables (default), or csv: one table as CSV on the screen (--table, default unanswered)")
-    p.add_argument("--table", action="append", choices=TABLES, metavar="NAME",
-                   help="show only this table (repeatable): " + ", ".join(TABLES))
+    p.add_argument(
+        "--days",
+        type=int,
+        default=7,
+        metavar="N",
+        help="without --since: the last N days (default 7)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "csv"),
+        default="text",
+        help="text tables (default), or csv: one table as CSV on the screen (--table, default unanswered)",
+    )
+    p.add_argument(
+        "--table",
+        action="append",
+        choices=TABLES,
+        metavar="NAME",
+        help="show only this table (repeatable): " + ", ".join(TABLES),
+    )
     p.add_argument("--csv", metavar="DIR", help="also write every table as DIR/<table>.csv")
     p.add_argument("--html", metavar="FILE", help="also write a web page with charts for managers")
-    p.add_argument("--low-confidence", type=float, default=0.6, metavar="X",
-                   help="list answered messages whose intent confidence is below X (default 0.6)")
-    p.add_argument("--examples", type=int, default=3, metavar="N", help="examples per group (default 3)")
-    p.add_argument("--top", type=int, default=20, metavar="N", help="rows per table on the screen (default 20)")
+    p.add_argument(
+        "--low-confidence",
+        type=float,
+        default=0.6,
+        metavar="X",
+        help="list answered messages whose intent confidence is below X (default 0.6)",
+    )
+    p.add_argument(
+        "--examples", type=int, default=3, metavar="N", help="examples per group (default 3)"
+    )
+    p.add_argument(
+        "--top", type=int, default=20, metavar="N", help="rows per table on the screen (default 20)"
+    )
     p.add_argument("--all", action="store_true", help="every row on the screen")
-    p.add_argument("--quiet", action="store_true", help="no text on the screen (with --csv or --html)")
-    p.add_argument("--database-url", metavar="URL", help="conversation store (default: TRACKER_STORE_URL or var/tracker.db)")
+    p.add_argument(
+        "--quiet", action="store_true", help="no text on the screen (with --csv or --html)"
+    )
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="conversation store (default: TRACKER_STORE_URL or var/tracker.db)",
+    )
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
@@ -254,16 +326,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=textwrap.fill(
             "Delete old conversations (no message for --older-than days; default CONVERSATION_RETENTION_DAYS "
             "or 90) and the older parts of active ones, or with --user everything stored about one user. Shows "
-            "what will be deleted and asks first.", 100),
+            "what will be deleted and asks first.",
+            100,
+        ),
         epilog=PURGE_EXAMPLES,
         formatter_class=raw,
     )
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--older-than", type=int, metavar="DAYS",
-                       help="keep this many days (default: CONVERSATION_RETENTION_DAYS, else 90)")
-    which.add_argument("--user", action="append", metavar="SENDER_ID",
-                       help="delete everything about this user (their conversation id; repeatable)")
+    which.add_argument(
+        "--older-than",
+        type=int,
+        metavar="DAYS",
+        help="keep this many days (default: CONVERSATION_RETENTION_DAYS, else 90)",
+    )
+    which.add_argument(
+        "--user",
+        action="append",
+        metavar="SENDER_ID",
+        help="delete everything about this user (their conversation id; repeatable)",
+    )
     p.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (for cron / systemd timers)")
-    p.add_argument("--database-url", metavar="URL", help="conversation store (default: TRACKER_STORE_URL or var/tracker.db)")
+    p.add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation (for cron / systemd timers)"
+    )
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="conversation store (default: TRACKER_STORE_URL or var/tracker.db)",
+    )
     p.set_defaults(func=cmd_purge)

@@ -32,7 +32,10 @@ def _folder(args: argparse.Namespace) -> Path | None:
 
 def _refused(problems: list) -> int:
     print_problems(problems)
-    print("Nothing was changed in the database. Fix the lines above and run the command again.", file=sys.stderr)
+    print(
+        "Nothing was changed in the database. Fix the lines above and run the command again.",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -64,7 +67,9 @@ def print_changes(changes: KnowledgeDiff, limit: int | None) -> None:
             for f in change.fields:
                 print(f"        {f.describe()}")
         if limit is not None and len(of_kind) > limit:
-            print(f"  … and {len(of_kind) - limit} more {title.lower()} (add --all to list every one)")
+            print(
+                f"  … and {len(of_kind) - limit} more {title.lower()} (add --all to list every one)"
+            )
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -73,7 +78,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     result = plan(_folder(args), args.database_url, progress=progress)
     if not result.knowledge.ok:
         print_problems(result.knowledge.problems)
-        print("A sync would be refused until these are fixed. Changes of the valid records:", file=sys.stderr)
+        print(
+            "A sync would be refused until these are fixed. Changes of the valid records:",
+            file=sys.stderr,
+        )
     print(f"Compared the knowledge files with the database {database_name(args.database_url)}.")
     if result.diff.empty:
         print("No differences: the assistant already answers from exactly these files.")
@@ -81,7 +89,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print_changes(result.diff, None if args.all else args.limit)
         print(f"\nSummary: {result.diff.summary()}.")
         if result.knowledge.ok:
-            print("Nothing has been written. Run `beijing-assistant sync` to publish these changes.")
+            print(
+                "Nothing has been written. Run `beijing-assistant sync` to publish these changes."
+            )
     return 0 if result.knowledge.ok else 1
 
 
@@ -93,7 +103,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         return _refused(exc.problems)
     if result.diff.empty:
-        print(f"✓ Nothing to publish: the database already matches the files ({result.knowledge.counts()}).")
+        print(
+            f"✓ Nothing to publish: the database already matches the files ({result.knowledge.counts()})."
+        )
         return 0
     print_changes(result.diff, None if args.all else args.limit)
     print(
@@ -124,7 +136,9 @@ def cmd_stale(args: argparse.Namespace) -> int:
         items = [i for i in items if i.too_old]
     elif args.only == "uncertain":
         items = [i for i in items if i.uncertain]
-    print(f"Records to re-check on {today}: not verified for more than {args.older_than} days, or with facts marked uncertain.")
+    print(
+        f"Records to re-check on {today}: not verified for more than {args.older_than} days, or with facts marked uncertain."
+    )
     wrap = textwrap.TextWrapper(width=100, initial_indent=" " * 14, subsequent_indent=" " * 16)
     for file, file_items in by_file(items).items():
         print(f"\n{file} ({plural(len(file_items), 'record')})")
@@ -146,7 +160,9 @@ def cmd_stale(args: argparse.Namespace) -> int:
         f"{plural(unsure, 'record')} with uncertain facts, out of {knowledge.count()}."
     )
     if items:
-        print("After re-checking a record against its sources, set its verified_on to that day and sync.")
+        print(
+            "After re-checking a record against its sources, set its verified_on to that day and sync."
+        )
     return 0
 
 
@@ -161,23 +177,42 @@ def cmd_history(args: argparse.Namespace) -> int:
             if entry is None:
                 print(f"error: there is no audit entry #{args.show}", file=sys.stderr)
                 return 1
-            print(f"Audit entry #{entry.id}: published {beijing_time(entry.synced_at)} (Beijing time) by {entry.actor}")
+            print(
+                f"Audit entry #{entry.id}: published {beijing_time(entry.synced_at)} (Beijing time) by {entry.actor}"
+            )
             changes = KnowledgeDiff(
-                [RecordChange(c["kind"], c["id"], c["change"], c.get("name", ""), c.get("file"), c.get("line"), _fields(c)) for c in entry.changes],
+                [
+                    RecordChange(
+                        c["kind"],
+                        c["id"],
+                        c["change"],
+                        c.get("name", ""),
+                        c.get("file"),
+                        c.get("line"),
+                        _fields(c),
+                    )
+                    for c in entry.changes
+                ],
                 entry.unchanged,
             )
             print_changes(changes, None)
             print(f"\nSummary: {changes.summary()}.")
             return 0
-        entries = session.execute(
-            select(models.AuditEntry).order_by(models.AuditEntry.id.desc()).limit(args.limit)
-        ).scalars().all()
+        entries = (
+            session.execute(
+                select(models.AuditEntry).order_by(models.AuditEntry.id.desc()).limit(args.limit)
+            )
+            .scalars()
+            .all()
+        )
     if not entries:
         print(f"No sync has changed the database {database_name(args.database_url)} yet.")
         return 0
     print(f"Latest publications to {database_name(args.database_url)} (Beijing time):")
     for e in entries:
-        print(f"  #{e.id:<5} {beijing_time(e.synced_at)}  {e.actor:<28}  {e.added} added, {e.removed} removed, {e.changed} changed")
+        print(
+            f"  #{e.id:<5} {beijing_time(e.synced_at)}  {e.actor:<28}  {e.added} added, {e.removed} removed, {e.changed} changed"
+        )
     print("`beijing-assistant history --show N` lists every change of entry N.")
     return 0
 
@@ -186,7 +221,13 @@ def _fields(change: dict) -> list:
     from bot.kb.diff import FieldChange
 
     return [
-        FieldChange(f["path"], f.get("old"), f.get("new"), was_absent="old" not in f, now_absent="new" not in f)
+        FieldChange(
+            f["path"],
+            f.get("old"),
+            f.get("new"),
+            was_absent="old" not in f,
+            now_absent="new" not in f,
+        )
         for f in change.get("fields", [])
     ]
 
@@ -195,24 +236,36 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date: write it as YYYY-MM-DD") from exc
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a date: write it as YYYY-MM-DD"
+        ) from exc
 
 
 def _change_listing_arguments(p: argparse.ArgumentParser, folder_help: str, db_help: str) -> None:
     """What `diff` and `sync` share: which files, which database, how many changed records to list."""
     p.add_argument("--knowledge-dir", help=folder_help)
     p.add_argument("--database-url", help=db_help)
-    p.add_argument("--limit", type=int, default=50, help="list at most this many changed records of each kind (default 50)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=50,
+        help="list at most this many changed records of each kind (default 50)",
+    )
     p.add_argument("--all", action="store_true", help="list every changed record")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    folder_help = f"folder of knowledge YAML files (default: KNOWLEDGE_DIR or {config.knowledge_dir()})"
-    db_help = "database to publish to, as a SQLAlchemy URL (default: KB_DATABASE_URL or var/knowledge.db)"
+    folder_help = (
+        f"folder of knowledge YAML files (default: KNOWLEDGE_DIR or {config.knowledge_dir()})"
+    )
+    db_help = (
+        "database to publish to, as a SQLAlchemy URL (default: KB_DATABASE_URL or var/knowledge.db)"
+    )
     raw = argparse.RawDescriptionHelpFormatter
 
     p = sub.add_parser(
-        "validate", formatter_class=raw,
+        "validate",
+        formatter_class=raw,
         help="check every knowledge file and list every problem (file, line, field)",
         description="Check every knowledge file and list every problem at once, each with its file, line,\n"
         "field and how to fix it. Changes nothing. Exit code 0 when every file is valid, 1 otherwise.",
@@ -222,7 +275,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
-        "diff", formatter_class=raw,
+        "diff",
+        formatter_class=raw,
         help="show what a sync would change in the database, record by record and field by field",
         description="Compare the knowledge files with what the assistant answers from now (the database)\n"
         "and list the records a sync would add, remove or change, field by field. Writes nothing.",
@@ -232,7 +286,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
-        "sync", formatter_class=raw,
+        "sync",
+        formatter_class=raw,
         help="validate, then publish the knowledge files to the database in one step",
         description="Validate every file; if all are valid, publish the changes in one transaction and record\n"
         "who published what in the audit log. If anything is wrong, nothing changes. The running\n"
@@ -241,11 +296,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  beijing-assistant sync --by 'Li Na, Chaoyang office'",
     )
     _change_listing_arguments(p, folder_help, db_help)
-    p.add_argument("--by", help="who publishes, for the audit log (default: your login name @ this computer)")
+    p.add_argument(
+        "--by", help="who publishes, for the audit log (default: your login name @ this computer)"
+    )
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser(
-        "stale", formatter_class=raw,
+        "stale",
+        formatter_class=raw,
         help="list records to re-check: not verified for too long, or with facts marked uncertain",
         description="List, file by file, the records whose verified_on is older than a number of days and\n"
         "the records with facts marked uncertain, so you know what to check against the sources.",
@@ -253,21 +311,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         "The default age is KNOWLEDGE_MAX_AGE_DAYS (180 when unset).",
     )
     p.add_argument("--knowledge-dir", help=folder_help)
-    p.add_argument("--older-than", type=int, default=config.knowledge_max_age_days(), metavar="DAYS",
-                   help="a record not verified for more than DAYS days needs re-checking (default %(default)s)")
-    p.add_argument("--only", choices=("old", "uncertain"), help="only records not verified for too long, or only uncertain ones")
-    p.add_argument("--brief", action="store_true", help="name the uncertain fields without their reasons")
-    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="count ages from this day instead of today")
+    p.add_argument(
+        "--older-than",
+        type=int,
+        default=config.knowledge_max_age_days(),
+        metavar="DAYS",
+        help="a record not verified for more than DAYS days needs re-checking (default %(default)s)",
+    )
+    p.add_argument(
+        "--only",
+        choices=("old", "uncertain"),
+        help="only records not verified for too long, or only uncertain ones",
+    )
+    p.add_argument(
+        "--brief", action="store_true", help="name the uncertain fields without their reasons"
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="count ages from this day instead of today",
+    )
     p.set_defaults(func=cmd_stale)
 
     p = sub.add_parser(
-        "history", formatter_class=raw,
+        "history",
+        formatter_class=raw,
         help="show the audit log: who published which changes, and when",
         description="Every sync that changed the database is kept in its audit log: when, by whom, and\n"
         "which records and fields changed.",
         epilog="example:\n  beijing-assistant history\n  beijing-assistant history --show 12",
     )
     p.add_argument("--database-url", help=db_help)
-    p.add_argument("--limit", type=int, default=20, help="how many of the latest entries (default 20)")
+    p.add_argument(
+        "--limit", type=int, default=20, help="how many of the latest entries (default 20)"
+    )
     p.add_argument("--show", type=int, metavar="N", help="every change of entry N")
     p.set_defaults(func=cmd_history)

@@ -54,7 +54,9 @@ ANSWERS = {
 class Options:
     low_confidence: float = 0.6  # answered messages below this intent confidence are listed
     examples: int = 3  # examples per group
-    similarity: float = 0.85  # texts at least this similar (after normalising) count as one question
+    similarity: float = (
+        0.85  # texts at least this similar (after normalising) count as one question
+    )
 
 
 @dataclass
@@ -72,7 +74,9 @@ class Report:
     overview: list[tuple[str, str]]
     tables: list[Table]
     options: Options
-    daily: list[tuple[dt.date, int, int, int]] = field(default_factory=list)  # day, conversations, messages, unanswered
+    daily: list[tuple[dt.date, int, int, int]] = field(
+        default_factory=list
+    )  # day, conversations, messages, unanswered
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -90,7 +94,7 @@ def language_label(code: str | None) -> str:
 
 
 def intent_label(code: str | None) -> str:
-    """"Work permit (work_permit)": the meaning for staff, the code for whoever edits the training data."""
+    """ "Work permit (work_permit)": the meaning for staff, the code for whoever edits the training data."""
     if not code:
         return "—"
     special = {"nlu_fallback": "Not understood", feedback.RATE_INTENT: "Rated an answer"}
@@ -132,8 +136,15 @@ class Group:
     _by_key: dict[str, Cluster] = field(default_factory=dict)
     _blocks: dict[str, list[Cluster]] = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, text: str, language: str | None, conversation: int, when: float, similarity: float,
-            confidence: float | None = None) -> None:
+    def add(
+        self,
+        text: str,
+        language: str | None,
+        conversation: int,
+        when: float,
+        similarity: float,
+        confidence: float | None = None,
+    ) -> None:
         self.count += 1
         self.conversations.add(conversation)
         self.languages[language or "?"] += 1
@@ -187,7 +198,9 @@ def languages_cell(counter: Counter) -> str:
 
 
 def example_cell(cluster: Cluster) -> str:
-    return (cluster.example or "(empty message)") + (f"  (×{cluster.count})" if cluster.count > 1 else "")
+    return (cluster.example or "(empty message)") + (
+        f"  (×{cluster.count})" if cluster.count > 1 else ""
+    )
 
 
 # ------------------------------------------------------------------------------------------ the report
@@ -200,7 +213,9 @@ class _Rated:
     question: str | None  # the user's question (raw; redacted when shown)
 
 
-def build(conversations: Iterable[Conversation], period: Period, options: Options | None = None) -> Report:
+def build(
+    conversations: Iterable[Conversation], period: Period, options: Options | None = None
+) -> Report:
     """Every figure of the report for the turns inside `period`."""
     options = options or Options()
     conv_by_channel: Counter = Counter()
@@ -232,7 +247,9 @@ def build(conversations: Iterable[Conversation], period: Period, options: Option
             conv_by_channel[channel] += 1
             users_by_channel[channel].add(conversation.sender)
             users.add(conversation.sender)
-            langs = Counter(t.language for t in inside if t.typed) or Counter(t.language for t in inside)
+            langs = Counter(t.language for t in inside if t.typed) or Counter(
+                t.language for t in inside
+            )
             conv_by_language[_main_language(langs, inside)] += 1
         last_typed: str | None = None
         previous: Turn | None = None
@@ -249,16 +266,32 @@ def build(conversations: Iterable[Conversation], period: Period, options: Option
                     intent_convs[turn.intent or "?"].add(conv_index)
                     reason = _unanswered_reason(turn)
                     if reason:
-                        guess = None if reason == "out_of_scope" else (turn.best_guess() if reason == "not_understood" else turn.intent)
+                        guess = (
+                            None
+                            if reason == "out_of_scope"
+                            else (turn.best_guess() if reason == "not_understood" else turn.intent)
+                        )
                         group = groups.setdefault((reason, guess), Group(reason, guess))
-                        group.add(redact(turn.text), turn.language, conv_index, turn.timestamp, options.similarity)
+                        group.add(
+                            redact(turn.text),
+                            turn.language,
+                            conv_index,
+                            turn.timestamp,
+                            options.similarity,
+                        )
                         days[day][2] += 1
                         unanswered_by_channel[turn.channel] += 1
                         unanswered_by_language[turn.language] += 1
                     elif turn.confidence is not None and turn.confidence < options.low_confidence:
                         group = low.setdefault(turn.intent, Group("low_confidence", turn.intent))
-                        group.add(redact(turn.text), turn.language, conv_index, turn.timestamp, options.similarity,
-                                  turn.confidence)
+                        group.add(
+                            redact(turn.text),
+                            turn.language,
+                            conv_index,
+                            turn.timestamp,
+                            options.similarity,
+                            turn.confidence,
+                        )
                 else:
                     clicks_by_channel[turn.channel] += 1
                 if turn.intent == feedback.RATE_INTENT:
@@ -267,14 +300,18 @@ def build(conversations: Iterable[Conversation], period: Period, options: Option
                         last_answer = last_answer or _Rated("unknown", None, None)
                         ratings[(last_answer.action, last_answer.topic)][value] += 1
                         if value == feedback.DOWN:
-                            rated_down.append([
-                                to_beijing(turn.timestamp).strftime("%Y-%m-%d %H:%M"),
-                                channel_label(turn.channel),
-                                language_label(turn.language),
-                                ANSWERS.get(last_answer.action, last_answer.action),
-                                topic_label(last_answer.topic),
-                                redact(last_answer.question) if last_answer.question else "(a button)",
-                            ])
+                            rated_down.append(
+                                [
+                                    to_beijing(turn.timestamp).strftime("%Y-%m-%d %H:%M"),
+                                    channel_label(turn.channel),
+                                    language_label(turn.language),
+                                    ANSWERS.get(last_answer.action, last_answer.action),
+                                    topic_label(last_answer.topic),
+                                    redact(last_answer.question)
+                                    if last_answer.question
+                                    else "(a button)",
+                                ]
+                            )
                 if feedback.HANDOFF_ACTION in turn.actions:
                     after_down = (
                         previous is not None
@@ -289,7 +326,9 @@ def build(conversations: Iterable[Conversation], period: Period, options: Option
                 last_typed = turn.text
             answered = [a for a in turn.actions if a in feedback.RATED_ACTIONS]
             if answered:
-                last_answer = _Rated(answered[-1], turn.topic, turn.text if turn.typed else last_typed)
+                last_answer = _Rated(
+                    answered[-1], turn.topic, turn.text if turn.typed else last_typed
+                )
             previous = turn
 
     typed_total = sum(typed_by_channel.values())
@@ -306,7 +345,10 @@ def build(conversations: Iterable[Conversation], period: Period, options: Option
         ("Conversations", f"{conversations_total} (from {len(users)} users)"),
         ("Messages users typed", str(typed_total)),
         ("Buttons users clicked", str(clicks_total)),
-        ("Questions not answered", f"{unanswered_total} ({percent(unanswered_total, typed_total)} of typed messages)"),
+        (
+            "Questions not answered",
+            f"{unanswered_total} ({percent(unanswered_total, typed_total)} of typed messages)",
+        ),
         (f"Answered, but unsure (confidence below {options.low_confidence:.2f})", str(low_total)),
         ("Answers rated", f"👍 {ups}   👎 {downs}   ({percent(ups, ups + downs)} 👍)"),
         ("Handoffs to a person", str(handoff_total)),
@@ -317,17 +359,33 @@ def build(conversations: Iterable[Conversation], period: Period, options: Option
         _unanswered_all(groups),
         _low_confidence(low, options),
         _intents(intents, intent_convs, typed_total),
-        _channels(conv_by_channel, users_by_channel, typed_by_channel, clicks_by_channel, unanswered_by_channel),
+        _channels(
+            conv_by_channel,
+            users_by_channel,
+            typed_by_channel,
+            clicks_by_channel,
+            unanswered_by_channel,
+        ),
         _languages(conv_by_language, typed_by_language, unanswered_by_language),
         _ratings(ratings),
-        Table("rated_down", "Answers rated 👎, with the question asked",
-              ["When (Beijing)", "Channel", "Language", "Answer", "Topic", "Question"], sorted(rated_down),
-              "What the user had asked before the answer they rated down (personal data removed)."),
+        Table(
+            "rated_down",
+            "Answers rated 👎, with the question asked",
+            ["When (Beijing)", "Channel", "Language", "Answer", "Topic", "Question"],
+            sorted(rated_down),
+            "What the user had asked before the answer they rated down (personal data removed).",
+        ),
         _handoffs(handoffs),
     ]
     daily = [(day, len(v[0]), v[1], v[2]) for day, v in sorted(days.items())]
-    tables.append(Table("daily", "Day by day", ["Day", "Conversations", "Messages typed", "Not answered"],
-                        [[f"{d:%a} {d.isoformat()}", c, m, u] for d, c, m, u in daily]))
+    tables.append(
+        Table(
+            "daily",
+            "Day by day",
+            ["Day", "Conversations", "Messages typed", "Not answered"],
+            [[f"{d:%a} {d.isoformat()}", c, m, u] for d, c, m, u in daily],
+        )
+    )
     return Report(period, overview, tables, options, daily)
 
 
@@ -354,8 +412,14 @@ def _unanswered_reason(turn: Turn) -> str | None:
 
 def _unanswered_summary(groups: dict[tuple[str, str | None], Group], options: Options) -> Table:
     rows = [
-        [REASONS[g.reason], intent_label(g.guess) if g.guess else "—", g.count, len(g.conversations),
-         languages_cell(g.languages), "\n".join(example_cell(c) for c in g.top(options.examples))]
+        [
+            REASONS[g.reason],
+            intent_label(g.guess) if g.guess else "—",
+            g.count,
+            len(g.conversations),
+            languages_cell(g.languages),
+            "\n".join(example_cell(c) for c in g.top(options.examples)),
+        ]
         for g in sorted(groups.values(), key=lambda g: (-g.count, g.reason, g.guess or ""))
     ]
     return Table(
@@ -372,8 +436,16 @@ def _unanswered_all(groups: dict[tuple[str, str | None], Group]) -> Table:
     rows = []
     for g in groups.values():
         for c in g.clusters:
-            rows.append([c.example or "(empty message)", c.count, REASONS[g.reason], intent_label(g.guess) if g.guess else "—",
-                         languages_cell(c.languages), to_beijing(c.last).strftime("%Y-%m-%d")])
+            rows.append(
+                [
+                    c.example or "(empty message)",
+                    c.count,
+                    REASONS[g.reason],
+                    intent_label(g.guess) if g.guess else "—",
+                    languages_cell(c.languages),
+                    to_beijing(c.last).strftime("%Y-%m-%d"),
+                ]
+            )
     rows.sort(key=lambda r: (-r[1], r[2], r[0]))
     return Table(
         "unanswered_questions",
@@ -390,8 +462,15 @@ def _low_confidence(low: dict[str | None, Group], options: Options) -> Table:
         examples = "\n".join(
             f"{example_cell(c)}  [{min(c.confidences):.2f}]" for c in g.top(options.examples)
         )
-        rows.append([intent_label(g.guess), g.count, f"{statistics.median(confidences):.2f}",
-                     languages_cell(g.languages), examples])
+        rows.append(
+            [
+                intent_label(g.guess),
+                g.count,
+                f"{statistics.median(confidences):.2f}",
+                languages_cell(g.languages),
+                examples,
+            ]
+        )
     return Table(
         "low_confidence",
         f"Answered, but unsure (intent confidence below {options.low_confidence:.2f})",
@@ -402,32 +481,72 @@ def _low_confidence(low: dict[str | None, Group], options: Options) -> Table:
 
 
 def _intents(intents: Counter, convs: dict[str, set[int]], total: int) -> Table:
-    rows = [[intent_label(code), n, percent(n, total), len(convs[code])] for code, n in intents.most_common()]
-    return Table("intents", "What users asked about (typed messages)", ["Intent", "Messages", "Share", "Conversations"], rows)
-
-
-def _channels(convs: Counter, users: dict[str, set[str]], typed: Counter, clicks: Counter, unanswered: Counter) -> Table:
     rows = [
-        [channel_label(ch), convs[ch], len(users[ch]), typed[ch], clicks[ch], unanswered[ch], percent(unanswered[ch], typed[ch])]
+        [intent_label(code), n, percent(n, total), len(convs[code])]
+        for code, n in intents.most_common()
+    ]
+    return Table(
+        "intents",
+        "What users asked about (typed messages)",
+        ["Intent", "Messages", "Share", "Conversations"],
+        rows,
+    )
+
+
+def _channels(
+    convs: Counter, users: dict[str, set[str]], typed: Counter, clicks: Counter, unanswered: Counter
+) -> Table:
+    rows = [
+        [
+            channel_label(ch),
+            convs[ch],
+            len(users[ch]),
+            typed[ch],
+            clicks[ch],
+            unanswered[ch],
+            percent(unanswered[ch], typed[ch]),
+        ]
         for ch in sorted(set(convs) | set(typed) | set(clicks), key=lambda c: (-convs[c], c))
     ]
     return Table(
         "channels",
         "Channels",
-        ["Channel", "Conversations", "Users", "Messages typed", "Buttons clicked", "Not answered", "Not answered share"],
+        [
+            "Channel",
+            "Conversations",
+            "Users",
+            "Messages typed",
+            "Buttons clicked",
+            "Not answered",
+            "Not answered share",
+        ],
         rows,
     )
 
 
 def _languages(convs: Counter, typed: Counter, unanswered: Counter) -> Table:
     rows = [
-        [language_label(code), code or "—", convs[code], typed[code], unanswered[code], percent(unanswered[code], typed[code])]
+        [
+            language_label(code),
+            code or "—",
+            convs[code],
+            typed[code],
+            unanswered[code],
+            percent(unanswered[code], typed[code]),
+        ]
         for code in sorted(set(convs) | set(typed), key=lambda c: (-typed[c], -convs[c], c or ""))
     ]
     return Table(
         "languages",
         "Languages",
-        ["Language", "Code", "Conversations (main language)", "Messages typed", "Not answered", "Not answered share"],
+        [
+            "Language",
+            "Code",
+            "Conversations (main language)",
+            "Messages typed",
+            "Not answered",
+            "Not answered share",
+        ],
         rows,
         "The language the assistant answered in (detected per message).",
     )
@@ -435,9 +554,13 @@ def _languages(convs: Counter, typed: Counter, unanswered: Counter) -> Table:
 
 def _ratings(ratings: dict[tuple[str, str | None], Counter]) -> Table:
     rows = []
-    for (action, topic), c in sorted(ratings.items(), key=lambda kv: (-(kv[1][feedback.DOWN]), -(sum(kv[1].values())))):
+    for (action, topic), c in sorted(
+        ratings.items(), key=lambda kv: (-(kv[1][feedback.DOWN]), -(sum(kv[1].values())))
+    ):
         up, down = c[feedback.UP], c[feedback.DOWN]
-        rows.append([ANSWERS.get(action, action), topic_label(topic), up, down, percent(up, up + down)])
+        rows.append(
+            [ANSWERS.get(action, action), topic_label(topic), up, down, percent(up, up + down)]
+        )
     return Table(
         "ratings",
         "Answers users rated",
@@ -450,12 +573,20 @@ def _ratings(ratings: dict[tuple[str, str | None], Counter]) -> Table:
 def _handoffs(handoffs: dict[tuple[str, str | None], Counter]) -> Table:
     rows = [
         [channel_label(ch), topic_label(topic), c["all"], c["after_down"], c["typed"]]
-        for (ch, topic), c in sorted(handoffs.items(), key=lambda kv: (-kv[1]["all"], kv[0][0], kv[0][1] or ""))
+        for (ch, topic), c in sorted(
+            handoffs.items(), key=lambda kv: (-kv[1]["all"], kv[0][0], kv[0][1] or "")
+        )
     ]
     return Table(
         "handoffs",
         "Handoffs to a person",
-        ["Channel", "Topic of the conversation", "Handoffs", "After a 👎", "Asked in their own words"],
+        [
+            "Channel",
+            "Topic of the conversation",
+            "Handoffs",
+            "After a 👎",
+            "Asked in their own words",
+        ],
         rows,
         "The assistant gave the hotlines (on WeChat with WECHAT_HUMAN_HANDOFF=1: passed to customer service).",
     )

@@ -19,8 +19,15 @@ def _pyplot():  # type: ignore[no-untyped-def]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "axes.spines.top": False,
-                         "axes.spines.right": False, "svg.hashsalt": "beijing-assistant"})
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "beijing-assistant",
+        }
+    )
     return plt
 
 
@@ -29,7 +36,7 @@ def _svg(fig) -> str:  # type: ignore[no-untyped-def]
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     _pyplot().close(fig)
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]  # no XML prologue or DOCTYPE inside HTML
+    svg = svg[svg.index("<svg") :]  # no XML prologue or DOCTYPE inside HTML
     return re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
 
 
@@ -41,7 +48,12 @@ def daily(days: Sequence[str], messages: Sequence[int], unanswered: Sequence[int
     ax.bar([x - 0.2 for x in xs], messages, width=0.4, color=BLUE, label="messages typed")
     ax.bar([x + 0.2 for x in xs], unanswered, width=0.4, color=ORANGE, label="not answered")
     step = max(1, len(days) // 14)
-    ax.set_xticks(list(xs)[::step], list(days)[::step], rotation=0 if len(days) <= 7 else 45, ha="center" if len(days) <= 7 else "right")
+    ax.set_xticks(
+        list(xs)[::step],
+        list(days)[::step],
+        rotation=0 if len(days) <= 7 else 45,
+        ha="center" if len(days) <= 7 else "right",
+    )
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.legend(frameon=False, ncol=2, loc="upper left", bbox_to_anchor=(0, 1.18))
     return _svg(fig)
@@ -69,5 +81,7 @@ def ratings(labels: Sequence[str], ups: Sequence[int], downs: Sequence[int]) -> 
     ax.barh(ys, downs, left=ups, color=DOWN_COLOUR, label="not helpful")
     ax.set_yticks(ys, labels)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(frameon=False, ncol=2, loc="upper left", bbox_to_anchor=(0, 1.0 + 0.9 / (len(labels) + 2)))
+    ax.legend(
+        frameon=False, ncol=2, loc="upper left", bbox_to_anchor=(0, 1.0 + 0.9 / (len(labels) + 2))
+    )
     return _svg(fig)

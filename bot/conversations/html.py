@@ -44,7 +44,11 @@ def table_html(table: Table) -> str:
     if not table.rows:
         parts.append("<p>None in this period.</p></section>")
         return "".join(parts)
-    parts.append("<table><thead><tr>" + "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns) + "</tr></thead><tbody>")
+    parts.append(
+        "<table><thead><tr>"
+        + "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns)
+        + "</tr></thead><tbody>"
+    )
     parts += ["<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in table.rows]
     parts.append("</tbody></table></section>")
     return "".join(parts)
@@ -57,27 +61,50 @@ def _figure(svg: str, caption: str) -> str:
 def _charts(report: Report) -> str:
     figures = []
     if report.daily:
-        figures.append(_figure(
-            charts.daily([f"{d:%a %m-%d}" for d, *_ in report.daily], [m for _, _, m, _ in report.daily],
-                         [u for *_, u in report.daily]),
-            "Messages typed and questions not answered, per day (Beijing time)",
-        ))
+        figures.append(
+            _figure(
+                charts.daily(
+                    [f"{d:%a %m-%d}" for d, *_ in report.daily],
+                    [m for _, _, m, _ in report.daily],
+                    [u for *_, u in report.daily],
+                ),
+                "Messages typed and questions not answered, per day (Beijing time)",
+            )
+        )
     unanswered = report.table("unanswered").rows[:10]
     if unanswered:
         labels = [f"{row[1] if row[1] != '—' else row[0][:40]}" for row in unanswered]
-        figures.append(_figure(charts.bars(labels, [row[2] for row in unanswered], charts.ORANGE),
-                               "Questions not answered, by the assistant's best guess"))
+        figures.append(
+            _figure(
+                charts.bars(labels, [row[2] for row in unanswered], charts.ORANGE),
+                "Questions not answered, by the assistant's best guess",
+            )
+        )
     intents = report.table("intents").rows[:10]
     if intents:
-        figures.append(_figure(charts.bars([r[0] for r in intents], [r[1] for r in intents]), "What users asked about most"))
+        figures.append(
+            _figure(
+                charts.bars([r[0] for r in intents], [r[1] for r in intents]),
+                "What users asked about most",
+            )
+        )
     languages = report.table("languages").rows
     if languages:
-        figures.append(_figure(charts.bars([r[0] for r in languages], [r[3] for r in languages]), "Messages by language"))
+        figures.append(
+            _figure(
+                charts.bars([r[0] for r in languages], [r[3] for r in languages]),
+                "Messages by language",
+            )
+        )
     rated = report.table("ratings").rows
     if rated:
         labels = [f"{r[0]}: {r[1]}" if r[1] != "—" else r[0] for r in rated[:10]]
-        figures.append(_figure(charts.ratings(labels, [r[2] for r in rated[:10]], [r[3] for r in rated[:10]]),
-                               "How users rated the answers (green: helpful, red: not helpful)"))
+        figures.append(
+            _figure(
+                charts.ratings(labels, [r[2] for r in rated[:10]], [r[3] for r in rated[:10]]),
+                "How users rated the answers (green: helpful, red: not helpful)",
+            )
+        )
     return '<div class="charts">' + "".join(figures) + "</div>" if figures else ""
 
 
@@ -87,7 +114,9 @@ def render(report: Report, source: str, generated: dt.datetime | None = None) ->
         f'<div class="card"><div class="v">{escape(value)}</div><div class="k">{escape(label)}</div></div>'
         for label, value in report.overview[1:]
     )
-    contents = " · ".join(f'<a href="#{escape(t.key)}">{escape(t.title)}</a>' for t in report.tables)
+    contents = " · ".join(
+        f'<a href="#{escape(t.key)}">{escape(t.title)}</a>' for t in report.tables
+    )
     body = "".join(table_html(t) for t in report.tables)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

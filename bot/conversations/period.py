@@ -22,7 +22,9 @@ class Period:
     @property
     def end(self) -> float:
         """The first moment after the period (exclusive)."""
-        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), TIMEZONE).timestamp()
+        return dt.datetime.combine(
+            self.last + dt.timedelta(days=1), dt.time(), TIMEZONE
+        ).timestamp()
 
     @property
     def days(self) -> list[dt.date]:
@@ -55,10 +57,14 @@ def parse_day(value: str, *, now: dt.date | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(word)
     except ValueError:
-        raise ValueError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. {base.isoformat()}") from None
+        raise ValueError(
+            f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. {base.isoformat()}"
+        ) from None
 
 
-def make_period(since: str | None, until: str | None, days: int = 7, *, now: dt.date | None = None) -> Period:
+def make_period(
+    since: str | None, until: str | None, days: int = 7, *, now: dt.date | None = None
+) -> Period:
     """The period the user asked for: --since/--until, else the last `days` days up to today."""
     base = now or today()
     last = parse_day(until, now=base) if until else base

@@ -31,7 +31,9 @@ def retention_days() -> int:
     if not raw:
         return DEFAULT_RETENTION_DAYS
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"CONVERSATION_RETENTION_DAYS must be a whole number of days (1 or more), not {raw!r}")
+        raise ValueError(
+            f"CONVERSATION_RETENTION_DAYS must be a whole number of days (1 or more), not {raw!r}"
+        )
     return int(raw)
 
 
@@ -76,7 +78,9 @@ def _old_sessions(cutoff: float) -> ColumnElement[bool]:
 def _count(conn: Connection, condition: ColumnElement[bool]) -> tuple[int, int]:
     """(events, senders) matching `condition`."""
     row = conn.execute(
-        select(func.count(), func.count(func.distinct(events.c.sender_id))).select_from(events).where(condition)
+        select(func.count(), func.count(func.distinct(events.c.sender_id)))
+        .select_from(events)
+        .where(condition)
     ).one()
     return int(row[0]), int(row[1])
 
@@ -98,8 +102,12 @@ def purge_retention(engine: Engine, cutoff: float) -> Counts:
         deleted_whole = conn.execute(delete(events).where(whole)).rowcount
         events_trimmed, trimmed = _count(conn, _old_sessions(cutoff))
         deleted_trimmed = conn.execute(delete(events).where(_old_sessions(cutoff))).rowcount
-    return Counts(conversations, int(deleted_whole if deleted_whole >= 0 else events_whole), trimmed,
-                  int(deleted_trimmed if deleted_trimmed >= 0 else events_trimmed))
+    return Counts(
+        conversations,
+        int(deleted_whole if deleted_whole >= 0 else events_whole),
+        trimmed,
+        int(deleted_trimmed if deleted_trimmed >= 0 else events_trimmed),
+    )
 
 
 @dataclass
@@ -114,7 +122,12 @@ def plan_users(engine: Engine, sender_ids: list[str]) -> list[UserData]:
     """How many events each user has (and since when), for the confirmation."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(events.c.sender_id, func.count(), func.min(events.c.timestamp), func.max(events.c.timestamp))
+            select(
+                events.c.sender_id,
+                func.count(),
+                func.min(events.c.timestamp),
+                func.max(events.c.timestamp),
+            )
             .where(events.c.sender_id.in_(sender_ids))
             .group_by(events.c.sender_id)
         ).all()

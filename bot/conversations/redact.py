@@ -55,15 +55,15 @@ _MIXED_ID = re.compile(
 # Dates and times are kept: protected before the digit rules run.
 _DATE = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?"
-    r"|" + _A + r"\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})" + _Z +
-    r"|\d{1,2}:\d{2}(?::\d{2})?"
+    r"|" + _A + r"\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})" + _Z + r"|\d{1,2}:\d{2}(?::\d{2})?"
 )
 # A run of digits with the separators phone numbers use; how many digits decides what it is.
 _DIGIT_RUN = re.compile(_A + r"\+?\(?\d[\d\s().\-–/]*\d\)?" + _Z)
 _ADDRESS = re.compile(
     r"\b(?:apt|apartment|flat|room|rm|unit|suite|wohnung|appartement|appt|chambre|piso|habitaci[oó]n|"
-    r"квартира|кв|комната|дом|корпус)\.?\s*(?:no\.?|#|№)?\s*\d+[A-Za-z]?" + _Z +
-    r"|\d+\s*(?:号楼|號樓|栋|棟|幢|单元|單元|号院|號院|号室|号棟|室)(?:\s*\d+\s*(?:单元|單元|室|层|層|号|號))*"
+    r"квартира|кв|комната|дом|корпус)\.?\s*(?:no\.?|#|№)?\s*\d+[A-Za-z]?"
+    + _Z
+    + r"|\d+\s*(?:号楼|號樓|栋|棟|幢|单元|單元|号院|號院|号室|号棟|室)(?:\s*\d+\s*(?:单元|單元|室|层|層|号|號))*"
     r"|\d{2,}\s*동\s*\d{2,}\s*호",
     re.IGNORECASE,
 )
@@ -73,21 +73,142 @@ _ADDRESS = re.compile(
 # Words that end a name (so "my name is John and I need a visa" keeps "and I need a visa").
 _STOP_WORDS = {
     # en
-    "and", "but", "i", "i'm", "im", "i'd", "from", "my", "please", "pls", "how", "where", "what", "when", "can",
-    "could", "need", "want", "would", "live", "living", "work", "working", "am", "is", "are", "was", "the", "a", "an",
-    "with", "to", "in", "at", "for", "of", "here", "thanks", "thank", "hi", "hello", "on", "back", "later", "now",
-    "if", "tomorrow", "today", "asap", "again", "or", "by", "so", "not", "it", "that", "this", "you",
+    "and",
+    "but",
+    "i",
+    "i'm",
+    "im",
+    "i'd",
+    "from",
+    "my",
+    "please",
+    "pls",
+    "how",
+    "where",
+    "what",
+    "when",
+    "can",
+    "could",
+    "need",
+    "want",
+    "would",
+    "live",
+    "living",
+    "work",
+    "working",
+    "am",
+    "is",
+    "are",
+    "was",
+    "the",
+    "a",
+    "an",
+    "with",
+    "to",
+    "in",
+    "at",
+    "for",
+    "of",
+    "here",
+    "thanks",
+    "thank",
+    "hi",
+    "hello",
+    "on",
+    "back",
+    "later",
+    "now",
+    "if",
+    "tomorrow",
+    "today",
+    "asap",
+    "again",
+    "or",
+    "by",
+    "so",
+    "not",
+    "it",
+    "that",
+    "this",
+    "you",
     # fr
-    "et", "mais", "je", "j'ai", "de", "du", "des", "le", "la", "les", "pour", "à", "avec", "merci", "où", "comment",
+    "et",
+    "mais",
+    "je",
+    "j'ai",
+    "de",
+    "du",
+    "des",
+    "le",
+    "la",
+    "les",
+    "pour",
+    "à",
+    "avec",
+    "merci",
+    "où",
+    "comment",
     # de
-    "und", "aber", "ich", "aus", "bitte", "wo", "wie", "mit", "für", "der", "die", "das", "danke", "habe",
+    "und",
+    "aber",
+    "ich",
+    "aus",
+    "bitte",
+    "wo",
+    "wie",
+    "mit",
+    "für",
+    "der",
+    "die",
+    "das",
+    "danke",
+    "habe",
     # es
-    "y", "pero", "yo", "soy", "necesito", "quiero", "dónde", "donde", "cómo", "como", "con", "para", "el", "los",
-    "las", "gracias", "vivo",
+    "y",
+    "pero",
+    "yo",
+    "soy",
+    "necesito",
+    "quiero",
+    "dónde",
+    "donde",
+    "cómo",
+    "como",
+    "con",
+    "para",
+    "el",
+    "los",
+    "las",
+    "gracias",
+    "vivo",
     # ru
-    "и", "а", "но", "я", "из", "мне", "хочу", "нужно", "нужен", "где", "как", "спасибо", "живу", "с", "в",
+    "и",
+    "а",
+    "но",
+    "я",
+    "из",
+    "мне",
+    "хочу",
+    "нужно",
+    "нужен",
+    "где",
+    "как",
+    "спасибо",
+    "живу",
+    "с",
+    "в",
     # ar
-    "و", "أنا", "انا", "من", "أريد", "اريد", "أين", "اين", "كيف", "شكرا", "في",
+    "و",
+    "أنا",
+    "انا",
+    "من",
+    "أريد",
+    "اريد",
+    "أين",
+    "اين",
+    "كيف",
+    "شكرا",
+    "في",
 }
 
 _WORD = re.compile(r"([^\W\d_][\w'’.\-]*)(\s*)")
@@ -209,7 +330,9 @@ def redact(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
     text = _EMAIL.sub("[email]", text)
-    text = _URL.sub(lambda m: m.group(1) + ("/[link]" if m.group(2) and len(m.group(2)) > 1 else ""), text)
+    text = _URL.sub(
+        lambda m: m.group(1) + ("/[link]" if m.group(2) and len(m.group(2)) > 1 else ""), text
+    )
     kept: list[str] = []
     text = _protect(_URL_KEPT, text, kept)
     text = _MESSENGER_ID.sub(lambda m: m.group("lead") + "[id]", text)

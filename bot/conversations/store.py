@@ -45,7 +45,11 @@ def open_store(url: str) -> Engine:
     A SQLite file that does not exist is not created (that would only hide a wrong path).
     """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and not Path(parsed.database).exists()
+    ):
         raise StoreMissing(f"there is no conversation store at {parsed.database}")
     engine = create_engine(url, future=True)
     if not inspect(engine).has_table("events"):
@@ -70,7 +74,13 @@ def decode(row: Any) -> Event:
         data = json.loads(row.data) if row.data else {}
     except ValueError:
         data = {}
-    return Event(row.id, row.sender_id, row.type_name, float(row.timestamp or 0.0), data if isinstance(data, dict) else {})
+    return Event(
+        row.id,
+        row.sender_id,
+        row.type_name,
+        float(row.timestamp or 0.0),
+        data if isinstance(data, dict) else {},
+    )
 
 
 def iterate(engine: Engine, statement: Any, batch: int = 2000) -> Iterator[Event]:

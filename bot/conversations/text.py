@@ -9,7 +9,13 @@ from tabulate import tabulate
 from bot.conversations.aggregate import Report, Table
 
 # Columns of free text are wrapped at this many characters.
-WRAP = {"Examples": 60, "Examples [confidence]": 60, "Question": 60, "Assistant's best guess": 30, "Answered as": 30}
+WRAP = {
+    "Examples": 60,
+    "Examples [confidence]": 60,
+    "Question": 60,
+    "Assistant's best guess": 30,
+    "Answered as": 30,
+}
 
 
 def table_text(table: Table, top: int | None = None) -> str:
@@ -23,11 +29,24 @@ def table_text(table: Table, top: int | None = None) -> str:
     widths = [WRAP.get(c) for c in table.columns]
     # Lines between rows only where a cell may take several lines.
     fmt = "simple_grid" if any(widths) else "simple_outline"
-    align = ["right" if all(isinstance(r[i], int | float) for r in rows) else "left" for i in range(len(table.columns))]
-    lines.append(tabulate(rows, headers=table.columns, tablefmt=fmt, maxcolwidths=widths, disable_numparse=True,
-                          colalign=align))
+    align = [
+        "right" if all(isinstance(r[i], int | float) for r in rows) else "left"
+        for i in range(len(table.columns))
+    ]
+    lines.append(
+        tabulate(
+            rows,
+            headers=table.columns,
+            tablefmt=fmt,
+            maxcolwidths=widths,
+            disable_numparse=True,
+            colalign=align,
+        )
+    )
     if len(rows) < len(table.rows):
-        lines.append(f"... and {len(table.rows) - len(rows)} more rows (all of them with --csv DIR or --html FILE).")
+        lines.append(
+            f"... and {len(table.rows) - len(rows)} more rows (all of them with --csv DIR or --html FILE)."
+        )
     return "\n".join(lines)
 
 

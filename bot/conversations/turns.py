@@ -22,7 +22,12 @@ from bot.conversations import store
 from bot.conversations.store import Event
 
 # Housekeeping actions that are not the assistant's answer.
-SILENT_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}
+SILENT_ACTIONS = {
+    "action_listen",
+    "action_session_start",
+    "action_extract_slots",
+    "action_unlikely_intent",
+}
 TYPES = ("user", "action", "slot", "session_started", "restart", "reset_slots")
 
 
@@ -139,7 +144,9 @@ def read_conversations(engine: Any, start: float, end: float) -> Iterator[Conver
     (older turns are needed for the language and the answer a rating is about); callers keep the turns
     inside the period."""
     e = store.events
-    active = select(e.c.sender_id).where(and_(e.c.type_name == "user", e.c.timestamp >= start, e.c.timestamp < end))
+    active = select(e.c.sender_id).where(
+        and_(e.c.type_name == "user", e.c.timestamp >= start, e.c.timestamp < end)
+    )
     statement = (
         select(e.c.id, e.c.sender_id, e.c.type_name, e.c.timestamp, e.c.data)
         .where(e.c.sender_id.in_(active.distinct()), e.c.timestamp < end, e.c.type_name.in_(TYPES))

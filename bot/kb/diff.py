@@ -48,12 +48,21 @@ class RecordChange:
     fields: list[FieldChange] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "id": self.id, "change": self.change, "name": self.name}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "id": self.id,
+            "change": self.change,
+            "name": self.name,
+        }
         if self.file:
             out["file"], out["line"] = self.file, self.line
         if self.fields:
             out["fields"] = [
-                {"path": f.path, **({} if f.was_absent else {"old": f.old}), **({} if f.now_absent else {"new": f.new})}
+                {
+                    "path": f.path,
+                    **({} if f.was_absent else {"old": f.old}),
+                    **({} if f.now_absent else {"new": f.new}),
+                }
                 for f in self.fields
             ]
         return out
@@ -112,8 +121,12 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
                 yield FieldChange(sub, old=a, now_absent=True)
             else:
                 yield from field_changes(a, b, sub)
-    elif isinstance(old, list) and isinstance(new, list) and old and new and (
-        isinstance(old[0], Mapping | list) or len(old) == len(new)
+    elif (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and old
+        and new
+        and (isinstance(old[0], Mapping | list) or len(old) == len(new))
     ):
         # Lists of records (phones, fees, weekly hours) or of equal length: item by item.
         for i in range(max(len(old), len(new))):
@@ -130,7 +143,13 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
 
 def _same_number(a: Any, b: Any) -> bool:
     numbers = (int, float)
-    return isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool) and a == b
+    return (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+        and a == b
+    )
 
 
 def published(conn: Connection) -> dict[str, dict[str, dict[str, Any]]]:
@@ -142,7 +161,9 @@ def published(conn: Connection) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
-def compare(current: Mapping[str, Mapping[str, dict[str, Any]]], records: Mapping[str, list[dict[str, Any]]]) -> KnowledgeDiff:
+def compare(
+    current: Mapping[str, Mapping[str, dict[str, Any]]], records: Mapping[str, list[dict[str, Any]]]
+) -> KnowledgeDiff:
     """Differences between what is published (`current`) and validated file records (`records`)."""
     diff = KnowledgeDiff()
     for kind in KIND_TABLES:
@@ -159,7 +180,11 @@ def compare(current: Mapping[str, Mapping[str, dict[str, Any]]], records: Mappin
             elif old != data:
                 fields = list(field_changes(old, data))
                 if fields:
-                    diff.changes.append(RecordChange(kind, rid, "changed", record_name(data), fields=fields, **where))
+                    diff.changes.append(
+                        RecordChange(
+                            kind, rid, "changed", record_name(data), fields=fields, **where
+                        )
+                    )
                 else:
                     diff.unchanged += 1
             else:

@@ -77,7 +77,9 @@ class KnowledgeError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s) in the knowledge files; nothing was changed:\n{lines}")
+        super().__init__(
+            f"{len(problems)} problem(s) in the knowledge files; nothing was changed:\n{lines}"
+        )
 
 
 @dataclass
@@ -127,7 +129,12 @@ def read_knowledge(
     first_seen: dict[tuple[str, str], tuple[str, int | None]] = {}
     documents: list[tuple[str, Checker, str, Any]] = []
 
-    bar = progress(total=sum(p.stat().st_size for p in paths if p.is_file()), desc="Reading", unit="B", unit_scale=True)
+    bar = progress(
+        total=sum(p.stat().st_size for p in paths if p.is_file()),
+        desc="Reading",
+        unit="B",
+        unit_scale=True,
+    )
     for path in paths:
         name = _display(path)
         result.files.append(name)
@@ -142,7 +149,11 @@ def read_knowledge(
         try:
             doc = yamlio.load(text)
         except yamlio.YamlSyntaxError as exc:
-            checker.error(exc.line, "", f"YAML syntax error: {exc.message} (check indentation, colons and quotes)")
+            checker.error(
+                exc.line,
+                "",
+                f"YAML syntax error: {exc.message} (check indentation, colons and quotes)",
+            )
             result.problems.extend(checker.problems)
             continue
         finally:
@@ -150,7 +161,8 @@ def read_knowledge(
         data = doc.data
         for dup in doc.duplicates:
             checker.error(
-                dup.line, _record_at(data, dup.line, str(dup.key)),
+                dup.line,
+                _record_at(data, dup.line, str(dup.key)),
                 f"'{dup.key}' is written twice (lines {dup.first_line} and {dup.line}): keep one",
             )
         if data is None:
@@ -158,7 +170,9 @@ def read_knowledge(
             continue  # an empty file holds no records
         if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in KINDS:
             keys = ", ".join(map(str, data)) if isinstance(data, dict) else type(data).__name__
-            checker.error(1, "", f"the file must start with exactly one of {', '.join(KINDS)}: (found {keys})")
+            checker.error(
+                1, "", f"the file must start with exactly one of {', '.join(KINDS)}: (found {keys})"
+            )
             result.problems.extend(checker.problems)
             continue
         kind = next(iter(data))
@@ -167,13 +181,19 @@ def read_knowledge(
             result.problems.extend(checker.problems)
             continue
         if not isinstance(items, list):
-            checker.error(line_of(data, kind), kind, "must be a list of records, each starting with '- id: ...'")
+            checker.error(
+                line_of(data, kind),
+                kind,
+                "must be a list of records, each starting with '- id: ...'",
+            )
             result.problems.extend(checker.problems)
             continue
         documents.append((name, checker, kind, items))
     bar.close()
 
-    bar = progress(total=sum(len(items) for *_, items in documents), desc="Checking", unit=" records")
+    bar = progress(
+        total=sum(len(items) for *_, items in documents), desc="Checking", unit=" records"
+    )
     for name, checker, kind, items in documents:
         for i, node in enumerate(items):
             line = line_of(items, i)
@@ -188,7 +208,11 @@ def read_knowledge(
                         if other_file == name
                         else f"{_where(other_file, other_line)} and {_where(name, id_line)}"
                     )
-                    checker.error(id_line, f"{kind[:-1]} '{rid}'.id", f"{kind[:-1]} '{rid}' is listed twice: {both}")
+                    checker.error(
+                        id_line,
+                        f"{kind[:-1]} '{rid}'.id",
+                        f"{kind[:-1]} '{rid}' is listed twice: {both}",
+                    )
                     record = None
                 else:
                     first_seen[(kind, rid)] = (name, id_line)
@@ -204,35 +228,68 @@ def read_knowledge(
     return result
 
 
-def _rows(kind: str, rec: dict[str, Any]) -> tuple[dict[str, Any], dict[type, list[dict[str, Any]]]]:
+def _rows(
+    kind: str, rec: dict[str, Any]
+) -> tuple[dict[str, Any], dict[type, list[dict[str, Any]]]]:
     """The table row and the link-table rows of one validated record."""
     data = diff.content(rec)
     rid = rec["id"]
     if kind == "service_points":
         coords = rec.get("coordinates") or {}
         row = {
-            "id": rid, "kind": rec["kind"], "district": rec.get("district"), "lat": coords.get("lat"), "lon": coords.get("lon"),
-            "name_en": rec["name"]["en"], "has_address": bool(rec.get("address")), "service_count": len(rec["services"]),
-            "uncertain_count": len(rec.get("uncertain") or {}), "data": data,
+            "id": rid,
+            "kind": rec["kind"],
+            "district": rec.get("district"),
+            "lat": coords.get("lat"),
+            "lon": coords.get("lon"),
+            "name_en": rec["name"]["en"],
+            "has_address": bool(rec.get("address")),
+            "service_count": len(rec["services"]),
+            "uncertain_count": len(rec.get("uncertain") or {}),
+            "data": data,
         }
-        return row, {models.ServicePointService: [{"point_id": rid, "service": s} for s in dict.fromkeys(rec["services"])]}
-    if kind == "procedures":
-        return {"id": rid, "topic": rec["topic"], "permit_type": rec.get("permit_type"), "data": data}, {}
-    districts = dict.fromkeys(loc["district"] for loc in rec.get("locations", []) if loc.get("district"))
-    if kind == "schools":
-        row = {"id": rid, "status": rec["status"], "age_min": rec.get("age_min"), "age_max": rec.get("age_max"), "data": data}
         return row, {
-            models.SchoolCurriculum: [{"school_id": rid, "curriculum": c} for c in dict.fromkeys(rec["curricula"])],
+            models.ServicePointService: [
+                {"point_id": rid, "service": s} for s in dict.fromkeys(rec["services"])
+            ]
+        }
+    if kind == "procedures":
+        return {
+            "id": rid,
+            "topic": rec["topic"],
+            "permit_type": rec.get("permit_type"),
+            "data": data,
+        }, {}
+    districts = dict.fromkeys(
+        loc["district"] for loc in rec.get("locations", []) if loc.get("district")
+    )
+    if kind == "schools":
+        row = {
+            "id": rid,
+            "status": rec["status"],
+            "age_min": rec.get("age_min"),
+            "age_max": rec.get("age_max"),
+            "data": data,
+        }
+        return row, {
+            models.SchoolCurriculum: [
+                {"school_id": rid, "curriculum": c} for c in dict.fromkeys(rec["curricula"])
+            ],
             models.SchoolDistrict: [{"school_id": rid, "district": d} for d in districts],
         }
     if kind == "hospitals":
         row = {
-            "id": rid, "kind": rec["kind"], "emergency_24h": rec.get("emergency_24h"),
-            "international_department": rec["international_department"], "data": data,
+            "id": rid,
+            "kind": rec["kind"],
+            "emergency_24h": rec.get("emergency_24h"),
+            "international_department": rec["international_department"],
+            "data": data,
         }
         return row, {
             models.HospitalDistrict: [{"hospital_id": rid, "district": d} for d in districts],
-            models.HospitalLanguage: [{"hospital_id": rid, "language": lang} for lang in dict.fromkeys(rec["languages"])],
+            models.HospitalLanguage: [
+                {"hospital_id": rid, "language": lang} for lang in dict.fromkeys(rec["languages"])
+            ],
         }
     if kind == "hotlines":
         return {"id": rid, "number": rec["number"], "category": rec["category"], "data": data}, {}
@@ -244,7 +301,12 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[i : i + _CHUNK]
 
 
-def apply(conn: Connection, knowledge: Knowledge, changes: diff.KnowledgeDiff, progress: Progress = _silent) -> None:
+def apply(
+    conn: Connection,
+    knowledge: Knowledge,
+    changes: diff.KnowledgeDiff,
+    progress: Progress = _silent,
+) -> None:
     """Write `changes` (computed against what `conn` sees) inside the caller's transaction.
 
     Changed records are deleted and inserted again with their link rows; unchanged ones are not touched.
@@ -317,7 +379,9 @@ def sync(
     return SyncResult(knowledge, changes, audit_id)
 
 
-def plan(directory: Path | None = None, url: str | None = None, progress: Progress = _silent) -> SyncResult:
+def plan(
+    directory: Path | None = None, url: str | None = None, progress: Progress = _silent
+) -> SyncResult:
     """What `sync` would do now, without writing anything (`knowledge.ok` False: sync would refuse)."""
     knowledge = read_knowledge(directory, progress=progress)
     with db.read_session(url) as session:

@@ -30,7 +30,9 @@ class ServicePoint(Base):
 
 class ServicePointService(Base):
     __tablename__ = "service_point_services"
-    point_id = Column(String(80), ForeignKey("service_points.id", ondelete="CASCADE"), primary_key=True)
+    point_id = Column(
+        String(80), ForeignKey("service_points.id", ondelete="CASCADE"), primary_key=True
+    )
     service = Column(String(60), primary_key=True, index=True)
 
 
@@ -74,13 +76,17 @@ class Hospital(Base):
 
 class HospitalDistrict(Base):
     __tablename__ = "hospital_districts"
-    hospital_id = Column(String(80), ForeignKey("hospitals.id", ondelete="CASCADE"), primary_key=True)
+    hospital_id = Column(
+        String(80), ForeignKey("hospitals.id", ondelete="CASCADE"), primary_key=True
+    )
     district = Column(String(20), primary_key=True, index=True)
 
 
 class HospitalLanguage(Base):
     __tablename__ = "hospital_languages"
-    hospital_id = Column(String(80), ForeignKey("hospitals.id", ondelete="CASCADE"), primary_key=True)
+    hospital_id = Column(
+        String(80), ForeignKey("hospitals.id", ondelete="CASCADE"), primary_key=True
+    )
     language = Column(String(5), primary_key=True, index=True)
 
 
@@ -128,4 +134,8 @@ KIND_TABLES: dict[str, tuple[type, tuple[tuple[type, str], ...]]] = {
     "hotlines": (Hotline, ()),
 }
 
-KNOWLEDGE_TABLES = [t.__table__ for table, links in KIND_TABLES.values() for t in (table, *(link for link, _ in links))]
+KNOWLEDGE_TABLES = [
+    t.__table__
+    for table, links in KIND_TABLES.values()
+    for t in (table, *(link for link, _ in links))
+]

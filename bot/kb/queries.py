@@ -50,7 +50,10 @@ class Place:
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
@@ -72,11 +75,19 @@ class Candidate(NamedTuple):
     name: str = ""
 
 
-def _candidate(record: dict[str, Any], coords: dict[str, float] | None, district: str | None) -> Candidate:
+def _candidate(
+    record: dict[str, Any], coords: dict[str, float] | None, district: str | None
+) -> Candidate:
     return Candidate(
-        record["id"], district, coords["lat"] if coords else None, coords["lon"] if coords else None,
-        record.get("kind"), bool(record.get("address")), len(record.get("services", [])),
-        len(record.get("uncertain") or {}), record["name"]["en"],
+        record["id"],
+        district,
+        coords["lat"] if coords else None,
+        coords["lon"] if coords else None,
+        record.get("kind"),
+        bool(record.get("address")),
+        len(record.get("services", [])),
+        len(record.get("uncertain") or {}),
+        record["name"]["en"],
     )
 
 
@@ -96,7 +107,9 @@ def _rank(
     prefer_kinds: frozenset[str] = frozenset(),
 ) -> list[tuple[Candidate, float | None, bool]]:
     """Order places: by distance from `near`, else same district first then by distance from it."""
-    origin = near or ((DISTRICTS[district].lat, DISTRICTS[district].lon) if district in DISTRICTS else None)
+    origin = near or (
+        (DISTRICTS[district].lat, DISTRICTS[district].lon) if district in DISTRICTS else None
+    )
     ranked: list[tuple[tuple[Any, ...], tuple[Candidate, float | None, bool]]] = []
     for c in candidates:
         pos, approx = _position(c)
@@ -128,14 +141,20 @@ def _around(near: tuple[float, float], km: float) -> ColumnElement[bool]:
     # cosine at the box's edge farthest from the equator, so that everything within `km` is inside.
     dlat = km / 110.0
     dlon = km / (110.0 * max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
-    centres = [code for code, d in DISTRICTS.items() if abs(d.lat - lat) <= dlat and abs(d.lon - lon) <= dlon]
+    centres = [
+        code
+        for code, d in DISTRICTS.items()
+        if abs(d.lat - lat) <= dlat and abs(d.lon - lon) <= dlon
+    ]
     box = and_(sp.lat.between(lat - dlat, lat + dlat), sp.lon.between(lon - dlon, lon + dlon))
     return or_(box, and_(sp.lat.is_(None), sp.district.in_(centres))) if centres else box
 
 
 def _narrowings(
     district: str | None, near: tuple[float, float] | None, limit: int | None
-) -> Iterator[tuple[ColumnElement[bool] | None, Callable[[list[tuple[Candidate, float | None, bool]]], bool]]]:
+) -> Iterator[
+    tuple[ColumnElement[bool] | None, Callable[[list[tuple[Candidate, float | None, bool]]], bool]]
+]:
     """Filters that contain the winners when they return enough places, narrowest first, then no filter.
 
     Each comes with the test that proves its top `limit` is the true top `limit`.
@@ -147,7 +166,14 @@ def _narrowings(
         elif near is not None:
             for km in (3.0, 10.0, 30.0):
                 # Every place nearer than `km` is inside the box, so a top `limit` within `km` is final.
-                yield _around(near, km), lambda ranked, km=km: len(ranked) >= limit and (ranked[limit - 1][1] if ranked[limit - 1][1] is not None else math.inf) <= km
+                yield (
+                    _around(near, km),
+                    lambda ranked, km=km: (
+                        len(ranked) >= limit
+                        and (ranked[limit - 1][1] if ranked[limit - 1][1] is not None else math.inf)
+                        <= km
+                    ),
+                )
     yield None, lambda ranked: True
 
 
@@ -172,10 +198,20 @@ def find_service_points(
     """
     sp = models.ServicePoint
     narrow = select(
-        sp.id, sp.district, sp.lat, sp.lon, sp.kind, sp.has_address, sp.service_count, sp.uncertain_count, sp.name_en
+        sp.id,
+        sp.district,
+        sp.lat,
+        sp.lon,
+        sp.kind,
+        sp.has_address,
+        sp.service_count,
+        sp.uncertain_count,
+        sp.name_en,
     )
     if services:
-        ids = select(models.ServicePointService.point_id).where(models.ServicePointService.service.in_(list(services)))
+        ids = select(models.ServicePointService.point_id).where(
+            models.ServicePointService.service.in_(list(services))
+        )
         narrow = narrow.where(sp.id.in_(ids))
     prefer = frozenset(SERVICE_PRIMARY_KIND[s] for s in services if s in SERVICE_PRIMARY_KIND)
     with snapshot(url) as session:
@@ -185,7 +221,15 @@ def find_service_points(
             if enough(ranked):
                 break
         ranked = ranked[:limit] if limit else ranked
-        data = dict(session.execute(select(sp.id, sp.data).where(sp.id.in_([c.id for c, _, _ in ranked]))).all()) if ranked else {}
+        data = (
+            dict(
+                session.execute(
+                    select(sp.id, sp.data).where(sp.id.in_([c.id for c, _, _ in ranked]))
+                ).all()
+            )
+            if ranked
+            else {}
+        )
     return [Place(data[c.id], dist, approx) for c, dist, approx in ranked]
 
 
@@ -195,12 +239,20 @@ def get_service_point(point_id: str, url: str | None = None) -> dict[str, Any] |
         return row.data if row else None
 
 
-def get_procedures(topic: str, permit_type: str | None = None, url: str | None = None) -> list[dict[str, Any]]:
+def get_procedures(
+    topic: str, permit_type: str | None = None, url: str | None = None
+) -> list[dict[str, Any]]:
     """Procedures on `topic`; narrowed to `permit_type` when one matches."""
     with snapshot(url) as session:
-        rows = session.execute(
-            select(models.Procedure).where(models.Procedure.topic == topic).order_by(models.Procedure.id)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(models.Procedure)
+                .where(models.Procedure.topic == topic)
+                .order_by(models.Procedure.id)
+            )
+            .scalars()
+            .all()
+        )
         records = [r.data for r in rows]
     if permit_type:
         typed = [r for r in records if r.get("permit_type") == permit_type]
@@ -220,7 +272,9 @@ def find_schools(
     with snapshot(url) as session:
         stmt = select(models.School).where(models.School.status == "open")
         if curriculum:
-            ids = select(models.SchoolCurriculum.school_id).where(models.SchoolCurriculum.curriculum == curriculum)
+            ids = select(models.SchoolCurriculum.school_id).where(
+                models.SchoolCurriculum.curriculum == curriculum
+            )
             stmt = stmt.where(models.School.id.in_(ids))
         if age is not None:
             stmt = stmt.where((models.School.age_min.is_(None)) | (models.School.age_min <= age))
@@ -230,13 +284,17 @@ def find_schools(
     return _rank_multi(records, district)[:limit] if limit else _rank_multi(records, district)
 
 
-def _rank_multi(records: list[dict[str, Any]], district: str | None, near: tuple[float, float] | None = None) -> list[Place]:
+def _rank_multi(
+    records: list[dict[str, Any]], district: str | None, near: tuple[float, float] | None = None
+) -> list[Place]:
     """Rank records with several locations by their best location."""
     best: dict[str, Place] = {}
     order: list[str] = []
     for rec in records:
         for loc in rec["locations"]:
-            _, dist, approx = _rank([_candidate(rec, loc.get("coordinates"), loc.get("district"))], district, near)[0]
+            _, dist, approx = _rank(
+                [_candidate(rec, loc.get("coordinates"), loc.get("district"))], district, near
+            )[0]
             ranked = Place(rec, dist, approx)
             cur = best.get(rec["id"])
             if cur is None:
@@ -246,8 +304,14 @@ def _rank_multi(records: list[dict[str, Any]], district: str | None, near: tuple
     places = [best[i] for i in order]
 
     def key(p: Place) -> tuple[Any, ...]:
-        in_district = district is not None and any(loc.get("district") == district for loc in p.record["locations"])
-        return (0 if (near is None and in_district) else 1, p.distance_km if p.distance_km is not None else math.inf, p.record["name"]["en"])
+        in_district = district is not None and any(
+            loc.get("district") == district for loc in p.record["locations"]
+        )
+        return (
+            0 if (near is None and in_district) else 1,
+            p.distance_km if p.distance_km is not None else math.inf,
+            p.record["name"]["en"],
+        )
 
     return sorted(places, key=key)
 
@@ -275,7 +339,9 @@ def find_hospitals(
             stmt = stmt.where(models.Hospital.international_department.is_(True))
         if need == "english_speaking" or language:
             lang = language or "en"
-            ids = select(models.HospitalLanguage.hospital_id).where(models.HospitalLanguage.language == lang)
+            ids = select(models.HospitalLanguage.hospital_id).where(
+                models.HospitalLanguage.language == lang
+            )
             stmt = stmt.where(models.Hospital.id.in_(ids))
         rows = session.execute(stmt).scalars().all()
         records = [r.data for r in rows]
@@ -296,5 +362,9 @@ def hotlines(categories: Sequence[str] = (), url: str | None = None) -> list[dic
 
 def hotline(number: str, url: str | None = None) -> dict[str, Any] | None:
     with snapshot(url) as session:
-        row = session.execute(select(models.Hotline).where(models.Hotline.number == number)).scalars().first()
+        row = (
+            session.execute(select(models.Hotline).where(models.Hotline.number == number))
+            .scalars()
+            .first()
+        )
         return row.data if row else None

@@ -28,7 +28,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 @dataclass
@@ -89,7 +91,11 @@ def check_str(c: Checker, v: Any, path: str, line: int | None) -> str | None:
 def check_id(c: Checker, v: Any, path: str, line: int | None) -> str | None:
     if isinstance(v, str) and ID_RE.match(v):
         return v
-    c.error(line, path, f"'{v}' is not a valid id: use lowercase letters, digits and _ (e.g. chaoyang_exit_entry_hall)")
+    c.error(
+        line,
+        path,
+        f"'{v}' is not a valid id: use lowercase letters, digits and _ (e.g. chaoyang_exit_entry_hall)",
+    )
     return None
 
 
@@ -102,9 +108,17 @@ def check_local_text(c: Checker, v: Any, path: str, line: int | None) -> dict[st
         if lang not in vocab.LANGUAGES:
             if text is None and isinstance(lang, str) and (len(lang) > 3 or not lang.isalpha()):
                 # {en: IB PYP, MYP and DP}: the comma ended the text and began a new "key".
-                c.error(line_of(v, lang, line), path, f"the text is cut at a comma before '{lang}': put the whole text in double quotes, e.g. {{en: \"..., {lang}\"}}")
+                c.error(
+                    line_of(v, lang, line),
+                    path,
+                    f"the text is cut at a comma before '{lang}': put the whole text in double quotes, e.g. {{en: \"..., {lang}\"}}",
+                )
             else:
-                c.error(line_of(v, lang, line), f"{path}.{lang}", f"unknown language code '{lang}'{_suggest(lang, vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})")
+                c.error(
+                    line_of(v, lang, line),
+                    f"{path}.{lang}",
+                    f"unknown language code '{lang}'{_suggest(lang, vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})",
+                )
             continue
         if not isinstance(text, str) or not text.strip():
             c.error(line_of(v, lang, line), f"{path}.{lang}", "must be a non-empty text")
@@ -120,7 +134,9 @@ def check_address(c: Checker, v: Any, path: str, line: int | None) -> dict[str, 
         return None
     out = check_local_text(c, v, path, line)
     if out is not None and "zh" not in out:
-        c.error(line, f"{path}.zh", "the Chinese address is missing (it is what a taxi driver reads)")
+        c.error(
+            line, f"{path}.zh", "the Chinese address is missing (it is what a taxi driver reads)"
+        )
     return out
 
 
@@ -166,7 +182,11 @@ def one_of(choices: Any, what: str, nullable: bool = False) -> Check:
             return None
         if isinstance(v, str) and v in choices:
             return v
-        c.error(line, path, f"{what} '{v}' is unknown{_suggest(v, choices)} (use one of: {_choices(choices)})")
+        c.error(
+            line,
+            path,
+            f"{what} '{v}' is unknown{_suggest(v, choices)} (use one of: {_choices(choices)})",
+        )
         return None
 
     return check
@@ -203,12 +223,16 @@ def check_sources(c: Checker, v: Any, path: str, line: int | None) -> list[str] 
 
 def check_phone(c: Checker, v: Any, path: str, line: int | None) -> dict[str, Any] | None:
     if not isinstance(v, dict) or "number" not in v:
-        c.error(line, path, "must be {number: \"010-8402 0101\", label: {en: ..., zh: ...}}")
+        c.error(line, path, 'must be {number: "010-8402 0101", label: {en: ..., zh: ...}}')
         return None
     number = v.get("number")
     nline = line_of(v, "number", line)
     if not isinstance(number, str | int) or not PHONE_RE.match(str(number).strip()):
-        c.error(nline, f"{path}.number", f"phone '{number}' must look like 010-8402 0101 or +86 10 8402 0101 (digits, spaces, hyphens)")
+        c.error(
+            nline,
+            f"{path}.number",
+            f"phone '{number}' must look like 010-8402 0101 or +86 10 8402 0101 (digits, spaces, hyphens)",
+        )
         return None
     out: dict[str, Any] = {"number": str(number).strip()}
     if v.get("label") is not None:
@@ -229,7 +253,11 @@ def check_coordinates(c: Checker, v: Any, path: str, line: int | None) -> dict[s
         return None
     (lat_lo, lat_hi), (lon_lo, lon_hi) = vocab.BEIJING_BOUNDS["lat"], vocab.BEIJING_BOUNDS["lon"]
     if not (lat_lo <= lat <= lat_hi and lon_lo <= lon <= lon_hi):
-        hint = " (latitude and longitude swapped?)" if lat_lo <= lon <= lat_hi and lon_lo <= lat <= lon_hi else ""
+        hint = (
+            " (latitude and longitude swapped?)"
+            if lat_lo <= lon <= lat_hi and lon_lo <= lat <= lon_hi
+            else ""
+        )
         c.error(line, path, f"lat {lat}, lon {lon} is outside Beijing{hint}")
         return None
     return {"lat": float(lat), "lon": float(lon)}
@@ -245,12 +273,16 @@ def check_days(c: Checker, v: Any, path: str, line: int | None) -> list[str] | N
     for item in items:
         m = DAY_RANGE_RE.match(str(item).strip().lower()) if isinstance(item, str) else None
         if not m:
-            c.error(line, path, f"'{item}' is not a day or day range: write mon-fri, sat, or [mon, wed]")
+            c.error(
+                line, path, f"'{item}' is not a day or day range: write mon-fri, sat, or [mon, wed]"
+            )
             return None
         start = vocab.WEEKDAYS.index(m.group(1))
         end = vocab.WEEKDAYS.index(m.group(2) or m.group(1))
         if end < start:
-            c.error(line, path, f"'{item}' goes backwards: write the earlier day first, e.g. mon-sat")
+            c.error(
+                line, path, f"'{item}' goes backwards: write the earlier day first, e.g. mon-sat"
+            )
             return None
         days.extend(d for d in vocab.WEEKDAYS[start : end + 1] if d not in days)
     return days
@@ -263,16 +295,30 @@ def check_ranges(c: Checker, v: Any, path: str, line: int | None) -> list[str] |
     out, last_end = [], -1
     for i, r in enumerate(v):
         m = TIME_RANGE_RE.match(r.strip()) if isinstance(r, str) else None
-        valid = bool(m) and int(m.group(1)) < 24 and int(m.group(3)) <= 24 and int(m.group(2)) < 60 and int(m.group(4)) < 60
+        valid = (
+            bool(m)
+            and int(m.group(1)) < 24
+            and int(m.group(3)) <= 24
+            and int(m.group(2)) < 60
+            and int(m.group(4)) < 60
+        )
         if not valid or not m:
-            c.error(line_of(v, i, line), f"{path}[{i + 1}]", f"hours {r} is not a time range: write it as \"09:00-17:00\"")
+            c.error(
+                line_of(v, i, line),
+                f"{path}[{i + 1}]",
+                f'hours {r} is not a time range: write it as "09:00-17:00"',
+            )
             return None
         start, end = _minutes(m.group(1), m.group(2)), _minutes(m.group(3), m.group(4))
         if end <= start:
             c.error(line_of(v, i, line), f"{path}[{i + 1}]", f"hours {r} ends before it starts")
             return None
         if start < last_end:
-            c.error(line_of(v, i, line), f"{path}[{i + 1}]", f"hours {r} overlaps the previous range; list ranges in order")
+            c.error(
+                line_of(v, i, line),
+                f"{path}[{i + 1}]",
+                f"hours {r} overlaps the previous range; list ranges in order",
+            )
             return None
         last_end = end
         out.append(r.strip())
@@ -283,40 +329,72 @@ def check_hours(c: Checker, v: Any, path: str, line: int | None) -> dict[str, An
     if v is None:
         return None
     if not isinstance(v, dict):
-        c.error(line, path, "must describe opening hours (see knowledge/README.md), or be null when unknown")
+        c.error(
+            line,
+            path,
+            "must describe opening hours (see knowledge/README.md), or be null when unknown",
+        )
         return None
-    _unknown_keys(c, v, {"weekly", "open_24h", "public_holidays", "closed_periods", "note"}, path, line)
-    out: dict[str, Any] = {"open_24h": False, "weekly": [], "public_holidays": "unknown", "closed_periods": []}
+    _unknown_keys(
+        c, v, {"weekly", "open_24h", "public_holidays", "closed_periods", "note"}, path, line
+    )
+    out: dict[str, Any] = {
+        "open_24h": False,
+        "weekly": [],
+        "public_holidays": "unknown",
+        "closed_periods": [],
+    }
     if "open_24h" in v:
-        out["open_24h"] = check_bool(c, v["open_24h"], f"{path}.open_24h", line_of(v, "open_24h", line)) or False
+        out["open_24h"] = (
+            check_bool(c, v["open_24h"], f"{path}.open_24h", line_of(v, "open_24h", line)) or False
+        )
     weekly = v.get("weekly")
     if not out["open_24h"]:
         wline = line_of(v, "weekly", line)
         if not isinstance(weekly, list) or not weekly:
-            c.error(wline, f"{path}.weekly", "list the opening days and times, or set open_24h: true")
+            c.error(
+                wline, f"{path}.weekly", "list the opening days and times, or set open_24h: true"
+            )
         else:
             seen: set[str] = set()
             for i, rule in enumerate(weekly):
                 rpath, rline = f"{path}.weekly[{i + 1}]", line_of(weekly, i, wline)
                 if not isinstance(rule, dict) or "days" not in rule or "ranges" not in rule:
-                    c.error(rline, rpath, 'each entry needs days and ranges, e.g. {days: mon-fri, ranges: ["09:00-17:00"]}')
+                    c.error(
+                        rline,
+                        rpath,
+                        'each entry needs days and ranges, e.g. {days: mon-fri, ranges: ["09:00-17:00"]}',
+                    )
                     continue
                 days = check_days(c, rule["days"], f"{rpath}.days", line_of(rule, "days", rline))
-                ranges = check_ranges(c, rule["ranges"], f"{rpath}.ranges", line_of(rule, "ranges", rline))
+                ranges = check_ranges(
+                    c, rule["ranges"], f"{rpath}.ranges", line_of(rule, "ranges", rline)
+                )
                 if days and ranges:
                     twice = seen.intersection(days)
                     if twice:
-                        c.error(rline, f"{rpath}.days", f"{', '.join(sorted(twice))} already has hours in an earlier entry")
+                        c.error(
+                            rline,
+                            f"{rpath}.days",
+                            f"{', '.join(sorted(twice))} already has hours in an earlier entry",
+                        )
                     seen.update(days)
                     out["weekly"].append({"days": days, "ranges": ranges})
     ph = v.get("public_holidays", "unknown")
-    out["public_holidays"] = one_of(("closed", "open", "unknown"), "public_holidays value")(
-        c, ph, f"{path}.public_holidays", line_of(v, "public_holidays", line)
-    ) or "unknown"
+    out["public_holidays"] = (
+        one_of(("closed", "open", "unknown"), "public_holidays value")(
+            c, ph, f"{path}.public_holidays", line_of(v, "public_holidays", line)
+        )
+        or "unknown"
+    )
     periods = v.get("closed_periods") or []
     pline = line_of(v, "closed_periods", line)
     if not isinstance(periods, list):
-        c.error(pline, f"{path}.closed_periods", "must be a list of {from: date, to: date, reason: {en: ...}}")
+        c.error(
+            pline,
+            f"{path}.closed_periods",
+            "must be a list of {from: date, to: date, reason: {en: ...}}",
+        )
     else:
         for i, p in enumerate(periods):
             ppath, pl = f"{path}.closed_periods[{i + 1}]", line_of(periods, i, pline)
@@ -328,7 +406,9 @@ def check_hours(c: Checker, v: Any, path: str, line: int | None) -> dict[str, An
             if start and end and end < start:
                 c.error(pl, ppath, f"the period ends ({end}) before it starts ({start})")
                 continue
-            reason = check_local_text(c, p["reason"], f"{ppath}.reason", pl) if p.get("reason") else None
+            reason = (
+                check_local_text(c, p["reason"], f"{ppath}.reason", pl) if p.get("reason") else None
+            )
             if start and end:
                 out["closed_periods"].append({"from": start, "to": end, "reason": reason})
     if v.get("note") is not None:
@@ -343,13 +423,26 @@ def check_location(c: Checker, v: Any, path: str, line: int | None) -> dict[str,
     _unknown_keys(c, v, {"name", "district", "address", "coordinates", "phones"}, path, line)
     for required in ("district", "address"):
         if required not in v:
-            c.error(line, f"{path}.{required}", f"{required} is missing (write null if it is unknown)")
+            c.error(
+                line, f"{path}.{required}", f"{required} is missing (write null if it is unknown)"
+            )
     return {
-        "name": check_local_text(c, v["name"], f"{path}.name", line_of(v, "name", line)) if v.get("name") is not None else None,
-        "district": _check_district(c, v.get("district"), f"{path}.district", line_of(v, "district", line)),
-        "address": check_address(c, v.get("address"), f"{path}.address", line_of(v, "address", line)),
-        "coordinates": check_coordinates(c, v.get("coordinates"), f"{path}.coordinates", line_of(v, "coordinates", line)),
-        "phones": list_of(check_phone)(c, v.get("phones"), f"{path}.phones", line_of(v, "phones", line)) or [],
+        "name": check_local_text(c, v["name"], f"{path}.name", line_of(v, "name", line))
+        if v.get("name") is not None
+        else None,
+        "district": _check_district(
+            c, v.get("district"), f"{path}.district", line_of(v, "district", line)
+        ),
+        "address": check_address(
+            c, v.get("address"), f"{path}.address", line_of(v, "address", line)
+        ),
+        "coordinates": check_coordinates(
+            c, v.get("coordinates"), f"{path}.coordinates", line_of(v, "coordinates", line)
+        ),
+        "phones": list_of(check_phone)(
+            c, v.get("phones"), f"{path}.phones", line_of(v, "phones", line)
+        )
+        or [],
     }
 
 
@@ -361,13 +454,21 @@ def check_fee(c: Checker, v: Any, path: str, line: int | None) -> dict[str, Any]
         c.error(line, path, "must be {item: {en: ...}, amount_cny: 400, note: {en: ...}}")
         return None
     amount = v.get("amount_cny")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0):
-        c.error(line_of(v, "amount_cny", line), f"{path}.amount_cny", f"'{amount}' must be an amount in yuan, e.g. 400 (or null)")
+    if amount is not None and (
+        isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0
+    ):
+        c.error(
+            line_of(v, "amount_cny", line),
+            f"{path}.amount_cny",
+            f"'{amount}' must be an amount in yuan, e.g. 400 (or null)",
+        )
         amount = None
     return {
         "item": check_local_text(c, v["item"], f"{path}.item", line_of(v, "item", line)),
         "amount_cny": amount,
-        "note": check_local_text(c, v["note"], f"{path}.note", line_of(v, "note", line)) if v.get("note") is not None else None,
+        "note": check_local_text(c, v["note"], f"{path}.note", line_of(v, "note", line))
+        if v.get("note") is not None
+        else None,
     }
 
 
@@ -376,7 +477,11 @@ def check_link(c: Checker, v: Any, path: str, line: int | None) -> dict[str, Any
         c.error(line, path, "must be {label: {en: ...}, url: https://...}")
         return None
     if not re.match(r"^https?://", v["url"]):
-        c.error(line_of(v, "url", line), f"{path}.url", f"'{v['url']}' must start with https:// or http://")
+        c.error(
+            line_of(v, "url", line),
+            f"{path}.url",
+            f"'{v['url']}' must start with https:// or http://",
+        )
         return None
     label = check_local_text(c, v.get("label"), f"{path}.label", line_of(v, "label", line))
     return {"label": label, "url": v["url"]}
@@ -386,7 +491,11 @@ def check_uncertain(c: Checker, v: Any, path: str, line: int | None) -> dict[str
     if v is None:
         return {}
     if not isinstance(v, dict):
-        c.error(line, path, "must map field names to the reason, e.g. {phone: only found in a 2012 guide}")
+        c.error(
+            line,
+            path,
+            "must map field names to the reason, e.g. {phone: only found in a 2012 guide}",
+        )
         return None
     return {str(k): str(r) for k, r in v.items()}
 
@@ -405,7 +514,10 @@ COMMON: Spec = {
     "source_date": (False, lambda c, v, p, line: str(v) if v is not None else None),
     "verified_on": (True, check_date),
     "uncertain": (False, check_uncertain),
-    "notes": (False, lambda c, v, p, line: check_local_text(c, v, p, line) if v is not None else None),
+    "notes": (
+        False,
+        lambda c, v, p, line: check_local_text(c, v, p, line) if v is not None else None,
+    ),
     "machine_translated": (False, list_of(one_of(vocab.LANGUAGES, "language code"))),
 }
 
@@ -470,7 +582,10 @@ KINDS: dict[str, Spec] = {
         "email": (False, check_str),
     },
     "hotlines": {
-        "number": (True, lambda c, v, p, line: check_str(c, str(v) if isinstance(v, int) else v, p, line)),
+        "number": (
+            True,
+            lambda c, v, p, line: check_str(c, str(v) if isinstance(v, int) else v, p, line),
+        ),
         "name": (True, check_local_text),
         "category": (True, one_of(vocab.HOTLINE_CATEGORIES, "category")),
         "description": (True, check_local_text),
@@ -484,10 +599,16 @@ def _unknown_keys(c: Checker, node: dict, allowed: set[str], path: str, line: in
     for key in node:
         if key not in allowed:
             prefix = f"{path}." if path else ""
-            c.error(line_of(node, key, line), f"{prefix}{key}", f"unknown field '{key}'{_suggest(str(key), allowed)}")
+            c.error(
+                line_of(node, key, line),
+                f"{prefix}{key}",
+                f"unknown field '{key}'{_suggest(str(key), allowed)}",
+            )
 
 
-def check_record(c: Checker, kind: str, node: Any, index: int, line: int | None) -> dict[str, Any] | None:
+def check_record(
+    c: Checker, kind: str, node: Any, index: int, line: int | None
+) -> dict[str, Any] | None:
     """Validate one record of `kind`; returns the cleaned record or None when it has errors."""
     label = f"{kind}[{index + 1}]"
     if not isinstance(node, dict):
@@ -502,18 +623,31 @@ def check_record(c: Checker, kind: str, node: Any, index: int, line: int | None)
     for key, (required, check) in spec.items():
         if key not in node:
             if required:
-                c.error(line, f"{name}.{key}", f"{key} is missing" + (" (write null if it is unknown)" if key in _NULLABLE else ""))
+                c.error(
+                    line,
+                    f"{name}.{key}",
+                    f"{key} is missing"
+                    + (" (write null if it is unknown)" if key in _NULLABLE else ""),
+                )
             continue
         record[key] = check(c, node[key], f"{name}.{key}", line_of(node, key, line))
     unc = record.get("uncertain") or {}
     for key in unc:
         top = re.split(r"[.\[]", key, maxsplit=1)[0]
         if top not in spec:
-            c.error(line_of(node, "uncertain", line), f"{name}.uncertain.{key}", f"'{key}' is not a field of this record{_suggest(top, spec)}")
+            c.error(
+                line_of(node, "uncertain", line),
+                f"{name}.uncertain.{key}",
+                f"'{key}' is not a field of this record{_suggest(top, spec)}",
+            )
     if kind == "schools":
         lo, hi = record.get("age_min"), record.get("age_max")
         if lo is not None and hi is not None and hi < lo:
-            c.error(line_of(node, "age_max", line), f"{name}.age_max", f"age_max {hi} is below age_min {lo}")
+            c.error(
+                line_of(node, "age_max", line),
+                f"{name}.age_max",
+                f"age_max {hi} is below age_min {lo}",
+            )
     return record if len(c.problems) == before else None
 
 

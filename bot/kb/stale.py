@@ -37,8 +37,15 @@ def review_list(
             if too_old or uncertain:
                 items.append(
                     ReviewItem(
-                        kind, rec["id"], record_name(rec), rec.get("_file", "?"), rec.get("_line"),
-                        verified, age, too_old, uncertain,
+                        kind,
+                        rec["id"],
+                        record_name(rec),
+                        rec.get("_file", "?"),
+                        rec.get("_line"),
+                        verified,
+                        age,
+                        too_old,
+                        uncertain,
                     )
                 )
     items.sort(key=lambda i: (i.file, i.line or 0))

@@ -76,7 +76,11 @@ SERVICE_ENTITY_CODES: dict[str, tuple[str, ...]] = {
     "permanent_residence": ("permanent_residence",),
     "lost_passport_certificate": ("lost_passport_certificate",),
     "accommodation_registration": ("accommodation_registration",),
-    "talent_services": ("talent_services", "high_level_talent_confirmation", "work_residence_joint"),
+    "talent_services": (
+        "talent_services",
+        "high_level_talent_confirmation",
+        "work_residence_joint",
+    ),
     "medical_examination": ("medical_examination",),
     "port_visa": ("port_visa",),
 }

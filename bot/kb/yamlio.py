@@ -88,10 +88,18 @@ _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _SPECIAL_FLOATS = {
-    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-    "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
-    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
-    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
 }
 
 
@@ -193,7 +201,8 @@ def load(text: str) -> Document:
             elif kind is events.AliasEvent:
                 if event.anchor not in anchors:
                     raise YamlSyntaxError(
-                        event.start_mark.line + 1, f"'*{event.anchor}' refers to an anchor '&{event.anchor}' that is not defined"
+                        event.start_mark.line + 1,
+                        f"'*{event.anchor}' refers to an anchor '&{event.anchor}' that is not defined",
                     )
                 add(anchors[event.anchor], event.start_mark)
             elif kind is events.DocumentStartEvent:

@@ -37,7 +37,9 @@ logger = logging.getLogger(__name__)
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _KANA = r"\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 # Order matters: Han run, Kana char, then a "word" of letters/digits of any other script.
-_TOKEN_RE = re.compile(rf"[{_HAN}]+|[{_KANA}]|[^\W_{_HAN}{_KANA}]+(?:['’.-][^\W_{_HAN}{_KANA}]+)*", re.UNICODE)
+_TOKEN_RE = re.compile(
+    rf"[{_HAN}]+|[{_KANA}]|[^\W_{_HAN}{_KANA}]+(?:['’.-][^\W_{_HAN}{_KANA}]+)*", re.UNICODE
+)
 
 
 def split_tokens(text: str, cjk_mode: str = "jieba") -> list[tuple[str, int]]:
@@ -145,7 +147,11 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         entities = set(gazetteer.ENTITY_FORMS) | {"age"}
         if intent is None:
             return entities
-        return {e for e in entities if e not in self._entity_intents or intent in self._entity_intents[e]}
+        return {
+            e
+            for e in entities
+            if e not in self._entity_intents or intent in self._entity_intents[e]
+        }
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

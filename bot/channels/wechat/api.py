@@ -61,7 +61,9 @@ class ApiError(RuntimeError):
 
 
 class WeChatApi:
-    def __init__(self, api_base: str, appid: str, secret: str, tokens: AccessTokenCache | None = None) -> None:
+    def __init__(
+        self, api_base: str, appid: str, secret: str, tokens: AccessTokenCache | None = None
+    ) -> None:
         self.api_base = api_base.rstrip("/")
         self.appid = appid
         self._secret = secret
@@ -87,7 +89,9 @@ class WeChatApi:
             raise ApiError(f"access_token request failed: {type(exc).__name__}") from None
         if not isinstance(data, dict) or not data.get("access_token"):
             code = data.get("errcode") if isinstance(data, dict) else None
-            raise ApiError(f"access_token refused: errcode {code} ({ERRORS.get(code or 0, 'see WeChat docs')})")
+            raise ApiError(
+                f"access_token refused: errcode {code} ({ERRORS.get(code or 0, 'see WeChat docs')})"
+            )
         return str(data["access_token"]), int(data.get("expires_in") or 7200)
 
     async def _post(self, path: str, token: str, payload: dict[str, Any]) -> ApiResult:
@@ -123,5 +127,6 @@ class WeChatApi:
     async def send_text(self, openid: str, content: str) -> ApiResult:
         """A customer-service text message."""
         return await self.call(
-            "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}}
+            "/cgi-bin/message/custom/send",
+            {"touser": openid, "msgtype": "text", "text": {"content": content}},
         )

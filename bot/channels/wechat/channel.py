@@ -87,7 +87,9 @@ class WeChatInput(InputChannel):
 
     def __init__(self, config: WeChatConfig) -> None:
         self.config = config
-        self.crypto = MessageCrypto(config.token, config.appid, config.aes_keys) if config.aes_keys else None
+        self.crypto = (
+            MessageCrypto(config.token, config.appid, config.aes_keys) if config.aes_keys else None
+        )
         self.replay = ReplayGuard()
         self.dedup: Deduplicator[Outcome] = Deduplicator()
         self.memory = UserMemory()
@@ -100,12 +102,16 @@ class WeChatInput(InputChannel):
     @property
     def api(self) -> wechat_api.WeChatApi:
         if self._api is None:
-            self._api = wechat_api.WeChatApi(self.config.api_base, self.config.appid, self.config.secret)
+            self._api = wechat_api.WeChatApi(
+                self.config.api_base, self.config.appid, self.config.secret
+            )
         return self._api
 
     # ---------------------------------------------------------------------- request authentication
 
-    def authenticate(self, args: Mapping[str, Any], body: bytes) -> tuple[dict[str, str], int | None]:
+    def authenticate(
+        self, args: Mapping[str, Any], body: bytes
+    ) -> tuple[dict[str, str], int | None]:
         """The message fields of a genuine, fresh request and the AES key index (None: plaintext).
 
         Raises Rejected: 403 for anything not from WeChat (signatures, replay, appid, padding),
@@ -119,7 +125,9 @@ class WeChatInput(InputChannel):
             raise Rejected(403, "plaintext messages are not accepted (WECHAT_ENCRYPTED_ONLY)")
         try:
             # Plain mode: the signature does not cover the body, so bind (timestamp, nonce) to this body.
-            self.replay.check(timestamp, nonce, None if encrypted else hashlib.sha256(body).digest())
+            self.replay.check(
+                timestamp, nonce, None if encrypted else hashlib.sha256(body).digest()
+            )
         except ReplayError as exc:
             raise Rejected(403, str(exc)) from None
         try:
@@ -131,7 +139,9 @@ class WeChatInput(InputChannel):
         if self.crypto is None:
             raise Rejected(403, "encrypted message but WECHAT_AES_KEY is not set")
         try:
-            opened = self.crypto.verify_and_decrypt(args.get("msg_signature"), timestamp, nonce, outer.get("Encrypt", ""))
+            opened = self.crypto.verify_and_decrypt(
+                args.get("msg_signature"), timestamp, nonce, outer.get("Encrypt", "")
+            )
             return xmlcodec.parse(opened.message), opened.key_index
         except CryptoError as exc:
             raise Rejected(403, str(exc)) from None
@@ -150,7 +160,9 @@ class WeChatInput(InputChannel):
             # Encrypted echostr (Tencent's samples); Official Accounts normally send it in plain, so a
             # failure here falls through to the plain check.
             try:
-                opened = self.crypto.verify_and_decrypt(args.get("msg_signature"), timestamp, nonce, echostr)
+                opened = self.crypto.verify_and_decrypt(
+                    args.get("msg_signature"), timestamp, nonce, echostr
+                )
                 return opened.message.decode("utf-8")
             except (CryptoError, UnicodeDecodeError):
                 pass
@@ -168,7 +180,9 @@ class WeChatInput(InputChannel):
         nonce = nonce if nonce.isalnum() and len(nonce) <= 32 else str(secrets.randbelow(10**9))
         encrypted = self.crypto.encrypt(outcome.xml, key_index)
         signature = self.crypto.msg_signature(timestamp, nonce, encrypted)
-        return xmlcodec.encrypted_envelope(encrypted, signature, timestamp, nonce), "application/xml"
+        return xmlcodec.encrypted_envelope(
+            encrypted, signature, timestamp, nonce
+        ), "application/xml"
 
     # --------------------------------------------------------------------------------- the routes
 
@@ -202,7 +216,9 @@ class WeChatInput(InputChannel):
                 fields, key_index = self.authenticate(request.args, body)
             except Rejected as exc:
                 logger.warning("WeChat request refused (%d): %s", exc.status, exc.reason)
-                return response.text("forbidden" if exc.status == 403 else "bad request", status=exc.status)
+                return response.text(
+                    "forbidden" if exc.status == 403 else "bad request", status=exc.status
+                )
             user = fields.get("FromUserName", "")
             if not user or len(user) > 128:
                 return response.text("bad request", status=400)
@@ -215,7 +231,9 @@ class WeChatInput(InputChannel):
             except Exception:
                 logger.exception("WeChat message of user %s failed", user_ref(user))
                 outcome = Outcome()
-            body_text, content_type = self.reply_body(outcome, key_index, request.args.get("nonce") or "")
+            body_text, content_type = self.reply_body(
+                outcome, key_index, request.args.get("nonce") or ""
+            )
             return response.text(body_text, content_type=content_type)
 
         return webhook
@@ -274,12 +292,17 @@ class WeChatInput(InputChannel):
             lang = await self._language(agent, user)
             reply = i18n.text("too_long", lang or "en").format(n=len(text), limit=MAX_MESSAGE_CHARS)
             return Outcome(xmlcodec.text_reply(user, account, reply))
-        turn = asyncio.ensure_future(self._run_turn(user, text, metadata, fields.get("MsgId"), on_new_message, agent))
+        turn = asyncio.ensure_future(
+            self._run_turn(user, text, metadata, fields.get("MsgId"), on_new_message, agent)
+        )
         budget = self.config.passive_budget - (time.monotonic() - started)
         try:
             result = await asyncio.wait_for(asyncio.shield(turn), timeout=max(budget, 0.0))
         except asyncio.TimeoutError:
-            logger.info("WeChat turn of user %s exceeds the passive budget; answering through the API", user_ref(user))
+            logger.info(
+                "WeChat turn of user %s exceeds the passive budget; answering through the API",
+                user_ref(user),
+            )
             self.customer_service.spawn(self._deliver_late(user, turn))
             return Outcome()
         if result.transfer:
@@ -288,7 +311,9 @@ class WeChatInput(InputChannel):
             return Outcome()
         if len(result.parts) > 1:
             self.customer_service.spawn(
-                self.customer_service.deliver(self.api, user, result.parts[1:], result.language, delay=FOLLOW_UP_DELAY)
+                self.customer_service.deliver(
+                    self.api, user, result.parts[1:], result.language, delay=FOLLOW_UP_DELAY
+                )
             )
         return Outcome(xmlcodec.text_reply(user, account, result.parts[0]))
 
@@ -325,7 +350,14 @@ class WeChatInput(InputChannel):
         failed = False
         try:
             await on_new_message(
-                UserMessage(text, collector, user, input_channel=self.name(), message_id=msg_id, metadata=metadata)
+                UserMessage(
+                    text,
+                    collector,
+                    user,
+                    input_channel=self.name(),
+                    message_id=msg_id,
+                    metadata=metadata,
+                )
             )
         except Exception:
             failed = True

@@ -48,7 +48,9 @@ class WeChatConfig:
         appid = (env.get("WECHAT_APPID") or "").strip()
         aes_key = (env.get("WECHAT_AES_KEY") or "").strip() or None
         if aes_key and not appid:
-            raise ConfigError("WECHAT_APPID is required with WECHAT_AES_KEY (decrypted messages carry the appid)")
+            raise ConfigError(
+                "WECHAT_APPID is required with WECHAT_AES_KEY (decrypted messages carry the appid)"
+            )
         try:
             budget = float(env.get("WECHAT_PASSIVE_BUDGET") or DEFAULT_PASSIVE_BUDGET)
         except ValueError as exc:

@@ -46,7 +46,9 @@ def check_signature(signature: str | None, *parts: str) -> bool:
     """Constant-time comparison of a received signature with the expected one."""
     if not signature:
         return False
-    return hmac.compare_digest(sha1_signature(*parts).encode("ascii"), signature.strip().lower().encode("ascii", "replace"))
+    return hmac.compare_digest(
+        sha1_signature(*parts).encode("ascii"), signature.strip().lower().encode("ascii", "replace")
+    )
 
 
 def aes_key(encoding_aes_key: str) -> bytes:
@@ -102,7 +104,9 @@ class MessageCrypto:
     def msg_signature(self, timestamp: str, nonce: str, encrypted: str) -> str:
         return sha1_signature(self.token, timestamp, nonce, encrypted)
 
-    def check_msg_signature(self, signature: str | None, timestamp: str, nonce: str, encrypted: str) -> bool:
+    def check_msg_signature(
+        self, signature: str | None, timestamp: str, nonce: str, encrypted: str
+    ) -> bool:
         return check_signature(signature, self.token, timestamp, nonce, encrypted)
 
     def encrypt(self, message: str | bytes, key_index: int = 0, random: bytes | None = None) -> str:
@@ -146,7 +150,9 @@ class MessageCrypto:
         # An appid mismatch is the more telling error (the key was right, the account was not).
         raise next((e for e in errors if isinstance(e, AppIdMismatch)), errors[0])
 
-    def verify_and_decrypt(self, msg_signature: str | None, timestamp: str, nonce: str, encrypted: str) -> Decrypted:
+    def verify_and_decrypt(
+        self, msg_signature: str | None, timestamp: str, nonce: str, encrypted: str
+    ) -> Decrypted:
         """Check msg_signature over the ciphertext first (authenticates the body), then decrypt."""
         if not self.check_msg_signature(msg_signature, timestamp, nonce, encrypted):
             raise CryptoError("bad msg_signature")

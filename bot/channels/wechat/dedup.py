@@ -33,7 +33,9 @@ class _Entry(Generic[T]):
 
 
 class Deduplicator(Generic[T]):
-    def __init__(self, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.clock = clock
         self._entries: OrderedDict[str, _Entry[T]] = OrderedDict()
@@ -64,7 +66,9 @@ class Deduplicator(Generic[T]):
 
     def forget_owner(self, owner: str, keep: str | None = None) -> int:
         """Drop the finished entries of one user (their keys contain the OpenID); returns how many."""
-        drop = [k for k, e in self._entries.items() if e.owner == owner and k != keep and e.task.done()]
+        drop = [
+            k for k, e in self._entries.items() if e.owner == owner and k != keep and e.task.done()
+        ]
         for key in drop:
             del self._entries[key]
         return len(drop)

@@ -42,7 +42,9 @@ class CustomerService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def deliver(self, api: TextSender, user: str, parts: list[str], lang: str | None, delay: float = 0.0) -> int:
+    async def deliver(
+        self, api: TextSender, user: str, parts: list[str], lang: str | None, delay: float = 0.0
+    ) -> int:
         """Send `parts` to `user`; returns how many were delivered."""
         if delay:
             await asyncio.sleep(delay)
@@ -51,7 +53,9 @@ class CustomerService:
         if len(sendable) < len(parts) or not sendable:
             logger.warning(
                 "WeChat user %s: %d part(s) to send, %d allowed by the customer-service window",
-                user_ref(user), len(parts), allowed,
+                user_ref(user),
+                len(parts),
+                allowed,
             )
         delivered = 0
         for part in sendable:
@@ -62,6 +66,10 @@ class CustomerService:
                 continue
             if result.errcode in (WINDOW_CLOSED, QUOTA_EXCEEDED):
                 self.quota.close(user)
-            logger.warning("WeChat customer-service message to user %s not sent: %s", user_ref(user), result.describe())
+            logger.warning(
+                "WeChat customer-service message to user %s not sent: %s",
+                user_ref(user),
+                result.describe(),
+            )
             break
         return delivered

@@ -16,13 +16,26 @@ from bot.channels.wechat import quota
 # Custom-menu CLICK keys: an intent name, optionally prefixed with MENU_ (e.g. MENU_RESIDENCE_PERMIT).
 MENU_INTENTS = frozenset(
     {
-        "help", "residence_permit", "visa", "accommodation_registration", "lost_passport", "work_permit",
-        "talent_services", "permanent_residence", "international_school", "healthcare", "emergency",
-        "find_service_point", "opening_hours", "human_handoff",
+        "help",
+        "residence_permit",
+        "visa",
+        "accommodation_registration",
+        "lost_passport",
+        "work_permit",
+        "talent_services",
+        "permanent_residence",
+        "international_school",
+        "healthcare",
+        "emergency",
+        "find_service_point",
+        "opening_hours",
+        "human_handoff",
     }
 )
 LANGUAGES = frozenset({"en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar"})
-UNSUPPORTED_TYPES = frozenset({"image", "video", "shortvideo", "link", "file", "miniprogrampage", "music"})
+UNSUPPORTED_TYPES = frozenset(
+    {"image", "video", "shortvideo", "link", "file", "miniprogrampage", "music"}
+)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def render_messages(messages: Iterable[dict[str, Any]], choose_hint: str) -> Ren
             title = str(button.get("title") or "").strip()
             url = button.get("url")
             if isinstance(url, str) and url.startswith(("http://", "https://")):
-                lines.append(f"• <a href=\"{url}\">{title or url}</a>")
+                lines.append(f'• <a href="{url}">{title or url}</a>')
                 continue
             payload = str(button.get("payload") or title)
             if not title:
@@ -163,7 +163,13 @@ def pack(texts: Iterable[str], limit: int = MAX_TEXT_BYTES) -> list[str]:
         fits = bool(current) and utf8_len(current) + utf8_len(sep) + utf8_len(piece) <= limit
         if fits and _is_heading(piece) and i + 1 < len(pieces):
             nxt_sep, nxt = pieces[i + 1]
-            together = utf8_len(current) + utf8_len(sep) + utf8_len(piece) + utf8_len(nxt_sep) + utf8_len(nxt)
+            together = (
+                utf8_len(current)
+                + utf8_len(sep)
+                + utf8_len(piece)
+                + utf8_len(nxt_sep)
+                + utf8_len(nxt)
+            )
             fits = together <= limit or utf8_len(piece) + utf8_len(nxt_sep) + utf8_len(nxt) > limit
         if fits:
             current += sep + piece

@@ -40,7 +40,9 @@ class ReplayGuard:
             raise ReplayError("timestamp outside the accepted window")
         return value
 
-    def check(self, timestamp: str | None, nonce: str | None, body_digest: bytes | None = None) -> None:
+    def check(
+        self, timestamp: str | None, nonce: str | None, body_digest: bytes | None = None
+    ) -> None:
         """Raise ReplayError unless the request is fresh (and, with a digest, not a body swap)."""
         self.check_timestamp(timestamp)
         if body_digest is None:

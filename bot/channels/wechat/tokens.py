@@ -20,7 +20,12 @@ Fetch = Callable[[], Awaitable[tuple[str, int]]]
 
 
 class AccessTokenCache:
-    def __init__(self, fetch: Fetch, clock: Callable[[], float] = time.monotonic, margin: float = EXPIRY_MARGIN_SECONDS) -> None:
+    def __init__(
+        self,
+        fetch: Fetch,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = EXPIRY_MARGIN_SECONDS,
+    ) -> None:
         self._fetch = fetch
         self._clock = clock
         self._margin = margin

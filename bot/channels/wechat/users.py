@@ -27,7 +27,9 @@ class _Memory:
 
 
 class UserMemory:
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_users: int = MAX_USERS) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_users: int = MAX_USERS
+    ) -> None:
         self.clock = clock
         self.max_users = max_users
         self._users: OrderedDict[str, _Memory] = OrderedDict()
@@ -62,7 +64,11 @@ class UserMemory:
 
     def location(self, user: str) -> tuple[float, float] | None:
         memory = self._users.get(user)
-        if memory is None or memory.location is None or self.clock() - memory.location_at > LOCATION_TTL:
+        if (
+            memory is None
+            or memory.location is None
+            or self.clock() - memory.location_at > LOCATION_TTL
+        ):
             return None
         return memory.location
 
