@@ -53,6 +53,7 @@ class DelayProxy:
         body = await request.read()
         try:
             sender = json.loads(body or b"{}").get("sender_id") or ""
+            sender = sender.removeprefix("wechat:")
         except ValueError:
             sender = ""
         if sender.startswith(SLOW):
@@ -169,7 +170,9 @@ def wechat(servers: serve.Servers, api: FakeWeChatApi) -> WeChatPush:
     return WeChatPush(f"{servers.rasa_url}/webhooks/wechat/webhook", TOKEN, APPID, api=api)
 
 
-def events(env: dict[str, str], sender: str, type_name: str | None = None) -> int:
+def events(env: dict[str, str], openid: str, type_name: str | None = None) -> int:
+    """Stored events of a WeChat user's conversation (`wechat:<OpenID>`, see bot/channels/common.py)."""
+    sender = "wechat:" + openid
     db = env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
         if type_name:
@@ -478,7 +481,8 @@ def test_rating_as_numbered_options_is_stored(
     )
     with sqlite3.connect(env["TRACKER_STORE_URL"].removeprefix("sqlite:///")) as conn:
         (data,) = conn.execute(
-            "select data from events where sender_id = ? and intent_name = 'rate_answer'", (openid,)
+            "select data from events where sender_id = ? and intent_name = 'rate_answer'",
+            ("wechat:" + openid,),
         ).fetchone()
     stored = json.loads(data)
     assert stored["input_channel"] == "wechat"
@@ -568,7 +572,8 @@ def test_unsubscribe_purges_the_user(
         texts = [
             json.loads(d).get("text")
             for (d,) in conn.execute(
-                "select data from events where sender_id = ? and type_name = 'user'", (openid,)
+                "select data from events where sender_id = ? and type_name = 'user'",
+                ("wechat:" + openid,),
             )
         ]
     assert texts == ["1"]

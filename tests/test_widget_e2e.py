@@ -488,7 +488,8 @@ def test_arabic_page_is_right_to_left_and_answered_in_arabic(
     db = running.env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
-            "select data from events where sender_id = ? and type_name = 'user'", (sid,)
+            "select data from events where sender_id = ? and type_name = 'user'",
+            ("socketio:" + sid,),  # conversation ids are namespaced per channel
         ).fetchall()
     metadata = [json.loads(data).get("metadata") or {} for (data,) in rows]
     assert metadata and all(m.get("language") == "ar" for m in metadata), metadata

@@ -37,10 +37,10 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+from socketio import packet as sio_packet
 
-from bot import i18n
-from bot.channels.rest import MAX_MESSAGE_CHARS, clean_text
-from bot.language import answer_language, detect_language
+from bot.channels import common
+from bot.channels.common import MAX_MESSAGE_CHARS, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,35 @@ def history_messages(
     return out[-limit:]
 
 
+MALFORMED_EVENT = "malformed_packet"
+
+
+class GuardedPacket(sio_packet.Packet):
+    """python-socketio's packet (its `serializer` hook) that turns an undecodable packet into an event.
+
+    A packet whose JSON python-socketio cannot decode (JSON nested 100,000 deep raises RecursionError,
+    broken JSON ValueError) would otherwise end in a logged exception and silence; here it becomes the
+    event `malformed_packet`, which the channel answers with `bot_error` before closing the socket.
+    """
+
+    def decode(self, encoded_packet: Any) -> int:
+        try:
+            return int(super().decode(encoded_packet))
+        except (RecursionError, ValueError):
+            self.packet_type = sio_packet.EVENT
+            self.id = None
+            self.data = [MALFORMED_EVENT]
+            return 0
+
+
+class NamespacedSocketIOOutput(SocketIOOutput):
+    """Rasa's Socket.IO output for conversations stored as `socketio:<session id>` (see common.py): the
+    replies go to the room of the session id itself."""
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(common.channel_sender("socketio", socket_id), response)
+
+
 class _AppAwareBlueprint(SocketBlueprint):
     """SocketBlueprint that remembers the Sanic app (for the agent's tracker store)."""
 
@@ -183,10 +212,20 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         port = getattr(getattr(request, "conn_info", None), "server_port", None)
         return bool(port) and origin in loopback_origins(int(port))
 
+    def get_output_channel(self) -> SocketIOOutput | None:
+        output = super().get_output_channel()
+        return NamespacedSocketIOOutput(self.sio, self.bot_message_evt) if output else None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
-            async_mode="sanic", cors_allowed_origins=self.origin_allowed, cors_credentials=False
+            async_mode="sanic",
+            cors_allowed_origins=self.origin_allowed,
+            cors_credentials=False,
+            serializer=GuardedPacket,
+            # Engine.IO's default is 1,000,000 bytes per packet; a message is at most 2,000 characters.
+            max_http_buffer_size=common.MAX_SOCKETIO_PACKET_BYTES,
         )
+        limiter = common.RateLimiter()
         webhook = _AppAwareBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # for get_output_channel
         namespace = self.namespace
@@ -236,6 +275,14 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 await sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
+        @sio.on(MALFORMED_EVENT, namespace=namespace)
+        async def malformed(sid: str, *_: Any) -> None:
+            logger.warning("socket %s sent a packet that could not be decoded: refused", sid)
+            await sio.emit(
+                "bot_error", {"error": "malformed message"}, room=sid, namespace=namespace
+            )
+            await sio.disconnect(sid, namespace=namespace)
+
         @sio.on("history_request", namespace=namespace)
         async def history_request(sid: str, data: Any = None) -> dict[str, Any]:
             session_id = data.get("session_id") if isinstance(data, dict) else None
@@ -244,7 +291,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             try:
                 agent = webhook.ctx.app.ctx.agent
                 store = agent.tracker_store
-                tracker = await store.retrieve_full_tracker(session_id)
+                tracker = await store.retrieve_full_tracker(
+                    common.conversation_id(self.name(), session_id)
+                )
             except Exception:  # no agent yet, store unavailable: no history rather than an error
                 logger.exception("history for %s could not be read", session_id)
                 tracker = None
@@ -265,6 +314,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 sender_id, room = session_id, session_id
             else:
                 sender_id, room = sid, sid
+            conversation = common.conversation_id(self.name(), sender_id)
             raw = data.get("message")
             if not isinstance(raw, str):
                 return
@@ -275,9 +325,12 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)
-                except ValueError:
+                except (ValueError, RecursionError):
                     metadata = {}
-            if not isinstance(metadata, dict):
+            problem = common.metadata_problem(metadata)
+            if problem or not isinstance(metadata, dict):
+                # The widget's customData is optional: the message is answered without it.
+                logger.warning("Socket.IO metadata from %s dropped: %s", sid, problem)
                 metadata = {}
             display = metadata.pop("display", None)
             display = clean_text(display)[:MAX_DISPLAY_CHARS] if isinstance(display, str) else None
@@ -289,17 +342,21 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 skip_sid=sid,
                 namespace=namespace,
             )
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = NamespacedSocketIOOutput(sio, self.bot_message_evt)
             if len(text) > MAX_MESSAGE_CHARS:
-                lang = answer_language(metadata.get("language") or detect_language(text[:500]))
-                reply = i18n.text("too_long", lang).format(n=len(text), limit=MAX_MESSAGE_CHARS)
-                await output.send_text_message(room, reply)
+                lang = common.reply_language(text, metadata.get("language"))
+                await output.send_text_message(room, common.too_long_reply(text, lang))
+                return
+            if not limiter.allow(conversation):
+                lang = common.reply_language(text, metadata.get("language"))
+                logger.warning("Socket.IO session %s is over the rate limit", room)
+                await output.send_text_message(room, common.rate_limited_reply(lang))
                 return
             await sio.emit("bot_typing", {"typing": True}, room=room, namespace=namespace)
             try:
                 await on_new_message(
                     UserMessage(
-                        text, output, sender_id, input_channel=self.name(), metadata=metadata
+                        text, output, conversation, input_channel=self.name(), metadata=metadata
                     )
                 )
             except Exception:

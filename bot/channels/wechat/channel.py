@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,8 +30,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import i18n
-from bot.channels.rest import MAX_MESSAGE_CHARS
+from bot.channels import common
+from bot.channels.common import HANDOFF_ACTION, MAX_MESSAGE_CHARS
 from bot.channels.wechat import api as wechat_api
 from bot.channels.wechat import inbound, texts, xmlcodec
 from bot.channels.wechat.config import WeChatConfig
@@ -45,9 +46,17 @@ from bot.channels.wechat.users import UserMemory
 
 logger = logging.getLogger(__name__)
 
-HANDOFF_ACTION = "action_human_handoff"
 # Pause between a passive reply and the customer-service parts that follow it, so they arrive in order.
 FOLLOW_UP_DELAY = 0.5
+
+
+# OpenIDs are 28 characters of base64url; the pattern leaves room for other account types' ids.
+OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def conversation_id(openid: str) -> str:
+    """Where a WeChat user's conversation is stored: `wechat:<OpenID>` (see channels/common.py)."""
+    return common.conversation_id(WeChatInput.name(), openid)
 
 
 class Rejected(Exception):
@@ -95,6 +104,7 @@ class WeChatInput(InputChannel):
         self.memory = UserMemory()
         self.quota = SendQuota()
         self.customer_service = CustomerService(self.quota)
+        self.limiter = common.RateLimiter()
         self._api: wechat_api.WeChatApi | None = None
 
     # ----------------------------------------------------------------------------------- plumbing
@@ -220,7 +230,8 @@ class WeChatInput(InputChannel):
                     "forbidden" if exc.status == 403 else "bad request", status=exc.status
                 )
             user = fields.get("FromUserName", "")
-            if not user or len(user) > 128:
+            if not OPENID.fullmatch(user):
+                logger.warning("WeChat request refused (400): FromUserName is not an OpenID")
                 return response.text("bad request", status=400)
             agent = getattr(request.app.ctx, "agent", None)
             key = inbound.dedup_key(fields)
@@ -290,8 +301,12 @@ class WeChatInput(InputChannel):
         text, metadata = self._prepare(user, decision)
         if len(text) > MAX_MESSAGE_CHARS:
             lang = await self._language(agent, user)
-            reply = i18n.text("too_long", lang or "en").format(n=len(text), limit=MAX_MESSAGE_CHARS)
+            reply = common.too_long_reply(text, lang or "en")
             return Outcome(xmlcodec.text_reply(user, account, reply))
+        if not self.limiter.allow(conversation_id(user)):
+            logger.warning("WeChat user %s is over the rate limit", user_ref(user))
+            lang = await self._language(agent, user) or common.reply_language(text)
+            return Outcome(xmlcodec.text_reply(user, account, common.rate_limited_reply(lang)))
         turn = asyncio.ensure_future(
             self._run_turn(user, text, metadata, fields.get("MsgId"), on_new_message, agent)
         )
@@ -353,7 +368,7 @@ class WeChatInput(InputChannel):
                 UserMessage(
                     text,
                     collector,
-                    user,
+                    conversation_id(user),
                     input_channel=self.name(),
                     message_id=msg_id,
                     metadata=metadata,
@@ -389,7 +404,7 @@ class WeChatInput(InputChannel):
         if store is None:
             return None
         try:
-            return await store.retrieve(user)
+            return await store.retrieve(conversation_id(user))
         except Exception:
             logger.exception("could not read the conversation of WeChat user %s", user_ref(user))
             return None
@@ -407,7 +422,7 @@ class WeChatInput(InputChannel):
         self.memory.forget(user)
         self.quota.forget(user)
         self.dedup.forget_owner(user, keep=keep_key)
-        await purge_conversation(agent, user)
+        await purge_conversation(agent, conversation_id(user))
 
     async def _deliver_late(self, user: str, turn: asyncio.Future[TurnResult]) -> None:
         try:

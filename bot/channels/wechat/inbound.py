@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.channels.rest import clean_text
+from bot.channels.common import clean_text
 from bot.channels.wechat import quota
 
 # Custom-menu CLICK keys: an intent name, optionally prefixed with MENU_ (e.g. MENU_RESIDENCE_PERMIT).
