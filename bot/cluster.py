@@ -66,6 +66,7 @@ def nginx_config(
     worker_processes: int = 1,
     replica_header: bool = False,
     njs_module: str | None = None,
+    rate_limit_per_minute: int = 0,
 ) -> str:
     """The nginx configuration for these ports; `replica_header` adds X-Assistant-Replica (the upstream
     address that answered) to responses, for tests and debugging only."""
@@ -78,6 +79,16 @@ def nginx_config(
         if replica_header
         else "        # (no replica header)"
     )
+    # limit_req per client address on the REST webhook (issue 17); 0 leaves it out.
+    if rate_limit_per_minute > 0:
+        rate_zone = (
+            "    limit_req_zone $binary_remote_addr zone=per_client:10m "
+            f"rate={rate_limit_per_minute}r/m;\n    limit_req_status 429;"
+        )
+        rate_limit = f"            limit_req zone=per_client burst={max(1, rate_limit_per_minute // 2)} nodelay;"
+    else:
+        rate_zone = "    # (no per-address rate limit: NGINX_RATE_LIMIT_PER_MINUTE is 0)"
+        rate_limit = "            # (no per-address rate limit)"
     return render_template(
         NGINX_TEMPLATE.read_text(encoding="utf-8"),
         {
@@ -92,8 +103,28 @@ def nginx_config(
             "listen": f"{host}:{port}",
             "actions_listen": f"{host}:{actions_port}",
             "replica_header": header,
+            "rate_limit_zone": rate_zone,
+            "rate_limit": rate_limit,
         },
     )
+
+
+NGINX_RATE_ENV = "NGINX_RATE_LIMIT_PER_MINUTE"
+DEFAULT_NGINX_RATE_PER_MINUTE = 600
+
+
+def nginx_rate_limit(env: Mapping[str, str]) -> int:
+    """Requests a minute one client address may send to the REST webhook through nginx (0: no limit).
+
+    Higher than the assistant's per-sender limit (RATE_LIMIT_PER_MINUTE): many users can share an address
+    behind a NAT. WeChat's webhook is not limited here: all its requests come from Tencent's few
+    addresses, and the channel limits each OpenID itself.
+    """
+    raw = (env.get(NGINX_RATE_ENV) or "").strip()
+    try:
+        return max(0, int(raw)) if raw else DEFAULT_NGINX_RATE_PER_MINUTE
+    except ValueError:
+        return DEFAULT_NGINX_RATE_PER_MINUTE
 
 
 def nginx_binary() -> str:
@@ -225,6 +256,7 @@ def start_cluster(
             action_ports,
             read_timeout_s,
             replica_header=replica_header,
+            rate_limit_per_minute=nginx_rate_limit(base_env),
         ),
         encoding="utf-8",
     )

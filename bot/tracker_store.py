@@ -13,7 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
+from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event
@@ -22,6 +23,25 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot import config
+
+
+def stored_form(event: Event) -> dict[str, Any]:
+    """The event as stored: the message metadata once, in the user's event.
+
+    Rasa copies the metadata of a conversation's first message into the slot `session_started_metadata`
+    twice (before `action_session_start` and again when that action carries the slots into the new
+    session), and its NLU result repeats it in `parse_data`: 10 MB of metadata wrote 40 MB. The assistant
+    reads metadata only from the user's message (`tracker.latest_message`), so the copies are stored as
+    a reference instead of the value.
+    """
+    data = event.as_dict()
+    if isinstance(event, SlotSet) and event.key == SESSION_START_METADATA_SLOT and event.value:
+        data["value"] = {"stored_in": "the first user event of the session"}
+    elif isinstance(event, UserUttered):
+        parse_data = data.get("parse_data")
+        if isinstance(parse_data, dict) and parse_data.get("metadata"):
+            data["parse_data"] = {k: v for k, v in parse_data.items() if k != "metadata"}
+    return data
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -111,7 +131,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             ).scalar_one()
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
-                data = event.as_dict()
+                data = stored_form(event)
                 rows.append(
                     {
                         "sender_id": tracker.sender_id,
@@ -141,3 +161,53 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             )
             session.commit()
         return int(deleted)
+
+
+class ConversationNotSaved(RuntimeError):
+    """The tracker store refused a turn; the channel tells the user it failed instead of keeping it."""
+
+
+def refuse_in_memory_fallback() -> bool:
+    """Make a failed save an error of the turn instead of a conversation kept in memory for good.
+
+    Rasa's `Agent` wraps every tracker store in `FailSafeTrackerStore`, whose `save` catches any error
+    and saves the tracker into an `InMemoryTrackerStore` that is never read back nor emptied: one
+    conversation the database refuses (a NUL byte on PostgreSQL, a lone surrogate), or every conversation
+    during a database outage, then stays in the server's memory for good (issue 17, defect 1). With this
+    patch the error is logged once, clearly, and raised to the channel, which answers that the turn failed
+    (REST 503, Socket.IO `bot_error`, WeChat's error text); the client may send the message again.
+
+    Fenced: applied only to the Rasa 3.6 `FailSafeTrackerStore.save` it was written against; returns
+    whether it was applied. bot/rasa_server.py installs it before Rasa starts.
+    """
+    import logging
+
+    import rasa
+    from rasa.core import tracker_store as rasa_tracker_store
+
+    if not rasa.__version__.startswith("3.6."):
+        logging.getLogger(__name__).warning(
+            "Rasa %s: the in-memory fallback of failed saves is left as it is", rasa.__version__
+        )
+        return False
+    cls = rasa_tracker_store.FailSafeTrackerStore
+    if getattr(cls.save, "_no_fallback", False):
+        return True
+
+    async def save(self: Any, tracker: DialogueStateTracker) -> None:
+        try:
+            await self._tracker_store.save(tracker)
+        except Exception as exc:
+            logging.getLogger(__name__).error(
+                "conversation %s could not be saved to %s (%s: %s); the turn fails and nothing is "
+                "kept in memory",
+                tracker.sender_id.encode("utf-8", "backslashreplace").decode()[:80],
+                type(self._tracker_store).__name__,
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            raise ConversationNotSaved(str(exc)[:200]) from exc
+
+    save._no_fallback = True  # type: ignore[attr-defined]
+    cls.save = save  # type: ignore[method-assign]
+    return True

@@ -174,6 +174,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "WECHAT_TOKEN": "",
             "SQL_POOL_SIZE": "5",
             "SQL_MAX_OVERFLOW": "5",
+            # A load test from one address: the rate limits (issue 17) are tested in test_bounds_e2e.py.
+            "RATE_LIMIT_PER_MINUTE": "0",
+            "NGINX_RATE_LIMIT_PER_MINUTE": "0",
         }
         rasa_ports = [free_port() for _ in range(REPLICAS)]
         action_ports = [free_port() for _ in range(REPLICAS)]

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from bot import config
 from bot.kb import db, diff, models, yamlio
-from bot.kb.schema import KINDS, Checker, Problem, check_record, line_of
+from bot.kb.schema import KINDS, Checker, Problem, check_record, line_of, q
 
 # Rows per INSERT/DELETE statement: well below every database's limit on bound parameters.
 _CHUNK = 400
@@ -116,7 +116,7 @@ def _record_at(data: Any, line: int, key: str) -> str:
     index = bisect.bisect_right(starts, line) - 1
     node = items[index] if index >= 0 else None
     rid = node.get("id") if isinstance(node, dict) else None
-    return f"{kind[:-1]} '{rid}'.{key}" if isinstance(rid, str) else key
+    return f"{kind[:-1]} {q(rid)}.{key}" if isinstance(rid, str) else key
 
 
 def read_knowledge(
@@ -163,13 +163,13 @@ def read_knowledge(
             checker.error(
                 dup.line,
                 _record_at(data, dup.line, str(dup.key)),
-                f"'{dup.key}' is written twice (lines {dup.first_line} and {dup.line}): keep one",
+                f"{q(dup.key)} is written twice (lines {dup.first_line} and {dup.line}): keep one",
             )
         if data is None:
             result.problems.extend(checker.problems)
             continue  # an empty file holds no records
         if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in KINDS:
-            keys = ", ".join(map(str, data)) if isinstance(data, dict) else type(data).__name__
+            keys = ", ".join(map(q, data)) if isinstance(data, dict) else type(data).__name__
             checker.error(
                 1, "", f"the file must start with exactly one of {', '.join(KINDS)}: (found {keys})"
             )
@@ -210,8 +210,8 @@ def read_knowledge(
                     )
                     checker.error(
                         id_line,
-                        f"{kind[:-1]} '{rid}'.id",
-                        f"{kind[:-1]} '{rid}' is listed twice: {both}",
+                        f"{kind[:-1]} {q(rid)}.id",
+                        f"{kind[:-1]} {q(rid)} is listed twice: {both}",
                     )
                     record = None
                 else:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.kb import vocab
+
+MAX_MESSAGE_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,12 @@ class Checker:
     problems: list[Problem] = field(default_factory=list)
 
     def error(self, line: int | None, path: str, message: str) -> None:
+        if (
+            len(message) > MAX_MESSAGE_CHARS
+        ):  # values are quoted with q(); this bounds everything else
+            message = message[: MAX_MESSAGE_CHARS - 1] + "…"
+        if len(path) > MAX_MESSAGE_CHARS:
+            path = path[: MAX_MESSAGE_CHARS - 1] + "…"
         self.problems.append(Problem(self.file, line, path, message))
 
 
@@ -59,8 +68,27 @@ def line_of(node: Any, key: Any = None, default: int | None = None) -> int | Non
         return lc.line + 1 if lc.line is not None else default
 
 
+MAX_QUOTED_CHARS = 60
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, MAX_QUOTED_CHARS, MAX_QUOTED_CHARS
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
+
+
+def q(value: Any, quote: bool = True) -> str:
+    """`value` quoted for an error message, at most about 60 characters however large it is.
+
+    reprlib stops at a small depth and width, so a value built from nested YAML aliases (each level
+    repeating the one below) costs nothing to quote.
+    """
+    text = value if isinstance(value, str) else _REPR.repr(value)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) > MAX_QUOTED_CHARS:
+        text = text[: MAX_QUOTED_CHARS - 1] + "…"
+    return f"'{text}'" if quote else text
+
+
 def _suggest(value: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(value)[:100], list(choices), n=1, cutoff=0.6)
     return f": did you mean {close[0]}?" if close else ""
 
 
@@ -81,8 +109,31 @@ TIME_RANGE_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 DAY_RANGE_RE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?$")
 
 
+# Knowledge texts are answers in a chat: the longest written so far is under 1,000 characters.
+MAX_TEXT_CHARS = 4000
+# Control characters (ESC, BEL, NUL, ...) would reach the clients raw; newline and tab are text.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be published (None when it can): too long, or a control character in it."""
+    if len(text) > MAX_TEXT_CHARS:
+        return f"is {len(text)} characters long; keep it under {MAX_TEXT_CHARS}"
+    bad = _CONTROL_RE.search(text)
+    if bad:
+        return (
+            f"contains the control character U+{ord(bad.group()):04X} at position {bad.start() + 1}"
+            " (often pasted from a terminal or a Word file): delete it"
+        )
+    return None
+
+
 def check_str(c: Checker, v: Any, path: str, line: int | None) -> str | None:
     if isinstance(v, str) and v.strip():
+        problem = text_problem(v)
+        if problem:
+            c.error(line, path, problem)
+            return None
         return v.strip()
     c.error(line, path, "must be a non-empty text")
     return None
@@ -94,7 +145,7 @@ def check_id(c: Checker, v: Any, path: str, line: int | None) -> str | None:
     c.error(
         line,
         path,
-        f"'{v}' is not a valid id: use lowercase letters, digits and _ (e.g. chaoyang_exit_entry_hall)",
+        f"{q(v)} is not a valid id: use lowercase letters, digits and _ (e.g. chaoyang_exit_entry_hall)",
     )
     return None
 
@@ -111,17 +162,21 @@ def check_local_text(c: Checker, v: Any, path: str, line: int | None) -> dict[st
                 c.error(
                     line_of(v, lang, line),
                     path,
-                    f"the text is cut at a comma before '{lang}': put the whole text in double quotes, e.g. {{en: \"..., {lang}\"}}",
+                    f'the text is cut at a comma before {q(lang)}: put the whole text in double quotes, e.g. {{en: "..., {q(lang, quote=False)}"}}',
                 )
             else:
                 c.error(
                     line_of(v, lang, line),
                     f"{path}.{lang}",
-                    f"unknown language code '{lang}'{_suggest(lang, vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})",
+                    f"unknown language code {q(lang)}{_suggest(lang, vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})",
                 )
             continue
         if not isinstance(text, str) or not text.strip():
             c.error(line_of(v, lang, line), f"{path}.{lang}", "must be a non-empty text")
+            continue
+        problem = text_problem(text)
+        if problem:
+            c.error(line_of(v, lang, line), f"{path}.{lang}", problem)
             continue
         out[lang] = text.strip()
     if "en" not in out and "en" not in v:
@@ -150,14 +205,14 @@ def check_date(c: Checker, v: Any, path: str, line: int | None) -> str | None:
             return dt.date.fromisoformat(v.strip()).isoformat()
         except ValueError:
             pass
-    c.error(line, path, f"'{v}' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-22")
+    c.error(line, path, f"{q(v)} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-22")
     return None
 
 
 def check_bool(c: Checker, v: Any, path: str, line: int | None) -> bool | None:
     if isinstance(v, bool):
         return v
-    c.error(line, path, f"'{v}' must be true or false")
+    c.error(line, path, f"{q(v)} must be true or false")
     return None
 
 
@@ -172,7 +227,7 @@ def check_int_or_null(c: Checker, v: Any, path: str, line: int | None) -> int | 
         return None
     if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 120:
         return v
-    c.error(line, path, f"'{v}' must be a whole number of years (or null when unknown)")
+    c.error(line, path, f"{q(v)} must be a whole number of years (or null when unknown)")
     return None
 
 
@@ -185,7 +240,7 @@ def one_of(choices: Any, what: str, nullable: bool = False) -> Check:
         c.error(
             line,
             path,
-            f"{what} '{v}' is unknown{_suggest(v, choices)} (use one of: {_choices(choices)})",
+            f"{what} {q(v)} is unknown{_suggest(v, choices)} (use one of: {_choices(choices)})",
         )
         return None
 
@@ -231,7 +286,7 @@ def check_phone(c: Checker, v: Any, path: str, line: int | None) -> dict[str, An
         c.error(
             nline,
             f"{path}.number",
-            f"phone '{number}' must look like 010-8402 0101 or +86 10 8402 0101 (digits, spaces, hyphens)",
+            f"phone {q(number)} must look like 010-8402 0101 or +86 10 8402 0101 (digits, spaces, hyphens)",
         )
         return None
     out: dict[str, Any] = {"number": str(number).strip()}
@@ -274,14 +329,16 @@ def check_days(c: Checker, v: Any, path: str, line: int | None) -> list[str] | N
         m = DAY_RANGE_RE.match(str(item).strip().lower()) if isinstance(item, str) else None
         if not m:
             c.error(
-                line, path, f"'{item}' is not a day or day range: write mon-fri, sat, or [mon, wed]"
+                line,
+                path,
+                f"{q(item)} is not a day or day range: write mon-fri, sat, or [mon, wed]",
             )
             return None
         start = vocab.WEEKDAYS.index(m.group(1))
         end = vocab.WEEKDAYS.index(m.group(2) or m.group(1))
         if end < start:
             c.error(
-                line, path, f"'{item}' goes backwards: write the earlier day first, e.g. mon-sat"
+                line, path, f"{q(item)} goes backwards: write the earlier day first, e.g. mon-sat"
             )
             return None
         days.extend(d for d in vocab.WEEKDAYS[start : end + 1] if d not in days)
@@ -306,18 +363,18 @@ def check_ranges(c: Checker, v: Any, path: str, line: int | None) -> list[str] |
             c.error(
                 line_of(v, i, line),
                 f"{path}[{i + 1}]",
-                f'hours {r} is not a time range: write it as "09:00-17:00"',
+                f'hours {q(r, quote=False)} is not a time range: write it as "09:00-17:00"',
             )
             return None
         start, end = _minutes(m.group(1), m.group(2)), _minutes(m.group(3), m.group(4))
         if end <= start:
-            c.error(line_of(v, i, line), f"{path}[{i + 1}]", f"hours {r} ends before it starts")
+            c.error(line_of(v, i, line), f"{path}[{i + 1}]", f"hours {q(r, quote=False)} ends before it starts")
             return None
         if start < last_end:
             c.error(
                 line_of(v, i, line),
                 f"{path}[{i + 1}]",
-                f"hours {r} overlaps the previous range; list ranges in order",
+                f"hours {q(r, quote=False)} overlaps the previous range; list ranges in order",
             )
             return None
         last_end = end
@@ -460,7 +517,7 @@ def check_fee(c: Checker, v: Any, path: str, line: int | None) -> dict[str, Any]
         c.error(
             line_of(v, "amount_cny", line),
             f"{path}.amount_cny",
-            f"'{amount}' must be an amount in yuan, e.g. 400 (or null)",
+            f"{q(amount)} must be an amount in yuan, e.g. 400 (or null)",
         )
         amount = None
     return {
@@ -480,7 +537,7 @@ def check_link(c: Checker, v: Any, path: str, line: int | None) -> dict[str, Any
         c.error(
             line_of(v, "url", line),
             f"{path}.url",
-            f"'{v['url']}' must start with https:// or http://",
+            f"{q(v['url'])} must start with https:// or http://",
         )
         return None
     label = check_local_text(c, v.get("label"), f"{path}.label", line_of(v, "label", line))
@@ -602,7 +659,7 @@ def _unknown_keys(c: Checker, node: dict, allowed: set[str], path: str, line: in
             c.error(
                 line_of(node, key, line),
                 f"{prefix}{key}",
-                f"unknown field '{key}'{_suggest(str(key), allowed)}",
+                f"unknown field {q(key)}{_suggest(str(key), allowed)}",
             )
 
 
@@ -615,7 +672,7 @@ def check_record(
         c.error(line, label, "each record must be a mapping of fields (key: value)")
         return None
     rid = node.get("id")
-    name = f"{kind[:-1]} '{rid}'" if isinstance(rid, str) else label
+    name = f"{kind[:-1]} {q(rid)}" if isinstance(rid, str) else label
     spec = {**COMMON, **KINDS[kind]}
     before = len(c.problems)
     _unknown_keys(c, node, set(spec), name, line)
@@ -638,7 +695,7 @@ def check_record(
             c.error(
                 line_of(node, "uncertain", line),
                 f"{name}.uncertain.{key}",
-                f"'{key}' is not a field of this record{_suggest(top, spec)}",
+                f"{q(key)} is not a field of this record{_suggest(top, spec)}",
             )
     if kind == "schools":
         lo, hi = record.get("age_min"), record.get("age_max")

@@ -131,6 +131,10 @@ def resolve_plain(value: str) -> Any:
 
 
 _NO_KEY = object()
+# Aliases ('*name') may repeat at most this many values in one file. The reader shares aliased values
+# instead of copying them, but whoever walks the result (validation, an error message quoting a value)
+# visits every repetition: ten levels of ten aliases each are 10**10 values from a 600-byte file.
+MAX_ALIAS_VALUES = 1000
 
 
 def load(text: str) -> Document:
@@ -138,6 +142,11 @@ def load(text: str) -> Document:
     stack: list[Mapping | Sequence] = []
     pending: list[Any] = []  # per open mapping: _NO_KEY or (key, line, column) awaiting its value
     anchors: dict[str, Any] = {}
+    # Values each anchor stands for, counted as if every alias were written out (containers once closed).
+    anchor_sizes: dict[str, int] = {}
+    sizes: list[int] = []  # per open container: its values so far, aliases expanded
+    open_anchors: list[str | None] = []
+    alias_values = 0
     duplicates: list[DuplicateKey] = []
     root: Any = None
     documents = 0
@@ -160,8 +169,9 @@ def load(text: str) -> Document:
         pending[-1] = _NO_KEY
         try:
             known = key in top
-        except TypeError:  # an unhashable key such as a list: keep it as text so it can be reported
-            key = str(key)
+        except TypeError:  # an unhashable key such as a list: keep it as (short) text to report it
+            text = repr(key)
+            key = text if len(text) <= 60 else text[:59] + "…"
             known = key in top
         if known:
             duplicates.append(DuplicateKey(key, top.lc.keys[key][0] + 1, line + 1))
@@ -177,6 +187,9 @@ def load(text: str) -> Document:
                 value = resolve_plain(event.value) if plain else event.value
                 if event.anchor:
                     anchors[event.anchor] = value
+                    anchor_sizes[event.anchor] = 1
+                if sizes:
+                    sizes[-1] += 1
                 add(value, event.start_mark)
             elif kind is events.MappingStartEvent:
                 mapping = Mapping()
@@ -186,6 +199,8 @@ def load(text: str) -> Document:
                 add(mapping, event.start_mark)
                 stack.append(mapping)
                 pending.append(_NO_KEY)
+                sizes.append(1)
+                open_anchors.append(event.anchor)
             elif kind is events.SequenceStartEvent:
                 sequence = Sequence()
                 sequence.lc = Positions(event.start_mark.line, event.start_mark.column)
@@ -193,17 +208,37 @@ def load(text: str) -> Document:
                     anchors[event.anchor] = sequence
                 add(sequence, event.start_mark)
                 stack.append(sequence)
-            elif kind is events.MappingEndEvent:
+                sizes.append(1)
+                open_anchors.append(event.anchor)
+            elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
                 stack.pop()
-                pending.pop()
-            elif kind is events.SequenceEndEvent:
-                stack.pop()
+                if kind is events.MappingEndEvent:
+                    pending.pop()
+                size, anchor = sizes.pop(), open_anchors.pop()
+                if anchor:
+                    anchor_sizes[anchor] = size
+                if sizes:
+                    sizes[-1] += size
             elif kind is events.AliasEvent:
                 if event.anchor not in anchors:
                     raise YamlSyntaxError(
                         event.start_mark.line + 1,
                         f"'*{event.anchor}' refers to an anchor '&{event.anchor}' that is not defined",
                     )
+                if event.anchor not in anchor_sizes:
+                    raise YamlSyntaxError(
+                        event.start_mark.line + 1,
+                        f"'*{event.anchor}' is used inside the value of '&{event.anchor}' itself",
+                    )
+                alias_values += anchor_sizes[event.anchor]
+                if alias_values > MAX_ALIAS_VALUES:
+                    raise YamlSyntaxError(
+                        event.start_mark.line + 1,
+                        f"aliases ('*name') here repeat more than {MAX_ALIAS_VALUES} values: write "
+                        "the values out instead of referring to them",
+                    )
+                if sizes:
+                    sizes[-1] += anchor_sizes[event.anchor]
                 add(anchors[event.anchor], event.start_mark)
             elif kind is events.DocumentStartEvent:
                 documents += 1
