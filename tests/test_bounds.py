@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels import common
 from bot.kb import yamlio
 from bot.kb.loader import read_knowledge
 
@@ -128,6 +127,8 @@ def test_3_the_real_knowledge_files_pass() -> None:
     "sender", ["leak\ud800", "nul\x00", "", "x" * 129, "wechat:oX", "a b", "ü", True, None, 1.5]
 )
 def test_1_bad_sender_ids(sender: object) -> None:
+    from bot.channels import common
+
     assert common.sender_problem(sender)
 
 
@@ -135,14 +136,20 @@ def test_1_bad_sender_ids(sender: object) -> None:
     "sender", ["u-1", "alice@example.org", "5f2a9c0e7b1d4e3fa1b2c3d4e5f60718", 42, "x" * 128]
 )
 def test_1_good_sender_ids(sender: object) -> None:
+    from bot.channels import common
+
     assert common.sender_problem(sender) is None
 
 
 def test_clean_text_drops_lone_surrogates_and_controls() -> None:
+    from bot.channels import common
+
     assert common.clean_text(" a\ud800b\x1b[0m\x07 c\n ") == "ab[0m c"
 
 
 def test_2_metadata_limits() -> None:
+    from bot.channels import common
+
     assert common.metadata_problem(None) is None
     assert common.metadata_problem({"location": {"lat": 39.9, "lon": 116.4}}) is None
     assert common.metadata_problem({"x": "y" * (common.MAX_METADATA_BYTES + 1)})
@@ -156,6 +163,8 @@ def test_2_metadata_limits() -> None:
 
 
 def test_2_rate_limiter_window() -> None:
+    from bot.channels import common
+
     limiter = common.RateLimiter(per_minute=3, max_senders=2)
     assert [limiter.allow("a", now=t) for t in (0, 1, 2, 3)] == [True, True, True, False]
     assert limiter.allow("b", now=3)
@@ -166,6 +175,8 @@ def test_2_rate_limiter_window() -> None:
 
 
 def test_9_conversation_ids_are_namespaced_per_channel() -> None:
+    from bot.channels import common
+
     assert common.conversation_id("rest", "alice") == "alice"
     assert common.conversation_id("wechat", "oABC") == "wechat:oABC"
     assert common.conversation_id("socketio", "f" * 32) == "socketio:" + "f" * 32
@@ -270,3 +281,39 @@ def test_12_report_csv_cells_are_neutralised_against_formulas() -> None:
     assert read[:4] == ["'" + str(c) for c in cells[:4]]
     assert "'\tx" in written and "'\rx" in written
     assert read[6:] == ["fine", "7", "-3"]  # text as typed, numbers stay numbers
+
+
+def test_9_stored_conversations_migrate_into_their_namespace(tmp_path: Path) -> None:
+    import json
+
+    from sqlalchemy import create_engine, insert, select
+
+    from bot.conversations import namespace
+    from bot.conversations.store import events, metadata
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True)
+    metadata.create_all(engine)
+    sid = "f" * 32
+    rows = [
+        ("oLEGACY", "user", "wechat"),
+        ("oLEGACY", "bot", None),
+        ("alice", "user", "rest"),
+        (sid, "user", "socketio"),
+        ("wechat:oNEW", "user", "wechat"),
+    ]
+    with engine.begin() as conn:
+        for sender, kind, channel in rows:
+            data = {"event": kind, **({"input_channel": channel} if channel else {})}
+            conn.execute(
+                insert(events).values(sender_id=sender, type_name=kind, data=json.dumps(data))
+            )
+    found = namespace.plan(engine)
+    assert found.moves == {"oLEGACY": "wechat:oLEGACY", sid: "socketio:" + sid}
+    assert namespace.migrate(engine, found.moves) == 3
+    with engine.connect() as conn:
+        senders = sorted(s for (s,) in conn.execute(select(events.c.sender_id)))
+    assert senders == sorted(
+        ["wechat:oLEGACY", "wechat:oLEGACY", "alice", "socketio:" + sid, "wechat:oNEW"]
+    )
+    assert namespace.plan(engine).moves == {}  # a second run changes nothing
+    engine.dispose()

@@ -1,4 +1,4 @@
-"""Conversation commands for staff and operators: `report` and `purge`."""
+"""Conversation commands for staff and operators: `report`, `purge` and `migrate-conversation-ids`."""
 
 from __future__ import annotations
 
@@ -183,6 +183,42 @@ def cmd_purge(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def cmd_migrate_ids(args: argparse.Namespace) -> int:
+    """Move conversations stored under bare WeChat OpenIDs / widget session ids into their namespace."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.conversations import namespace, store
+
+    url = _store_url(args)
+    engine = _open(url)
+    if engine is None:
+        return 1
+    source = store.describe(url)
+    try:
+        found = namespace.plan(engine)
+        print(f"Conversation store: {source}")
+        print(
+            f"  {len(found.moves)} conversation(s) of WeChat or the widget to move into their namespace"
+        )
+        for sender in found.mixed:
+            print(
+                f"  note: {sender[:12]}… was used by several channels; moved with most of its messages"
+            )
+        for sender in found.taken:
+            print(f"  skipped: {sender[:12]}… (its namespaced id is already in use)")
+        if args.dry_run or not found.moves:
+            print("Nothing was changed." if args.dry_run else "✓ Nothing to move.")
+            return 0
+        moved = namespace.migrate(engine, found.moves)
+        print(f"✓ Moved {moved} event(s) of {len(found.moves)} conversation(s).")
+        return 0
+    except SQLAlchemyError as exc:
+        print(f"Nothing was changed: {source} said: {_reason(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
 def _purge(engine, source: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     from bot.conversations import purge
 
@@ -355,3 +391,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="conversation store (default: TRACKER_STORE_URL or var/tracker.db)",
     )
     p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser(
+        "migrate-conversation-ids",
+        help="move conversations stored before per-channel ids into their channel's namespace",
+        description=textwrap.fill(
+            "Conversations are stored per channel: WeChat under wechat:<OpenID>, the widget under "
+            "socketio:<session id>, REST under the sender id. This moves conversations stored earlier under "
+            "the bare id (found by the channel of their messages). Run it once with the Rasa servers stopped; "
+            "running it again changes nothing.",
+            100,
+        ),
+    )
+    p.add_argument("--dry-run", action="store_true", help="only show what would move")
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="conversation store (default: TRACKER_STORE_URL or var/tracker.db)",
+    )
+    p.set_defaults(func=cmd_migrate_ids)
