@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-# Sanic's default body limit is 100 MB. Each channel checks its own (REST 64 KB, WeChat 64 KB, Socket.IO
-# packets 64 KB, see bot/channels/common.py); this bounds what Sanic reads before any of them runs.
+# Sanic's default body limit is 100 MB. Each channel checks its own (REST 256 KB, WeChat 64 KB, Socket.IO
+# packets 256 KB, see bot/channels/common.py); this bounds what Sanic reads before any of them runs.
 DEFAULT_REQUEST_MAX_SIZE = 1024 * 1024
 
 

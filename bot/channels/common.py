@@ -47,10 +47,11 @@ MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
 MAX_METADATA_BYTES = 8192
 MAX_METADATA_DEPTH = 6
-# Request bodies: a REST message is at most 2,000 characters (up to 4 UTF-8 bytes each, JSON-escaped up to
-# 12 bytes for a surrogate pair) plus metadata; WeChat's XML cap lives in wechat/xmlcodec.py.
-MAX_REST_BODY_BYTES = 64 * 1024
-MAX_SOCKETIO_PACKET_BYTES = 64 * 1024
+# Request bodies: a message is at most 2,000 characters plus 8 KB of metadata, but a text pasted by mistake
+# should still get the polite "too long" reply rather than an error: 256 KB. WeChat's XML cap (64 KB, its
+# own messages are at most 2,048 bytes) lives in wechat/xmlcodec.py.
+MAX_REST_BODY_BYTES = 256 * 1024
+MAX_SOCKETIO_PACKET_BYTES = 256 * 1024
 RATE_LIMIT_ENV = "RATE_LIMIT_PER_MINUTE"
 DEFAULT_RATE_LIMIT_PER_MINUTE = 30
 

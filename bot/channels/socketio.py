@@ -222,7 +222,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             cors_allowed_origins=self.origin_allowed,
             cors_credentials=False,
             serializer=GuardedPacket,
-            # Engine.IO's default is 1,000,000 bytes per packet; a message is at most 2,000 characters.
+            # Engine.IO's default is 1,000,000 bytes per packet (see common.MAX_SOCKETIO_PACKET_BYTES).
             max_http_buffer_size=common.MAX_SOCKETIO_PACKET_BYTES,
         )
         limiter = common.RateLimiter()

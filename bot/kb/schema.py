@@ -368,7 +368,11 @@ def check_ranges(c: Checker, v: Any, path: str, line: int | None) -> list[str] |
             return None
         start, end = _minutes(m.group(1), m.group(2)), _minutes(m.group(3), m.group(4))
         if end <= start:
-            c.error(line_of(v, i, line), f"{path}[{i + 1}]", f"hours {q(r, quote=False)} ends before it starts")
+            c.error(
+                line_of(v, i, line),
+                f"{path}[{i + 1}]",
+                f"hours {q(r, quote=False)} ends before it starts",
+            )
             return None
         if start < last_end:
             c.error(
