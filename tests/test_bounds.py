@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb import yamlio
-from bot.kb.loader import read_knowledge
+from bot.knowledge import yamlio
+from bot.knowledge.loader import read_knowledge
 
 # ------------------------------------------------------------------- defect 3: YAML aliases
 
@@ -236,7 +236,7 @@ def _tracker(sender: str, metadata: dict | None = None):  # type: ignore[no-unty
 def test_1_a_conversation_that_cannot_be_saved_is_not_kept_in_memory(tmp_path: Path) -> None:
     from rasa.core.tracker_store import FailSafeTrackerStore
 
-    from bot.tracker_store import (
+    from bot.rasa_ext.tracker_store import (
         ConversationNotSaved,
         UrlSQLTrackerStore,
         refuse_in_memory_fallback,
@@ -252,7 +252,7 @@ def test_1_a_conversation_that_cannot_be_saved_is_not_kept_in_memory(tmp_path: P
 
 
 def test_2_metadata_is_stored_once(tmp_path: Path) -> None:
-    from bot.tracker_store import UrlSQLTrackerStore
+    from bot.rasa_ext.tracker_store import UrlSQLTrackerStore
 
     marker = "MARK" * 1000
     domain, tracker = _tracker("meta-once", {"blob": marker})

@@ -19,7 +19,8 @@ import requests
 from fakes.wechat_api import FakeWeChatApi, WeChatPush, xml_fields
 from servers import MODEL, assistant_env, free_port
 
-from bot import i18n, serve
+from bot.dialogue import i18n
+from bot.runtime import serve
 
 TOKEN = "boundsWeChatToken"
 APPID = "wx5e2e0000b0b0b0b0"

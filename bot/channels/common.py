@@ -25,9 +25,9 @@ import time
 from collections import OrderedDict, deque
 from typing import Any
 
-from bot import i18n
-from bot.feedback import HANDOFF_ACTION
-from bot.language import answer_language, detect_language
+from bot.dialogue import i18n
+from bot.dialogue.feedback import HANDOFF_ACTION
+from bot.dialogue.language import answer_language, detect_language
 
 __all__ = [
     "HANDOFF_ACTION",

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import config
+from bot.core import config
 
 
 def stored_form(event: Event) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def refuse_in_memory_fallback() -> bool:
     (REST 503, Socket.IO `bot_error`, WeChat's error text); the client may send the message again.
 
     Fenced: applied only to the Rasa 3.6 `FailSafeTrackerStore.save` it was written against; returns
-    whether it was applied. bot/rasa_server.py installs it before Rasa starts.
+    whether it was applied. bot/rasa_ext/rasa_server.py installs it before Rasa starts.
     """
     import logging
 

@@ -1,8 +1,9 @@
-"""`python -m bot.rasa_server run ...`: Rasa's own command line, with bot/speedups.py installed first.
+"""`python -m bot.rasa_ext.rasa_server run ...`: Rasa's command line, bot/rasa_ext/speedups.py first.
 
-The launcher (bot/serve.py) starts the Rasa server this way; every argument is Rasa's (`rasa run --help`).
+The launcher (bot/runtime/serve.py) starts the Rasa server this way; every argument is Rasa's (`rasa run --help`).
 Besides the speed-ups, a failed save of a conversation is made an error of the turn instead of Rasa's
-silent in-memory fallback (`tracker_store.refuse_in_memory_fallback`).
+silent in-memory fallback (`tracker_store.refuse_in_memory_fallback`), and Sanic reads bodies of at most
+SANIC_REQUEST_MAX_SIZE bytes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ DEFAULT_REQUEST_MAX_SIZE = 1024 * 1024
 
 def main() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(DEFAULT_REQUEST_MAX_SIZE))
-    from bot import speedups
-    from bot.tracker_store import refuse_in_memory_fallback
+    from bot.rasa_ext import speedups
+    from bot.rasa_ext.tracker_store import refuse_in_memory_fallback
 
     speedups.install()
     refuse_in_memory_fallback()
