@@ -26,11 +26,9 @@ from collections import OrderedDict, deque
 from typing import Any
 
 from bot.dialogue import i18n
-from bot.dialogue.feedback import HANDOFF_ACTION
 from bot.dialogue.language import answer_language, detect_language
 
 __all__ = [
-    "HANDOFF_ACTION",
     "MAX_MESSAGE_CHARS",
     "MAX_METADATA_BYTES",
     "MAX_METADATA_DEPTH",

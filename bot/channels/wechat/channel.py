@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import common
-from bot.channels.common import HANDOFF_ACTION, MAX_MESSAGE_CHARS
+from bot.channels.common import MAX_MESSAGE_CHARS
 from bot.channels.wechat import api as wechat_api
 from bot.channels.wechat import inbound, texts, xmlcodec
 from bot.channels.wechat.config import WeChatConfig
@@ -43,6 +43,7 @@ from bot.channels.wechat.quota import SendQuota
 from bot.channels.wechat.render import match_option, render_messages
 from bot.channels.wechat.replay import ReplayError, ReplayGuard
 from bot.channels.wechat.users import UserMemory
+from bot.dialogue.feedback import HANDOFF_ACTION
 
 logger = logging.getLogger(__name__)
 
