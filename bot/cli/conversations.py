@@ -39,6 +39,9 @@ examples:
       the same with 30 days, without asking (for cron or a systemd timer)
   beijing-assistant purge --user 5f2a9c0e7b1d4e3fa1b2c3d4e5f60718
       delete everything stored about one user (their conversation id), e.g. on their request
+  beijing-assistant purge --user wechat:oAbC123xyz
+      the same for a WeChat user (conversation ids are per channel: wechat:<OpenID>,
+      socketio:<session id>, or the REST sender id)
 
 Everything is deleted in one step: all of it, or nothing.
 """
