@@ -277,3 +277,17 @@ def test_9_unsubscribe_still_purges_the_namespaced_conversation(
     assert wechat.post(params, body).text == "success"
     rows = stored(env, "select count(*) from events where sender_id = ?", "wechat:" + openid)
     assert rows[0][0] == 0
+
+
+def test_2_a_flooding_wechat_user_gets_the_polite_reply(
+    wechat: WeChatPush, api: FakeWeChatApi
+) -> None:
+    openid = "oFLOOD2"
+    replies = []
+    for i in range(RATE + 1):
+        response = wechat.send(wechat.text(openid, f"hello {i}"), timeout=30)
+        assert response.status_code == 200
+        replies.append(response.text)
+    last = replies[-1]
+    assert last != "success" and xml_fields(last)["Content"] == i18n.text("rate_limited", "en")
+    assert all(i18n.text("rate_limited", "en") not in r for r in replies[:RATE])

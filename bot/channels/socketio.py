@@ -302,6 +302,17 @@ class OriginCheckedSocketIOInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
+            try:
+                await receive_message(sid, data)
+            except (
+                Exception
+            ):  # anything unforeseen in reading the event: a clean error, never silence
+                logger.exception("Socket.IO message of socket %s could not be read", sid)
+                await sio.emit(
+                    "bot_error", {"error": "malformed message"}, room=sid, namespace=namespace
+                )
+
+        async def receive_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
                 return
             session_id = data.get("session_id")

@@ -46,6 +46,14 @@ examples:
 Everything is deleted in one step: all of it, or nothing.
 """
 
+MIGRATE_EXAMPLES = """\
+examples:
+  beijing-assistant migrate-conversation-ids --dry-run
+      how many WeChat and widget conversations would move into their namespace
+  beijing-assistant migrate-conversation-ids
+      move them, in one transaction (stop the Rasa servers first)
+"""
+
 TABLES = (
     "unanswered",
     "unanswered_questions",
@@ -405,6 +413,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "running it again changes nothing.",
             100,
         ),
+        epilog=MIGRATE_EXAMPLES,
+        formatter_class=raw,
     )
     p.add_argument("--dry-run", action="store_true", help="only show what would move")
     p.add_argument(

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core import vocab
 
-MAX_MESSAGE_CHARS = 400
+MAX_MESSAGE_CHARS = 2000  # a backstop: values are quoted with q(), lists of choices cut at 20
 
 
 @dataclass(frozen=True)

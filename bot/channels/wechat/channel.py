@@ -230,6 +230,11 @@ class WeChatInput(InputChannel):
                 return response.text(
                     "forbidden" if exc.status == 403 else "bad request", status=exc.status
                 )
+            except (
+                Exception
+            ):  # anything unforeseen in reading the request: the sender's 400, never a 500
+                logger.exception("WeChat request could not be read")
+                return response.text("bad request", status=400)
             user = fields.get("FromUserName", "")
             if not OPENID.fullmatch(user):
                 logger.warning("WeChat request refused (400): FromUserName is not an OpenID")
