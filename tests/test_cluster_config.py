@@ -35,6 +35,14 @@ def test_rendered_nginx_config_is_accepted_by_nginx(tmp_path: Path) -> None:
     text = conf.read_text()
     assert text.count("server 127.0.0.1:18101;") == 2  # by conversation and by client address
     assert "{{" not in text and "X-Assistant-Replica" not in text
+    # The per-address rate limit of the REST webhook (issue 17), on by default.
+    assert "zone=per_client:10m rate=600r/m" in text
+    assert "limit_req zone=per_client burst=300 nodelay;" in text
+    assert "limit_req" not in cluster.nginx_config(
+        tmp_path, "127.0.0.1", 1, 2, [3], [4], rate_limit_per_minute=0
+    ).replace("# (no per-address rate limit", "")
+    assert cluster.nginx_rate_limit({"NGINX_RATE_LIMIT_PER_MINUTE": "0"}) == 0
+    assert cluster.nginx_rate_limit({}) == 600
 
 
 def test_template_placeholders_must_match_the_values() -> None:

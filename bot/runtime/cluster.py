@@ -37,6 +37,10 @@ LOCK_STORE_DEFAULTS = {
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
+NGINX_RATE_ENV = "NGINX_RATE_LIMIT_PER_MINUTE"
+DEFAULT_NGINX_RATE_PER_MINUTE = 600
+
+
 def render_template(template: str, values: Mapping[str, object]) -> str:
     """Replace every {{name}} in `template`; a placeholder without a value (or a value never used) is an error."""
     used: set[str] = set()
@@ -67,7 +71,7 @@ def nginx_config(
     worker_processes: int = 1,
     replica_header: bool = False,
     njs_module: str | None = None,
-    rate_limit_per_minute: int = 0,
+    rate_limit_per_minute: int = DEFAULT_NGINX_RATE_PER_MINUTE,
 ) -> str:
     """The nginx configuration for these ports; `replica_header` adds X-Assistant-Replica (the upstream
     address that answered) to responses, for tests and debugging only."""
@@ -108,10 +112,6 @@ def nginx_config(
             "rate_limit": rate_limit,
         },
     )
-
-
-NGINX_RATE_ENV = "NGINX_RATE_LIMIT_PER_MINUTE"
-DEFAULT_NGINX_RATE_PER_MINUTE = 600
 
 
 def nginx_rate_limit(env: Mapping[str, str]) -> int:
