@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core import hotlines as hotlines_mod
 from bot.core import vocab
 from bot.dialogue import feedback, render
 from bot.dialogue import hours as hours_mod
@@ -314,7 +315,8 @@ def emergency_answer(
     except SQLAlchemyError:
         logger.exception("knowledge base unavailable for emergency numbers")
         # The numbers are also in every locale file, so they never depend on the database.
-        return Answer([Reply(text("emergency_fallback", lang))], topic="emergency")
+        fallback = text("emergency_fallback", lang).format(**hotlines_mod.NUMBERS)
+        return Answer([Reply(fallback)], topic="emergency")
     replies = [first]
     try:
         ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
@@ -351,7 +353,9 @@ def handoff_answer(
     `after_rating`: the user came here from the 👎 reply's "talk to a person" button; they have just
     rated, so they are not asked again.
     """
-    numbers = ["12367", "12345"] if topic in IMMIGRATION_TOPICS else ["12345", "12367"]
+    numbers = [hotlines_mod.IMMIGRATION, hotlines_mod.CITY]
+    if topic not in IMMIGRATION_TOPICS:
+        numbers.reverse()
     lines = [t("handoff_intro", lang)]
     records = [hotlines.hotline(n) for n in numbers]
     lines += [hotlines.render(r, lang, with_source=False) for r in records if r]

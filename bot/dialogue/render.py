@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.core import vocab
+from bot.core import hotlines, vocab
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, weekday
 from bot.knowledge.queries import Place
 
-IMMIGRATION_HOTLINE = "12367"
-CITY_HOTLINE = "12345"
+IMMIGRATION_HOTLINE = hotlines.IMMIGRATION
+CITY_HOTLINE = hotlines.CITY
 
 
 def format_days(days: list[str], lang: str) -> str:
