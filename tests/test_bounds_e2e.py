@@ -19,7 +19,7 @@ import requests
 from fakes.wechat_api import FakeWeChatApi, WeChatPush, xml_fields
 from servers import MODEL, assistant_env, free_port
 
-from bot.dialogue import i18n
+from bot.channels import common
 from bot.runtime import serve
 
 TOKEN = "boundsWeChatToken"
@@ -157,7 +157,7 @@ def test_2_a_flooding_sender_is_slowed_politely_and_others_are_not(
         statuses.append(last.status_code)
     assert statuses[:RATE] == [200] * RATE and statuses[RATE:] == [429, 429], statuses
     assert last is not None and last.headers.get("Retry-After") == "60"
-    assert last.json()[0]["text"] == i18n.text("rate_limited", "fr")
+    assert last.json()[0]["text"] == common.rate_limited_reply("fr")
     assert "120" in last.json()[0]["text"]  # the emergency numbers even then
     other = post(url, json.dumps({"sender": "calm", "message": "hello"}))
     assert other.status_code == 200 and other.json()
@@ -290,5 +290,5 @@ def test_2_a_flooding_wechat_user_gets_the_polite_reply(
         assert response.status_code == 200
         replies.append(response.text)
     last = replies[-1]
-    assert last != "success" and xml_fields(last)["Content"] == i18n.text("rate_limited", "en")
-    assert all(i18n.text("rate_limited", "en") not in r for r in replies[:RATE])
+    assert last != "success" and xml_fields(last)["Content"] == common.rate_limited_reply("en")
+    assert all(common.rate_limited_reply("en") not in r for r in replies[:RATE])

@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict, deque
 from typing import Any
 
+from bot.core import hotlines
 from bot.dialogue import i18n
 from bot.dialogue.language import answer_language, detect_language
 
@@ -141,7 +142,7 @@ def too_long_reply(text: str, lang: str) -> str:
 
 def rate_limited_reply(lang: str) -> str:
     """The polite answer to a sender over the rate limit."""
-    return str(i18n.text("rate_limited", lang))
+    return str(i18n.text("rate_limited", lang)).format(**hotlines.NUMBERS)
 
 
 def rate_limit_per_minute() -> int:

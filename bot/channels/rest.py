@@ -87,7 +87,8 @@ def parse_body(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    return request.ctx.rest_body  # type: ignore[no-any-return]
+    body: dict[str, Any] = request.ctx.rest_body
+    return body
 
 
 class SafeRestInput(RestInput):
@@ -112,7 +113,8 @@ class SafeRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        return _body(request)["metadata"]  # type: ignore[no-any-return]
+        metadata: dict[str, Any] | None = _body(request)["metadata"]
+        return metadata
 
     async def _check(self, request: Request) -> HTTPResponse | None:
         """None when Rasa's route may handle the request, else the answer (4xx or a polite reply)."""

@@ -210,7 +210,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             return origin in self.allowed_origins
         request = (environ or {}).get("sanic.request")
         port = getattr(getattr(request, "conn_info", None), "server_port", None)
-        return bool(port) and origin in loopback_origins(int(port))
+        if not port:
+            return False
+        return origin in loopback_origins(int(port))
 
     def get_output_channel(self) -> SocketIOOutput | None:
         output = super().get_output_channel()
@@ -292,7 +294,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 agent = webhook.ctx.app.ctx.agent
                 store = agent.tracker_store
                 tracker = await store.retrieve_full_tracker(
-                    common.conversation_id(self.name(), session_id)
+                    common.conversation_id(self.name(), str(session_id))
                 )
             except Exception:  # no agent yet, store unavailable: no history rather than an error
                 logger.exception("history for %s could not be read", session_id)
@@ -325,7 +327,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 sender_id, room = session_id, session_id
             else:
                 sender_id, room = sid, sid
-            conversation = common.conversation_id(self.name(), sender_id)
+            conversation = common.conversation_id(self.name(), str(sender_id))
             raw = data.get("message")
             if not isinstance(raw, str):
                 return

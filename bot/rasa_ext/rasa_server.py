@@ -1,14 +1,16 @@
 """`python -m bot.rasa_ext.rasa_server run ...`: Rasa's command line, bot/rasa_ext/speedups.py first.
 
-The launcher (bot/runtime/serve.py) starts the Rasa server this way; every argument is Rasa's (`rasa run --help`).
-Besides the speed-ups, a failed save of a conversation is made an error of the turn instead of Rasa's
-silent in-memory fallback (`tracker_store.refuse_in_memory_fallback`), and Sanic reads bodies of at most
-SANIC_REQUEST_MAX_SIZE bytes.
+The launcher (bot/runtime/serve.py) starts the Rasa server this way; every argument is Rasa's
+(`rasa run --help`). The speed-ups are fenced (bot/rasa_ext/fence.py); the first line of the server's
+log says whether they are on. A failed save of a conversation is made an error of the turn instead of
+Rasa's silent in-memory fallback (`tracker_store.refuse_in_memory_fallback`, fenced the same way), and
+Sanic reads request bodies of at most SANIC_REQUEST_MAX_SIZE bytes.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 # Sanic's default body limit is 100 MB. Each channel checks its own (REST 256 KB, WeChat 64 KB, Socket.IO
 # packets 256 KB, see bot/channels/common.py); this bounds what Sanic reads before any of them runs.
@@ -17,11 +19,21 @@ DEFAULT_REQUEST_MAX_SIZE = 1024 * 1024
 
 def main() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(DEFAULT_REQUEST_MAX_SIZE))
-    from bot.rasa_ext import speedups
+    from bot.rasa_ext import fence, speedups
     from bot.rasa_ext.tracker_store import refuse_in_memory_fallback
 
-    speedups.install()
-    refuse_in_memory_fallback()
+    if speedups.install():
+        state = f"installed (Rasa {fence.rasa_version()})"
+    else:
+        state = f"off, Rasa runs as shipped ({fence.SWITCH}, Rasa {fence.rasa_version()})"
+    # Rasa configures logging only once it starts, so this goes straight to the log.
+    print(f"Rasa speed-ups: {state}", file=sys.stderr, flush=True)
+    if not refuse_in_memory_fallback():
+        print(
+            "Rasa's in-memory fallback for conversations that cannot be saved is on (patches off)",
+            file=sys.stderr,
+            flush=True,
+        )
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

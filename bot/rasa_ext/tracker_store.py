@@ -2,12 +2,17 @@
 
 Rasa's own SQLTrackerStore takes dialect/host/port/db separately; this subclass accepts any SQLAlchemy
 URL (SQLite file by default, PostgreSQL in production) so one environment variable configures it.
+
+Its faster reads and writes (statements built once, a connection pool and WAL for SQLite) replace Rasa's
+own methods and engine, so they are fenced (fence.py): with BJ_RASA_PATCHES=0 or on another Rasa version
+the store reads and writes with Rasa's code.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,9 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.core import config
+from bot.rasa_ext import fence
+
+logger = logging.getLogger(__name__)
 
 
 def stored_form(event: Event) -> dict[str, Any]:
@@ -57,6 +65,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class UrlSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose database is `url` (endpoint `url:`), else TRACKER_STORE_URL, else SQLite."""
 
+    engine: Any  # Rasa's SQLAlchemy engine (replaced by a pooled one for SQLite, see __init__)
+
     def __init__(
         self, domain: Any = None, host: str | None = None, url: str | None = None, **kwargs: Any
     ) -> None:
@@ -74,8 +84,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             db=parsed.database or "rasa.db",
             **kwargs,
         )
-        self._statements()
-        if backend == "sqlite":
+        self._fast = fence.enabled()
+        if self._fast:
+            self._statements()
+        if self._fast and backend == "sqlite":
             # Rasa's engine opens and closes a file connection per operation (SQLAlchemy 1.4's default for
             # SQLite files); closing the last one checkpoints the WAL to disk every turn. Keep a pool.
             self.engine.dispose()
@@ -114,6 +126,8 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        if not self._fast:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         statement = self._select_all if fetch_events_from_all_sessions else self._select_session
         with self.engine.connect() as conn:
             rows = conn.execute(statement, {"sender_id": sender_id}).scalars().all()
@@ -124,6 +138,8 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events of the current session that are not stored yet, in one transaction."""
+        if not self._fast:
+            return await super().save(tracker)
         await self.stream_events(tracker)
         with self.engine.begin() as conn:
             stored = conn.execute(
@@ -177,18 +193,12 @@ def refuse_in_memory_fallback() -> bool:
     patch the error is logged once, clearly, and raised to the channel, which answers that the turn failed
     (REST 503, Socket.IO `bot_error`, WeChat's error text); the client may send the message again.
 
-    Fenced: applied only to the Rasa 3.6 `FailSafeTrackerStore.save` it was written against; returns
-    whether it was applied. bot/rasa_ext/rasa_server.py installs it before Rasa starts.
+    Fenced (bot/rasa_ext/fence.py): applied only to the Rasa version it was checked against and unless
+    BJ_RASA_PATCHES=0; returns whether it was applied. bot/rasa_ext/rasa_server.py installs it before Rasa starts.
     """
-    import logging
-
-    import rasa
     from rasa.core import tracker_store as rasa_tracker_store
 
-    if not rasa.__version__.startswith("3.6."):
-        logging.getLogger(__name__).warning(
-            "Rasa %s: the in-memory fallback of failed saves is left as it is", rasa.__version__
-        )
+    if not fence.enabled():  # another Rasa version, or BJ_RASA_PATCHES=0: Rasa's own behaviour
         return False
     cls = rasa_tracker_store.FailSafeTrackerStore
     if getattr(cls.save, "_no_fallback", False):
@@ -198,7 +208,7 @@ def refuse_in_memory_fallback() -> bool:
         try:
             await self._tracker_store.save(tracker)
         except Exception as exc:
-            logging.getLogger(__name__).error(
+            logger.error(
                 "conversation %s could not be saved to %s (%s: %s); the turn fails and nothing is "
                 "kept in memory",
                 tracker.sender_id.encode("utf-8", "backslashreplace").decode()[:80],
@@ -209,5 +219,30 @@ def refuse_in_memory_fallback() -> bool:
             raise ConversationNotSaved(str(exc)[:200]) from exc
 
     save._no_fallback = True  # type: ignore[attr-defined]
-    cls.save = save  # type: ignore[method-assign]
+    cls.save = save
     return True
+
+
+def innermost(store: Any) -> Any:
+    """The tracker store under Rasa's wrappers (FailSafeTrackerStore, AwaitableTrackerStore).
+
+    Rasa 3.6 keeps the wrapped store in the private attribute `_tracker_store` and offers no public way
+    to it; this only reads that attribute (nothing is replaced, so it is not behind the fence), and a
+    store without it is returned as it is."""
+    for _ in range(5):
+        if not hasattr(store, "_tracker_store"):
+            break
+        store = store._tracker_store
+    return store
+
+
+async def delete_conversation(store: Any, sender_id: str) -> int | None:
+    """Delete one conversation from an (innermost) tracker store: the number of events deleted, or None
+    when the store cannot count them (Rasa's in-memory store) or cannot delete (logged)."""
+    if hasattr(store, "delete_sender"):
+        return int(await store.delete_sender(sender_id))
+    if isinstance(getattr(store, "store", None), dict):  # InMemoryTrackerStore
+        store.store.pop(sender_id, None)
+        return None
+    logger.warning("tracker store %s cannot delete conversations", type(store).__name__)
+    return None
