@@ -1,7 +1,10 @@
 """Render knowledge records as chat answers in the user's language.
 
-Every answer about a place carries its Chinese name and address (for a taxi driver or a counter), its
-source and verification date, and a warning to confirm by phone when any fact is uncertain.
+Every answer about a place carries its Chinese name and address (for a taxi driver or a counter), and
+every answer ends with its provenance (bot/kb/provenance.py): what the source says and when, a staff
+confirmation only where one was made (else a short "not yet confirmed"), and, when a fact is uncertain,
+the fact named and the number to call: the record's own phone, else the hotline of its kind. A Chinese
+name or address we translated ourselves is shown as our translation, never as the official one.
 """
 
 from __future__ import annotations
@@ -11,11 +14,9 @@ from typing import Any
 
 from bot import hours as hours_mod
 from bot.i18n import local, name, t, weekday
+from bot.kb import provenance as prov
 from bot.kb import vocab
 from bot.kb.queries import Place
-
-IMMIGRATION_HOTLINE = "12367"
-CITY_HOTLINE = "12345"
 
 
 def format_days(days: list[str], lang: str) -> str:
@@ -144,42 +145,78 @@ def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
     return "; ".join(parts)
 
 
-def provenance(record: dict[str, Any], lang: str) -> list[str]:
-    """Source line, uncertainty warning and translation note for one record."""
+def provenance(record: dict[str, Any], kind: str, lang: str) -> list[str]:
+    """Uncertainty warning, source and date, staff confirmation (or its absence), translation note."""
     lines = []
     unc = record.get("uncertain") or {}
     if unc:
         what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
-        lines.append(
-            t("uncertain", lang, text=what, hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}")
-        )
-    sources = record.get("source") or []
+        lines.append(t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, record)))
+    sources = list(record.get("source") or [])
+    # Pages a reader can open first; the research file (which names only a site) last.
+    sources.sort(key=lambda s: s.startswith(prov.RESEARCH_FILE))
     shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
-    lines.append(t("source", lang, text=shown, date=record.get("verified_on", "?")))
+    date = record.get("source_date")
+    lines.append(
+        t("source_dated", lang, text=shown, date=date)
+        if date
+        else t("source_undated", lang, text=shown)
+    )
+    if prov.is_confirmed(record):
+        lines.append(t("confirmed", lang, office=record["verified_by"], date=record["verified_on"]))
+    else:
+        lines.append(t("not_confirmed", lang))
     if lang in (record.get("machine_translated") or []):
         lines.append(t("machine_translated", lang))
     return lines
 
 
 def field_label(field: str, lang: str) -> str:
-    return name("fields", field.split(".", 1)[0].split("[", 1)[0], lang)
+    """The name of a field as users read it; an item of a list keeps its number ("steps 2")."""
+    top = field.split(".", 1)[0]
+    base, _, rest = top.partition("[")
+    label = name("fields", base, lang)
+    return f"{label} {rest.split(']', 1)[0]}" if rest else label
 
 
-def _address_lines(address: dict[str, str] | None, lang: str) -> list[str]:
+def zh_text(record: dict[str, Any], path: str, text: str, lang: str) -> str:
+    """A Chinese text of the record, marked when we translated it ourselves."""
+    return t("our_translation", lang, text=text) if prov.is_translated(record, path) else text
+
+
+def zh_name(record: dict[str, Any], lang: str) -> str:
+    """The Chinese name, marked when it is our translation (for headings that show it in brackets)."""
+    return (
+        zh_text(record, "name.zh", record["name"]["zh"], lang) if record["name"].get("zh") else ""
+    )
+
+
+def _address_lines(
+    address: dict[str, str] | None, lang: str, record: dict[str, Any], path: str
+) -> list[str]:
     if not address:
         return [t("address_unknown", lang)]
     lines = []
-    if lang != "zh":
+    translated = prov.is_translated(record, f"{path}.zh")
+    if lang != "zh" or translated:
         lines.append(t("address", lang, text=local(address, lang)))
-    lines.append(t("address_zh", lang, text=address["zh"]))
+    if translated:
+        # Not for the driver: a translation may not be what is written on the building.
+        lines.append(t("address_zh_translated", lang, text=address["zh"]))
+    else:
+        lines.append(t("address_zh", lang, text=address["zh"]))
     return lines
 
 
-def _name_lines(name: dict[str, str], lang: str) -> list[str]:
-    main = local(name, lang)
+def _name_lines(record: dict[str, Any], lang: str, path: str = "name") -> list[str]:
+    names = prov.resolve(record, path)
+    main = local(names, lang)
+    zh = names.get("zh")
+    if zh and main == zh:
+        return [f"📍 {zh_text(record, f'{path}.zh', zh, lang)}"]
     lines = [f"📍 {main}"]
-    if name.get("zh") and name["zh"] != main:
-        lines.append(name["zh"])
+    if zh:
+        lines.append(zh_text(record, f"{path}.zh", zh, lang))
     return lines
 
 
@@ -194,8 +231,8 @@ def service_point(
     place: Place, lang: str, when: dt.datetime | None = None, show_distance: bool = False
 ) -> str:
     rec = place.record
-    lines = _name_lines(rec["name"], lang)
-    lines += _address_lines(rec.get("address"), lang)
+    lines = _name_lines(rec, lang)
+    lines += _address_lines(rec.get("address"), lang, rec, "address")
     lines.append(
         t("phone", lang, text=format_phones(rec["phones"], lang))
         if rec.get("phones")
@@ -211,7 +248,7 @@ def service_point(
         lines.append(local(rec["appointment"], lang))
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, lang)
+    lines += provenance(rec, "service_points", lang)
     return "\n".join(lines)
 
 
@@ -271,21 +308,21 @@ def procedure(rec: dict[str, Any], lang: str) -> str:
         lines.append(f"🔗 {local(link['label'], lang)}: {link['url']}")
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, lang)
+    lines += provenance(rec, "procedures", lang)
     return "\n".join(lines)
 
 
 def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> list[str]:
     lines: list[str] = []
-    locs = rec["locations"]
+    locs = list(enumerate(rec["locations"], 1))
     if district:
-        locs = sorted(locs, key=lambda loc: loc.get("district") != district)
-    for loc in locs:
+        locs = sorted(locs, key=lambda il: il[1].get("district") != district)
+    for i, loc in locs:
         head = local(loc.get("name"), lang) if loc.get("name") else None
         dname = district_name(loc["district"], lang) if loc.get("district") else None
         if head or (dname and len(locs) > 1):
             lines.append("• " + " · ".join(x for x in (head, dname) if x))
-        lines += _address_lines(loc.get("address"), lang)
+        lines += _address_lines(loc.get("address"), lang, rec, f"locations[{i}].address")
         if loc.get("phones"):
             lines.append(t("phone", lang, text=format_phones(loc["phones"], lang)))
     return lines
@@ -293,7 +330,7 @@ def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> lis
 
 def school(place: Place, lang: str, district: str | None = None) -> str:
     rec = place.record
-    lines = _name_lines(rec["name"], lang)
+    lines = _name_lines(rec, lang)
     lines.append(
         t("curricula", lang, text=", ".join(name("curricula", c, lang) for c in rec["curricula"]))
     )
@@ -323,13 +360,13 @@ def school(place: Place, lang: str, district: str | None = None) -> str:
         lines.append(t("email", lang, text=rec["email"]))
     if rec.get("eligibility"):
         lines.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
-    lines += provenance(rec, lang)
+    lines += provenance(rec, "schools", lang)
     return "\n".join(lines)
 
 
 def hospital(place: Place, lang: str, district: str | None = None) -> str:
     rec = place.record
-    lines = _name_lines(rec["name"], lang)
+    lines = _name_lines(rec, lang)
     lines += _location_lines(rec, lang, district)
     if rec.get("phones"):
         lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
@@ -352,7 +389,7 @@ def hospital(place: Place, lang: str, district: str | None = None) -> str:
         lines.append(local(rec["hours"], lang))
     if rec.get("insurance"):
         lines.append(local(rec["insurance"], lang))
-    lines += provenance(rec, lang)
+    lines += provenance(rec, "hospitals", lang)
     return "\n".join(lines)
 
 
@@ -362,4 +399,4 @@ def hotline(rec: dict[str, Any], lang: str, with_source: bool = True) -> str:
         text += f" ({local(rec['hours'], lang)})"
     if not with_source:
         return text
-    return "\n".join([text, *provenance(rec, lang)])
+    return "\n".join([text, *provenance(rec, "hotlines", lang)])
