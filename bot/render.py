@@ -154,7 +154,7 @@ def provenance(record: dict[str, Any], kind: str, lang: str) -> list[str]:
         lines.append(t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, record)))
     sources = list(record.get("source") or [])
     # Pages a reader can open first; the research file (which names only a site) last.
-    sources.sort(key=lambda s: s.startswith(prov.RESEARCH_FILE))
+    sources.sort(key=prov.is_research_file)
     shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
     date = record.get("source_date")
     lines.append(

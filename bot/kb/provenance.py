@@ -34,10 +34,19 @@ TITLE_RE = re.compile(r"\"[^\"]{3,}\"|“[^”]{3,}”|«[^»]{3,}»|《[^》]{2
 TAG_RE = re.compile(r"\[(OFF|MEDIA|3P)(\?)?(?=[\s\]\-–,;/])")
 OFFICIAL = "OFF"
 
-# The research file as a citable document, for the few facts it cites by a site name only.
+# The research files as citable documents, for the facts they cite by a site or outlet name only
+# (written: <research file>, which names only: <what it names> [tag]). Answers list them last.
 RESEARCH_FILE = (
     '"Beijing reference facts for foreign residents" (research file beijing_facts.md, 2026-11-22)'
 )
+RESEARCH_ADDITIONS = (
+    '"Beijing reference facts - additions" (research file beijing_facts_additions.md, 2026-12-06)'
+)
+
+
+def is_research_file(source: str) -> bool:
+    """A citation of our research files rather than of a page a reader can open."""
+    return source.startswith((RESEARCH_FILE, RESEARCH_ADDITIONS))
 
 
 def source_type(source: str) -> str | None:
