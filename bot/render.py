@@ -360,6 +360,8 @@ def school(place: Place, lang: str, district: str | None = None) -> str:
         lines.append(t("email", lang, text=rec["email"]))
     if rec.get("eligibility"):
         lines.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
+    if rec.get("notes"):
+        lines.append(local(rec["notes"], lang))
     lines += provenance(rec, "schools", lang)
     return "\n".join(lines)
 
@@ -389,6 +391,8 @@ def hospital(place: Place, lang: str, district: str | None = None) -> str:
         lines.append(local(rec["hours"], lang))
     if rec.get("insurance"):
         lines.append(local(rec["insurance"], lang))
+    if rec.get("notes"):
+        lines.append(local(rec["notes"], lang))
     lines += provenance(rec, "hospitals", lang)
     return "\n".join(lines)
 

@@ -62,8 +62,8 @@ service_points:
       note: {en: "Book first: [click me](javascript:alert(3)) or javascript:alert(4)"}
     services: [visa_extension]
     notes: {en: "More: [details](javascript:alert(5)) and [safe](https://example.org/ok)"}
-    source: ["test fixture [OFF]"]
-    verified_on: 2026-11-22
+    source: ["example.gov.cn/test-fixture.html [OFF]"]
+    source_date: "2026-11-22"
 """
 
 
