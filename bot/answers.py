@@ -237,7 +237,7 @@ def opening_hours_answer(
             head,
             render.format_hours(rec.get("hours"), lang),
             detail,
-            *render.provenance(rec, "service_points", lang),
+            *render.provenance(rec, lang, "service_points"),
         ]
         replies.append(Reply("\n".join(lines)))
     return rated(Answer(replies, [p.record["id"] for p in places], "opening_hours"), lang)
@@ -362,7 +362,7 @@ def handoff_answer(
             break
     sources = [r for r in records if r]
     if sources:
-        lines += render.provenance(sources[0], "hotlines", lang)
+        lines += render.provenance(sources[0], lang, "hotlines")
     answer = Answer([Reply("\n".join(lines))], topic=topic)
     return answer if after_rating else rated(answer, lang)
 

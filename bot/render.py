@@ -145,13 +145,18 @@ def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
     return "; ".join(parts)
 
 
-def provenance(record: dict[str, Any], kind: str, lang: str) -> list[str]:
-    """Uncertainty warning, source and date, staff confirmation (or its absence), translation note."""
+def provenance(record: dict[str, Any], lang: str, kind: str | None = None) -> list[str]:
+    """Uncertainty warning, source and date, staff confirmation (or its absence), translation note.
+
+    `kind` (service_points, procedures, ...) chooses the hotline to confirm with when the record has no
+    phone of its own; without it the city hotline 12345 is named, never the immigration hotline."""
     lines = []
     unc = record.get("uncertain") or {}
     if unc:
         what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
-        lines.append(t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, record)))
+        lines.append(
+            t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind or "", record))
+        )
     sources = list(record.get("source") or [])
     # Pages a reader can open first; the research file (which names only a site) last.
     sources.sort(key=prov.is_research_file)
@@ -248,7 +253,7 @@ def service_point(
         lines.append(local(rec["appointment"], lang))
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, "service_points", lang)
+    lines += provenance(rec, lang, "service_points")
     return "\n".join(lines)
 
 
@@ -308,7 +313,7 @@ def procedure(rec: dict[str, Any], lang: str) -> str:
         lines.append(f"🔗 {local(link['label'], lang)}: {link['url']}")
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, "procedures", lang)
+    lines += provenance(rec, lang, "procedures")
     return "\n".join(lines)
 
 
@@ -362,7 +367,7 @@ def school(place: Place, lang: str, district: str | None = None) -> str:
         lines.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, "schools", lang)
+    lines += provenance(rec, lang, "schools")
     return "\n".join(lines)
 
 
@@ -393,7 +398,7 @@ def hospital(place: Place, lang: str, district: str | None = None) -> str:
         lines.append(local(rec["insurance"], lang))
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, "hospitals", lang)
+    lines += provenance(rec, lang, "hospitals")
     return "\n".join(lines)
 
 
@@ -403,4 +408,4 @@ def hotline(rec: dict[str, Any], lang: str, with_source: bool = True) -> str:
         text += f" ({local(rec['hours'], lang)})"
     if not with_source:
         return text
-    return "\n".join([text, *provenance(rec, "hotlines", lang)])
+    return "\n".join([text, *provenance(rec, lang, "hotlines")])

@@ -227,6 +227,8 @@ def test_confirm_phone_is_the_records_own_else_the_hotline_of_its_kind() -> None
     assert prov.confirm_phone("hospitals", {"phones": []}) == "12345"
     assert prov.confirm_phone("hotlines", {"number": "12320"}) == "12320"
     assert prov.confirm_phone("faq", {}) == "12345"  # a new kind falls back on the city hotline
+    unsure = {"source": ["example.gov.cn/x.html [OFF]"], "uncertain": {"hours": "old"}}
+    assert "(12345)" in render.provenance(unsure, "en")[0]  # a caller that names no kind
     own = {"kind": "exit_entry_hall", "phones": [{"number": "010-1234 5678"}]}
     assert prov.confirm_phone("service_points", own) == "010-1234 5678"
     school = {"locations": [{"phones": [{"number": "010-8888 0000"}]}], "phones": []}

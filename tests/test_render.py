@@ -49,10 +49,10 @@ def test_uncertain_fields_are_named_in_the_users_language() -> None:
         "source_date": "2026-11-22",
         "uncertain": {"phones": "old guide", "steps[2]": "2015 Q&A"},
     }
-    assert "电话 (old guide)" in "\n".join(render.provenance(rec, "service_points", "zh"))
-    assert "phone (old guide)" in "\n".join(render.provenance(rec, "service_points", "en"))
+    assert "电话 (old guide)" in "\n".join(render.provenance(rec, "zh", "service_points"))
+    assert "phone (old guide)" in "\n".join(render.provenance(rec, "en", "service_points"))
     # an item of a list is named with its number, not as the whole list or another field
-    assert "steps 2 (2015 Q&A)" in "\n".join(render.provenance(rec, "procedures", "en"))
+    assert "steps 2 (2015 Q&A)" in "\n".join(render.provenance(rec, "en", "procedures"))
 
 
 def test_days_are_grouped() -> None:
