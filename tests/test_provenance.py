@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from bot import i18n, render
-from bot.i18n import t
-from bot.kb import provenance as prov
-from bot.kb.loader import read_knowledge
-from bot.kb.queries import Place
-from bot.kb.stale import review_list, unconfirmed_rows
+from bot.dialogue import i18n, render
+from bot.dialogue.i18n import t
+from bot.knowledge import provenance as prov
+from bot.knowledge.loader import read_knowledge
+from bot.knowledge.queries import Place
+from bot.knowledge.stale import review_list, unconfirmed_rows
 
 KNOWLEDGE = read_knowledge()
 REFERENCE = "".join(

@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from bot import config
+from bot.core import config
 
 REPORT_EXAMPLES = """\
 examples:
@@ -147,8 +147,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _unconfirmed_table():  # type: ignore[no-untyped-def]
     """Knowledge records no staff member has confirmed: every answer from them says so."""
     from bot.conversations.aggregate import Table
-    from bot.kb.loader import read_knowledge
-    from bot.kb.stale import UNCONFIRMED_COLUMNS, unconfirmed_rows
+    from bot.knowledge.loader import read_knowledge
+    from bot.knowledge.stale import UNCONFIRMED_COLUMNS, unconfirmed_rows
 
     knowledge = read_knowledge(config.knowledge_dir())
     return Table(

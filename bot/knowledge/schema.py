@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.kb import provenance, vocab
+from bot.core import vocab
+from bot.knowledge import provenance
 
 
 @dataclass(frozen=True)
@@ -708,7 +709,7 @@ _NULLABLE = {"district", "address", "hours", "age_min", "age_max", "emergency_24
 def _check_provenance(
     c: Checker, node: dict, record: dict[str, Any], name: str, line: int | None
 ) -> None:
-    """The rules of honest provenance, the same for every kind (see bot/kb/provenance.py)."""
+    """The rules of honest provenance, the same for every kind (see bot/knowledge/provenance.py)."""
     has_on, has_by = "verified_on" in node, "verified_by" in node
     if has_on and not has_by:
         c.error(

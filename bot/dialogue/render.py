@@ -1,7 +1,7 @@
 """Render knowledge records as chat answers in the user's language.
 
 Every answer about a place carries its Chinese name and address (for a taxi driver or a counter), and
-every answer ends with its provenance (bot/kb/provenance.py): what the source says and when, a staff
+every answer ends with its provenance (bot/knowledge/provenance.py): what the source says and when, a staff
 confirmation only where one was made (else a short "not yet confirmed"), and, when a fact is uncertain,
 the fact named and the number to call: the record's own phone, else the hotline of its kind. A Chinese
 name or address we translated ourselves is shown as our translation, never as the official one.
@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot import hours as hours_mod
-from bot.i18n import local, name, t, weekday
-from bot.kb import provenance as prov
-from bot.kb import vocab
-from bot.kb.queries import Place
+from bot.core import vocab
+from bot.dialogue import hours as hours_mod
+from bot.dialogue.i18n import local, name, t, weekday
+from bot.knowledge import provenance as prov
+from bot.knowledge.queries import Place
 
 
 def format_days(days: list[str], lang: str) -> str:

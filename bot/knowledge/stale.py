@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.kb import provenance
-from bot.kb.diff import record_name
+from bot.knowledge import provenance
+from bot.knowledge.diff import record_name
 
 
 @dataclass(frozen=True)
