@@ -68,8 +68,8 @@ def test_every_record_and_field_obeys_the_provenance_rules(kind: str, rec: dict[
     assert bool(rec.get("verified_on")) == bool(rec.get("verified_by")), rid
     assert rec.get("verified_on") != "2026-11-22", rid
     unc = rec.get("uncertain") or {}
-    if prov.third_party_only(rec["source"]):
-        assert "source" in unc, f"{rid} rests on third-party or media sources only"
+    if prov.third_party_only(rec["source"]) or all(map(prov.is_research_file, rec["source"])):
+        assert "source" in unc, f"{rid} rests on third-party/media or unrecorded sources only"
     # every uncertain key names a field that exists in the record (so the warning names the right one)
     for key in unc:
         if key != "source":
@@ -327,6 +327,15 @@ def test_the_fixture_is_valid(tmp_path: Path) -> None:
             ":10: service_point 'test_hall'.source: every source of this record is third-party or "
             "media ([3P]/[MEDIA]), none official ([OFF]): mark it uncertain, e.g. uncertain: "
             "{source: only found on a school directory}",
+        ),
+        (
+            (
+                "      - example.gov.cn/hall.html [OFF]",
+                "      - '" + prov.RESEARCH_FILE + ", which names only: example.gov.cn [OFF]'",
+            ),
+            ":10: service_point 'test_hall'.source: every source of this record is known only by a "
+            "site name from the research file, no page or document: mark it uncertain, e.g. "
+            "uncertain: {source: the research file names only the site; the page was not recorded}",
         ),
         (
             ("translated: [address.zh]", "translated: [adress.zh]"),

@@ -737,6 +737,19 @@ def _check_provenance(
             "every source of this record is third-party or media ([3P]/[MEDIA]), none official "
             "([OFF]): mark it uncertain, e.g. uncertain: {source: only found on a school directory}",
         )
+    elif (
+        sources
+        and len(sources) == len(node.get("source") or [])
+        and all(provenance.is_research_file(s) for s in sources)
+        and "source" not in (record.get("uncertain") or {})
+    ):
+        c.error(
+            line_of(node, "source", line),
+            f"{name}.source",
+            "every source of this record is known only by a site name from the research file, "
+            "no page or document: mark it uncertain, e.g. uncertain: {source: the research file "
+            "names only the site; the page was not recorded}",
+        )
     paths = node.get("translated")
     if isinstance(paths, list):
         tline = line_of(node, "translated", line)
