@@ -11,13 +11,13 @@ Three separate things are recorded, and answers never mix them up:
   official name or address.
 
 A new kind of record gets all of this from the common fields (``schema.COMMON``); it only has to say,
-in ``CONFIRM_BY_KIND``, which hotline answers for it when the record has no phone of its own.
+in its ``Kind.confirm_hotline`` (bot/knowledge/kinds/), which hotline answers for it when the record has
+no phone of its own (12345 when it says nothing).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 IMMIGRATION_HOTLINE = "12367"
@@ -113,42 +113,15 @@ def _own_phone(record: dict[str, Any]) -> str | None:
     return None
 
 
-_IMMIGRATION_POINTS = {"exit_entry_hall", "port_visa_office", "police_service_station"}
-_IMMIGRATION_TOPICS = {
-    "residence_permit",
-    "visa",
-    "accommodation_registration",
-    "lost_passport",
-    "permanent_residence",
-}
-
-
-def _service_point_hotline(record: dict[str, Any]) -> str:
-    return IMMIGRATION_HOTLINE if record.get("kind") in _IMMIGRATION_POINTS else CITY_HOTLINE
-
-
-def _procedure_hotline(record: dict[str, Any]) -> str:
-    return IMMIGRATION_HOTLINE if record.get("topic") in _IMMIGRATION_TOPICS else CITY_HOTLINE
-
-
-def _hotline_itself(record: dict[str, Any]) -> str:
-    return str(record.get("number") or CITY_HOTLINE)
-
-
-# Which hotline answers for a record of each kind that has no phone of its own. Schools and hospitals
-# are not immigration matters: they fall back on the city service hotline 12345, never on 12367.
-# A kind missing here (e.g. a new one) gets 12345.
-CONFIRM_BY_KIND: dict[str, Callable[[dict[str, Any]], str]] = {
-    "service_points": _service_point_hotline,
-    "procedures": _procedure_hotline,
-    "schools": lambda record: CITY_HOTLINE,
-    "hospitals": lambda record: CITY_HOTLINE,
-    "hotlines": _hotline_itself,
-}
-
-
 def confirm_phone(kind: str, record: dict[str, Any]) -> str:
-    """The number to call to confirm an uncertain fact: the record's own phone, else the hotline of its kind."""
-    if kind == "hotlines":
-        return _hotline_itself(record)
-    return _own_phone(record) or CONFIRM_BY_KIND.get(kind, lambda r: CITY_HOTLINE)(record)
+    """The number to call to confirm an uncertain fact: the record's own phone, else the hotline its
+    kind names (`Kind.confirm_hotline` in bot/knowledge/kinds/), else the city hotline 12345. Schools
+    and hospitals are not immigration matters: they are never sent to 12367."""
+    from bot.knowledge.kinds import KINDS  # here: the kinds import the schema, which imports this
+
+    own = _own_phone(record)
+    if own:
+        return own
+    registered = KINDS.get(kind)
+    rule = registered.confirm_hotline if registered else None
+    return rule(record) if rule else CITY_HOTLINE
