@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core import hotlines as hotlines_mod
 from bot.core import vocab
 from bot.dialogue import feedback, render
 from bot.dialogue import hours as hours_mod
@@ -22,6 +24,7 @@ from bot.knowledge import queries
 from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 # The order in which emergency numbers are given: life first.
 EMERGENCY_CATEGORIES = ("ambulance", "police", "fire", "traffic", "emergency")
@@ -42,17 +45,17 @@ class Answer:
     topic: str | None = None
 
 
-def _safe(fn):  # type: ignore[no-untyped-def]
+def _safe(fn: Callable[P, Answer]) -> Callable[P, Answer]:
     """Answer from one version of the knowledge base (even while staff publish another), and politely
     when it cannot be read, instead of failing the turn."""
 
-    def wrapper(*args: Any, **kwargs: Any) -> Answer:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Answer:
         try:
             with queries.snapshot():
                 return fn(*args, **kwargs)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
-            return Answer([Reply(t("kb_unavailable", kwargs.get("lang", "en")))])
+            return Answer([Reply(t("kb_unavailable", str(kwargs.get("lang", "en"))))])
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -159,6 +162,7 @@ def procedure_answer(
     if topic == "residence_permit" and permit_type not in vocab.PERMIT_TYPES:
         return Answer([permit_type_question(lang, district)], topic=topic)
     procs = procedures.get_procedures(topic, permit_type)
+    shown: list[str] = []
     if not procs:
         replies, shown = _points_replies(
             service_points.service_codes(topic),
@@ -175,7 +179,6 @@ def procedure_answer(
     if topic == "residence_permit" and permit_type:
         typed = f"residence_permit_{permit_type}"
         services = [typed] if typed in vocab.SERVICES else services
-    shown: list[str] = []
     if services:
         replies.append(Reply(t("where_to_go", lang)))
         point_replies, shown = _points_replies(
@@ -314,7 +317,8 @@ def emergency_answer(
     except SQLAlchemyError:
         logger.exception("knowledge base unavailable for emergency numbers")
         # The numbers are also in every locale file, so they never depend on the database.
-        return Answer([Reply(text("emergency_fallback", lang))], topic="emergency")
+        fallback = text("emergency_fallback", lang).format(**hotlines_mod.NUMBERS)
+        return Answer([Reply(fallback)], topic="emergency")
     replies = [first]
     try:
         ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
@@ -351,7 +355,9 @@ def handoff_answer(
     `after_rating`: the user came here from the 👎 reply's "talk to a person" button; they have just
     rated, so they are not asked again.
     """
-    numbers = ["12367", "12345"] if topic in IMMIGRATION_TOPICS else ["12345", "12367"]
+    numbers = [hotlines_mod.IMMIGRATION, hotlines_mod.CITY]
+    if topic not in IMMIGRATION_TOPICS:
+        numbers.reverse()
     lines = [t("handoff_intro", lang)]
     records = [hotlines.hotline(n) for n in numbers]
     lines += [hotlines.render(r, lang, with_source=False) for r in records if r]

@@ -10,6 +10,7 @@ name or address we translated ourselves is shown as our translation, never as th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core import vocab
@@ -17,6 +18,7 @@ from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, weekday
 from bot.knowledge import provenance as prov
 from bot.knowledge.queries import Place
+from bot.knowledge.records import Phone, Record
 
 
 def format_days(days: list[str], lang: str) -> str:
@@ -137,7 +139,7 @@ def format_amount(amount: float, lang: str) -> str:
     return text
 
 
-def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
+def format_phones(phones: Sequence[Phone], lang: str) -> str:
     parts = []
     for p in phones:
         lab = local(p.get("label"), lang)
@@ -145,7 +147,7 @@ def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
     return "; ".join(parts)
 
 
-def provenance(record: dict[str, Any], lang: str, kind: str | None = None) -> list[str]:
+def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
     """Uncertainty warning, source and date, staff confirmation (or its absence), translation note.
 
     `kind` (service_points, procedures, ...) chooses the hotline to confirm with when the record has no
@@ -184,12 +186,12 @@ def field_label(field: str, lang: str) -> str:
     return f"{label} {rest.split(']', 1)[0]}" if rest else label
 
 
-def zh_text(record: dict[str, Any], path: str, text: str, lang: str) -> str:
+def zh_text(record: Mapping[str, Any], path: str, text: str, lang: str) -> str:
     """A Chinese text of the record, marked when we translated it ourselves."""
     return t("our_translation", lang, text=text) if prov.is_translated(record, path) else text
 
 
-def zh_name(record: dict[str, Any], lang: str) -> str:
+def zh_name(record: Mapping[str, Any], lang: str) -> str:
     """The Chinese name, marked when it is our translation (for headings that show it in brackets)."""
     return (
         zh_text(record, "name.zh", record["name"]["zh"], lang) if record["name"].get("zh") else ""
@@ -197,7 +199,7 @@ def zh_name(record: dict[str, Any], lang: str) -> str:
 
 
 def _address_lines(
-    address: dict[str, str] | None, lang: str, record: dict[str, Any], path: str
+    address: dict[str, str] | None, lang: str, record: Mapping[str, Any], path: str
 ) -> list[str]:
     if not address:
         return [t("address_unknown", lang)]
@@ -213,7 +215,7 @@ def _address_lines(
     return lines
 
 
-def _name_lines(record: dict[str, Any], lang: str, path: str = "name") -> list[str]:
+def _name_lines(record: Mapping[str, Any], lang: str, path: str = "name") -> list[str]:
     names = prov.resolve(record, path)
     main = local(names, lang)
     zh = names.get("zh")
@@ -225,7 +227,7 @@ def _name_lines(record: dict[str, Any], lang: str, path: str = "name") -> list[s
     return lines
 
 
-def _distance_line(place: Place, lang: str) -> list[str]:
+def _distance_line(place: Place[Any], lang: str) -> list[str]:
     if place.distance_km is None:
         return []
     km = f"{place.distance_km:.0f}" if place.distance_km >= 10 else f"{place.distance_km:.1f}"
@@ -236,7 +238,7 @@ def district_name(code: str, lang: str) -> str:
     return name("districts", code, lang)
 
 
-def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> list[str]:
+def _location_lines(rec: Mapping[str, Any], lang: str, district: str | None) -> list[str]:
     lines: list[str] = []
     locs = list(enumerate(rec["locations"], 1))
     if district:

@@ -18,10 +18,13 @@ no phone of its own (12345 when it says nothing).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-IMMIGRATION_HOTLINE = "12367"
-CITY_HOTLINE = "12345"
+from bot.core import hotlines
+
+IMMIGRATION_HOTLINE = hotlines.IMMIGRATION
+CITY_HOTLINE = hotlines.CITY
 
 # "english.beijing.gov.cn/livinginbeijing/..." or "https://...": a host name followed by a path.
 PAGE_ADDRESS_RE = re.compile(
@@ -67,7 +70,7 @@ def third_party_only(sources: list[str]) -> bool:
     return bool(sources) and all(source_type(s) != OFFICIAL for s in sources)
 
 
-def is_confirmed(record: dict[str, Any]) -> bool:
+def is_confirmed(record: Mapping[str, Any]) -> bool:
     """True only when a named person or office confirmed the record on a date."""
     return bool(record.get("verified_on") and record.get("verified_by"))
 
@@ -94,14 +97,14 @@ def resolve(record: Any, path: str) -> Any:
     return node
 
 
-def is_translated(record: dict[str, Any], path: str) -> bool:
+def is_translated(record: Mapping[str, Any], path: str) -> bool:
     return path in (record.get("translated") or [])
 
 
 # ------------------------------------------------------------------------------ whom to call
 
 
-def _own_phone(record: dict[str, Any]) -> str | None:
+def _own_phone(record: Mapping[str, Any]) -> str | None:
     """The record's own phone, unless its phones are themselves marked uncertain."""
     unc = record.get("uncertain") or {}
     if record.get("phones") and "phones" not in unc:
@@ -113,7 +116,7 @@ def _own_phone(record: dict[str, Any]) -> str | None:
     return None
 
 
-def confirm_phone(kind: str, record: dict[str, Any]) -> str:
+def confirm_phone(kind: str, record: Mapping[str, Any]) -> str:
     """The number to call to confirm an uncertain fact: the record's own phone, else the hotline its
     kind names (`Kind.confirm_hotline` in bot/knowledge/kinds/), else the city hotline 12345. Schools
     and hospitals are not immigration matters: they are never sent to 12367."""

@@ -1,8 +1,8 @@
 """Typed records: what validation returns, the loader stores (JSON) and answers render.
 
-Each kind's record type (in bot/knowledge/kinds/) extends `Record` with its own fields; mypy then catches
-a misspelt field where it is read, instead of a KeyError during a user's turn. tests/test_kinds.py
-checks that each record type names exactly the fields of its schema.
+Each kind's record type (in bot/knowledge/kinds/) extends `Record` with its own fields; mypy then
+catches a misspelt field where it is read, instead of a KeyError during a user's turn.
+tests/test_kinds.py checks that each record type names exactly the fields of its schema.
 """
 
 from __future__ import annotations
@@ -34,13 +34,17 @@ class Location(TypedDict):
 class _RecordRequired(TypedDict):
     id: str
     source: list[str]
-    verified_on: str
 
 
 class Record(_RecordRequired, total=False):
     """The fields every record has (schema.COMMON)."""
 
-    source_date: str | None
+    source_date: str
+    verified_on: (
+        str  # only with verified_by: a person confirmed the record (bot/knowledge/provenance.py)
+    )
+    verified_by: str
+    translated: list[str]  # paths of the Chinese texts we translated ourselves, e.g. "name.zh"
     uncertain: dict[str, str]
     notes: LocalText | None
     machine_translated: list[str]
