@@ -76,13 +76,13 @@ def latency_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
 
 
 def edit(folder: Path, every: bool) -> None:
-    """Change one record's phone label, or every record's verified_on."""
+    """Change one record's phone label, or every record's machine_translated list."""
     path = folder / "service_points.yml"
     content = path.read_text(encoding="utf-8")
     if every:
         content = re.sub(
-            r"verified_on: (\d{4}-\d\d-\d\d)",
-            lambda m: "verified_on: 2026-11-2" + ("9" if m.group(1).endswith("8") else "8"),
+            r"machine_translated: \[(zh|zh, ja)\]",
+            lambda m: "machine_translated: [" + ("zh, ja" if m.group(1) == "zh" else "zh") + "]",
             content,
         )
     else:

@@ -78,7 +78,8 @@ def test_where_to_renew_residence_permit_in_chaoyang(chat: Chat) -> None:
     assert "Jiuxianqiao" in answer  # the Chaoyang exit-entry hall's address
     assert "酒仙桥" in answer  # and its Chinese address for the taxi driver
     assert answer.index("Jiuxianqiao") < answer.index("Source:")
-    assert "Source:" in answer and "2026-11-22" in answer
+    assert "Source:" in answer and "english.beijing.gov.cn" in answer
+    assert "Not yet confirmed by our staff." in answer  # nobody has confirmed the real records
 
 
 def test_procedure_asks_the_permit_type_then_answers(chat: Chat) -> None:
@@ -193,8 +194,8 @@ service_points:
     hours:
       open_24h: true
     services: [visa_extension]
-    source: ["test fixture [OFF]"]
-    verified_on: 2026-11-22
+    source: ["example.gov.cn/test-fixture.html [OFF]"]
+    source_date: "2026-11-22"
 """
 
 

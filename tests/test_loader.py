@@ -26,8 +26,10 @@ service_points:
           ranges: ["09:00-12:00", "13:30-17:00"]
       public_holidays: closed
     services: [residence_permit_work, visa_extension]
-    source: ["example.gov.cn [OFF]"]
+    source: ["example.gov.cn/hall.html [OFF]"]
+    source_date: "2026-11-20"
     verified_on: 2026-11-22
+    verified_by: Chaoyang exit-entry office, by phone
 """
 
 
@@ -52,7 +54,8 @@ def test_real_knowledge_is_valid() -> None:
 def test_every_real_record_has_provenance() -> None:
     for kind, records in read_knowledge().records.items():
         for rec in records:
-            assert rec["source"] and rec["verified_on"], f"{kind} {rec['id']}"
+            assert rec["source"] and rec["source_date"], f"{kind} {rec['id']}"
+            assert bool(rec.get("verified_on")) == bool(rec.get("verified_by")), rec["id"]
 
 
 def test_good_file_loads(tmp_path: Path) -> None:
@@ -74,8 +77,8 @@ def test_good_file_loads(tmp_path: Path) -> None:
         ),
         # a required field missing
         (
-            ("    verified_on: 2026-11-22\n", ""),
-            "points.yml:2: service_point 'test_hall'.verified_on: verified_on is missing",
+            ('    source_date: "2026-11-20"\n', ""),
+            "points.yml:2: service_point 'test_hall'.source_date: source_date is missing",
         ),
         # wrong type
         (
@@ -107,11 +110,11 @@ def test_good_file_loads(tmp_path: Path) -> None:
         # bad date
         (
             ("verified_on: 2026-11-22", "verified_on: last week"),
-            "points.yml:16: service_point 'test_hall'.verified_on: 'last week' is not a date",
+            "points.yml:17: service_point 'test_hall'.verified_on: 'last week' is not a date",
         ),
         # missing source
         (
-            ('    source: ["example.gov.cn [OFF]"]\n', ""),
+            ('    source: ["example.gov.cn/hall.html [OFF]"]\n', ""),
             "service_point 'test_hall'.source: source is missing",
         ),
         # misspelt field name

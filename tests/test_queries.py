@@ -110,7 +110,7 @@ def _many_points(n: int, seed: int) -> str:
         out.append(
             f"  - id: p{i}\n    kind: {rng.choice(kinds)}\n    name: {{en: Point {rng.randint(0, 50)}}}\n"
             f"    district: {district or 'null'}\n    address: {address}{coords}\n    phones: []\n    hours: null\n"
-            f"    services: [{', '.join(chosen)}]\n    source: [generated]\n    verified_on: 2026-11-22"
+            f'    services: [{", ".join(chosen)}]\n    source: ["example.gov.cn/generated.html [OFF]"]\n    source_date: generated'
         )
     return "\n".join(out) + "\n"
 

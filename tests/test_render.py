@@ -17,7 +17,7 @@ def test_service_points_render(lang: str) -> None:
         text = render.service_point(Place(rec), lang)
         if rec.get("address"):
             assert rec["address"]["zh"] in text, rec["id"]
-        assert rec["verified_on"] in text
+        assert rec["source_date"] in text
         if rec.get("uncertain"):
             assert "⚠" in text, rec["id"]
         assert "{" not in text and "}" not in text, f"unfilled template in {rec['id']}"
@@ -28,10 +28,10 @@ def test_procedures_schools_hospitals_hotlines_render(lang: str) -> None:
     for rec in KNOWLEDGE.records["procedures"]:
         text = render.procedure(rec, lang)
         assert rec["title"].get(lang, rec["title"]["en"]) in text
-        assert rec["verified_on"] in text
+        assert rec["source_date"] in text
     for rec in KNOWLEDGE.records["schools"]:
         text = render.school(Place(rec), lang)
-        assert rec["verified_on"] in text
+        assert rec["source_date"] in text
         assert "{" not in text, f"unfilled template in {rec['id']}"
     for rec in KNOWLEDGE.records["hospitals"]:
         text = render.hospital(Place(rec), lang)
@@ -45,12 +45,14 @@ def test_procedures_schools_hospitals_hotlines_render(lang: str) -> None:
 def test_uncertain_fields_are_named_in_the_users_language() -> None:
     rec = {
         "id": "x",
-        "source": ["s"],
-        "verified_on": "2026-11-22",
-        "uncertain": {"phones": "old guide"},
+        "source": ["example.gov.cn/s.html [OFF]"],
+        "source_date": "2026-11-22",
+        "uncertain": {"phones": "old guide", "steps[2]": "2015 Q&A"},
     }
-    assert "电话 (old guide)" in "\n".join(render.provenance(rec, "zh"))
-    assert "phone (old guide)" in "\n".join(render.provenance(rec, "en"))
+    assert "电话 (old guide)" in "\n".join(render.provenance(rec, "zh", "service_points"))
+    assert "phone (old guide)" in "\n".join(render.provenance(rec, "en", "service_points"))
+    # an item of a list is named with its number, not as the whole list or another field
+    assert "steps 2 (2015 Q&A)" in "\n".join(render.provenance(rec, "en", "procedures"))
 
 
 def test_days_are_grouped() -> None:

@@ -374,6 +374,13 @@ def test_cli_report_text_csv_and_html(
     assert "Mon 2026-11-16 to Sun 2026-11-22 (Beijing time)" in out.out
     assert (tmp_path / "csv" / "unanswered.csv").exists() and (tmp_path / "r.html").exists()
     assert "r.html" in out.err
+    # provenance (issue 16): the knowledge records no member of staff has confirmed
+    assert "Knowledge records never confirmed by staff" in out.out
+    unconfirmed = list(
+        csv.reader((tmp_path / "csv" / "unconfirmed.csv").open(encoding="utf-8-sig"))
+    )
+    assert unconfirmed[0] == ["File", "Line", "Kind", "Id", "Name", "Uncertain fields"]
+    assert any(r[3] == "psb_exit_entry_main_hall" for r in unconfirmed[1:])
 
     assert main(["report", *period, "--table", "unanswered"]) == 0
     only = capsys.readouterr().out

@@ -61,8 +61,8 @@ service_points:
     phones: []
     hours: null
     services: [visa_extension]
-    source: ["example.gov.cn [OFF]"]
-    verified_on: 2026-11-22
+    source: ["example.gov.cn/second-hall.html [OFF]"]
+    source_date: "2026-11-20"
     district: xicheng
 """
 
@@ -78,8 +78,8 @@ SCHOOL = """\
       - district: chaoyang
         address: {en: 10 Lai Guang Ying Dong Lu, zh: 朝阳区来广营东路10号}
     phones: []
-    source: ["wab.edu [OFF]"]
-    verified_on: 2026-11-22
+    source: ["wab.edu/about.html [OFF]"]
+    source_date: "2026-11-20"
 """
 
 
@@ -106,7 +106,7 @@ def test_validate_lists_every_problem_of_every_file_with_the_exact_message(
         f"  ✗ {s}:16: school 'wab'.id: school 'wab' is listed twice: {s} lines 2 and 16",
         f"  ✗ {s}:20: school 'wab'.programmes: the text is cut at a comma before 'MYP and DP': put the whole text in double quotes, e.g. {{en: \"..., MYP and DP\"}}",
         f"  ✗ {p}:2: service_point 'test_hall'.source: source is missing",
-        f"  ✗ {p}:2: service_point 'test_hall'.verified_on: verified_on is missing",
+        f"  ✗ {p}:2: service_point 'test_hall'.source_date: source_date is missing",
         f"  ✗ {p}:5: service_point 'test_hall'.district: district 'chaoyan' is unknown: did you mean chaoyang? (use one of: {districts})",
         f"  ✗ {p}:6: service_point 'test_hall'.address.zh: the Chinese address is missing (it is what a taxi driver reads)",
         f"  ✗ {p}:7: service_point 'test_hall'.coordinates: lat 31.23, lon 121.47 is outside Beijing",
@@ -137,8 +137,8 @@ service_points:
     phones: []
     hours: null
     services: [work_permit, talent_services]
-    source: ["test fixture [OFF]"]
-    verified_on: 2026-11-29
+    source: ["example.gov.cn/test-fixture.html [OFF]"]
+    source_date: "2026-11-29"
 """
 
 
@@ -297,7 +297,7 @@ def test_a_sync_that_fails_while_writing_changes_nothing(
     assert _audit_count(url) == 1
 
 
-def test_stale_lists_old_and_uncertain_records_by_file(
+def test_stale_lists_unconfirmed_old_and_uncertain_records_by_file(
     knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     hotlines = knowledge_copy / "hotlines.yml"
@@ -305,71 +305,58 @@ def test_stale_lists_old_and_uncertain_records_by_file(
     start = text.index("  - id: hospital_appointments_114")
     end = text.index("\n  - id:", start + 1)
     record = text[start:end]
-    assert "verified_on: 2026-11-22" in record and "uncertain" not in record
-    hotlines.write_text(
-        text[:start]
-        + record.replace("verified_on: 2026-11-22", "verified_on: 2025-01-10")
-        + text[end:],
-        encoding="utf-8",
+    assert "verified_on" not in record and "uncertain" not in record
+    # A member of staff confirmed this one record, long ago.
+    confirmed = record.replace(
+        "\n    source_date:",
+        "\n    verified_on: 2025-01-10\n    verified_by: Test office, by phone\n    source_date:",
+        1,
     )
+    hotlines.write_text(text[:start] + confirmed + text[end:], encoding="utf-8")
     line = text[:start].count("\n") + 1
+    total = loader.read_knowledge(knowledge_copy).count()
 
-    code, out, _ = run(
-        capsys,
-        "stale",
-        "--knowledge-dir",
-        str(knowledge_copy),
-        "--as-of",
-        "2026-11-30",
-        "--only",
-        "old",
-    )
-    assert code == 0
+    def stale(*extra: str) -> str:
+        code, out, _ = run(
+            capsys, "stale", "--knowledge-dir", str(knowledge_copy), "--as-of", "2026-11-30", *extra
+        )
+        assert code == 0
+        return out
+
+    out = stale("--only", "old")
     assert out.splitlines()[2:6] == [
         f"{hotlines} (1 record)",
         f"  line {line:<5}  hospital_appointments_114 — Beijing unified hospital appointment platform",
-        "              verified 2025-01-10 (689 days ago)  ← NOT VERIFIED FOR TOO LONG",
+        "              confirmed 2025-01-10 by Test office, by phone (689 days ago)  ← CONFIRMED TOO LONG AGO",
         "",
     ]
     assert (
-        "Summary: 1 record not verified for more than 180 days, 0 records with uncertain facts, out of 84."
-        in out
+        "Summary: 0 records never confirmed by staff, 1 record confirmed more than 180 days ago, "
+        f"0 records with uncertain facts, out of {total}." in out
     )
 
-    code, out, _ = run(
-        capsys,
-        "stale",
-        "--knowledge-dir",
-        str(knowledge_copy),
-        "--as-of",
-        "2026-11-30",
-        "--only",
-        "uncertain",
-    )
     expected = sum(
         1
         for recs in loader.read_knowledge(knowledge_copy).records.values()
         for r in recs
         if r.get("uncertain")
     )
+    out = stale("--only", "uncertain")
     assert (
-        f"Summary: 0 records not verified for more than 180 days, {expected} records with uncertain facts"
-        in out
+        f"Summary: {expected} records never confirmed by staff, 0 records confirmed more than 180 "
+        f"days ago, {expected} records with uncertain facts" in out
     )
     assert "uncertain phones: 8402 0101 printed in a 2012 China Daily guide" in out
-    code, out, _ = run(
-        capsys,
-        "stale",
-        "--knowledge-dir",
-        str(knowledge_copy),
-        "--as-of",
-        "2026-11-30",
-        "--older-than",
-        "5",
-    )
+
+    out = stale("--only", "unconfirmed")
+    assert "hospital_appointments_114" not in out
+    assert "psb_exit_entry_main_hall" in out and "never confirmed by staff  ← NOT CONFIRMED" in out
+    assert f"Summary: {total - 1} records never confirmed by staff, 0 records confirmed" in out
+
+    out = stale("--older-than", "5")
     assert (
-        f"Summary: 84 records not verified for more than 5 days, {expected} records with uncertain facts"
-        in out
+        f"Summary: {total - 1} records never confirmed by staff, 1 record confirmed more than 5 days "
+        f"ago, {expected} records with uncertain facts, out of {total}." in out
     )
 
 

@@ -43,9 +43,10 @@ NEW_CENTRE = """
       public_holidays: closed
     services: [work_permit, work_residence_joint, talent_services]
     source:
-      - test fixture [OFF]
+      - example.gov.cn/test-fixture.html [OFF]
     source_date: "2026-11-29"
     verified_on: 2026-11-29
+    verified_by: Test office, by phone
 """
 
 

@@ -66,6 +66,7 @@ TABLES = (
     "rated_down",
     "handoffs",
     "daily",
+    "unconfirmed",
 )
 
 
@@ -127,6 +128,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
 
+    report.tables.append(_unconfirmed_table())
     keys = args.table or None
     if args.format == "csv":
         from bot.conversations import csvfiles
@@ -152,6 +154,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         target.write_text(html.render(report, source), encoding="utf-8")
         print(f"✓ Wrote the web page {target} (open it in a browser).", file=sys.stderr)
     return 0
+
+
+def _unconfirmed_table():  # type: ignore[no-untyped-def]
+    """Knowledge records no staff member has confirmed: every answer from them says so."""
+    from bot.conversations.aggregate import Table
+    from bot.knowledge.loader import read_knowledge
+    from bot.knowledge.stale import UNCONFIRMED_COLUMNS, unconfirmed_rows
+
+    knowledge = read_knowledge(config.knowledge_dir())
+    return Table(
+        "unconfirmed",
+        "Knowledge records never confirmed by staff",
+        UNCONFIRMED_COLUMNS,
+        unconfirmed_rows(knowledge.records),
+        "Answers from these records say they are not yet confirmed. Confirm a record (e.g. by phone), "
+        "then set verified_on and verified_by in its file and sync.",
+    )
 
 
 def _confirm(question: str, assume_yes: bool) -> bool:

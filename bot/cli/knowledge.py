@@ -136,16 +136,25 @@ def cmd_stale(args: argparse.Namespace) -> int:
         items = [i for i in items if i.too_old]
     elif args.only == "uncertain":
         items = [i for i in items if i.uncertain]
+    elif args.only == "unconfirmed":
+        items = [i for i in items if i.never_confirmed]
     print(
-        f"Records to re-check on {today}: not verified for more than {args.older_than} days, or with facts marked uncertain."
+        f"Records to re-check on {today}: never confirmed by staff, confirmed more than "
+        f"{args.older_than} days ago, or with facts marked uncertain."
     )
     wrap = textwrap.TextWrapper(width=100, initial_indent=" " * 14, subsequent_indent=" " * 16)
     for file, file_items in by_file(items).items():
         print(f"\n{file} ({plural(len(file_items), 'record')})")
         for item in file_items:
             line = f"line {item.line}" if item.line else ""
-            age = f"verified {item.verified_on} ({plural(item.age_days, 'day')} ago)"
-            flag = "  ← NOT VERIFIED FOR TOO LONG" if item.too_old else ""
+            if item.verified_on is None or item.age_days is None:
+                age, flag = "never confirmed by staff", "  ← NOT CONFIRMED"
+            else:
+                age = (
+                    f"confirmed {item.verified_on} by {item.verified_by} "
+                    f"({plural(item.age_days, 'day')} ago)"
+                )
+                flag = "  ← CONFIRMED TOO LONG AGO" if item.too_old else ""
             print(f"  {line:<10}  {item.id} — {item.name}")
             print(f"              {age}{flag}")
             if args.brief and item.uncertain:
@@ -153,15 +162,18 @@ def cmd_stale(args: argparse.Namespace) -> int:
             elif item.uncertain:
                 for fieldname, reason in item.uncertain.items():
                     print(wrap.fill(f"uncertain {fieldname}: {reason}"))
+    never = sum(1 for i in items if i.never_confirmed)
     old = sum(1 for i in items if i.too_old)
     unsure = sum(1 for i in items if i.uncertain)
     print(
-        f"\nSummary: {plural(old, 'record')} not verified for more than {args.older_than} days, "
+        f"\nSummary: {plural(never, 'record')} never confirmed by staff, "
+        f"{plural(old, 'record')} confirmed more than {args.older_than} days ago, "
         f"{plural(unsure, 'record')} with uncertain facts, out of {knowledge.count()}."
     )
     if items:
         print(
-            "After re-checking a record against its sources, set its verified_on to that day and sync."
+            "After confirming a record (e.g. by phone with the office), set verified_on to that day and "
+            "verified_by to your office, and sync."
         )
     return 0
 
@@ -304,9 +316,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "stale",
         formatter_class=raw,
-        help="list records to re-check: not verified for too long, or with facts marked uncertain",
-        description="List, file by file, the records whose verified_on is older than a number of days and\n"
-        "the records with facts marked uncertain, so you know what to check against the sources.",
+        help="list records to re-check: never confirmed by staff, confirmed too long ago, or uncertain",
+        description="List, file by file, the records no staff member has confirmed (no verified_on and\n"
+        "verified_by), those confirmed more than a number of days ago, and those with facts marked\n"
+        "uncertain, so you know what to check.",
         epilog="example:\n  beijing-assistant stale\n  beijing-assistant stale --older-than 90 --only old\n"
         "The default age is KNOWLEDGE_MAX_AGE_DAYS (180 when unset).",
     )
@@ -320,8 +333,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--only",
-        choices=("old", "uncertain"),
-        help="only records not verified for too long, or only uncertain ones",
+        choices=("old", "uncertain", "unconfirmed"),
+        help="only records confirmed too long ago, only uncertain ones, or only those never confirmed",
     )
     p.add_argument(
         "--brief", action="store_true", help="name the uncertain fields without their reasons"

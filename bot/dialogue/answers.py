@@ -235,7 +235,7 @@ def opening_hours_answer(
     for place in places:
         rec = place.record
         head = f"📍 {local(rec['name'], lang)}" + (
-            f" ({rec['name']['zh']})" if lang != "zh" and rec["name"].get("zh") else ""
+            f" ({render.zh_name(rec, lang)})" if lang != "zh" and rec["name"].get("zh") else ""
         )
         specific_day = weekday not in (None, "now", "today")
         detail = (
@@ -247,7 +247,7 @@ def opening_hours_answer(
             head,
             render.format_hours(rec.get("hours"), lang),
             detail,
-            *render.provenance(rec, lang),
+            *render.provenance(rec, lang, "service_points"),
         ]
         replies.append(Reply("\n".join(lines)))
     return rated(Answer(replies, [p.record["id"] for p in places], "opening_hours"), lang)
@@ -375,7 +375,7 @@ def handoff_answer(
             break
     sources = [r for r in records if r]
     if sources:
-        lines += render.provenance(sources[0], lang)
+        lines += render.provenance(sources[0], lang, "hotlines")
     answer = Answer([Reply("\n".join(lines))], topic=topic)
     return answer if after_rating else rated(answer, lang)
 

@@ -1,7 +1,10 @@
 """Render knowledge records as chat answers in the user's language.
 
-Every answer about a place carries its Chinese name and address (for a taxi driver or a counter), its
-source and verification date, and a warning to confirm by phone when any fact is uncertain.
+Every answer about a place carries its Chinese name and address (for a taxi driver or a counter), and
+every answer ends with its provenance (bot/knowledge/provenance.py): what the source says and when, a staff
+confirmation only where one was made (else a short "not yet confirmed"), and, when a fact is uncertain,
+the fact named and the number to call: the record's own phone, else the hotline of its kind. A Chinese
+name or address we translated ourselves is shown as our translation, never as the official one.
 """
 
 from __future__ import annotations
@@ -10,14 +13,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core import hotlines, vocab
+from bot.core import vocab
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, weekday
+from bot.knowledge import provenance as prov
 from bot.knowledge.queries import Place
 from bot.knowledge.records import Phone, Record
-
-IMMIGRATION_HOTLINE = hotlines.IMMIGRATION
-CITY_HOTLINE = hotlines.CITY
 
 
 def format_days(days: list[str], lang: str) -> str:
@@ -146,42 +147,83 @@ def format_phones(phones: Sequence[Phone], lang: str) -> str:
     return "; ".join(parts)
 
 
-def provenance(record: Record, lang: str) -> list[str]:
-    """Source line, uncertainty warning and translation note for one record."""
+def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
+    """Uncertainty warning, source and date, staff confirmation (or its absence), translation note.
+
+    `kind` (service_points, procedures, ...) chooses the hotline to confirm with when the record has no
+    phone of its own; without it the city hotline 12345 is named, never the immigration hotline."""
     lines = []
     unc = record.get("uncertain") or {}
     if unc:
         what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
         lines.append(
-            t("uncertain", lang, text=what, hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}")
+            t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind or "", record))
         )
-    sources = record.get("source") or []
+    sources = list(record.get("source") or [])
+    # Pages a reader can open first; the research file (which names only a site) last.
+    sources.sort(key=prov.is_research_file)
     shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
-    lines.append(t("source", lang, text=shown, date=record.get("verified_on", "?")))
+    date = record.get("source_date")
+    lines.append(
+        t("source_dated", lang, text=shown, date=date)
+        if date
+        else t("source_undated", lang, text=shown)
+    )
+    if prov.is_confirmed(record):
+        lines.append(t("confirmed", lang, office=record["verified_by"], date=record["verified_on"]))
+    else:
+        lines.append(t("not_confirmed", lang))
     if lang in (record.get("machine_translated") or []):
         lines.append(t("machine_translated", lang))
     return lines
 
 
 def field_label(field: str, lang: str) -> str:
-    return name("fields", field.split(".", 1)[0].split("[", 1)[0], lang)
+    """The name of a field as users read it; an item of a list keeps its number ("steps 2")."""
+    top = field.split(".", 1)[0]
+    base, _, rest = top.partition("[")
+    label = name("fields", base, lang)
+    return f"{label} {rest.split(']', 1)[0]}" if rest else label
 
 
-def _address_lines(address: dict[str, str] | None, lang: str) -> list[str]:
+def zh_text(record: Mapping[str, Any], path: str, text: str, lang: str) -> str:
+    """A Chinese text of the record, marked when we translated it ourselves."""
+    return t("our_translation", lang, text=text) if prov.is_translated(record, path) else text
+
+
+def zh_name(record: Mapping[str, Any], lang: str) -> str:
+    """The Chinese name, marked when it is our translation (for headings that show it in brackets)."""
+    return (
+        zh_text(record, "name.zh", record["name"]["zh"], lang) if record["name"].get("zh") else ""
+    )
+
+
+def _address_lines(
+    address: dict[str, str] | None, lang: str, record: Mapping[str, Any], path: str
+) -> list[str]:
     if not address:
         return [t("address_unknown", lang)]
     lines = []
-    if lang != "zh":
+    translated = prov.is_translated(record, f"{path}.zh")
+    if lang != "zh" or translated:
         lines.append(t("address", lang, text=local(address, lang)))
-    lines.append(t("address_zh", lang, text=address["zh"]))
+    if translated:
+        # Not for the driver: a translation may not be what is written on the building.
+        lines.append(t("address_zh_translated", lang, text=address["zh"]))
+    else:
+        lines.append(t("address_zh", lang, text=address["zh"]))
     return lines
 
 
-def _name_lines(name: dict[str, str], lang: str) -> list[str]:
-    main = local(name, lang)
+def _name_lines(record: Mapping[str, Any], lang: str, path: str = "name") -> list[str]:
+    names = prov.resolve(record, path)
+    main = local(names, lang)
+    zh = names.get("zh")
+    if zh and main == zh:
+        return [f"📍 {zh_text(record, f'{path}.zh', zh, lang)}"]
     lines = [f"📍 {main}"]
-    if name.get("zh") and name["zh"] != main:
-        lines.append(name["zh"])
+    if zh:
+        lines.append(zh_text(record, f"{path}.zh", zh, lang))
     return lines
 
 
@@ -198,15 +240,15 @@ def district_name(code: str, lang: str) -> str:
 
 def _location_lines(rec: Mapping[str, Any], lang: str, district: str | None) -> list[str]:
     lines: list[str] = []
-    locs = rec["locations"]
+    locs = list(enumerate(rec["locations"], 1))
     if district:
-        locs = sorted(locs, key=lambda loc: loc.get("district") != district)
-    for loc in locs:
+        locs = sorted(locs, key=lambda il: il[1].get("district") != district)
+    for i, loc in locs:
         head = local(loc.get("name"), lang) if loc.get("name") else None
         dname = district_name(loc["district"], lang) if loc.get("district") else None
         if head or (dname and len(locs) > 1):
             lines.append("• " + " · ".join(x for x in (head, dname) if x))
-        lines += _address_lines(loc.get("address"), lang)
+        lines += _address_lines(loc.get("address"), lang, rec, f"locations[{i}].address")
         if loc.get("phones"):
             lines.append(t("phone", lang, text=format_phones(loc["phones"], lang)))
     return lines

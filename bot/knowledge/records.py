@@ -34,13 +34,17 @@ class Location(TypedDict):
 class _RecordRequired(TypedDict):
     id: str
     source: list[str]
-    verified_on: str
 
 
 class Record(_RecordRequired, total=False):
     """The fields every record has (schema.COMMON)."""
 
-    source_date: str | None
+    source_date: str
+    verified_on: (
+        str  # only with verified_by: a person confirmed the record (bot/knowledge/provenance.py)
+    )
+    verified_by: str
+    translated: list[str]  # paths of the Chinese texts we translated ourselves, e.g. "name.zh"
     uncertain: dict[str, str]
     notes: LocalText | None
     machine_translated: list[str]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import vocab
+from bot.knowledge import provenance
 
 MAX_MESSAGE_CHARS = 2000  # a backstop: values are quoted with q(), lists of choices cut at 20
 
@@ -267,13 +268,61 @@ def list_of(item: Check, non_empty: bool = False) -> Check:
     return check
 
 
+def check_source(c: Checker, v: Any, path: str, line: int | None) -> str | None:
+    """One source: a page address or a document title, and its type tag."""
+    text = check_str(c, v, path, line)
+    if text is None:
+        return None
+    if not provenance.is_citable(text):
+        c.error(
+            line,
+            path,
+            f"'{text}' gives no page address or document title: write the address of the page "
+            "(e.g. english.beijing.gov.cn/livinginbeijing/lossofpassports/index.html) or the "
+            'document\'s title in quotes (e.g. "A Guide to Working and Living in China (2024)")',
+        )
+        return None
+    if provenance.source_type(text) is None:
+        c.error(
+            line,
+            path,
+            f"'{text}' does not say what kind of source it is: end it with [OFF] (official site), "
+            "[MEDIA] (news media) or [3P] (anyone else)",
+        )
+        return None
+    return text
+
+
 def check_sources(c: Checker, v: Any, path: str, line: int | None) -> list[str] | None:
     if isinstance(v, str):
         v = [v]
     if not isinstance(v, list) or not v:
         c.error(line, path, "every record needs at least one source (web address or page title)")
         return None
-    return list_of(check_str)(c, v, path, line)
+    return list_of(check_source)(c, v, path, line)
+
+
+def check_source_date(c: Checker, v: Any, path: str, line: int | None) -> str | None:
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()[:10]
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return str(v)
+    return check_str(c, v, path, line)
+
+
+def check_verified_on(c: Checker, v: Any, path: str, line: int | None) -> str | None:
+    day = check_date(c, v, path, line)
+    if day and day > dt.date.today().isoformat():
+        c.error(line, path, f"{day} is in the future: write the day the record was confirmed")
+        return None
+    return day
+
+
+def check_field_paths(c: Checker, v: Any, path: str, line: int | None) -> list[str] | None:
+    if not isinstance(v, list):
+        c.error(line, path, "must be a list of field paths, e.g. [name.zh, address.zh]")
+        return None
+    return [str(x).strip() for x in v]
 
 
 def check_phone(c: Checker, v: Any, path: str, line: int | None) -> dict[str, Any] | None:
@@ -572,8 +621,10 @@ Spec = dict[str, tuple[bool, Check]]
 COMMON: Spec = {
     "id": (True, check_id),
     "source": (True, check_sources),
-    "source_date": (False, lambda c, v, p, line: str(v) if v is not None else None),
-    "verified_on": (True, check_date),
+    "source_date": (True, check_source_date),
+    "verified_on": (False, check_verified_on),
+    "verified_by": (False, check_str),
+    "translated": (False, check_field_paths),
     "uncertain": (False, check_uncertain),
     "notes": (
         False,
@@ -633,6 +684,7 @@ def check_record(
                 f"{name}.uncertain.{key}",
                 f"{q(key)} is not a field of this record{_suggest(top, spec)}",
             )
+    _check_provenance(c, node, record, name, line)
     extra = KINDS[kind].check
     if extra is not None:
         extra(c, record, node, name, line)
@@ -640,3 +692,64 @@ def check_record(
 
 
 _NULLABLE = {"district", "address", "hours", "age_min", "age_max", "emergency_24h"}
+
+
+def _check_provenance(
+    c: Checker, node: dict, record: dict[str, Any], name: str, line: int | None
+) -> None:
+    """The rules of honest provenance, the same for every kind (see bot/knowledge/provenance.py)."""
+    has_on, has_by = "verified_on" in node, "verified_by" in node
+    if has_on and not has_by:
+        c.error(
+            line_of(node, "verified_on", line),
+            f"{name}.verified_on",
+            "verified_on needs verified_by: write who confirmed the record (e.g. verified_by: "
+            "Chaoyang exit-entry office, by phone); if nobody has checked it, remove verified_on",
+        )
+    elif has_by and not has_on:
+        c.error(
+            line_of(node, "verified_by", line),
+            f"{name}.verified_by",
+            "verified_by needs verified_on: write the day of the confirmation (YYYY-MM-DD)",
+        )
+    sources = record.get("source") or []
+    if (
+        sources
+        and len(sources) == len(node.get("source") or [])
+        and provenance.third_party_only(sources)
+        and "source" not in (record.get("uncertain") or {})
+    ):
+        c.error(
+            line_of(node, "source", line),
+            f"{name}.source",
+            "every source of this record is third-party or media ([3P]/[MEDIA]), none official "
+            "([OFF]): mark it uncertain, e.g. uncertain: {source: only found on a school directory}",
+        )
+    elif (
+        sources
+        and len(sources) == len(node.get("source") or [])
+        and all(provenance.is_research_file(s) for s in sources)
+        and "source" not in (record.get("uncertain") or {})
+    ):
+        c.error(
+            line_of(node, "source", line),
+            f"{name}.source",
+            "every source of this record is known only by a site name from the research file, "
+            "no page or document: mark it uncertain, e.g. uncertain: {source: the research file "
+            "names only the site; the page was not recorded}",
+        )
+    paths = node.get("translated")
+    if isinstance(paths, list):
+        tline = line_of(node, "translated", line)
+        for i, p in enumerate(paths):
+            try:
+                value = provenance.resolve(node, str(p).strip())
+            except KeyError:
+                value = None
+            if not isinstance(value, str):
+                c.error(
+                    line_of(paths, i, tline),
+                    f"{name}.translated[{i + 1}]",
+                    f"'{p}' is not a text of this record: write the path of a translated text, "
+                    "e.g. name.zh, address.zh or locations[1].address.zh",
+                )

@@ -32,3 +32,6 @@ class Kind:
     links: tuple[tuple[type[Any], str], ...] = ()
     # Checks across fields, after each field was checked: (checker, record, node, name, line).
     check: Callable[[Checker, Any, Any, str, int | None], None] | None = None
+    # The hotline to confirm an uncertain fact with when a record has no phone of its own (issue 16,
+    # bot/knowledge/provenance.py); None: the city hotline 12345.
+    confirm_hotline: Callable[[Any], str] | None = None

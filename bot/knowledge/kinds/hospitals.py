@@ -9,6 +9,7 @@ from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
+from bot.knowledge.provenance import CITY_HOTLINE
 from bot.knowledge.queries import Place, _rank_multi, snapshot
 from bot.knowledge.records import LocalText, Location, Phone, Record
 from bot.knowledge.schema import (
@@ -84,7 +85,13 @@ def rows(rec: HospitalRecord) -> Rows:
 
 
 KIND = Kind(
-    "hospitals", HospitalRecord, FIELDS, Hospital, rows, ((HospitalLanguage, "hospital_id"),)
+    "hospitals",
+    HospitalRecord,
+    FIELDS,
+    Hospital,
+    rows,
+    ((HospitalLanguage, "hospital_id"),),
+    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
 )
 
 
@@ -115,7 +122,7 @@ def find_hospitals(
 
 def render(place: Place[HospitalRecord], lang: str, district: str | None = None) -> str:
     rec = place.record
-    lines = _name_lines(rec["name"], lang)
+    lines = _name_lines(rec, lang)
     lines += _location_lines(rec, lang, district)
     if rec.get("phones"):
         lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
@@ -138,5 +145,7 @@ def render(place: Place[HospitalRecord], lang: str, district: str | None = None)
         lines.append(local(rec["hours"], lang))
     if rec.get("insurance"):
         lines.append(local(rec["insurance"], lang))
-    lines += provenance(rec, lang)
+    if rec.get("notes"):
+        lines.append(local(rec["notes"], lang))
+    lines += provenance(rec, lang, "hospitals")
     return "\n".join(lines)

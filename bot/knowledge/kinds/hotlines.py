@@ -50,7 +50,9 @@ def rows(rec: HotlineRecord) -> Rows:
     return {"number": rec["number"], "category": rec["category"]}, {}
 
 
-KIND = Kind("hotlines", HotlineRecord, FIELDS, Hotline, rows)
+KIND = Kind(
+    "hotlines", HotlineRecord, FIELDS, Hotline, rows, confirm_hotline=lambda rec: rec["number"]
+)
 
 
 def hotlines(categories: Sequence[str] = (), url: str | None = None) -> list[HotlineRecord]:
@@ -78,4 +80,4 @@ def render(rec: HotlineRecord, lang: str, with_source: bool = True) -> str:
         text += f" ({local(rec['hours'], lang)})"
     if not with_source:
         return text
-    return "\n".join([text, *provenance(rec, lang)])
+    return "\n".join([text, *provenance(rec, lang, "hotlines")])

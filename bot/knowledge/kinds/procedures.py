@@ -12,6 +12,7 @@ from bot.dialogue.i18n import local, t
 from bot.dialogue.render import format_amount, provenance
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
+from bot.knowledge.provenance import CITY_HOTLINE, IMMIGRATION_HOTLINE
 from bot.knowledge.queries import snapshot
 from bot.knowledge.records import LocalText, Record
 from bot.knowledge.schema import (
@@ -81,7 +82,25 @@ def rows(rec: ProcedureRecord) -> Rows:
     return {"topic": rec["topic"], "permit_type": rec.get("permit_type")}, {}
 
 
-KIND = Kind("procedures", ProcedureRecord, FIELDS, Procedure, rows)
+# Topics of the immigration administration: confirm with 12367; the others (work permit, talent
+# services) with the city hotline 12345.
+IMMIGRATION_TOPICS = {
+    "residence_permit",
+    "visa",
+    "accommodation_registration",
+    "lost_passport",
+    "permanent_residence",
+}
+KIND = Kind(
+    "procedures",
+    ProcedureRecord,
+    FIELDS,
+    Procedure,
+    rows,
+    confirm_hotline=lambda rec: (
+        IMMIGRATION_HOTLINE if rec.get("topic") in IMMIGRATION_TOPICS else CITY_HOTLINE
+    ),
+)
 
 
 def get_procedures(
@@ -140,5 +159,5 @@ def render(rec: ProcedureRecord, lang: str) -> str:
         lines.append(f"🔗 {local(link['label'], lang)}: {link['url']}")
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, lang)
+    lines += provenance(rec, lang, "procedures")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
+from bot.knowledge.provenance import CITY_HOTLINE
 from bot.knowledge.queries import Place, _rank_multi, snapshot
 from bot.knowledge.records import LocalText, Location, Phone, Record
 from bot.knowledge.schema import (
@@ -88,7 +89,14 @@ def rows(rec: SchoolRecord) -> Rows:
 
 
 KIND = Kind(
-    "schools", SchoolRecord, FIELDS, School, rows, ((SchoolCurriculum, "school_id"),), check
+    "schools",
+    SchoolRecord,
+    FIELDS,
+    School,
+    rows,
+    ((SchoolCurriculum, "school_id"),),
+    check,
+    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
 )
 
 
@@ -117,7 +125,7 @@ def find_schools(
 
 def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -> str:
     rec = place.record
-    lines = _name_lines(rec["name"], lang)
+    lines = _name_lines(rec, lang)
     lines.append(
         t("curricula", lang, text=", ".join(name("curricula", c, lang) for c in rec["curricula"]))
     )
@@ -147,5 +155,7 @@ def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -
         lines.append(t("email", lang, text=rec["email"]))
     if rec.get("eligibility"):
         lines.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
-    lines += provenance(rec, lang)
+    if rec.get("notes"):
+        lines.append(local(rec["notes"], lang))
+    lines += provenance(rec, lang, "schools")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from bot.dialogue.render import (
 )
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
+from bot.knowledge.provenance import CITY_HOTLINE, IMMIGRATION_HOTLINE
 from bot.knowledge.queries import Candidate, Place, _rank, snapshot
 from bot.knowledge.records import Address, Coordinates, Hours, LocalText, Phone, Record
 from bot.knowledge.schema import (
@@ -110,6 +111,9 @@ def rows(rec: ServicePointRecord) -> Rows:
     return row, {ServicePointService: services}
 
 
+# Offices of the immigration administration: confirm with 12367; talent centres, government service
+# halls, community centres and the health-check centre with the city hotline 12345.
+IMMIGRATION_POINT_KINDS = {"exit_entry_hall", "port_visa_office", "police_service_station"}
 KIND = Kind(
     "service_points",
     ServicePointRecord,
@@ -117,6 +121,9 @@ KIND = Kind(
     ServicePoint,
     rows,
     ((ServicePointService, "point_id"),),
+    confirm_hotline=lambda rec: (
+        IMMIGRATION_HOTLINE if rec.get("kind") in IMMIGRATION_POINT_KINDS else CITY_HOTLINE
+    ),
 )
 
 
@@ -236,8 +243,8 @@ def render(
     show_distance: bool = False,
 ) -> str:
     rec = place.record
-    lines = _name_lines(rec["name"], lang)
-    lines += _address_lines(rec.get("address"), lang)
+    lines = _name_lines(rec, lang)
+    lines += _address_lines(rec.get("address"), lang, rec, "address")
     lines.append(
         t("phone", lang, text=format_phones(rec["phones"], lang))
         if rec.get("phones")
@@ -253,7 +260,7 @@ def render(
         lines.append(local(rec["appointment"], lang))
     if rec.get("notes"):
         lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, lang)
+    lines += provenance(rec, lang, "service_points")
     return "\n".join(lines)
 
 
