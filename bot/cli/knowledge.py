@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot import config
 from bot.cli.output import beijing_time, database_name, plural, print_problems, progress
+from bot.cli.translations import print_stale
 from bot.kb.diff import KnowledgeDiff, RecordChange
 
 KIND_TITLES = {
@@ -46,8 +47,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not knowledge.ok:
         print_problems(knowledge.problems)
         print("Fix the lines above and run `beijing-assistant validate` again.", file=sys.stderr)
+        print_stale(knowledge)
         return 1
     print(f"✓ {plural(len(knowledge.files), 'file')} checked, no problems: {knowledge.counts()}.")
+    print_stale(knowledge)
     return 0
 
 
@@ -163,6 +166,7 @@ def cmd_stale(args: argparse.Namespace) -> int:
         print(
             "After re-checking a record against its sources, set its verified_on to that day and sync."
         )
+    print_stale(knowledge, sys.stdout)
     return 0
 
 

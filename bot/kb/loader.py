@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
 from bot import config
-from bot.kb import db, diff, models, yamlio
+from bot.kb import db, diff, models, translations, yamlio
 from bot.kb.schema import KINDS, Checker, Problem, check_record, line_of
 
 # Rows per INSERT/DELETE statement: well below every database's limit on bound parameters.
@@ -58,6 +58,9 @@ class Knowledge:
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     content_hash: str = ""
+    # Translations (knowledge/translations/<lang>/<kind>.yml): stale ones are shown in English, not refused.
+    stale_translations: list[translations.StaleTranslation] = field(default_factory=list)
+    translation_coverage: translations.Coverage = field(default_factory=translations.Coverage)
 
     @property
     def ok(self) -> bool:
@@ -223,6 +226,18 @@ def read_knowledge(
         bar.update(len(items))
         result.problems.extend(checker.problems)
     bar.close()
+    overlay_dir = directory or config.knowledge_dir()
+    if files is not None:
+        overlay_dir = paths[0].parent if paths else overlay_dir
+    overlays = translations.apply_overlays(
+        overlay_dir, result.records, set(first_seen), display=_display
+    )
+    for name, text in overlays.files:
+        result.files.append(name)
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    result.problems.extend(overlays.problems)
+    result.stale_translations = overlays.stale
+    result.translation_coverage = overlays.coverage
     result.problems.sort(key=lambda p: (p.file, p.line or 0))
     result.content_hash = digest.hexdigest()
     return result
