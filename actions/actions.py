@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -117,12 +118,13 @@ class ActionSetLanguage(Action):
         return [] if lang == tracker.get_slot("language") else [SlotSet("language", lang)]
 
 
-class KnowledgeAction(Action):
+class KnowledgeAction(Action, abc.ABC):
     """An answer from the knowledge base. `answer` reads the user message it answers (`message`, parse
-    data plus metadata) rather than the latest one, so that show_original can render it again."""
+    data plus metadata) rather than the latest one, so that show_original can render it again.
+    Abstract, so that rasa_sdk does not register it as an action of its own."""
 
-    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer: ...
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
