@@ -122,7 +122,8 @@ def test_validate_passes_on_the_real_knowledge(capsys: pytest.CaptureFixture[str
     code, out, err = run(capsys, "validate")
     assert code == 0, err
     assert re.fullmatch(
-        r"✓ 5 files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines\.\n",
+        r"✓ 5 files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines\.\n"
+        r"✓ \d+ translation files checked; translated fields: ja \d+/\d+, .*, ar \d+/\d+\.\n",
         out,
     )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot import config
 from bot.cli.output import beijing_time, database_name, plural, print_problems, progress
-from bot.cli.translations import print_stale
+from bot.cli.translations import print_stale, print_summary
 from bot.kb.diff import KnowledgeDiff, RecordChange
 
 KIND_TITLES = {
@@ -50,6 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print_stale(knowledge)
         return 1
     print(f"✓ {plural(len(knowledge.files), 'file')} checked, no problems: {knowledge.counts()}.")
+    print_summary(knowledge)
     print_stale(knowledge)
     return 0
 

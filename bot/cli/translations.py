@@ -11,6 +11,15 @@ from bot import config
 from bot.cli.output import plural, progress
 
 
+def print_summary(knowledge) -> None:  # type: ignore[no-untyped-def]
+    """One line after `validate`: the translation files checked and how much they cover."""
+    if knowledge.translation_files:
+        print(
+            f"✓ {plural(len(knowledge.translation_files), 'translation file')} checked; "
+            f"{knowledge.translation_coverage.summary()}."
+        )
+
+
 def print_stale(knowledge, stream=None) -> None:  # type: ignore[no-untyped-def]
     """Stale translations (their English original changed): shown in English until redone. A warning,
     not a problem: sync still publishes, and answers never show an outdated translation."""

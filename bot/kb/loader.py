@@ -61,6 +61,7 @@ class Knowledge:
     # Translations (knowledge/translations/<lang>/<kind>.yml): stale ones are shown in English, not refused.
     stale_translations: list[translations.StaleTranslation] = field(default_factory=list)
     translation_coverage: translations.Coverage = field(default_factory=translations.Coverage)
+    translation_files: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -233,7 +234,7 @@ def read_knowledge(
         overlay_dir, result.records, set(first_seen), display=_display
     )
     for name, text in overlays.files:
-        result.files.append(name)
+        result.translation_files.append(name)
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     result.problems.extend(overlays.problems)
     result.stale_translations = overlays.stale
