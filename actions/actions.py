@@ -201,17 +201,14 @@ class ActionFindHospital(KnowledgeAction):
         )
 
 
-class ActionEmergency(Action):
+class ActionEmergency(KnowledgeAction):
     def name(self) -> str:
         return "action_emergency"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        answer = answers.emergency_answer(
-            latest_entity(tracker, "district"), user_position(tracker), lang=language_of(tracker)
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        return answers.emergency_answer(
+            entity(message, "district"), user_position(tracker, message), lang=lang
         )
-        return send(dispatcher, answer)
 
 
 class ActionHumanHandoff(KnowledgeAction):
@@ -238,6 +235,7 @@ KNOWLEDGE_ACTIONS: dict[str, type[KnowledgeAction]] = {
         ActionFindSchool,
         ActionFindHospital,
         ActionHumanHandoff,
+        ActionEmergency,
     )
 }
 

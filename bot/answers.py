@@ -353,10 +353,8 @@ def emergency_answer(
     """Emergency numbers first, always; then 24-hour emergency departments when the data is there."""
     try:
         lines = [t("emergency_intro", lang)]
-        lines += [
-            render.hotline(h, lang, with_source=False)
-            for h in queries.hotlines(EMERGENCY_CATEGORIES)
-        ]
+        numbers = queries.hotlines(EMERGENCY_CATEGORIES)
+        lines += [render.hotline(h, lang, with_source=False) for h in numbers]
         lines.append(t("emergency_interpreting", lang))
         first = Reply("\n".join(lines))
     except SQLAlchemyError:
@@ -371,7 +369,11 @@ def emergency_answer(
     if ers:
         replies.append(Reply(t("emergency_er", lang)))
         replies += [Reply(render.hospital(p, lang, district)) for p in ers]
-    return Answer(replies, topic="emergency")
+    # The numbers come first; the line saying the texts are translated (and the originals) comes last.
+    status = translations.status([*numbers, *(p.record for p in ers)], lang)
+    if status:
+        replies.append(offer_original(status, lang))
+    return Answer(replies, topic="emergency", translation=status)
 
 
 IMMIGRATION_TOPICS = {

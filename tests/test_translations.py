@@ -262,3 +262,14 @@ def test_the_translations_command_counts_and_prints_stubs_with_fingerprints(
     (knowledge_copy / "translations/ru/procedures.yml").write_text(stub, encoding="utf-8")
     again = read_knowledge(knowledge_copy)
     assert again.ok, [str(p) for p in again.problems]
+
+
+def test_an_emergency_answer_keeps_the_numbers_first_and_says_translated_last(use_kb: str) -> None:
+    answer = answers.emergency_answer(None, lang="ru")
+    first = answer.replies[0].text
+    assert "☎ 120" in first and "☎ 110" in first
+    assert "Общенациональный номер скорой помощи" in first  # the hotline description, translated
+    assert answer.replies[-1].text == answers.t("translation_machine", "ru")
+    assert "show_original" in answer.replies[-1].buttons[0]["payload"]
+    assert not any(r.buttons for r in answer.replies[:-1])
+    assert answers.emergency_answer(None, lang="en").translation is None
