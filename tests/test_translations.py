@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import answers, render
 from bot.cli import main
-from bot.kb import translations
-from bot.kb.loader import read_knowledge, sync
-from bot.kb.queries import get_procedures
+from bot.dialogue import answers, render
+from bot.knowledge import translations
+from bot.knowledge.loader import read_knowledge, sync
+from bot.knowledge.queries import get_procedures
 
 ROOT = Path(__file__).resolve().parent.parent
 RU_FILE = "knowledge/translations/ru/procedures.yml"

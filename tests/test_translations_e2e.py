@@ -15,8 +15,8 @@ import pytest
 import requests
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
-from bot.i18n import t
+from bot.dialogue.i18n import t
+from bot.runtime import serve
 
 pytestmark = pytest.mark.slow
 

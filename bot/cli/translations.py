@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot import config
 from bot.cli.output import plural, progress
+from bot.core import config
 
 
 def print_summary(knowledge) -> None:  # type: ignore[no-untyped-def]
@@ -37,8 +37,8 @@ def print_stale(knowledge, stream=None) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_translations(args: argparse.Namespace) -> int:
-    from bot.kb import translations
-    from bot.kb.loader import read_knowledge
+    from bot.knowledge import translations
+    from bot.knowledge.loader import read_knowledge
 
     folder = Path(args.knowledge_dir) if args.knowledge_dir else None
     knowledge = read_knowledge(folder, progress=progress)

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.kb import vocab, yamlio
-from bot.kb.schema import KINDS, Checker, Problem, check_date, line_of
+from bot.core import vocab
+from bot.knowledge import yamlio
+from bot.knowledge.schema import KINDS, Checker, Problem, check_date, line_of
 
 #: The languages translated through overlays; English and Chinese are written in the record files.
 LANGUAGES: tuple[str, ...] = tuple(lang for lang in vocab.LANGUAGES if lang not in ("en", "zh"))
