@@ -342,7 +342,8 @@ def _apply_entry(
         c.error(
             id_line,
             f"{label}.id",
-            f"there is no {kind[:-1]} '{rid}' in knowledge/{kind}.yml{_suggest(rid, ids)}",
+            f"there is no {kind[:-1]} '{rid}' in knowledge/{kind}.yml{_suggest(rid, ids)}"
+            " (if the record was removed, remove this entry too)",
         )
         return
     record = by_id.get((kind, rid))
@@ -369,7 +370,8 @@ def _apply_entry(
                 iline,
                 where,
                 f"'{fpath}' is not a translatable field of this record{_suggest(fpath, texts)}"
-                f" (translatable here: {', '.join(texts) or 'none'})",
+                f" (translatable here: {', '.join(texts) or 'none'}; if the field was removed, "
+                "remove its translation too)",
             )
             continue
         if not isinstance(item, dict) or set(item) - {"from", "text", "reviewed_by", "reviewed_on"}:
