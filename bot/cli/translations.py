@@ -6,12 +6,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from bot.cli.output import plural, progress
 from bot.core import config
 
+if TYPE_CHECKING:
+    from bot.knowledge.loader import Knowledge
 
-def print_summary(knowledge) -> None:  # type: ignore[no-untyped-def]
+
+def print_summary(knowledge: Knowledge) -> None:
     """One line after `validate`: the translation files checked and how much they cover."""
     if knowledge.translation_files:
         print(
@@ -20,7 +24,7 @@ def print_summary(knowledge) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def print_stale(knowledge, stream=None) -> None:  # type: ignore[no-untyped-def]
+def print_stale(knowledge: Knowledge, stream: TextIO | None = None) -> None:
     """Stale translations (their English original changed): shown in English until redone. A warning,
     not a problem: sync still publishes, and answers never show an outdated translation."""
     stale = knowledge.stale_translations
