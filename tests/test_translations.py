@@ -237,6 +237,11 @@ def test_the_original_answer_is_the_same_answer_in_english_without_buttons(use_k
     assert answers.original_answer(None, "en", "ru").replies[0].text == answers.t(
         "original_none", "ru"
     )
+    # Only a question with buttons (which permit type?) has nothing to show in the original.
+    question = answers.procedure_answer("residence_permit", None, lang="en")
+    assert [r.text for r in answers.original_answer(question, "en", "ru").replies] == [
+        answers.t("original_none", "ru")
+    ]
 
 
 def test_the_translations_command_counts_and_prints_stubs_with_fingerprints(

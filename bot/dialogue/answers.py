@@ -109,9 +109,9 @@ def original_answer(answer: Answer | None, original: str, lang: str) -> Answer:
     """An answer rendered again in `original` (en or zh) for a user who reads `lang`: introduced in the
     user's language, without the rating question or the offer (the translated answer had them).
     `answer` is None when there is no translated answer to show again."""
-    if answer is None or original not in ORIGINAL_LANGUAGES:
+    body = [r for r in answer.replies if not r.buttons] if answer else []
+    if not body or original not in ORIGINAL_LANGUAGES:
         return Answer([Reply(t("original_none", lang))])
-    body = [r for r in answer.replies if not r.buttons]
     return Answer([Reply(t(f"original_intro_{original}", lang)), *body])
 
 
