@@ -40,6 +40,8 @@ def user_position(
     """The user's coordinates when the channel sent them as message metadata {"location": {lat, lon}}."""
     meta = (message if message is not None else tracker.latest_message).get("metadata") or {}
     loc = meta.get("location") if isinstance(meta, dict) else None
+    if not isinstance(loc, dict):
+        return None
     try:
         lat, lon = float(loc["lat"]), float(loc["lon"])
     except (TypeError, KeyError, ValueError):

@@ -31,31 +31,14 @@ from typing import Any
 
 from bot.core import vocab
 from bot.knowledge import yamlio
-from bot.knowledge.schema import KINDS, Checker, Problem, check_date, line_of
+from bot.knowledge.kinds import KINDS
+from bot.knowledge.schema import Checker, Problem, check_date, line_of
 
 #: The languages translated through overlays; English and Chinese are written in the record files.
 LANGUAGES: tuple[str, ...] = tuple(lang for lang in vocab.LANGUAGES if lang not in ("en", "zh"))
 
-#: The fields people read, by kind. Names, addresses and codes are never translated.
-TRANSLATABLE: dict[str, tuple[str, ...]] = {
-    "procedures": (
-        "title",
-        "summary",
-        "who",
-        "documents",
-        "steps",
-        "fees",
-        "processing_time",
-        "validity",
-        "deadlines",
-        "links",
-        "notes",
-    ),
-    "service_points": ("hours", "appointment", "phones", "notes"),
-    "hospitals": ("services", "insurance", "hours", "phones", "notes"),
-    "schools": ("programmes", "grades", "eligibility", "phones", "notes"),
-    "hotlines": ("description", "hours", "notes"),
-}
+#: The fields people read, by kind (each kind declares them: `translatable` in bot/knowledge/kinds/).
+TRANSLATABLE: dict[str, tuple[str, ...]] = {name: kind.translatable for name, kind in KINDS.items()}
 
 # Inside a translatable field, keys that are never translated (names, addresses, urls, numbers).
 _NOT_TEXT = {"name", "address", "url", "number", "coordinates", "district", "weekly"}
