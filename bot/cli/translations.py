@@ -60,12 +60,12 @@ def cmd_translations(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        stale = {(s.id, s.path) for s in knowledge.stale_translations if s.lang == lang}
+        stale_fields = {(s.id, s.path) for s in knowledge.stale_translations if s.lang == lang}
         todo: dict[str, dict[str, str]] = {}
         for rec in knowledge.records[kind]:
             done = (rec.get("translations") or {}).get(lang) or {}
             for path, text in translations.fields(kind, rec).items():
-                if path not in done or (rec["id"], path) in stale:
+                if path not in done or (rec["id"], path) in stale_fields:
                     todo.setdefault(rec["id"], {})[path] = "TODO: " + text["en"]
         print(
             translations.overlay_text(

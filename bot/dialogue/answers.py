@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
 
@@ -215,7 +215,7 @@ def procedure_answer(
         return rated(Answer(replies, shown, topic), lang)
     main = procs[:2]
     replies = [Reply(procedures.render(p, lang)) for p in main]
-    shown_records = list(main)
+    shown_records: list[Mapping[str, Any]] = list(main)
     services: list[str] = list(dict.fromkeys(s for p in main for s in p.get("services", [])))
     if topic == "residence_permit" and permit_type:
         typed = f"residence_permit_{permit_type}"
@@ -417,7 +417,7 @@ def handoff_answer(
         numbers.reverse()
     lines = [t("handoff_intro", lang)]
     records = [hotlines.hotline(n) for n in numbers]
-    shown = [r for r in records if r]
+    shown: list[Mapping[str, Any]] = [r for r in records if r]
     lines += [hotlines.render(r, lang, with_source=False) for r in records if r]
     for pid in last_points or []:
         point = service_points.get_service_point(pid)

@@ -24,7 +24,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -416,7 +416,7 @@ def _apply_entry(
 # ---------------------------------------------------------------------------------------------
 
 
-def status(records: list[dict[str, Any]], lang: str) -> str | None:
+def status(records: Iterable[Mapping[str, Any]], lang: str) -> str | None:
     """How the records shown in `lang` are translated: None (not at all, or en/zh), "machine" (some
     field is machine-assisted) or "reviewed" (every translated field was reviewed by staff)."""
     if lang not in LANGUAGES:
