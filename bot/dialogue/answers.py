@@ -91,7 +91,7 @@ def rating_question(lang: str) -> Reply:
 # A button under a translated answer: the same answer again in English or Chinese, for this message only
 # (the conversation keeps its language). Intent show_original, entity language; see actions.py.
 SHOW_ORIGINAL_INTENT = "show_original"
-ORIGINAL_LANGUAGES = ("en", "zh")
+ORIGINAL_LANGUAGES = translations.ORIGINAL_LANGUAGES
 
 
 def offer_original(status: str, lang: str) -> Reply:

@@ -29,13 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.core import vocab
+from bot.core import languages
 from bot.knowledge import yamlio
 from bot.knowledge.kinds import KINDS
 from bot.knowledge.schema import Checker, Problem, check_date, line_of
 
-#: The languages translated through overlays; English and Chinese are written in the record files.
-LANGUAGES: tuple[str, ...] = tuple(lang for lang in vocab.LANGUAGES if lang not in ("en", "zh"))
+#: The languages the records are written in (staff write both; the buttons under a translated answer
+#: show these originals).
+ORIGINAL_LANGUAGES: tuple[str, ...] = ("en", "zh")
+#: Every other language of the registry is translated through overlays.
+LANGUAGES: tuple[str, ...] = tuple(c for c in languages.CODES if c not in ORIGINAL_LANGUAGES)
 
 #: The fields people read, by kind (each kind declares them: `translatable` in bot/knowledge/kinds/).
 TRANSLATABLE: dict[str, tuple[str, ...]] = {name: kind.translatable for name, kind in KINDS.items()}
