@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +92,14 @@ _DIGITS_RE = re.compile(r"\d+")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
-def _urls(text: str) -> list[str]:
-    return [u.rstrip(".") for u in _URL_RE.findall(text)]
+@lru_cache(maxsize=8192)
+def _must_copy(original: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Web addresses, digit runs (outside the addresses) and Chinese texts of an English original, in
+    order and without repeats (cached: every original is checked once per language)."""
+    urls = tuple(dict.fromkeys(u.rstrip(".") for u in _URL_RE.findall(original)))
+    digits = tuple(dict.fromkeys(_DIGITS_RE.findall(_URL_RE.sub(" ", original))))
+    han = tuple(dict.fromkeys(_HAN_RE.findall(original)))
+    return urls, digits, han
 
 
 def copied_parts(original: str, translation: str) -> list[str]:
@@ -101,21 +108,26 @@ def copied_parts(original: str, translation: str) -> list[str]:
     per problem; empty when the translation keeps them all. A translation may add digits: Japanese,
     Korean and Chinese write months as numbers ("August 2015" -> 2015年8月), and "one photo" as 1枚.
     A changed number is caught as missing (7 -> 17 loses the 7)."""
-    problems: list[str] = []
-    for url in dict.fromkeys(_urls(original)):
-        if url not in translation:
-            problems.append(f"the web address {url} of the English original is missing")
-    # Digits inside web addresses are checked with the address.
-    orig_text = _URL_RE.sub(" ", original)
-    trans_text = _URL_RE.sub(" ", translation)
-    orig_digits = _DIGITS_RE.findall(orig_text)
-    trans_digits = set(_DIGITS_RE.findall(trans_text))  # whole digit runs: 17 does not contain 7
-    for number in dict.fromkeys(orig_digits):
-        if number not in trans_digits:
-            problems.append(f"the number {number} of the English original is missing")
-    for han in dict.fromkeys(_HAN_RE.findall(original)):
-        if han not in translation:
-            problems.append(f"the Chinese text {han} of the English original is missing")
+    urls, digits, han = _must_copy(original)
+    problems = [
+        f"the web address {url} of the English original is missing"
+        for url in urls
+        if url not in translation
+    ]
+    rest = translation
+    for url in urls:  # digits inside the addresses are checked with the address
+        rest = rest.replace(url, " ")
+    present = set(_DIGITS_RE.findall(rest))  # whole digit runs: 17 does not contain 7
+    problems += [
+        f"the number {number} of the English original is missing"
+        for number in digits
+        if number not in present
+    ]
+    problems += [
+        f"the Chinese text {text} of the English original is missing"
+        for text in han
+        if text not in translation
+    ]
     return problems
 
 
