@@ -264,10 +264,20 @@ def test_the_translations_command_counts_and_prints_stubs_with_fingerprints(
     work = next(r for r in knowledge.records["procedures"] if r["id"] == "residence_permit_work")
     summary = work["summary"]["en"]
     assert f'from: "{translations.fingerprint(summary)}"\n        text: "TODO: {summary}"' in stub
-    # Filled in and saved as the overlay, the stub is read back as a valid (untranslated) file.
-    (knowledge_copy / "translations/ru/procedures.yml").write_text(stub, encoding="utf-8")
+    # Saved as the overlay before it is translated, every field of the stub is refused (no TODO is
+    # ever shown as a translation); once translated, the file is valid.
+    overlay = knowledge_copy / "translations/ru/procedures.yml"
+    overlay.write_text(stub, encoding="utf-8")
+    problems = read_knowledge(knowledge_copy).problems
+    total = sum(len(translations.fields("procedures", r)) for r in knowledge.records["procedures"])
+    assert len(problems) == total
+    assert {p.message for p in problems} == {
+        "still the TODO of a stub: write the translation (or remove the field)"
+    }
+    overlay.write_text(stub.replace('text: "TODO: ', 'text: "RU: '), encoding="utf-8")
     again = read_knowledge(knowledge_copy)
     assert again.ok, [str(p) for p in again.problems]
+    assert again.translation_coverage.merged["ru"] == cov.total_fields
 
 
 def test_an_emergency_answer_keeps_the_numbers_first_and_says_translated_last(use_kb: str) -> None:

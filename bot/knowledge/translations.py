@@ -384,6 +384,13 @@ def _apply_entry(
         if not isinstance(text, str) or not text.strip():
             c.error(line_of(item, "text", iline), f"{where}.text", "must be a non-empty text")
             continue
+        if text.lstrip().startswith("TODO"):
+            c.error(
+                line_of(item, "text", iline),
+                f"{where}.text",
+                "still the TODO of a stub: write the translation (or remove the field)",
+            )
+            continue
         if not isinstance(made_from, str) or not FINGERPRINT_RE.match(made_from):
             c.error(
                 line_of(item, "from", iline),
