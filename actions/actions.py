@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -26,9 +27,18 @@ def latest_entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def user_position(tracker: Tracker) -> tuple[float, float] | None:
+def entity(message: dict[str, Any], name: str) -> Any:
+    """The entity's value in `message` (parse data of one user message) only."""
+    return next(
+        (e.get("value") for e in message.get("entities") or [] if e.get("entity") == name), None
+    )
+
+
+def user_position(
+    tracker: Tracker, message: dict[str, Any] | None = None
+) -> tuple[float, float] | None:
     """The user's coordinates when the channel sent them as message metadata {"location": {lat, lon}}."""
-    meta = tracker.latest_message.get("metadata") or {}
+    meta = (message if message is not None else tracker.latest_message).get("metadata") or {}
     loc = meta.get("location") if isinstance(meta, dict) else None
     if not isinstance(loc, dict):
         return None
@@ -73,8 +83,8 @@ def send(dispatcher: CollectingDispatcher, answer: answers.Answer) -> list[Event
     return events
 
 
-def _age(tracker: Tracker) -> int | None:
-    value = latest_entity(tracker, "age") or tracker.get_slot("age")
+def _age(tracker: Tracker, message: dict[str, Any]) -> int | None:
+    value = entity(message, "age") or tracker.get_slot("age")
     try:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
@@ -110,118 +120,158 @@ class ActionSetLanguage(Action):
         return [] if lang == tracker.get_slot("language") else [SlotSet("language", lang)]
 
 
-class ActionAnswerProcedure(Action):
+class KnowledgeAction(Action, abc.ABC):
+    """An answer from the knowledge base. `answer` reads the user message it answers (`message`, parse
+    data plus metadata) rather than the latest one, so that show_original can render it again.
+    Abstract, so that rasa_sdk does not register it as an action of its own."""
+
+    @abc.abstractmethod
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer: ...
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return send(dispatcher, self.answer(tracker, tracker.latest_message, language_of(tracker)))
+
+
+class ActionAnswerProcedure(KnowledgeAction):
     def name(self) -> str:
         return "action_answer_procedure"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        intent = (message.get("intent") or {}).get("name")
         topic = intent if intent in PROCEDURE_INTENTS else tracker.get_slot("last_topic")
         if topic not in PROCEDURE_INTENTS:
             topic = "residence_permit"
-        answer = answers.procedure_answer(
+        return answers.procedure_answer(
             topic,
             tracker.get_slot("permit_type"),
             tracker.get_slot("district"),
-            user_position(tracker),
-            lang=language_of(tracker),
+            user_position(tracker, message),
+            lang=lang,
         )
-        return send(dispatcher, answer)
 
 
-class ActionFindServicePoint(Action):
+class ActionFindServicePoint(KnowledgeAction):
     def name(self) -> str:
         return "action_find_service_point"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        service = latest_entity(tracker, "service") or tracker.get_slot("service")
-        answer = answers.service_point_answer(
-            service, tracker.get_slot("district"), user_position(tracker), lang=language_of(tracker)
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        service = entity(message, "service") or tracker.get_slot("service")
+        return answers.service_point_answer(
+            service, tracker.get_slot("district"), user_position(tracker, message), lang=lang
         )
-        return send(dispatcher, answer)
 
 
-class ActionOpeningHours(Action):
+class ActionOpeningHours(KnowledgeAction):
     def name(self) -> str:
         return "action_opening_hours"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        answer = answers.opening_hours_answer(
-            latest_entity(tracker, "service"),
-            latest_entity(tracker, "district"),
-            latest_entity(tracker, "weekday"),
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        return answers.opening_hours_answer(
+            entity(message, "service"),
+            entity(message, "district"),
+            entity(message, "weekday"),
             tracker.get_slot("last_points"),
-            lang=language_of(tracker),
+            lang=lang,
         )
-        return send(dispatcher, answer)
 
 
-class ActionFindSchool(Action):
+class ActionFindSchool(KnowledgeAction):
     def name(self) -> str:
         return "action_find_school"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        answer = answers.school_answer(
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        return answers.school_answer(
             tracker.get_slot("curriculum"),
             tracker.get_slot("district"),
-            _age(tracker),
-            lang=language_of(tracker),
+            _age(tracker, message),
+            lang=lang,
         )
-        return send(dispatcher, answer)
 
 
-class ActionFindHospital(Action):
+class ActionFindHospital(KnowledgeAction):
     def name(self) -> str:
         return "action_find_hospital"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        answer = answers.hospital_answer(
-            latest_entity(tracker, "medical_need"),
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        return answers.hospital_answer(
+            entity(message, "medical_need"),
             tracker.get_slot("district"),
-            user_position(tracker),
-            lang=language_of(tracker),
+            user_position(tracker, message),
+            lang=lang,
         )
-        return send(dispatcher, answer)
 
 
-class ActionEmergency(Action):
+class ActionEmergency(KnowledgeAction):
     def name(self) -> str:
         return "action_emergency"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        answer = answers.emergency_answer(
-            latest_entity(tracker, "district"), user_position(tracker), lang=language_of(tracker)
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        return answers.emergency_answer(
+            entity(message, "district"), user_position(tracker, message), lang=lang
         )
-        return send(dispatcher, answer)
 
 
-class ActionHumanHandoff(Action):
+class ActionHumanHandoff(KnowledgeAction):
     def name(self) -> str:
         return "action_human_handoff"
 
+    def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        intents = user_intents(tracker)
+        return answers.handoff_answer(
+            tracker.get_slot("last_points"),
+            tracker.get_slot("last_topic"),
+            lang=lang,
+            after_rating=len(intents) >= 2 and intents[-2] == feedback.RATE_INTENT,
+        )
+
+
+# The actions whose answers can be translated, by name (what show_original renders again).
+KNOWLEDGE_ACTIONS: dict[str, type[KnowledgeAction]] = {
+    cls().name(): cls
+    for cls in (
+        ActionAnswerProcedure,
+        ActionFindServicePoint,
+        ActionOpeningHours,
+        ActionFindSchool,
+        ActionFindHospital,
+        ActionHumanHandoff,
+        ActionEmergency,
+    )
+}
+
+
+def last_knowledge_turn(tracker: Tracker) -> tuple[str, dict[str, Any]] | None:
+    """The last knowledge action and the user message it answered (parse data plus metadata)."""
+    action = None
+    for e in reversed(tracker.events):
+        if action is None and e.get("event") == "action" and e.get("name") in KNOWLEDGE_ACTIONS:
+            action = e["name"]
+        elif action is not None and e.get("event") == "user":
+            return action, {**(e.get("parse_data") or {}), "metadata": e.get("metadata") or {}}
+    return None
+
+
+class ActionShowOriginal(Action):
+    """The button under a translated answer: the same answer in English or Chinese (entity language),
+    without changing the conversation's language and without setting slots."""
+
+    def name(self) -> str:
+        return "action_show_original"
+
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intents = user_intents(tracker)
-        answer = answers.handoff_answer(
-            tracker.get_slot("last_points"),
-            tracker.get_slot("last_topic"),
-            lang=language_of(tracker),
-            after_rating=len(intents) >= 2 and intents[-2] == feedback.RATE_INTENT,
-        )
-        return send(dispatcher, answer)
+        lang = language_of(tracker)
+        original = latest_entity(tracker, "language")
+        turn = last_knowledge_turn(tracker)
+        shown = None
+        if turn and original in answers.ORIGINAL_LANGUAGES:
+            action, message = turn
+            shown = KNOWLEDGE_ACTIONS[action]().answer(tracker, message, original)
+        send(dispatcher, answers.original_answer(shown, str(original), lang))
+        return []
 
 
 class ActionRateAnswer(Action):

@@ -122,7 +122,8 @@ def test_validate_passes_on_the_real_knowledge(capsys: pytest.CaptureFixture[str
     code, out, err = run(capsys, "validate")
     assert code == 0, err
     assert re.fullmatch(
-        r"✓ 5 files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines\.\n",
+        r"✓ 5 files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines\.\n"
+        r"✓ \d+ translation files checked; translated fields: ja \d+/\d+, .*, ar \d+/\d+\.\n",
         out,
     )
 
@@ -155,6 +156,12 @@ def _edit(folder: Path) -> None:
     start = text.index("  - id: hospital_appointments_114")
     end = text.index("\n  - id:", start + 1)
     hotlines.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    # A removed record's translations go too (validate refuses translations of unknown records).
+    for overlay in folder.glob("translations/*/hotlines.yml"):
+        text = overlay.read_text(encoding="utf-8")
+        start = text.index("  - id: hospital_appointments_114")
+        end = text.find("\n  - id:", start + 1)
+        overlay.write_text(text[:start] + (text[end + 1 :] if end >= 0 else ""), encoding="utf-8")
     (folder / "zz_new.yml").write_text(NEW_POINT, encoding="utf-8")
 
 

@@ -5,6 +5,7 @@ Each group of commands lives in its own module and adds its sub-commands with `r
     knowledge.py      validate, diff, sync, stale, history   (the knowledge files and the database)
     servers.py        serve, cluster                         (the action and Rasa servers, one or several)
     conversations.py  report, purge                          (what users asked; privacy and retention)
+    translations.py   translations                           (knowledge texts in ja ko ru fr de es ar)
 
 Every command has `--help`; output is written for staff who are not programmers.
 """
@@ -15,9 +16,9 @@ import argparse
 import signal
 import sys
 
-from bot.cli import conversations, knowledge, servers
+from bot.cli import conversations, knowledge, servers, translations
 
-GROUPS = (knowledge, servers, conversations)
+GROUPS = (knowledge, translations, servers, conversations)
 
 
 def build_parser() -> argparse.ArgumentParser:

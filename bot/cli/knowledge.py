@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 from bot.cli.output import beijing_time, database_name, plural, print_problems, progress
+from bot.cli.translations import print_stale, print_summary
 from bot.core import config
 from bot.knowledge.diff import KnowledgeDiff, RecordChange
 
@@ -46,8 +47,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not knowledge.ok:
         print_problems(knowledge.problems)
         print("Fix the lines above and run `beijing-assistant validate` again.", file=sys.stderr)
+        print_stale(knowledge)
         return 1
     print(f"✓ {plural(len(knowledge.files), 'file')} checked, no problems: {knowledge.counts()}.")
+    print_summary(knowledge)
+    print_stale(knowledge)
     return 0
 
 
@@ -175,6 +179,7 @@ def cmd_stale(args: argparse.Namespace) -> int:
             "After confirming a record (e.g. by phone with the office), set verified_on to that day and "
             "verified_by to your office, and sync."
         )
+    print_stale(knowledge, sys.stdout)
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
 
@@ -20,7 +20,7 @@ from bot.core import vocab
 from bot.dialogue import feedback, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
-from bot.knowledge import queries
+from bot.knowledge import queries, translations
 from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ class Answer:
     replies: list[Reply]
     shown_points: list[str] = field(default_factory=list)
     topic: str | None = None
+    # "machine" / "reviewed" when knowledge texts were shown translated (ja ko ru fr de es ar): the answer
+    # then says so and offers the English and Chinese original (offer_original).
+    translation: str | None = None
 
 
 def _safe(fn: Callable[P, Answer]) -> Callable[P, Answer]:
@@ -85,6 +88,37 @@ def rating_question(lang: str) -> Reply:
     )
 
 
+# A button under a translated answer: the same answer again in English or Chinese, for this message only
+# (the conversation keeps its language). Intent show_original, entity language; see actions.py.
+SHOW_ORIGINAL_INTENT = "show_original"
+ORIGINAL_LANGUAGES = translations.ORIGINAL_LANGUAGES
+
+
+def offer_original(status: str, lang: str) -> Reply:
+    """One short line saying the knowledge texts above are a translation (machine-assisted, or reviewed
+    by staff), with buttons for the English and the Chinese original."""
+    return Reply(
+        t(f"translation_{status}", lang),
+        [
+            {
+                "title": t(f"show_original_{original}", lang),
+                "payload": payload(SHOW_ORIGINAL_INTENT, {"language": original}),
+            }
+            for original in ORIGINAL_LANGUAGES
+        ],
+    )
+
+
+def original_answer(answer: Answer | None, original: str, lang: str) -> Answer:
+    """An answer rendered again in `original` (en or zh) for a user who reads `lang`: introduced in the
+    user's language, without the rating question or the offer (the translated answer had them).
+    `answer` is None when there is no translated answer to show again."""
+    body = [r for r in answer.replies if not r.buttons] if answer else []
+    if not body or original not in ORIGINAL_LANGUAGES:
+        return Answer([Reply(t("original_none", lang))])
+    return Answer([Reply(t(f"original_intro_{original}", lang)), *body])
+
+
 def rated(answer: Answer, lang: str) -> Answer:
     """A knowledge answer followed by the rating question, unless its last reply already asks something
     with buttons (the permit type, say): one question at a time.
@@ -93,9 +127,15 @@ def rated(answer: Answer, lang: str) -> Answer:
     hours, schools, hospitals, the people to call); never for emergencies, clarifying questions or "the
     knowledge base is unavailable". The report attributes a rating to the last of these answers.
     """
-    if not answer.replies or answer.replies[-1].buttons:
+    if not answer.replies:
         return answer
-    return replace(answer, replies=[*answer.replies, rating_question(lang)])
+    asks = bool(answer.replies[-1].buttons)
+    replies = list(answer.replies)
+    if answer.translation:
+        replies.append(offer_original(answer.translation, lang))
+    if not asks:
+        replies.append(rating_question(lang))
+    return replace(answer, replies=replies)
 
 
 def rating_reply(rating: str | None, rated_action: str | None, *, lang: str = "en") -> Answer:
@@ -175,6 +215,7 @@ def procedure_answer(
         return rated(Answer(replies, shown, topic), lang)
     main = procs[:2]
     replies = [Reply(procedures.render(p, lang)) for p in main]
+    shown_records: list[Mapping[str, Any]] = list(main)
     services: list[str] = list(dict.fromkeys(s for p in main for s in p.get("services", [])))
     if topic == "residence_permit" and permit_type:
         typed = f"residence_permit_{permit_type}"
@@ -185,7 +226,8 @@ def procedure_answer(
             services, district, near, lang, when, _service_label(services, lang)
         )
         replies += point_replies[1:] if len(point_replies) > 1 else point_replies
-    return rated(Answer(replies, shown, topic), lang)
+        shown_records += [r for r in map(service_points.get_service_point, shown) if r]
+    return rated(Answer(replies, shown, topic, translations.status(shown_records, lang)), lang)
 
 
 @_safe
@@ -206,7 +248,10 @@ def service_point_answer(
     else:
         intro_label = t("any_service", lang)
     replies, shown = _points_replies(codes, district, near, lang, when, intro_label)
-    return rated(Answer(replies, shown, "find_service_point"), lang)
+    records = [r for r in map(service_points.get_service_point, shown) if r]
+    return rated(
+        Answer(replies, shown, "find_service_point", translations.status(records, lang)), lang
+    )
 
 
 @_safe
@@ -250,7 +295,15 @@ def opening_hours_answer(
             *render.provenance(rec, lang, "service_points"),
         ]
         replies.append(Reply("\n".join(lines)))
-    return rated(Answer(replies, [p.record["id"] for p in places], "opening_hours"), lang)
+    return rated(
+        Answer(
+            replies,
+            [p.record["id"] for p in places],
+            "opening_hours",
+            translations.status([p.record for p in places], lang),
+        ),
+        lang,
+    )
 
 
 @_safe
@@ -276,7 +329,8 @@ def school_answer(
     if len(places) > len(shown):
         rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown) :])
         replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
-    return rated(Answer(replies, topic="international_school"), lang)
+    status = translations.status([p.record for p in shown], lang)
+    return rated(Answer(replies, topic="international_school", translation=status), lang)
 
 
 @_safe
@@ -299,7 +353,8 @@ def hospital_answer(
         )
     replies = [Reply(t("hospitals_intro", lang, filters=filters))]
     replies += [Reply(hospitals.render(p, lang, district)) for p in places]
-    return rated(Answer(replies, topic="healthcare"), lang)
+    status = translations.status([p.record for p in places], lang)
+    return rated(Answer(replies, topic="healthcare", translation=status), lang)
 
 
 def emergency_answer(
@@ -308,10 +363,8 @@ def emergency_answer(
     """Emergency numbers first, always; then 24-hour emergency departments when the data is there."""
     try:
         lines = [t("emergency_intro", lang)]
-        lines += [
-            hotlines.render(h, lang, with_source=False)
-            for h in hotlines.hotlines(EMERGENCY_CATEGORIES)
-        ]
+        numbers = hotlines.hotlines(EMERGENCY_CATEGORIES)
+        lines += [hotlines.render(h, lang, with_source=False) for h in numbers]
         lines.append(t("emergency_interpreting", lang))
         first = Reply("\n".join(lines))
     except SQLAlchemyError:
@@ -327,7 +380,11 @@ def emergency_answer(
     if ers:
         replies.append(Reply(t("emergency_er", lang)))
         replies += [Reply(hospitals.render(p, lang, district)) for p in ers]
-    return Answer(replies, topic="emergency")
+    # The numbers come first; the line saying the texts are translated (and the originals) comes last.
+    status = translations.status([*numbers, *(p.record for p in ers)], lang)
+    if status:
+        replies.append(offer_original(status, lang))
+    return Answer(replies, topic="emergency", translation=status)
 
 
 IMMIGRATION_TOPICS = {
@@ -360,10 +417,12 @@ def handoff_answer(
         numbers.reverse()
     lines = [t("handoff_intro", lang)]
     records = [hotlines.hotline(n) for n in numbers]
+    shown: list[Mapping[str, Any]] = [r for r in records if r]
     lines += [hotlines.render(r, lang, with_source=False) for r in records if r]
     for pid in last_points or []:
         point = service_points.get_service_point(pid)
         if point and point.get("phones"):
+            shown.append(point)
             lines.append(
                 t(
                     "handoff_office",
@@ -376,7 +435,11 @@ def handoff_answer(
     sources = [r for r in records if r]
     if sources:
         lines += render.provenance(sources[0], lang, "hotlines")
-    answer = Answer([Reply("\n".join(lines))], topic=topic)
+    answer = Answer(
+        [Reply("\n".join(lines))],
+        topic=topic,
+        translation=translations.status(shown, lang),
+    )
     return answer if after_rating else rated(answer, lang)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
 from bot.core import config
-from bot.knowledge import db, diff, models, yamlio
+from bot.knowledge import db, diff, models, translations, yamlio
 from bot.knowledge.kinds import KINDS
 from bot.knowledge.schema import Checker, Problem, check_record, line_of, q
 
@@ -59,6 +59,10 @@ class Knowledge:
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     content_hash: str = ""
+    # Translations (knowledge/translations/<lang>/<kind>.yml): stale ones are shown in English, not refused.
+    stale_translations: list[translations.StaleTranslation] = field(default_factory=list)
+    translation_coverage: translations.Coverage = field(default_factory=translations.Coverage)
+    translation_files: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -224,6 +228,18 @@ def read_knowledge(
         bar.update(len(items))
         result.problems.extend(checker.problems)
     bar.close()
+    overlay_dir = directory or config.knowledge_dir()
+    if files is not None:
+        overlay_dir = paths[0].parent if paths else overlay_dir
+    overlays = translations.apply_overlays(
+        overlay_dir, result.records, set(first_seen), display=_display
+    )
+    for name, text in overlays.files:
+        result.translation_files.append(name)
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    result.problems.extend(overlays.problems)
+    result.stale_translations = overlays.stale
+    result.translation_coverage = overlays.coverage
     result.problems.sort(key=lambda p: (p.file, p.line or 0))
     result.content_hash = digest.hexdigest()
     return result

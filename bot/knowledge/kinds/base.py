@@ -35,3 +35,6 @@ class Kind:
     # The hotline to confirm an uncertain fact with when a record has no phone of its own (issue 16,
     # bot/knowledge/provenance.py); None: the city hotline 12345.
     confirm_hotline: Callable[[Any], str] | None = None
+    # The fields people read that are translated into ja ko ru fr de es ar (overlay files
+    # knowledge/translations/<lang>/<kind>.yml, bot/knowledge/translations.py); never names or addresses.
+    translatable: tuple[str, ...] = ()

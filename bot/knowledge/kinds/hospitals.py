@@ -92,6 +92,7 @@ KIND = Kind(
     rows,
     ((HospitalLanguage, "hospital_id"),),
     confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
+    translatable=("services", "insurance", "hours", "phones", "notes"),
 )
 
 

@@ -51,7 +51,13 @@ def rows(rec: HotlineRecord) -> Rows:
 
 
 KIND = Kind(
-    "hotlines", HotlineRecord, FIELDS, Hotline, rows, confirm_hotline=lambda rec: rec["number"]
+    "hotlines",
+    HotlineRecord,
+    FIELDS,
+    Hotline,
+    rows,
+    confirm_hotline=lambda rec: rec["number"],
+    translatable=("description", "hours", "notes"),
 )
 
 

@@ -100,6 +100,19 @@ KIND = Kind(
     confirm_hotline=lambda rec: (
         IMMIGRATION_HOTLINE if rec.get("topic") in IMMIGRATION_TOPICS else CITY_HOTLINE
     ),
+    translatable=(
+        "title",
+        "summary",
+        "who",
+        "documents",
+        "steps",
+        "fees",
+        "processing_time",
+        "validity",
+        "deadlines",
+        "links",
+        "notes",
+    ),
 )
 
 

@@ -97,6 +97,7 @@ KIND = Kind(
     ((SchoolCurriculum, "school_id"),),
     check,
     confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
+    translatable=("programmes", "grades", "eligibility", "phones", "notes"),
 )
 
 

@@ -124,6 +124,7 @@ KIND = Kind(
     confirm_hotline=lambda rec: (
         IMMIGRATION_HOTLINE if rec.get("kind") in IMMIGRATION_POINT_KINDS else CITY_HOTLINE
     ),
+    translatable=("hours", "appointment", "phones", "notes"),
 )
 
 
