@@ -5,12 +5,23 @@ step here: script rules decide non-Latin text, a table of common short words and
 usual one- and two-word messages, words that belong to no language (place names, "ok", "visa") keep the
 conversation's language, and langdetect (fixed seed, restricted to our Latin-script languages) only
 decides when it is confident.
+
+Han characters alone do not tell Chinese from Japanese: a Han-only message is Japanese when it holds a
+Japanese-only kanji word (病院, 救急車, 旅券, 在留許可… built from the training data and a word list by
+`python -m bot.language_words` into bot/language_data/words.yml) and no Chinese-only character, or
+when the conversation is already Japanese and nothing in it is Chinese-only. Han place names (朝阳,
+三里屯) inside text of another script are ignored, so they never switch the language; a message that is
+only a place name keeps the conversation's language.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
+from typing import Any
+
+import yaml
 
 from bot.kb.vocab import DISTRICTS, LANGUAGES
 
@@ -182,6 +193,50 @@ MARKERS: dict[str, set[str]] = {
 }
 
 LATIN_LANGUAGES = ("en", "fr", "de", "es")
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=1)
+def _word_lists() -> dict[str, Any]:
+    """bot/language_data/words.yml and the hand-written Chinese-only characters of lists.yml."""
+    from bot import language_words
+
+    words = yaml.safe_load(language_words.WORDS.read_text(encoding="utf-8")) or {}
+    lists = language_words.load_lists()
+    learned = {lang: set(str(ws).split()) for lang, ws in (words.get("latin") or {}).items()}
+    markers = {lang: set(ws) for lang, ws in MARKERS.items()}
+    for lang, ws in (lists.get("latin") or {}).items():
+        markers[lang] |= set(str(ws).split())
+    return {
+        "ja_kanji": tuple(sorted(words.get("ja_kanji") or [], key=len, reverse=True)),
+        "zh_chars": frozenset(str(lists.get("zh_chars", "")).replace(" ", "")),
+        "learned": learned,
+        "markers": markers,
+    }
+
+
+@lru_cache(maxsize=1)
+def _han_places() -> re.Pattern[str]:
+    """Han spellings of the district and area names of the gazetteer, with an optional 区."""
+    from bot.nlu.gazetteer import DISTRICT_FORMS
+
+    forms = {f for fs in DISTRICT_FORMS.values() for f in fs if _HAN.search(f)}
+    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?:{alternation})[区區]?")
+
+
+def han_language(text: str, current: str | None = None) -> str:
+    """ "ja" or "zh" for text whose only letters are Han characters (no kana)."""
+    lists = _word_lists()
+    chinese_only = any(ch in lists["zh_chars"] for ch in text)
+    if chinese_only:
+        return "zh"
+    if current == "ja" or any(word in text for word in lists["ja_kanji"]):
+        return "ja"
+    return "zh"
+
+
 _lock = threading.Lock()
 _factory_ready = False
 
@@ -224,7 +279,16 @@ def detect_language(text: str, current: str | None = None) -> str:
     fallback = current if current in LANGUAGES else "en"
     if not text or not text.strip():
         return fallback
+    if _HAN.search(text):
+        without_places = _han_places().sub(" ", text)
+        if not _ANY_LETTER.search(without_places):
+            # Only a place name ("朝阳?"): it names a place, not a language.
+            return current if current in LANGUAGES else "zh"
+        if not _HAN.search(without_places):
+            text = without_places  # "where to renew RP in 朝阳": the rest decides
     by_script = script_language(text)
+    if by_script == "zh":
+        return han_language(text, current)
     if by_script:
         return by_script
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
@@ -233,21 +297,33 @@ def detect_language(text: str, current: str | None = None) -> str:
         return fallback
     if current in LANGUAGES and all(w in INTERNATIONAL for w in informative):
         return current  # "hi" or "thanks" in a German conversation stays German
-    return _latin_language(text.lower(), informative) or fallback
+    return _latin_language(text.lower(), informative, current) or fallback
 
 
-def _latin_language(text: str, informative: list[str]) -> str | None:
-    """Weigh the evidence for en/fr/de/es; None when it does not clearly point to one language."""
+def _latin_language(text: str, informative: list[str], current: str | None = None) -> str | None:
+    """Weigh the evidence for en/fr/de/es; None when it does not clearly point to one language.
+
+    The conversation's language wins a tie: "police" or "hospital" in a French or Spanish conversation
+    stays French or Spanish.
+    """
     scores = dict.fromkeys(LATIN_LANGUAGES, 0.0)
+    lists = _word_lists()
+    learned, markers = lists["learned"], lists["markers"]
     for word in informative:
         word = _ELONGATED.sub(r"\1", word)  # "merciii" -> "merci"
         parts = {word, word.rstrip("s"), *word.split("'")[1:]}  # "d'accord" -> "accord"
-        owners = [lang for lang, ws in MARKERS.items() if parts & ws]
+        owners = [lang for lang, ws in markers.items() if parts & ws]
+        weight = 1.0
+        if not owners:  # words only the training data shows count half
+            owners = [lang for lang, ws in learned.items() if parts & ws]
+            weight = 0.5
         for lang in owners:
-            scores[lang] += 1.0 / len(owners)
+            scores[lang] += weight / len(owners)
     for ch in set(text):
         if ch in ACCENTS:
             scores[ACCENTS[ch]] += 1.0
+    if current in scores and scores[current] > 0 and scores[current] == max(scores.values()):
+        return current
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] >= 1.0 and ranked[0] - ranked[1] >= 1.0:
         return max(scores, key=scores.__getitem__)  # the words alone decide
