@@ -200,7 +200,10 @@ class ActionEmergency(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answer = answers.emergency_answer(
-            latest_entity(tracker, "district"), user_position(tracker), lang=language_of(tracker)
+            latest_entity(tracker, "district"),
+            user_position(tracker),
+            lang=language_of(tracker),
+            emergency_type=latest_entity(tracker, "emergency_type"),
         )
         return send(dispatcher, answer)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,15 @@ logger = logging.getLogger(__name__)
 
 # The order in which emergency numbers are given: life first.
 EMERGENCY_CATEGORIES = ("ambulance", "police", "fire", "traffic", "emergency")
+# The hotline categories in the order an emergency of each kind needs them (the safety layer's
+# `emergency_type`, bot/nlu/safety.py): the number to call first comes first, one line each.
+EMERGENCY_ORDER: dict[str, tuple[str, ...]] = {
+    "medical": EMERGENCY_CATEGORIES,
+    "general": EMERGENCY_CATEGORIES,
+    "police": ("police", "ambulance", "fire", "traffic", "emergency"),
+    "fire": ("fire", "ambulance", "police", "traffic", "emergency"),
+    "traffic": ("traffic", "ambulance", "police", "fire", "emergency"),
+}
 
 
 @dataclass
@@ -293,21 +303,24 @@ def hospital_answer(
 
 
 def emergency_answer(
-    district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en"
+    district: str | None,
+    near: tuple[float, float] | None = None,
+    *,
+    lang: str = "en",
+    emergency_type: str | None = None,
 ) -> Answer:
-    """Emergency numbers first, always; then 24-hour emergency departments when the data is there."""
+    """Emergency numbers first, always, the one this kind of emergency needs first (120 medical, 110
+    police, 119 fire, 122 traffic); then 24-hour emergency departments when the data is there."""
+    order = EMERGENCY_ORDER.get(emergency_type or "", EMERGENCY_CATEGORIES)
     try:
         lines = [t("emergency_intro", lang)]
-        lines += [
-            render.hotline(h, lang, with_source=False)
-            for h in queries.hotlines(EMERGENCY_CATEGORIES)
-        ]
+        lines += [render.hotline(h, lang, with_source=False) for h in queries.hotlines(order)]
         lines.append(t("emergency_interpreting", lang))
         first = Reply("\n".join(lines))
     except SQLAlchemyError:
         logger.exception("knowledge base unavailable for emergency numbers")
         # The numbers are also in every locale file, so they never depend on the database.
-        return Answer([Reply(text("emergency_fallback", lang))], topic="emergency")
+        return Answer([Reply(emergency_fallback(lang, order))], topic="emergency")
     replies = [first]
     try:
         ers = queries.find_hospitals("emergency_room", district, near=near, limit=3)
@@ -317,6 +330,24 @@ def emergency_answer(
         replies.append(Reply(t("emergency_er", lang)))
         replies += [Reply(render.hospital(p, lang, district)) for p in ers]
     return Answer(replies, topic="emergency")
+
+
+_FALLBACK_NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")
+_CATEGORY_NUMBER = {"ambulance": "120", "police": "110", "fire": "119", "traffic": "122"}
+
+
+def emergency_fallback(lang: str, order: tuple[str, ...] = EMERGENCY_CATEGORIES) -> str:
+    """The locale's list of emergency numbers, one per line, in the order `order` needs."""
+    line = str(text("emergency_fallback", lang))
+    first = line[: len(line) - len(line.lstrip("🚨 "))]
+    parts = line[len(first) :].split(" · ")
+    rank = {_CATEGORY_NUMBER[c]: i for i, c in enumerate(order) if c in _CATEGORY_NUMBER}
+
+    def position(part: str) -> int:
+        found = _FALLBACK_NUMBER.search(part)
+        return rank.get(found.group(1), 99) if found else 99
+
+    return first + "\n".join(sorted(parts, key=position))
 
 
 IMMIGRATION_TOPICS = {
@@ -345,7 +376,10 @@ def handoff_answer(
     rated, so they are not asked again.
     """
     numbers = ["12367", "12345"] if topic in IMMIGRATION_TOPICS else ["12345", "12367"]
-    lines = [t("handoff_intro", lang)]
+    # Someone who asks for a person was not helped well enough (or is complaining): apologise first,
+    # unless the rating reply just did.
+    lines = [] if after_rating else [t("handoff_sorry", lang)]
+    lines.append(t("handoff_intro", lang))
     records = [queries.hotline(n) for n in numbers]
     lines += [render.hotline(r, lang, with_source=False) for r in records if r]
     for pid in last_points or []:
