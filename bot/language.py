@@ -226,13 +226,17 @@ def _han_places() -> re.Pattern[str]:
     return re.compile(rf"(?:{alternation})[区區]?")
 
 
-def han_language(text: str, current: str | None = None) -> str:
-    """ "ja" or "zh" for text whose only letters are Han characters (no kana)."""
+def han_language(text: str, current: str | None = None, hint: str | None = None) -> str:
+    """ "ja" or "zh" for text whose only letters are Han characters (no kana).
+
+    Japanese when a Japanese-only kanji word is there, or when the conversation or the channel is
+    Japanese; Chinese when a Chinese-only character is there, or else.
+    """
     lists = _word_lists()
     chinese_only = any(ch in lists["zh_chars"] for ch in text)
     if chinese_only:
         return "zh"
-    if current == "ja" or any(word in text for word in lists["ja_kanji"]):
+    if "ja" in (current, hint) or any(word in text for word in lists["ja_kanji"]):
         return "ja"
     return "zh"
 
@@ -270,12 +274,20 @@ def script_language(text: str) -> str | None:
     return None
 
 
-def detect_language(text: str, current: str | None = None) -> str:
+def detect_language(text: str, current: str | None = None, hint: str | None = None) -> str:
     """The language to answer `text` in: one of the nine codes.
 
+    `current` is the conversation's language (chosen by the user or detected before), `hint` the
+    channel's language (the widget's or WeChat's `metadata.language`), which decides where `current`
+    is missing and breaks ties after it.
+
     Returns `current` (or "en" when there is none) when the text does not decide it: empty, emoji or
-    digits only, names and loanwords only, or too short and too uncertain.
+    digits only, names and loanwords only, a place name alone, or too short and too uncertain; a
+    one- or two-word message in the conversation's Latin-script language is only switched by words,
+    never by langdetect's guess.
     """
+    if current not in LANGUAGES:
+        current = hint if hint in LANGUAGES else None
     fallback = current if current in LANGUAGES else "en"
     if not text or not text.strip():
         return fallback
@@ -288,7 +300,7 @@ def detect_language(text: str, current: str | None = None) -> str:
             text = without_places  # "where to renew RP in 朝阳": the rest decides
     by_script = script_language(text)
     if by_script == "zh":
-        return han_language(text, current)
+        return han_language(text, current, hint)
     if by_script:
         return by_script
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
@@ -297,10 +309,12 @@ def detect_language(text: str, current: str | None = None) -> str:
         return fallback
     if current in LANGUAGES and all(w in INTERNATIONAL for w in informative):
         return current  # "hi" or "thanks" in a German conversation stays German
-    return _latin_language(text.lower(), informative, current) or fallback
+    return _latin_language(text.lower(), informative, current, hint) or fallback
 
 
-def _latin_language(text: str, informative: list[str], current: str | None = None) -> str | None:
+def _latin_language(
+    text: str, informative: list[str], current: str | None = None, hint: str | None = None
+) -> str | None:
     """Weigh the evidence for en/fr/de/es; None when it does not clearly point to one language.
 
     The conversation's language wins a tie: "police" or "hospital" in a French or Spanish conversation
@@ -322,11 +336,18 @@ def _latin_language(text: str, informative: list[str], current: str | None = Non
     for ch in set(text):
         if ch in ACCENTS:
             scores[ACCENTS[ch]] += 1.0
-    if current in scores and scores[current] > 0 and scores[current] == max(scores.values()):
-        return current
+    for preferred in (current, hint):
+        if (
+            preferred in scores
+            and scores[preferred] > 0
+            and scores[preferred] == max(scores.values())
+        ):
+            return preferred
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] >= 1.0 and ranked[0] - ranked[1] >= 1.0:
         return max(scores, key=scores.__getitem__)  # the words alone decide
+    if current in scores and len(informative) <= 2:
+        return None  # a short message does not switch a Latin-script conversation on a guess
     if sum(len(w) for w in informative) >= 4:
         # langdetect is a tie-breaker on short text, not the judge.
         for lang, prob in _langdetect_probabilities(" ".join(informative)).items():
