@@ -73,7 +73,9 @@ async def run(model: Path, rows: list[dict[str, str]]) -> None:
             if got == expected:
                 s["right_first"] += 1
             else:
-                misses.append(f"  WRONG No.  {lang} [{row['category']}] {text!r}: {got}, expected {expected}")
+                misses.append(
+                    f"  WRONG No.  {lang} [{row['category']}] {text!r}: {got}, expected {expected}"
+                )
         else:
             s["lookalikes"] += 1
             if alarm:

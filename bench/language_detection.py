@@ -42,7 +42,9 @@ HELDOUT = ROOT / "bench" / "data" / "language_heldout.tsv"
 def heldout(path: Path = HELDOUT) -> None:
     """Accuracy on the held-out short messages, with the conversation's language where there is one."""
     with path.open(encoding="utf-8") as fh:
-        rows = [(r["lang"], r["current"] or None, r["text"]) for r in csv.DictReader(fh, delimiter="\t")]
+        rows = [
+            (r["lang"], r["current"] or None, r["text"]) for r in csv.DictReader(fh, delimiter="\t")
+        ]
     ours: dict[str, list[bool]] = defaultdict(list)
     misses = []
     for lang, current, text in rows:
