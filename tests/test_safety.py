@@ -101,6 +101,19 @@ def test_an_emergency_the_rules_contradict_is_vetoed(text: str, expected: str) -
 
 
 @pytest.mark.parametrize(
+    "text", ["where can my son get his vaccinations", "哪里有24小时药店", "Termin beim Zahnarzt"]
+)
+def test_routine_care_vetoes_an_emergency(text: str) -> None:
+    ranking = [{"name": "emergency", "confidence": 0.6}, {"name": "healthcare", "confidence": 0.3}]
+    assert safety.decide(text, "emergency", ranking) == ("healthcare", None)
+
+
+def test_routine_care_never_hides_acute_danger() -> None:
+    assert safety.check("chest pain, which pharmacy is open now?").acute == "medical"
+    assert safety.check("胸口剧痛，附近有药店吗").acute == "medical"
+
+
+@pytest.mark.parametrize(
     "text",
     ["this is awful, nobody helps me", "c'est horrible, personne ne m'aide", "太糟糕了，没人帮我"],
 )

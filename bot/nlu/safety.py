@@ -10,7 +10,8 @@ missed language detection or a mixed-language message cannot hide an emergency.
   the intent becomes `emergency` with confidence 1.0 and an `emergency_type` entity (traffic, fire,
   medical, police or general), whatever the classifier or the fallback said;
 - the classifier said `emergency` but the rules found no acute danger and the message is a complaint, a
-  follow-up ("and in Chaoyang?") or a `not_now` case: the prediction is vetoed (complaints go to
+  follow-up ("and in Chaoyang?"), routine care (vaccinations, pharmacies, appointments) or a `not_now`
+  case: the prediction is vetoed (complaints go to
   `human_handoff`, the others to the next most likely intent);
 - someone asks for a person, or complains where the classifier found no topic: `human_handoff`.
 """
@@ -54,7 +55,7 @@ HANDOFF_INTENT = "human_handoff"
 ENTITY = "emergency_type"
 # When several kinds of danger match, the first here decides which number comes first.
 ACUTE_KINDS = ("traffic", "fire", "medical", "police", "general")
-KEYS = (*ACUTE_KINDS, "not_now", "complaint", "person", "followup")
+KEYS = (*ACUTE_KINDS, "not_now", "complaint", "person", "followup", "routine")
 # Intents that name no topic: a complaint there is a request for help from a person.
 NO_TOPIC = {
     "nlu_fallback",
@@ -95,11 +96,14 @@ class Verdict:
     complaint: bool
     person: bool
     followup: bool
+    routine: bool = False
 
     @property
     def veto(self) -> bool:
         """A classifier's `emergency` is not trusted for this message."""
-        return self.acute is None and (self.complaint or self.followup or self.not_now)
+        return self.acute is None and (
+            self.complaint or self.followup or self.not_now or self.routine
+        )
 
 
 class RuleError(ValueError):
@@ -145,6 +149,7 @@ def check(text: str) -> Verdict:
         complaint=bool(rules["complaint"].search(folded)),
         person=bool(rules["person"].search(folded)),
         followup=bool(rules["followup"].search(folded)),
+        routine=bool(rules["routine"].search(folded)),
     )
 
 
