@@ -1,0 +1,19 @@
+"""`python -m bot.rasa_ext.rasa_server run ...`: Rasa's command line, bot/rasa_ext/speedups.py first.
+
+The launcher (bot/runtime/serve.py) starts the Rasa server this way; every argument is Rasa's (`rasa run --help`).
+"""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    from bot.rasa_ext import speedups
+
+    speedups.install()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
