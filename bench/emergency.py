@@ -37,7 +37,7 @@ def load_set(path: Path) -> list[dict[str, str]]:
 
 def first_number(parse: dict[str, Any], lang: str) -> str | None:
     """The first emergency number of the emergency answer the action would send for this parse."""
-    from bot import answers
+    from bot.dialogue import answers
 
     entities = {e["entity"]: e["value"] for e in parse.get("entities") or []}
     kwargs: dict[str, Any] = {"lang": lang}

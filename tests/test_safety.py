@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import answers
+from bot.dialogue import answers
 from bot.nlu import safety
 
 ACUTE = [

@@ -16,7 +16,7 @@ import pytest
 import requests
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
+from bot.runtime import serve
 
 pytestmark = pytest.mark.slow
 

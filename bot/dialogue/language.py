@@ -8,7 +8,7 @@ decides when it is confident.
 
 Han characters alone do not tell Chinese from Japanese: a Han-only message is Japanese when it holds a
 Japanese-only kanji word (病院, 救急車, 旅券, 在留許可… built from the training data and a word list by
-`python -m bot.language_words` into bot/language_data/words.yml) and no Chinese-only character, or
+`python -m bot.dialogue.language_words` into bot/dialogue/language_data/words.yml) and no Chinese-only character, or
 when the conversation is already Japanese and nothing in it is Chinese-only. Han place names (朝阳,
 三里屯) inside text of another script are ignored, so they never switch the language; a message that is
 only a place name keeps the conversation's language.
@@ -199,8 +199,8 @@ _ANY_LETTER = re.compile(r"[^\W\d_]")
 
 @lru_cache(maxsize=1)
 def _word_lists() -> dict[str, Any]:
-    """bot/language_data/words.yml and the hand-written Chinese-only characters of lists.yml."""
-    from bot import language_words
+    """bot/dialogue/language_data/words.yml and the hand-written Chinese-only characters of lists.yml."""
+    from bot.dialogue import language_words
 
     words = yaml.safe_load(language_words.WORDS.read_text(encoding="utf-8")) or {}
     lists = language_words.load_lists()
