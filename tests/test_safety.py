@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rasa.shared.nlu.training_data.message import Message
 
 from bot.dialogue import answers
 from bot.nlu import safety
@@ -199,3 +200,31 @@ def test_without_the_knowledge_base_the_numbers_come_in_the_same_order(
         lines = answers.emergency_fallback(lang, order).splitlines()
         assert first in lines[0]
         assert len(lines) == 5  # one line each
+
+
+def _message(text: str, intent: str, ranking: list[dict]) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": ranking[0]["confidence"]})
+    message.set("intent_ranking", ranking)
+    return message
+
+
+def test_the_component_sets_emergency_and_its_type_whatever_was_predicted() -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "visa", "confidence": 0.3}]
+    message = _message("he is not breathing", "nlu_fallback", ranking)
+    safety.SafetyLayer().process([message])
+    assert message.get("intent") == {"name": "emergency", "confidence": 1.0}
+    assert message.get("intent_ranking")[0]["name"] == "emergency"
+    entities = message.get("entities")
+    assert [(e["entity"], e["value"]) for e in entities] == [("emergency_type", "medical")]
+
+
+def test_the_component_vetoes_with_the_classifiers_own_confidence() -> None:
+    ranking = [
+        {"name": "emergency", "confidence": 0.55},
+        {"name": "international_school", "confidence": 0.25},
+    ]
+    message = _message("and in Chaoyang?", "emergency", ranking)
+    safety.SafetyLayer().process([message])
+    assert message.get("intent") == {"name": "international_school", "confidence": 0.25}
+    assert not message.get("entities")

@@ -210,7 +210,10 @@ class SafetyLayer(GraphComponent):
             intent, kind = decide(text, current.get(INTENT_NAME_KEY), ranking)
             if intent is None or intent == current.get(INTENT_NAME_KEY) and kind is None:
                 continue
-            _set_intent(message, intent, ranking)
+            # A rule's decision is certain; a vetoed emergency gives way to the classifier's next
+            # guess with the classifier's own confidence.
+            certain = kind is not None or intent == HANDOFF_INTENT
+            _set_intent(message, intent, ranking, certain)
             if kind:
                 entity = {
                     ENTITY_ATTRIBUTE_TYPE: ENTITY,
@@ -223,9 +226,22 @@ class SafetyLayer(GraphComponent):
         return messages
 
 
-def _set_intent(message: Message, name: str, ranking: list[dict[str, Any]]) -> None:
-    """Make `name` the top intent with confidence 1.0; the classifier's ranking follows it."""
-    top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+def _set_intent(
+    message: Message, name: str, ranking: list[dict[str, Any]], certain: bool = True
+) -> None:
+    """Make `name` the top intent (confidence 1.0 when `certain`, else the classifier's own); the
+    classifier's ranking follows it."""
+    confidence = 1.0
+    if not certain:
+        confidence = next(
+            (
+                float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                for r in ranking
+                if r.get(INTENT_NAME_KEY) == name
+            ),
+            1.0,
+        )
+    top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
     message.set(INTENT, top, add_to_output=True)
     rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != name]
     message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
