@@ -94,18 +94,26 @@ def test_acute_danger_overrides_any_prediction(intent: str) -> None:
 )
 def test_an_emergency_the_rules_contradict_is_vetoed(text: str, expected: str) -> None:
     ranking = [
-        {"name": "emergency", "confidence": 0.6},
-        {"name": "nlu_fallback", "confidence": 0.5},
-        {"name": "international_school", "confidence": 0.3},
+        {"name": "emergency", "confidence": 0.5},
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "international_school", "confidence": 0.45},
     ]
     assert safety.decide(text, "emergency", ranking) == (expected, None)
+
+
+def test_a_vetoed_emergency_with_no_likely_next_guess_is_a_did_you_mean() -> None:
+    ranking = [
+        {"name": "emergency", "confidence": 0.42},
+        {"name": "change_language", "confidence": 0.14},
+    ]
+    assert safety.decide("and in Chaoyang?", "emergency", ranking) == ("nlu_fallback", None)
 
 
 @pytest.mark.parametrize(
     "text", ["where can my son get his vaccinations", "哪里有24小时药店", "Termin beim Zahnarzt"]
 )
 def test_routine_care_vetoes_an_emergency(text: str) -> None:
-    ranking = [{"name": "emergency", "confidence": 0.6}, {"name": "healthcare", "confidence": 0.3}]
+    ranking = [{"name": "emergency", "confidence": 0.5}, {"name": "healthcare", "confidence": 0.45}]
     assert safety.decide(text, "emergency", ranking) == ("healthcare", None)
 
 
@@ -221,10 +229,10 @@ def test_the_component_sets_emergency_and_its_type_whatever_was_predicted() -> N
 
 def test_the_component_vetoes_with_the_classifiers_own_confidence() -> None:
     ranking = [
-        {"name": "emergency", "confidence": 0.55},
-        {"name": "international_school", "confidence": 0.25},
+        {"name": "emergency", "confidence": 0.5},
+        {"name": "international_school", "confidence": 0.45},
     ]
     message = _message("and in Chaoyang?", "emergency", ranking)
-    safety.SafetyLayer().process([message])
-    assert message.get("intent") == {"name": "international_school", "confidence": 0.25}
+    safety.SafetyLayer({"fallback_threshold": 0.4}).process([message])
+    assert message.get("intent") == {"name": "international_school", "confidence": 0.45}
     assert not message.get("entities")

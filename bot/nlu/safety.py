@@ -52,13 +52,14 @@ logger = logging.getLogger(__name__)
 RULES_DIR = Path(__file__).with_name("safety_rules")
 EMERGENCY_INTENT = "emergency"
 HANDOFF_INTENT = "human_handoff"
+FALLBACK_INTENT = "nlu_fallback"
 ENTITY = "emergency_type"
 # When several kinds of danger match, the first here decides which number comes first.
 ACUTE_KINDS = ("traffic", "fire", "medical", "police", "general")
 KEYS = (*ACUTE_KINDS, "not_now", "complaint", "person", "followup", "routine")
 # Intents that name no topic: a complaint there is a request for help from a person.
 NO_TOPIC = {
-    "nlu_fallback",
+    FALLBACK_INTENT,
     "bot_challenge",
     "out_of_scope",
     "help",
@@ -154,9 +155,16 @@ def check(text: str) -> Verdict:
 
 
 def decide(
-    text: str, intent: str | None, ranking: list[dict[str, Any]]
+    text: str,
+    intent: str | None,
+    ranking: list[dict[str, Any]],
+    fallback_threshold: float = 0.40,
 ) -> tuple[str | None, str | None]:
-    """(new intent or None to keep the classifier's, emergency type or None) for a message."""
+    """(new intent or None to keep the classifier's, emergency type or None) for a message.
+
+    A vetoed emergency gives way to the classifier's next guess, or to `nlu_fallback` ("did you
+    mean") when that guess is below `fallback_threshold` (the FallbackClassifier's threshold).
+    """
     verdict = check(text)
     if verdict.acute:
         return EMERGENCY_INTENT, verdict.acute
@@ -167,13 +175,15 @@ def decide(
     if intent == EMERGENCY_INTENT and verdict.veto:
         following = next(
             (
-                r[INTENT_NAME_KEY]
+                r
                 for r in ranking
-                if r.get(INTENT_NAME_KEY) not in (EMERGENCY_INTENT, "nlu_fallback")
+                if r.get(INTENT_NAME_KEY) not in (EMERGENCY_INTENT, FALLBACK_INTENT)
             ),
-            "nlu_fallback",
+            None,
         )
-        return following, None
+        if following is None or following.get(PREDICTED_CONFIDENCE_KEY, 0.0) < fallback_threshold:
+            return FALLBACK_INTENT, None
+        return str(following[INTENT_NAME_KEY]), None
     return None, None
 
 
@@ -192,9 +202,14 @@ class SafetyLayer(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SafetyLayer:
-        return cls()
+        return cls(config)
 
-    def __init__(self) -> None:
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"fallback_threshold": 0.40}
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self._threshold = float((config or {}).get("fallback_threshold", 0.40))
         load_rules()  # compile while the model loads; a broken rule file fails here, not on a message
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -207,7 +222,7 @@ class SafetyLayer(GraphComponent):
                 continue
             current = message.get(INTENT) or {}
             ranking = message.get(INTENT_RANKING_KEY) or []
-            intent, kind = decide(text, current.get(INTENT_NAME_KEY), ranking)
+            intent, kind = decide(text, current.get(INTENT_NAME_KEY), ranking, self._threshold)
             if intent is None or intent == current.get(INTENT_NAME_KEY) and kind is None:
                 continue
             # A rule's decision is certain; a vetoed emergency gives way to the classifier's next
@@ -239,7 +254,7 @@ def _set_intent(
                 for r in ranking
                 if r.get(INTENT_NAME_KEY) == name
             ),
-            1.0,
+            0.0,
         )
     top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
     message.set(INTENT, top, add_to_output=True)
