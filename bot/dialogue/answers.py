@@ -20,6 +20,7 @@ from bot.dialogue import feedback, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
 from bot.knowledge import queries
+from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
 
@@ -128,14 +129,14 @@ def _points_replies(
     intro_label: str,
     limit: int = 3,
 ) -> tuple[list[Reply], list[str]]:
-    places = queries.find_service_points(services, district=district, near=near, limit=limit)
+    places = service_points.find_service_points(services, district=district, near=near, limit=limit)
     if not places:
         return [Reply(t("no_points_found", lang))], []
     in_district = district is not None and any(p.record.get("district") == district for p in places)
-    intro = render.service_points_intro(intro_label, district, near is not None, lang, in_district)
+    intro = service_points.intro(intro_label, district, near is not None, lang, in_district)
     replies = [Reply(intro)]
     replies += [
-        Reply(render.service_point(p, lang, when, show_distance=near is not None)) for p in places
+        Reply(service_points.render(p, lang, when, show_distance=near is not None)) for p in places
     ]
     return replies, [p.record["id"] for p in places]
 
@@ -167,14 +168,19 @@ def procedure_answer(
     """Documents, fees, time, validity and where to go for a topic; asks the permit type if needed."""
     if topic == "residence_permit" and permit_type not in vocab.PERMIT_TYPES:
         return Answer([permit_type_question(lang, district)], topic=topic)
-    procs = queries.get_procedures(topic, permit_type)
+    procs = procedures.get_procedures(topic, permit_type)
     if not procs:
         replies, shown = _points_replies(
-            queries.service_codes(topic), district, near, lang, when, name("intents", topic, lang)
+            service_points.service_codes(topic),
+            district,
+            near,
+            lang,
+            when,
+            name("intents", topic, lang),
         )
         return rated(Answer(replies, shown, topic), lang)
     main = procs[:2]
-    replies = [Reply(render.procedure(p, lang)) for p in main]
+    replies = [Reply(procedures.render(p, lang)) for p in main]
     services: list[str] = list(dict.fromkeys(s for p in main for s in p.get("services", [])))
     if topic == "residence_permit" and permit_type:
         typed = f"residence_permit_{permit_type}"
@@ -199,7 +205,7 @@ def service_point_answer(
     when: dt.datetime | None = None,
 ) -> Answer:
     """The nearest service points handling `service` (a NLU service value or service code)."""
-    codes = queries.service_codes(service) if service else ()
+    codes = service_points.service_codes(service) if service else ()
     if service in vocab.SERVICE_ENTITY_CODES:
         intro_label = name("service_needs", service, lang)
     elif codes:
@@ -224,11 +230,11 @@ def opening_hours_answer(
     now = hours_mod.to_beijing(when)
     moment = hours_mod.resolve_day(weekday, now)
     if service or district:
-        places = queries.find_service_points(
-            queries.service_codes(service), district=district, limit=3
+        places = service_points.find_service_points(
+            service_points.service_codes(service), district=district, limit=3
         )
     else:
-        records = [queries.get_service_point(pid) for pid in (last_points or [])]
+        records = [service_points.get_service_point(pid) for pid in (last_points or [])]
         places = [queries.Place(r) for r in records if r]
     if not places:
         return Answer([Reply(t("opening_which", lang))])
@@ -258,7 +264,7 @@ def opening_hours_answer(
 def school_answer(
     curriculum: str | None, district: str | None, age: int | None, *, lang: str = "en"
 ) -> Answer:
-    places = queries.find_schools(curriculum, district, age, limit=None)
+    places = schools.find_schools(curriculum, district, age, limit=None)
     filters = ""
     if curriculum:
         filters += t("with_curriculum", lang, curriculum=name("curricula", curriculum, lang))
@@ -273,7 +279,7 @@ def school_answer(
         )
     shown = places[:4]
     replies = [Reply(t("schools_intro", lang, filters=filters))]
-    replies += [Reply(render.school(p, lang, district)) for p in shown]
+    replies += [Reply(schools.render(p, lang, district)) for p in shown]
     if len(places) > len(shown):
         rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown) :])
         replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
@@ -288,7 +294,7 @@ def hospital_answer(
     *,
     lang: str = "en",
 ) -> Answer:
-    places = queries.find_hospitals(need, district, near=near, limit=4)
+    places = hospitals.find_hospitals(need, district, near=near, limit=4)
     filters = ""
     if need:
         filters += t("with_need", lang, need=t(f"need_{need}", lang))
@@ -299,7 +305,7 @@ def hospital_answer(
             Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare"), lang
         )
     replies = [Reply(t("hospitals_intro", lang, filters=filters))]
-    replies += [Reply(render.hospital(p, lang, district)) for p in places]
+    replies += [Reply(hospitals.render(p, lang, district)) for p in places]
     return rated(Answer(replies, topic="healthcare"), lang)
 
 
@@ -315,7 +321,7 @@ def emergency_answer(
     order = EMERGENCY_ORDER.get(emergency_type or "", EMERGENCY_CATEGORIES)
     try:
         lines = [t("emergency_intro", lang)]
-        lines += [render.hotline(h, lang, with_source=False) for h in queries.hotlines(order)]
+        lines += [hotlines.render(h, lang, with_source=False) for h in hotlines.hotlines(order)]
         lines.append(t("emergency_interpreting", lang))
         first = Reply("\n".join(lines))
     except SQLAlchemyError:
@@ -324,12 +330,12 @@ def emergency_answer(
         return Answer([Reply(emergency_fallback(lang, order))], topic="emergency")
     replies = [first]
     try:
-        ers = queries.find_hospitals("emergency_room", district, near=near, limit=3)
+        ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
     except SQLAlchemyError:
         ers = []
     if ers:
         replies.append(Reply(t("emergency_er", lang)))
-        replies += [Reply(render.hospital(p, lang, district)) for p in ers]
+        replies += [Reply(hospitals.render(p, lang, district)) for p in ers]
     return Answer(replies, topic="emergency")
 
 
@@ -381,10 +387,10 @@ def handoff_answer(
     # unless the rating reply just did.
     lines = [] if after_rating else [t("handoff_sorry", lang)]
     lines.append(t("handoff_intro", lang))
-    records = [queries.hotline(n) for n in numbers]
-    lines += [render.hotline(r, lang, with_source=False) for r in records if r]
+    records = [hotlines.hotline(n) for n in numbers]
+    lines += [hotlines.render(r, lang, with_source=False) for r in records if r]
     for pid in last_points or []:
-        point = queries.get_service_point(pid)
+        point = service_points.get_service_point(pid)
         if point and point.get("phones"):
             lines.append(
                 t(

@@ -14,6 +14,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from bot.core import languages
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
@@ -36,7 +38,7 @@ def text(key: str, lang: str) -> Any:
     return value if value else catalog("en")[key]
 
 
-RTL_LANGUAGES = {"ar"}
+RTL_LANGUAGES = languages.RTL
 _RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 LRI, PDI = "\u2066", "\u2069"
 

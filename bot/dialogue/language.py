@@ -23,14 +23,24 @@ from typing import Any
 
 import yaml
 
+from bot.core import languages
 from bot.core.vocab import DISTRICTS, LANGUAGES
 
-_SCRIPTS = (
-    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
-    ("ja", re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")),
-    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")),
-    ("ru", re.compile(r"[\u0400-\u04ff]")),
-    ("zh", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")),
+# Characters that decide a script, in the order they are tried: Kana before Han (Japanese is written
+# with both), Han last. Latin text is left to the word lists and langdetect below.
+SCRIPT_CHARACTERS: tuple[tuple[languages.Script, re.Pattern[str]], ...] = (
+    ("Kore", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
+    ("Jpan", re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")),
+    ("Arab", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")),
+    ("Cyrl", re.compile(r"[\u0400-\u04ff]")),
+    ("Hans", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")),
+)
+# The language of each non-Latin script (the registry's first language written in it).
+_SCRIPTS = tuple(
+    (lang, pattern)
+    for script, pattern in SCRIPT_CHARACTERS
+    for lang in [next((x.code for x in languages.REGISTRY if x.script == script), None)]
+    if lang is not None
 )
 _LATIN_WORD = re.compile(r"[a-zà-öø-ÿœß]+(?:['-][a-zà-öø-ÿœß]+)*", re.IGNORECASE)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
@@ -192,7 +202,7 @@ MARKERS: dict[str, set[str]] = {
     ),
 }
 
-LATIN_LANGUAGES = ("en", "fr", "de", "es")
+LATIN_LANGUAGES = languages.LATIN
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 

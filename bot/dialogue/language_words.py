@@ -29,11 +29,12 @@ from typing import Any
 
 import yaml
 
+from bot.core.languages import LATIN
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(__file__).with_name("language_data")
 LISTS = DATA_DIR / "lists.yml"
 WORDS = DATA_DIR / "words.yml"
-LATIN = ("en", "fr", "de", "es")
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(rf"[{_HAN}]+")

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import config
-from bot.knowledge.models import KNOWLEDGE_TABLES, SCHEMA_VERSION, Base, Meta
+from bot.knowledge.models import KNOWLEDGE_TABLES, RETIRED_TABLES, SCHEMA_VERSION, Base, Meta
 
 # Any constant: the PostgreSQL advisory lock that serialises syncs.
 _SYNC_LOCK_KEY = 4_201_126_001
@@ -64,6 +64,8 @@ def _upgrade(engine: Engine) -> None:
         version = conn.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
         if version == SCHEMA_VERSION:
             return
+        for name in RETIRED_TABLES:  # tables of older versions, before the tables they refer to
+            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
         Base.metadata.drop_all(conn, tables=KNOWLEDGE_TABLES)
         Base.metadata.create_all(conn, tables=KNOWLEDGE_TABLES)
         conn.execute(delete(Meta).where(Meta.key == "schema_version"))

@@ -31,7 +31,9 @@
   var OPEN_KEY = "bj-assistant:" + SERVER + ":open";
   var LINK_SCHEMES = ["http:", "https:", "tel:", "mailto:"];
   var IMAGE_SCHEMES = ["http:", "https:"];
-  var RTL_LANGUAGES = ["ar", "fa", "he", "ur"];
+  // Right-to-left languages among those the assistant speaks: from the server (/webchat/i18n.json, which
+  // serves bot/core/languages.py). The panel's direction follows the language of its texts.
+  var RTL_LANGUAGES = [];
   var TYPING_TIMEOUT_MS = 90000;
 
   // ---------------------------------------------------------------------------------------------------
@@ -456,7 +458,7 @@
   function applyLanguage() {
     var lang = uiLanguage();
     root.setAttribute("lang", lang);
-    root.setAttribute("dir", RTL_LANGUAGES.indexOf(pageLanguage()) >= 0 ? "rtl" : "ltr");
+    root.setAttribute("dir", RTL_LANGUAGES.indexOf(lang) >= 0 ? "rtl" : "ltr");
     launcherLabel.textContent = t("launcher");
     title.textContent = t("title");
     newButton.setAttribute("aria-label", t("new_conversation"));
@@ -876,7 +878,26 @@
     else if (sessionId) connect();
   }
 
-  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+  /** The server's language registry (and, with it, what the interface needs to know per language). */
+  function loadI18n(done) {
+    var request = typeof fetch === "function"
+      ? fetch(SERVER + "/webchat/i18n.json", { credentials: "omit" })
+      : Promise.reject(new Error("no fetch"));
+    request
+      .then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); return res.json(); })
+      .then(function (data) {
+        (data.languages || []).forEach(function (lang) {
+          if (lang && lang.direction === "rtl") RTL_LANGUAGES.push(String(lang.code));
+        });
+      })
+      .catch(function () { /* still usable: left to right */ })
+      .then(done);
+  }
+
+  loadI18n(function () {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
+    else mount();
+  });
 
   /** A small API for the host page. */
   window.BeijingAssistantWidget = {
