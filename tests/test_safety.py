@@ -236,3 +236,17 @@ def test_the_component_vetoes_with_the_classifiers_own_confidence() -> None:
     safety.SafetyLayer({"fallback_threshold": 0.4}).process([message])
     assert message.get("intent") == {"name": "international_school", "confidence": 0.45}
     assert not message.get("entities")
+
+
+def test_a_knowledge_base_without_hotlines_still_gives_the_numbers_in_order(
+    knowledge_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.knowledge.loader import sync
+
+    (knowledge_copy / "hotlines.yml").unlink()
+    url = f"sqlite:///{tmp_path / 'no-hotlines.db'}"
+    sync(knowledge_copy, url)
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    answer = answers.emergency_answer(None, lang="en", emergency_type="fire")
+    lines = answer.replies[0].text.splitlines()
+    assert "119" in lines[0] and "120" in lines[1]

@@ -320,14 +320,18 @@ def emergency_answer(
     police, 119 fire, 122 traffic); then 24-hour emergency departments when the data is there."""
     order = EMERGENCY_ORDER.get(emergency_type or "", EMERGENCY_CATEGORIES)
     try:
-        lines = [t("emergency_intro", lang)]
-        lines += [hotlines.render(h, lang, with_source=False) for h in hotlines.hotlines(order)]
-        lines.append(t("emergency_interpreting", lang))
-        first = Reply("\n".join(lines))
+        records = hotlines.hotlines(order)
     except SQLAlchemyError:
         logger.exception("knowledge base unavailable for emergency numbers")
-        # The numbers are also in every locale file, so they never depend on the database.
+        records = []
+    if not any(_FALLBACK_NUMBER.fullmatch(str(r.get("number", ""))) for r in records):
+        # The numbers are also in every locale file, so they never depend on the database (down, or
+        # synced without the hotlines).
         return Answer([Reply(emergency_fallback(lang, order))], topic="emergency")
+    lines = [t("emergency_intro", lang)]
+    lines += [hotlines.render(h, lang, with_source=False) for h in records]
+    lines.append(t("emergency_interpreting", lang))
+    first = Reply("\n".join(lines))
     replies = [first]
     try:
         ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
