@@ -72,6 +72,14 @@ def test_past_events_insurance_drills_and_questions_are_not_acute(text: str) -> 
     assert safety.check(text).acute is None
 
 
+def test_a_past_event_never_hides_a_body_in_danger_now() -> None:
+    assert (
+        safety.check("he had a heart attack last year and now he is not breathing").acute
+        == "medical"
+    )
+    assert safety.check("去年做过手术，现在昏迷了").acute == "medical"
+
+
 @pytest.mark.parametrize("intent", ["healthcare", "nlu_fallback", "greet", "lost_passport"])
 def test_acute_danger_overrides_any_prediction(intent: str) -> None:
     ranking = [{"name": intent, "confidence": 0.9}]

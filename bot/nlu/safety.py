@@ -56,6 +56,8 @@ FALLBACK_INTENT = "nlu_fallback"
 ENTITY = "emergency_type"
 # When several kinds of danger match, the first here decides which number comes first.
 ACUTE_KINDS = ("traffic", "fire", "medical", "police", "general")
+# Kinds that `not_now` (a past event, insurance, a drill, a figure of speech) does not cancel.
+ALWAYS_ACUTE = ("medical", "general")
 KEYS = (*ACUTE_KINDS, "not_now", "complaint", "person", "followup", "routine")
 # Intents that name no topic: a complaint there is a request for help from a person.
 NO_TOPIC = {
@@ -141,9 +143,12 @@ def check(text: str) -> Verdict:
     rules = load_rules()
     folded = fold(text or "")
     not_now = bool(rules["not_now"].search(folded))
-    acute = None
-    if not not_now:
-        acute = next((k for k in ACUTE_KINDS if rules[k].search(folded)), None)
+    kinds = [k for k in ACUTE_KINDS if rules[k].search(folded)]
+    if not_now:
+        # A past accident, robbery or fire is told after the fact; a body in danger is not, so
+        # "he had a stroke last year and now he is not breathing" stays an emergency.
+        kinds = [k for k in kinds if k in ALWAYS_ACUTE]
+    acute = kinds[0] if kinds else None
     return Verdict(
         acute=acute,
         not_now=not_now,
