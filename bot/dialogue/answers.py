@@ -10,11 +10,13 @@ import datetime as dt
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core import hotlines as hotlines_mod
 from bot.core import vocab
 from bot.dialogue import feedback, render
 from bot.dialogue import hours as hours_mod
@@ -23,6 +25,7 @@ from bot.knowledge import queries
 from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 # The order in which emergency numbers are given: life first.
 EMERGENCY_CATEGORIES = ("ambulance", "police", "fire", "traffic", "emergency")
@@ -52,17 +55,17 @@ class Answer:
     topic: str | None = None
 
 
-def _safe(fn):  # type: ignore[no-untyped-def]
+def _safe(fn: Callable[P, Answer]) -> Callable[P, Answer]:
     """Answer from one version of the knowledge base (even while staff publish another), and politely
     when it cannot be read, instead of failing the turn."""
 
-    def wrapper(*args: Any, **kwargs: Any) -> Answer:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Answer:
         try:
             with queries.snapshot():
                 return fn(*args, **kwargs)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
-            return Answer([Reply(t("kb_unavailable", kwargs.get("lang", "en")))])
+            return Answer([Reply(t("kb_unavailable", str(kwargs.get("lang", "en"))))])
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -169,6 +172,7 @@ def procedure_answer(
     if topic == "residence_permit" and permit_type not in vocab.PERMIT_TYPES:
         return Answer([permit_type_question(lang, district)], topic=topic)
     procs = procedures.get_procedures(topic, permit_type)
+    shown: list[str] = []
     if not procs:
         replies, shown = _points_replies(
             service_points.service_codes(topic),
@@ -185,7 +189,6 @@ def procedure_answer(
     if topic == "residence_permit" and permit_type:
         typed = f"residence_permit_{permit_type}"
         services = [typed] if typed in vocab.SERVICES else services
-    shown: list[str] = []
     if services:
         replies.append(Reply(t("where_to_go", lang)))
         point_replies, shown = _points_replies(
@@ -344,12 +347,17 @@ def emergency_answer(
 
 
 _FALLBACK_NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")
-_CATEGORY_NUMBER = {"ambulance": "120", "police": "110", "fire": "119", "traffic": "122"}
+_CATEGORY_NUMBER = {
+    "ambulance": hotlines_mod.AMBULANCE,
+    "police": hotlines_mod.POLICE,
+    "fire": hotlines_mod.FIRE,
+    "traffic": hotlines_mod.TRAFFIC,
+}
 
 
 def emergency_fallback(lang: str, order: tuple[str, ...] = EMERGENCY_CATEGORIES) -> str:
     """The locale's list of emergency numbers, one per line, in the order `order` needs."""
-    line = str(text("emergency_fallback", lang))
+    line = str(text("emergency_fallback", lang)).format(**hotlines_mod.NUMBERS)
     first = line[: len(line) - len(line.lstrip("🚨 "))]
     parts = line[len(first) :].split(" · ")
     rank = {_CATEGORY_NUMBER[c]: i for i, c in enumerate(order) if c in _CATEGORY_NUMBER}
@@ -386,7 +394,9 @@ def handoff_answer(
     `after_rating`: the user came here from the 👎 reply's "talk to a person" button; they have just
     rated, so they are not asked again.
     """
-    numbers = ["12367", "12345"] if topic in IMMIGRATION_TOPICS else ["12345", "12367"]
+    numbers = [hotlines_mod.IMMIGRATION, hotlines_mod.CITY]
+    if topic not in IMMIGRATION_TOPICS:
+        numbers.reverse()
     # Someone who asks for a person was not helped well enough (or is complaining): apologise first,
     # unless the rating reply just did.
     lines = [] if after_rating else [t("handoff_sorry", lang)]
