@@ -165,10 +165,35 @@ def test_every_way_of_asking_for_a_person_goes_to_human_handoff(text: str) -> No
     assert safety.decide(text, "bot_challenge", ranking)[0] == "human_handoff"
 
 
-def test_asking_whether_the_bot_is_a_person_is_not_a_handoff() -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are you a real person?",
+        "你是真人客服吗",
+        "c'est une vraie personne ?",
+        "ist das eine echte Person?",
+        "¿eres una persona real?",
+        "ты живой человек?",
+        "هل انت شخص حقيقي؟",
+    ],
+)
+def test_asking_whether_the_bot_is_a_person_is_not_a_handoff(text: str) -> None:
     ranking = [{"name": "bot_challenge", "confidence": 0.8}]
-    assert safety.decide("are you a bot?", "bot_challenge", ranking) == (None, None)
-    assert safety.decide("你是真人吗", "bot_challenge", ranking) == (None, None)
+    assert safety.decide(text, "bot_challenge", ranking) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "外国人工作许可怎么办",  # 人工 inside 外国人 + 工作
+        "كم تستغرق معاملة الإقامة؟",  # غرق (drowning) inside يستغرق (takes time)
+        "mon fils a perdu son passeport",
+        "에어비앤비도 경찰서 신고 필요해요?",
+    ],
+)
+def test_words_inside_other_words_raise_nothing(text: str) -> None:
+    verdict = safety.check(text)
+    assert verdict.acute is None and not verdict.person
 
 
 def test_an_emergency_without_a_veto_stays_an_emergency() -> None:

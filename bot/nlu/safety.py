@@ -58,7 +58,7 @@ ENTITY = "emergency_type"
 ACUTE_KINDS = ("traffic", "fire", "medical", "police", "general")
 # Kinds that `not_now` (a past event, insurance, a drill, a figure of speech) does not cancel.
 ALWAYS_ACUTE = ("medical", "general")
-KEYS = (*ACUTE_KINDS, "not_now", "complaint", "person", "followup", "routine")
+KEYS = (*ACUTE_KINDS, "not_now", "complaint", "person", "bot_question", "followup", "routine")
 # Intents that name no topic: a complaint there is a request for help from a person.
 NO_TOPIC = {
     FALLBACK_INTENT,
@@ -153,7 +153,7 @@ def check(text: str) -> Verdict:
         acute=acute,
         not_now=not_now,
         complaint=bool(rules["complaint"].search(folded)),
-        person=bool(rules["person"].search(folded)),
+        person=bool(rules["person"].search(folded)) and not rules["bot_question"].search(folded),
         followup=bool(rules["followup"].search(folded)),
         routine=bool(rules["routine"].search(folded)),
     )
