@@ -111,11 +111,13 @@ class ActionSetLanguage(Action):
         else:
             meta = message.get("metadata") or {}
             hint = meta.get("language") if isinstance(meta, dict) else None
-            # A channel's language hint only decides the first message of a conversation.
-            if current is None and hint in vocab.LANGUAGES:
-                current = hint
+            # The channel's language hint stands in for a missing conversation language and breaks
+            # ties after it (kanji-only text in a Japanese widget stays Japanese).
             text = message.get("text") or ""
-            lang = current if text.startswith("/") else detect_language(text, current)
+            if text.startswith("/"):
+                lang = current or (hint if hint in vocab.LANGUAGES else None)
+            else:
+                lang = detect_language(text, current, hint=hint)
         lang = answer_language(lang)
         return [] if lang == tracker.get_slot("language") else [SlotSet("language", lang)]
 
@@ -209,7 +211,10 @@ class ActionEmergency(KnowledgeAction):
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
         return answers.emergency_answer(
-            entity(message, "district"), user_position(tracker, message), lang=lang
+            entity(message, "district"),
+            user_position(tracker, message),
+            lang=lang,
+            emergency_type=entity(message, "emergency_type"),
         )
 
 

@@ -5,6 +5,10 @@
 Prints accuracy per language for `bot.dialogue.language.detect_language(text)` (no conversation language, so an
 undecided message counts as English) and for raw langdetect (fixed seed, all its languages, zh-cn/zh-tw
 counted as zh), and lists the detector's misses.
+
+Then the held-out short-message set bench/data/language_heldout.tsv (written before tuning, never used
+for the word lists): each message with the conversation's language before it (`current`: chosen by the
+user or hinted by the channel; empty for a first message), scored as `detect_language(text, current)`.
 """
 
 from __future__ import annotations
@@ -30,6 +34,36 @@ def raw_langdetect(text: str) -> str:
     except LangDetectException:
         return "?"
     return "zh" if code.startswith("zh") else code
+
+
+HELDOUT = ROOT / "bench" / "data" / "language_heldout.tsv"
+
+
+def heldout(path: Path = HELDOUT) -> None:
+    """Accuracy on the held-out short messages, with the conversation's language where there is one."""
+    with path.open(encoding="utf-8") as fh:
+        rows = [
+            (r["lang"], r["current"] or None, r["text"]) for r in csv.DictReader(fh, delimiter="\t")
+        ]
+    ours: dict[str, list[bool]] = defaultdict(list)
+    misses = []
+    for lang, current, text in rows:
+        got = detect_language(text, current)
+        ours[lang].append(got == lang)
+        if got != lang:
+            misses.append((lang, current, got, text))
+    print(f"\nHeld-out short messages with the conversation's language ({path.name}, {len(rows)})")
+    print(f"{'lang':<6}{'n':>5}{'bot.language':>14}")
+    for lang in ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar"):
+        if ours[lang]:
+            n = len(ours[lang])
+            print(f"{lang:<6}{n:>5}{sum(ours[lang]) / n:>14.1%}")
+    total = sum(sum(v) for v in ours.values()) / len(rows)
+    print(f"{'all':<6}{len(rows):>5}{total:>14.1%}")
+    if misses:
+        print("\nMisses (expected [current] -> got: text):")
+        for lang, current, got, text in misses:
+            print(f"  {lang} [{current or '-'}] -> {got}: {text}")
 
 
 def main() -> None:
@@ -60,6 +94,8 @@ def main() -> None:
         print("\nMisses (expected -> got: text):")
         for lang, got, text in misses:
             print(f"  {lang} -> {got}: {text}")
+    if len(sys.argv) <= 1:
+        heldout()
 
 
 if __name__ == "__main__":

@@ -227,6 +227,11 @@ def test_offer_topics_buttons() -> None:
         ),
         ("ok", "affirm", [], None, {"language": "zh"}, "zh"),  # channel hint on the first message
         ("/greet", "greet", [], "zh", None, None),  # button payloads never change the language
+        ("/greet", "greet", [], None, {"language": "ja"}, "ja"),  # a button first: the hint decides
+        # kanji-only text: the Japanese channel hint keeps Japanese after an English turn (issue 12)
+        ("警察", "emergency", [], "en", {"language": "ja"}, "ja"),
+        ("救急車", "emergency", [], None, None, "ja"),  # a Japanese-only kanji word
+        ("病院", "healthcare", [], "ja", {"language": "ja"}, None),  # stays Japanese, no event
     ],
 )
 def test_set_language(

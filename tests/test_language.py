@@ -17,7 +17,7 @@ from bot.dialogue.language import answer_language, detect_language
         ("where can I renew my residence permit", "en"),
         ("你好", "zh"),
         ("朝阳区哪里办居留许可", "zh"),
-        ("where to renew RP in 朝阳", "zh"),  # Han script decides
+        ("where to renew RP in 朝阳", "en"),  # a Han place name does not switch the language
         ("Привет", "ru"),  # raw langdetect: Bulgarian
         ("안녕하세요", "ko"),
         ("こんにちは", "ja"),
@@ -66,3 +66,67 @@ def test_international_chat_words_keep_the_conversation_language(text: str) -> N
 def test_a_real_sentence_still_switches() -> None:
     assert detect_language("where is the nearest hospital", current="de") == "en"
     assert detect_language("où est l'hôpital le plus proche", current="de") == "fr"
+
+
+# Kanji-only Japanese, Han place names, channel hints, short Latin-script messages (issue 12, item 7).
+
+
+@pytest.mark.parametrize("text", ["予約確認", "在留資格", "保険証", "入管", "小児科", "地下鉄駅"])
+def test_japanese_only_kanji_words_are_japanese(text: str) -> None:
+    assert detect_language(text) == "ja"
+
+
+@pytest.mark.parametrize("text", ["签证", "护照过期了", "在哪里", "我的居留许可", "多少钱"])
+def test_chinese_only_characters_are_chinese_even_in_a_japanese_conversation(text: str) -> None:
+    assert detect_language(text, "ja") == "zh"
+
+
+@pytest.mark.parametrize("text", ["大学", "北京大学", "警察", "学校", "海淀"])
+def test_han_words_both_languages_write_keep_the_conversation_language(text: str) -> None:
+    assert detect_language(text, "ja") == "ja"
+    assert detect_language(text, "zh") == "zh"
+    assert detect_language(text) == "zh"
+
+
+def test_the_channel_hint_breaks_a_han_tie_after_the_conversation_language() -> None:
+    assert detect_language("警察", None, hint="ja") == "ja"
+    assert detect_language("警察", "en", hint="ja") == "ja"
+    assert detect_language("警察", "en") == "zh"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("opening hours 望京", "en"),
+        ("is there a hospital near 三里屯", "en"),
+        ("Apotheke in 海淀区", "de"),
+        ("больница в 朝阳", "ru"),
+        ("병원 望京", "ko"),
+    ],
+)
+def test_han_place_names_inside_other_scripts_do_not_switch(text: str, expected: str) -> None:
+    assert detect_language(text, "en") == expected
+
+
+@pytest.mark.parametrize("current", ["fr", "es", "de", "ja", "ar"])
+def test_a_place_name_alone_keeps_the_conversation_language(current: str) -> None:
+    assert detect_language("望京?", current) == current
+    assert detect_language("海淀区", current) == current
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Krankenwagen!", "de"), ("Polizei bitte", "de"), ("pompiers", "fr"), ("socorro", "es")],
+)
+def test_short_latin_script_emergency_words(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize(("word", "current"), [("ambulance", "fr"), ("hospital", "es")])
+def test_a_shared_word_keeps_the_conversation_language(word: str, current: str) -> None:
+    assert detect_language(word, current) == current
+
+
+def test_a_full_sentence_in_another_language_still_switches_a_japanese_conversation() -> None:
+    assert detect_language("where can I extend my visa", "ja") == "en"
+    assert detect_language("我想办理居留许可", "ja") == "zh"

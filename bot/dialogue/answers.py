@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
@@ -28,6 +29,15 @@ P = ParamSpec("P")
 
 # The order in which emergency numbers are given: life first.
 EMERGENCY_CATEGORIES = ("ambulance", "police", "fire", "traffic", "emergency")
+# The hotline categories in the order an emergency of each kind needs them (the safety layer's
+# `emergency_type`, bot/nlu/safety.py): the number to call first comes first, one line each.
+EMERGENCY_ORDER: dict[str, tuple[str, ...]] = {
+    "medical": EMERGENCY_CATEGORIES,
+    "general": EMERGENCY_CATEGORIES,
+    "police": ("police", "ambulance", "fire", "traffic", "emergency"),
+    "fire": ("fire", "ambulance", "police", "traffic", "emergency"),
+    "traffic": ("traffic", "ambulance", "police", "fire", "emergency"),
+}
 
 
 @dataclass
@@ -358,20 +368,28 @@ def hospital_answer(
 
 
 def emergency_answer(
-    district: str | None, near: tuple[float, float] | None = None, *, lang: str = "en"
+    district: str | None,
+    near: tuple[float, float] | None = None,
+    *,
+    lang: str = "en",
+    emergency_type: str | None = None,
 ) -> Answer:
-    """Emergency numbers first, always; then 24-hour emergency departments when the data is there."""
+    """Emergency numbers first, always, the one this kind of emergency needs first (120 medical, 110
+    police, 119 fire, 122 traffic); then 24-hour emergency departments when the data is there."""
+    order = EMERGENCY_ORDER.get(emergency_type or "", EMERGENCY_CATEGORIES)
     try:
-        lines = [t("emergency_intro", lang)]
-        numbers = hotlines.hotlines(EMERGENCY_CATEGORIES)
-        lines += [hotlines.render(h, lang, with_source=False) for h in numbers]
-        lines.append(t("emergency_interpreting", lang))
-        first = Reply("\n".join(lines))
+        records = hotlines.hotlines(order)
     except SQLAlchemyError:
         logger.exception("knowledge base unavailable for emergency numbers")
-        # The numbers are also in every locale file, so they never depend on the database.
-        fallback = text("emergency_fallback", lang).format(**hotlines_mod.NUMBERS)
-        return Answer([Reply(fallback)], topic="emergency")
+        records = []
+    if not any(_FALLBACK_NUMBER.fullmatch(str(r.get("number", ""))) for r in records):
+        # The numbers are also in every locale file, so they never depend on the database (down, or
+        # synced without the hotlines).
+        return Answer([Reply(emergency_fallback(lang, order))], topic="emergency")
+    lines = [t("emergency_intro", lang)]
+    lines += [hotlines.render(h, lang, with_source=False) for h in records]
+    lines.append(t("emergency_interpreting", lang))
+    first = Reply("\n".join(lines))
     replies = [first]
     try:
         ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
@@ -381,10 +399,33 @@ def emergency_answer(
         replies.append(Reply(t("emergency_er", lang)))
         replies += [Reply(hospitals.render(p, lang, district)) for p in ers]
     # The numbers come first; the line saying the texts are translated (and the originals) comes last.
-    status = translations.status([*numbers, *(p.record for p in ers)], lang)
+    status = translations.status([*records, *(p.record for p in ers)], lang)
     if status:
         replies.append(offer_original(status, lang))
     return Answer(replies, topic="emergency", translation=status)
+
+
+_FALLBACK_NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")
+_CATEGORY_NUMBER = {
+    "ambulance": hotlines_mod.AMBULANCE,
+    "police": hotlines_mod.POLICE,
+    "fire": hotlines_mod.FIRE,
+    "traffic": hotlines_mod.TRAFFIC,
+}
+
+
+def emergency_fallback(lang: str, order: tuple[str, ...] = EMERGENCY_CATEGORIES) -> str:
+    """The locale's list of emergency numbers, one per line, in the order `order` needs."""
+    line = str(text("emergency_fallback", lang)).format(**hotlines_mod.NUMBERS)
+    first = line[: len(line) - len(line.lstrip("🚨 "))]
+    parts = line[len(first) :].split(" · ")
+    rank = {_CATEGORY_NUMBER[c]: i for i, c in enumerate(order) if c in _CATEGORY_NUMBER}
+
+    def position(part: str) -> int:
+        found = _FALLBACK_NUMBER.search(part)
+        return rank.get(found.group(1), 99) if found else 99
+
+    return first + "\n".join(sorted(parts, key=position))
 
 
 IMMIGRATION_TOPICS = {
@@ -415,7 +456,10 @@ def handoff_answer(
     numbers = [hotlines_mod.IMMIGRATION, hotlines_mod.CITY]
     if topic not in IMMIGRATION_TOPICS:
         numbers.reverse()
-    lines = [t("handoff_intro", lang)]
+    # Someone who asks for a person was not helped well enough (or is complaining): apologise first,
+    # unless the rating reply just did.
+    lines = [] if after_rating else [t("handoff_sorry", lang)]
+    lines.append(t("handoff_intro", lang))
     records = [hotlines.hotline(n) for n in numbers]
     shown: list[Mapping[str, Any]] = [r for r in records if r]
     lines += [hotlines.render(r, lang, with_source=False) for r in records if r]

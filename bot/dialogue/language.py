@@ -5,12 +5,23 @@ step here: script rules decide non-Latin text, a table of common short words and
 usual one- and two-word messages, words that belong to no language (place names, "ok", "visa") keep the
 conversation's language, and langdetect (fixed seed, restricted to our Latin-script languages) only
 decides when it is confident.
+
+Han characters alone do not tell Chinese from Japanese: a Han-only message is Japanese when it holds a
+Japanese-only kanji word (病院, 救急車, 旅券, 在留許可… built from the training data and a word list by
+`python -m bot.dialogue.language_words` into bot/dialogue/language_data/words.yml) and no Chinese-only character, or
+when the conversation is already Japanese and nothing in it is Chinese-only. Han place names (朝阳,
+三里屯) inside text of another script are ignored, so they never switch the language; a message that is
+only a place name keeps the conversation's language.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
+from typing import Any
+
+import yaml
 
 from bot.core import languages
 from bot.core.vocab import DISTRICTS, LANGUAGES
@@ -192,6 +203,54 @@ MARKERS: dict[str, set[str]] = {
 }
 
 LATIN_LANGUAGES = languages.LATIN
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=1)
+def _word_lists() -> dict[str, Any]:
+    """bot/dialogue/language_data/words.yml and the hand-written Chinese-only characters of lists.yml."""
+    from bot.dialogue import language_words
+
+    words = yaml.safe_load(language_words.WORDS.read_text(encoding="utf-8")) or {}
+    lists = language_words.load_lists()
+    learned = {lang: set(str(ws).split()) for lang, ws in (words.get("latin") or {}).items()}
+    markers = {lang: set(ws) for lang, ws in MARKERS.items()}
+    for lang, ws in (lists.get("latin") or {}).items():
+        markers[lang] |= set(str(ws).split())
+    return {
+        "ja_kanji": tuple(sorted(words.get("ja_kanji") or [], key=len, reverse=True)),
+        "zh_chars": frozenset(str(lists.get("zh_chars", "")).replace(" ", "")),
+        "learned": learned,
+        "markers": markers,
+    }
+
+
+@lru_cache(maxsize=1)
+def _han_places() -> re.Pattern[str]:
+    """Han spellings of the district and area names of the gazetteer, with an optional 区."""
+    from bot.nlu.gazetteer import DISTRICT_FORMS
+
+    forms = {f for fs in DISTRICT_FORMS.values() for f in fs if _HAN.search(f)}
+    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?:{alternation})[区區]?")
+
+
+def han_language(text: str, current: str | None = None, hint: str | None = None) -> str:
+    """ "ja" or "zh" for text whose only letters are Han characters (no kana).
+
+    Japanese when a Japanese-only kanji word is there, or when the conversation or the channel is
+    Japanese; Chinese when a Chinese-only character is there, or else.
+    """
+    lists = _word_lists()
+    chinese_only = any(ch in lists["zh_chars"] for ch in text)
+    if chinese_only:
+        return "zh"
+    if "ja" in (current, hint) or any(word in text for word in lists["ja_kanji"]):
+        return "ja"
+    return "zh"
+
+
 _lock = threading.Lock()
 _factory_ready = False
 
@@ -225,16 +284,33 @@ def script_language(text: str) -> str | None:
     return None
 
 
-def detect_language(text: str, current: str | None = None) -> str:
+def detect_language(text: str, current: str | None = None, hint: str | None = None) -> str:
     """The language to answer `text` in: one of the nine codes.
 
+    `current` is the conversation's language (chosen by the user or detected before), `hint` the
+    channel's language (the widget's or WeChat's `metadata.language`), which decides where `current`
+    is missing and breaks ties after it.
+
     Returns `current` (or "en" when there is none) when the text does not decide it: empty, emoji or
-    digits only, names and loanwords only, or too short and too uncertain.
+    digits only, names and loanwords only, a place name alone, or too short and too uncertain; a
+    one- or two-word message in the conversation's Latin-script language is only switched by words,
+    never by langdetect's guess.
     """
+    if current not in LANGUAGES:
+        current = hint if hint in LANGUAGES else None
     fallback = current if current in LANGUAGES else "en"
     if not text or not text.strip():
         return fallback
+    if _HAN.search(text):
+        without_places = _han_places().sub(" ", text)
+        if not _ANY_LETTER.search(without_places):
+            # Only a place name ("朝阳?"): it names a place, not a language.
+            return current if current in LANGUAGES else "zh"
+        if not _HAN.search(without_places):
+            text = without_places  # "where to renew RP in 朝阳": the rest decides
     by_script = script_language(text)
+    if by_script == "zh":
+        return han_language(text, current, hint)
     if by_script:
         return by_script
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
@@ -243,24 +319,45 @@ def detect_language(text: str, current: str | None = None) -> str:
         return fallback
     if current in LANGUAGES and all(w in INTERNATIONAL for w in informative):
         return current  # "hi" or "thanks" in a German conversation stays German
-    return _latin_language(text.lower(), informative) or fallback
+    return _latin_language(text.lower(), informative, current, hint) or fallback
 
 
-def _latin_language(text: str, informative: list[str]) -> str | None:
-    """Weigh the evidence for en/fr/de/es; None when it does not clearly point to one language."""
+def _latin_language(
+    text: str, informative: list[str], current: str | None = None, hint: str | None = None
+) -> str | None:
+    """Weigh the evidence for en/fr/de/es; None when it does not clearly point to one language.
+
+    The conversation's language wins a tie: "police" or "hospital" in a French or Spanish conversation
+    stays French or Spanish.
+    """
     scores = dict.fromkeys(LATIN_LANGUAGES, 0.0)
+    lists = _word_lists()
+    learned, markers = lists["learned"], lists["markers"]
     for word in informative:
         word = _ELONGATED.sub(r"\1", word)  # "merciii" -> "merci"
         parts = {word, word.rstrip("s"), *word.split("'")[1:]}  # "d'accord" -> "accord"
-        owners = [lang for lang, ws in MARKERS.items() if parts & ws]
+        owners = [lang for lang, ws in markers.items() if parts & ws]
+        weight = 1.0
+        if not owners:  # words only the training data shows count half
+            owners = [lang for lang, ws in learned.items() if parts & ws]
+            weight = 0.5
         for lang in owners:
-            scores[lang] += 1.0 / len(owners)
+            scores[lang] += weight / len(owners)
     for ch in set(text):
         if ch in ACCENTS:
             scores[ACCENTS[ch]] += 1.0
+    for preferred in (current, hint):
+        if (
+            preferred in scores
+            and scores[preferred] > 0
+            and scores[preferred] == max(scores.values())
+        ):
+            return preferred
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] >= 1.0 and ranked[0] - ranked[1] >= 1.0:
         return max(scores, key=scores.__getitem__)  # the words alone decide
+    if current in scores and len(informative) <= 2:
+        return None  # a short message does not switch a Latin-script conversation on a guess
     if sum(len(w) for w in informative) >= 4:
         # langdetect is a tie-breaker on short text, not the judge.
         for lang, prob in _langdetect_probabilities(" ".join(informative)).items():
