@@ -7,7 +7,17 @@ queries filter on in indexed columns or link tables. Written in the SQLAlchemy 2
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -98,6 +108,24 @@ class Hotline(Base):
     data = Column(JSON, nullable=False)
 
 
+class FaqEntry(Base):
+    """A staff-written question and answer (knowledge/faq_*.yml); found by meaning, see bot/faq."""
+
+    __tablename__ = "faq_entries"
+    id = Column(String(80), primary_key=True)
+    data = Column(JSON, nullable=False)
+
+
+class FaqVector(Base):
+    """Sentence embeddings of the texts of questions-and-answers entries, keyed by a hash of the encoder's
+    name and the text: a sync embeds only texts it has not seen, and the running assistant reads the
+    vectors instead of encoding every entry. Not a knowledge table: the schema upgrade keeps it."""
+
+    __tablename__ = "faq_vectors"
+    text_hash = Column(String(64), primary_key=True)
+    vector = Column(LargeBinary, nullable=False)  # float32, L2-normalised
+
+
 class AuditEntry(Base):
     """One sync that changed the knowledge: who published it, when, and what changed (record by record)."""
 
@@ -132,6 +160,7 @@ KIND_TABLES: dict[str, tuple[type, tuple[tuple[type, str], ...]]] = {
     "schools": (School, ((SchoolCurriculum, "school_id"), (SchoolDistrict, "school_id"))),
     "hospitals": (Hospital, ((HospitalDistrict, "hospital_id"), (HospitalLanguage, "hospital_id"))),
     "hotlines": (Hotline, ()),
+    "faq": (FaqEntry, ()),
 }
 
 KNOWLEDGE_TABLES = [

@@ -521,6 +521,47 @@ COMMON: Spec = {
     "machine_translated": (False, list_of(one_of(vocab.LANGUAGES, "language code"))),
 }
 
+
+def check_questions(c: Checker, v: Any, path: str, line: int | None) -> dict[str, list[str]] | None:
+    """Sample questions of a questions-and-answers entry: {language: [question, ...]}, any of the nine
+    languages, at least one question in all."""
+    if not isinstance(v, dict) or not v:
+        c.error(
+            line,
+            path,
+            'must list sample questions by language, e.g. {en: ["Can I ...?"], zh: ["可以……吗？"]}',
+        )
+        return None
+    out: dict[str, list[str]] = {}
+    for lang, items in v.items():
+        lline = line_of(v, lang, line)
+        if lang not in vocab.LANGUAGES:
+            c.error(
+                lline,
+                f"{path}.{lang}",
+                f"unknown language code '{lang}'{_suggest(str(lang), vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})",
+            )
+            continue
+        if isinstance(items, str):
+            items = [items]
+        cleaned = list_of(check_str, non_empty=True)(c, items, f"{path}.{lang}", lline)
+        if cleaned:
+            out[str(lang)] = cleaned
+    return out or None
+
+
+def check_answer(c: Checker, v: Any, path: str, line: int | None) -> dict[str, str] | None:
+    """The answer of a questions-and-answers entry: English and Chinese required, other languages optional."""
+    out = check_local_text(c, v, path, line)
+    if out is not None and "zh" not in out:
+        c.error(
+            line, f"{path}.zh", "the Chinese answer is missing (English and Chinese are required)"
+        )
+    return out
+
+
+RECHECK = ("high", "medium", "low")
+
 SERVICE_CODE = one_of(vocab.SERVICES, "service")
 LANGUAGE_CODE = one_of(vocab.LANGUAGES, "language code")
 
@@ -592,7 +633,23 @@ KINDS: dict[str, Spec] = {
         "languages": (True, list_of(LANGUAGE_CODE)),
         "hours": (False, check_local_text),
     },
+    # Questions and answers for the long tail (knowledge/faq_*.yml): found by meaning in any language.
+    "faq": {
+        "questions": (True, check_questions),
+        "answer": (True, check_answer),
+        # ids of other records (procedures, service points, hotlines, ...) shown with the answer
+        "related": (False, list_of(check_id)),
+        # how often the fact must be re-checked, as the reference file gives it (H / M / L)
+        "recheck": (False, one_of(RECHECK, "recheck", nullable=True)),
+        # nobody has checked an entry until a person does: no date is required
+        "verified_on": (False, check_date),
+    },
 }
+
+
+def singular(kind: str) -> str:
+    """How messages name one record of `kind` ("procedure 'x'", "faq entry 'y'")."""
+    return "faq entry" if kind == "faq" else kind[:-1]
 
 
 def _unknown_keys(c: Checker, node: dict, allowed: set[str], path: str, line: int | None) -> None:
@@ -615,7 +672,7 @@ def check_record(
         c.error(line, label, "each record must be a mapping of fields (key: value)")
         return None
     rid = node.get("id")
-    name = f"{kind[:-1]} '{rid}'" if isinstance(rid, str) else label
+    name = f"{singular(kind)} '{rid}'" if isinstance(rid, str) else label
     spec = {**COMMON, **KINDS[kind]}
     before = len(c.problems)
     _unknown_keys(c, node, set(spec), name, line)
