@@ -68,6 +68,8 @@ def send(dispatcher: CollectingDispatcher, answer: answers.Answer) -> list[Event
         events.append(SlotSet("last_points", answer.shown_points))
     if answer.topic:
         events.append(SlotSet("last_topic", answer.topic))
+    if answer.faq_entry:
+        events.append(SlotSet("faq_answered", answer.faq_entry))
     return events
 
 
@@ -115,6 +117,9 @@ class ActionAnswerProcedure(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        instead = answers.faq_instead(tracker.latest_message.get("text"), lang=language_of(tracker))
+        if instead:
+            return send(dispatcher, instead)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = intent if intent in PROCEDURE_INTENTS else tracker.get_slot("last_topic")
         if topic not in PROCEDURE_INTENTS:
@@ -183,6 +188,9 @@ class ActionFindHospital(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        instead = answers.faq_instead(tracker.latest_message.get("text"), lang=language_of(tracker))
+        if instead:
+            return send(dispatcher, instead)
         answer = answers.hospital_answer(
             latest_entity(tracker, "medical_need"),
             tracker.get_slot("district"),
@@ -249,6 +257,25 @@ class ActionOfferTopics(Action):
         answer = answers.offer_topics(
             message.get("intent_ranking") or [],
             message.get("entities") or [],
+            lang=language_of(tracker),
+            text=message.get("text"),
+        )
+        return send(dispatcher, answer)
+
+
+class ActionAnswerFaq(Action):
+    """Out of scope: a staff-written question and answer (knowledge/faq_*.yml) found by meaning, or the
+    closest ones as buttons, or what the assistant can help with."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        answer = answers.faq_answer(
+            tracker.latest_message.get("text"),
+            latest_entity(tracker, answers.FAQ_ENTITY),
             lang=language_of(tracker),
         )
         return send(dispatcher, answer)

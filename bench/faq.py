@@ -40,7 +40,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from bot.faq import encoder, index, match  # noqa: E402
 from bot.faq.vectors import entry_texts, to_bytes  # noqa: E402
-from bot.kb import db, loader  # noqa: E402
+from bot.kb import db, loader, vocab  # noqa: E402
 from bot.kb.models import FaqEntry, FaqVector  # noqa: E402
 
 HELDOUT = ROOT / "bench" / "data" / "faq_heldout.tsv"
@@ -72,12 +72,16 @@ def heldout() -> list[tuple[str, str, str]]:
     return rows
 
 
-def out_of_scope_examples() -> list[str]:
+# Intents whose actions may let an entry answer instead (see answers.faq_instead).
+IN_TOPIC_INTENTS = (*vocab.PROCEDURE_TOPICS, "healthcare")
+
+
+def out_of_scope_examples(intents: tuple[str, ...] = ("out_of_scope",)) -> list[str]:
     out = []
     for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in doc.get("nlu") or []:
-            if item.get("intent") == "out_of_scope":
+            if item.get("intent") in intents:
                 out += [x[2:].strip() for x in item["examples"].splitlines() if x.startswith("- ")]
     return out
 
@@ -121,8 +125,18 @@ def calibrate(idx: index.Index, texts: list[Any]) -> dict[str, Any]:
         f"examples; threshold {thr:.2f}: right {counts['right'] / n:.1%}, wrong {counts['wrong'] / n:.1%}, "
         f"declined {counts['declined'] / n:.1%}"
     )
+    # In a topic the topic's records come first: an entry answers instead only above every score but
+    # the top 1 % that the topic intents' own training examples reach.
+    topic_examples = out_of_scope_examples(IN_TOPIC_INTENTS)
+    topic_scores = [idx.search(v, k=1)[0].score for v in encoder.encode(topic_examples)]
+    in_topic = max(thr, float(np.percentile(topic_scores, 99)) + 0.01)
+    print(
+        f"In a topic: {len(topic_examples)} training examples of {', '.join(IN_TOPIC_INTENTS)}; "
+        f"an entry answers instead from {in_topic:.2f}"
+    )
     return {
         "threshold": round(thr, 2),
+        "in_topic_threshold": round(in_topic, 2),
         "offer_floor": round(thr - 0.15, 2),
         "answer_penalty": index.ANSWER_PENALTY,
         "top": index.TOP,
@@ -133,7 +147,7 @@ def calibrate(idx: index.Index, texts: list[Any]) -> dict[str, Any]:
             "wrong": counts["wrong"],
             "declined": counts["declined"],
         },
-        "note": "written by bench/faq.py --calibrate (entries' own questions and NLU out-of-scope examples; never the held-out set)",
+        "note": "written by bench/faq.py --calibrate (entries' own questions and NLU training examples; never the held-out set)",
     }
 
 

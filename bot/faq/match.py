@@ -32,6 +32,14 @@ def threshold() -> float:
 
 
 @cache
+def in_topic_threshold() -> float:
+    """For a message the NLU placed in a topic: an entry answers instead only from this score, above
+    what the topics' own training examples reach (calibrated the same way)."""
+    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    return float(data.get("in_topic_threshold", 1.0))
+
+
+@cache
 def offer_floor() -> float:
     """Below this score an entry is not even offered as a button (it would be noise)."""
     return float(json.loads(CALIBRATION.read_text(encoding="utf-8"))["offer_floor"])
@@ -50,9 +58,10 @@ class Decision:
         return [m for m in self.closest if m.score >= offer_floor()][:OFFERED]
 
 
-def decide(text: str | None, url: str | None = None) -> Decision:
+def decide(text: str | None, url: str | None = None, minimum: float | None = None) -> Decision:
     """Match a message against the published entries. A button payload ("/intent{...}"), an empty
-    message or an unavailable knowledge base gives no match (never an error)."""
+    message or an unavailable knowledge base gives no match (never an error). `minimum`: the score
+    needed to answer (default: the calibrated threshold)."""
     if not text or not text.strip() or text.startswith("/"):
         return Decision(None)
     try:
@@ -61,4 +70,5 @@ def decide(text: str | None, url: str | None = None) -> Decision:
         logger.exception("questions and answers unavailable")
         return Decision(None)
     best = closest[0] if closest else None
-    return Decision(best if best and best.score >= threshold() else None, closest)
+    needed = threshold() if minimum is None else minimum
+    return Decision(best if best and best.score >= needed else None, closest)

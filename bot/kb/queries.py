@@ -368,3 +368,10 @@ def hotline(number: str, url: str | None = None) -> dict[str, Any] | None:
             .first()
         )
         return row.data if row else None
+
+
+def faq_entry(entry_id: str, url: str | None = None) -> dict[str, Any] | None:
+    """A published questions-and-answers entry by id (a button names one)."""
+    with snapshot(url) as session:
+        row = session.get(models.FaqEntry, entry_id)
+        return row.data if row else None
