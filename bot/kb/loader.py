@@ -207,6 +207,11 @@ def read_knowledge(
             line = line_of(items, i)
             record = check_record(checker, kind, node, i, line)
             rid = node.get("id") if isinstance(node, dict) else None
+            related = node.get("related") if isinstance(node, dict) and kind == "faq" else None
+            if isinstance(related, list) and isinstance(rid, str):
+                # checked against every kind once all files are read, even if this entry has other problems
+                entry = {"id": rid, "related": [r for r in related if isinstance(r, str)]}
+                related_at.append((name, line_of(node, "related", line), entry))
             if isinstance(rid, str):
                 id_line = line_of(node, "id", line)
                 if (kind, rid) in first_seen:
@@ -224,8 +229,7 @@ def read_knowledge(
                     record = None
                 else:
                     first_seen[(kind, rid)] = (name, id_line)
-            if record is not None and kind == "faq" and record.get("related"):
-                related_at.append((name, line_of(node, "related", line), record))
+
             if record is not None:
                 record["_file"] = name
                 record["_line"] = line
