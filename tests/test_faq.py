@@ -79,7 +79,9 @@ def test_validation_names_file_line_and_field(tmp_path: Path) -> None:
     broken = ENTRIES.replace('      zh: "测试答案：持护照到图书馆前台办理。"\n', "").replace(
         "related: [accommodation_registration]", "related: [accommodation_registraton]"
     )
-    broken = broken.replace('      zh:\n        - "小区停车卡怎么办理？"', '      xx:\n        - "?"')
+    broken = broken.replace(
+        '      zh:\n        - "小区停车卡怎么办理？"', '      xx:\n        - "?"'
+    )
     found = problems(only_entries(tmp_path, broken))
     text = "\n".join(found)
     assert "knowledge/faq_test.yml" in text or "faq_test.yml" in text

@@ -146,7 +146,11 @@ def cmd_stale(args: argparse.Namespace) -> int:
         print(f"\n{file} ({plural(len(file_items), 'record')})")
         for item in file_items:
             line = f"line {item.line}" if item.line else ""
-            age = f"verified {item.verified_on} ({plural(item.age_days, 'day')} ago)"
+            age = (
+                f"verified {item.verified_on} ({plural(item.age_days, 'day')} ago)"
+                if item.verified_on
+                else "never verified by a person"
+            )
             flag = "  ← NOT VERIFIED FOR TOO LONG" if item.too_old else ""
             print(f"  {line:<10}  {item.id} — {item.name}")
             print(f"              {age}{flag}")

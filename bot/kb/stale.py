@@ -17,7 +17,9 @@ class ReviewItem:
     name: str
     file: str
     line: int | None
-    verified_on: dt.date
+    verified_on: (
+        dt.date | None
+    )  # None: nobody has checked it yet (questions and answers until a person does)
     age_days: int
     too_old: bool
     uncertain: dict[str, str] = field(default_factory=dict)
@@ -30,10 +32,10 @@ def review_list(
     items: list[ReviewItem] = []
     for kind, recs in records.items():
         for rec in recs:
-            verified = dt.date.fromisoformat(rec["verified_on"])
-            age = (today - verified).days
+            verified = dt.date.fromisoformat(rec["verified_on"]) if rec.get("verified_on") else None
+            age = (today - verified).days if verified else 0
             uncertain = dict(rec.get("uncertain") or {})
-            too_old = age > max_age_days
+            too_old = verified is None or age > max_age_days
             if too_old or uncertain:
                 items.append(
                     ReviewItem(
