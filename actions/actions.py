@@ -141,6 +141,9 @@ class ActionFindServicePoint(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        instead = answers.faq_instead(tracker.latest_message.get("text"), lang=language_of(tracker))
+        if instead:
+            return send(dispatcher, instead)
         service = latest_entity(tracker, "service") or tracker.get_slot("service")
         answer = answers.service_point_answer(
             service, tracker.get_slot("district"), user_position(tracker), lang=language_of(tracker)
@@ -172,6 +175,9 @@ class ActionFindSchool(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        instead = answers.faq_instead(tracker.latest_message.get("text"), lang=language_of(tracker))
+        if instead:
+            return send(dispatcher, instead)
         answer = answers.school_answer(
             tracker.get_slot("curriculum"),
             tracker.get_slot("district"),

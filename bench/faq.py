@@ -73,7 +73,12 @@ def heldout() -> list[tuple[str, str, str]]:
 
 
 # Intents whose actions may let an entry answer instead (see answers.faq_instead).
-IN_TOPIC_INTENTS = (*vocab.PROCEDURE_TOPICS, "healthcare")
+IN_TOPIC_INTENTS = (
+    *vocab.PROCEDURE_TOPICS,
+    "healthcare",
+    "international_school",
+    "find_service_point",
+)
 
 
 def out_of_scope_examples(intents: tuple[str, ...] = ("out_of_scope",)) -> list[str]:

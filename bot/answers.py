@@ -410,9 +410,10 @@ def faq_answer(text: str | None, faq_id: str | None = None, *, lang: str = "en")
 
 @_safe
 def faq_instead(text: str | None, *, lang: str = "en") -> Answer | None:  # type: ignore[return]
-    """For a message the NLU put in a topic: an entry answers instead when it matches at least as
-    clearly as the topic's own examples never do (`match.in_topic_threshold`), e.g. "do foreigners
-    pay more at hospitals?" under healthcare. None: answer from the topic's records as usual."""
+    """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
+    emergency): an entry answers instead when it matches above what 99 % of the topics' own training
+    examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
+    healthcare. None: answer from the topic's records as usual."""
     decision = faq_match.decide(text, minimum=faq_match.in_topic_threshold())
     return _faq_found(decision.answer.entry, lang) if decision.answer else None
 

@@ -22,6 +22,7 @@ KIND_TITLES = {
     "schools": "Schools",
     "hospitals": "Hospitals",
     "hotlines": "Hotlines",
+    "faq": "Questions and answers",
 }
 MARK = {"added": "+ added  ", "removed": "- removed", "changed": "~ changed"}
 
