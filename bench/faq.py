@@ -38,10 +38,11 @@ import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
+from bot.core import vocab  # noqa: E402
 from bot.faq import encoder, index, match  # noqa: E402
 from bot.faq.vectors import entry_texts, to_bytes  # noqa: E402
-from bot.kb import db, loader, vocab  # noqa: E402
-from bot.kb.models import FaqEntry, FaqVector  # noqa: E402
+from bot.knowledge import db, loader  # noqa: E402
+from bot.knowledge.kinds.faq import FaqEntry, FaqVector  # noqa: E402
 
 HELDOUT = ROOT / "bench" / "data" / "faq_heldout.tsv"
 PENALTY_WEIGHT_WRONG = 3

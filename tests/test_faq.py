@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from databases import throwaway_postgres
 
-from bot import answers, render
+from bot.dialogue import answers, render
 from bot.faq import index, match
-from bot.kb import loader
+from bot.knowledge import loader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -184,9 +184,9 @@ def test_below_the_threshold_the_closest_entries_are_offered_as_buttons(
 
 
 def test_render_without_the_language_uses_english(use_kb: str) -> None:
-    from bot.kb import queries
+    from bot.knowledge.kinds import faq as faq_kind
 
-    entry = queries.faq_entry("sim_cards_per_passport")
+    entry = faq_kind.faq_entry("sim_cards_per_passport")
     assert entry is not None
     assert render.faq_entry(entry, "de").startswith("Noch keine Antwort auf Deutsch")
     assert "Up to 5 SIM cards per valid passport." in render.faq_entry(entry, "de")
@@ -200,6 +200,6 @@ def test_postgresql_sync_and_lookup(tmp_path: Path) -> None:
         assert loader.sync(folder, url).embedded == 0
         best = index.lookup("Можно ли иностранцу брать книги в публичной библиотеке?", url=url)
         assert best[0].entry_id == "test_library_card"
-        from bot.kb import db
+        from bot.knowledge import db
 
         db.get_engine(url).dispose()

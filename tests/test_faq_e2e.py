@@ -18,7 +18,7 @@ import pytest
 import requests
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
+from bot.runtime import serve
 
 pytestmark = pytest.mark.slow
 CLI = Path(sys.executable).parent / "beijing-assistant"

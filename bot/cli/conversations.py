@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot import config
+from bot.core import config
 
 REPORT_EXAMPLES = """\
 examples:

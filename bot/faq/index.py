@@ -15,11 +15,11 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from bot import config
+from bot.core import config
 from bot.faq import encoder
 from bot.faq.vectors import entry_texts, from_bytes, text_hash
-from bot.kb import db
-from bot.kb.models import AuditEntry, FaqEntry, FaqVector
+from bot.knowledge import db
+from bot.knowledge.models import AuditEntry, FaqEntry, FaqVector
 
 # An answer text says less about how people ask than a sample question does: its similarity counts
 # this much less.

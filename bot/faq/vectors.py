@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from bot.faq import encoder
-from bot.kb.models import FaqVector
+from bot.knowledge.kinds.faq import FaqVector
 
 _CHUNK = 400
 

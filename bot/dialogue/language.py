@@ -1,0 +1,279 @@
+"""Reply-language detection that is reliable on short chat messages.
+
+langdetect alone is wrong on most short messages ("hi" -> Swahili, "ok" -> Slovak), so it is the last
+step here: script rules decide non-Latin text, a table of common short words and greetings decides the
+usual one- and two-word messages, words that belong to no language (place names, "ok", "visa") keep the
+conversation's language, and langdetect (fixed seed, restricted to our Latin-script languages) only
+decides when it is confident.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from bot.core import languages
+from bot.core.vocab import DISTRICTS, LANGUAGES
+
+# Characters that decide a script, in the order they are tried: Kana before Han (Japanese is written
+# with both), Han last. Latin text is left to the word lists and langdetect below.
+SCRIPT_CHARACTERS: tuple[tuple[languages.Script, re.Pattern[str]], ...] = (
+    ("Kore", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
+    ("Jpan", re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")),
+    ("Arab", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")),
+    ("Cyrl", re.compile(r"[\u0400-\u04ff]")),
+    ("Hans", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")),
+)
+# The language of each non-Latin script (the registry's first language written in it).
+_SCRIPTS = tuple(
+    (lang, pattern)
+    for script, pattern in SCRIPT_CHARACTERS
+    for lang in [next((x.code for x in languages.REGISTRY if x.script == script), None)]
+    if lang is not None
+)
+_LATIN_WORD = re.compile(r"[a-zà-öø-ÿœß]+(?:['-][a-zà-öø-ÿœß]+)*", re.IGNORECASE)
+_ELONGATED = re.compile(r"(\w)\1{2,}")
+# Letters that only some of our Latin-script languages use.
+ACCENTS: dict[str, str] = {
+    **dict.fromkeys("ñ¿¡áíóú", "es"),
+    **dict.fromkeys("çèêàâùûôîïëœ", "fr"),
+    **dict.fromkeys("äöüß", "de"),
+}
+
+# Words that say nothing about the language: loanwords, place names, abbreviations.
+NEUTRAL = (
+    {
+        "ok",
+        "okay",
+        "k",
+        "kk",
+        "visa",
+        "visas",
+        "hotel",
+        "taxi",
+        "wechat",
+        "alipay",
+        "ib",
+        "ap",
+        "a",
+        "rp",
+        "beijing",
+        "peking",
+        "china",
+        "cbd",
+        "sanlitun",
+        "wangjing",
+        "shuangjing",
+        "guomao",
+        "wudaokou",
+        "zhongguancun",
+        "lido",
+        "pinyin",
+        "hukou",
+        "ufh",
+        "isb",
+        "wab",
+        "bcis",
+        "pumch",
+        "sos",
+        "e-town",
+        "etown",
+        "bye",
+        "lol",
+        "haha",
+        "hmm",
+        "x",
+        "z",
+        "m",
+        "f",
+        "l",
+        "q",
+        "r",
+        "s",
+        "j",
+        "tel",
+    }
+    | set(DISTRICTS)
+    | {d + "qu" for d in DISTRICTS}
+)
+
+# Words people of every language use in chat: they decide nothing once a conversation has a language.
+INTERNATIONAL = {
+    "hi",
+    "hey",
+    "hello",
+    "bye",
+    "ok",
+    "okay",
+    "thanks",
+    "thx",
+    "sorry",
+    "cool",
+    "super",
+    "perfect",
+    "sure",
+    "yes",
+    "no",
+    "please",
+    "pls",
+    "wow",
+    "oops",
+    "lol",
+    "xd",
+}
+
+
+# Common words of each Latin-script language: greetings, courtesies, function words and the everyday
+# words of this assistant's topics. A word listed for several languages counts for each in part.
+def _words(text: str) -> set[str]:
+    return set(text.split())
+
+
+MARKERS: dict[str, set[str]] = {
+    "en": _words(
+        """
+        a about afternoon an and application apply appointment are at bank be been but by bye call can card
+        cheers clinic closed cool cost could did do doctor documents does emergency evening extend extension
+        find fine for free from get go good goodbye great has have he hello help here hey hi hospital
+        hospitals hours how i in insurance is it know later long lost many me mine morning much my near
+        nearest need night no nope not now number of office on open opening or our passport perfect permit
+        pharmacy please pls plz police renew residence school schools see she should show soon sorry sure tell
+        thank thanks that the there they this thx to today tomorrow ty understand visa want was we welcome
+        what when where which who why will with work would yeah yep yes you your yup
+        """
+    ),
+    "fr": _words(
+        """
+        t'es slt bjr nan dsl exactement
+        accord acheter aide aidez aller anglais appeler assurance au aujourd'hui aux avec besoin bientot
+        bientôt bon bonjour bonne bonsoir bureau ca carte ce ces cette chercher chez clinique combien comment
+        coucou coute coûte dans de demain des desole documents dsl du désolé ecole elle enregistrement est et
+        faut francais français genial gratuit génial hopital horaires hôpital il ils j'ai je journee journée
+        la le les ma maintenant mais marche medecin merci mercii mes mon médecin ne non nous nuit numero
+        numéro ou ouais oui ouvert ouverte ouverture où papiers pardon parfait parle parlez pas passeport
+        payer perdu permis peut pharmacie pour pourquoi pouvez pres prix probleme problème proche prolongation
+        prolonger près puis quand que quel quelle quelles quels qui quoi rendez-vous renouveler renouvellement
+        repeter residence revoir répéter résidence salut sejour soiree soirée sont souci stp suis super sur
+        svp séjour ta titre ton travail trouver tu un une urgence urgences veux vos votre voudrais vous ça
+        école écoles
+        """
+    ),
+    "de": _words(
+        """
+        nee bist stimmt jap
+        abend aber alles am anmelden anmeldung apotheke arbeitserlaubnis arzt auf aufenthaltserlaubnis
+        aufenthaltstitel aus bald beantragen bei bezahlen bin bis bitte brauche buero büro dank danke dankee
+        dankeschön das dein dem den der des deutsch die dort du ein eine einem einen einer englisch
+        entschuldigung er es fur für genau geöffnet gibt gut gute guten habe haben hallo hat heute hier hilfe
+        ich ihr im in ist ja jetzt jo kann kaufen kein keine kinderarzt klar klinik kosten kostenlos kostet
+        krankenhaus krankenwagen können lange mein meine mit moin morgen muss möchte müssen nach nacht
+        naechste nein nicht noetig notfall notruf notrufnummer nächste nähe nö nötig oder offen pass passt
+        perfekt polizei prima reisepass schule schulen servus sie sind sorry spaeter sprechen später suchen
+        super tag termin tschau tschuss tschüss und unterlagen verlaengern verloren verlängern verlängerung
+        versicherung viel vielen visum visumverlängerung von wann warum was welche welcher wer wie wiedersehen
+        will wir wo wohnsitz zum zur ärztin öffnungszeiten
+        """
+    ),
+    "es": _words(
+        """
+        q xq porfa eres nop sip chao holaa saludos dale exacto
+        abierta abierto acuerdo adios adiós ahora al ambulancia ayuda buenas bueno buenos buscar cerca cercana
+        cercano cita claro clinica clínica colegio como comprar con cual cuando cuanto cuesta cuestan cuál
+        cuándo cuánta cuánto cómo de del dias disculpa documentos domicilio donde días dónde el emergencia en
+        entiendo es escuela espanol español esta estoy está extension extensión farmacia favor genial gracias
+        graciass gratis habla hablas hasta hay hola horario horarios hospital hoy ingles inglés la las llamar
+        los luego manana mas mañana medico mi mis momento muchas más médico necesito no noches nosotros numero
+        número o oficina pagar papeles para pasaporte perdi perdon perdí perdón perfecto permiso pero policia
+        policía por porfa pronto prorroga prórroga puede puedo que quiero qué registro renovacion renovación
+        renovar residencia seguro si sin sobre son su sé sí tarda tardes tarjeta tengo tiene trabajo tu tú un
+        una unas unos urgencia urgencias usted vale vemos visa visado y yo
+        """
+    ),
+}
+
+LATIN_LANGUAGES = languages.LATIN
+_lock = threading.Lock()
+_factory_ready = False
+
+
+def _langdetect_probabilities(text: str) -> dict[str, float]:
+    """langdetect's probabilities restricted to our Latin-script languages (deterministic seed)."""
+    global _factory_ready
+    from langdetect import DetectorFactory, detector_factory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    with _lock:
+        if not _factory_ready:
+            DetectorFactory.seed = 0
+            detector_factory.init_factory()
+            _factory_ready = True
+        detector = detector_factory._factory.create()
+        detector.set_max_text_length(2000)
+    detector.append(text)
+    try:
+        probs = detector.get_probabilities()
+    except LangDetectException:
+        return {}
+    return {p.lang: p.prob for p in probs if p.lang in LATIN_LANGUAGES}
+
+
+def script_language(text: str) -> str | None:
+    """The language a non-Latin script decides (Hangul, Kana, Arabic, Cyrillic, Han), if any."""
+    for lang, pattern in _SCRIPTS:
+        if pattern.search(text):
+            return lang
+    return None
+
+
+def detect_language(text: str, current: str | None = None) -> str:
+    """The language to answer `text` in: one of the nine codes.
+
+    Returns `current` (or "en" when there is none) when the text does not decide it: empty, emoji or
+    digits only, names and loanwords only, or too short and too uncertain.
+    """
+    fallback = current if current in LANGUAGES else "en"
+    if not text or not text.strip():
+        return fallback
+    by_script = script_language(text)
+    if by_script:
+        return by_script
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    informative = [w for w in words if w not in NEUTRAL]
+    if not informative:
+        return fallback
+    if current in LANGUAGES and all(w in INTERNATIONAL for w in informative):
+        return current  # "hi" or "thanks" in a German conversation stays German
+    return _latin_language(text.lower(), informative) or fallback
+
+
+def _latin_language(text: str, informative: list[str]) -> str | None:
+    """Weigh the evidence for en/fr/de/es; None when it does not clearly point to one language."""
+    scores = dict.fromkeys(LATIN_LANGUAGES, 0.0)
+    for word in informative:
+        word = _ELONGATED.sub(r"\1", word)  # "merciii" -> "merci"
+        parts = {word, word.rstrip("s"), *word.split("'")[1:]}  # "d'accord" -> "accord"
+        owners = [lang for lang, ws in MARKERS.items() if parts & ws]
+        for lang in owners:
+            scores[lang] += 1.0 / len(owners)
+    for ch in set(text):
+        if ch in ACCENTS:
+            scores[ACCENTS[ch]] += 1.0
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] >= 1.0 and ranked[0] - ranked[1] >= 1.0:
+        return max(scores, key=scores.__getitem__)  # the words alone decide
+    if sum(len(w) for w in informative) >= 4:
+        # langdetect is a tie-breaker on short text, not the judge.
+        for lang, prob in _langdetect_probabilities(" ".join(informative)).items():
+            scores[lang] += 0.6 * prob
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top >= 1.0 and top - second >= 0.5:
+        return best
+    return None
+
+
+def answer_language(code: str | None) -> str:
+    """The reply language for a detected code: itself when the assistant has texts in it, else English."""
+    from bot.dialogue import i18n
+
+    return code if code in i18n.available() else "en"

@@ -1,0 +1,260 @@
+"""Render knowledge records as chat answers in the user's language.
+
+Every answer about a place carries its Chinese name and address (for a taxi driver or a counter), its
+source and verification date, and a warning to confirm by phone when any fact is uncertain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.core import hotlines, vocab
+from bot.dialogue import hours as hours_mod
+from bot.dialogue.i18n import local, name, t, weekday
+from bot.knowledge.queries import Place
+
+IMMIGRATION_HOTLINE = hotlines.IMMIGRATION
+CITY_HOTLINE = hotlines.CITY
+
+
+def format_days(days: list[str], lang: str) -> str:
+    """['mon',...,'sat'] -> 'Mon–Sat'; non-contiguous days are listed."""
+    idx = sorted(vocab.WEEKDAYS.index(d) for d in days)
+    groups: list[list[int]] = []
+    for i in idx:
+        if groups and i == groups[-1][-1] + 1:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    parts = [
+        weekday(g[0], lang, short=True)
+        if len(g) == 1
+        else f"{weekday(g[0], lang, True)}–{weekday(g[-1], lang, True)}"
+        for g in groups
+    ]
+    return ", ".join(parts)
+
+
+def format_ranges(ranges: list[str]) -> str:
+    return ", ".join(r.replace("-", "–") for r in ranges)
+
+
+def format_hours(h: dict[str, Any] | None, lang: str) -> str:
+    if not h:
+        return t("hours_unknown", lang)
+    if h.get("open_24h"):
+        text = t("open_24h", lang)
+    else:
+        text = "; ".join(
+            f"{format_days(rule['days'], lang)} {format_ranges(rule['ranges'])}"
+            for rule in h["weekly"]
+        )
+    extra = []
+    if h.get("public_holidays") in ("closed", "open") and not h.get("open_24h"):
+        extra.append(t(f"public_holidays_{h['public_holidays']}", lang))
+    today = hours_mod.now_beijing().date().isoformat()
+    for p in h.get("closed_periods", []):
+        if p["to"] >= today:
+            extra.append(
+                t(
+                    "closed_period",
+                    lang,
+                    start=p["from"],
+                    end=p["to"],
+                    reason=local(p.get("reason"), lang),
+                )
+            )
+    if h.get("note"):
+        extra.append(local(h["note"], lang))
+    return t("hours", lang, text="; ".join([text, *extra]))
+
+
+def format_moment(moment: dt.datetime, lang: str, now: dt.datetime) -> str:
+    clock = moment.strftime("%H:%M")
+    if moment.date() == now.date():
+        return clock
+    return f"{weekday(moment.weekday(), lang, short=True)} {moment.strftime('%Y-%m-%d')} {clock}"
+
+
+def format_status(h: dict[str, Any] | None, lang: str, when: dt.datetime | None = None) -> str:
+    """One sentence: open now / closed and when it opens next."""
+    now = hours_mod.to_beijing(when)
+    st = hours_mod.status(h, now)
+    nxt = format_moment(st.next_open, lang, now) if st.next_open else None
+    if st.reason == "open_24h":
+        return t("now_open_24h", lang)
+    if st.state == "open":
+        return t("now_open", lang, time=st.closes_at.strftime("%H:%M") if st.closes_at else "")
+    if st.reason == "hours_unknown":
+        return t("now_unknown", lang)
+    if st.reason == "holiday_unknown":
+        return t("holiday_unknown", lang)
+    if st.reason == "lunch_break" and nxt:
+        return t("now_lunch", lang, next=nxt)
+    if st.reason == "public_holiday" and nxt:
+        return t("now_holiday", lang, name=st.holiday_name or "", next=nxt)
+    if st.reason == "closed_period" and nxt:
+        return t("now_period", lang, reason=local(st.period_reason, lang), next=nxt)
+    return t("now_closed", lang, next=nxt) if nxt else t("now_closed_no_next", lang)
+
+
+def format_day(h: dict[str, Any] | None, lang: str, moment: dt.datetime) -> str:
+    """The schedule of one day: 'On Saturday 2026-11-28: open 09:00–17:00.'"""
+    if not h:
+        return t("hours_unknown", lang)
+    day = moment.date()
+    label = f"{weekday(day.weekday(), lang)} {day.isoformat()}"
+    ranges, why = hours_mod.day_ranges(h, day)
+    if why == "public_holiday":
+        return t("day_holiday", lang, day=label, name=hours_mod.public_holiday(day)[1] or "")
+    if why == "closed_period":
+        period = hours_mod._closed_period(h, day) or {}
+        return t("day_period", lang, day=label, reason=local(period.get("reason"), lang))
+    if not ranges:
+        return t("day_closed", lang, day=label)
+    text = t(
+        "day_open",
+        lang,
+        day=label,
+        ranges=", ".join(f"{s.strftime('%H:%M')}–{e.strftime('%H:%M')}" for s, e in ranges),
+    )
+    if why == "holiday_unknown":
+        text += " " + t("holiday_unknown", lang)
+    return text
+
+
+# Thousands separators as each language writes them (a comma is a decimal mark in ru/fr/de/es).
+THOUSANDS = {"ru": "\u202f", "fr": "\u202f", "de": ".", "es": "."}
+
+
+def format_amount(amount: float, lang: str) -> str:
+    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    sep = THOUSANDS.get(lang)
+    if sep:
+        text = text.replace(",", "\0").replace(".", "," if sep == "." else ".").replace("\0", sep)
+    return text
+
+
+def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
+    parts = []
+    for p in phones:
+        lab = local(p.get("label"), lang)
+        parts.append(f"{p['number']} ({lab})" if lab else p["number"])
+    return "; ".join(parts)
+
+
+def provenance(record: dict[str, Any], lang: str) -> list[str]:
+    """Source line, uncertainty warning and translation note for one record."""
+    lines = []
+    unc = record.get("uncertain") or {}
+    if unc:
+        what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
+        lines.append(
+            t("uncertain", lang, text=what, hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}")
+        )
+    sources = record.get("source") or []
+    shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
+    lines.append(t("source", lang, text=shown, date=record.get("verified_on", "?")))
+    if lang in (record.get("machine_translated") or []):
+        lines.append(t("machine_translated", lang))
+    return lines
+
+
+def faq_entry(entry: dict[str, Any], lang: str) -> str:
+    """A questions-and-answers entry: the answer in `lang` (or in English after a lead-in saying so),
+    what is not confirmed, and the source with its date. Entries are nobody's checked facts until a
+    person checks them, and the source line says so."""
+    answer = entry["answer"]
+    lines = [answer[lang]] if lang in answer else [t("faq_in_english", lang), answer["en"]]
+    unc = entry.get("uncertain") or {}
+    if unc:
+        lines.append(
+            t(
+                "faq_uncertain",
+                lang,
+                text="; ".join(str(reason) for reason in unc.values()),
+                hotline=f"{IMMIGRATION_HOTLINE} / {CITY_HOTLINE}",
+            )
+        )
+    sources = entry.get("source") or []
+    shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
+    lines.append(t("faq_source", lang, text=shown, date=entry.get("source_date") or "?"))
+    if lang in answer and lang in (entry.get("machine_translated") or []):
+        lines.append(t("machine_translated", lang))
+    return "\n".join(lines)
+
+
+def faq_question(entry: dict[str, Any], lang: str) -> str:
+    """The entry's first sample question in `lang` (English, or any, when it has none): a button title."""
+    questions = entry["questions"]
+    return str((questions.get(lang) or questions.get("en") or next(iter(questions.values())))[0])
+
+
+def field_label(field: str, lang: str) -> str:
+    return name("fields", field.split(".", 1)[0].split("[", 1)[0], lang)
+
+
+def _address_lines(address: dict[str, str] | None, lang: str) -> list[str]:
+    if not address:
+        return [t("address_unknown", lang)]
+    lines = []
+    if lang != "zh":
+        lines.append(t("address", lang, text=local(address, lang)))
+    lines.append(t("address_zh", lang, text=address["zh"]))
+    return lines
+
+
+def _name_lines(name: dict[str, str], lang: str) -> list[str]:
+    main = local(name, lang)
+    lines = [f"📍 {main}"]
+    if name.get("zh") and name["zh"] != main:
+        lines.append(name["zh"])
+    return lines
+
+
+def _distance_line(place: Place, lang: str) -> list[str]:
+    if place.distance_km is None:
+        return []
+    km = f"{place.distance_km:.0f}" if place.distance_km >= 10 else f"{place.distance_km:.1f}"
+    return [t("distance_approx" if place.approximate else "distance", lang, km=km)]
+
+
+def district_name(code: str, lang: str) -> str:
+    return name("districts", code, lang)
+
+
+def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> list[str]:
+    lines: list[str] = []
+    locs = rec["locations"]
+    if district:
+        locs = sorted(locs, key=lambda loc: loc.get("district") != district)
+    for loc in locs:
+        head = local(loc.get("name"), lang) if loc.get("name") else None
+        dname = district_name(loc["district"], lang) if loc.get("district") else None
+        if head or (dname and len(locs) > 1):
+            lines.append("• " + " · ".join(x for x in (head, dname) if x))
+        lines += _address_lines(loc.get("address"), lang)
+        if loc.get("phones"):
+            lines.append(t("phone", lang, text=format_phones(loc["phones"], lang)))
+    return lines
+
+
+# Each kind's renderer is in its module in bot/knowledge/kinds/ (`render`); the old names still work.
+_MOVED = {
+    "service_point": ("service_points", "render"),
+    "service_points_intro": ("service_points", "intro"),
+    "procedure": ("procedures", "render"),
+    "school": ("schools", "render"),
+    "hospital": ("hospitals", "render"),
+    "hotline": ("hotlines", "render"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import importlib
+
+        module, attr = _MOVED[name]
+        return getattr(importlib.import_module(f"bot.knowledge.kinds.{module}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,314 @@
+"""Speed-ups for the Rasa server, installed before Rasa starts (see bot/rasa_ext/rasa_server.py).
+
+Each one keeps Rasa 3.6.21's behaviour and only removes work found by profiling the server under load
+(bench/load.py with py-spy); see docs/measurements.md for the profiles and figures. They replace Rasa
+code, so they are fenced (fence.py): only on the Rasa version they were checked against, and not with
+BJ_RASA_PATCHES=0. `uninstall()` puts Rasa's code back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.rasa_ext import fence
+from bot.rasa_ext.fence import Patches
+
+logger = logging.getLogger(__name__)
+
+
+def _compiled_action_result_validation(patches: Patches) -> None:
+    """Validate action-server responses against validators built once, event by event.
+
+    Rasa calls `jsonschema.validate(result, schema)` for every custom-action response. That function first
+    checks the schema itself against the JSON-Schema meta-schema (a quarter of the server's CPU per turn),
+    then tries each event against all 23 event schemas of a `oneOf`, building an error object for each
+    of the 22 that fail. Every event schema requires its own `"event"` constant, so an event can only
+    match the one schema named by its `"event"` value: checking that one (and the common part) gives the
+    same verdict. Valid responses pass that fast check; anything else is validated exactly as Rasa does,
+    so an invalid response raises the same ValidationError with the same message.
+    """
+    from jsonschema import exceptions, validators
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+    from rasa.shared.utils.schemas.events import EVENT_SCHEMA
+
+    def compiled(schema: dict[str, Any]) -> Any:
+        cls = validators.validator_for(schema)
+        cls.check_schema(schema)
+        return cls(schema)
+
+    schema = RemoteAction.action_response_format_spec()
+    full = compiled(schema)
+    envelope = compiled(
+        {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != "events"}}
+    )
+    common = compiled({k: v for k, v in EVENT_SCHEMA.items() if k != "oneOf"})
+    by_name = {sub["properties"]["event"]["const"]: compiled(sub) for sub in EVENT_SCHEMA["oneOf"]}
+    if len(by_name) != len(
+        EVENT_SCHEMA["oneOf"]
+    ):  # a Rasa upgrade broke the premise: validate fully
+        by_name = {}
+
+    def quick_check(result: Any) -> bool:
+        if not by_name or not envelope.is_valid(result):
+            return False
+        events = result.get("events") if isinstance(result, dict) else None
+        if events is None:
+            return not (isinstance(result, dict) and "events" in result)
+        if not isinstance(events, list):
+            return False
+        for event in events:
+            if not common.is_valid(event):
+                return False
+            specific = by_name.get(event["event"])
+            if specific is None or not specific.is_valid(event):
+                return False
+        return True
+
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if quick_check(result):
+            return True
+        error = exceptions.best_match(full.iter_errors(result))
+        if error is not None:
+            error.message += (
+                ". Failed to validate Action server response from API, make sure your response from the "
+                f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
+            raise error
+        return True
+
+    patches.replace(RemoteAction, "_validate_action_result", _validate_action_result)
+
+
+def _cached_event_types(patches: Patches) -> None:
+    """Resolve event type names through a dictionary.
+
+    Rebuilding a tracker from the conversation store resolves each stored event's type by walking every
+    subclass of Event (and checking each for abstractness) once per event. The class hierarchy does not
+    change while the server runs, so the same first match is remembered; an unknown name walks the
+    hierarchy again (a class imported later) and fails exactly as before.
+    """
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = Event.resolve_by_type
+    known: dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+        cls = known.get(type_name)
+        if cls is None:
+            for candidate in all_subclasses(Event):
+                known.setdefault(candidate.type_name, candidate)
+            cls = known.get(type_name)
+        return cls if cls is not None else original(type_name, default)
+
+    patches.replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
+
+
+def _kept_alive_endpoint_connections(patches: Patches) -> None:
+    """Reuse TCP connections to the action server.
+
+    Rasa opens a new aiohttp session, and with it a new TCP connection, for every call to the action
+    server (two per turn here). Sessions now share one connection pool per event loop that they do not
+    own, so closing a session leaves its kept-alive connections for the next call.
+    """
+    import asyncio
+    import weakref
+
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    # Weak keys: a finished event loop (tests run several) takes its pool with it.
+    pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def session(self: EndpointConfig) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        pool = pools.get(loop)
+        if pool is None or pool.closed:
+            pool = pools[loop] = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
+        auth = (
+            aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            if self.basic_auth
+            else None
+        )
+        return aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=pool,
+            connector_owner=False,
+        )
+
+    patches.replace(EndpointConfig, "session", session)
+
+
+def _direct_sparse_feature_combination(patches: Patches) -> None:
+    """Join two featurizers' sparse features by concatenating their coordinates.
+
+    Rasa joins the features of the two count-vector featurizers for every message with SciPy's general
+    block-matrix `hstack`, whose bookkeeping costs far more than the join of two small rows. The result is
+    the same COO matrix (same entries in the same order, same shape), built directly.
+    """
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    def _combine_sparse_features(self: Features, additional_features: Features) -> None:
+        if self.features.shape[0] != additional_features.features.shape[0]:
+            raise ValueError(
+                f"Cannot combine sparse features as sequence dimensions do not "
+                f"match: {self.features.shape[0]} != {additional_features.features.shape[0]}."
+            )
+        a, b = self.features.tocoo(), additional_features.features.tocoo()
+        self.features = scipy.sparse.coo_matrix(
+            (
+                np.concatenate([a.data, b.data.astype(np.result_type(a.data, b.data), copy=False)]),
+                (np.concatenate([a.row, b.row]), np.concatenate([a.col, b.col + a.shape[1]])),
+            ),
+            shape=(a.shape[0], a.shape[1] + b.shape[1]),
+        )
+        self._cached_fingerprint = None
+
+    patches.replace(Features, "_combine_sparse_features", _combine_sparse_features)
+
+
+def _planned_graph_runs(patches: Patches) -> None:
+    """Run Rasa's model graph from a plan made once per set of targets.
+
+    For every message Rasa runs its NLU graph, and for every predicted action its policy graph, through
+    `dask.get` with dask's synchronous scheduler: each run it cuts the graph down to the targets, builds
+    a dask graph, lets dask order the tasks and track their state, and formats a debug line containing
+    all inputs. The graph never changes while the server runs, so the cut and the order are remembered per
+    set of targets and the nodes are called in that order with the same arguments dask would pass (each
+    node's result, or the input placeholder's value). Errors propagate as before.
+    """
+    import logging
+
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def plan(self: DaskGraphRunner, targets: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+        plans = self.__dict__.setdefault("_bot_plans", {})
+        if targets not in plans:
+            schema = self._graph_schema.minimal_graph_schema(list(targets))
+            needs = {name: list(node.needs.values()) for name, node in schema.nodes.items()}
+            order: list[str] = []
+            done: set[str] = set()
+
+            def visit(name: str, path: tuple[str, ...] = ()) -> None:
+                if name in done or name not in needs:
+                    return
+                if name in path:
+                    raise GraphRunError(f"Cycle in the graph at '{name}'.")
+                for dependency in needs[name]:
+                    visit(dependency, (*path, name))
+                done.add(name)
+                order.append(name)
+
+            for name in sorted(needs):
+                visit(name)
+            plans[targets] = [(name, needs[name]) for name in order]
+        return plans[targets]
+
+    def run(
+        self: DaskGraphRunner,
+        inputs: dict[str, Any] | None = None,
+        targets: list[str] | None = None,
+    ) -> dict[str, Any]:
+        run_targets = tuple(targets if targets else self._graph_schema.target_names)
+        steps = plan(self, run_targets)
+        results: dict[str, Any] = {}
+        for input_name, input_value in (inputs or {}).items():
+            if isinstance(input_value, str) and input_value in self._instantiated_nodes:
+                raise GraphRunError(
+                    f"Input value '{input_value}' clashes with a node name. Make sure that none of the input "
+                    f"names passed to the `run` method are the same as node names in the graph schema."
+                )
+            results[input_name] = (input_name, input_value)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}."
+            )
+        try:
+            for name, needs in steps:
+                # dask passes a dependency's result, or the name itself when nothing produces it.
+                results[name] = self._instantiated_nodes[name](
+                    *(results.get(dep, dep) for dep in needs)
+                )
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(results[t] for t in run_targets)
+
+    # Rasa's own, kept for tests/test_speedups.py
+    patches.replace(DaskGraphRunner, "dask_run", DaskGraphRunner.run)
+    patches.replace(DaskGraphRunner, "run", run)
+
+
+# Modules whose every `copy.deepcopy` call only prepares an argument of a `structlogger.debug` call
+# (checked in Rasa 3.6.21's source; tests/test_speedups.py checks it again).
+DEBUG_ONLY_DEEPCOPY_MODULES = (
+    "rasa.core.processor",
+    "rasa.core.policies.memoization",
+    "rasa.core.policies.rule_policy",
+)
+
+
+def _no_deep_copies_for_silent_debug_logs(patches: Patches) -> None:
+    """Skip the deep copies Rasa makes of events, slots and dialogue states for debug log lines.
+
+    Python evaluates the arguments of `structlogger.debug(..., events=copy.deepcopy(events))` even when
+    debug logging is off and the line is thrown away; each turn paid for several deep copies of its
+    events and states. In the modules above, `copy.deepcopy` now returns its argument unchanged unless
+    Rasa's debug logging is on (`--debug`, LOG_LEVEL=DEBUG), in which case it copies as before.
+    """
+    import copy
+    import importlib
+    import logging
+    import types
+
+    rasa_logger = logging.getLogger("rasa")
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return copy.deepcopy(value, memo) if rasa_logger.isEnabledFor(logging.DEBUG) else value
+
+    shim = types.SimpleNamespace(copy=copy.copy, deepcopy=deepcopy)
+    for name in DEBUG_ONLY_DEEPCOPY_MODULES:
+        patches.replace(importlib.import_module(name), "copy", shim)
+
+
+_installed: Patches | None = None
+
+
+def install() -> bool:
+    """Install every speed-up (idempotent); False when the fence says no (see fence.py)."""
+    global _installed
+    if _installed is not None:
+        return True
+    if not fence.enabled():
+        logger.info("Rasa speed-ups not installed (%s)", fence.SWITCH)
+        return False
+    patches = Patches()
+    _compiled_action_result_validation(patches)
+    _cached_event_types(patches)
+    _kept_alive_endpoint_connections(patches)
+    _direct_sparse_feature_combination(patches)
+    _no_deep_copies_for_silent_debug_logs(patches)
+    _planned_graph_runs(patches)
+    _installed = patches
+    logger.debug("Rasa speed-ups installed")
+    return True
+
+
+def uninstall() -> None:
+    """Put Rasa's own code back (tests install the speed-ups for their module only)."""
+    global _installed
+    if _installed is not None:
+        _installed.undo()
+        _installed = None
+
+
+def installed() -> bool:
+    return _installed is not None

@@ -1,0 +1,263 @@
+"""Start the action server and the Rasa server together, on loopback, and stop both cleanly.
+
+Used by `make run` and by the end-to-end tests, so the tests exercise the same start-up path users get.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from bot.core import config
+
+
+@dataclass
+class Servers:
+    """Handles of the two running processes."""
+
+    host: str
+    rasa_port: int
+    actions_port: int
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGINT (Rasa's graceful stop) and then SIGKILL anything still alive."""
+        for proc in self.processes:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + timeout
+        for proc in self.processes:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_for(host: str, port: int, proc: subprocess.Popen, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"{what} exited with code {proc.returncode} during start-up (see its log above)"
+            )
+        if port_open(host, port):
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f} s")
+
+
+def runtime_endpoints(host: str, actions_port: int, target: Path) -> Path:
+    """endpoints.yml with the action server URL pointing at the configured port."""
+    yaml = YAML()
+    data = yaml.load((config.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    data["action_endpoint"]["url"] = f"http://{host}:{actions_port}/webhook"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as fh:
+        yaml.dump(data, fh)
+    return target
+
+
+WECHAT_CHANNEL = "bot.channels.wechat.channel.WeChatInput"
+
+
+def runtime_credentials(env: Mapping[str, str], target: Path) -> Path:
+    """credentials.yml plus the WeChat channel when WECHAT_TOKEN is set (its settings come from WECHAT_*)."""
+    yaml = YAML()
+    data = yaml.load((config.ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    if (env.get("WECHAT_TOKEN") or "").strip():
+        data[WECHAT_CHANNEL] = None
+    else:
+        data.pop(WECHAT_CHANNEL, None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as fh:
+        yaml.dump(data, fh)
+    return target
+
+
+def process_env(env: Mapping[str, str] | None, host: str) -> dict[str, str]:
+    """The environment of a server process: ours, plus `env`, plus what every server needs."""
+    return {
+        **os.environ,
+        **(env or {}),
+        "SANIC_HOST": host,
+        "PYTHONUNBUFFERED": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
+
+
+def spawn(
+    args: list[str], name: str, env: Mapping[str, str], log_dir: Path | None = None
+) -> subprocess.Popen:
+    """Start one server process in the project folder; its output goes to `log_dir/name.log` when given."""
+    out = None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        out = (log_dir / f"{name}.log").open("ab")
+    try:
+        return subprocess.Popen(
+            args,
+            cwd=config.ROOT,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+        )
+    finally:
+        if out is not None:
+            out.close()  # the child has its own copy of the descriptor
+
+
+def actions_command(port: int) -> list[str]:
+    """`rasa run actions` for this project's actions on `port`."""
+    return [
+        str(Path(sys.executable).parent / "rasa"),
+        "run",
+        "actions",
+        "--actions",
+        "actions",
+        "--port",
+        str(port),
+    ]
+
+
+def rasa_command(
+    model: Path, endpoints: Path, credentials: Path, host: str, port: int, token: str | None
+) -> list[str]:
+    """`rasa run` serving `model` on host:port; the HTTP API is on only behind `token`."""
+    args = [
+        # `rasa run` with bot/rasa_ext/speedups.py installed first.
+        sys.executable,
+        "-m",
+        "bot.rasa_ext.rasa_server",
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "--interface",
+        host,
+        "--port",
+        str(port),
+    ]
+    if token:
+        # The HTTP API (tracker access, model replacement) is only ever on behind a token.
+        args += ["--enable-api", "--auth-token", token]
+    return args
+
+
+def ensure_free(host: str, *ports: int) -> None:
+    for port in ports:
+        if port_open(host, port):
+            raise RuntimeError(
+                f"port {port} on {host} is already in use; stop the other server or choose another port"
+            )
+
+
+def start(
+    model: Path,
+    host: str = "127.0.0.1",
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+    timeout: float = 180,
+) -> Servers:
+    """Start both servers and wait until they accept connections."""
+    ensure_free(host, rasa_port, actions_port)
+    env = process_env(env, host)
+    var = Path(env.get("ASSISTANT_VAR_DIR") or config.var_dir())
+    endpoints = runtime_endpoints(host, actions_port, var / f"endpoints.{rasa_port}.yml")
+    credentials = runtime_credentials(env, var / f"credentials.{rasa_port}.yml")
+    servers = Servers(host, rasa_port, actions_port)
+    try:
+        actions = spawn(actions_command(actions_port), "actions", env, log_dir)
+        servers.processes.append(actions)
+        rasa_args = rasa_command(
+            model, endpoints, credentials, host, rasa_port, env.get("RASA_API_TOKEN")
+        )
+        rasa = spawn(rasa_args, "rasa", env, log_dir)
+        servers.processes.append(rasa)
+        wait_for(host, actions_port, actions, "the action server", timeout)
+        wait_for(host, rasa_port, rasa, "the Rasa server", timeout)
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
+
+
+def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> int:
+    """`make run`: start, print where to talk to the assistant, stop both on Ctrl-C."""
+    print(
+        f"Starting the action server on {host}:{actions_port} and the Rasa server on {host}:{rasa_port} ...",
+        flush=True,
+    )
+    try:
+        servers = start(model, host, rasa_port, actions_port)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    base = servers.rasa_url
+    print(
+        "\nThe assistant is running.\n"
+        f"  REST:      curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
+        '               -d \'{"sender": "me", "message": "where can I renew my residence permit in Chaoyang?"}\'\n'
+        f'  Web chat:  {base}/webchat/   (demo page; embed with <script src="{base}/webchat/widget.js"'
+        f' data-server="{base}"></script>)\n'
+        f"  Socket.IO: {base}/socket.io (events user_uttered / bot_uttered)\n"
+        f"  Terminal:  make shell   (in another terminal)\n"
+        "Press Ctrl-C to stop both servers.\n",
+        flush=True,
+    )
+
+    def one_exited() -> bool:
+        for proc in servers.processes:
+            if proc.poll() is not None:
+                print(
+                    f"error: a server exited with code {proc.returncode}; stopping the other one",
+                    file=sys.stderr,
+                )
+                return True
+        return False
+
+    supervise(one_exited, servers.stop)
+    return 0
+
+
+def supervise(should_stop: Callable[[], bool], stop: Callable[[], None]) -> None:
+    """Wait until Ctrl-C, SIGTERM or `should_stop()` (checked twice a second), then `stop()`."""
+    stopping = False
+
+    def handle(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    try:
+        while not stopping and not should_stop():
+            time.sleep(0.5)
+    finally:
+        print("\nStopping ...", flush=True)
+        stop()
+        print("Stopped.", flush=True)
