@@ -114,10 +114,12 @@ def load(conn: Connection) -> Index:
 
 
 def _version(conn: Connection) -> tuple[Any, ...]:
-    return (
-        conn.execute(select(func.max(AuditEntry.id))).scalar(),
-        conn.execute(select(func.count()).select_from(FaqVector)).scalar(),
+    """Changes whenever a sync publishes (a new audit entry) or stores vectors; one indexed query."""
+    statement = select(
+        select(func.max(AuditEntry.id)).scalar_subquery(),
+        select(func.max(FaqVector.text_hash)).scalar_subquery(),
     )
+    return tuple(conn.execute(statement).one())
 
 
 _LOCK = threading.Lock()
@@ -127,15 +129,16 @@ _CACHE: dict[str, tuple[tuple[Any, ...], Index]] = {}
 def current(url: str | None = None) -> Index:
     """The index of what is published now (rebuilt only after a sync)."""
     url = url or config.kb_database_url()
-    with db.read_session(url) as session:
-        conn = session.connection()
+    with db.get_engine(url).connect() as conn:
         version = _version(conn)
-        cached = _CACHE.get(url)
-        if cached and cached[0] == version:
-            return cached[1]
-        with _LOCK:
-            index = load(conn)
-            _CACHE[url] = (version, index)
+    cached = _CACHE.get(url)
+    if cached and cached[0] == version:
+        return cached[1]
+    with _LOCK, db.read_session(url) as session:
+        conn = session.connection()
+        version = _version(conn)  # read again inside the snapshot the index is built from
+        index = load(conn)
+        _CACHE[url] = (version, index)
     return index
 
 
