@@ -28,6 +28,9 @@ ANSWER_PENALTY = 0.05
 # with many sample questions is not favoured over one with few (chosen by leave-one-out on the entries'
 # own questions, see bench/faq.py and docs/measurements.md).
 TOP = 3
+# Above this many entries a lookup first ranks the entries by their centroid (one short product) and
+# scores only this many exactly: the full product over every text is memory-bound (16 MB at 1,000 entries).
+CANDIDATES = 100
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,11 @@ class Index:
         self.penalty = penalty  # (entries * width,) subtracted from a slot's similarity; inf: empty
         self.width = width
         self.slots = slots  # slot of each embedded text, in the order of entry_texts() over entries
-        self.counts = np.maximum(
-            np.isfinite(penalty.reshape(len(entries), width)).sum(axis=1), 1
+        valid = np.isfinite(penalty.reshape(len(entries), width))
+        self.counts = np.maximum(valid.sum(axis=1), 1).astype(np.float32)
+        sums = (matrix.reshape(len(entries), width, -1) * valid[:, :, None]).sum(axis=1)
+        self.centroids = (
+            sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         ).astype(np.float32)
 
     def __len__(self) -> int:
@@ -78,14 +84,20 @@ class Index:
         return cls(entries, matrix, penalty, width, slots)
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
-        """One score per entry: the mean similarity of its TOP best texts."""
-        sims = (self.matrix @ vector.astype(np.float32) - self.penalty).reshape(
-            len(self.entries), self.width
-        )
-        k = min(TOP, self.width)
-        top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < self.width else sims
+        """One score per entry: the mean similarity of its TOP best texts (-inf: not a candidate)."""
+        n, width = len(self.entries), self.width
+        vector = vector.astype(np.float32)
+        if n > CANDIDATES:
+            rows = np.argpartition(-(self.centroids @ vector), CANDIDATES - 1)[:CANDIDATES]
+        else:
+            rows = np.arange(n)
+        texts = self.matrix.reshape(n, width, -1)[rows]
+        sims = texts @ vector - self.penalty.reshape(n, width)[rows]
+        k = min(TOP, width)
+        top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < width else sims
         top = np.where(np.isfinite(top), top, 0.0)
-        result: np.ndarray = top.sum(axis=1) / np.minimum(self.counts, k)
+        result = np.full(n, -np.inf, dtype=np.float32)
+        result[rows] = top.sum(axis=1) / np.minimum(self.counts[rows], k)
         return result
 
     def search(self, vector: np.ndarray, k: int = 3) -> list[Match]:
@@ -96,7 +108,11 @@ class Index:
         k = min(k, len(self.entries))
         top = np.argpartition(-best, k - 1)[:k] if k < len(best) else np.arange(len(best))
         top = top[np.argsort(-best[top])]
-        return [Match(self.entries[i]["id"], float(best[i]), self.entries[i]) for i in top]
+        return [
+            Match(self.entries[i]["id"], float(best[i]), self.entries[i])
+            for i in top
+            if np.isfinite(best[i])
+        ]
 
 
 def load(conn: Connection) -> Index:
