@@ -1,5 +1,5 @@
-"""The hotline numbers the assistant gives by itself (bot/core/hotlines.py) are written once, agree with the
-knowledge base, and reach every language through placeholders."""
+"""The hotline numbers the assistant gives by itself (bot/core/hotlines.py) are written once, agree
+with the knowledge base, and reach every language through placeholders."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def test_every_number_is_a_hotline_of_the_knowledge_base() -> None:
 
 
 def test_locale_texts_name_numbers_by_placeholder_only() -> None:
-    """No locale text writes a number of hotlines.py as digits; each language fills the same ones in."""
+    """No locale text writes a number of hotlines.py as digits; each language fills the same ones
+    in."""
     digits = re.compile(r"(?<!\d)(" + "|".join(hotlines.NUMBERS.values()) + r")(?!\d)")
     for lang in languages.CODES:
         messages = i18n.catalog(lang)["messages"]

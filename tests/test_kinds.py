@@ -60,7 +60,8 @@ def test_old_names_still_work() -> None:
 
 
 def test_a_version_2_database_loses_the_retired_tables(tmp_path: Path) -> None:
-    """school_districts and hospital_districts were written and never read: gone on the next start."""
+    """school_districts and hospital_districts were written and never read: gone on the next
+    start."""
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:

@@ -1,5 +1,6 @@
-"""The language registry (bot/core/languages.py) is the one list: everything else that depends on the set of
-languages either reads it or is checked against it here, so a new language fails here until it is complete."""
+"""The language registry (bot/core/languages.py) is the one list: everything else that depends on
+the set of languages either reads it or is checked against it here, so a new language fails here
+until it is complete."""
 
 from __future__ import annotations
 

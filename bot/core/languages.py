@@ -1,9 +1,11 @@
-"""The languages the assistant speaks: the one list every module, the widget and the benchmarks read.
+"""The languages the assistant speaks: the one list every module, the widget and the benchmarks
+read.
 
-Adding a language: a line here, its texts in `bot/locales/<code>.yml` (interface, channel and widget texts,
-names; `machine_translated: true` until a native speaker reviewed it), its training examples and
-gazetteer forms (`data/nlu/<code>/`, `bot/nlu/forms/<code>.yml`) and its variation of each domain response
-(tests/test_responses.py and tests/test_languages.py say what is missing). README "How to extend".
+Adding a language: a line here, its texts in `bot/locales/<code>.yml` (interface, channel and widget
+texts, names; `machine_translated: true` until a native speaker reviewed it), its training examples
+and gazetteer forms (`data/nlu/<code>/`, `bot/nlu/forms/<code>.yml`) and its variation of each
+domain response (tests/test_responses.py and tests/test_languages.py say what is missing). README
+"How to extend".
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +25,7 @@ from bot.knowledge import queries
 from bot.knowledge.kinds import faq, hospitals, hotlines, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 # The order in which emergency numbers are given: life first.
 EMERGENCY_CATEGORIES = ("ambulance", "police", "fire", "traffic", "emergency")
@@ -45,17 +47,17 @@ class Answer:
     faq_entry: str | None = None  # the questions-and-answers entry that answered (for reports)
 
 
-def _safe(fn):  # type: ignore[no-untyped-def]
+def _safe(fn: Callable[P, Answer]) -> Callable[P, Answer]:
     """Answer from one version of the knowledge base (even while staff publish another), and politely
     when it cannot be read, instead of failing the turn."""
 
-    def wrapper(*args: Any, **kwargs: Any) -> Answer:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Answer:
         try:
             with queries.snapshot():
                 return fn(*args, **kwargs)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
-            return Answer([Reply(t("kb_unavailable", kwargs.get("lang", "en")))])
+            return Answer([Reply(t("kb_unavailable", str(kwargs.get("lang", "en"))))])
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -162,6 +164,7 @@ def procedure_answer(
     if topic == "residence_permit" and permit_type not in vocab.PERMIT_TYPES:
         return Answer([permit_type_question(lang, district)], topic=topic)
     procs = procedures.get_procedures(topic, permit_type)
+    shown: list[str] = []
     if not procs:
         replies, shown = _points_replies(
             service_points.service_codes(topic),
@@ -178,7 +181,6 @@ def procedure_answer(
     if topic == "residence_permit" and permit_type:
         typed = f"residence_permit_{permit_type}"
         services = [typed] if typed in vocab.SERVICES else services
-    shown: list[str] = []
     if services:
         replies.append(Reply(t("where_to_go", lang)))
         point_replies, shown = _points_replies(

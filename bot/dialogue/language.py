@@ -265,8 +265,8 @@ def _latin_language(text: str, informative: list[str]) -> str | None:
         # langdetect is a tie-breaker on short text, not the judge.
         for lang, prob in _langdetect_probabilities(" ".join(informative)).items():
             scores[lang] += 0.6 * prob
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    (best, top), (_, second) = ranked[0], ranked[1]
+    ranking = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranking[0], ranking[1]
     if top >= 1.0 and top - second >= 0.5:
         return best
     return None

@@ -7,12 +7,14 @@ source and verification date, and a warning to confirm by phone when any fact is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core import hotlines, vocab
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, weekday
 from bot.knowledge.queries import Place
+from bot.knowledge.records import Phone, Record
 
 IMMIGRATION_HOTLINE = hotlines.IMMIGRATION
 CITY_HOTLINE = hotlines.CITY
@@ -136,7 +138,7 @@ def format_amount(amount: float, lang: str) -> str:
     return text
 
 
-def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
+def format_phones(phones: Sequence[Phone], lang: str) -> str:
     parts = []
     for p in phones:
         lab = local(p.get("label"), lang)
@@ -144,7 +146,7 @@ def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
     return "; ".join(parts)
 
 
-def provenance(record: dict[str, Any], lang: str) -> list[str]:
+def provenance(record: Record, lang: str) -> list[str]:
     """Source line, uncertainty warning and translation note for one record."""
     lines = []
     unc = record.get("uncertain") or {}
@@ -213,7 +215,7 @@ def _name_lines(name: dict[str, str], lang: str) -> list[str]:
     return lines
 
 
-def _distance_line(place: Place, lang: str) -> list[str]:
+def _distance_line(place: Place[Any], lang: str) -> list[str]:
     if place.distance_km is None:
         return []
     km = f"{place.distance_km:.0f}" if place.distance_km >= 10 else f"{place.distance_km:.1f}"
@@ -224,7 +226,7 @@ def district_name(code: str, lang: str) -> str:
     return name("districts", code, lang)
 
 
-def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> list[str]:
+def _location_lines(rec: Mapping[str, Any], lang: str, district: str | None) -> list[str]:
     lines: list[str] = []
     locs = rec["locations"]
     if district:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -35,7 +36,7 @@ def _engine(url: str) -> Engine:
         engine = create_engine(url, future=True, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
             # pysqlite only opens a transaction before writes, so two SELECTs could see two versions.
             # Take transaction control (SQLAlchemy's documented recipe) and BEGIN explicitly below.
             dbapi_conn.isolation_level = None

@@ -109,7 +109,7 @@ def knowledge_files(directory: Path | None = None) -> list[Path]:
     return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
 
 
-def _where(file: str, line: int) -> str:
+def _where(file: str, line: int | None) -> str:
     return f"{file} line {line}"
 
 

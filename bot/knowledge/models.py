@@ -8,6 +8,8 @@ queries filter on in indexed columns or link tables. Written in the SQLAlchemy 2
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Column, DateTime, Integer, String
 
 from bot.knowledge.kinds import REGISTRY
@@ -50,7 +52,7 @@ SCHEMA_VERSION = "3"  # 3: the never-read school_districts and hospital_district
 RETIRED_TABLES = ("school_districts", "hospital_districts")
 
 # Per kind of record: its table and its link tables with the column that names the record.
-KIND_TABLES: dict[str, tuple[type, tuple[tuple[type, str], ...]]] = {
+KIND_TABLES: dict[str, tuple[type[Any], tuple[tuple[type[Any], str], ...]]] = {
     kind.name: (kind.table, kind.links) for kind in REGISTRY
 }
 

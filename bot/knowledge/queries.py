@@ -10,11 +10,11 @@ the several reads behind one answer see one published version even while staff p
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -40,11 +40,15 @@ def snapshot(url: str | None = None) -> Iterator[Session]:
             _snapshot.reset(token)
 
 
+# A kind's record type (bot/knowledge/kinds/): places keep the type of the records they rank.
+R = TypeVar("R", bound=Mapping[str, Any])
+
+
 @dataclass(frozen=True)
-class Place:
+class Place(Generic[R]):
     """A record with the distance used to rank it (km; None when it could not be computed)."""
 
-    record: dict[str, Any]
+    record: R
     distance_km: float | None = None
     approximate: bool = False  # distance measured to the district centre, not the place itself
 
@@ -77,7 +81,7 @@ class Candidate(NamedTuple):
 
 
 def _candidate(
-    record: dict[str, Any], coords: dict[str, float] | None, district: str | None
+    record: Mapping[str, Any], coords: Mapping[str, float] | None, district: str | None
 ) -> Candidate:
     return Candidate(
         record["id"],
@@ -135,10 +139,10 @@ def _rank(
 
 
 def _rank_multi(
-    records: list[dict[str, Any]], district: str | None, near: tuple[float, float] | None = None
-) -> list[Place]:
+    records: Sequence[R], district: str | None, near: tuple[float, float] | None = None
+) -> list[Place[R]]:
     """Rank records with several locations by their best location."""
-    best: dict[str, Place] = {}
+    best: dict[str, Place[R]] = {}
     order: list[str] = []
     for rec in records:
         for loc in rec["locations"]:
@@ -153,7 +157,7 @@ def _rank_multi(
                 best[rec["id"]] = ranked
     places = [best[i] for i in order]
 
-    def key(p: Place) -> tuple[Any, ...]:
+    def key(p: Place[R]) -> tuple[Any, ...]:
         in_district = district is not None and any(
             loc.get("district") == district for loc in p.record["locations"]
         )
@@ -166,7 +170,7 @@ def _rank_multi(
     return sorted(places, key=key)
 
 
-def _nearer(a: Place, b: Place) -> bool:
+def _nearer(a: Place[Any], b: Place[Any]) -> bool:
     return (a.distance_km if a.distance_km is not None else math.inf) < (
         b.distance_km if b.distance_km is not None else math.inf
     )

@@ -296,7 +296,7 @@ def check_ranges(c: Checker, v: Any, path: str, line: int | None) -> list[str] |
     for i, r in enumerate(v):
         m = TIME_RANGE_RE.match(r.strip()) if isinstance(r, str) else None
         valid = (
-            bool(m)
+            m is not None
             and int(m.group(1)) < 24
             and int(m.group(3)) <= 24
             and int(m.group(2)) < 60

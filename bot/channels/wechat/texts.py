@@ -1,6 +1,6 @@
-"""The few texts the WeChat channel says by itself (everything else comes from the assistant). They are
-in the locale catalogue, section `wechat` of bot/locales/<lang>.yml; English when the user's language is
-not known."""
+"""The few texts the WeChat channel says by itself (everything else comes from the assistant). They
+are in the locale catalogue, section `wechat` of bot/locales/<lang>.yml; English when the user's
+language is not known."""
 
 from __future__ import annotations
 

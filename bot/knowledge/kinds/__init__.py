@@ -1,13 +1,15 @@
 """The registry of knowledge kinds: everything about one kind of record lives in one module here.
 
-Each module holds the kind's record type, schema, table and link tables, the rows the loader writes, its
-queries and how its records are rendered in an answer. The loader, the schema check, the diff and the
-staff commands read this registry; nothing else lists the kinds. Adding a kind (README "How to extend"):
+Each module holds the kind's record type, schema, table and link tables, the rows the loader writes,
+its queries and how its records are rendered in an answer. The loader, the schema check, the diff
+and the staff commands read this registry; nothing else lists the kinds. Adding a kind (README "How
+to extend"):
 
-1. `bot/knowledge/kinds/<kind>.py` (copy `hotlines.py`, the smallest) and its line in REGISTRY below;
-2. the facts: `knowledge/<kind>.yml`, starting with `<kind>:` (documented in docs/knowledge-schema.md);
-3. the answer that uses it: a function in `bot/dialogue/answers.py` (and, for a new question, the intent
-   checklist). Adding tables changes the schema: bump `models.SCHEMA_VERSION` so the next sync rebuilds.
+1. `bot/knowledge/kinds/<kind>.py` (copy `hotlines.py`, the smallest) and its line in REGISTRY;
+2. the facts: `knowledge/<kind>.yml`, starting with `<kind>:` (docs/knowledge-schema.md);
+3. the answer that uses it: a function in `bot/dialogue/answers.py` (and, for a new question, the
+   intent checklist). New tables change the schema: bump `models.SCHEMA_VERSION` (the next sync
+   rebuilds the knowledge tables).
 """
 
 from __future__ import annotations

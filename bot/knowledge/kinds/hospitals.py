@@ -95,7 +95,7 @@ def find_hospitals(
     near: tuple[float, float] | None = None,
     limit: int | None = 4,
     url: str | None = None,
-) -> list[Place]:
+) -> list[Place[HospitalRecord]]:
     """Hospitals matching a need (emergency_room, international_department, english_speaking)."""
     with snapshot(url) as session:
         stmt = select(Hospital).where(Hospital.kind != "health_check_centre")
@@ -113,7 +113,7 @@ def find_hospitals(
     return ranked[:limit] if limit else ranked
 
 
-def render(place: Place, lang: str, district: str | None = None) -> str:
+def render(place: Place[HospitalRecord], lang: str, district: str | None = None) -> str:
     rec = place.record
     lines = _name_lines(rec["name"], lang)
     lines += _location_lines(rec, lang, district)

@@ -1,4 +1,5 @@
-"""Procedures: what to do for a permit, a visa, a registration (documents, steps, fees, deadlines)."""
+"""Procedures: what to do for a permit, a visa, a registration (documents, steps, fees,
+deadlines)."""
 
 from __future__ import annotations
 
@@ -119,9 +120,10 @@ def render(rec: ProcedureRecord, lang: str) -> str:
         lines.append(t("fees", lang))
         for fee in rec["fees"]:
             item = local(fee["item"], lang)
+            amount = fee.get("amount_cny")
             text = (
-                t("fee_line", lang, item=item, amount=format_amount(fee["amount_cny"], lang))
-                if fee.get("amount_cny") is not None
+                t("fee_line", lang, item=item, amount=format_amount(amount, lang))
+                if amount is not None
                 else t("fee_line_no_amount", lang, item=item)
             )
             if fee.get("note"):

@@ -98,7 +98,7 @@ def find_schools(
     age: int | None = None,
     limit: int | None = 5,
     url: str | None = None,
-) -> list[Place]:
+) -> list[Place[SchoolRecord]]:
     """Open schools teaching `curriculum`, accepting `age`, in or nearest to `district`."""
     with snapshot(url) as session:
         stmt = select(School).where(School.status == "open")
@@ -115,7 +115,7 @@ def find_schools(
     return _rank_multi(records, district)[:limit] if limit else _rank_multi(records, district)
 
 
-def render(place: Place, lang: str, district: str | None = None) -> str:
+def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -> str:
     rec = place.record
     lines = _name_lines(rec["name"], lang)
     lines.append(

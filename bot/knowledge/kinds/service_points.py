@@ -1,4 +1,5 @@
-"""Service points: the offices and halls where foreigners apply (exit-entry, work permits, police)."""
+"""Service points: the offices and halls where foreigners apply (exit-entry, work permits,
+police)."""
 
 from __future__ import annotations
 
@@ -94,12 +95,12 @@ class ServicePointService(Base):
 
 
 def rows(rec: ServicePointRecord) -> Rows:
-    coords = rec.get("coordinates") or {}
+    coords = rec.get("coordinates")
     row = {
         "kind": rec["kind"],
         "district": rec.get("district"),
-        "lat": coords.get("lat"),
-        "lon": coords.get("lon"),
+        "lat": coords.get("lat") if coords else None,
+        "lon": coords.get("lon") if coords else None,
         "name_en": rec["name"]["en"],
         "has_address": bool(rec.get("address")),
         "service_count": len(rec["services"]),
@@ -120,11 +121,13 @@ KIND = Kind(
 
 
 def _around(near: tuple[float, float], km: float) -> ColumnElement[bool]:
-    """Service points whose position (own coordinates, else district centre) is in a box around `near`."""
+    """Service points whose position (own coordinates, else district centre) is in a box around
+    `near`."""
     sp = ServicePoint
     lat, lon = near
-    # A degree of latitude is 111.2 km, of longitude 111.2 km × cos(latitude): divide by less, and take the
-    # cosine at the box's edge farthest from the equator, so that everything within `km` is inside.
+    # A degree of latitude is 111.2 km, of longitude 111.2 km × cos(latitude): divide by less, and
+    # take the cosine at the box's edge farthest from the equator, so that everything within `km` is
+    # inside.
     dlat = km / 110.0
     dlon = km / (110.0 * max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
     centres = [
@@ -141,7 +144,8 @@ def _narrowings(
 ) -> Iterator[
     tuple[ColumnElement[bool] | None, Callable[[list[tuple[Candidate, float | None, bool]]], bool]]
 ]:
-    """Filters that contain the winners when they return enough places, narrowest first, then no filter.
+    """Filters that contain the winners when they return enough places, narrowest first, then no
+    filter.
 
     Each comes with the test that proves its top `limit` is the true top `limit`.
     """
@@ -151,15 +155,15 @@ def _narrowings(
             yield ServicePoint.district == district, lambda ranked: len(ranked) >= limit
         elif near is not None:
             for km in (3.0, 10.0, 30.0):
-                # Every place nearer than `km` is inside the box, so a top `limit` within `km` is final.
-                yield (
-                    _around(near, km),
-                    lambda ranked, km=km: (
-                        len(ranked) >= limit
-                        and (ranked[limit - 1][1] if ranked[limit - 1][1] is not None else math.inf)
-                        <= km
-                    ),
-                )
+                # Every place nearer than `km` is inside the box, so a top `limit` within `km` is
+                # final.
+                def final(
+                    ranked: list[tuple[Candidate, float | None, bool]], km: float = km
+                ) -> bool:
+                    last = ranked[limit - 1][1] if len(ranked) >= limit else None
+                    return len(ranked) >= limit and (last if last is not None else math.inf) <= km
+
+                yield _around(near, km), final
     yield None, lambda ranked: True
 
 
@@ -176,11 +180,11 @@ def find_service_points(
     near: tuple[float, float] | None = None,
     limit: int | None = 3,
     url: str | None = None,
-) -> list[Place]:
+) -> list[Place[ServicePointRecord]]:
     """Service points offering any of `services`, nearest first.
 
-    Ranks on narrow columns and decodes the full records of the winners only: thousands of candidates
-    cost milliseconds, not the time to decode thousands of JSON documents.
+    Ranks on narrow columns and decodes the full records of the winners only: thousands of
+    candidates cost milliseconds, not the time to decode thousands of JSON documents.
     """
     sp = ServicePoint
     narrow = select(
@@ -226,7 +230,10 @@ def get_service_point(point_id: str, url: str | None = None) -> ServicePointReco
 
 
 def render(
-    place: Place, lang: str, when: dt.datetime | None = None, show_distance: bool = False
+    place: Place[ServicePointRecord],
+    lang: str,
+    when: dt.datetime | None = None,
+    show_distance: bool = False,
 ) -> str:
     rec = place.record
     lines = _name_lines(rec["name"], lang)
@@ -238,8 +245,8 @@ def render(
     )
     lines.append(format_hours(rec.get("hours"), lang))
     lines.append(format_status(rec.get("hours"), lang, when))
-    if rec.get("district"):
-        lines.append(t("district", lang, name=district_name(rec["district"], lang)))
+    if district := rec.get("district"):
+        lines.append(t("district", lang, name=district_name(district, lang)))
     if show_distance:
         lines += _distance_line(place, lang)
     if rec.get("appointment"):
