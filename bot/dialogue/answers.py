@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
 
@@ -387,7 +387,7 @@ def handoff_answer(
 FAQ_ENTITY = "faq_id"
 
 
-def faq_button(entry: dict[str, Any], lang: str) -> dict[str, str]:
+def faq_button(entry: Mapping[str, Any], lang: str) -> dict[str, str]:
     """A button that answers with `entry` directly (intent out_of_scope + entity faq_id, no NLU)."""
     return {
         "title": render.faq_question(entry, lang),
@@ -395,7 +395,7 @@ def faq_button(entry: dict[str, Any], lang: str) -> dict[str, str]:
     }
 
 
-def _faq_found(entry: dict[str, Any], lang: str) -> Answer:
+def _faq_found(entry: Mapping[str, Any], lang: str) -> Answer:
     return rated(Answer([Reply(render.faq_entry(entry, lang))], faq_entry=entry["id"]), lang)
 
 
@@ -421,14 +421,13 @@ def faq_answer(text: str | None, faq_id: str | None = None, *, lang: str = "en")
     return Answer([Reply(t("faq_outside", lang), [_person_button(lang)])])
 
 
-@_safe
-def faq_instead(text: str | None, *, lang: str = "en") -> Answer | None:  # type: ignore[return]
+def faq_instead(text: str | None, *, lang: str = "en") -> Answer | None:
     """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
     healthcare. None: answer from the topic's records as usual."""
     decision = faq_match.decide(text, minimum=faq_match.in_topic_threshold())
-    return _faq_found(decision.answer.entry, lang) if decision.answer else None
+    return _faq_answer_safe(decision.answer.entry, lang) if decision.answer else None
 
 
 def offer_topics(
@@ -473,5 +472,5 @@ def offer_topics(
 
 
 @_safe
-def _faq_answer_safe(entry: dict[str, Any], lang: str = "en") -> Answer:
+def _faq_answer_safe(entry: Mapping[str, Any], lang: str = "en") -> Answer:
     return _faq_found(entry, lang)

@@ -163,7 +163,7 @@ def provenance(record: Record, lang: str) -> list[str]:
     return lines
 
 
-def faq_entry(entry: dict[str, Any], lang: str) -> str:
+def faq_entry(entry: Mapping[str, Any], lang: str) -> str:
     """A questions-and-answers entry: the answer in `lang` (or in English after a lead-in saying so),
     what is not confirmed, and the source with its date. Entries are nobody's checked facts until a
     person checks them, and the source line says so."""
@@ -187,7 +187,7 @@ def faq_entry(entry: dict[str, Any], lang: str) -> str:
     return "\n".join(lines)
 
 
-def faq_question(entry: dict[str, Any], lang: str) -> str:
+def faq_question(entry: Mapping[str, Any], lang: str) -> str:
     """The entry's first sample question in `lang` (English, or any, when it has none): a button title."""
     questions = entry["questions"]
     return str((questions.get(lang) or questions.get("en") or next(iter(questions.values())))[0])

@@ -110,7 +110,7 @@ def record_name(data: Mapping[str, Any]) -> str:
     if not label and isinstance(
         questions, Mapping
     ):  # a questions-and-answers entry: its first question
-        first = questions.get("en") or next(iter(questions.values()), [])
+        first: list[Any] = questions.get("en") or next(iter(questions.values()), [])
         return str(first[0]) if first else ""
     return str(label.get("en") or "") if isinstance(label, Mapping) else str(label)
 
