@@ -58,11 +58,14 @@ FIELDS: Spec = {
 }
 
 
-def check(c: Checker, record: SchoolRecord, node: Any, name: str, line: int | None) -> None:
+def check(c: Checker, record: SchoolRecord, node: Any, label: str, line: int | None) -> None:
+    """Across fields: the age range is not upside down."""
     lo, hi = record.get("age_min"), record.get("age_max")
     if lo is not None and hi is not None and hi < lo:
         c.error(
-            line_of(node, "age_max", line), f"{name}.age_max", f"age_max {hi} is below age_min {lo}"
+            line_of(node, "age_max", line),
+            f"{label}.age_max",
+            f"age_max {hi} is below age_min {lo}",
         )
 
 
