@@ -80,6 +80,8 @@ def send(dispatcher: CollectingDispatcher, answer: answers.Answer) -> list[Event
         events.append(SlotSet("last_points", answer.shown_points))
     if answer.topic:
         events.append(SlotSet("last_topic", answer.topic))
+    if answer.faq_entry:
+        events.append(SlotSet("faq_answered", answer.faq_entry))
     return events
 
 
@@ -141,6 +143,9 @@ class ActionAnswerProcedure(KnowledgeAction):
         return "action_answer_procedure"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        instead = answers.faq_instead(message.get("text"), lang=lang)
+        if instead:
+            return instead
         intent = (message.get("intent") or {}).get("name")
         topic = intent if intent in PROCEDURE_INTENTS else tracker.get_slot("last_topic")
         if topic not in PROCEDURE_INTENTS:
@@ -159,6 +164,9 @@ class ActionFindServicePoint(KnowledgeAction):
         return "action_find_service_point"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        instead = answers.faq_instead(message.get("text"), lang=lang)
+        if instead:
+            return instead
         service = entity(message, "service") or tracker.get_slot("service")
         return answers.service_point_answer(
             service, tracker.get_slot("district"), user_position(tracker, message), lang=lang
@@ -184,6 +192,9 @@ class ActionFindSchool(KnowledgeAction):
         return "action_find_school"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        instead = answers.faq_instead(message.get("text"), lang=lang)
+        if instead:
+            return instead
         return answers.school_answer(
             tracker.get_slot("curriculum"),
             tracker.get_slot("district"),
@@ -197,6 +208,9 @@ class ActionFindHospital(KnowledgeAction):
         return "action_find_hospital"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        instead = answers.faq_instead(message.get("text"), lang=lang)
+        if instead:
+            return instead
         return answers.hospital_answer(
             entity(message, "medical_need"),
             tracker.get_slot("district"),
@@ -306,6 +320,25 @@ class ActionOfferTopics(Action):
         answer = answers.offer_topics(
             message.get("intent_ranking") or [],
             message.get("entities") or [],
+            lang=language_of(tracker),
+            text=message.get("text"),
+        )
+        return send(dispatcher, answer)
+
+
+class ActionAnswerFaq(Action):
+    """Out of scope: a staff-written question and answer (knowledge/faq_*.yml) found by meaning, or the
+    closest ones as buttons, or what the assistant can help with."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        answer = answers.faq_answer(
+            tracker.latest_message.get("text"),
+            latest_entity(tracker, answers.FAQ_ENTITY),
             lang=language_of(tracker),
         )
         return send(dispatcher, answer)

@@ -6,6 +6,7 @@ import argparse
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,34 @@ def _reason(exc: Exception) -> str:
     return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
+def _faq_closest(args: argparse.Namespace) -> Callable[[list[str]], list[Any]] | None:
+    """Each unanswered question's closest questions-and-answers entry (None: the knowledge base or the
+    encoder cannot be used here; the report is still written, without those two columns)."""
+    if getattr(args, "no_faq", False):
+        return None
+
+    def closest(questions: list[str]) -> list[tuple[str, float] | None]:
+        from bot.faq import encoder, index
+
+        idx = index.current(getattr(args, "kb_database_url", None))
+        if not len(idx) or not questions:
+            return [None] * len(questions)
+        out: list[tuple[str, float] | None] = []
+        for vector in encoder.encode(questions):
+            best = idx.search(vector, k=1)
+            out.append((best[0].entry_id, best[0].score) if best else None)
+        return out
+
+    def safe(questions: list[str]) -> list[tuple[str, float] | None]:
+        try:
+            return closest(questions)
+        except Exception as exc:  # noqa: BLE001 - the report must not fail because of this column
+            print(f"note: closest Q&A entries not shown ({_reason(exc)})", file=sys.stderr)
+            return [None] * len(questions)
+
+    return safe
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -117,7 +146,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if engine is None:
         return 1
     source = store.describe(url)
-    options = aggregate.Options(low_confidence=args.low_confidence, examples=args.examples)
+    options = aggregate.Options(
+        low_confidence=args.low_confidence, examples=args.examples, closest=_faq_closest(args)
+    )
     try:
         report = aggregate.build(
             turns.read_conversations(engine, when.start, when.end), when, options
@@ -384,6 +415,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--database-url",
         metavar="URL",
         help="conversation store (default: TRACKER_STORE_URL or var/tracker.db)",
+    )
+    p.add_argument(
+        "--kb-database-url",
+        metavar="URL",
+        help="knowledge base whose questions and answers are matched against the unanswered questions "
+        "(default: KB_DATABASE_URL or var/knowledge.db)",
+    )
+    p.add_argument(
+        "--no-faq",
+        action="store_true",
+        help="leave out the closest question-and-answer entry of each unanswered question",
     )
     p.set_defaults(func=cmd_report)
 

@@ -23,6 +23,7 @@ KIND_TITLES = {
     "schools": "Schools",
     "hospitals": "Hospitals",
     "hotlines": "Hotlines",
+    "faq": "Questions and answers",
 }
 MARK = {"added": "+ added  ", "removed": "- removed", "changed": "~ changed"}
 
@@ -116,6 +117,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         f"\n✓ Published: {result.diff.summary()} (audit entry #{result.audit_id}).\n"
         f"  The assistant answers from the new data now: {result.knowledge.counts()}."
     )
+    if result.embedded:
+        print(f"  Questions and answers: {result.embedded} new or changed texts embedded.")
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -50,10 +50,18 @@ ANSWERS = {
 }
 
 
+# Staff see, for each unanswered question, the closest questions-and-answers entry and its score:
+# (questions) -> one (entry id, score) or None per question. The CLI passes bot.faq's matcher.
+Closest = Callable[[list[str]], list["tuple[str, float] | None"]]
+
+
 @dataclass
 class Options:
     low_confidence: float = 0.6  # answered messages below this intent confidence are listed
     examples: int = 3  # examples per group
+    closest: Closest | None = (
+        None  # the closest questions-and-answers entry of each unanswered question
+    )
     similarity: float = (
         0.85  # texts at least this similar (after normalising) count as one question
     )
@@ -356,7 +364,7 @@ def build(
 
     tables = [
         _unanswered_summary(groups, options),
-        _unanswered_all(groups),
+        _unanswered_all(groups, options.closest),
         _low_confidence(low, options),
         _intents(intents, intent_convs, typed_total),
         _channels(
@@ -401,6 +409,8 @@ def _main_language(langs: Counter, turns: list[Turn]) -> str | None:
 
 
 def _unanswered_reason(turn: Turn) -> str | None:
+    if turn.faq_entry:
+        return None  # a staff-written question and answer answered it
     if turn.intent == "nlu_fallback":
         return "not_understood"
     if turn.intent == "out_of_scope":
@@ -432,7 +442,9 @@ def _unanswered_summary(groups: dict[tuple[str, str | None], Group], options: Op
     )
 
 
-def _unanswered_all(groups: dict[tuple[str, str | None], Group]) -> Table:
+def _unanswered_all(
+    groups: dict[tuple[str, str | None], Group], closest: Closest | None = None
+) -> Table:
     rows: list[list[Any]] = []
     for g in groups.values():
         for c in g.clusters:
@@ -447,11 +459,24 @@ def _unanswered_all(groups: dict[tuple[str, str | None], Group]) -> Table:
                 ]
             )
     rows.sort(key=lambda r: (-r[1], r[2], r[0]))
+    columns = ["Question", "Times", "Why", "Assistant's best guess", "Languages", "Last asked"]
+    note = ""
+    if closest is not None:
+        found = closest([r[0] for r in rows])
+        for row, match in zip(rows, found, strict=True):
+            row += [match[0], f"{match[1]:.2f}"] if match else ["—", "—"]
+        columns += ["Closest Q&A entry", "Score"]
+        note = (
+            "Closest Q&A entry: the staff-written question and answer (knowledge/faq_*.yml) nearest in "
+            "meaning, and how near (1.00 = same meaning). A score just below the answering threshold: add "
+            "the question to that entry's sample questions; a low score: write a new entry."
+        )
     return Table(
         "unanswered_questions",
         "Every question not answered (near-identical ones counted together)",
-        ["Question", "Times", "Why", "Assistant's best guess", "Languages", "Last asked"],
+        columns,
         rows,
+        note,
     )
 
 

@@ -46,6 +46,7 @@ class Turn:
     policies: list[str | None] = field(default_factory=list)
     language: str | None = None  # the `language` slot after the turn
     topic: str | None = None  # the `last_topic` slot after the turn
+    faq_entry: str | None = None  # the questions-and-answers entry that answered this message
 
     @property
     def typed(self) -> bool:
@@ -132,6 +133,8 @@ def replay(events: Iterable[Event]) -> Iterator[Conversation]:
                 turn.policies.append(event.data.get("policy"))
         elif kind == "slot":
             slots[str(event.data.get("name"))] = event.data.get("value")
+            if turn is not None and event.data.get("name") == "faq_answered":
+                turn.faq_entry = event.data.get("value")
         elif kind in ("restart", "reset_slots"):
             slots = {}
     close_turn()

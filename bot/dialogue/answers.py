@@ -21,8 +21,9 @@ from bot.core import vocab
 from bot.dialogue import feedback, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
+from bot.faq import match as faq_match
 from bot.knowledge import queries, translations
-from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
+from bot.knowledge.kinds import faq, hospitals, hotlines, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -56,6 +57,7 @@ class Answer:
     # "machine" / "reviewed" when knowledge texts were shown translated (ja ko ru fr de es ar): the answer
     # then says so and offers the English and Chinese original (offer_original).
     translation: str | None = None
+    faq_entry: str | None = None  # the questions-and-answers entry that answered (for reports)
 
 
 def _safe(fn: Callable[P, Answer]) -> Callable[P, Answer]:
@@ -487,10 +489,66 @@ def handoff_answer(
     return answer if after_rating else rated(answer, lang)
 
 
+# --- Questions and answers (knowledge/faq_*.yml): the long tail the topics do not cover -------------
+
+FAQ_ENTITY = "faq_id"
+
+
+def faq_button(entry: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """A button that answers with `entry` directly (intent out_of_scope + entity faq_id, no NLU)."""
+    return {
+        "title": render.faq_question(entry, lang),
+        "payload": payload("out_of_scope", {FAQ_ENTITY: entry["id"]}),
+    }
+
+
+def _faq_found(entry: Mapping[str, Any], lang: str) -> Answer:
+    return rated(Answer([Reply(render.faq_entry(entry, lang))], faq_entry=entry["id"]), lang)
+
+
+def _person_button(lang: str) -> dict[str, str]:
+    return {"title": name("intents", "human_handoff", lang), "payload": payload("human_handoff")}
+
+
+@_safe
+def faq_answer(text: str | None, faq_id: str | None = None, *, lang: str = "en") -> Answer:
+    """A message outside the topics: the entry that answers it (or the one its button named), else
+    the closest entries as buttons and a person, else what the assistant can help with."""
+    if faq_id:
+        entry = faq.faq_entry(faq_id)
+        if entry:
+            return _faq_found(entry, lang)
+    decision = faq_match.decide(text)
+    if decision.answer:
+        return _faq_found(decision.answer.entry, lang)
+    offered = decision.offered
+    if offered:
+        buttons = [faq_button(m.entry, lang) for m in offered] + [_person_button(lang)]
+        return Answer([Reply(t("faq_closest", lang), buttons)])
+    return Answer([Reply(t("faq_outside", lang), [_person_button(lang)])])
+
+
+def faq_instead(text: str | None, *, lang: str = "en") -> Answer | None:
+    """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
+    emergency): an entry answers instead when it matches above what 99 % of the topics' own training
+    examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
+    healthcare. None: answer from the topic's records as usual."""
+    decision = faq_match.decide(text, minimum=faq_match.in_topic_threshold())
+    return _faq_answer_safe(decision.answer.entry, lang) if decision.answer else None
+
+
 def offer_topics(
-    intent_ranking: list[dict[str, Any]], entities: list[dict[str, Any]], *, lang: str = "en"
+    intent_ranking: list[dict[str, Any]],
+    entities: list[dict[str, Any]],
+    *,
+    lang: str = "en",
+    text: str | None = None,
 ) -> Answer:
-    """Low confidence: offer the two most likely topics as buttons, plus 'something else'."""
+    """Low confidence: an entry that answers the message (see `faq_answer`); otherwise offer the two
+    most likely topics and the closest entries as buttons, plus 'something else'."""
+    decision = faq_match.decide(text)
+    if decision.answer:
+        return _faq_answer_safe(decision.answer.entry, lang)
     skip = {
         "nlu_fallback",
         "out_of_scope",
@@ -515,5 +573,11 @@ def offer_topics(
         {"title": name("intents", intent, lang), "payload": payload(intent, carried)}
         for intent in top
     ]
+    buttons += [faq_button(m.entry, lang) for m in decision.offered[:2]]
     buttons.append({"title": t("something_else", lang), "payload": "/out_of_scope"})
     return Answer([Reply(t("offer_topics", lang), buttons)])
+
+
+@_safe
+def _faq_answer_safe(entry: Mapping[str, Any], lang: str = "en") -> Answer:
+    return _faq_found(entry, lang)

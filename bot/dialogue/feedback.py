@@ -21,5 +21,6 @@ RATED_ACTIONS = (
     "action_opening_hours",
     "action_find_school",
     "action_find_hospital",
+    "action_answer_faq",
     HANDOFF_ACTION,
 )

@@ -178,6 +178,36 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
     return lines
 
 
+def faq_entry(entry: Mapping[str, Any], lang: str) -> str:
+    """A questions-and-answers entry: the answer in `lang` (or in English after a lead-in saying so),
+    what is not confirmed, and the source with its date. Entries are nobody's checked facts until a
+    person checks them, and the source line says so."""
+    answer = entry["answer"]
+    lines = [answer[lang]] if lang in answer else [t("faq_in_english", lang), answer["en"]]
+    unc = entry.get("uncertain") or {}
+    if unc:
+        lines.append(
+            t(
+                "faq_uncertain",
+                lang,
+                text="; ".join(str(reason) for reason in unc.values()),
+                hotline=prov.confirm_phone("faq", entry),
+            )
+        )
+    sources = entry.get("source") or []
+    shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
+    lines.append(t("faq_source", lang, text=shown, date=entry.get("source_date") or "?"))
+    if lang in answer and lang in (entry.get("machine_translated") or []):
+        lines.append(t("machine_translated", lang))
+    return "\n".join(lines)
+
+
+def faq_question(entry: Mapping[str, Any], lang: str) -> str:
+    """The entry's first sample question in `lang` (English, or any, when it has none): a button title."""
+    questions = entry["questions"]
+    return str((questions.get(lang) or questions.get("en") or next(iter(questions.values())))[0])
+
+
 def field_label(field: str, lang: str) -> str:
     """The name of a field as users read it; an item of a list keeps its number ("steps 2")."""
     top = field.split(".", 1)[0]

@@ -106,6 +106,12 @@ def show(value: Any, width: int = 70) -> str:
 
 def record_name(data: Mapping[str, Any]) -> str:
     label = data.get("name") or data.get("title") or {}
+    questions = data.get("questions")
+    if not label and isinstance(
+        questions, Mapping
+    ):  # a questions-and-answers entry: its first question
+        first: list[Any] = questions.get("en") or next(iter(questions.values()), [])
+        return str(first[0]) if first else ""
     return str(label.get("en") or "") if isinstance(label, Mapping) else str(label)
 
 

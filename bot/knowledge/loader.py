@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import difflib
 import getpass
 import hashlib
 import socket
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Connection
 from bot.core import config
 from bot.knowledge import db, diff, models, translations, yamlio
 from bot.knowledge.kinds import KINDS
-from bot.knowledge.schema import Checker, Problem, check_record, line_of, q
+from bot.knowledge.schema import Checker, Problem, check_record, line_of, q, singular
 
 # Rows per INSERT/DELETE statement: well below every database's limit on bound parameters.
 _CHUNK = 400
@@ -73,7 +74,10 @@ class Knowledge:
 
     def counts(self) -> str:
         """'23 service points, 16 procedures, ...' for messages."""
-        return ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in self.records.items())
+        label = {"faq": "questions and answers"}
+        return ", ".join(
+            f"{len(v)} {label.get(k, k.replace('_', ' '))}" for k, v in self.records.items()
+        )
 
 
 class KnowledgeError(Exception):
@@ -92,6 +96,9 @@ class SyncResult:
     knowledge: Knowledge
     diff: diff.KnowledgeDiff
     audit_id: int | None  # None when nothing changed (no audit entry is written)
+    embedded: int = (
+        0  # texts of questions-and-answers entries encoded by this sync (the rest were cached)
+    )
 
 
 def _display(path: Path) -> str:
@@ -121,7 +128,7 @@ def _record_at(data: Any, line: int, key: str) -> str:
     index = bisect.bisect_right(starts, line) - 1
     node = items[index] if index >= 0 else None
     rid = node.get("id") if isinstance(node, dict) else None
-    return f"{kind[:-1]} {q(rid)}.{key}" if isinstance(rid, str) else key
+    return f"{singular(kind)} {q(rid)}.{key}" if isinstance(rid, str) else key
 
 
 def read_knowledge(
@@ -133,6 +140,7 @@ def read_knowledge(
     digest = hashlib.sha256()
     first_seen: dict[tuple[str, str], tuple[str, int | None]] = {}
     documents: list[tuple[str, Checker, str, Any]] = []
+    related_at: list[tuple[str, int | None, dict[str, Any]]] = []  # (file, line, faq entry)
 
     bar = progress(
         total=sum(p.stat().st_size for p in paths if p.is_file()),
@@ -204,6 +212,11 @@ def read_knowledge(
             line = line_of(items, i)
             record = check_record(checker, kind, node, i, line)
             rid = node.get("id") if isinstance(node, dict) else None
+            related = node.get("related") if isinstance(node, dict) and kind == "faq" else None
+            if isinstance(related, list) and isinstance(rid, str):
+                # checked against every kind once all files are read, even if this entry has other problems
+                entry = {"id": rid, "related": [r for r in related if isinstance(r, str)]}
+                related_at.append((name, line_of(node, "related", line), entry))
             if isinstance(rid, str):
                 id_line = line_of(node, "id", line)
                 if (kind, rid) in first_seen:
@@ -215,12 +228,13 @@ def read_knowledge(
                     )
                     checker.error(
                         id_line,
-                        f"{kind[:-1]} {q(rid)}.id",
-                        f"{kind[:-1]} {q(rid)} is listed twice: {both}",
+                        f"{singular(kind)} {q(rid)}.id",
+                        f"{singular(kind)} {q(rid)} is listed twice: {both}",
                     )
                     record = None
                 else:
                     first_seen[(kind, rid)] = (name, id_line)
+
             if record is not None:
                 record["_file"] = name
                 record["_line"] = line
@@ -240,9 +254,32 @@ def read_knowledge(
     result.problems.extend(overlays.problems)
     result.stale_translations = overlays.stale
     result.translation_coverage = overlays.coverage
+    result.problems.extend(_unknown_related(result, related_at))
     result.problems.sort(key=lambda p: (p.file, p.line or 0))
     result.content_hash = digest.hexdigest()
     return result
+
+
+def _unknown_related(
+    knowledge: Knowledge, related_at: list[tuple[str, int | None, dict[str, Any]]]
+) -> list[Problem]:
+    """A questions-and-answers entry may only name records that exist (in any other kind)."""
+    known = {rec["id"] for kind, recs in knowledge.records.items() if kind != "faq" for rec in recs}
+    problems = []
+    for file, line, entry in related_at:
+        for i, rid in enumerate(entry["related"]):
+            if rid not in known:
+                close = difflib.get_close_matches(rid, sorted(known), n=1, cutoff=0.6)
+                hint = f": did you mean {close[0]}?" if close else ""
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"faq entry '{entry['id']}'.related[{i + 1}]",
+                        f"'{rid}' is not the id of any record in knowledge/{hint}",
+                    )
+                )
+    return problems
 
 
 def _rows(
@@ -313,11 +350,18 @@ def sync(
     knowledge = knowledge or read_knowledge(directory, progress=progress)
     if not knowledge.ok:
         raise KnowledgeError(knowledge.problems)
+    from bot.faq import vectors  # the sentence encoder is loaded only when a text is new
+
+    faq = knowledge.records.get("faq", [])
+    # Encode new texts before taking the write lock (loading the encoder takes seconds).
+    with db.get_engine(url).connect() as conn:
+        new_vectors = vectors.encode_missing(conn, faq)
     with db.write_connection(url) as conn, conn.begin():
         db.write_lock(conn)
+        embedded = vectors.store(conn, faq, new_vectors)
         changes = diff.compare(diff.published(conn), knowledge.records)
         if changes.empty:
-            return SyncResult(knowledge, changes, None)
+            return SyncResult(knowledge, changes, None, embedded)
         apply(conn, knowledge, changes, progress)
         inserted = conn.execute(
             insert(models.AuditEntry),
@@ -333,7 +377,7 @@ def sync(
             },
         )
         audit_id = int(inserted.inserted_primary_key[0])
-    return SyncResult(knowledge, changes, audit_id)
+    return SyncResult(knowledge, changes, audit_id, embedded)
 
 
 def plan(

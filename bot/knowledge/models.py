@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Integer, String
 
 from bot.knowledge.kinds import REGISTRY
+from bot.knowledge.kinds.faq import FaqEntry, FaqVector
 from bot.knowledge.kinds.hospitals import Hospital, HospitalLanguage
 from bot.knowledge.kinds.hotlines import Hotline
 from bot.knowledge.kinds.procedures import Procedure
@@ -67,6 +68,8 @@ __all__ = [
     "KIND_TABLES",
     "KNOWLEDGE_TABLES",
     "AuditEntry",
+    "FaqEntry",
+    "FaqVector",
     "Base",
     "Hospital",
     "HospitalLanguage",

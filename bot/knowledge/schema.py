@@ -633,8 +633,52 @@ COMMON: Spec = {
     "machine_translated": (False, list_of(one_of(vocab.LANGUAGES, "language code"))),
 }
 
+
+def check_questions(c: Checker, v: Any, path: str, line: int | None) -> dict[str, list[str]] | None:
+    """Sample questions of a questions-and-answers entry: {language: [question, ...]}, any of the nine
+    languages, at least one question in all."""
+    if not isinstance(v, dict) or not v:
+        c.error(
+            line,
+            path,
+            'must list sample questions by language, e.g. {en: ["Can I ...?"], zh: ["可以……吗？"]}',
+        )
+        return None
+    out: dict[str, list[str]] = {}
+    for lang, items in v.items():
+        lline = line_of(v, lang, line)
+        if lang not in vocab.LANGUAGES:
+            c.error(
+                lline,
+                f"{path}.{lang}",
+                f"unknown language code '{lang}'{_suggest(str(lang), vocab.LANGUAGES)} (use {_choices(vocab.LANGUAGES)})",
+            )
+            continue
+        if isinstance(items, str):
+            items = [items]
+        cleaned = list_of(check_str, non_empty=True)(c, items, f"{path}.{lang}", lline)
+        if cleaned:
+            out[str(lang)] = cleaned
+    return out or None
+
+
+def check_answer(c: Checker, v: Any, path: str, line: int | None) -> dict[str, str] | None:
+    """The answer of a questions-and-answers entry: English and Chinese required, other languages optional."""
+    out = check_local_text(c, v, path, line)
+    if out is not None and "zh" not in out:
+        c.error(
+            line, f"{path}.zh", "the Chinese answer is missing (English and Chinese are required)"
+        )
+    return out
+
+
 SERVICE_CODE = one_of(vocab.SERVICES, "service")
 LANGUAGE_CODE = one_of(vocab.LANGUAGES, "language code")
+
+
+def singular(kind: str) -> str:
+    """How messages name one record of `kind` ("procedure 'x'", "faq entry 'y'")."""
+    return "faq entry" if kind == "faq" else kind[:-1]
 
 
 def _unknown_keys(c: Checker, node: dict, allowed: set[str], path: str, line: int | None) -> None:
@@ -657,7 +701,7 @@ def check_record(
         c.error(line, label, "each record must be a mapping of fields (key: value)")
         return None
     rid = node.get("id")
-    name = f"{kind[:-1]} {q(rid)}" if isinstance(rid, str) else label
+    name = f"{singular(kind)} {q(rid)}" if isinstance(rid, str) else label
     from bot.knowledge.kinds import KINDS  # the kinds import this module
 
     spec = {**COMMON, **KINDS[kind].fields}

@@ -14,7 +14,7 @@ to extend"):
 
 from __future__ import annotations
 
-from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
+from bot.knowledge.kinds import faq, hospitals, hotlines, procedures, schools, service_points
 from bot.knowledge.kinds.base import Kind, Rows
 
 REGISTRY: tuple[Kind, ...] = (
@@ -23,6 +23,7 @@ REGISTRY: tuple[Kind, ...] = (
     schools.KIND,
     hospitals.KIND,
     hotlines.KIND,
+    faq.KIND,  # questions and answers (issue 14)
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in REGISTRY}

@@ -1,0 +1,166 @@
+"""Run time: the published entries and their vectors in memory, searched by cosine similarity.
+
+The index is rebuilt from the database when staff publish (a new audit entry or a different number of
+stored vectors), checked with two small queries per lookup, so the running assistant answers a new entry
+at once, without retraining or a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from bot.core import config
+from bot.faq import encoder
+from bot.faq.vectors import entry_texts, from_bytes, text_hash
+from bot.knowledge import db
+from bot.knowledge.models import AuditEntry, FaqEntry, FaqVector
+
+# An answer text says less about how people ask than a sample question does: its similarity counts
+# this much less.
+ANSWER_PENALTY = 0.05
+# An entry scores the mean of its TOP best texts: one lucky text does not win on its own, and an entry
+# with many sample questions is not favoured over one with few (chosen by leave-one-out on the entries'
+# own questions, see bench/faq.py and docs/measurements.md).
+TOP = 3
+# Above this many entries a lookup first ranks the entries by their centroid (one short product) and
+# scores only this many exactly: the full product over every text is memory-bound (16 MB at 1,000 entries).
+CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: str
+    score: float
+    entry: dict[str, Any]
+
+
+class Index:
+    """Entries and their text vectors, laid out as (entries x width) slots; empty slots never match."""
+
+    def __init__(
+        self,
+        entries: list[dict[str, Any]],
+        matrix: np.ndarray,
+        penalty: np.ndarray,
+        width: int,
+        slots: list[int],
+    ) -> None:
+        self.entries = entries
+        self.matrix = matrix  # (entries * width, dim) float32, unit rows (zeros in empty slots)
+        self.penalty = penalty  # (entries * width,) subtracted from a slot's similarity; inf: empty
+        self.width = width
+        self.slots = slots  # slot of each embedded text, in the order of entry_texts() over entries
+        valid = np.isfinite(penalty.reshape(len(entries), width))
+        self.counts = np.maximum(valid.sum(axis=1), 1).astype(np.float32)
+        sums = (matrix.reshape(len(entries), width, -1) * valid[:, :, None]).sum(axis=1)
+        self.centroids = (
+            sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        ).astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @classmethod
+    def build(cls, entries: list[dict[str, Any]], vectors: dict[str, np.ndarray]) -> Index:
+        per_entry = [
+            [(t, vectors[t.key]) for t in entry_texts(e) if t.key in vectors] for e in entries
+        ]
+        width = max((len(x) for x in per_entry), default=1) or 1
+        matrix = np.zeros((len(entries) * width, encoder.DIMENSION), dtype=np.float32)
+        penalty = np.full(len(entries) * width, np.inf, dtype=np.float32)
+        slots = []
+        for i, texts in enumerate(per_entry):
+            for j, (t, vector) in enumerate(texts):
+                slot = i * width + j
+                matrix[slot] = vector
+                penalty[slot] = ANSWER_PENALTY if t.role == "answer" else 0.0
+                slots.append(slot)
+        return cls(entries, matrix, penalty, width, slots)
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        """One score per entry: the mean similarity of its TOP best texts (-inf: not a candidate)."""
+        n, width = len(self.entries), self.width
+        vector = vector.astype(np.float32)
+        if n > CANDIDATES:
+            rows = np.argpartition(-(self.centroids @ vector), CANDIDATES - 1)[:CANDIDATES]
+        else:
+            rows = np.arange(n)
+        texts = self.matrix.reshape(n, width, -1)[rows]
+        sims = texts @ vector - self.penalty.reshape(n, width)[rows]
+        k = min(TOP, width)
+        top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k < width else sims
+        top = np.where(np.isfinite(top), top, 0.0)
+        result = np.full(n, -np.inf, dtype=np.float32)
+        result[rows] = top.sum(axis=1) / np.minimum(self.counts[rows], k)
+        return result
+
+    def search(self, vector: np.ndarray, k: int = 3) -> list[Match]:
+        """The `k` best entries for a query vector, best first."""
+        if not self.entries:
+            return []
+        best = self.scores(vector)
+        k = min(k, len(self.entries))
+        top = np.argpartition(-best, k - 1)[:k] if k < len(best) else np.arange(len(best))
+        top = top[np.argsort(-best[top])]
+        return [
+            Match(self.entries[i]["id"], float(best[i]), self.entries[i])
+            for i in top
+            if np.isfinite(best[i])
+        ]
+
+
+def load(conn: Connection) -> Index:
+    """The published entries and their cached vectors."""
+    entries = [
+        data for _id, data in conn.execute(select(FaqEntry.id, FaqEntry.data).order_by(FaqEntry.id))
+    ]
+    keys = {text_hash(t.text) for e in entries for t in entry_texts(e)}
+    vectors = {
+        k: from_bytes(v)
+        for k, v in conn.execute(select(FaqVector.text_hash, FaqVector.vector))
+        if k in keys
+    }
+    return Index.build(entries, vectors)
+
+
+def _version(conn: Connection) -> tuple[Any, ...]:
+    """Changes whenever a sync publishes (a new audit entry) or stores vectors; one indexed query."""
+    statement = select(
+        select(func.max(AuditEntry.id)).scalar_subquery(),
+        select(func.max(FaqVector.text_hash)).scalar_subquery(),
+    )
+    return tuple(conn.execute(statement).one())
+
+
+_LOCK = threading.Lock()
+_CACHE: dict[str, tuple[tuple[Any, ...], Index]] = {}
+
+
+def current(url: str | None = None) -> Index:
+    """The index of what is published now (rebuilt only after a sync)."""
+    url = url or config.kb_database_url()
+    with db.get_engine(url).connect() as conn:
+        version = _version(conn)
+    cached = _CACHE.get(url)
+    if cached and cached[0] == version:
+        return cached[1]
+    with _LOCK, db.read_session(url) as session:
+        conn = session.connection()
+        version = _version(conn)  # read again inside the snapshot the index is built from
+        index = load(conn)
+        _CACHE[url] = (version, index)
+    return index
+
+
+def lookup(text: str, k: int = 3, url: str | None = None) -> list[Match]:
+    """The `k` entries closest in meaning to `text` (any language), best first."""
+    index = current(url)
+    if not len(index) or not text.strip():
+        return []
+    return index.search(encoder.encode([text])[0], k)

@@ -1,0 +1,74 @@
+"""The decision for a message nobody else answered: answer with an entry, or offer the closest ones.
+
+A message is answered with the best entry when its score reaches the calibrated threshold. The
+threshold is chosen by `bench/faq.py --calibrate` on the entries' own sample questions (each question
+held out from the index in turn) and on the NLU's out-of-scope examples (questions no entry answers),
+never on the held-out benchmark set; it is stored in calibration.json next to this file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.faq import index
+
+logger = logging.getLogger(__name__)
+
+CALIBRATION = Path(__file__).with_name("calibration.json")
+# Entries offered as buttons when no entry is close enough.
+OFFERED = 3
+
+
+@cache
+def threshold() -> float:
+    """The calibrated score from which an entry answers a message on its own."""
+    return float(json.loads(CALIBRATION.read_text(encoding="utf-8"))["threshold"])
+
+
+@cache
+def in_topic_threshold() -> float:
+    """For a message the NLU placed in a topic: an entry answers instead only from this score, above
+    what the topics' own training examples reach (calibrated the same way)."""
+    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    return float(data.get("in_topic_threshold", 1.0))
+
+
+@cache
+def offer_floor() -> float:
+    """Below this score an entry is not even offered as a button (it would be noise)."""
+    return float(json.loads(CALIBRATION.read_text(encoding="utf-8"))["offer_floor"])
+
+
+@dataclass
+class Decision:
+    """`answer`: the entry to answer with (None: no entry is close enough); `closest`: the best
+    entries, best first, with their scores (for buttons and for staff reports)."""
+
+    answer: index.Match | None
+    closest: list[index.Match] = field(default_factory=list)
+
+    @property
+    def offered(self) -> list[index.Match]:
+        return [m for m in self.closest if m.score >= offer_floor()][:OFFERED]
+
+
+def decide(text: str | None, url: str | None = None, minimum: float | None = None) -> Decision:
+    """Match a message against the published entries. A button payload ("/intent{...}"), an empty
+    message or an unavailable knowledge base gives no match (never an error). `minimum`: the score
+    needed to answer (default: the calibrated threshold)."""
+    if not text or not text.strip() or text.startswith("/"):
+        return Decision(None)
+    try:
+        closest = index.lookup(text, k=OFFERED, url=url)
+    except SQLAlchemyError:
+        logger.exception("questions and answers unavailable")
+        return Decision(None)
+    best = closest[0] if closest else None
+    needed = threshold() if minimum is None else minimum
+    return Decision(best if best and best.score >= needed else None, closest)

@@ -1,0 +1,205 @@
+"""Questions and answers (knowledge/faq_*.yml): validation, sync with the vector cache, retrieval across
+languages with the real sentence encoder, pick-up of a sync by a running index, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from databases import throwaway_postgres
+
+from bot.dialogue import answers, render
+from bot.faq import index, match
+from bot.knowledge import loader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Written for these tests only (not facts): English and Chinese questions and answers, no Russian.
+ENTRIES = """
+faq:
+  - id: test_parking_card
+    questions:
+      en:
+        - "How do I get a parking card for my residential compound?"
+        - "Where can I apply for a car parking permit in my housing estate?"
+      zh:
+        - "小区停车卡怎么办理？"
+      fr:
+        - "Comment obtenir une carte de stationnement pour ma résidence ?"
+    answer:
+      en: "Test answer: ask the compound's property management office for a parking card."
+      zh: "测试答案：向小区物业管理处申请停车卡。"
+    related: [accommodation_registration]
+    source:
+      - "test fixture"
+    source_date: 2026-12-06
+    uncertain:
+      answer: test fixture only
+  - id: test_library_card
+    questions:
+      en:
+        - "Can foreigners borrow books from the public library?"
+      zh:
+        - "外国人可以在公共图书馆借书吗？"
+    answer:
+      en: "Test answer: bring your passport to the library's front desk."
+      zh: "测试答案：持护照到图书馆前台办理。"
+    source:
+      - "test fixture"
+    source_date: 2026-12-06
+"""
+
+
+def only_entries(tmp_path: Path, text: str = ENTRIES) -> Path:
+    """knowledge/ with the real procedures etc. but only the test questions and answers."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns("*.md", "faq_*.yml"))
+    (folder / "faq_test.yml").write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+def problems(folder: Path) -> list[str]:
+    return [str(p) for p in loader.read_knowledge(folder).problems]
+
+
+def test_the_real_entries_are_valid_and_sourced() -> None:
+    knowledge = loader.read_knowledge(ROOT / "knowledge")
+    assert knowledge.ok, knowledge.problems
+    entries = knowledge.records["faq"]
+    assert len(entries) >= 60
+    for e in entries:
+        assert {"en", "zh"} <= set(e["answer"]), e["id"]
+        assert e["source"] and e.get("source_date"), e["id"]
+        assert "verified_on" not in e, f"{e['id']}: nobody has checked it"
+
+
+def test_validation_names_file_line_and_field(tmp_path: Path) -> None:
+    broken = ENTRIES.replace('      zh: "测试答案：持护照到图书馆前台办理。"\n', "").replace(
+        "related: [accommodation_registration]", "related: [accommodation_registraton]"
+    )
+    broken = broken.replace(
+        '      zh:\n        - "小区停车卡怎么办理？"', '      xx:\n        - "?"'
+    )
+    found = problems(only_entries(tmp_path, broken))
+    text = "\n".join(found)
+    assert "knowledge/faq_test.yml" in text or "faq_test.yml" in text
+    assert any(
+        "faq entry 'test_library_card'.answer.zh" in p and "Chinese answer is missing" in p
+        for p in found
+    ), text
+    assert any(
+        "faq entry 'test_parking_card'.related[1]" in p
+        and "did you mean accommodation_registration?" in p
+        for p in found
+    ), text
+    assert any("questions.xx" in p and "unknown language code" in p for p in found), text
+    assert all(":" in p.split(" ")[0] for p in found), "every problem starts with file:line"
+
+
+def test_sync_embeds_only_new_texts_and_a_running_index_sees_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    folder = only_entries(tmp_path)
+    first = loader.sync(folder, url)
+    assert first.embedded == 10  # 4 + 2 questions, 2 x 2 answers
+    assert loader.sync(folder, url).embedded == 0  # nothing new: nothing encoded
+    assert len(index.current(url)) == 2
+
+    path = folder / "faq_test.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            '        - "Can foreigners borrow books from the public library?"',
+            '        - "Can foreigners borrow books from the public library?"\n'
+            '        - "Is a library card free for expats?"',
+        ),
+        encoding="utf-8",
+    )
+    assert loader.sync(folder, url).embedded == 1  # one new question, nothing else
+    best = index.lookup("is the library card free for foreigners?", url=url)[0]
+    assert best.entry_id == "test_library_card"
+
+
+def test_a_russian_question_finds_an_entry_written_in_english_and_chinese(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(only_entries(tmp_path), url)
+    best = index.lookup("Как получить парковочную карту для моего жилого комплекса?", url=url)
+    assert best[0].entry_id == "test_parking_card"
+    assert best[0].score >= match.threshold()
+    assert best[0].score > best[1].score
+
+
+def test_answer_in_another_language_falls_back_to_english_with_a_lead_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(only_entries(tmp_path), url)
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    answer = answers.faq_answer("Как получить парковочную карту для жилого комплекса?", lang="ru")
+    text = answer.replies[0].text
+    assert text.startswith("Ответа на русском пока нет")
+    assert "Test answer: ask the compound's property management office" in text
+    assert "⚠" in text and "test fixture only" in text
+    assert "test fixture (2026-12-06)" in text
+    assert answer.faq_entry == "test_parking_card"
+    zh = answers.faq_answer("小区的停车卡在哪里办？", lang="zh").replies[0].text
+    assert zh.startswith("测试答案：向小区物业管理处申请停车卡。")
+
+
+def test_no_close_entry_offers_what_we_can_help_with_and_a_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(only_entries(tmp_path), url)
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    answer = answers.faq_answer("what is the capital of Peru?", lang="en")
+    assert answer.faq_entry is None
+    reply = answer.replies[0]
+    assert reply.text.startswith("Sorry, that is outside what I can help with")
+    assert reply.buttons[-1]["payload"] == "/human_handoff"
+    # A button naming an entry answers with it directly.
+    clicked = answers.faq_answer("/out_of_scope", "test_library_card", lang="en")
+    assert clicked.faq_entry == "test_library_card"
+    # The "something else" button's payload is never matched as a question.
+    assert answers.faq_answer("/out_of_scope", lang="en").faq_entry is None
+
+
+def test_below_the_threshold_the_closest_entries_are_offered_as_buttons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(only_entries(tmp_path), url)
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    monkeypatch.setattr(match, "threshold", lambda: 1.01)  # nothing is close enough to answer
+    monkeypatch.setattr(match, "offer_floor", lambda: 0.0)
+    answer = answers.faq_answer("Where do I get a card for parking my car at home?", lang="fr")
+    assert answer.faq_entry is None
+    reply = answer.replies[0]
+    assert reply.text.startswith("Je n'ai pas de réponse confirmée")
+    assert reply.buttons[0] == {
+        "title": "Comment obtenir une carte de stationnement pour ma résidence ?",
+        "payload": '/out_of_scope{"faq_id":"test_parking_card"}',
+    }
+    assert reply.buttons[-1]["payload"] == "/human_handoff"
+
+
+def test_render_without_the_language_uses_english(use_kb: str) -> None:
+    from bot.knowledge.kinds import faq as faq_kind
+
+    entry = faq_kind.faq_entry("sim_cards_per_passport")
+    assert entry is not None
+    assert render.faq_entry(entry, "de").startswith("Noch keine Antwort auf Deutsch")
+    assert "Up to 5 SIM cards per valid passport." in render.faq_entry(entry, "de")
+    assert render.faq_entry(entry, "zh").startswith("每本有效护照最多可办理5张电话卡。")
+
+
+def test_postgresql_sync_and_lookup(tmp_path: Path) -> None:
+    with throwaway_postgres("faq_test") as url:
+        folder = only_entries(tmp_path)
+        assert loader.sync(folder, url).embedded == 10
+        assert loader.sync(folder, url).embedded == 0
+        best = index.lookup("Можно ли иностранцу брать книги в публичной библиотеке?", url=url)
+        assert best[0].entry_id == "test_library_card"
+        from bot.knowledge import db
+
+        db.get_engine(url).dispose()
