@@ -18,7 +18,7 @@ users rated down, and the conversation store itself is emptied by `beijing-assis
 
 Why our own code: the well-kept PII libraries (Microsoft Presidio, scrubadub) rely on English-centred
 models or recognisers and would add spaCy models per language; for the patterns above regular
-expressions in every script are simpler, faster and fully tested (tests/test_redact.py).
+expressions in every script are simpler, faster and fully tested (tests/conversations/test_redact.py).
 """
 
 from __future__ import annotations

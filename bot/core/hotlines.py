@@ -3,7 +3,7 @@ emergency, and when handing over to a person. Locale texts name them by placehol
 {ambulance}, ...) and i18n fills them in, so each number is written here only.
 
 The knowledge base lists the same hotlines with sources (knowledge/hotlines.yml);
-tests/test_hotlines.py checks that every number here is one of them.
+tests/core/test_hotlines.py checks that every number here is one of them.
 """
 
 from __future__ import annotations

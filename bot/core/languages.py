@@ -4,7 +4,7 @@ read.
 Adding a language: a line here, its texts in `bot/locales/<code>.yml` (interface, channel and widget
 texts, names; `machine_translated: true` until a native speaker reviewed it), its training examples
 and gazetteer forms (`data/nlu/<code>/`, `bot/nlu/forms/<code>.yml`) and its variation of each
-domain response (tests/test_responses.py and tests/test_languages.py say what is missing). README
+domain response (tests/dialogue/test_responses.py and tests/core/test_languages.py say what is missing). README
 "How to extend".
 """
 

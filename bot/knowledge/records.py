@@ -2,7 +2,7 @@
 
 Each kind's record type (in bot/knowledge/kinds/) extends `Record` with its own fields; mypy then
 catches a misspelt field where it is read, instead of a KeyError during a user's turn.
-tests/test_kinds.py checks that each record type names exactly the fields of its schema.
+tests/knowledge/test_kinds.py checks that each record type names exactly the fields of its schema.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ that carry their positions in an ``lc`` attribute shaped like ruamel's (``lc.lin
 ``lc.item(i)``, 0-based), about 30 times faster.
 
 Plain scalars are resolved with the YAML 1.2 core schema plus dates, as ruamel does, so ``09:00`` stays a
-text (YAML 1.1 would read it as 540 minutes) and ``2026-11-22`` becomes a date. tests/test_yamlio.py checks
+text (YAML 1.1 would read it as 540 minutes) and ``2026-11-22`` becomes a date. tests/knowledge/test_yamlio.py checks
 the results against ruamel on every knowledge file and on many scalar forms.
 """
 

@@ -1,6 +1,6 @@
 """Rasa's LogisticRegressionClassifier, safe for messages without features and fast to call per message.
 
-Two changes, neither of which changes a prediction (tests/test_intent_classifier.py compares them with
+Two changes, neither of which changes a prediction (tests/nlu/test_intent_classifier.py compares them with
 Rasa's own class):
 
 * A message with no token the featurizers know ("", "🙂🙂🙂") reaches Rasa 3.6's classifier as a row of zero

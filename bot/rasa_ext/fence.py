@@ -11,7 +11,7 @@ It is False, and Rasa runs as shipped, when
   in the log.
 
 With the patches off the assistant gives the same answers, only slower
-(tests/test_rasa_patches_off_e2e.py checks it against real servers).
+(tests/e2e/test_rasa_patches_off_e2e.py checks it against real servers).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def enabled() -> bool:
             logger.warning(
                 "Rasa %s is installed; the patches in bot/rasa_ext were checked against Rasa %s "
                 "only, so they are not used (Rasa runs as shipped, slower). Re-check them "
-                "(tests/test_speedups.py) and update CHECKED_RASA_VERSION.",
+                "(tests/rasa_ext/test_speedups.py) and update CHECKED_RASA_VERSION.",
                 version,
                 CHECKED_RASA_VERSION,
             )

@@ -242,13 +242,13 @@ def _planned_graph_runs(patches: Patches) -> None:
             raise GraphRunError("Error running runner.") from e
         return dict(results[t] for t in run_targets)
 
-    # Rasa's own, kept for tests/test_speedups.py
+    # Rasa's own, kept for tests/rasa_ext/test_speedups.py
     patches.replace(DaskGraphRunner, "dask_run", DaskGraphRunner.run)
     patches.replace(DaskGraphRunner, "run", run)
 
 
 # Modules whose every `copy.deepcopy` call only prepares an argument of a `structlogger.debug` call
-# (checked in Rasa 3.6.21's source; tests/test_speedups.py checks it again).
+# (checked in Rasa 3.6.21's source; tests/rasa_ext/test_speedups.py checks it again).
 DEBUG_ONLY_DEEPCOPY_MODULES = (
     "rasa.core.processor",
     "rasa.core.policies.memoization",

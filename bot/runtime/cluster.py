@@ -3,7 +3,7 @@
 `start_cluster` renders deploy/nginx.conf.template, starts N action servers and N Rasa servers (with
 deploy/endpoints.yml: conversations in PostgreSQL, Redis lock store) using bot.runtime.serve's pieces, then nginx,
 and waits until everything accepts connections. `beijing-assistant cluster` runs it until Ctrl-C, and
-tests/test_scale_out.py uses it to kill a server in the middle of a conversation load.
+tests/e2e/test_scale_out.py uses it to kill a server in the middle of a conversation load.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from bot.dialogue import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = YAML(typ="safe").load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 LANGS = i18n.available()
 SLOTS = set(DOMAIN["slots"])

@@ -30,7 +30,7 @@ from bot.channels.widget import DEMO_KEYS, LANGUAGES, content_security_policy, i
 from bot.dialogue import i18n
 from bot.runtime import serve
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 WIDGET_JS = ROOT / "bot" / "webchat" / "static" / "widget.js"
 AXE_JS = ROOT / "bot" / "webchat" / "test-vendor" / "axe.min.js"

@@ -14,7 +14,7 @@ from bot.knowledge.kinds import KINDS, REGISTRY, Kind
 from bot.knowledge.records import Record
 from bot.knowledge.schema import COMMON
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("kind", REGISTRY, ids=lambda k: k.name)

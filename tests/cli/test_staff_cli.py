@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.cli import build_parser, main
 from bot.knowledge import db, diff, loader, models, queries
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).parent / "beijing-assistant"
 
 

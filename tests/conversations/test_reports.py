@@ -1,7 +1,7 @@
 """`beijing-assistant report` on a conversation store with constructed conversations (figures known).
 
 The end-to-end test (test_conversations_e2e.py) runs the same report on conversations held with the real
-assistant; tests/test_conversations_postgres.py runs this one on PostgreSQL.
+assistant; tests/conversations/test_conversations_postgres.py runs this one on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def test_tracker_store_on_postgres(pg_url: str) -> None:
 
     from bot.rasa_ext.tracker_store import UrlSQLTrackerStore
 
-    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
     store = UrlSQLTrackerStore(domain=domain, url=pg_url)
     tracker = DialogueStateTracker("pg-user", domain.slots)
     tracker.update(UserUttered("hello from postgres"))

@@ -31,7 +31,7 @@ from servers import MODEL, assistant_env, free_port
 from bot.dialogue import i18n
 from bot.runtime import serve
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2eWeChatToken"
 APPID = "wx5e2e0000feedbeef"
 SECRET = "e2e-secret-not-a-real-one"

@@ -47,7 +47,7 @@ from bot.channels.wechat.tokens import AccessTokenCache
 
 # The published vectors, copied from shared/reference/wechat_test_vectors.json (see channels.md A7).
 VECTORS = json.loads(
-    (Path(__file__).resolve().parent / "data" / "wechat_test_vectors.json").read_text(
+    (Path(__file__).resolve().parents[1] / "data" / "wechat_test_vectors.json").read_text(
         encoding="utf-8"
     )
 )

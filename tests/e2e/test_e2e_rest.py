@@ -19,7 +19,7 @@ from servers import MODEL, assistant_env, free_port
 from bot.knowledge.loader import sync
 from bot.runtime import serve
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-not-a-secret"
 
 pytestmark = pytest.mark.slow

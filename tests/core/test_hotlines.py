@@ -10,7 +10,7 @@ from bot.core import hotlines, languages
 from bot.dialogue import i18n
 from bot.knowledge.loader import read_knowledge
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_number_is_a_hotline_of_the_knowledge_base() -> None:

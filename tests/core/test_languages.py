@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from bot.core import languages, vocab
 from bot.dialogue import i18n, language
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = YAML(typ="safe").load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 

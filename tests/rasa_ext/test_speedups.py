@@ -231,7 +231,7 @@ def test_planned_graph_runs_give_what_dask_gives() -> None:
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    model = Path(__file__).resolve().parent.parent / "models" / "current.tar.gz"
+    model = Path(__file__).resolve().parents[2] / "models" / "current.tar.gz"
     assert model.exists(), "no trained model: run `make train` (make test does it)"
     agent = Agent.load(str(model))
     processor = agent.processor

@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from bot.knowledge import yamlio
 from bot.knowledge.schema import line_of
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def plain(value: Any) -> Any:

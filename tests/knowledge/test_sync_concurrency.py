@@ -14,7 +14,7 @@ from databases import throwaway_postgres
 from bot.dialogue import answers
 from bot.knowledge import db, loader, models, queries
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 POINTS = ("psb_exit_entry_main_hall", "chaoyang_exit_entry_hall")
 
 

@@ -19,7 +19,7 @@ from bot.conversations import purge
 from bot.conversations.store import events
 
 OLD, ACTIVE, RECENT, NO_SESSION = "user-old", "user-active", "user-recent", "user-no-session"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def fill(s: Store, now: float) -> None:

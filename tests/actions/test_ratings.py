@@ -17,7 +17,7 @@ from bot.dialogue import answers, feedback, i18n
 from bot.nlu import gazetteer
 
 LANGS = i18n.available()
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
