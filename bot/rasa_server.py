@@ -10,6 +10,10 @@ def main() -> None:
     from bot import speedups
 
     speedups.install()
+    from bot.rasa_ext import faults, sessions
+
+    faults.install()
+    sessions.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
