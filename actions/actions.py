@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import answers, feedback
 from bot.kb import vocab
 from bot.language import answer_language, detect_language
+from bot.offloop import off_loop
 
 # Which knowledge topic each intent asks about.
 PROCEDURE_INTENTS = set(vocab.PROCEDURE_TOPICS)
@@ -79,13 +81,28 @@ def _age(tracker: Tracker) -> int | None:
         return None
 
 
-class ActionSetLanguage(Action):
+class OffLoopAction(Action, metaclass=ABCMeta):
+    """An action whose work (`answer`) runs in a thread, never on the action server's event loop
+    (abstract, so rasa_sdk does not register it as an action of its own)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await off_loop(self.answer, dispatcher, tracker, domain)
+
+    @abstractmethod
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]: ...
+
+
+class ActionSetLanguage(OffLoopAction):
     """Custom slot mapping of `language`: runs on every user message (via action_extract_slots)."""
 
     def name(self) -> str:
         return "action_set_language"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         current = tracker.get_slot("language")
@@ -108,11 +125,11 @@ class ActionSetLanguage(Action):
         return [] if lang == tracker.get_slot("language") else [SlotSet("language", lang)]
 
 
-class ActionAnswerProcedure(Action):
+class ActionAnswerProcedure(OffLoopAction):
     def name(self) -> str:
         return "action_answer_procedure"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -129,11 +146,11 @@ class ActionAnswerProcedure(Action):
         return send(dispatcher, answer)
 
 
-class ActionFindServicePoint(Action):
+class ActionFindServicePoint(OffLoopAction):
     def name(self) -> str:
         return "action_find_service_point"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         service = latest_entity(tracker, "service") or tracker.get_slot("service")
@@ -143,11 +160,11 @@ class ActionFindServicePoint(Action):
         return send(dispatcher, answer)
 
 
-class ActionOpeningHours(Action):
+class ActionOpeningHours(OffLoopAction):
     def name(self) -> str:
         return "action_opening_hours"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answer = answers.opening_hours_answer(
@@ -160,11 +177,11 @@ class ActionOpeningHours(Action):
         return send(dispatcher, answer)
 
 
-class ActionFindSchool(Action):
+class ActionFindSchool(OffLoopAction):
     def name(self) -> str:
         return "action_find_school"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answer = answers.school_answer(
@@ -176,11 +193,11 @@ class ActionFindSchool(Action):
         return send(dispatcher, answer)
 
 
-class ActionFindHospital(Action):
+class ActionFindHospital(OffLoopAction):
     def name(self) -> str:
         return "action_find_hospital"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answer = answers.hospital_answer(
@@ -192,11 +209,11 @@ class ActionFindHospital(Action):
         return send(dispatcher, answer)
 
 
-class ActionEmergency(Action):
+class ActionEmergency(OffLoopAction):
     def name(self) -> str:
         return "action_emergency"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answer = answers.emergency_answer(
@@ -205,11 +222,11 @@ class ActionEmergency(Action):
         return send(dispatcher, answer)
 
 
-class ActionHumanHandoff(Action):
+class ActionHumanHandoff(OffLoopAction):
     def name(self) -> str:
         return "action_human_handoff"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intents = user_intents(tracker)
@@ -222,13 +239,13 @@ class ActionHumanHandoff(Action):
         return send(dispatcher, answer)
 
 
-class ActionRateAnswer(Action):
+class ActionRateAnswer(OffLoopAction):
     """👍 / 👎 on the last knowledge answer: thank the user (the rating itself is the stored user event)."""
 
     def name(self) -> str:
         return "action_rate_answer"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         rating = latest_entity(tracker, feedback.RATING_ENTITY)
@@ -236,13 +253,13 @@ class ActionRateAnswer(Action):
         return send(dispatcher, answer)
 
 
-class ActionOfferTopics(Action):
+class ActionOfferTopics(OffLoopAction):
     """Low-confidence fallback: the two most likely topics as buttons plus 'something else'."""
 
     def name(self) -> str:
         return "action_offer_topics"
 
-    def run(
+    def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = tracker.latest_message

@@ -223,3 +223,60 @@ def test_serve_backs_off_when_a_server_keeps_crashing(tmp_path: Path) -> None:
         servers.processes[0].wait(10)
         now = scheduled
     assert delays == [1, 2, 4, 8]
+
+
+LOCK_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+conn.execute("BEGIN EXCLUSIVE")
+conn.execute("UPDATE kb_meta SET value = value")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_locked_knowledge_database_gets_the_polite_reply_and_the_emergency_numbers(
+    servers: serve.Servers, env: dict[str, str]
+) -> None:
+    """Defect 5: another process holds an exclusive lock on the knowledge database."""
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = servers.rasa_url
+    path = env["KB_DATABASE_URL"].removeprefix("sqlite:///")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, path, "20"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with (
+            Bystanders(lambda user: rest(base, user, "hello"), users=2) as others,
+            ThreadPoolExecutor(4) as pool,
+        ):
+            started = time.monotonic()
+            sos = pool.submit(
+                rest, base, "locked-sos", "help!! my friend collapsed, we need an ambulance"
+            )
+            question = pool.submit(rest, base, "locked-q", "which schools teach IB in Shunyi?")
+            zh_sos = pool.submit(rest, base, "locked-sos-zh", "救命！我朋友晕倒了，快叫救护车")
+            replies = sos.result(60), question.result(60), zh_sos.result(60)
+            answered = time.monotonic() - started
+            # Answered while the lock is still held (the holder keeps it for 20 s).
+            still_locked = holder.poll() is None
+        print(f"locked knowledge base: three users answered politely within {answered:.1f} s")
+        others.report("knowledge database locked")
+        assert still_locked
+        assert replies[0][0]["text"] == i18n.text("emergency_fallback", "en"), replies[0]
+        assert replies[2][0]["text"] == i18n.text("emergency_fallback", "zh"), replies[2]
+        assert [m["text"] for m in replies[1]] == [KB_DOWN_EN]
+        assert others.latencies and not others.errors
+        # The action server answered these (the knowledge reads gave up on the lock), not the fault path.
+        for sender in ("locked-sos", "locked-q", "locked-sos-zh"):
+            assert not failed_replies(stored_events(env["TRACKER_STORE_URL"], sender))
+    finally:
+        holder.kill()
+        holder.wait()
+    answer = rest_text(base, "locked-q", "which schools teach IB in Shunyi?")
+    assert "Shunyi" in answer or "顺义" in answer
