@@ -72,7 +72,7 @@ def action_threads() -> int:
 
 def session_max_turns() -> int:
     """User messages after which a new session starts, keeping the slots (SESSION_MAX_TURNS)."""
-    return _env_int("SESSION_MAX_TURNS", 50)
+    return _env_int("SESSION_MAX_TURNS", 20)
 
 
 def redis_url() -> str | None:

@@ -6,8 +6,10 @@ URL (SQLite file by default, PostgreSQL in production) so one environment variab
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,11 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot import config
+
+logger = logging.getLogger(__name__)
+
+# How long a read or a save of a conversation is retried while its database is unreachable.
+RETRY_SECONDS = 8.0
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -55,6 +62,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             **kwargs,
         )
         self._statements()
+        self._indexes()
         if backend == "sqlite":
             # Rasa's engine opens and closes a file connection per operation (SQLAlchemy 1.4's default for
             # SQLite files); closing the last one checkpoints the WAL to disk every turn. Keep a pool.
@@ -70,6 +78,51 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as conn:  # WAL is a property of the file: set it once, now
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             self.sessionmaker = sessionmaker(bind=self.engine)
+        else:
+            # Test pooled connections before use: after a database restart the pool would otherwise hand
+            # out dead connections and fail one turn per connection (Rasa creates its engine without this).
+            from rasa.core.tracker_store import create_engine_kwargs
+
+            url_ = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url_, pool_pre_ping=True, **create_engine_kwargs(url_))
+            self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def _retrying(self, what: str, work: Any) -> Any:
+        """`work()`, tried again while the database is unreachable (a restart, a fail-over) for up to
+        about RETRY_SECONDS, so a turn is neither lost nor failed by a short outage."""
+        delay, waited = 0.25, 0.0
+        while True:
+            try:
+                return work()
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                if waited >= RETRY_SECONDS:
+                    raise
+                logger.warning(
+                    "conversation store unavailable (%s: %s); retrying in %.2f s",
+                    what,
+                    type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 1.0)
+
+    def _indexes(self) -> None:
+        """Indexes for the latest-session queries below: without them each turn scanned every stored
+        event of the conversation (all its sessions) twice, a cost that grew with the conversation."""
+        statements = (
+            "CREATE INDEX IF NOT EXISTS ix_events_sender_type_time ON events (sender_id, type_name, timestamp)",
+            "CREATE INDEX IF NOT EXISTS ix_events_sender_time ON events (sender_id, timestamp)",
+        )
+        try:
+            with self.engine.begin() as conn:
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+        except (
+            sa.exc.DBAPIError
+        ) as exc:  # e.g. two servers creating them at once: the other one did
+            logger.warning("conversation store indexes not created here: %s", exc.orig)
 
     def _statements(self) -> None:
         """Rasa's event queries, built once (Rasa rebuilds them as ORM queries on every call, which cost
@@ -95,8 +148,12 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         statement = self._select_all if fetch_events_from_all_sessions else self._select_session
-        with self.engine.connect() as conn:
-            rows = conn.execute(statement, {"sender_id": sender_id}).scalars().all()
+
+        def read() -> list[str]:
+            with self.engine.connect() as conn:
+                return list(conn.execute(statement, {"sender_id": sender_id}).scalars().all())
+
+        rows = await self._retrying("read", read)
         events = [json.loads(data) for data in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -105,6 +162,9 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events of the current session that are not stored yet, in one transaction."""
         await self.stream_events(tracker)
+        await self._retrying("write", lambda: self._save(tracker))
+
+    def _save(self, tracker: DialogueStateTracker) -> None:
         with self.engine.begin() as conn:
             stored = conn.execute(
                 self._count_session, {"sender_id": tracker.sender_id}
