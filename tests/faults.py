@@ -3,14 +3,21 @@ and time other users while a fault lasts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
+import socket
 import sqlite3
 import statistics
+import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import socketio
 
@@ -126,3 +133,128 @@ class Bystanders:
             )
         print(line)
         return line
+
+
+PG_BIN = Path("/usr/lib/postgresql")
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(PG_BIN.glob(f"*/bin/{name}"))
+    if not found:
+        pytest.skip(f"PostgreSQL's {name} is not installed (Debian's postgresql package)")
+    return str(found[-1])
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own (initdb in a temporary folder, a free loopback port), so it can
+    be restarted without touching the shared one. Runs as the `postgres` user when the tests run as root."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder, self.port = folder, port
+        self.data = folder / "data"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> PrivatePostgres:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.as_user:
+            shutil.chown(self.folder, "postgres", "postgres")
+        if not self.data.exists():
+            self._run(
+                _pg_bin("initdb"),
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            )
+        self._ctl("start", "-w")
+        return self
+
+    def _ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "log"),
+            *args,
+        )
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast", "-w")
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._ctl("stop", "-m", "immediate", "-w")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port (no persistence), to kill and start again."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> PrivateRedis:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed")
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def stored_events_sql(url: str, sender: str) -> list[dict]:
+    """The stored events of one conversation in any SQLAlchemy database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("select data from events where sender_id = :s order by id"), {"s": sender}
+            ).scalars()
+            return [json.loads(r) for r in rows]
+    finally:
+        engine.dispose()
