@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from fakes.wechat_api import FakeWeChatApi, WeChatPush, xml_fields
 from faults import (
     Bystanders,
@@ -314,6 +315,19 @@ def wechat_ask(
     return "\n\n".join(parts)
 
 
+def actions_healthy(servers: serve.Servers, timeout: float = 60) -> None:
+    """Wait until the action server answers its health check (after SIGCONT it first works off its backlog)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://{servers.host}:{servers.actions_port}/health", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("the action server did not come back")
+
+
 def rasa_restarted(servers: serve.Servers, kill: bool = True, timeout: float = 240) -> None:
     """Kill the Rasa server; `serve`'s supervisor starts it again; wait until it answers."""
     rasa = servers.processes[1]
@@ -361,6 +375,8 @@ def test_rasa_server_restarted_mid_question_and_mid_numbered_choice(
     finally:
         actions.send_signal(signal.SIGCONT)
     asking.join(60)
+    actions_healthy(servers)
+    time.sleep(2.5)  # ACTION_SERVER_RETRY_AFTER: the warm-up after the restart met the frozen action server
     assert "error" in in_flight, in_flight  # the first attempt got no answer ...
     again = rest_text(base, "restart-q", "which schools teach IB in Shunyi?", message_id="q-1")
     assert "Shunyi" in again or "顺义" in again  # ... and the retry is answered,

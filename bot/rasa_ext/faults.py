@@ -87,9 +87,12 @@ def install() -> bool:
     class ActionServerFailed(RasaException):
         """The action server could not be reached, timed out or failed (never a rejection)."""
 
-        def __init__(self, message: str, reason: str) -> None:
-            super().__init__(message)
-            self.reason = reason
+        def __init__(self, message: str = "", reason: str = UNAVAILABLE) -> None:
+            super().__init__(message, reason)  # both in args: copies of the exception keep the reason
+            self.message, self.reason = message, reason
+
+        def __str__(self) -> str:
+            return self.message
 
     original_run = RemoteAction.run
 
