@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import requests  # noqa: E402
 
-from bot import serve  # noqa: E402
+from bot.runtime import serve  # noqa: E402
 
 TURNS = [
     "where can I renew my residence permit in Chaoyang?",

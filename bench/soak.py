@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import aiohttp  # noqa: E402
 import socketio  # noqa: E402
 
-from bot import serve  # noqa: E402
+from bot.runtime import serve  # noqa: E402
 
 TOKEN = "soakWeChatToken"
 APPID = "wx50a0000000000001"

@@ -27,7 +27,8 @@ from faults import (
 )
 from servers import MODEL, assistant_env, free_port
 
-from bot import i18n, serve
+from bot.dialogue import i18n
+from bot.runtime import serve
 
 TOKEN = "faultsWeChatToken"
 APPID = "wx5fa0170000000001"
@@ -376,7 +377,9 @@ def test_rasa_server_restarted_mid_question_and_mid_numbered_choice(
         actions.send_signal(signal.SIGCONT)
     asking.join(60)
     actions_healthy(servers)
-    time.sleep(2.5)  # ACTION_SERVER_RETRY_AFTER: the warm-up after the restart met the frozen action server
+    time.sleep(
+        2.5
+    )  # ACTION_SERVER_RETRY_AFTER: the warm-up after the restart met the frozen action server
     assert "error" in in_flight, in_flight  # the first attempt got no answer ...
     again = rest_text(base, "restart-q", "which schools teach IB in Shunyi?", message_id="q-1")
     assert "Shunyi" in again or "顺义" in again  # ... and the retry is answered,

@@ -25,8 +25,8 @@ from faults import (
 )
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
-from bot.kb.loader import sync
+from bot.knowledge.loader import sync
+from bot.runtime import serve
 
 TOKEN = "prodFaultsToken"
 APPID = "wx5fa0170000000002"

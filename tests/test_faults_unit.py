@@ -3,15 +3,15 @@ back-off's bookkeeping, WeChat's memory export, the lock store's endpoint from R
 
 from __future__ import annotations
 
-from bot import i18n
 from bot.channels.wechat.quota import SendQuota
 from bot.channels.wechat.render import Option
 from bot.channels.wechat.users import UserMemory
 from bot.conversations.aggregate import _unanswered_reason
 from bot.conversations.store import Event
 from bot.conversations.turns import replay
+from bot.dialogue import i18n
 from bot.rasa_ext.faults import TURN_FAILED, fault_texts
-from bot.serve import redis_lock_store
+from bot.runtime.serve import redis_lock_store
 
 
 def test_a_failed_turn_is_counted_as_failed_not_answered() -> None:

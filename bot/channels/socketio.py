@@ -42,9 +42,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot import config, i18n
 from bot.channels.rest import MAX_MESSAGE_CHARS, clean_text
-from bot.language import answer_language, detect_language
+from bot.core import config
+from bot.dialogue import i18n
+from bot.dialogue.language import answer_language, detect_language
 
 logger = logging.getLogger(__name__)
 

@@ -7,14 +7,14 @@ match with one typo; CJK forms match anywhere.
 
 from __future__ import annotations
 
-import _sre
+import array
 import re
-import sre_compile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick_rs
 from ruamel.yaml import YAML
 
 DISTRICT_FORMS: dict[str, list[str]] = {
@@ -656,18 +656,25 @@ def _edit_distance_le1(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-class _CaseFold(dict):
-    """str.translate table: each character to one representative of the characters that Python's regex
-    engine treats as equal to it under IGNORECASE (its simple lowercase, merged with the engine's own extra
-    equivalences such as s/ſ, k/K, i/ı). Filled lazily, one entry per character seen."""
-
-    def __missing__(self, code: int) -> int:
-        lower = _sre.unicode_tolower(code)
-        folded = self[code] = min((lower, *sre_compile._ignorecase_fixes.get(lower, ())))
-        return folded
-
-
-_FOLD = _CaseFold()
+def _fold_table(alphabet: set[str]) -> dict[int, int]:
+    """str.translate table: every character that Python's regex engine treats as equal under IGNORECASE
+    to a character of `alphabet` maps to one representative of those characters (s/S/ſ alike, k/K/K,
+    i/I/İ/ı, ...); other characters stay as they are. Built from the regex engine itself (public `re`),
+    one pass over all of Unicode, so it agrees with how the patterns match on any Python version."""
+    codes = array.array("I", range(0xD800))  # every code point but the surrogates
+    codes.extend(range(0xE000, 0x110000))
+    every_char = codes.tobytes().decode("utf-32-le")
+    any_of = re.compile(
+        "[" + "".join(re.escape(ch) for ch in sorted(alphabet)) + "]", re.IGNORECASE
+    )
+    equal = "".join(sorted({m.group() for m in any_of.finditer(every_char)}))
+    table: dict[int, int] = {}
+    for ch in sorted(alphabet):
+        if ord(ch) in table:
+            continue  # equal to a character seen before: same representative
+        for m in re.finditer(re.escape(ch), equal, re.IGNORECASE):
+            table.setdefault(ord(m.group()), ord(ch))
+    return table
 
 
 @dataclass(frozen=True)
@@ -676,34 +683,58 @@ class _Form:
     value: str
     pattern: re.Pattern[str]
     cjk: bool
-    # Text that every match contains: the form itself (CJK, matched as is), or the case-folded first word
-    # (other scripts, matched ignoring case); looked up in the (case-folded) message before the regex runs.
-    literal: str
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """Every surface form, longest first, and an Aho-Corasick automaton over their literals.
+
+    A form's literal is text every match contains: the form itself (CJK, matched as is), or its first
+    word (other scripts, matched ignoring case). The automaton finds, in one pass over the case-folded
+    message, which literals occur; only the forms of those literals run their regex. Exact, because
+    folding maps characters the regex treats as equal to the same character (and a CJK form that occurs
+    as is also occurs folded)."""
+
+    forms: list[_Form]
+    fold: dict[int, int]
+    literals: list[str]  # folded, each once
+    automaton: ahocorasick_rs.AhoCorasick
+    forms_of_literal: list[list[int]]  # literal index -> indexes into `forms`
+
+    def candidates(self, text: str) -> list[int]:
+        """Indexes of the forms whose literal occurs in `text`, in `forms` order."""
+        found = self.automaton.find_matches_as_indexes(text.translate(self.fold), overlapping=True)
+        return sorted({i for literal, _, _ in found for i in self.forms_of_literal[literal]})
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[_Form]:
-    """Every surface form, longest forms first."""
-    items: list[tuple[int, _Form]] = []
+def _patterns() -> _Forms:
+    """Every surface form, longest forms first, with the index of their literals."""
+    items: list[tuple[int, _Form, str]] = []
     for entity, values in ENTITY_FORMS.items():
         for value, forms in values.items():
             for form in forms:
                 if _CJK.search(form):
-                    items.append(
-                        (len(form), _Form(entity, value, re.compile(re.escape(form)), True, form))
-                    )
+                    pattern = re.compile(re.escape(form))
+                    items.append((len(form), _Form(entity, value, pattern, True), form))
                 else:
                     parts = form.split()
                     body = r"\s+".join(re.escape(part) for part in parts)
-                    literal = parts[0].translate(_FOLD)
-                    items.append(
-                        (
-                            len(form),
-                            _Form(entity, value, re.compile(body, re.IGNORECASE), False, literal),
-                        )
-                    )
+                    pattern = re.compile(body, re.IGNORECASE)
+                    items.append((len(form), _Form(entity, value, pattern, False), parts[0]))
     items.sort(key=lambda x: -x[0])
-    return [form for _, form in items]
+    fold = _fold_table({ch for _, _, literal in items for ch in literal})
+    literals: dict[str, int] = {}
+    forms_of_literal: list[list[int]] = []
+    for index, (_, _, literal) in enumerate(items):
+        key = literal.translate(fold)
+        if key not in literals:
+            literals[key] = len(forms_of_literal)
+            forms_of_literal.append([])
+        forms_of_literal[literals[key]].append(index)
+    keys = list(literals)
+    automaton = ahocorasick_rs.AhoCorasick(keys)
+    return _Forms([form for _, form, _ in items], fold, keys, automaton, forms_of_literal)
 
 
 def warm_up() -> None:
@@ -719,14 +750,11 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
     def free(s: int, e: int) -> bool:
         return all(e <= ts or s >= te for ts, te in taken)
 
-    folded = text.translate(_FOLD)
-    for form in _patterns():
+    index = _patterns()
+    for i in index.candidates(text):
+        form = index.forms[i]
         entity, value = form.entity, form.value
         if entities is not None and entity not in entities:
-            continue
-        # A match contains the literal, so a message without it cannot match: skip the regex. Exact,
-        # because folding maps characters the regex treats as equal to the same character.
-        if form.literal not in (text if form.cjk else folded):
             continue
         for m in form.pattern.finditer(text) if form.cjk else _bounded(form.pattern, text):
             if entity == "permit_type" and not _permit_type_in_context(text, m):

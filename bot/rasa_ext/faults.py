@@ -23,8 +23,9 @@ import logging
 import time
 from typing import Any
 
-from bot import config, i18n
-from bot.rasa_ext import guard
+from bot.core import config
+from bot.dialogue import i18n
+from bot.rasa_ext import fence
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ BREAKER = _Breaker()
 
 def fault_texts(action_name: str, intent: str | None, lang: str | None) -> list[str]:
     """What the user gets when `action_name` could not run: emergency numbers first for an emergency."""
-    from bot.language import answer_language
+    from bot.dialogue.language import answer_language
 
     lang = answer_language(lang)
     if action_name == EMERGENCY_ACTION or intent == EMERGENCY_INTENT:
@@ -66,7 +67,7 @@ def _language(tracker: Any) -> str | None:
     lang = tracker.get_slot("language")
     if lang:
         return str(lang)
-    from bot.language import detect_language
+    from bot.dialogue.language import detect_language
 
     return detect_language(tracker.latest_message.text or "" if tracker.latest_message else "")
 
@@ -76,7 +77,7 @@ def install() -> bool:
     global _installed
     if _installed:
         return True
-    if not guard("fault handling for the action server"):
+    if not fence.enabled():  # Rasa as shipped (BJ_RASA_PATCHES=0, or another Rasa version)
         return False
     import aiohttp
     from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
@@ -88,7 +89,9 @@ def install() -> bool:
         """The action server could not be reached, timed out or failed (never a rejection)."""
 
         def __init__(self, message: str = "", reason: str = UNAVAILABLE) -> None:
-            super().__init__(message, reason)  # both in args: copies of the exception keep the reason
+            super().__init__(
+                message, reason
+            )  # both in args: copies of the exception keep the reason
             self.message, self.reason = message, reason
 
         def __str__(self) -> str:

@@ -6,7 +6,7 @@ the policies featurise all of it, so a turn cost grew with the length of the con
 `session_expiration_time` minutes of silence (domain.yml); here it also ends after a number of user
 messages. The new session starts the way Rasa starts any session (`action_session_start`, which carries the
 slots over: language, district, permit type, ...), so the user notices nothing, while the tracker store
-loads only the current session (bot/tracker_store.py).
+loads only the current session (bot/rasa_ext/tracker_store.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot import config
-from bot.rasa_ext import guard
+from bot.core import config
+from bot.rasa_ext import fence
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def install() -> bool:
     global _installed
     if _installed:
         return True
-    if not guard("the session length limit"):
+    if not fence.enabled():  # Rasa as shipped (BJ_RASA_PATCHES=0, or another Rasa version)
         return False
     from rasa.core.processor import MessageProcessor
 

@@ -29,7 +29,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import i18n
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.channels.wechat import api as wechat_api
 from bot.channels.wechat import inbound, texts, xmlcodec
@@ -44,6 +43,7 @@ from bot.channels.wechat.replay import ReplayError, ReplayGuard
 from bot.channels.wechat.state import SafeState, StateStore
 from bot.channels.wechat.state import from_env as state_from_env
 from bot.channels.wechat.users import UserMemory
+from bot.dialogue import i18n
 
 logger = logging.getLogger(__name__)
 

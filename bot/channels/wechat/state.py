@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot import config
+from bot.core import config
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from bot import config
+from bot.core import config
 
 T = TypeVar("T")
 _pool: ThreadPoolExecutor | None = None
