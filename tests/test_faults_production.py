@@ -8,6 +8,8 @@ stored conversations afterwards: every message stored once, and answered.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,10 +38,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePostgres]:
-    pg = PrivatePostgres(tmp_path_factory.mktemp("pg"), free_port()).start()
-    yield pg
-    pg.stop()
+def postgres() -> Iterator[PrivatePostgres]:
+    # Not under pytest's temporary folder: the server runs as `postgres`, which may not enter it.
+    folder = Path(tempfile.mkdtemp(prefix="faults-pg-"))
+    pg = PrivatePostgres(folder, free_port()).start()
+    try:
+        yield pg
+    finally:
+        pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +156,7 @@ def test_redis_down_every_channel_still_answered(
             "United Family" in w or "Peking Union" in w or "OASIS" in w for w in widget
         )
         assert "Shunyi" in wechat_answer or "顺义" in wechat_answer
-        assert "Andingmen" in choice
+        assert "Work-type residence permit" in choice and "CNY" in choice, choice
         assert others.latencies and not others.errors
     finally:
         redis_server.start()
