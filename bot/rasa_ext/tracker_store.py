@@ -138,19 +138,27 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         more CPU than running them). Same SQL semantics: the latest session's events, ordered by id."""
         events = self.SQLEvent.__table__
         sid = sa.bindparam("sender_id")
-        start = (
-            sa.select(sa.func.max(events.c.timestamp))
-            .where(events.c.sender_id == sid, events.c.type_name == SessionStarted.type_name)
-            .scalar_subquery()
+        # The latest session starts at its SessionStarted event's timestamp (None: no session yet, all
+        # events). Asked first, so the session's events are a range of the (sender_id, timestamp) index:
+        # as one statement with a subquery, SQLite read every stored event of the conversation (all its
+        # sessions) through the sender_id index, and a turn's cost grew with the conversation's length.
+        self._session_start = sa.select(sa.func.max(events.c.timestamp)).where(
+            events.c.sender_id == sid, events.c.type_name == SessionStarted.type_name
         )
-        in_session = sa.and_(
-            events.c.sender_id == sid, sa.or_(events.c.timestamp >= start, start.is_(None))
+        in_session = sa.and_(events.c.sender_id == sid, events.c.timestamp >= sa.bindparam("since"))
+        # Index order in SQL; the rows are put in id order (Rasa's order) after reading.
+        self._select_session = (
+            sa.select(events.c.id, events.c.data)
+            .where(in_session)
+            .order_by(events.c.timestamp, events.c.id)
         )
-        self._select_session = sa.select(events.c.data).where(in_session).order_by(events.c.id)
         self._select_all = (
             sa.select(events.c.data).where(events.c.sender_id == sid).order_by(events.c.id)
         )
         self._count_session = sa.select(sa.func.count()).select_from(events).where(in_session)
+        self._count_all = (
+            sa.select(sa.func.count()).select_from(events).where(events.c.sender_id == sid)
+        )
         self._insert = events.insert()
 
     async def _retrieve(
@@ -158,11 +166,16 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     ) -> DialogueStateTracker | None:
         if not self._fast:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        statement = self._select_all if fetch_events_from_all_sessions else self._select_session
 
         def read() -> list[str]:
             with self.engine.connect() as conn:
-                return list(conn.execute(statement, {"sender_id": sender_id}).scalars().all())
+                since = None
+                if not fetch_events_from_all_sessions:
+                    since = conn.execute(self._session_start, {"sender_id": sender_id}).scalar()
+                if since is None:
+                    return list(conn.execute(self._select_all, {"sender_id": sender_id}).scalars())
+                rows = conn.execute(self._select_session, {"sender_id": sender_id, "since": since})
+                return [data for _id, data in sorted(rows.all())]
 
         rows = await self._retrying("read", read)
         events = [json.loads(data) for data in rows]
@@ -179,9 +192,14 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
     def _save(self, tracker: DialogueStateTracker) -> None:
         with self.engine.begin() as conn:
-            stored = conn.execute(
-                self._count_session, {"sender_id": tracker.sender_id}
-            ).scalar_one()
+            since = conn.execute(self._session_start, {"sender_id": tracker.sender_id}).scalar()
+            if since is None:
+                count = conn.execute(self._count_all, {"sender_id": tracker.sender_id})
+            else:
+                count = conn.execute(
+                    self._count_session, {"sender_id": tracker.sender_id, "since": since}
+                )
+            stored = count.scalar_one()
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = event.as_dict()
