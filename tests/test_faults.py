@@ -300,6 +300,15 @@ def test_a_long_conversation_starts_new_sessions_keeping_the_slots(
     events = stored_events(env["TRACKER_STORE_URL"], "long-zh")
     assert sum(e["event"] == "session_started" for e in events) == 2
     assert sum(e["event"] == "user" for e in events) == 8  # nothing lost
+    # The new session carries one SlotSet per slot (Rasa copied every slot event of the session ending,
+    # copies included, so each session started bigger than the one before).
+    start = max(i for i, e in enumerate(events) if e["event"] == "session_started")
+    carried = []
+    for event in events[start + 1 :]:
+        if event["event"] != "slot":
+            break
+        carried.append(event["name"])
+    assert carried and len(carried) == len(set(carried)), carried
 
 
 def wechat_ask(

@@ -7,6 +7,12 @@ the policies featurise all of it, so a turn cost grew with the length of the con
 messages. The new session starts the way Rasa starts any session (`action_session_start`, which carries the
 slots over: language, district, permit type, ...), so the user notices nothing, while the tracker store
 loads only the current session (bot/rasa_ext/tracker_store.py).
+
+Rasa's `action_session_start` carries the slots over by copying every SlotSet event of the ending session,
+including the copies it made at that session's start: each session began with all the slot events of every
+earlier one, so the tracker still grew with the conversation (measured with bench/long_conversation.py:
+CPU per turn 20 ms at turn 10, 118 ms at turn 1,000 even with sessions of 20 turns). Here it carries one
+SlotSet per slot, the slot's last one (same values, same metadata), which is what the copies amounted to.
 """
 
 from __future__ import annotations
@@ -58,5 +64,20 @@ def install() -> bool:
         return False
 
     MessageProcessor._has_session_expired = _has_session_expired  # type: ignore[method-assign]
+
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.shared.core.events import SlotSet
+
+    def _slot_set_events_from_tracker(tracker: Any) -> list[SlotSet]:
+        latest: dict[str, SlotSet] = {}
+        for event in tracker.applied_events():
+            if isinstance(event, SlotSet):
+                latest.pop(event.key, None)  # keep the order in which the slots were last set
+                latest[event.key] = event
+        return [SlotSet(key=e.key, value=e.value, metadata=e.metadata) for e in latest.values()]
+
+    ActionSessionStart._slot_set_events_from_tracker = staticmethod(  # type: ignore[method-assign]
+        _slot_set_events_from_tracker
+    )
     _installed = True
     return True
