@@ -1,5 +1,5 @@
-"""The fence around the patches of Rasa internals (bot/rasa_ext/fence.py): a switch, a version guard, and
-a clean undo, so that tests outside test_speedups.py run Rasa as shipped."""
+"""The fence around the patches of Rasa internals (bot/rasa_ext/fence.py): a switch, a version
+guard, and a clean undo, so that tests outside test_speedups.py run Rasa as shipped."""
 
 from __future__ import annotations
 

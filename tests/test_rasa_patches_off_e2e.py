@@ -1,5 +1,6 @@
-"""With the patches of Rasa internals switched off (BJ_RASA_PATCHES=0) the assistant answers exactly as
-with them on: two real assistants side by side, the same scripted conversations, message by message.
+"""With the patches of Rasa internals switched off (BJ_RASA_PATCHES=0) the assistant answers exactly
+as with them on: two real assistants side by side, the same scripted conversations, message by
+message.
 
 Needs the trained model (`make test` trains it first when the training data changed).
 """

@@ -158,8 +158,8 @@ def install() -> bool:
             action = AnsweredRemoteAction(action.name(), action.action_endpoint)
         return await original_run_action(self, action, tracker, output_channel, nlg, prediction)
 
-    RemoteAction.run = run  # type: ignore[method-assign]
-    MessageProcessor._run_action = _run_action  # type: ignore[method-assign]
+    RemoteAction.run = run
+    MessageProcessor._run_action = _run_action
     _installed = True
     return True
 

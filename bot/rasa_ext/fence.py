@@ -1,12 +1,14 @@
 """The fence around every change to Rasa's internals: one checked Rasa version, one switch.
 
-Everything in `bot/rasa_ext/` that replaces or bypasses Rasa code (the speed-ups, the tracker store's
-queries and connection pool, the intent classifier's scoring path) asks `enabled()` first. It is False,
-and Rasa runs as shipped, when
+Everything in `bot/rasa_ext/` that replaces or bypasses Rasa code (the speed-ups, the tracker
+store's queries and connection pool, the intent classifier's scoring path) asks `enabled()` first.
+It is False, and Rasa runs as shipped, when
 
-* `BJ_RASA_PATCHES=0` (or `false`, `no`, `off`) is set, e.g. to rule the patches out when chasing a bug, or
-* the installed Rasa is not the version the patches were checked against (`CHECKED_RASA_VERSION`): each
-  patch copies or relies on code of that version, so on another one they refuse, and say so in the log.
+* `BJ_RASA_PATCHES=0` (or `false`, `no`, `off`) is set, e.g. to rule the patches out when chasing
+  a bug, or
+* the installed Rasa is not the version the patches were checked against (CHECKED_RASA_VERSION):
+  each patch copies or relies on code of that version, so on another one they refuse, and say so
+  in the log.
 
 With the patches off the assistant gives the same answers, only slower
 (tests/test_rasa_patches_off_e2e.py checks it against real servers).
@@ -63,7 +65,8 @@ class Patches:
     replaced: list[tuple[Any, str, Any]] = field(default_factory=list)
 
     def replace(self, owner: Any, name: str, value: Any) -> None:
-        # The owner's own attribute (not an inherited one), so that undo restores exactly what was there.
+        # The owner's own attribute (not an inherited one), so that undo restores exactly what was
+        # there.
         original = vars(owner).get(name, _MISSING)
         self.replaced.append((owner, name, original))
         setattr(owner, name, value)

@@ -63,7 +63,7 @@ def install() -> bool:
             return True
         return False
 
-    MessageProcessor._has_session_expired = _has_session_expired  # type: ignore[method-assign]
+    MessageProcessor._has_session_expired = _has_session_expired
 
     from rasa.core.actions.action import ActionSessionStart
     from rasa.shared.core.events import SlotSet
@@ -76,8 +76,6 @@ def install() -> bool:
                 latest[event.key] = event
         return [SlotSet(key=e.key, value=e.value, metadata=e.metadata) for e in latest.values()]
 
-    ActionSessionStart._slot_set_events_from_tracker = staticmethod(  # type: ignore[method-assign]
-        _slot_set_events_from_tracker
-    )
+    ActionSessionStart._slot_set_events_from_tracker = staticmethod(_slot_set_events_from_tracker)
     _installed = True
     return True

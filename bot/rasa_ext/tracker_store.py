@@ -51,6 +51,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class UrlSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose database is `url` (endpoint `url:`), else TRACKER_STORE_URL, else SQLite."""
 
+    engine: Any  # Rasa's SQLAlchemy engine (replaced by a pooled one for SQLite, see __init__)
+
     def __init__(
         self, domain: Any = None, host: str | None = None, url: str | None = None, **kwargs: Any
     ) -> None:
