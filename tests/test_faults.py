@@ -27,6 +27,7 @@ from faults import (
 )
 from servers import MODEL, assistant_env, free_port
 
+from bot.core import hotlines
 from bot.dialogue import i18n
 from bot.runtime import serve
 
@@ -103,6 +104,8 @@ def actions_restarted(servers: serve.Servers, timeout: float = 120) -> None:
 
 KB_DOWN_EN = i18n.t("kb_unavailable", "en")
 KB_DOWN_ZH = i18n.t("kb_unavailable", "zh")
+EMERGENCY_EN = i18n.text("emergency_fallback", "en").format(**hotlines.NUMBERS)
+EMERGENCY_ZH = i18n.text("emergency_fallback", "zh").format(**hotlines.NUMBERS)
 
 
 def test_action_server_down_every_channel_answers_politely_and_serve_restarts_it(
@@ -271,8 +274,8 @@ def test_locked_knowledge_database_gets_the_polite_reply_and_the_emergency_numbe
         print(f"locked knowledge base: three users answered politely within {answered:.1f} s")
         others.report("knowledge database locked")
         assert still_locked
-        assert replies[0][0]["text"] == i18n.text("emergency_fallback", "en"), replies[0]
-        assert replies[2][0]["text"] == i18n.text("emergency_fallback", "zh"), replies[2]
+        assert replies[0][0]["text"] == EMERGENCY_EN, replies[0]
+        assert replies[2][0]["text"] == EMERGENCY_ZH, replies[2]
         assert [m["text"] for m in replies[1]] == [KB_DOWN_EN]
         assert others.latencies and not others.errors
         # The action server answered these (the knowledge reads gave up on the lock), not the fault path.

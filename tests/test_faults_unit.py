@@ -9,6 +9,7 @@ from bot.channels.wechat.users import UserMemory
 from bot.conversations.aggregate import _unanswered_reason
 from bot.conversations.store import Event
 from bot.conversations.turns import replay
+from bot.core import hotlines
 from bot.dialogue import i18n
 from bot.rasa_ext.faults import TURN_FAILED, fault_texts
 from bot.runtime.serve import redis_lock_store
@@ -41,9 +42,9 @@ def test_a_failed_turn_is_counted_as_failed_not_answered() -> None:
 
 
 def test_fault_texts_emergency_numbers_first_in_the_users_language() -> None:
-    assert fault_texts("action_emergency", "emergency", "zh")[0] == i18n.text(
-        "emergency_fallback", "zh"
-    )
+    numbers = fault_texts("action_emergency", "emergency", "zh")[0]
+    assert numbers == i18n.text("emergency_fallback", "zh").format(**hotlines.NUMBERS)
+    assert "120" in numbers and "110" in numbers
     assert fault_texts("action_find_school", "international_school", "fr") == [
         i18n.t("kb_unavailable", "fr")
     ]

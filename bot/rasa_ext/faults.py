@@ -23,7 +23,7 @@ import logging
 import time
 from typing import Any
 
-from bot.core import config
+from bot.core import config, hotlines
 from bot.dialogue import i18n
 from bot.rasa_ext import fence
 
@@ -59,7 +59,8 @@ def fault_texts(action_name: str, intent: str | None, lang: str | None) -> list[
 
     lang = answer_language(lang)
     if action_name == EMERGENCY_ACTION or intent == EMERGENCY_INTENT:
-        return [i18n.text("emergency_fallback", lang), i18n.t("kb_unavailable", lang)]
+        numbers = i18n.text("emergency_fallback", lang).format(**hotlines.NUMBERS)
+        return [numbers, i18n.t("kb_unavailable", lang)]
     return [i18n.t("kb_unavailable", lang)]
 
 
