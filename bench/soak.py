@@ -25,6 +25,7 @@ import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ TOKEN = "soakWeChatToken"
 APPID = "wx50a0000000000001"
 SECRET = "soak-secret-not-a-real-one"
 CHANNELS = ("rest", "socketio", "wechat")
+LOCK = threading.Lock()  # the widget users run in threads
 
 
 @dataclass
@@ -95,57 +97,65 @@ async def rest_user(base: str, stats: Stats, deadline: float, think: float, seed
                 await asyncio.sleep(think)
 
 
-async def socketio_user(base: str, stats: Stats, deadline: float, think: float, seed: int) -> None:
-    client = socketio.AsyncClient(reconnection=False)
-    confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    state: dict[str, object] = {"replies": 0, "done": None}
+def socketio_user_blocking(
+    base: str, stats: Stats, deadline: float, think: float, seed: int
+) -> None:
+    """One widget user on python-socketio's threaded client (its asyncio client needs a newer aiohttp
+    than Rasa 3.6 allows); the turn ends with the channel's `bot_typing` false."""
+    import threading
+
+    client = socketio.Client(reconnection=False)
+    confirmed = threading.Event()
+    done = threading.Event()
+    state: dict[str, object] = {"replies": 0, "session": None}
 
     @client.on("session_confirm")
-    async def on_confirm(session_id: str) -> None:
-        if not confirmed.done():
-            confirmed.set_result(session_id)
+    def on_confirm(session_id: str) -> None:
+        state["session"] = session_id
+        confirmed.set()
 
     @client.on("bot_uttered")
-    async def on_bot(_: dict) -> None:
+    def on_bot(_: dict) -> None:
         state["replies"] = int(state["replies"]) + 1  # type: ignore[call-overload]
 
     @client.on("bot_typing")
-    async def on_typing(data: dict) -> None:
-        done = state["done"]
-        if not data.get("typing") and isinstance(done, asyncio.Future) and not done.done():
-            done.set_result(True)
+    def on_typing(data: dict) -> None:
+        if not data.get("typing"):
+            done.set()
 
     try:
-        await client.connect(
-            base, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30
-        )
-        await client.emit("session_request", {})
-        session = await asyncio.wait_for(confirmed, 30)
+        client.connect(base, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
+        client.emit("session_request", {})
+        if not confirmed.wait(30):
+            raise TimeoutError("no session_confirm")
     except Exception:
-        stats.errors += 1
+        with LOCK:
+            stats.errors += 1
         return
     try:
         for conv in itertools.islice(itertools.cycle(conversations()), seed, None):
             for text in conv:
                 if time.monotonic() >= deadline:
                     return
-                stats.sent += 1
+                with LOCK:
+                    stats.sent += 1
                 state["replies"] = 0
-                state["done"] = asyncio.get_running_loop().create_future()
+                done.clear()
                 started = time.monotonic()
-                await client.emit("user_uttered", {"message": text, "session_id": session})
-                try:
-                    await asyncio.wait_for(state["done"], 60)  # type: ignore[arg-type]
-                except asyncio.TimeoutError:
-                    stats.errors += 1
+                client.emit("user_uttered", {"message": text, "session_id": state["session"]})
+                if not done.wait(60):
+                    with LOCK:
+                        stats.errors += 1
                     continue
-                if state["replies"]:
-                    stats.latencies.append(time.monotonic() - started)
-                else:
-                    stats.lost += 1
-                await asyncio.sleep(think)
+                time.sleep(0.05)  # a bot_uttered emitted just before bot_typing false
+                with LOCK:
+                    if state["replies"]:
+                        stats.latencies.append(time.monotonic() - started)
+                    else:
+                        stats.lost += 1
+                time.sleep(think)
     finally:
-        await client.disconnect()
+        client.disconnect()
 
 
 def signed(xml: str) -> tuple[dict[str, str], bytes]:
@@ -219,15 +229,23 @@ async def flood(base: str, deadline: float, concurrency: int, counter: list[int]
 async def drive(
     base: str, api: object, users: int, duration: float, think: float, flood_concurrency: int
 ) -> tuple[dict[str, Stats], list[int]]:
+    from concurrent.futures import ThreadPoolExecutor
+
     stats = {c: Stats(c) for c in CHANNELS}
     deadline = time.monotonic() + duration
-    tasks = []
+    loop = asyncio.get_running_loop()
+    threads = ThreadPoolExecutor(max_workers=users)
+    tasks: list = []
     for i in range(users):
         channel = CHANNELS[i % len(CHANNELS)]
         if channel == "rest":
             tasks.append(rest_user(base, stats[channel], deadline, think, i))
         elif channel == "socketio":
-            tasks.append(socketio_user(base, stats[channel], deadline, think, i))
+            tasks.append(
+                loop.run_in_executor(
+                    threads, socketio_user_blocking, base, stats[channel], deadline, think, i
+                )
+            )
         else:
             tasks.append(
                 wechat_user(
@@ -238,6 +256,7 @@ async def drive(
     if flood_concurrency:
         tasks.append(flood(base, deadline, flood_concurrency, flooded))
     await asyncio.gather(*tasks)
+    threads.shutdown()
     return stats, flooded
 
 
