@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.core import vocab
 from bot.dialogue import answers, feedback
 from bot.dialogue.language import answer_language, detect_language
+from bot.runtime.offloop import off_loop
 
 # Which knowledge topic each intent asks about.
 PROCEDURE_INTENTS = set(vocab.PROCEDURE_TOPICS)
@@ -93,13 +94,29 @@ def _age(tracker: Tracker, message: dict[str, Any]) -> int | None:
         return None
 
 
-class ActionSetLanguage(Action):
+class OffLoopAction(Action, abc.ABC):
+    """An action whose work (`work`) runs in a thread, never on the action server's event loop, so
+    that a slow or locked knowledge base stalls no other user (abstract, so rasa_sdk does not
+    register it as an action of its own)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await off_loop(self.work, dispatcher, tracker, domain)
+
+    @abc.abstractmethod
+    def work(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]: ...
+
+
+class ActionSetLanguage(OffLoopAction):
     """Custom slot mapping of `language`: runs on every user message (via action_extract_slots)."""
 
     def name(self) -> str:
         return "action_set_language"
 
-    def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         current = tracker.get_slot("language")
@@ -124,7 +141,7 @@ class ActionSetLanguage(Action):
         return [] if lang == tracker.get_slot("language") else [SlotSet("language", lang)]
 
 
-class KnowledgeAction(Action, abc.ABC):
+class KnowledgeAction(OffLoopAction):
     """An answer from the knowledge base. `answer` reads the user message it answers (`message`, parse
     data plus metadata) rather than the latest one, so that show_original can render it again.
     Abstract, so that rasa_sdk does not register it as an action of its own."""
@@ -132,7 +149,7 @@ class KnowledgeAction(Action, abc.ABC):
     @abc.abstractmethod
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer: ...
 
-    def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         return send(dispatcher, self.answer(tracker, tracker.latest_message, language_of(tracker)))
@@ -272,14 +289,14 @@ def last_knowledge_turn(tracker: Tracker) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-class ActionShowOriginal(Action):
+class ActionShowOriginal(OffLoopAction):
     """The button under a translated answer: the same answer in English or Chinese (entity language),
     without changing the conversation's language and without setting slots."""
 
     def name(self) -> str:
         return "action_show_original"
 
-    def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         lang = language_of(tracker)
@@ -293,13 +310,13 @@ class ActionShowOriginal(Action):
         return []
 
 
-class ActionRateAnswer(Action):
+class ActionRateAnswer(OffLoopAction):
     """👍 / 👎 on the last knowledge answer: thank the user (the rating itself is the stored user event)."""
 
     def name(self) -> str:
         return "action_rate_answer"
 
-    def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         rating = latest_entity(tracker, feedback.RATING_ENTITY)
@@ -307,13 +324,13 @@ class ActionRateAnswer(Action):
         return send(dispatcher, answer)
 
 
-class ActionOfferTopics(Action):
+class ActionOfferTopics(OffLoopAction):
     """Low-confidence fallback: the two most likely topics as buttons plus 'something else'."""
 
     def name(self) -> str:
         return "action_offer_topics"
 
-    def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = tracker.latest_message
@@ -326,14 +343,14 @@ class ActionOfferTopics(Action):
         return send(dispatcher, answer)
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(OffLoopAction):
     """Out of scope: a staff-written question and answer (knowledge/faq_*.yml) found by meaning, or the
     closest ones as buttons, or what the assistant can help with."""
 
     def name(self) -> str:
         return "action_answer_faq"
 
-    def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answer = answers.faq_answer(

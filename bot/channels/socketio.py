@@ -15,6 +15,10 @@ subclass keeps the same URL (`/socket.io`), events (`session_request`/`session_c
 - `bot_typing` ({"typing": true|false}) around each turn so the widget can show a typing indicator, and
   `bot_error` when the turn failed;
 - `user_echo` to the session's other tabs, so two tabs of one conversation stay in step;
+- with REDIS_URL set, python-socketio's Redis manager: the Rasa servers share rooms and emits, so a widget
+  user whose socket reconnects to another replica is still reached in their conversation's room, and a
+  reply or echo emitted by one server reaches the conversation's tabs on every server. A Redis outage
+  only loses the cross-server part: python-socketio delivers to this server's sockets first;
 - `history_request` ({"session_id"}) answered (Socket.IO acknowledgement) with the conversation so far in the
   `bot_uttered` shapes, read from the tracker store: the widget shows it after a reload or a page change.
 """
@@ -36,11 +40,12 @@ from rasa.shared.core.trackers import EventVerbosity
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 from socketio import packet as sio_packet
 
 from bot.channels import common
 from bot.channels.common import MAX_MESSAGE_CHARS, clean_text
+from bot.core import config
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +73,20 @@ def parse_origins(value: str | Iterable[str] | None) -> list[str]:
 def loopback_origins(port: int) -> list[str]:
     """The assistant's own origins when it serves the demo page itself on `port`."""
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"]
+
+
+def client_manager() -> AsyncRedisManager | None:
+    """python-socketio's Redis manager when REDIS_URL is set (channel SOCKETIO_REDIS_CHANNEL), else None
+    (rooms in this process only)."""
+    url = config.redis_url()
+    if not url:
+        return None
+    return AsyncRedisManager(
+        url,
+        channel=os.environ.get("SOCKETIO_REDIS_CHANNEL") or "beijing-assistant-socketio",
+        # A Redis that is down or hangs must not hold an emit (the local delivery comes first).
+        redis_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+    )
 
 
 def is_session_id(value: Any) -> bool:
@@ -226,6 +245,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             serializer=GuardedPacket,
             # Engine.IO's default is 1,000,000 bytes per packet (see common.MAX_SOCKETIO_PACKET_BYTES).
             max_http_buffer_size=common.MAX_SOCKETIO_PACKET_BYTES,
+            client_manager=client_manager(),
         )
         limiter = common.RateLimiter()
         webhook = _AppAwareBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)

@@ -25,11 +25,14 @@ REASONS = {
     "not_understood": "Not understood",
     "no_answer": "No answer chosen",
     "out_of_scope": "Out of scope",
+    "failed": "Assistant failed",
 }
 REASONS_NOTE = (
     "Not understood: the assistant was unsure what the user meant and offered its best guesses as buttons. "
     "No answer chosen: it recognised the topic but found no next step (dialogue fallback). "
-    "Out of scope: it said this is not something it can help with."
+    "Out of scope: it said this is not something it can help with. "
+    "Assistant failed: part of the assistant (the action server) did not respond; the user got an apology "
+    "with the hotlines (and the emergency numbers in an emergency)."
 )
 
 CHANNELS = {
@@ -411,6 +414,8 @@ def _main_language(langs: Counter, turns: list[Turn]) -> str | None:
 def _unanswered_reason(turn: Turn) -> str | None:
     if turn.faq_entry:
         return None  # a staff-written question and answer answered it
+    if turn.failed:  # the action server could not be reached (bot/rasa_ext/faults.py): apologised
+        return "failed"
     if turn.intent == "nlu_fallback":
         return "not_understood"
     if turn.intent == "out_of_scope":

@@ -20,6 +20,7 @@ from sqlalchemy import and_, select
 
 from bot.conversations import store
 from bot.conversations.store import Event
+from bot.rasa_ext.faults import TURN_FAILED
 
 # Housekeeping actions that are not the assistant's answer.
 SILENT_ACTIONS = {
@@ -28,7 +29,7 @@ SILENT_ACTIONS = {
     "action_extract_slots",
     "action_unlikely_intent",
 }
-TYPES = ("user", "action", "slot", "session_started", "restart", "reset_slots")
+TYPES = ("user", "action", "bot", "slot", "session_started", "restart", "reset_slots")
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Turn:
     language: str | None = None  # the `language` slot after the turn
     topic: str | None = None  # the `last_topic` slot after the turn
     faq_entry: str | None = None  # the questions-and-answers entry that answered this message
+    failed: str | None = None  # why the assistant could not answer (action server down, timed out)
 
     @property
     def typed(self) -> bool:
@@ -131,6 +133,10 @@ def replay(events: Iterable[Event]) -> Iterator[Conversation]:
             if turn is not None and name and name not in SILENT_ACTIONS:
                 turn.actions.append(str(name))
                 turn.policies.append(event.data.get("policy"))
+        elif kind == "bot":
+            reason = (event.data.get("metadata") or {}).get(TURN_FAILED)
+            if turn is not None and reason:
+                turn.failed = str(reason)
         elif kind == "slot":
             slots[str(event.data.get("name"))] = event.data.get("value")
             if turn is not None and event.data.get("name") == "faq_answered":

@@ -33,29 +33,35 @@ def get_engine(url: str | None = None) -> Engine:
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-            # pysqlite only opens a transaction before writes, so two SELECTs could see two versions.
-            # Take transaction control (SQLAlchemy's documented recipe) and BEGIN explicitly below.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            # WAL lets the assistant keep reading the old data while a sync writes the new.
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Connection) -> None:
-            # A writer takes the database's write lock at once, so a second sync waits for the first.
-            immediate = conn.get_execution_options().get("sqlite_immediate", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
+        engine = _sqlite_engine(url, timeout=30)
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     Base.metadata.create_all(engine)
     _upgrade(engine)
+    return engine
+
+
+def _sqlite_engine(url: str, timeout: float) -> Engine:
+    """A SQLite engine whose connections wait at most `timeout` seconds for a lock."""
+    engine = create_engine(url, future=True, connect_args={"timeout": timeout})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite only opens a transaction before writes, so two SELECTs could see two versions.
+        # Take transaction control (SQLAlchemy's documented recipe) and BEGIN explicitly below.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        # WAL lets the assistant keep reading the old data while a sync writes the new.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Connection) -> None:
+        # A writer takes the database's write lock at once, so a second sync waits for the first.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
     return engine
 
 
@@ -75,10 +81,28 @@ def _upgrade(engine: Engine) -> None:
 
 @lru_cache(maxsize=8)
 def _read_engine(url: str) -> Engine:
-    engine = get_engine(url)
+    """The engine of the assistant's reads: it gives up on a locked database after KB_LOCK_TIMEOUT
+    seconds (the answer is then the polite "knowledge base unavailable" one) instead of holding the user,
+    and a thread of the action server, for SQLite's 30 s; syncs keep their longer wait."""
+    timeout = config.kb_lock_timeout()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        reads = _sqlite_engine(url, timeout=timeout)
+        # The schema check too gives up after `timeout` (the first read may come while a sync, or another
+        # process, holds the lock); an error is not cached, so the next read tries again.
+        Base.metadata.create_all(reads)
+        _upgrade(reads)
+        return reads
+    engine = get_engine(url)  # creates or upgrades the schema first
     if engine.dialect.name == "postgresql":
+        reads = create_engine(
+            url,
+            future=True,
+            pool_pre_ping=True,
+            connect_args={"options": f"-c lock_timeout={int(timeout * 1000)}"},
+        )
         # One snapshot for the whole transaction (READ COMMITTED takes one per statement).
-        return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        return reads.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     return engine
 
 

@@ -34,6 +34,15 @@ def main() -> None:
             file=sys.stderr,
             flush=True,
         )
+    from bot.rasa_ext import faults, sessions
+
+    # Behaviour under faults and bounded sessions (issue 17), fenced like the speed-ups.
+    handled = faults.install() and sessions.install()
+    print(
+        f"Faults answered, sessions bounded: {'on' if handled else 'off, Rasa as shipped'}",
+        file=sys.stderr,
+        flush=True,
+    )
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -10,6 +10,7 @@ the store reads and writes with Rasa's code.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -31,6 +32,11 @@ from bot.core import config
 from bot.rasa_ext import fence
 
 logger = logging.getLogger(__name__)
+
+logger = logging.getLogger(__name__)
+
+# How long a read or a save of a conversation is retried while its database is unreachable.
+RETRY_SECONDS = 8.0
 
 
 def stored_form(event: Event) -> dict[str, Any]:
@@ -87,6 +93,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         self._fast = fence.enabled()
         if self._fast:
             self._statements()
+        self._indexes()  # plain DDL, useful to Rasa's own queries too
         if self._fast and backend == "sqlite":
             # Rasa's engine opens and closes a file connection per operation (SQLAlchemy 1.4's default for
             # SQLite files); closing the last one checkpoints the WAL to disk every turn. Keep a pool.
@@ -102,25 +109,78 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as conn:  # WAL is a property of the file: set it once, now
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             self.sessionmaker = sessionmaker(bind=self.engine)
+        elif backend != "sqlite":
+            # Test pooled connections before use: after a database restart the pool would otherwise hand
+            # out dead connections and fail one turn per connection (Rasa creates its engine without this).
+            from rasa.core.tracker_store import create_engine_kwargs
+
+            url_ = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url_, pool_pre_ping=True, **create_engine_kwargs(url_))
+            self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def _retrying(self, what: str, work: Any) -> Any:
+        """`work()`, tried again while the database is unreachable (a restart, a fail-over) for up to
+        about RETRY_SECONDS, so a turn is neither lost nor failed by a short outage."""
+        delay, waited = 0.25, 0.0
+        while True:
+            try:
+                return work()
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                if waited >= RETRY_SECONDS:
+                    raise
+                logger.warning(
+                    "conversation store unavailable (%s: %s); retrying in %.2f s",
+                    what,
+                    type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 1.0)
+
+    def _indexes(self) -> None:
+        """Indexes for the latest-session queries below: without them each turn scanned every stored
+        event of the conversation (all its sessions) twice, a cost that grew with the conversation."""
+        statements = (
+            "CREATE INDEX IF NOT EXISTS ix_events_sender_type_time ON events (sender_id, type_name, timestamp)",
+            "CREATE INDEX IF NOT EXISTS ix_events_sender_time ON events (sender_id, timestamp)",
+        )
+        try:
+            with self.engine.begin() as conn:
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+        except (
+            sa.exc.DBAPIError
+        ) as exc:  # e.g. two servers creating them at once: the other one did
+            logger.warning("conversation store indexes not created here: %s", exc.orig)
 
     def _statements(self) -> None:
         """Rasa's event queries, built once (Rasa rebuilds them as ORM queries on every call, which cost
         more CPU than running them). Same SQL semantics: the latest session's events, ordered by id."""
         events = self.SQLEvent.__table__
         sid = sa.bindparam("sender_id")
-        start = (
-            sa.select(sa.func.max(events.c.timestamp))
-            .where(events.c.sender_id == sid, events.c.type_name == SessionStarted.type_name)
-            .scalar_subquery()
+        # The latest session starts at its SessionStarted event's timestamp (None: no session yet, all
+        # events). Asked first, so the session's events are a range of the (sender_id, timestamp) index:
+        # as one statement with a subquery, SQLite read every stored event of the conversation (all its
+        # sessions) through the sender_id index, and a turn's cost grew with the conversation's length.
+        self._session_start = sa.select(sa.func.max(events.c.timestamp)).where(
+            events.c.sender_id == sid, events.c.type_name == SessionStarted.type_name
         )
-        in_session = sa.and_(
-            events.c.sender_id == sid, sa.or_(events.c.timestamp >= start, start.is_(None))
+        in_session = sa.and_(events.c.sender_id == sid, events.c.timestamp >= sa.bindparam("since"))
+        # Index order in SQL; the rows are put in id order (Rasa's order) after reading.
+        self._select_session = (
+            sa.select(events.c.id, events.c.data)
+            .where(in_session)
+            .order_by(events.c.timestamp, events.c.id)
         )
-        self._select_session = sa.select(events.c.data).where(in_session).order_by(events.c.id)
         self._select_all = (
             sa.select(events.c.data).where(events.c.sender_id == sid).order_by(events.c.id)
         )
         self._count_session = sa.select(sa.func.count()).select_from(events).where(in_session)
+        self._count_all = (
+            sa.select(sa.func.count()).select_from(events).where(events.c.sender_id == sid)
+        )
         self._insert = events.insert()
 
     async def _retrieve(
@@ -128,9 +188,18 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     ) -> DialogueStateTracker | None:
         if not self._fast:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        statement = self._select_all if fetch_events_from_all_sessions else self._select_session
-        with self.engine.connect() as conn:
-            rows = conn.execute(statement, {"sender_id": sender_id}).scalars().all()
+
+        def read() -> list[str]:
+            with self.engine.connect() as conn:
+                since = None
+                if not fetch_events_from_all_sessions:
+                    since = conn.execute(self._session_start, {"sender_id": sender_id}).scalar()
+                if since is None:
+                    return list(conn.execute(self._select_all, {"sender_id": sender_id}).scalars())
+                rows = conn.execute(self._select_session, {"sender_id": sender_id, "since": since})
+                return [data for _id, data in sorted(rows.all())]
+
+        rows = await self._retrying("read", read)
         events = [json.loads(data) for data in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -141,10 +210,18 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         if not self._fast:
             return await super().save(tracker)
         await self.stream_events(tracker)
+        await self._retrying("write", lambda: self._save(tracker))
+
+    def _save(self, tracker: DialogueStateTracker) -> None:
         with self.engine.begin() as conn:
-            stored = conn.execute(
-                self._count_session, {"sender_id": tracker.sender_id}
-            ).scalar_one()
+            since = conn.execute(self._session_start, {"sender_id": tracker.sender_id}).scalar()
+            if since is None:
+                count = conn.execute(self._count_all, {"sender_id": tracker.sender_id})
+            else:
+                count = conn.execute(
+                    self._count_session, {"sender_id": tracker.sender_id, "since": since}
+                )
+            stored = count.scalar_one()
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = stored_form(event)

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from bot.core import config
 from bot.runtime import serve
@@ -192,11 +193,20 @@ def _rasa_env(env: Mapping[str, str], host: str, actions_port: int) -> dict[str,
             f"set {' and '.join(missing)} (e.g. postgresql://user@host/db): every server must share "
             "one conversation store and one knowledge base"
         )
-    return {
+    merged = {
         **LOCK_STORE_DEFAULTS,
         **dict(env),
         "ACTION_ENDPOINT_URL": f"http://{host}:{actions_port}/webhook",
     }
+    if not merged.get("REDIS_URL"):
+        # The same Redis shares WeChat's memory and the Socket.IO rooms between the servers (issue 17).
+        password = (
+            f":{quote(merged['REDIS_PASSWORD'], safe='')}@" if merged["REDIS_PASSWORD"] else ""
+        )
+        merged["REDIS_URL"] = (
+            f"redis://{password}{merged['REDIS_HOST']}:{merged['REDIS_PORT']}/{merged['REDIS_DB']}"
+        )
+    return merged
 
 
 def check_redis(env: Mapping[str, str]) -> None:

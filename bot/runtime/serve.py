@@ -19,15 +19,76 @@ from ruamel.yaml import YAML
 
 from bot.core import config
 
+# Restart back-off of a crashed server: 1 s, 2 s, 4 s ... at most 60 s; back to 1 s after it has run for
+# RESTART_RESET seconds.
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 60.0
+RESTART_RESET = 60.0
+
+
+@dataclass
+class Child:
+    """How to start one server again: its command, name (log file) and environment."""
+
+    name: str
+    args: list[str]
+    env: Mapping[str, str]
+    log_dir: Path | None
+    started: float = 0.0
+    delay: float = RESTART_FIRST_DELAY
+    restart_at: float | None = None
+    restarts: int = 0
+
 
 @dataclass
 class Servers:
-    """Handles of the two running processes."""
+    """Handles of the two running processes (`processes[i]` is started by `children[i]`)."""
 
     host: str
     rasa_port: int
     actions_port: int
     processes: list[subprocess.Popen] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list)
+
+    def launch(self, child: Child) -> subprocess.Popen:
+        proc = spawn(child.args, child.name, child.env, child.log_dir)
+        child.started = time.monotonic()
+        self.processes.append(proc)
+        self.children.append(child)
+        return proc
+
+    def tend(self, now: float | None = None) -> list[str]:
+        """Restart crashed servers with exponential back-off; the names of those restarted now.
+
+        A server that exits is started again after `delay` (doubling up to RESTART_MAX_DELAY while it keeps
+        crashing soon after starting); the other server keeps running meanwhile, so one crash does not stop
+        the assistant and a crash loop does not spin.
+        """
+        now = time.monotonic() if now is None else now
+        restarted = []
+        for i, (proc, child) in enumerate(zip(self.processes, self.children, strict=True)):
+            if proc.poll() is None:
+                if now - child.started > RESTART_RESET:
+                    child.delay = RESTART_FIRST_DELAY
+                continue
+            if child.restart_at is None:
+                child.restart_at = now + child.delay
+                print(
+                    f"warning: the {child.name} server exited with code {proc.returncode}; "
+                    f"restarting it in {child.delay:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                continue
+            if now < child.restart_at:
+                continue
+            self.processes[i] = spawn(child.args, child.name, child.env, child.log_dir)
+            child.started, child.restart_at = now, None
+            child.restarts += 1
+            child.delay = min(child.delay * 2, RESTART_MAX_DELAY)
+            restarted.append(child.name)
+            print(f"restarted the {child.name} server (restart {child.restarts})", flush=True)
+        return restarted
 
     @property
     def rasa_url(self) -> str:
@@ -66,15 +127,40 @@ def wait_for(host: str, port: int, proc: subprocess.Popen, what: str, timeout: f
     raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f} s")
 
 
-def runtime_endpoints(host: str, actions_port: int, target: Path) -> Path:
-    """endpoints.yml with the action server URL pointing at the configured port."""
+def runtime_endpoints(
+    host: str, actions_port: int, target: Path, env: Mapping[str, str] | None = None
+) -> Path:
+    """endpoints.yml with the action server URL pointing at the configured port, and Rasa's lock store in
+    Redis when REDIS_URL is set (servers sharing conversations must share their locks)."""
     yaml = YAML()
     data = yaml.load((config.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     data["action_endpoint"]["url"] = f"http://{host}:{actions_port}/webhook"
+    redis_url = ((env or {}).get("REDIS_URL") or "").strip()
+    if redis_url:
+        data["lock_store"] = redis_lock_store(redis_url, (env or {}).get("LOCK_STORE_KEY_PREFIX"))
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8") as fh:
         yaml.dump(data, fh)
     return target
+
+
+def redis_lock_store(url: str, key_prefix: str | None = None) -> dict[str, object]:
+    """The lock-store endpoint for a redis:// URL (bot/rasa_ext/lock_store.py)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    db = parts.path.lstrip("/")
+    endpoint: dict[str, object] = {
+        "type": "bot.rasa_ext.lock_store.ResilientRedisLockStore",
+        "url": parts.hostname or "127.0.0.1",
+        "port": parts.port or 6379,
+        "db": int(db) if db.isdigit() else 0,
+    }
+    if parts.password:
+        endpoint["password"] = parts.password
+    if key_prefix:
+        endpoint["key_prefix"] = key_prefix
+    return endpoint
 
 
 WECHAT_CHANNEL = "bot.channels.wechat.channel.WeChatInput"
@@ -187,17 +273,15 @@ def start(
     ensure_free(host, rasa_port, actions_port)
     env = process_env(env, host)
     var = Path(env.get("ASSISTANT_VAR_DIR") or config.var_dir())
-    endpoints = runtime_endpoints(host, actions_port, var / f"endpoints.{rasa_port}.yml")
+    endpoints = runtime_endpoints(host, actions_port, var / f"endpoints.{rasa_port}.yml", env)
     credentials = runtime_credentials(env, var / f"credentials.{rasa_port}.yml")
     servers = Servers(host, rasa_port, actions_port)
     try:
-        actions = spawn(actions_command(actions_port), "actions", env, log_dir)
-        servers.processes.append(actions)
+        actions = servers.launch(Child("actions", actions_command(actions_port), env, log_dir))
         rasa_args = rasa_command(
             model, endpoints, credentials, host, rasa_port, env.get("RASA_API_TOKEN")
         )
-        rasa = spawn(rasa_args, "rasa", env, log_dir)
-        servers.processes.append(rasa)
+        rasa = servers.launch(Child("rasa", rasa_args, env, log_dir))
         wait_for(host, actions_port, actions, "the action server", timeout)
         wait_for(host, rasa_port, rasa, "the Rasa server", timeout)
     except BaseException:
@@ -226,21 +310,16 @@ def run_forever(model: Path, host: str, rasa_port: int, actions_port: int) -> in
         f' data-server="{base}"></script>)\n'
         f"  Socket.IO: {base}/socket.io (events user_uttered / bot_uttered)\n"
         f"  Terminal:  make shell   (in another terminal)\n"
-        "Press Ctrl-C to stop both servers.\n",
+        "Press Ctrl-C to stop both servers.\n"
+        "A server that crashes is restarted (after 1 s, then 2 s, 4 s ... at most 60 s).\n",
         flush=True,
     )
 
-    def one_exited() -> bool:
-        for proc in servers.processes:
-            if proc.poll() is not None:
-                print(
-                    f"error: a server exited with code {proc.returncode}; stopping the other one",
-                    file=sys.stderr,
-                )
-                return True
+    def never() -> bool:
+        servers.tend()
         return False
 
-    supervise(one_exited, servers.stop)
+    supervise(never, servers.stop)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -54,7 +55,7 @@ def ent(entity: str, value: str) -> dict[str, str]:
 
 def run(action: Any, trk: Tracker) -> tuple[list[dict[str, Any]], list[Any]]:
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, trk, {})
+    events = asyncio.run(action.run(dispatcher, trk, {}))
     return dispatcher.messages, events
 
 

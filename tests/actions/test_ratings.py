@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ def _kb(use_kb: str) -> None:
 
 def run(action: Any, trk: Tracker) -> list[dict[str, Any]]:
     dispatcher = CollectingDispatcher()
-    action.run(dispatcher, trk, {})
+    asyncio.run(action.run(dispatcher, trk, {}))
     return dispatcher.messages
 
 

@@ -575,7 +575,11 @@ def test_interpretation_of_messages_and_events() -> None:
 
 
 def test_dedup_keys() -> None:
-    assert inbound.dedup_key({"MsgId": "123", "FromUserName": "o"}) == "msg:123"
+    assert inbound.dedup_key({"MsgId": "123", "FromUserName": "o"}) == "msg:o:123"
+    # Another user's message with the same MsgId is another message (issue 17, defect 10).
+    assert inbound.dedup_key({"MsgId": "123", "FromUserName": "o2"}) != inbound.dedup_key(
+        {"MsgId": "123", "FromUserName": "o"}
+    )
     a = inbound.dedup_key({"FromUserName": "o", "CreateTime": "5", "Event": "subscribe"})
     b = inbound.dedup_key({"FromUserName": "o", "CreateTime": "5", "Event": "LOCATION"})
     assert a != b and a == inbound.dedup_key(

@@ -6,6 +6,12 @@ the channel uses (JSON shapes, errcode/errmsg, query-string access_token):
 - GET  /cgi-bin/token?grant_type=client_credential&appid=..&secret=..  -> {"access_token", "expires_in"}
   Like the real /cgi-bin/token, a new fetch invalidates the previous token (old one -> 40001); tokens
   expire (42001); queued errors can be injected (`token_errors`).
+- POST /cgi-bin/stable_token {"grant_type": "client_credential", "appid", "secret", "force_refresh"}
+  -> {"access_token", "expires_in"}. Like the real stable_token endpoint: while the current token has
+  more than 5 minutes left every caller gets that same token (so several processes never invalidate each
+  other); in its last 5 minutes a new one is issued and the old stays valid until its own expiry;
+  force_refresh issues a new one at once (at most 20 a day, 30 s apart: 45009 / 45011 otherwise). Isolated
+  from /cgi-bin/token: neither invalidates the other's tokens.
 - POST /cgi-bin/message/custom/send?access_token=..  {"touser","msgtype":"text","text":{"content"}}
   Enforces the customer-service window: 5 messages within 48 h after a user message (3 within a minute
   after a click/follow) -> 45047 beyond, 45015 outside; 45002 over 2048 bytes; 44004 empty; 40003 unknown
@@ -67,6 +73,10 @@ class FakeWeChatApi:
     port: int = 0
     _tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (time.time)
     _current: str | None = None
+    _stable: dict[str, float] = field(default_factory=dict)  # stable_token tokens -> expiry
+    _stable_current: str | None = None
+    _forced: list[float] = field(default_factory=list)  # times of force_refresh fetches
+    stable_fetches: int = 0
     _windows: dict[str, list[_Window]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -96,6 +106,8 @@ class FakeWeChatApi:
         with self._lock:
             for token in self._tokens:
                 self._tokens[token] = 0.0
+            for token in self._stable:
+                self._stable[token] = 0.0
 
     def messages_to(self, openid: str) -> list[Sent]:
         with self._lock:
@@ -136,10 +148,49 @@ class FakeWeChatApi:
             self._current = token
         return web.json_response({"access_token": token, "expires_in": self.expires_in})
 
+    async def stable_token(self, request: web.Request) -> web.Response:
+        try:
+            body = json.loads(await request.read() or b"{}")
+        except ValueError:
+            return self._error(47001, "data format error")
+        if not isinstance(body, dict) or body.get("grant_type") != "client_credential":
+            return self._error(40002, "invalid grant_type")
+        if body.get("appid") != self.appid:
+            return self._error(40013, "invalid appid")
+        if body.get("secret") != self.secret:
+            return self._error(40125, "invalid appsecret")
+        force = bool(body.get("force_refresh"))
+        now = time.time()
+        with self._lock:
+            if self.token_errors:
+                code = self.token_errors.pop(0)
+                return self._error(code, "injected error")
+            if force:
+                recent = [t for t in self._forced if now - t < 86400]
+                if len(recent) >= 20:
+                    return self._error(45009, "reach max api daily quota limit")
+                if recent and now - recent[-1] < 30:
+                    return self._error(45011, "api minute-quota reach limit")
+                self._forced = [*recent, now]
+            current = self._stable_current
+            expiry = self._stable.get(current, 0.0) if current else 0.0
+            if force or current is None or expiry - now <= 300:
+                self.token_fetches += 1
+                self.stable_fetches += 1
+                current = base64.urlsafe_b64encode(os.urandom(96)).decode().rstrip("=")
+                self._stable[current] = now + self.expires_in
+                self._stable_current = current
+                if force:  # a forced refresh ends the previous token at once
+                    for token in self._stable:
+                        if token != current:
+                            self._stable[token] = 0.0
+            expires_in = int(self._stable[current] - now)
+        return web.json_response({"access_token": current, "expires_in": expires_in})
+
     def _check_token(self, token: str | None) -> tuple[int, str] | None:
         if not token:
             return 41001, "access_token missing"
-        expiry = self._tokens.get(token)
+        expiry = self._tokens.get(token, self._stable.get(token))
         if expiry is None:
             return 40001, "invalid credential, access_token is invalid or not latest"
         if time.time() >= expiry:
@@ -197,6 +248,7 @@ class FakeWeChatApi:
         async def serve() -> None:
             app = web.Application()
             app.router.add_get("/cgi-bin/token", self.token)
+            app.router.add_post("/cgi-bin/stable_token", self.stable_token)
             app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
             self._runner = web.AppRunner(app)
             await self._runner.setup()

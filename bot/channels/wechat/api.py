@@ -80,10 +80,23 @@ class WeChatApi:
             await self._session.close()
 
     async def fetch_token(self) -> tuple[str, int]:
-        """GET /cgi-bin/token (client_credential). Raises ApiError without revealing the secret."""
-        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret}
+        """POST /cgi-bin/stable_token (client_credential). Raises ApiError without revealing the secret.
+
+        The stable endpoint, not the classic GET /cgi-bin/token: it returns the same token to every caller
+        while that token is valid (and renews it five minutes early), so several Rasa servers, or one
+        restarted, never invalidate each other's token. No force_refresh: a rejected token is fetched again
+        normally, which gives the current one.
+        """
+        payload = {
+            "grant_type": "client_credential",
+            "appid": self.appid,
+            "secret": self._secret,
+            "force_refresh": False,
+        }
         try:
-            async with self._client().get(f"{self.api_base}/cgi-bin/token", params=params) as resp:
+            async with self._client().post(
+                f"{self.api_base}/cgi-bin/stable_token", json=payload
+            ) as resp:
                 data = await resp.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise ApiError(f"access_token request failed: {type(exc).__name__}") from None

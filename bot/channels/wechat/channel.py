@@ -42,11 +42,17 @@ from bot.channels.wechat.purge import purge_conversation
 from bot.channels.wechat.quota import SendQuota
 from bot.channels.wechat.render import match_option, render_messages
 from bot.channels.wechat.replay import ReplayError, ReplayGuard
+from bot.channels.wechat.state import SafeState, StateStore
+from bot.channels.wechat.state import from_env as state_from_env
 from bot.channels.wechat.users import UserMemory
 from bot.dialogue.feedback import HANDOFF_ACTION
 
 logger = logging.getLogger(__name__)
 
+# How long the shared store keeps a user's memory (the customer-service window is the longest part of it)
+# and a finished message's outcome (WeChat retries within seconds; the in-process dedup keeps 10 minutes).
+USER_STATE_TTL = 48 * 3600.0
+OUTCOME_TTL = 600.0
 # Pause between a passive reply and the customer-service parts that follow it, so they arrive in order.
 FOLLOW_UP_DELAY = 0.5
 
@@ -95,8 +101,9 @@ class WeChatInput(InputChannel):
         # Secrets stay in the environment, never in credentials.yml.
         return cls(WeChatConfig.from_env())
 
-    def __init__(self, config: WeChatConfig) -> None:
+    def __init__(self, config: WeChatConfig, state: StateStore | None = None) -> None:
         self.config = config
+        self._state = state
         self.crypto = (
             MessageCrypto(config.token, config.appid, config.aes_keys) if config.aes_keys else None
         )
@@ -109,6 +116,27 @@ class WeChatInput(InputChannel):
         self._api: wechat_api.WeChatApi | None = None
 
     # ----------------------------------------------------------------------------------- plumbing
+
+    @property
+    def state(self) -> SafeState:
+        """The shared store of per-user memory and finished outcomes (Redis or var/wechat_state.db)."""
+        if not isinstance(self._state, SafeState):
+            self._state = SafeState(self._state or state_from_env())
+        return self._state
+
+    async def restore(self, user: str) -> None:
+        """Load the user's memory and window from the shared store (another replica, or before a restart,
+        may have written them)."""
+        data = await self.state.get("user:" + user)
+        if isinstance(data, dict):
+            self.memory.load(user, data.get("memory"))
+            self.quota.load(user, data.get("quota"))
+
+    async def persist(self, user: str) -> None:
+        memory, quota = self.memory.export(user), self.quota.export(user)
+        if memory is None and quota is None:
+            return
+        await self.state.set("user:" + user, {"memory": memory, "quota": quota}, USER_STATE_TTL)
 
     @property
     def api(self) -> wechat_api.WeChatApi:
@@ -204,6 +232,8 @@ class WeChatInput(InputChannel):
         async def close_api(app: Any, loop: Any) -> None:
             if self._api is not None:
                 await self._api.close()
+            if self._state is not None:
+                await self.state.close()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -241,19 +271,35 @@ class WeChatInput(InputChannel):
                 return response.text("bad request", status=400)
             agent = getattr(request.app.ctx, "agent", None)
             key = inbound.dedup_key(fields)
-            try:
-                outcome = await self.dedup.outcome(
-                    key, user, lambda: self._handle(fields, key, on_new_message, agent, started)
-                )
-            except Exception:
-                logger.exception("WeChat message of user %s failed", user_ref(user))
-                outcome = Outcome()
+            outcome = await self._finished(key)
+            if outcome is None:
+                try:
+                    outcome = await self.dedup.outcome(
+                        key, user, lambda: self._handle(fields, key, on_new_message, agent, started)
+                    )
+                except Exception:
+                    logger.exception("WeChat message of user %s failed", user_ref(user))
+                    outcome = Outcome()
+                else:
+                    await self.state.set("done:" + key, {"xml": outcome.xml}, OUTCOME_TTL)
             body_text, content_type = self.reply_body(
                 outcome, key_index, request.args.get("nonce") or ""
             )
             return response.text(body_text, content_type=content_type)
 
         return webhook
+
+    async def _finished(self, key: str) -> Outcome | None:
+        """The outcome of a message finished earlier (by this process before a restart, or by another
+        replica), so a late retry is answered the same way instead of running the turn again."""
+        if key in self.dedup:
+            return None  # this process has it (finished or in flight): the deduplicator answers
+        stored = await self.state.get("done:" + key)
+        if isinstance(stored, dict):
+            logger.info("WeChat retry of a message finished earlier: same answer again")
+            xml = stored.get("xml")
+            return Outcome(xml if isinstance(xml, str) else None)
+        return None
 
     @staticmethod
     async def _read_body(request: Request) -> bytes | None:
@@ -284,6 +330,21 @@ class WeChatInput(InputChannel):
         started: float,
     ) -> Outcome:
         """Carry out one message (runs once per dedup key) and decide the outcome all its retries get."""
+        user = fields["FromUserName"]
+        await self.restore(user)
+        try:
+            return await self._decide(fields, key, on_new_message, agent, started)
+        finally:
+            await self.persist(user)
+
+    async def _decide(
+        self,
+        fields: dict[str, str],
+        key: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any,
+        started: float,
+    ) -> Outcome:
         user, account = fields["FromUserName"], fields.get("ToUserName", "")
         decision = inbound.interpret(fields)
         if fields.get("MsgType", "").lower() != "event":
@@ -428,6 +489,7 @@ class WeChatInput(InputChannel):
         self.memory.forget(user)
         self.quota.forget(user)
         self.dedup.forget_owner(user, keep=keep_key)
+        await self.state.delete("user:" + user)
         await purge_conversation(agent, conversation_id(user))
 
     async def _deliver_late(self, user: str, turn: asyncio.Future[TurnResult]) -> None:
@@ -437,3 +499,4 @@ class WeChatInput(InputChannel):
             logger.exception("late WeChat turn of user %s failed", user_ref(user))
             return
         await self.customer_service.deliver(self.api, user, result.parts, result.language)
+        await self.persist(user)

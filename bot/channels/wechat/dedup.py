@@ -60,6 +60,10 @@ class Deduplicator(Generic[T]):
         # shield: a retry whose connection drops must not cancel the work the others wait for.
         return asyncio.shield(entry.task)
 
+    def __contains__(self, key: str) -> bool:
+        """Whether this process is handling, or has recently handled, `key`."""
+        return key in self._entries
+
     def hits(self, key: str) -> int:
         entry = self._entries.get(key)
         return entry.hits if entry else 0

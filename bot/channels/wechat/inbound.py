@@ -79,13 +79,15 @@ Decision = Ask | Say | Remember | Purge | Nothing
 
 
 def dedup_key(fields: dict[str, str]) -> str:
-    """WeChat's retry identity: MsgId for messages, sender + CreateTime for events.
+    """WeChat's retry identity: sender + MsgId for messages, sender + CreateTime for events.
 
+    The sender is part of a message key too: MsgId is only WeChat's id for one user's message, so keyed on
+    MsgId alone, the same MsgId from another user got the first user's (encrypted) reply (issue 17).
     The event type is part of the event key because WeChat can push two different events for one user
     in the same second (e.g. subscribe and LOCATION); their retries repeat the same type.
     """
     if fields.get("MsgId"):
-        return "msg:" + fields["MsgId"]
+        return f"msg:{fields.get('FromUserName', '')}:{fields['MsgId']}"
     return f"event:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"
 
 

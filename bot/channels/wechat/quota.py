@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 MESSAGE_WINDOW = (5, 48 * 3600.0)
 EVENT_WINDOW = (3, 60.0)
@@ -26,7 +27,7 @@ class SendQuota:
     """Open windows per user and kind of interaction; a send counts against every open window (the
     conservative reading: it never promises more than any one rule allows)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._users: dict[str, dict[tuple[int, float], _Allowance]] = {}
 
@@ -53,3 +54,24 @@ class SendQuota:
 
     def forget(self, user: str) -> None:
         self._users.pop(user, None)
+
+    def export(self, user: str) -> list[list[float]] | None:
+        """One user's open windows as [[limit, seconds, left, until], ...] (wall-clock `until`)."""
+        windows = self._users.get(user)
+        if not windows:
+            return None
+        return [
+            [w[0], w[1], a.left, a.until] for w, a in windows.items() if self.clock() <= a.until
+        ]
+
+    def load(self, user: str, data: Any) -> None:
+        """Replace one user's windows with exported data (ignored when malformed)."""
+        if not isinstance(data, list):
+            return
+        try:
+            self._users[user] = {
+                (int(limit), float(seconds)): _Allowance(int(left), float(until))
+                for limit, seconds, left, until in data
+            }
+        except (TypeError, ValueError):
+            return

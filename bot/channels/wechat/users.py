@@ -1,5 +1,9 @@
-"""What the channel remembers about a user between messages (in this process, briefly, and forgotten on
-unsubscribe): the numbered options last shown, the last reported location, a language hint."""
+"""What the channel remembers about a user between messages (briefly, and forgotten on unsubscribe): the
+numbered options last shown, the last reported location, a language hint.
+
+This process keeps it in memory; `export`/`load` move one user's memory to and from the shared state store
+(bot/channels/wechat/state.py), so it survives a restart and is shared by replicas. Times are wall-clock
+times for that reason."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.channels.wechat.render import Option
 
@@ -27,9 +32,7 @@ class _Memory:
 
 
 class UserMemory:
-    def __init__(
-        self, clock: Callable[[], float] = time.monotonic, max_users: int = MAX_USERS
-    ) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, max_users: int = MAX_USERS) -> None:
         self.clock = clock
         self.max_users = max_users
         self._users: OrderedDict[str, _Memory] = OrderedDict()
@@ -81,3 +84,35 @@ class UserMemory:
 
     def forget(self, user: str) -> None:
         self._users.pop(user, None)
+
+    def export(self, user: str) -> dict[str, Any] | None:
+        """One user's memory as JSON-able data (None when there is nothing)."""
+        memory = self._users.get(user)
+        if memory is None:
+            return None
+        return {
+            "options": [[o.title, o.payload] for o in memory.options],
+            "options_at": memory.options_at,
+            "location": list(memory.location) if memory.location else None,
+            "location_at": memory.location_at,
+            "language": memory.language,
+        }
+
+    def load(self, user: str, data: Any) -> None:
+        """Replace one user's memory with exported data (ignored when malformed)."""
+        if not isinstance(data, dict):
+            return
+        try:
+            options = [Option(str(t), str(p)) for t, p in data.get("options") or []]
+            location = data.get("location")
+            memory = _Memory(
+                options=options,
+                options_at=float(data.get("options_at") or 0.0),
+                location=(float(location[0]), float(location[1])) if location else None,
+                location_at=float(data.get("location_at") or 0.0),
+                language=str(data["language"]) if data.get("language") else None,
+            )
+        except (TypeError, ValueError, IndexError):
+            return
+        self._get(user)
+        self._users[user] = memory
