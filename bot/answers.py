@@ -329,6 +329,15 @@ IMMIGRATION_TOPICS = {
     "talent_services",
 }
 
+# The intents "did you mean" may offer: what users ask about, in the order of the classifier's ranking.
+TOPIC_INTENTS = IMMIGRATION_TOPICS | {
+    "international_school",
+    "healthcare",
+    "emergency",
+    "find_service_point",
+    "opening_hours",
+}
+
 
 @_safe
 def handoff_answer(
@@ -370,18 +379,13 @@ def handoff_answer(
 def offer_topics(
     intent_ranking: list[dict[str, Any]], entities: list[dict[str, Any]], *, lang: str = "en"
 ) -> Answer:
-    """Low confidence: offer the two most likely topics as buttons, plus 'something else'."""
-    skip = {
-        "nlu_fallback",
-        "out_of_scope",
-        "affirm",
-        "deny",
-        "greet",
-        "goodbye",
-        "thank",
-        "rate_answer",
-    }
-    top = [r["name"] for r in intent_ranking if r.get("name") and r["name"] not in skip][:2]
+    """Low confidence: offer the two most likely topics as buttons, plus 'something else'.
+
+    Only topics the assistant answers about (TOPIC_INTENTS) are offered, never small talk or requests
+    about the conversation itself (greet, bot_challenge, help, human_handoff, change_language, ...): a
+    user who typed a real question is not helped by "Are you a bot?" as a guess.
+    """
+    top = [r["name"] for r in intent_ranking if r.get("name") in TOPIC_INTENTS][:2]
     if (
         not top
     ):  # nothing to guess from (an empty message, only symbols): ask for the question instead

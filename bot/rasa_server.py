@@ -5,8 +5,14 @@ The launcher (bot/serve.py) starts the Rasa server this way; every argument is R
 
 from __future__ import annotations
 
+import os
+
 
 def main() -> None:
+    # Math libraries on one thread unless told otherwise (bot/serve.py sets the same for the processes
+    # it starts); this must happen before numpy is first imported.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     from bot import speedups
 
     speedups.install()
