@@ -1,4 +1,4 @@
-"""Custom actions: read slots and entities, call `bot.answers`, send the replies. Nothing else."""
+"""Custom actions: read slots and entities, call `bot.dialogue.answers`, send the replies. Nothing else."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers, feedback
-from bot.kb import vocab
-from bot.language import answer_language, detect_language
+from bot.core import vocab
+from bot.dialogue import answers, feedback
+from bot.dialogue.language import answer_language, detect_language
 
 # Which knowledge topic each intent asks about.
 PROCEDURE_INTENTS = set(vocab.PROCEDURE_TOPICS)

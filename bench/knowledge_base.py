@@ -29,8 +29,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
-from bot import answers  # noqa: E402
-from bot.kb import db, loader, queries, vocab  # noqa: E402
+from bot.core import vocab  # noqa: E402
+from bot.dialogue import answers  # noqa: E402
+from bot.knowledge import db, loader, queries  # noqa: E402
 
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

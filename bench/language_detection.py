@@ -1,8 +1,8 @@
-"""Reply-language detection on short chat messages: bot.language vs raw langdetect.
+"""Reply-language detection on short chat messages: bot.dialogue.language vs raw langdetect.
 
     .venv/bin/python bench/language_detection.py [bench/data/short_messages.tsv]
 
-Prints accuracy per language for `bot.language.detect_language(text)` (no conversation language, so an
+Prints accuracy per language for `bot.dialogue.language.detect_language(text)` (no conversation language, so an
 undecided message counts as English) and for raw langdetect (fixed seed, all its languages, zh-cn/zh-tw
 counted as zh), and lists the detector's misses.
 """
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from langdetect import DetectorFactory, detect  # noqa: E402
 from langdetect.lang_detect_exception import LangDetectException  # noqa: E402
 
-from bot.language import detect_language  # noqa: E402
+from bot.dialogue.language import detect_language  # noqa: E402
 
 
 def raw_langdetect(text: str) -> str:

@@ -43,7 +43,7 @@ import aiohttp  # noqa: E402
 import socketio  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
-from bot import serve  # noqa: E402
+from bot.runtime import serve  # noqa: E402
 
 BIN = Path(sys.executable).parent
 STOCK_DIR = ROOT / "var" / "bench" / "stock"
@@ -301,7 +301,7 @@ def stores(var: Path, postgres: str | None) -> Iterator[dict[str, str]]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from bot.kb import db, loader
+    from bot.knowledge import db, loader
 
     name = f"bench_load_{uuid.uuid4().hex[:8]}"
     admin = create_engine(postgres, isolation_level="AUTOCOMMIT", future=True)

@@ -113,7 +113,7 @@ async def parse_all(model: Path, rows: list[tuple[str, str, str]]) -> list[dict]
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
-    from bot import speedups
+    from bot.rasa_ext import speedups
 
     configure_structlog(logging.WARNING)
     speedups.install()

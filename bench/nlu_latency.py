@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from tabulate import tabulate  # noqa: E402
 
-from bot.language import detect_language  # noqa: E402
+from bot.dialogue.language import detect_language  # noqa: E402
 
 
 def messages() -> dict[str, list[str]]:
@@ -47,7 +47,7 @@ async def measure(model: Path, repeat: int) -> list[list[str]]:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
-    from bot import speedups
+    from bot.rasa_ext import speedups
 
     configure_structlog(logging.WARNING)  # as the server runs: no per-message debug output
 

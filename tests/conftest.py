@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def kb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite knowledge base synced from knowledge/, used by every query/action test."""
-    from bot.kb.loader import sync
+    from bot.knowledge.loader import sync
 
     url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.db'}"
     sync(ROOT / "knowledge", url)
@@ -23,7 +23,7 @@ def kb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture()
 def use_kb(kb_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point bot.config at the session knowledge base (what actions read by default)."""
+    """Point bot.core.config at the session knowledge base (what actions read by default)."""
     monkeypatch.setenv("KB_DATABASE_URL", kb_url)
     return kb_url
 

@@ -7,7 +7,7 @@ import socket
 import textwrap
 from pathlib import Path
 
-from bot.kb.loader import sync
+from bot.knowledge.loader import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -20,7 +20,7 @@ def free_port() -> int:
 
 
 def assistant_env(var: Path, extra_knowledge: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for `bot.serve.start` with its own copy of knowledge/ (plus `extra_knowledge` files,
+    """Environment for `bot.runtime.serve.start` with its own copy of knowledge/ (plus `extra_knowledge` files,
     name -> YAML text), synced into its own SQLite database, and its own conversation store."""
     assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
     knowledge = var / "knowledge"

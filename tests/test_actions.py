@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as acts
-from bot import i18n
+from bot.dialogue import i18n
 
 
 def tracker(
@@ -243,7 +243,7 @@ def test_set_language(
 
 
 def test_nothing_to_guess_from_asks_for_the_question() -> None:
-    from bot import answers
+    from bot.dialogue import answers
 
     answer = answers.offer_topics([], [], lang="fr")
     assert [r.text for r in answer.replies] == [i18n.t("not_understood", "fr")]
@@ -258,7 +258,7 @@ def test_nothing_to_guess_from_asks_for_the_question() -> None:
 
 def test_did_you_mean_offers_topics_never_chitchat() -> None:
     """Issue 12: "Are you a bot?" and "What can you do?" are no guesses for a real question."""
-    from bot import answers
+    from bot.dialogue import answers
 
     ranking = [
         {"name": "bot_challenge", "confidence": 0.31},

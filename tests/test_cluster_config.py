@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cluster
 from bot.channels.rest import MAX_MESSAGE_ID_CHARS, parse_body
+from bot.runtime import cluster
 
 
 def test_rendered_nginx_config_is_accepted_by_nginx(tmp_path: Path) -> None:

@@ -25,8 +25,9 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from test_e2e_rest import Chat, response_text
 
-from bot import i18n, serve
 from bot.conversations.store import events, metadata
+from bot.dialogue import i18n
+from bot.runtime import serve
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ import pytest
 import requests
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
-from bot.kb.loader import sync
+from bot.knowledge.loader import sync
+from bot.runtime import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-token-not-a-secret"
@@ -221,7 +221,7 @@ RESIDENCE_PERMIT_IN_CHAOYANG = {
 
 @pytest.mark.parametrize("lang", sorted(RESIDENCE_PERMIT_IN_CHAOYANG))
 def test_same_question_in_nine_languages(chat: Chat, lang: str) -> None:
-    from bot import i18n
+    from bot.dialogue import i18n
 
     sender = f"u-nine-{lang}"
     messages = chat.say(sender, RESIDENCE_PERMIT_IN_CHAOYANG[lang])
@@ -241,7 +241,7 @@ def test_same_question_in_nine_languages(chat: Chat, lang: str) -> None:
 
 
 def test_japanese_hospital_question_gets_a_japanese_answer(chat: Chat) -> None:
-    from bot import i18n
+    from bot.dialogue import i18n
 
     answer = chat.text("u-ja-hospital", "朝陽区で病院を探しています")
     assert i18n.t("hospitals_intro", "ja", filters="").rstrip("：:").strip()[:4] in answer

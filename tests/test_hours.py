@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import hours
+from bot.dialogue import hours
 
 BJ = ZoneInfo("Asia/Shanghai")
 MAIN_HALL = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import answer_language, detect_language
+from bot.dialogue.language import answer_language, detect_language
 
 
 @pytest.mark.parametrize(

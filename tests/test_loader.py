@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.kb import db, models
-from bot.kb.loader import KnowledgeError, default_actor, read_knowledge, sync
+from bot.knowledge import db, models
+from bot.knowledge.loader import KnowledgeError, default_actor, read_knowledge, sync
 
 POINT = """\
 service_points:
@@ -199,13 +199,13 @@ def test_refused_sync_leaves_database_unchanged(tmp_path: Path, knowledge_copy: 
         sync(knowledge_copy, url)
     assert "hotlines.yml" in str(err.value)
     assert _count(url) == before
-    from bot.kb import queries
+    from bot.knowledge import queries
 
     assert queries.get_service_point("test_hall", url=url) is None
 
 
 def test_sync_replaces_content(tmp_path: Path, knowledge_copy: Path) -> None:
-    from bot.kb import queries
+    from bot.knowledge import queries
 
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     sync(knowledge_copy, url)

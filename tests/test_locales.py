@@ -6,8 +6,8 @@ import string
 
 import pytest
 
-from bot import i18n
-from bot.kb import vocab
+from bot.core import vocab
+from bot.dialogue import i18n
 
 EN = i18n.catalog("en")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from databases import throwaway_postgres
 
-from bot.kb import queries
-from bot.kb.loader import KnowledgeError, sync
+from bot.knowledge import queries
+from bot.knowledge.loader import KnowledgeError, sync
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_tracker_store_on_postgres(pg_url: str) -> None:
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.tracker_store import UrlSQLTrackerStore
+    from bot.rasa_ext.tracker_store import UrlSQLTrackerStore
 
     domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
     store = UrlSQLTrackerStore(domain=domain, url=pg_url)

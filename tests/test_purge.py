@@ -104,7 +104,7 @@ def test_retention_plan_counts_what_purge_deletes(store_url: str) -> None:
 def test_rasa_rebuilds_the_current_session_after_retention(store_url: str) -> None:
     from rasa.shared.core.domain import Domain
 
-    from bot.tracker_store import UrlSQLTrackerStore
+    from bot.rasa_ext.tracker_store import UrlSQLTrackerStore
 
     domain = Domain.load(str(ROOT / "domain.yml"))
     store = UrlSQLTrackerStore(domain=domain, url=store_url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.kb import queries
+from bot.knowledge import queries
 
 
 def ids(places: list[queries.Place]) -> list[str]:
@@ -88,7 +88,7 @@ def _many_points(n: int, seed: int) -> str:
     """n service points, some with coordinates (some exactly on top of each other), some without."""
     import random
 
-    from bot.kb import vocab
+    from bot.core import vocab
 
     rng = random.Random(seed)
     districts = [*vocab.DISTRICTS, None]
@@ -119,14 +119,14 @@ def test_narrowed_search_returns_exactly_the_full_ranking(tmp_path) -> None:  # 
     """find_service_points reads only nearby or in-district rows when that suffices; the answer never changes."""
     import random
 
-    from bot.kb import loader
+    from bot.knowledge import loader
 
     (tmp_path / "k").mkdir()
     (tmp_path / "k" / "points.yml").write_text(_many_points(1500, seed=7), encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     loader.sync(tmp_path / "k", url)
     rng = random.Random(11)
-    from bot.kb import vocab
+    from bot.core import vocab
 
     for _ in range(150):
         services = rng.choice([(), ("visa_extension",), ("residence_permit_work", "work_permit")])

@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from test_actions import ent, tracker  # the action tests' helpers
 
 from actions import actions as acts
-from bot import answers, feedback, i18n
+from bot.dialogue import answers, feedback, i18n
 from bot.nlu import gazetteer
 
 LANGS = i18n.available()

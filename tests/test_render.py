@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import i18n, render
-from bot.kb.loader import read_knowledge
-from bot.kb.queries import Place
+from bot.dialogue import i18n, render
+from bot.knowledge.loader import read_knowledge
+from bot.knowledge.queries import Place
 
 KNOWLEDGE = read_knowledge()
 

@@ -16,10 +16,10 @@ import pytest
 from conversation_events import Store
 
 from bot.cli import main
-from bot.config import TIMEZONE
 from bot.conversations import aggregate, csvfiles, html, text, turns
 from bot.conversations.period import Period, make_period, parse_day
 from bot.conversations.store import open_store
+from bot.core.config import TIMEZONE
 
 FIRST, LAST = dt.date(2026, 11, 16), dt.date(2026, 11, 22)
 PERIOD = Period(FIRST, LAST)

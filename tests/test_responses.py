@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from bot import i18n
+from bot.dialogue import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = YAML(typ="safe").load((ROOT / "domain.yml").read_text(encoding="utf-8"))

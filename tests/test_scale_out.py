@@ -1,6 +1,6 @@
 """Scale-out: two Rasa servers and two action servers behind nginx, conversations in PostgreSQL, Redis lock store.
 
-Starts the production layout of deploy/ with bot.cluster (nginx on a free port with its files in a temp
+Starts the production layout of deploy/ with bot.runtime.cluster (nginx on a free port with its files in a temp
 folder, a throw-away PostgreSQL database for conversations and knowledge, a unique Redis key prefix), then
 runs many concurrent conversations and SIGKILLs one Rasa server in the middle. Clients re-send a message
 that got no answer with the same message id, as a real client should. Checked afterwards: every message
@@ -27,8 +27,8 @@ from databases import RedisPrefix, throwaway_postgres, throwaway_redis_prefix
 from servers import MODEL, ROOT, free_port
 from sqlalchemy import create_engine, text
 
-from bot import cluster as cluster_mod
-from bot.kb.loader import sync
+from bot.knowledge.loader import sync
+from bot.runtime import cluster as cluster_mod
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 

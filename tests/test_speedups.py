@@ -1,4 +1,4 @@
-"""Each Rasa speed-up in bot/speedups.py behaves exactly as the Rasa code it replaces."""
+"""Each Rasa speed-up in bot/rasa_ext/speedups.py behaves exactly as the Rasa code it replaces."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import scipy.sparse
 from aiohttp import web
 from jsonschema import ValidationError
 
-from bot import speedups
+from bot.rasa_ext import speedups
 
 speedups.install()
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import build_parser, main
-from bot.kb import db, diff, loader, models, queries
+from bot.knowledge import db, diff, loader, models, queries
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = Path(sys.executable).parent / "beijing-assistant"

@@ -19,8 +19,8 @@ import pytest
 import requests
 from servers import MODEL, assistant_env, free_port
 
-from bot import serve
-from bot.kb import loader
+from bot.knowledge import loader
+from bot.runtime import serve
 
 pytestmark = pytest.mark.slow
 CLI = Path(sys.executable).parent / "beijing-assistant"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from databases import throwaway_postgres
 
-from bot import answers
-from bot.kb import db, loader, models, queries
+from bot.dialogue import answers
+from bot.knowledge import db, loader, models, queries
 
 ROOT = Path(__file__).resolve().parent.parent
 POINTS = ("psb_exit_entry_main_hall", "chaoyang_exit_entry_hall")

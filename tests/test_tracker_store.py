@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import UrlSQLTrackerStore
+from bot.rasa_ext.tracker_store import UrlSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parent.parent
 

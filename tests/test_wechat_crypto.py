@@ -791,7 +791,7 @@ def test_delete_sender_removes_only_that_conversation(tmp_path: Path) -> None:
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.tracker_store import UrlSQLTrackerStore
+    from bot.rasa_ext.tracker_store import UrlSQLTrackerStore
 
     async def scenario() -> tuple[int, bool, bool]:
         store = UrlSQLTrackerStore(Domain.empty(), url=f"sqlite:///{tmp_path / 't.db'}")
@@ -809,7 +809,7 @@ def test_delete_sender_removes_only_that_conversation(tmp_path: Path) -> None:
 def test_runtime_credentials_mount_wechat_only_with_a_token(tmp_path: Path) -> None:
     from ruamel.yaml import YAML
 
-    from bot import serve
+    from bot.runtime import serve
 
     configured = set(
         YAML(typ="safe").load((serve.config.ROOT / "credentials.yml").read_text(encoding="utf-8"))

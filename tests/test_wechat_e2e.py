@@ -1,6 +1,6 @@
 """End to end: the WeChat channel on the real Rasa server and action server, against a fake of WeChat.
 
-One start of both servers for the module (`bot.serve.start`, free loopback ports, WECHAT_* pointing at
+One start of both servers for the module (`bot.runtime.serve.start`, free loopback ports, WECHAT_* pointing at
 the fake API in tests/fakes). Requests are signed and encrypted the way WeChat does it by an implementation
 independent of the channel's. A "slow" user's turns are made slow realistically: Rasa reaches the action
 server through a small proxy that delays that user's action calls, so the turn misses the 5-second
@@ -28,7 +28,8 @@ from aiohttp import web
 from fakes.wechat_api import Envelope, FakeWeChatApi, WeChatPush, xml_fields
 from servers import MODEL, assistant_env, free_port
 
-from bot import i18n, serve
+from bot.dialogue import i18n
+from bot.runtime import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "e2eWeChatToken"

@@ -25,9 +25,10 @@ import requests
 from ruamel.yaml import YAML
 from servers import MODEL, assistant_env, free_port
 
-from bot import i18n, serve
 from bot.channels import socketio as sio_channel
 from bot.channels.widget import LANGUAGES, content_security_policy
+from bot.dialogue import i18n
+from bot.runtime import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

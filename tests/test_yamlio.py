@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from bot.kb import yamlio
-from bot.kb.schema import line_of
+from bot.knowledge import yamlio
+from bot.knowledge.schema import line_of
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,9 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import i18n
 from bot.channels.exactly_once import handle_once
-from bot.language import answer_language, detect_language
+from bot.dialogue import i18n
+from bot.dialogue.language import answer_language, detect_language
 
 logger = logging.getLogger(__name__)
 

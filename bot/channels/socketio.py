@@ -38,9 +38,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot import i18n
 from bot.channels.rest import MAX_MESSAGE_CHARS, clean_text
-from bot.language import answer_language, detect_language
+from bot.dialogue import i18n
+from bot.dialogue.language import answer_language, detect_language
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from bot import config
+from bot.core import config
 
 REPORT_EXAMPLES = """\
 examples:

@@ -12,9 +12,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bot import config
 from bot.cli.output import beijing_time, database_name, plural, print_problems, progress
-from bot.kb.diff import KnowledgeDiff, RecordChange
+from bot.core import config
+from bot.knowledge.diff import KnowledgeDiff, RecordChange
 
 KIND_TITLES = {
     "service_points": "Service points",
@@ -40,7 +40,7 @@ def _refused(problems: list) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from bot.kb.loader import read_knowledge
+    from bot.knowledge.loader import read_knowledge
 
     knowledge = read_knowledge(_folder(args), progress=progress)
     if not knowledge.ok:
@@ -73,7 +73,7 @@ def print_changes(changes: KnowledgeDiff, limit: int | None) -> None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from bot.kb.loader import plan
+    from bot.knowledge.loader import plan
 
     result = plan(_folder(args), args.database_url, progress=progress)
     if not result.knowledge.ok:
@@ -96,7 +96,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from bot.kb.loader import KnowledgeError, sync
+    from bot.knowledge.loader import KnowledgeError, sync
 
     try:
         result = sync(_folder(args), args.database_url, actor=args.by, progress=progress)
@@ -120,8 +120,8 @@ def _today(args: argparse.Namespace) -> dt.date:
 
 
 def cmd_stale(args: argparse.Namespace) -> int:
-    from bot.kb.loader import read_knowledge
-    from bot.kb.stale import by_file, review_list
+    from bot.knowledge.loader import read_knowledge
+    from bot.knowledge.stale import by_file, review_list
 
     knowledge = read_knowledge(_folder(args), progress=progress)
     if not knowledge.ok:
@@ -169,7 +169,7 @@ def cmd_stale(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from bot.kb import db, models
+    from bot.knowledge import db, models
 
     with db.read_session(args.database_url) as session:
         if args.show is not None:
@@ -218,7 +218,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _fields(change: dict) -> list:
-    from bot.kb.diff import FieldChange
+    from bot.knowledge.diff import FieldChange
 
     return [
         FieldChange(

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bot import config
+from bot.core import config
 
 
 def progress(**kwargs: Any) -> Any:

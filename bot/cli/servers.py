@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot import config
+from bot.core import config
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.serve import run_forever
+    from bot.runtime.serve import run_forever
 
     model = Path(args.model)
     if not model.exists():
@@ -23,7 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    from bot.cluster import run_forever
+    from bot.runtime.cluster import run_forever
 
     model = Path(args.model)
     if not model.exists():

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from bot import feedback, i18n
 from bot.conversations.period import Period, to_beijing
 from bot.conversations.redact import normalise, redact
 from bot.conversations.turns import Conversation, Turn
+from bot.dialogue import feedback, i18n
 
 FALLBACK_ACTIONS = {"action_offer_topics", "action_default_fallback"}
 

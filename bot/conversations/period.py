@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.config import TIMEZONE
+from bot.core.config import TIMEZONE
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,6 @@ def purge_users(engine: Engine, sender_ids: list[str]) -> int:
 
 
 def describe_cutoff(cutoff: float) -> str:
-    from bot.config import TIMEZONE
+    from bot.core.config import TIMEZONE
 
     return dt.datetime.fromtimestamp(cutoff, TIMEZONE).strftime("%Y-%m-%d %H:%M (Beijing time)")

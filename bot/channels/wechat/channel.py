@@ -29,7 +29,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import i18n
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.channels.wechat import api as wechat_api
 from bot.channels.wechat import inbound, texts, xmlcodec
@@ -42,6 +41,7 @@ from bot.channels.wechat.quota import SendQuota
 from bot.channels.wechat.render import match_option, render_messages
 from bot.channels.wechat.replay import ReplayError, ReplayGuard
 from bot.channels.wechat.users import UserMemory
+from bot.dialogue import i18n
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot import hours as hours_mod
-from bot.i18n import local, name, t, weekday
-from bot.kb import vocab
-from bot.kb.queries import Place
+from bot.core import vocab
+from bot.dialogue import hours as hours_mod
+from bot.dialogue.i18n import local, name, t, weekday
+from bot.knowledge.queries import Place
 
 IMMIGRATION_HOTLINE = "12367"
 CITY_HOTLINE = "12345"

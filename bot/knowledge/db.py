@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import config
-from bot.kb.models import KNOWLEDGE_TABLES, SCHEMA_VERSION, Base, Meta
+from bot.core import config
+from bot.knowledge.models import KNOWLEDGE_TABLES, SCHEMA_VERSION, Base, Meta
 
 # Any constant: the PostgreSQL advisory lock that serialises syncs.
 _SYNC_LOCK_KEY = 4_201_126_001

@@ -1,4 +1,4 @@
-"""Speed-ups for the Rasa server, installed before Rasa starts (see bot/rasa_server.py).
+"""Speed-ups for the Rasa server, installed before Rasa starts (see bot/rasa_ext/rasa_server.py).
 
 Each one keeps Rasa 3.6.21's behaviour and only removes work found by profiling the server under load
 (bench/load.py with py-spy); see docs/measurements.md for the profiles and figures.

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from bot.kb.models import KIND_TABLES
+from bot.knowledge.models import KIND_TABLES
 
 ChangeType = Literal["added", "removed", "changed"]
 

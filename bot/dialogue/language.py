@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 
-from bot.kb.vocab import DISTRICTS, LANGUAGES
+from bot.core.vocab import DISTRICTS, LANGUAGES
 
 _SCRIPTS = (
     ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
@@ -264,6 +264,6 @@ def _latin_language(text: str, informative: list[str]) -> str | None:
 
 def answer_language(code: str | None) -> str:
     """The reply language for a detected code: itself when the assistant has texts in it, else English."""
-    from bot import i18n
+    from bot.dialogue import i18n
 
     return code if code in i18n.available() else "en"

@@ -1,7 +1,7 @@
 """Several Rasa servers and action servers behind nginx on one machine: the production layout, runnable here.
 
 `start_cluster` renders deploy/nginx.conf.template, starts N action servers and N Rasa servers (with
-deploy/endpoints.yml: conversations in PostgreSQL, Redis lock store) using bot.serve's pieces, then nginx,
+deploy/endpoints.yml: conversations in PostgreSQL, Redis lock store) using bot.runtime.serve's pieces, then nginx,
 and waits until everything accepts connections. `beijing-assistant cluster` runs it until Ctrl-C, and
 tests/test_scale_out.py uses it to kill a server in the middle of a conversation load.
 """
@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import config, serve
+from bot.core import config
+from bot.runtime import serve
 
 DEPLOY_DIR = config.ROOT / "deploy"
 NGINX_TEMPLATE = DEPLOY_DIR / "nginx.conf.template"

@@ -20,9 +20,9 @@ from typing import Any, Protocol
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
-from bot import config
-from bot.kb import db, diff, models, yamlio
-from bot.kb.schema import KINDS, Checker, Problem, check_record, line_of
+from bot.core import config
+from bot.knowledge import db, diff, models, yamlio
+from bot.knowledge.schema import KINDS, Checker, Problem, check_record, line_of
 
 # Rows per INSERT/DELETE statement: well below every database's limit on bound parameters.
 _CHUNK = 400

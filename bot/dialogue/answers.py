@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import feedback, render
-from bot import hours as hours_mod
-from bot.i18n import local, name, t, text
-from bot.kb import queries, vocab
+from bot.core import vocab
+from bot.dialogue import feedback, render
+from bot.dialogue import hours as hours_mod
+from bot.dialogue.i18n import local, name, t, text
+from bot.knowledge import queries
 
 logger = logging.getLogger(__name__)
 

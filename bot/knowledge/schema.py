@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.kb import vocab
+from bot.core import vocab
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.kb import db, models
-from bot.kb.vocab import DISTRICTS, SERVICE_ENTITY_CODES, SERVICE_PRIMARY_KIND
+from bot.core.vocab import DISTRICTS, SERVICE_ENTITY_CODES, SERVICE_PRIMARY_KIND
+from bot.knowledge import db, models
 
 _snapshot: ContextVar[tuple[str | None, Session] | None] = ContextVar("kb_snapshot", default=None)
 

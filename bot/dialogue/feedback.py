@@ -1,6 +1,6 @@
 """Answer ratings (👍 / 👎): the names the dialogue, the actions and the reports share.
 
-Which answers ask for a rating is decided in `bot.answers`; this module only names things, and imports
+Which answers ask for a rating is decided in `bot.dialogue.answers`; this module only names things, and imports
 nothing, so the report command can use it without loading the knowledge base or Rasa.
 """
 
@@ -14,7 +14,7 @@ RATINGS = (UP, DOWN)
 HANDOFF_ACTION = "action_human_handoff"
 
 # The actions whose answers come from the knowledge base and end with "Was this answer helpful?"
-# (see bot.answers.rated). A rating is about the last of these answers before it.
+# (see bot.dialogue.answers.rated). A rating is about the last of these answers before it.
 RATED_ACTIONS = (
     "action_answer_procedure",
     "action_find_service_point",

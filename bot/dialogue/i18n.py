@@ -14,7 +14,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
 @cache

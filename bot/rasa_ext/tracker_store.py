@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import config
+from bot.core import config
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

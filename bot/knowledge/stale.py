@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.kb.diff import record_name
+from bot.knowledge.diff import record_name
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from bot import config
+from bot.core import config
 
 
 @dataclass
@@ -152,10 +152,10 @@ def rasa_command(
 ) -> list[str]:
     """`rasa run` serving `model` on host:port; the HTTP API is on only behind `token`."""
     args = [
-        # `rasa run` with bot/speedups.py installed first.
+        # `rasa run` with bot/rasa_ext/speedups.py installed first.
         sys.executable,
         "-m",
-        "bot.rasa_server",
+        "bot.rasa_ext.rasa_server",
         "run",
         "--model",
         str(model),

@@ -13,8 +13,8 @@ from typing import Any
 
 import chinese_calendar
 
-from bot.config import TIMEZONE
-from bot.kb.vocab import WEEKDAYS
+from bot.core.config import TIMEZONE
+from bot.core.vocab import WEEKDAYS
 
 
 @dataclass(frozen=True)

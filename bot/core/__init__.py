@@ -1,0 +1,1 @@
+"""Configuration, the language registry and the shared vocabulary: what every layer reads."""

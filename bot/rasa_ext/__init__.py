@@ -1,0 +1,2 @@
+"""Everything that subclasses or patches Rasa internals: speed-ups, the tracker store, the server
+entry point."""

@@ -1,0 +1,1 @@
+"""Process supervision: the launcher behind `make run` and the nginx cluster."""
