@@ -95,10 +95,12 @@ shell: $(MODEL)
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
+	$(BIN)/mypy
 
 test: $(STAMP) browser nginx sync $(MODEL)
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
+	$(BIN)/mypy
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core

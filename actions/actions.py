@@ -30,6 +30,8 @@ def user_position(tracker: Tracker) -> tuple[float, float] | None:
     """The user's coordinates when the channel sent them as message metadata {"location": {lat, lon}}."""
     meta = tracker.latest_message.get("metadata") or {}
     loc = meta.get("location") if isinstance(meta, dict) else None
+    if not isinstance(loc, dict):
+        return None
     try:
         lat, lon = float(loc["lat"]), float(loc["lon"])
     except (TypeError, KeyError, ValueError):

@@ -35,8 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.core import languages  # noqa: E402
+
 _HAN = re.compile(r"[\u3400-\u9fff]")
-LANGS = ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar")
+LANGS = languages.CODES
 
 
 def language_of(path: Path, text: str) -> str:

@@ -49,7 +49,13 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     return make(SafeLogisticRegressionClassifier), make(LogisticRegressionClassifier)
 
 
-def test_same_intents_and_confidences_as_rasas_classifier(fitted: tuple) -> None:
+@pytest.mark.parametrize("patches", ["on", "off"])
+def test_same_intents_and_confidences_as_rasas_classifier(
+    fitted: tuple, patches: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with the fence's switch off (BJ_RASA_PATCHES=0: scikit-learn's own predict_proba)."""
+    if patches == "off":
+        monkeypatch.setenv("BJ_RASA_PATCHES", "0")
     ours, rasas = fitted
     rows = [
         scipy.sparse.random(1, N_FEATURES, density=d, format="coo", random_state=s)

@@ -132,23 +132,45 @@ def test_bounded_matches_equal_the_look_around_patterns(form: str) -> None:
 
 
 def test_case_folding_never_separates_what_the_regex_treats_as_equal() -> None:
-    """The gazetteer skips a form whose folded first word is not in the folded message; that is exact only
-    if every character the regex engine matches (IGNORECASE) to a character of a form folds alike.
-    Checked for every character used in any form against every character of the Basic Multilingual Plane."""
+    """The gazetteer runs only the forms whose folded literal occurs in the folded message; that is exact
+    only if every character the regex engine matches (IGNORECASE) to a character of a literal folds
+    alike. Checked for every character of every literal against every Unicode character, with the
+    regex engine as the judge (the table is built from it too, but in one combined pass)."""
     import re
 
     from bot.nlu import gazetteer
 
-    every_char = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
-    used = {
-        ch
-        for values in gazetteer.ENTITY_FORMS.values()
-        for forms in values.values()
-        for form in forms
-        for ch in form
-    }
-    assert len(used) > 100
-    for ch in used:
-        want = ch.translate(gazetteer._FOLD)
-        for m in re.finditer(re.escape(ch), every_char, re.IGNORECASE):
-            assert m.group().translate(gazetteer._FOLD) == want, (ch, m.group())
+    index = gazetteer._patterns()
+    literal_chars = {ch for literal in index.literals for ch in literal}
+    assert len(literal_chars) > 100
+    every_char = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    any_literal_char = "[" + "".join(map(re.escape, sorted(literal_chars))) + "]"
+    # Every character the engine finds equal to some literal character (others cannot be in a match).
+    equal = "".join(m.group() for m in re.finditer(any_literal_char, every_char, re.IGNORECASE))
+    assert len(equal) >= len(literal_chars)
+    for ch in literal_chars:
+        want = ch.translate(index.fold)
+        for m in re.finditer(re.escape(ch), equal, re.IGNORECASE):
+            assert m.group().translate(index.fold) == want, (ch, m.group())
+    # The CPython-internal equivalences the old table read from sre_compile are among them.
+    for a, b in [("s", "\u017f"), ("k", "\u212a"), ("i", "\u0131"), ("I", "\u0130")]:
+        assert a.translate(index.fold) == b.translate(index.fold), (a, b)
+
+
+def test_candidate_forms_are_those_whose_literal_occurs() -> None:
+    """The Aho-Corasick pass selects exactly the forms whose folded literal is in the folded text."""
+    from bot.nlu import gazetteer
+
+    index = gazetteer._patterns()
+    assert sum(map(len, index.forms_of_literal)) == len(index.forms)
+    texts = ["where can I renew my residence permit in CHAOYANG?", "朝阳区的医院", "", "IB ſchool"]
+    for text in texts:
+        folded = text.translate(index.fold)
+        expected = sorted(
+            i
+            for literal, forms in zip(index.literals, index.forms_of_literal, strict=True)
+            if literal in folded
+            for i in forms
+        )
+        assert index.candidates(text) == expected, text
+        assert expected or not text, text

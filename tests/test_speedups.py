@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -13,7 +14,13 @@ from jsonschema import ValidationError
 
 from bot.rasa_ext import speedups
 
-speedups.install()
+
+@pytest.fixture(scope="module", autouse=True)
+def installed() -> Iterator[None]:
+    """The speed-ups for this module's tests only: the rest of the session runs Rasa as shipped."""
+    assert speedups.install(), "the fence refused the speed-ups (BJ_RASA_PATCHES=0 or another Rasa)"
+    yield
+    speedups.uninstall()
 
 
 def test_action_responses_are_still_validated() -> None:

@@ -55,10 +55,17 @@ def dump(tracker: DialogueStateTracker | None) -> list[dict]:
     return [e.as_dict() for e in tracker.events]
 
 
+@pytest.mark.parametrize("patches", ["on", "off"])
 @pytest.mark.parametrize("writer", ["ours", "rasa"])
-def test_same_events_as_rasas_store(tmp_path: Path, domain: Domain, writer: str) -> None:
+def test_same_events_as_rasas_store(
+    tmp_path: Path, domain: Domain, writer: str, patches: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the fence's switch off (BJ_RASA_PATCHES=0) our store uses Rasa's own queries and engine."""
+    if patches == "off":
+        monkeypatch.setenv("BJ_RASA_PATCHES", "0")
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     ours = UrlSQLTrackerStore(domain=domain, url=url)
+    assert ours._fast == (patches == "on")
     rasa = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
     store = ours if writer == "ours" else rasa
     everything = turns(sessions=3)

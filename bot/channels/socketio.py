@@ -181,7 +181,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             return origin in self.allowed_origins
         request = (environ or {}).get("sanic.request")
         port = getattr(getattr(request, "conn_info", None), "server_port", None)
-        return bool(port) and origin in loopback_origins(int(port))
+        if not port:
+            return False
+        return origin in loopback_origins(int(port))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(

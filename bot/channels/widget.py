@@ -4,6 +4,7 @@
     GET /webchat/widget.js                the widget (the one file a page embeds with a <script> tag)
     GET /webchat/widget.css               its styles (loaded by widget.js into the widget's shadow root)
     GET /webchat/vendor/socket.io.min.js  the vendored Socket.IO client (loaded by widget.js)
+    GET /webchat/i18n.json                the language registry, for the widget (bot/core/languages.py)
 
 The widget talks to the `socketio` channel (bot/channels/socketio.py), which only accepts configured origins.
 This channel handles no messages itself. Files come from bot/webchat/static/ (see bot/webchat/vendor.sh for the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,6 +25,9 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.core import languages
+from bot.dialogue import i18n
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "webchat" / "static"
 
@@ -36,91 +41,30 @@ ASSETS: dict[str, str] = {
 # A Host header as browsers send it (name or [IPv6], optional port): anything else is not echoed into the page.
 HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 
-LANGUAGES = ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar")
-RTL = {"ar"}
+LANGUAGES = languages.CODES
+RTL = languages.RTL
 
-# The demo page's own text, in every language the assistant speaks: (language name, title, intro, example).
-DEMO_TEXT: dict[str, tuple[str, str, str, str]] = {
-    "en": (
-        "English",
-        "Beijing services for foreign residents",
-        "This is a demo page of a city website. The assistant answers questions about residence permits, "
-        "visas, work permits, schools, hospitals and emergencies. Open the chat with the button in the corner.",
-        "Try: where can I renew my residence permit in Chaoyang?",
-    ),
-    "zh": (
-        "中文",
-        "北京外籍人士服务",
-        "这是一个城市网站的演示页面。助手可以回答居留许可、签证、工作许可、学校、医院和紧急情况等问题。点击角落里的按钮打开聊天。",
-        "试试问：朝阳区哪里可以办居留许可？",
-    ),
-    "ja": (
-        "日本語",
-        "北京 外国人住民向けサービス",
-        "これは市のウェブサイトのデモページです。居留許可、ビザ、就労許可、学校、病院、緊急時についてアシスタントがお答えします。"
-        "隅のボタンからチャットを開いてください。",
-        "例：朝陽区で居留許可の更新はどこでできますか",
-    ),
-    "ko": (
-        "한국어",
-        "베이징 외국인 주민 서비스",
-        "도시 웹사이트의 데모 페이지입니다. 거류허가, 비자, 취업허가, 학교, 병원, 긴급 상황에 대해 도우미가 답해 드립니다. "
-        "구석의 버튼으로 채팅을 여세요.",
-        "예: 차오양구에서 거류허가 연장은 어디서 해요?",
-    ),
-    "ru": (
-        "Русский",
-        "Услуги Пекина для иностранных жителей",
-        "Это демонстрационная страница городского сайта. Помощник отвечает на вопросы о виде на жительство, визах, "
-        "разрешениях на работу, школах, больницах и экстренных случаях. Откройте чат кнопкой в углу.",
-        "Например: Где продлить вид на жительство в Чаояне?",
-    ),
-    "fr": (
-        "Français",
-        "Services de Pékin pour les résidents étrangers",
-        "Ceci est une page de démonstration d'un site de la ville. L'assistant répond aux questions sur les titres "
-        "de séjour, les visas, les permis de travail, les écoles, les hôpitaux et les urgences. Ouvrez la "
-        "discussion avec le bouton dans le coin.",
-        "Essayez : où renouveler mon titre de séjour à Chaoyang ?",
-    ),
-    "de": (
-        "Deutsch",
-        "Pekinger Dienste für ausländische Einwohner",
-        "Dies ist eine Demoseite einer städtischen Website. Der Assistent beantwortet Fragen zu "
-        "Aufenthaltserlaubnis, Visa, Arbeitserlaubnis, Schulen, Krankenhäusern und Notfällen. Öffnen Sie den "
-        "Chat mit der Schaltfläche in der Ecke.",
-        "Zum Beispiel: Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?",
-    ),
-    "es": (
-        "Español",
-        "Servicios de Pekín para residentes extranjeros",
-        "Esta es una página de demostración de un sitio web de la ciudad. El asistente responde preguntas sobre "
-        "permisos de residencia, visados, permisos de trabajo, escuelas, hospitales y emergencias. Abra el chat "
-        "con el botón de la esquina.",
-        "Pruebe: ¿Dónde puedo renovar el permiso de residencia en Chaoyang?",
-    ),
-    "ar": (
-        "العربية",
-        "خدمات بكين للمقيمين الأجانب",
-        "هذه صفحة تجريبية لموقع المدينة. يجيب المساعد عن أسئلة تصاريح الإقامة والتأشيرات وتصاريح العمل والمدارس "
-        "والمستشفيات والطوارئ. افتح المحادثة بالزر الموجود في الزاوية.",
-        "جرّب: أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟",
-    ),
-}
+DEMO_KEYS = ("demo_title", "demo_intro", "demo_example", "language_menu")
 
 
-# The name of the demo page's language menu, for screen readers.
-LANGUAGE_MENU = {
-    "en": "Language",
-    "zh": "语言",
-    "ja": "言語",
-    "ko": "언어",
-    "ru": "Язык",
-    "fr": "Langue",
-    "de": "Sprache",
-    "es": "Idioma",
-    "ar": "اللغة",
-}
+def address_label(lang: str) -> str:
+    """How the assistant's "Chinese address" line starts in `lang` (messages.address_zh before {text})."""
+    template = i18n.catalog(lang)["messages"]["address_zh"]
+    return str(template).split("{text}")[0].strip()
+
+
+def i18n_payload() -> dict[str, Any]:
+    """What the widget reads from /webchat/i18n.json: the language registry, its interface texts in every
+    language (section `widget` of bot/locales/<lang>.yml) and the labels of the assistant's Chinese-address
+    lines (a bot line starting with one gets copy / show-large buttons, whatever the interface language)."""
+    return {
+        "languages": languages.as_json(),
+        "strings": {
+            code: {k: v for k, v in i18n.section("widget", code).items() if k not in DEMO_KEYS}
+            for code in languages.CODES
+        },
+        "address_labels": [address_label(code) for code in languages.CODES],
+    }
 
 
 def etag_of(data: bytes) -> str:
@@ -155,12 +99,13 @@ def content_security_policy(host: str) -> str:
 
 def demo_page(lang: str, server: str) -> str:
     """The demo page in `lang`; every interpolated value is escaped."""
-    name, title, intro, example = DEMO_TEXT[lang]
+    texts = i18n.section("widget", lang)
+    title, intro, example = texts["demo_title"], texts["demo_intro"], texts["demo_example"]
     e = html.escape
     current = ' aria-current="page"'
     links = "\n".join(
         f'      <li><a href="?lang={code}" lang="{code}" hreflang="{code}"'
-        f"{current if code == lang else ''}>{e(DEMO_TEXT[code][0])}</a></li>"
+        f"{current if code == lang else ''}>{e(languages.BY_CODE[code].native)}</a></li>"
         for code in LANGUAGES
     )
     return f"""<!doctype html>
@@ -175,7 +120,7 @@ def demo_page(lang: str, server: str) -> str:
 <body>
   <header class="site-header">
     <p class="site-name">{e(title)}</p>
-    <nav aria-label="{e(LANGUAGE_MENU[lang])}">
+    <nav aria-label="{e(texts["language_menu"])}">
       <ul class="languages">
 {links}
       </ul>
@@ -261,6 +206,19 @@ class WebchatWidgetInput(InputChannel):
         @bp.route("/vendor/socket.io.min.js", methods=["GET"])
         async def socketio_client(request: Request) -> HTTPResponse:
             return static("vendor/socket.io.min.js", request)
+
+        @bp.route("/i18n.json", methods=["GET"])
+        async def i18n_json(request: Request) -> HTTPResponse:
+            # Public data the widget reads wherever it is embedded: any origin may fetch it (no credentials).
+            return cached(
+                request,
+                json.dumps(i18n_payload(), ensure_ascii=False, sort_keys=True).encode(),
+                "application/json; charset=utf-8",
+                {
+                    "Access-Control-Allow-Origin": "*",
+                    "Cross-Origin-Resource-Policy": "cross-origin",
+                },
+            )
 
         @bp.route("/demo.css", methods=["GET"])
         async def demo_css(request: Request) -> HTTPResponse:

@@ -7,6 +7,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 from bot.core import config
 
@@ -61,7 +62,7 @@ def _store_url(args: argparse.Namespace) -> str:
     return args.database_url or config.tracker_store_url()
 
 
-def _open(url: str):  # type: ignore[no-untyped-def]
+def _open(url: str) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.conversations.store import StoreMissing, describe, open_store
@@ -183,7 +184,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
-def _purge(engine, source: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _purge(engine: Any, source: str, args: argparse.Namespace) -> int:
     from bot.conversations import purge
 
     if args.user:
@@ -224,7 +225,7 @@ def _purge(engine, source: str, args: argparse.Namespace) -> int:  # type: ignor
     return 0
 
 
-def _purge_users(engine, source: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _purge_users(engine: Any, source: str, args: argparse.Namespace) -> int:
     from bot.conversations import purge
 
     found = purge.plan_users(engine, args.user)

@@ -433,7 +433,7 @@ def _unanswered_summary(groups: dict[tuple[str, str | None], Group], options: Op
 
 
 def _unanswered_all(groups: dict[tuple[str, str | None], Group]) -> Table:
-    rows = []
+    rows: list[list[Any]] = []
     for g in groups.values():
         for c in g.clusters:
             rows.append(

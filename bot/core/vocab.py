@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LANGUAGES: tuple[str, ...] = ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar")
+from bot.core import languages
+
+# The language codes, from the registry (bot/core/languages.py).
+LANGUAGES: tuple[str, ...] = languages.CODES
 
 
 @dataclass(frozen=True)

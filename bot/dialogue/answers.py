@@ -9,18 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core import hotlines as hotlines_mod
 from bot.core import vocab
 from bot.dialogue import feedback, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
 from bot.knowledge import queries
+from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 # The order in which emergency numbers are given: life first.
 EMERGENCY_CATEGORIES = ("ambulance", "police", "fire", "traffic", "emergency")
@@ -41,17 +45,17 @@ class Answer:
     topic: str | None = None
 
 
-def _safe(fn):  # type: ignore[no-untyped-def]
+def _safe(fn: Callable[P, Answer]) -> Callable[P, Answer]:
     """Answer from one version of the knowledge base (even while staff publish another), and politely
     when it cannot be read, instead of failing the turn."""
 
-    def wrapper(*args: Any, **kwargs: Any) -> Answer:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Answer:
         try:
             with queries.snapshot():
                 return fn(*args, **kwargs)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
-            return Answer([Reply(t("kb_unavailable", kwargs.get("lang", "en")))])
+            return Answer([Reply(t("kb_unavailable", str(kwargs.get("lang", "en"))))])
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -118,14 +122,14 @@ def _points_replies(
     intro_label: str,
     limit: int = 3,
 ) -> tuple[list[Reply], list[str]]:
-    places = queries.find_service_points(services, district=district, near=near, limit=limit)
+    places = service_points.find_service_points(services, district=district, near=near, limit=limit)
     if not places:
         return [Reply(t("no_points_found", lang))], []
     in_district = district is not None and any(p.record.get("district") == district for p in places)
-    intro = render.service_points_intro(intro_label, district, near is not None, lang, in_district)
+    intro = service_points.intro(intro_label, district, near is not None, lang, in_district)
     replies = [Reply(intro)]
     replies += [
-        Reply(render.service_point(p, lang, when, show_distance=near is not None)) for p in places
+        Reply(service_points.render(p, lang, when, show_distance=near is not None)) for p in places
     ]
     return replies, [p.record["id"] for p in places]
 
@@ -157,19 +161,24 @@ def procedure_answer(
     """Documents, fees, time, validity and where to go for a topic; asks the permit type if needed."""
     if topic == "residence_permit" and permit_type not in vocab.PERMIT_TYPES:
         return Answer([permit_type_question(lang, district)], topic=topic)
-    procs = queries.get_procedures(topic, permit_type)
+    procs = procedures.get_procedures(topic, permit_type)
+    shown: list[str] = []
     if not procs:
         replies, shown = _points_replies(
-            queries.service_codes(topic), district, near, lang, when, name("intents", topic, lang)
+            service_points.service_codes(topic),
+            district,
+            near,
+            lang,
+            when,
+            name("intents", topic, lang),
         )
         return rated(Answer(replies, shown, topic), lang)
     main = procs[:2]
-    replies = [Reply(render.procedure(p, lang)) for p in main]
+    replies = [Reply(procedures.render(p, lang)) for p in main]
     services: list[str] = list(dict.fromkeys(s for p in main for s in p.get("services", [])))
     if topic == "residence_permit" and permit_type:
         typed = f"residence_permit_{permit_type}"
         services = [typed] if typed in vocab.SERVICES else services
-    shown: list[str] = []
     if services:
         replies.append(Reply(t("where_to_go", lang)))
         point_replies, shown = _points_replies(
@@ -189,7 +198,7 @@ def service_point_answer(
     when: dt.datetime | None = None,
 ) -> Answer:
     """The nearest service points handling `service` (a NLU service value or service code)."""
-    codes = queries.service_codes(service) if service else ()
+    codes = service_points.service_codes(service) if service else ()
     if service in vocab.SERVICE_ENTITY_CODES:
         intro_label = name("service_needs", service, lang)
     elif codes:
@@ -214,11 +223,11 @@ def opening_hours_answer(
     now = hours_mod.to_beijing(when)
     moment = hours_mod.resolve_day(weekday, now)
     if service or district:
-        places = queries.find_service_points(
-            queries.service_codes(service), district=district, limit=3
+        places = service_points.find_service_points(
+            service_points.service_codes(service), district=district, limit=3
         )
     else:
-        records = [queries.get_service_point(pid) for pid in (last_points or [])]
+        records = [service_points.get_service_point(pid) for pid in (last_points or [])]
         places = [queries.Place(r) for r in records if r]
     if not places:
         return Answer([Reply(t("opening_which", lang))])
@@ -248,7 +257,7 @@ def opening_hours_answer(
 def school_answer(
     curriculum: str | None, district: str | None, age: int | None, *, lang: str = "en"
 ) -> Answer:
-    places = queries.find_schools(curriculum, district, age, limit=None)
+    places = schools.find_schools(curriculum, district, age, limit=None)
     filters = ""
     if curriculum:
         filters += t("with_curriculum", lang, curriculum=name("curricula", curriculum, lang))
@@ -263,7 +272,7 @@ def school_answer(
         )
     shown = places[:4]
     replies = [Reply(t("schools_intro", lang, filters=filters))]
-    replies += [Reply(render.school(p, lang, district)) for p in shown]
+    replies += [Reply(schools.render(p, lang, district)) for p in shown]
     if len(places) > len(shown):
         rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown) :])
         replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
@@ -278,7 +287,7 @@ def hospital_answer(
     *,
     lang: str = "en",
 ) -> Answer:
-    places = queries.find_hospitals(need, district, near=near, limit=4)
+    places = hospitals.find_hospitals(need, district, near=near, limit=4)
     filters = ""
     if need:
         filters += t("with_need", lang, need=t(f"need_{need}", lang))
@@ -289,7 +298,7 @@ def hospital_answer(
             Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare"), lang
         )
     replies = [Reply(t("hospitals_intro", lang, filters=filters))]
-    replies += [Reply(render.hospital(p, lang, district)) for p in places]
+    replies += [Reply(hospitals.render(p, lang, district)) for p in places]
     return rated(Answer(replies, topic="healthcare"), lang)
 
 
@@ -300,23 +309,24 @@ def emergency_answer(
     try:
         lines = [t("emergency_intro", lang)]
         lines += [
-            render.hotline(h, lang, with_source=False)
-            for h in queries.hotlines(EMERGENCY_CATEGORIES)
+            hotlines.render(h, lang, with_source=False)
+            for h in hotlines.hotlines(EMERGENCY_CATEGORIES)
         ]
         lines.append(t("emergency_interpreting", lang))
         first = Reply("\n".join(lines))
     except SQLAlchemyError:
         logger.exception("knowledge base unavailable for emergency numbers")
         # The numbers are also in every locale file, so they never depend on the database.
-        return Answer([Reply(text("emergency_fallback", lang))], topic="emergency")
+        fallback = text("emergency_fallback", lang).format(**hotlines_mod.NUMBERS)
+        return Answer([Reply(fallback)], topic="emergency")
     replies = [first]
     try:
-        ers = queries.find_hospitals("emergency_room", district, near=near, limit=3)
+        ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
     except SQLAlchemyError:
         ers = []
     if ers:
         replies.append(Reply(t("emergency_er", lang)))
-        replies += [Reply(render.hospital(p, lang, district)) for p in ers]
+        replies += [Reply(hospitals.render(p, lang, district)) for p in ers]
     return Answer(replies, topic="emergency")
 
 
@@ -354,12 +364,14 @@ def handoff_answer(
     `after_rating`: the user came here from the 👎 reply's "talk to a person" button; they have just
     rated, so they are not asked again.
     """
-    numbers = ["12367", "12345"] if topic in IMMIGRATION_TOPICS else ["12345", "12367"]
+    numbers = [hotlines_mod.IMMIGRATION, hotlines_mod.CITY]
+    if topic not in IMMIGRATION_TOPICS:
+        numbers.reverse()
     lines = [t("handoff_intro", lang)]
-    records = [queries.hotline(n) for n in numbers]
-    lines += [render.hotline(r, lang, with_source=False) for r in records if r]
+    records = [hotlines.hotline(n) for n in numbers]
+    lines += [hotlines.render(r, lang, with_source=False) for r in records if r]
     for pid in last_points or []:
-        point = queries.get_service_point(pid)
+        point = service_points.get_service_point(pid)
         if point and point.get("phones"):
             lines.append(
                 t(

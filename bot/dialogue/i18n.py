@@ -14,6 +14,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from bot.core import hotlines, languages
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
@@ -36,7 +38,7 @@ def text(key: str, lang: str) -> Any:
     return value if value else catalog("en")[key]
 
 
-RTL_LANGUAGES = {"ar"}
+RTL_LANGUAGES = languages.RTL
 _RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 LRI, PDI = "\u2066", "\u2069"
 
@@ -54,9 +56,23 @@ def isolate(value: Any, lang: str) -> Any:
 
 
 def t(key: str, lang: str, **kwargs: Any) -> str:
-    """The message `key` in `lang` (English when missing), formatted with `kwargs`."""
+    """The message `key` in `lang` (English when missing), formatted with `kwargs` and the hotline
+    numbers ({immigration}, {ambulance}, ... from bot/core/hotlines.py)."""
     template = (catalog(lang).get("messages") or {}).get(key) or catalog("en")["messages"][key]
-    return template.format(**{k: isolate(v, lang) for k, v in kwargs.items()})
+    return template.format(
+        **{**hotlines.NUMBERS, **{k: isolate(v, lang) for k, v in kwargs.items()}}
+    )
+
+
+def entry(section: str, key: str, lang: str | None) -> str:
+    """A text of a section (`wechat`, `widget`, ...) in `lang`, English when missing."""
+    found = (catalog(lang or "en").get(section) or {}).get(key)
+    return str(found) if found else str(catalog("en")[section][key])
+
+
+def section(name: str, lang: str) -> dict[str, str]:
+    """A whole section in `lang`, with English for what is missing."""
+    return {**catalog("en").get(name, {}), **(catalog(lang).get(name) or {})}
 
 
 def name(section: str, code: str, lang: str) -> str:

@@ -12,14 +12,24 @@ from __future__ import annotations
 import re
 import threading
 
+from bot.core import languages
 from bot.core.vocab import DISTRICTS, LANGUAGES
 
-_SCRIPTS = (
-    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
-    ("ja", re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")),
-    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")),
-    ("ru", re.compile(r"[\u0400-\u04ff]")),
-    ("zh", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")),
+# Characters that decide a script, in the order they are tried: Kana before Han (Japanese is written
+# with both), Han last. Latin text is left to the word lists and langdetect below.
+SCRIPT_CHARACTERS: tuple[tuple[languages.Script, re.Pattern[str]], ...] = (
+    ("Kore", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
+    ("Jpan", re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")),
+    ("Arab", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")),
+    ("Cyrl", re.compile(r"[\u0400-\u04ff]")),
+    ("Hans", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")),
+)
+# The language of each non-Latin script (the registry's first language written in it).
+_SCRIPTS = tuple(
+    (lang, pattern)
+    for script, pattern in SCRIPT_CHARACTERS
+    for lang in [next((x.code for x in languages.REGISTRY if x.script == script), None)]
+    if lang is not None
 )
 _LATIN_WORD = re.compile(r"[a-zà-öø-ÿœß]+(?:['-][a-zà-öø-ÿœß]+)*", re.IGNORECASE)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
@@ -181,7 +191,7 @@ MARKERS: dict[str, set[str]] = {
     ),
 }
 
-LATIN_LANGUAGES = ("en", "fr", "de", "es")
+LATIN_LANGUAGES = languages.LATIN
 _lock = threading.Lock()
 _factory_ready = False
 
@@ -255,8 +265,8 @@ def _latin_language(text: str, informative: list[str]) -> str | None:
         # langdetect is a tie-breaker on short text, not the judge.
         for lang, prob in _langdetect_probabilities(" ".join(informative)).items():
             scores[lang] += 0.6 * prob
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    (best, top), (_, second) = ranked[0], ranked[1]
+    ranking = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranking[0], ranking[1]
     if top >= 1.0 and top - second >= 0.5:
         return best
     return None

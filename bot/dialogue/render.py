@@ -7,15 +7,17 @@ source and verification date, and a warning to confirm by phone when any fact is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core import vocab
+from bot.core import hotlines, vocab
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, weekday
 from bot.knowledge.queries import Place
+from bot.knowledge.records import Phone, Record
 
-IMMIGRATION_HOTLINE = "12367"
-CITY_HOTLINE = "12345"
+IMMIGRATION_HOTLINE = hotlines.IMMIGRATION
+CITY_HOTLINE = hotlines.CITY
 
 
 def format_days(days: list[str], lang: str) -> str:
@@ -136,7 +138,7 @@ def format_amount(amount: float, lang: str) -> str:
     return text
 
 
-def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
+def format_phones(phones: Sequence[Phone], lang: str) -> str:
     parts = []
     for p in phones:
         lab = local(p.get("label"), lang)
@@ -144,7 +146,7 @@ def format_phones(phones: list[dict[str, Any]], lang: str) -> str:
     return "; ".join(parts)
 
 
-def provenance(record: dict[str, Any], lang: str) -> list[str]:
+def provenance(record: Record, lang: str) -> list[str]:
     """Source line, uncertainty warning and translation note for one record."""
     lines = []
     unc = record.get("uncertain") or {}
@@ -183,99 +185,18 @@ def _name_lines(name: dict[str, str], lang: str) -> list[str]:
     return lines
 
 
-def _distance_line(place: Place, lang: str) -> list[str]:
+def _distance_line(place: Place[Any], lang: str) -> list[str]:
     if place.distance_km is None:
         return []
     km = f"{place.distance_km:.0f}" if place.distance_km >= 10 else f"{place.distance_km:.1f}"
     return [t("distance_approx" if place.approximate else "distance", lang, km=km)]
 
 
-def service_point(
-    place: Place, lang: str, when: dt.datetime | None = None, show_distance: bool = False
-) -> str:
-    rec = place.record
-    lines = _name_lines(rec["name"], lang)
-    lines += _address_lines(rec.get("address"), lang)
-    lines.append(
-        t("phone", lang, text=format_phones(rec["phones"], lang))
-        if rec.get("phones")
-        else t("phone_unknown", lang)
-    )
-    lines.append(format_hours(rec.get("hours"), lang))
-    lines.append(format_status(rec.get("hours"), lang, when))
-    if rec.get("district"):
-        lines.append(t("district", lang, name=district_name(rec["district"], lang)))
-    if show_distance:
-        lines += _distance_line(place, lang)
-    if rec.get("appointment"):
-        lines.append(local(rec["appointment"], lang))
-    if rec.get("notes"):
-        lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, lang)
-    return "\n".join(lines)
-
-
-def service_points_intro(
-    service_label: str, district: str | None, near: bool, lang: str, in_district: bool
-) -> str:
-    if near:
-        return t("points_intro_near", lang, service=service_label)
-    if district:
-        dname = district_name(district, lang)
-        if not in_district:
-            return (
-                t("points_intro", lang, service=service_label)
-                + "\n"
-                + t("points_other_districts", lang, district=dname)
-            )
-        return t("points_intro_district", lang, service=service_label, district=dname)
-    return t("points_intro", lang, service=service_label)
-
-
 def district_name(code: str, lang: str) -> str:
     return name("districts", code, lang)
 
 
-def procedure(rec: dict[str, Any], lang: str) -> str:
-    lines = [f"📋 {local(rec['title'], lang)}", local(rec["summary"], lang)]
-    if rec.get("who"):
-        lines.append(local(rec["who"], lang))
-
-    def section(key: str, items: list[Any]) -> None:
-        if items:
-            lines.append(t(key, lang))
-            lines.extend(f"{i}. {local(x, lang)}" for i, x in enumerate(items, 1))
-
-    section("documents", rec.get("documents") or [])
-    section("steps", rec.get("steps") or [])
-    if rec.get("fees"):
-        lines.append(t("fees", lang))
-        for fee in rec["fees"]:
-            item = local(fee["item"], lang)
-            text = (
-                t("fee_line", lang, item=item, amount=format_amount(fee["amount_cny"], lang))
-                if fee.get("amount_cny") is not None
-                else t("fee_line_no_amount", lang, item=item)
-            )
-            if fee.get("note"):
-                text += f" ({local(fee['note'], lang)})"
-            lines.append(f"• {text}")
-    if rec.get("processing_time"):
-        lines.append(t("processing_time", lang, text=local(rec["processing_time"], lang)))
-    if rec.get("validity"):
-        lines.append(t("validity", lang, text=local(rec["validity"], lang)))
-    if rec.get("deadlines"):
-        lines.append(t("deadlines", lang))
-        lines.extend(f"• {local(x, lang)}" for x in rec["deadlines"])
-    for link in rec.get("links") or []:
-        lines.append(f"🔗 {local(link['label'], lang)}: {link['url']}")
-    if rec.get("notes"):
-        lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, lang)
-    return "\n".join(lines)
-
-
-def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> list[str]:
+def _location_lines(rec: Mapping[str, Any], lang: str, district: str | None) -> list[str]:
     lines: list[str] = []
     locs = rec["locations"]
     if district:
@@ -291,75 +212,21 @@ def _location_lines(rec: dict[str, Any], lang: str, district: str | None) -> lis
     return lines
 
 
-def school(place: Place, lang: str, district: str | None = None) -> str:
-    rec = place.record
-    lines = _name_lines(rec["name"], lang)
-    lines.append(
-        t("curricula", lang, text=", ".join(name("curricula", c, lang) for c in rec["curricula"]))
-    )
-    lines.append(local(rec["programmes"], lang))
-    lo, hi = rec.get("age_min"), rec.get("age_max")
-    if lo is not None or hi is not None:
-        lines.append(
-            t(
-                "ages",
-                lang,
-                text=t(
-                    "ages_range",
-                    lang,
-                    lo=lo if lo is not None else "?",
-                    hi=hi if hi is not None else "?",
-                ),
-            )
-        )
-    elif rec.get("grades"):
-        lines.append(t("ages", lang, text=local(rec["grades"], lang)))
-    lines += _location_lines(rec, lang, district)
-    if rec.get("phones"):
-        lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
-    if rec.get("website"):
-        lines.append(t("website", lang, text=rec["website"]))
-    if rec.get("email"):
-        lines.append(t("email", lang, text=rec["email"]))
-    if rec.get("eligibility"):
-        lines.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
-    lines += provenance(rec, lang)
-    return "\n".join(lines)
+# Each kind's renderer is in its module in bot/knowledge/kinds/ (`render`); the old names still work.
+_MOVED = {
+    "service_point": ("service_points", "render"),
+    "service_points_intro": ("service_points", "intro"),
+    "procedure": ("procedures", "render"),
+    "school": ("schools", "render"),
+    "hospital": ("hospitals", "render"),
+    "hotline": ("hotlines", "render"),
+}
 
 
-def hospital(place: Place, lang: str, district: str | None = None) -> str:
-    rec = place.record
-    lines = _name_lines(rec["name"], lang)
-    lines += _location_lines(rec, lang, district)
-    if rec.get("phones"):
-        lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
-    if rec.get("emergency_24h") is True:
-        lines.append(t("emergency_24h_yes", lang))
-    elif rec.get("emergency_24h") is None:
-        lines.append(t("emergency_24h_unknown", lang))
-    if rec.get("international_department"):
-        lines.append(t("international_dept", lang))
-    if rec.get("languages"):
-        lines.append(
-            t(
-                "languages",
-                lang,
-                text=", ".join(name("languages", x, lang) for x in rec["languages"]),
-            )
-        )
-    lines.append(local(rec["services"], lang))
-    if rec.get("hours"):
-        lines.append(local(rec["hours"], lang))
-    if rec.get("insurance"):
-        lines.append(local(rec["insurance"], lang))
-    lines += provenance(rec, lang)
-    return "\n".join(lines)
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import importlib
 
-
-def hotline(rec: dict[str, Any], lang: str, with_source: bool = True) -> str:
-    text = f"☎ {rec['number']} — {local(rec['name'], lang)}: {local(rec['description'], lang)}"
-    if rec.get("hours"):
-        text += f" ({local(rec['hours'], lang)})"
-    if not with_source:
-        return text
-    return "\n".join([text, *provenance(rec, lang)])
+        module, attr = _MOVED[name]
+        return getattr(importlib.import_module(f"bot.knowledge.kinds.{module}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import config
-from bot.knowledge.models import KNOWLEDGE_TABLES, SCHEMA_VERSION, Base, Meta
+from bot.knowledge.models import KNOWLEDGE_TABLES, RETIRED_TABLES, SCHEMA_VERSION, Base, Meta
 
 # Any constant: the PostgreSQL advisory lock that serialises syncs.
 _SYNC_LOCK_KEY = 4_201_126_001
@@ -35,7 +36,7 @@ def _engine(url: str) -> Engine:
         engine = create_engine(url, future=True, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
             # pysqlite only opens a transaction before writes, so two SELECTs could see two versions.
             # Take transaction control (SQLAlchemy's documented recipe) and BEGIN explicitly below.
             dbapi_conn.isolation_level = None
@@ -64,6 +65,8 @@ def _upgrade(engine: Engine) -> None:
         version = conn.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
         if version == SCHEMA_VERSION:
             return
+        for name in RETIRED_TABLES:  # tables of older versions, before the tables they refer to
+            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
         Base.metadata.drop_all(conn, tables=KNOWLEDGE_TABLES)
         Base.metadata.create_all(conn, tables=KNOWLEDGE_TABLES)
         conn.execute(delete(Meta).where(Meta.key == "schema_version"))

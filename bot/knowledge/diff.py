@@ -174,7 +174,7 @@ def compare(
             seen.add(rid)
             data = content(rec)
             old = before.get(rid)
-            where = {"file": rec.get("_file"), "line": rec.get("_line")}
+            where: dict[str, Any] = {"file": rec.get("_file"), "line": rec.get("_line")}
             if old is None:
                 diff.changes.append(RecordChange(kind, rid, "added", record_name(data), **where))
             elif old != data:

@@ -22,7 +22,8 @@ from sqlalchemy.engine import Connection
 
 from bot.core import config
 from bot.knowledge import db, diff, models, yamlio
-from bot.knowledge.schema import KINDS, Checker, Problem, check_record, line_of
+from bot.knowledge.kinds import KINDS
+from bot.knowledge.schema import Checker, Problem, check_record, line_of
 
 # Rows per INSERT/DELETE statement: well below every database's limit on bound parameters.
 _CHUNK = 400
@@ -101,7 +102,7 @@ def knowledge_files(directory: Path | None = None) -> list[Path]:
     return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yml", ".yaml"))
 
 
-def _where(file: str, line: int) -> str:
+def _where(file: str, line: int | None) -> str:
     return f"{file} line {line}"
 
 
@@ -231,69 +232,9 @@ def read_knowledge(
 def _rows(
     kind: str, rec: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[type, list[dict[str, Any]]]]:
-    """The table row and the link-table rows of one validated record."""
-    data = diff.content(rec)
-    rid = rec["id"]
-    if kind == "service_points":
-        coords = rec.get("coordinates") or {}
-        row = {
-            "id": rid,
-            "kind": rec["kind"],
-            "district": rec.get("district"),
-            "lat": coords.get("lat"),
-            "lon": coords.get("lon"),
-            "name_en": rec["name"]["en"],
-            "has_address": bool(rec.get("address")),
-            "service_count": len(rec["services"]),
-            "uncertain_count": len(rec.get("uncertain") or {}),
-            "data": data,
-        }
-        return row, {
-            models.ServicePointService: [
-                {"point_id": rid, "service": s} for s in dict.fromkeys(rec["services"])
-            ]
-        }
-    if kind == "procedures":
-        return {
-            "id": rid,
-            "topic": rec["topic"],
-            "permit_type": rec.get("permit_type"),
-            "data": data,
-        }, {}
-    districts = dict.fromkeys(
-        loc["district"] for loc in rec.get("locations", []) if loc.get("district")
-    )
-    if kind == "schools":
-        row = {
-            "id": rid,
-            "status": rec["status"],
-            "age_min": rec.get("age_min"),
-            "age_max": rec.get("age_max"),
-            "data": data,
-        }
-        return row, {
-            models.SchoolCurriculum: [
-                {"school_id": rid, "curriculum": c} for c in dict.fromkeys(rec["curricula"])
-            ],
-            models.SchoolDistrict: [{"school_id": rid, "district": d} for d in districts],
-        }
-    if kind == "hospitals":
-        row = {
-            "id": rid,
-            "kind": rec["kind"],
-            "emergency_24h": rec.get("emergency_24h"),
-            "international_department": rec["international_department"],
-            "data": data,
-        }
-        return row, {
-            models.HospitalDistrict: [{"hospital_id": rid, "district": d} for d in districts],
-            models.HospitalLanguage: [
-                {"hospital_id": rid, "language": lang} for lang in dict.fromkeys(rec["languages"])
-            ],
-        }
-    if kind == "hotlines":
-        return {"id": rid, "number": rec["number"], "category": rec["category"], "data": data}, {}
-    raise ValueError(kind)
+    """The table row and the link-table rows of one validated record (the kind says which columns)."""
+    columns, links = KINDS[kind].rows(rec)
+    return {"id": rec["id"], **columns, "data": diff.content(rec)}, links
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:

@@ -1,4 +1,5 @@
-"""SQLAlchemy models of the knowledge base.
+"""SQLAlchemy models of the knowledge base: the audit log and the schema version here, each kind's tables
+in its module in bot/knowledge/kinds/ (re-exported below).
 
 Each record keeps its full validated content in a JSON column (what answers render) and the fields that
 queries filter on in indexed columns or link tables. Written in the SQLAlchemy 2.0 style (1.4 with
@@ -7,95 +8,17 @@ queries filter on in indexed columns or link tables. Written in the SQLAlchemy 2
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String
-from sqlalchemy.orm import declarative_base
+from typing import Any
 
-Base = declarative_base()
+from sqlalchemy import JSON, Column, DateTime, Integer, String
 
-
-class ServicePoint(Base):
-    __tablename__ = "service_points"
-    id = Column(String(80), primary_key=True)
-    kind = Column(String(40), nullable=False, index=True)
-    district = Column(String(20), index=True)
-    lat = Column(Float, index=True)
-    lon = Column(Float)
-    # What ranking needs, so that thousands of candidates are ranked without decoding their JSON.
-    name_en = Column(String(300), nullable=False)
-    has_address = Column(Boolean, nullable=False)
-    service_count = Column(Integer, nullable=False)
-    uncertain_count = Column(Integer, nullable=False)
-    data = Column(JSON, nullable=False)
-
-
-class ServicePointService(Base):
-    __tablename__ = "service_point_services"
-    point_id = Column(
-        String(80), ForeignKey("service_points.id", ondelete="CASCADE"), primary_key=True
-    )
-    service = Column(String(60), primary_key=True, index=True)
-
-
-class Procedure(Base):
-    __tablename__ = "procedures"
-    id = Column(String(80), primary_key=True)
-    topic = Column(String(40), nullable=False, index=True)
-    permit_type = Column(String(30), index=True)
-    data = Column(JSON, nullable=False)
-
-
-class School(Base):
-    __tablename__ = "schools"
-    id = Column(String(80), primary_key=True)
-    status = Column(String(10), nullable=False)
-    age_min = Column(Integer)
-    age_max = Column(Integer)
-    data = Column(JSON, nullable=False)
-
-
-class SchoolCurriculum(Base):
-    __tablename__ = "school_curricula"
-    school_id = Column(String(80), ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
-    curriculum = Column(String(30), primary_key=True, index=True)
-
-
-class SchoolDistrict(Base):
-    __tablename__ = "school_districts"
-    school_id = Column(String(80), ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
-    district = Column(String(20), primary_key=True, index=True)
-
-
-class Hospital(Base):
-    __tablename__ = "hospitals"
-    id = Column(String(80), primary_key=True)
-    kind = Column(String(30), nullable=False)
-    emergency_24h = Column(Boolean)
-    international_department = Column(Boolean, nullable=False)
-    data = Column(JSON, nullable=False)
-
-
-class HospitalDistrict(Base):
-    __tablename__ = "hospital_districts"
-    hospital_id = Column(
-        String(80), ForeignKey("hospitals.id", ondelete="CASCADE"), primary_key=True
-    )
-    district = Column(String(20), primary_key=True, index=True)
-
-
-class HospitalLanguage(Base):
-    __tablename__ = "hospital_languages"
-    hospital_id = Column(
-        String(80), ForeignKey("hospitals.id", ondelete="CASCADE"), primary_key=True
-    )
-    language = Column(String(5), primary_key=True, index=True)
-
-
-class Hotline(Base):
-    __tablename__ = "hotlines"
-    id = Column(String(80), primary_key=True)
-    number = Column(String(40), nullable=False)
-    category = Column(String(20), nullable=False, index=True)
-    data = Column(JSON, nullable=False)
+from bot.knowledge.kinds import REGISTRY
+from bot.knowledge.kinds.hospitals import Hospital, HospitalLanguage
+from bot.knowledge.kinds.hotlines import Hotline
+from bot.knowledge.kinds.procedures import Procedure
+from bot.knowledge.kinds.schools import School, SchoolCurriculum
+from bot.knowledge.kinds.service_points import ServicePoint, ServicePointService
+from bot.knowledge.orm import Base
 
 
 class AuditEntry(Base):
@@ -123,19 +46,35 @@ class Meta(Base):
 
 # Bump when a knowledge table changes: the knowledge tables (never the audit log) are then rebuilt
 # empty, and the next sync fills them from the files, which are the source of truth.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: the never-read school_districts and hospital_districts tables removed
+# Knowledge tables of earlier versions: dropped (if there) when the tables are rebuilt.
+RETIRED_TABLES = ("school_districts", "hospital_districts")
 
 # Per kind of record: its table and its link tables with the column that names the record.
-KIND_TABLES: dict[str, tuple[type, tuple[tuple[type, str], ...]]] = {
-    "service_points": (ServicePoint, ((ServicePointService, "point_id"),)),
-    "procedures": (Procedure, ()),
-    "schools": (School, ((SchoolCurriculum, "school_id"), (SchoolDistrict, "school_id"))),
-    "hospitals": (Hospital, ((HospitalDistrict, "hospital_id"), (HospitalLanguage, "hospital_id"))),
-    "hotlines": (Hotline, ()),
+KIND_TABLES: dict[str, tuple[type[Any], tuple[tuple[type[Any], str], ...]]] = {
+    kind.name: (kind.table, kind.links) for kind in REGISTRY
 }
 
 KNOWLEDGE_TABLES = [
     t.__table__
     for table, links in KIND_TABLES.values()
     for t in (table, *(link for link, _ in links))
+]
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "RETIRED_TABLES",
+    "KIND_TABLES",
+    "KNOWLEDGE_TABLES",
+    "AuditEntry",
+    "Base",
+    "Hospital",
+    "HospitalLanguage",
+    "Hotline",
+    "Meta",
+    "Procedure",
+    "School",
+    "SchoolCurriculum",
+    "ServicePoint",
+    "ServicePointService",
 ]

@@ -296,7 +296,7 @@ def check_ranges(c: Checker, v: Any, path: str, line: int | None) -> list[str] |
     for i, r in enumerate(v):
         m = TIME_RANGE_RE.match(r.strip()) if isinstance(r, str) else None
         valid = (
-            bool(m)
+            m is not None
             and int(m.group(1)) < 24
             and int(m.group(3)) <= 24
             and int(m.group(2)) < 60
@@ -501,7 +501,7 @@ def check_uncertain(c: Checker, v: Any, path: str, line: int | None) -> dict[str
 
 
 # --------------------------------------------------------------------------------------------
-# Record kinds
+# Fields every record has. The fields of each kind are in its module in bot/knowledge/kinds/.
 # --------------------------------------------------------------------------------------------
 
 # field -> (required, checker). "required" means the key must be present (its value may be null
@@ -523,76 +523,6 @@ COMMON: Spec = {
 
 SERVICE_CODE = one_of(vocab.SERVICES, "service")
 LANGUAGE_CODE = one_of(vocab.LANGUAGES, "language code")
-
-KINDS: dict[str, Spec] = {
-    "service_points": {
-        "kind": (True, one_of(vocab.SERVICE_POINT_KINDS, "kind")),
-        "name": (True, check_local_text),
-        "district": (True, _check_district),
-        "address": (True, check_address),
-        "coordinates": (False, check_coordinates),
-        "phones": (True, list_of(check_phone)),
-        "email": (False, check_str),
-        "website": (False, check_str),
-        "hours": (True, check_hours),
-        "services": (True, list_of(SERVICE_CODE, non_empty=True)),
-        "appointment": (False, check_local_text),
-    },
-    "procedures": {
-        "topic": (True, one_of(vocab.PROCEDURE_TOPICS, "topic")),
-        "permit_type": (False, one_of(vocab.PERMIT_TYPES, "permit type", nullable=True)),
-        "title": (True, check_local_text),
-        "summary": (True, check_local_text),
-        "who": (False, check_local_text),
-        "documents": (False, list_of(check_local_text)),
-        "steps": (False, list_of(check_local_text)),
-        "fees": (False, list_of(check_fee)),
-        "processing_time": (False, check_local_text),
-        "validity": (False, check_local_text),
-        "deadlines": (False, list_of(check_local_text)),
-        "services": (True, list_of(SERVICE_CODE)),
-        "links": (False, list_of(check_link)),
-    },
-    "schools": {
-        "name": (True, check_local_text),
-        "status": (True, one_of(("open", "closed"), "status")),
-        "curricula": (True, list_of(one_of(vocab.CURRICULA, "curriculum"), non_empty=True)),
-        "programmes": (True, check_local_text),
-        "age_min": (True, check_int_or_null),
-        "age_max": (True, check_int_or_null),
-        "grades": (False, check_local_text),
-        "locations": (True, list_of(check_location, non_empty=True)),
-        "phones": (True, list_of(check_phone)),
-        "email": (False, check_str),
-        "website": (False, check_str),
-        "eligibility": (False, check_local_text),
-    },
-    "hospitals": {
-        "kind": (True, one_of(vocab.HOSPITAL_KINDS, "kind")),
-        "name": (True, check_local_text),
-        "locations": (True, list_of(check_location, non_empty=True)),
-        "phones": (True, list_of(check_phone)),
-        "emergency_24h": (True, check_optional_bool),
-        "international_department": (True, check_bool),
-        "languages": (True, list_of(LANGUAGE_CODE)),
-        "services": (True, check_local_text),
-        "insurance": (False, check_local_text),
-        "hours": (False, check_local_text),
-        "website": (False, check_str),
-        "email": (False, check_str),
-    },
-    "hotlines": {
-        "number": (
-            True,
-            lambda c, v, p, line: check_str(c, str(v) if isinstance(v, int) else v, p, line),
-        ),
-        "name": (True, check_local_text),
-        "category": (True, one_of(vocab.HOTLINE_CATEGORIES, "category")),
-        "description": (True, check_local_text),
-        "languages": (True, list_of(LANGUAGE_CODE)),
-        "hours": (False, check_local_text),
-    },
-}
 
 
 def _unknown_keys(c: Checker, node: dict, allowed: set[str], path: str, line: int | None) -> None:
@@ -616,7 +546,9 @@ def check_record(
         return None
     rid = node.get("id")
     name = f"{kind[:-1]} '{rid}'" if isinstance(rid, str) else label
-    spec = {**COMMON, **KINDS[kind]}
+    from bot.knowledge.kinds import KINDS  # the kinds import this module
+
+    spec = {**COMMON, **KINDS[kind].fields}
     before = len(c.problems)
     _unknown_keys(c, node, set(spec), name, line)
     record: dict[str, Any] = {}
@@ -640,14 +572,9 @@ def check_record(
                 f"{name}.uncertain.{key}",
                 f"'{key}' is not a field of this record{_suggest(top, spec)}",
             )
-    if kind == "schools":
-        lo, hi = record.get("age_min"), record.get("age_max")
-        if lo is not None and hi is not None and hi < lo:
-            c.error(
-                line_of(node, "age_max", line),
-                f"{name}.age_max",
-                f"age_max {hi} is below age_min {lo}",
-            )
+    extra = KINDS[kind].check
+    if extra is not None:
+        extra(c, record, node, name, line)
     return record if len(c.problems) == before else None
 
 

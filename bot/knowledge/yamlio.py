@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,16 +62,18 @@ class Positions:
         return self.items[index]
 
 
-class Mapping(dict):
+class Mapping(dict[Any, Any]):
     """A dict that knows where it and its keys were written."""
 
     __slots__ = ("lc",)
+    lc: Positions
 
 
-class Sequence(list):
+class Sequence(list[Any]):
     """A list that knows where it and its items were written."""
 
     __slots__ = ("lc",)
+    lc: Positions
 
 
 @dataclass
@@ -148,7 +151,7 @@ def load(text: str) -> Document:
             root = value
             return
         top = stack[-1]
-        if type(top) is Sequence:
+        if isinstance(top, Sequence):
             top.lc.items.append((mark.line, mark.column))
             top.append(value)
             return
@@ -170,7 +173,9 @@ def load(text: str) -> Document:
         top[key] = value
 
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        # Any: PyYAML's stubs type every event as the base class; `type(event) is` picks the kind (fast).
+        parsed: Iterator[Any] = yaml.parse(text, Loader=_Loader)
+        for event in parsed:
             kind = type(event)
             if kind is events.ScalarEvent:
                 plain = event.implicit[0] and not event.style

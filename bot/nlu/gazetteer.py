@@ -1,4 +1,5 @@
-"""Surface forms of every entity value we understand, in the scripts users type them in.
+"""Surface forms of every entity value we understand, in the scripts users type them in
+(bot/nlu/forms/<lang>.yml; en.yml declares the entities and values).
 
 The NLU gazetteer component turns these into canonical entity values (朝阳 / 朝陽 / 차오양 / Чаоян /
 Chaoyang -> chaoyang). Latin forms match on word boundaries, case-insensitively, and district names also
@@ -7,509 +8,48 @@ match with one typo; CJK forms match anywhere.
 
 from __future__ import annotations
 
-import _sre
+import array
 import re
-import sre_compile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick_rs
 from ruamel.yaml import YAML
-
-DISTRICT_FORMS: dict[str, list[str]] = {
-    "dongcheng": ["dongcheng", "dong cheng", "东城", "東城", "둥청", "Дунчэн"],
-    "xicheng": ["xicheng", "xi cheng", "西城", "시청구", "Сичэн"],
-    "chaoyang": [
-        "chaoyang",
-        "chao yang",
-        "朝阳",
-        "朝陽",
-        "차오양",
-        "Чаоян",
-        "Чаояне",
-        "Чаояна",
-        "sanlitun",
-        "三里屯",
-        "wangjing",
-        "望京",
-        "guomao",
-        "国贸",
-        "cbd",
-        "lido",
-        "丽都",
-        "shuangjing",
-        "双井",
-    ],
-    "haidian": [
-        "haidian",
-        "hai dian",
-        "海淀",
-        "하이뎬",
-        "Хайдянь",
-        "Хайдяне",
-        "zhongguancun",
-        "中关村",
-        "wudaokou",
-        "五道口",
-        "z-park",
-    ],
-    "fengtai": ["fengtai", "feng tai", "丰台", "豐台", "펑타이", "Фэнтай"],
-    "shijingshan": ["shijingshan", "shi jing shan", "石景山", "스징산", "Шицзиншань"],
-    "mentougou": ["mentougou", "men tou gou", "门头沟", "門頭溝", "먼터우거우", "Мэньтоугоу"],
-    "fangshan": ["fangshan", "fang shan", "房山", "팡산", "Фаншань"],
-    "tongzhou": ["tongzhou", "tong zhou", "通州", "퉁저우", "Тунчжоу"],
-    "shunyi": ["shunyi", "shun yi", "顺义", "順義", "순이", "Шуньи", "houshayu", "后沙峪"],
-    "changping": ["changping", "chang ping", "昌平", "창핑", "Чанпин"],
-    "daxing": [
-        "daxing",
-        "da xing",
-        "大兴",
-        "大興",
-        "다싱",
-        "Дасин",
-        "e-town",
-        "etown",
-        "亦庄",
-        "yizhuang",
-    ],
-    "huairou": ["huairou", "huai rou", "怀柔", "懷柔", "화이러우", "Хуайжоу"],
-    "pinggu": ["pinggu", "ping gu", "平谷", "핑구", "Пингу"],
-    "miyun": ["miyun", "mi yun", "密云", "密雲", "미윈", "Миюнь"],
-    "yanqing": ["yanqing", "yan qing", "延庆", "延慶", "옌칭", "Яньцин"],
-}
-
-PERMIT_TYPE_FORMS: dict[str, list[str]] = {
-    "work": ["work", "working", "employment", "job", "工作", "就业", "工作类"],
-    "study": ["study", "studying", "student", "students", "学习", "留学", "学生", "学习类"],
-    "family": [
-        "family",
-        "family reunion",
-        "reunion",
-        "spouse",
-        "wife",
-        "husband",
-        "团聚",
-        "家属",
-        "家庭团聚",
-        "配偶",
-    ],
-    "private_affairs": [
-        "private affairs",
-        "private affair",
-        "private matters",
-        "private",
-        "dependent",
-        "dependant",
-        "accompanying family",
-        "私人事务",
-        "私人事务类",
-        "随行家属",
-    ],
-}
-
-CURRICULUM_FORMS: dict[str, list[str]] = {
-    "ib": [
-        "ib",
-        "i.b.",
-        "international baccalaureate",
-        "ibdp",
-        "ib diploma",
-        "ib dp",
-        "国际文凭",
-        "ib课程",
-    ],
-    "a_level": ["a-level", "a-levels", "a level", "a levels", "alevel", "alevels", "a-level课程"],
-    "ap": ["ap", "advanced placement", "ap课程"],
-    "american": ["american", "us curriculum", "us school", "usa", "美式", "美国"],
-    "british": [
-        "british",
-        "uk curriculum",
-        "uk school",
-        "english national curriculum",
-        "英式",
-        "英国",
-    ],
-    "french": ["french", "lycée", "lycee", "法国", "法式", "法语学校"],
-    "german": ["german", "deutsche", "德国", "德式"],
-    "japanese": ["japanese", "日本人学校", "日本学校", "日式学校", "日本课程"],
-    "korean": ["korean", "韩国", "韩式"],
-    "canadian": ["canadian", "canada", "加拿大"],
-    "igcse": ["igcse", "gcse"],
-}
-
-LANGUAGE_FORMS: dict[str, list[str]] = {
-    "en": [
-        "english",
-        "inglés",
-        "anglais",
-        "englisch",
-        "英文",
-        "英语",
-        "英語",
-        "영어",
-        "английский",
-        "английском",
-        "الإنجليزية",
-    ],
-    "zh": [
-        "chinese",
-        "mandarin",
-        "中文",
-        "汉语",
-        "普通话",
-        "中国語",
-        "중국어",
-        "китайский",
-        "китайском",
-        "chinois",
-        "chinesisch",
-        "chino",
-        "الصينية",
-    ],
-    "ja": [
-        "japanese",
-        "日语",
-        "日文",
-        "日本語",
-        "일본어",
-        "японский",
-        "японском",
-        "japonais",
-        "japanisch",
-        "japonés",
-        "اليابانية",
-    ],
-    "ko": [
-        "korean",
-        "韩语",
-        "韩文",
-        "韓国語",
-        "한국어",
-        "корейский",
-        "корейском",
-        "coréen",
-        "koreanisch",
-        "coreano",
-        "الكورية",
-    ],
-    "ru": [
-        "russian",
-        "俄语",
-        "俄文",
-        "ロシア語",
-        "러시아어",
-        "русский",
-        "русском",
-        "по-русски",
-        "russe",
-        "russisch",
-        "ruso",
-        "الروسية",
-    ],
-    "fr": [
-        "french",
-        "法语",
-        "法文",
-        "フランス語",
-        "프랑스어",
-        "французский",
-        "французском",
-        "français",
-        "francais",
-        "französisch",
-        "francés",
-        "الفرنسية",
-    ],
-    "de": [
-        "german",
-        "德语",
-        "德文",
-        "ドイツ語",
-        "독일어",
-        "немецкий",
-        "немецком",
-        "allemand",
-        "deutsch",
-        "alemán",
-        "الألمانية",
-    ],
-    "es": [
-        "spanish",
-        "西班牙语",
-        "西班牙文",
-        "スペイン語",
-        "스페인어",
-        "испанский",
-        "испанском",
-        "espagnol",
-        "spanisch",
-        "español",
-        "espanol",
-        "الإسبانية",
-    ],
-    "ar": [
-        "arabic",
-        "阿拉伯语",
-        "阿拉伯文",
-        "アラビア語",
-        "아랍어",
-        "арабский",
-        "арабском",
-        "arabe",
-        "arabisch",
-        "árabe",
-        "العربية",
-    ],
-}
-
-SERVICE_FORMS: dict[str, list[str]] = {
-    "residence_permit": [
-        "residence permit",
-        "residence permits",
-        "resident permit",
-        "residency permit",
-        "rp",
-        "居留",
-        "居留许可",
-        "居留证",
-        "居留证件",
-    ],
-    "visa_extension": [
-        "visa extension",
-        "extend visa",
-        "extend my visa",
-        "visa renewal",
-        "renew visa",
-        "renew my visa",
-        "extend my stay",
-        "stay permit",
-        "签证延期",
-        "延签",
-        "续签",
-        "签证续签",
-        "停留证",
-    ],
-    "work_permit": [
-        "work permit",
-        "work permits",
-        "working permit",
-        "工作许可",
-        "工作证",
-        "工作许可证",
-    ],
-    "permanent_residence": [
-        "permanent residence",
-        "permanent residency",
-        "green card",
-        "pr card",
-        "five-star card",
-        "five star card",
-        "5 star card",
-        "5-star card",
-        "永久居留",
-        "永居",
-        "绿卡",
-        "永居证",
-        "五星卡",
-    ],
-    "lost_passport_certificate": [
-        "lost passport",
-        "lost my passport",
-        "passport lost",
-        "passport loss",
-        "stolen passport",
-        "护照丢",
-        "丢了护照",
-        "护照丢失",
-        "护照遗失",
-        "护照报失",
-        "丢护照",
-    ],
-    "accommodation_registration": [
-        "accommodation registration",
-        "registration of residence",
-        "register my address",
-        "register address",
-        "address registration",
-        "住宿登记",
-        "临时住宿登记",
-        "住宿登记表",
-    ],
-    "talent_services": [
-        "talent services",
-        "talent service",
-        "talent centre",
-        "talent center",
-        "r visa",
-        "人才服务",
-        "人才中心",
-        "人才签证",
-        "r字签证",
-        "高层次人才确认函",
-        "高端人才确认函",
-    ],
-    "medical_examination": [
-        "medical exam",
-        "medical examination",
-        "health check",
-        "health exam",
-        "physical exam",
-        "体检",
-        "健康检查",
-    ],
-    "port_visa": ["port visa", "landing visa", "visa on arrival", "口岸签证", "落地签"],
-}
-
-MEDICAL_NEED_FORMS: dict[str, list[str]] = {
-    "emergency_room": [
-        "emergency room",
-        "emergency department",
-        "a&e",
-        "24h",
-        "24 h",
-        "24 hour",
-        "24 hours",
-        "24-hour",
-        "24/7",
-        "急诊",
-        "24小时",
-    ],
-    "international_department": [
-        "international department",
-        "international dept",
-        "international clinic",
-        "international hospital",
-        "international medical",
-        "international wing",
-        "foreigners department",
-        "foreigner department",
-        "vip",
-        "国际部",
-        "国际医疗",
-        "外宾门诊",
-        "国际医疗部",
-        "特需",
-        "国际门诊",
-        "国际医院",
-    ],
-    "english_speaking": [
-        "english speaking",
-        "english-speaking",
-        "speaks english",
-        "speak english",
-        "english",
-        "英语",
-        "英文",
-        "说英语",
-        "会英语",
-        "外语",
-    ],
-}
-
-WEEKDAY_FORMS: dict[str, list[str]] = {
-    "monday": ["monday", "周一", "星期一", "礼拜一"],
-    "tuesday": ["tuesday", "tue", "tues", "周二", "星期二", "礼拜二"],
-    "wednesday": ["wednesday", "wed", "周三", "星期三", "礼拜三"],
-    "thursday": ["thursday", "thu", "thur", "thurs", "周四", "星期四", "礼拜四"],
-    "friday": ["friday", "fri", "周五", "星期五", "礼拜五"],
-    "saturday": ["saturday", "sat", "saturdays", "周六", "星期六", "礼拜六"],
-    "sunday": ["sunday", "sundays", "周日", "周天", "星期日", "星期天", "礼拜天", "礼拜日"],
-    "today": ["today", "2day", "tonight", "今天", "今日", "今儿"],
-    "tomorrow": ["tomorrow", "tmr", "tmrw", "tomorow", "明天", "明日", "明儿"],
-    "now": [
-        "now",
-        "rn",
-        "right now",
-        "at the moment",
-        "currently",
-        "现在",
-        "目前",
-        "此刻",
-        "这会儿",
-    ],
-}
-
-# A typed rating of the last answer (buttons send the value directly); only read in rate_answer messages.
-# Negated forms are longer than the positive ones they contain, so they win ("not helpful").
-RATING_FORMS: dict[str, list[str]] = {
-    "up": [
-        "👍",
-        "helpful",
-        "useful",
-        "very helpful",
-        "it helped",
-        "that helped",
-        "this helped",
-        "good answer",
-        "great answer",
-        "有帮助",
-        "很有帮助",
-        "有用",
-        "很有用",
-        "好评",
-        "帮到我了",
-    ],
-    "down": [
-        "👎",
-        "not helpful",
-        "unhelpful",
-        "not useful",
-        "useless",
-        "didn't help",
-        "did not help",
-        "didnt help",
-        "doesn't help",
-        "does not help",
-        "bad answer",
-        "wrong answer",
-        "没帮助",
-        "没有帮助",
-        "没用",
-        "没有用",
-        "不太有用",
-        "没什么用",
-        "没啥用",
-        "没帮上",
-        "差评",
-        "答非所问",
-        "不对",
-    ],
-}
-
-BASE_FORMS: dict[str, dict[str, list[str]]] = {
-    "district": DISTRICT_FORMS,
-    "permit_type": PERMIT_TYPE_FORMS,
-    "curriculum": CURRICULUM_FORMS,
-    "language": LANGUAGE_FORMS,
-    "service": SERVICE_FORMS,
-    "medical_need": MEDICAL_NEED_FORMS,
-    "weekday": WEEKDAY_FORMS,
-    "rating": RATING_FORMS,
-}
 
 FORMS_DIR = Path(__file__).resolve().parent / "forms"
 
 
 def _load_forms() -> dict[str, dict[str, list[str]]]:
-    """The forms above plus those of each language in `forms/<lang>.yml` ({entity: {value: [forms]}})."""
-    merged = {
-        entity: {value: list(forms) for value, forms in values.items()}
-        for entity, values in BASE_FORMS.items()
-    }
-    for path in sorted(FORMS_DIR.glob("*.yml")):
+    """Every language's forms ({entity: {value: [forms]}}) from `forms/<lang>.yml`: en.yml first, which
+    declares every entity and value, then the others (in name order), which add forms to them."""
+    paths = sorted(FORMS_DIR.glob("*.yml"), key=lambda p: (p.stem != "en", p.stem != "zh", p.stem))
+    merged: dict[str, dict[str, list[str]]] = {}
+    for path in paths:
         doc = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
         for entity, values in doc.items():
             if entity not in merged:
-                raise ValueError(f"{path.name}: unknown entity {entity!r}")
+                if path.stem != "en":
+                    raise ValueError(
+                        f"{path.name}: unknown entity {entity!r} (declare it in en.yml)"
+                    )
+                merged[entity] = {}
             for value, forms in (values or {}).items():
                 if value not in merged[entity]:
-                    raise ValueError(f"{path.name}: unknown {entity} value {value!r}")
-                merged[entity][value].extend(f for f in forms if f not in merged[entity][value])
+                    if path.stem != "en":
+                        raise ValueError(
+                            f"{path.name}: unknown {entity} value {value!r} (declare it in en.yml)"
+                        )
+                    merged[entity][value] = []
+                merged[entity][value].extend(
+                    f for f in forms or [] if f not in merged[entity][value]
+                )
     return merged
 
 
 ENTITY_FORMS = _load_forms()
+DISTRICT_FORMS = ENTITY_FORMS["district"]
 
 AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:-|\s)?(?:years?|yrs?)(?:[\s-]*old)?\b", re.IGNORECASE),
@@ -656,18 +196,25 @@ def _edit_distance_le1(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-class _CaseFold(dict):
-    """str.translate table: each character to one representative of the characters that Python's regex
-    engine treats as equal to it under IGNORECASE (its simple lowercase, merged with the engine's own extra
-    equivalences such as s/ſ, k/K, i/ı). Filled lazily, one entry per character seen."""
-
-    def __missing__(self, code: int) -> int:
-        lower = _sre.unicode_tolower(code)
-        folded = self[code] = min((lower, *sre_compile._ignorecase_fixes.get(lower, ())))
-        return folded
-
-
-_FOLD = _CaseFold()
+def _fold_table(alphabet: set[str]) -> dict[int, int]:
+    """str.translate table: every character that Python's regex engine treats as equal under IGNORECASE
+    to a character of `alphabet` maps to one representative of those characters (s/S/ſ alike, k/K/K,
+    i/I/İ/ı, ...); other characters stay as they are. Built from the regex engine itself (public `re`),
+    one pass over all of Unicode, so it agrees with how the patterns match on any Python version."""
+    codes = array.array("I", range(0xD800))  # every code point but the surrogates
+    codes.extend(range(0xE000, 0x110000))
+    every_char = codes.tobytes().decode("utf-32-le")
+    any_of = re.compile(
+        "[" + "".join(re.escape(ch) for ch in sorted(alphabet)) + "]", re.IGNORECASE
+    )
+    equal = "".join(sorted({m.group() for m in any_of.finditer(every_char)}))
+    table: dict[int, int] = {}
+    for ch in sorted(alphabet):
+        if ord(ch) in table:
+            continue  # equal to a character seen before: same representative
+        for m in re.finditer(re.escape(ch), equal, re.IGNORECASE):
+            table.setdefault(ord(m.group()), ord(ch))
+    return table
 
 
 @dataclass(frozen=True)
@@ -676,34 +223,58 @@ class _Form:
     value: str
     pattern: re.Pattern[str]
     cjk: bool
-    # Text that every match contains: the form itself (CJK, matched as is), or the case-folded first word
-    # (other scripts, matched ignoring case); looked up in the (case-folded) message before the regex runs.
-    literal: str
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """Every surface form, longest first, and an Aho-Corasick automaton over their literals.
+
+    A form's literal is text every match contains: the form itself (CJK, matched as is), or its first
+    word (other scripts, matched ignoring case). The automaton finds, in one pass over the case-folded
+    message, which literals occur; only the forms of those literals run their regex. Exact, because
+    folding maps characters the regex treats as equal to the same character (and a CJK form that occurs
+    as is also occurs folded)."""
+
+    forms: list[_Form]
+    fold: dict[int, int]
+    literals: list[str]  # folded, each once
+    automaton: ahocorasick_rs.AhoCorasick
+    forms_of_literal: list[list[int]]  # literal index -> indexes into `forms`
+
+    def candidates(self, text: str) -> list[int]:
+        """Indexes of the forms whose literal occurs in `text`, in `forms` order."""
+        found = self.automaton.find_matches_as_indexes(text.translate(self.fold), overlapping=True)
+        return sorted({i for literal, _, _ in found for i in self.forms_of_literal[literal]})
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[_Form]:
-    """Every surface form, longest forms first."""
-    items: list[tuple[int, _Form]] = []
+def _patterns() -> _Forms:
+    """Every surface form, longest forms first, with the index of their literals."""
+    items: list[tuple[int, _Form, str]] = []
     for entity, values in ENTITY_FORMS.items():
         for value, forms in values.items():
             for form in forms:
                 if _CJK.search(form):
-                    items.append(
-                        (len(form), _Form(entity, value, re.compile(re.escape(form)), True, form))
-                    )
+                    pattern = re.compile(re.escape(form))
+                    items.append((len(form), _Form(entity, value, pattern, True), form))
                 else:
                     parts = form.split()
                     body = r"\s+".join(re.escape(part) for part in parts)
-                    literal = parts[0].translate(_FOLD)
-                    items.append(
-                        (
-                            len(form),
-                            _Form(entity, value, re.compile(body, re.IGNORECASE), False, literal),
-                        )
-                    )
+                    pattern = re.compile(body, re.IGNORECASE)
+                    items.append((len(form), _Form(entity, value, pattern, False), parts[0]))
     items.sort(key=lambda x: -x[0])
-    return [form for _, form in items]
+    fold = _fold_table({ch for _, _, literal in items for ch in literal})
+    literals: dict[str, int] = {}
+    forms_of_literal: list[list[int]] = []
+    for index, (_, _, literal) in enumerate(items):
+        key = literal.translate(fold)
+        if key not in literals:
+            literals[key] = len(forms_of_literal)
+            forms_of_literal.append([])
+        forms_of_literal[literals[key]].append(index)
+    keys = list(literals)
+    automaton = ahocorasick_rs.AhoCorasick(keys)
+    return _Forms([form for _, form, _ in items], fold, keys, automaton, forms_of_literal)
 
 
 def warm_up() -> None:
@@ -719,14 +290,11 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
     def free(s: int, e: int) -> bool:
         return all(e <= ts or s >= te for ts, te in taken)
 
-    folded = text.translate(_FOLD)
-    for form in _patterns():
+    index = _patterns()
+    for i in index.candidates(text):
+        form = index.forms[i]
         entity, value = form.entity, form.value
         if entities is not None and entity not in entities:
-            continue
-        # A match contains the literal, so a message without it cannot match: skip the regex. Exact,
-        # because folding maps characters the regex treats as equal to the same character.
-        if form.literal not in (text if form.cjk else folded):
             continue
         for m in form.pattern.finditer(text) if form.cjk else _bounded(form.pattern, text):
             if entity == "permit_type" and not _permit_type_in_context(text, m):

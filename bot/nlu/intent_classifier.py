@@ -32,6 +32,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from sklearn.utils.extmath import softmax
 
+from bot.rasa_ext import fence
+
 
 def _row(message: Message) -> scipy.sparse.csr_matrix | None:
     """The message's sentence-level features as one sparse row (sparse, then dense), None when empty."""
@@ -62,7 +64,8 @@ class SafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         return not ovr and clf.coef_.shape[0] > 1
 
     def _probabilities(self, X: scipy.sparse.csr_matrix) -> np.ndarray:
-        if not self._multinomial():
+        # The fast path bypasses scikit-learn's predict_proba, so it is behind the fence (fence.py).
+        if not self._multinomial() or not fence.enabled():
             return self.clf.predict_proba(X)
         if self._weights_t is None or self._weights_t.shape != self.clf.coef_.T.shape:
             self._weights_t = np.ascontiguousarray(self.clf.coef_.T)

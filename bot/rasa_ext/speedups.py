@@ -1,7 +1,9 @@
 """Speed-ups for the Rasa server, installed before Rasa starts (see bot/rasa_ext/rasa_server.py).
 
 Each one keeps Rasa 3.6.21's behaviour and only removes work found by profiling the server under load
-(bench/load.py with py-spy); see docs/measurements.md for the profiles and figures.
+(bench/load.py with py-spy); see docs/measurements.md for the profiles and figures. They replace Rasa
+code, so they are fenced (fence.py): only on the Rasa version they were checked against, and not with
+BJ_RASA_PATCHES=0. `uninstall()` puts Rasa's code back.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.rasa_ext import fence
+from bot.rasa_ext.fence import Patches
+
 logger = logging.getLogger(__name__)
 
 
-def _compiled_action_result_validation() -> None:
+def _compiled_action_result_validation(patches: Patches) -> None:
     """Validate action-server responses against validators built once, event by event.
 
     Rasa calls `jsonschema.validate(result, schema)` for every custom-action response. That function first
@@ -73,10 +78,10 @@ def _compiled_action_result_validation() -> None:
             raise error
         return True
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    patches.replace(RemoteAction, "_validate_action_result", _validate_action_result)
 
 
-def _cached_event_types() -> None:
+def _cached_event_types(patches: Patches) -> None:
     """Resolve event type names through a dictionary.
 
     Rebuilding a tracker from the conversation store resolves each stored event's type by walking every
@@ -98,10 +103,10 @@ def _cached_event_types() -> None:
             cls = known.get(type_name)
         return cls if cls is not None else original(type_name, default)
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    patches.replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
-def _kept_alive_endpoint_connections() -> None:
+def _kept_alive_endpoint_connections(patches: Patches) -> None:
     """Reuse TCP connections to the action server.
 
     Rasa opens a new aiohttp session, and with it a new TCP connection, for every call to the action
@@ -137,10 +142,10 @@ def _kept_alive_endpoint_connections() -> None:
             connector_owner=False,
         )
 
-    EndpointConfig.session = session  # type: ignore[method-assign]
+    patches.replace(EndpointConfig, "session", session)
 
 
-def _direct_sparse_feature_combination() -> None:
+def _direct_sparse_feature_combination(patches: Patches) -> None:
     """Join two featurizers' sparse features by concatenating their coordinates.
 
     Rasa joins the features of the two count-vector featurizers for every message with SciPy's general
@@ -167,10 +172,10 @@ def _direct_sparse_feature_combination() -> None:
         )
         self._cached_fingerprint = None
 
-    Features._combine_sparse_features = _combine_sparse_features  # type: ignore[method-assign]
+    patches.replace(Features, "_combine_sparse_features", _combine_sparse_features)
 
 
-def _planned_graph_runs() -> None:
+def _planned_graph_runs(patches: Patches) -> None:
     """Run Rasa's model graph from a plan made once per set of targets.
 
     For every message Rasa runs its NLU graph, and for every predicted action its policy graph, through
@@ -237,8 +242,9 @@ def _planned_graph_runs() -> None:
             raise GraphRunError("Error running runner.") from e
         return dict(results[t] for t in run_targets)
 
-    DaskGraphRunner.dask_run = DaskGraphRunner.run  # Rasa's own, kept for tests/test_speedups.py
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
+    # Rasa's own, kept for tests/test_speedups.py
+    patches.replace(DaskGraphRunner, "dask_run", DaskGraphRunner.run)
+    patches.replace(DaskGraphRunner, "run", run)
 
 
 # Modules whose every `copy.deepcopy` call only prepares an argument of a `structlogger.debug` call
@@ -250,7 +256,7 @@ DEBUG_ONLY_DEEPCOPY_MODULES = (
 )
 
 
-def _no_deep_copies_for_silent_debug_logs() -> None:
+def _no_deep_copies_for_silent_debug_logs(patches: Patches) -> None:
     """Skip the deep copies Rasa makes of events, slots and dialogue states for debug log lines.
 
     Python evaluates the arguments of `structlogger.debug(..., events=copy.deepcopy(events))` even when
@@ -270,22 +276,39 @@ def _no_deep_copies_for_silent_debug_logs() -> None:
 
     shim = types.SimpleNamespace(copy=copy.copy, deepcopy=deepcopy)
     for name in DEBUG_ONLY_DEEPCOPY_MODULES:
-        importlib.import_module(name).copy = shim
+        patches.replace(importlib.import_module(name), "copy", shim)
 
 
-_installed = False
+_installed: Patches | None = None
 
 
-def install() -> None:
-    """Install every speed-up (idempotent)."""
+def install() -> bool:
+    """Install every speed-up (idempotent); False when the fence says no (see fence.py)."""
     global _installed
-    if _installed:
-        return
-    _compiled_action_result_validation()
-    _cached_event_types()
-    _kept_alive_endpoint_connections()
-    _direct_sparse_feature_combination()
-    _no_deep_copies_for_silent_debug_logs()
-    _planned_graph_runs()
-    _installed = True
+    if _installed is not None:
+        return True
+    if not fence.enabled():
+        logger.info("Rasa speed-ups not installed (%s)", fence.SWITCH)
+        return False
+    patches = Patches()
+    _compiled_action_result_validation(patches)
+    _cached_event_types(patches)
+    _kept_alive_endpoint_connections(patches)
+    _direct_sparse_feature_combination(patches)
+    _no_deep_copies_for_silent_debug_logs(patches)
+    _planned_graph_runs(patches)
+    _installed = patches
     logger.debug("Rasa speed-ups installed")
+    return True
+
+
+def uninstall() -> None:
+    """Put Rasa's own code back (tests install the speed-ups for their module only)."""
+    global _installed
+    if _installed is not None:
+        _installed.undo()
+        _installed = None
+
+
+def installed() -> bool:
+    return _installed is not None

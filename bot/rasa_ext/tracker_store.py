@@ -2,12 +2,17 @@
 
 Rasa's own SQLTrackerStore takes dialect/host/port/db separately; this subclass accepts any SQLAlchemy
 URL (SQLite file by default, PostgreSQL in production) so one environment variable configures it.
+
+Its faster reads and writes (statements built once, a connection pool and WAL for SQLite) replace Rasa's
+own methods and engine, so they are fenced (fence.py): with BJ_RASA_PATCHES=0 or on another Rasa version
+the store reads and writes with Rasa's code.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,9 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.core import config
+from bot.rasa_ext import fence
+
+logger = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -36,6 +44,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 class UrlSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose database is `url` (endpoint `url:`), else TRACKER_STORE_URL, else SQLite."""
+
+    engine: Any  # Rasa's SQLAlchemy engine (replaced by a pooled one for SQLite, see __init__)
 
     def __init__(
         self, domain: Any = None, host: str | None = None, url: str | None = None, **kwargs: Any
@@ -54,8 +64,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             db=parsed.database or "rasa.db",
             **kwargs,
         )
-        self._statements()
-        if backend == "sqlite":
+        self._fast = fence.enabled()
+        if self._fast:
+            self._statements()
+        if self._fast and backend == "sqlite":
             # Rasa's engine opens and closes a file connection per operation (SQLAlchemy 1.4's default for
             # SQLite files); closing the last one checkpoints the WAL to disk every turn. Keep a pool.
             self.engine.dispose()
@@ -94,6 +106,8 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        if not self._fast:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         statement = self._select_all if fetch_events_from_all_sessions else self._select_session
         with self.engine.connect() as conn:
             rows = conn.execute(statement, {"sender_id": sender_id}).scalars().all()
@@ -104,6 +118,8 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events of the current session that are not stored yet, in one transaction."""
+        if not self._fast:
+            return await super().save(tracker)
         await self.stream_events(tracker)
         with self.engine.begin() as conn:
             stored = conn.execute(
@@ -141,3 +157,28 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             )
             session.commit()
         return int(deleted)
+
+
+def innermost(store: Any) -> Any:
+    """The tracker store under Rasa's wrappers (FailSafeTrackerStore, AwaitableTrackerStore).
+
+    Rasa 3.6 keeps the wrapped store in the private attribute `_tracker_store` and offers no public way
+    to it; this only reads that attribute (nothing is replaced, so it is not behind the fence), and a
+    store without it is returned as it is."""
+    for _ in range(5):
+        if not hasattr(store, "_tracker_store"):
+            break
+        store = store._tracker_store
+    return store
+
+
+async def delete_conversation(store: Any, sender_id: str) -> int | None:
+    """Delete one conversation from an (innermost) tracker store: the number of events deleted, or None
+    when the store cannot count them (Rasa's in-memory store) or cannot delete (logged)."""
+    if hasattr(store, "delete_sender"):
+        return int(await store.delete_sender(sender_id))
+    if isinstance(getattr(store, "store", None), dict):  # InMemoryTrackerStore
+        store.store.pop(sender_id, None)
+        return None
+    logger.warning("tracker store %s cannot delete conversations", type(store).__name__)
+    return None

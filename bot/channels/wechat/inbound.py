@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.channels.rest import clean_text
 from bot.channels.wechat import quota
+from bot.core import languages
 
 # Custom-menu CLICK keys: an intent name, optionally prefixed with MENU_ (e.g. MENU_RESIDENCE_PERMIT).
 MENU_INTENTS = frozenset(
@@ -32,7 +33,7 @@ MENU_INTENTS = frozenset(
         "human_handoff",
     }
 )
-LANGUAGES = frozenset({"en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar"})
+LANGUAGES = frozenset(languages.CODES)
 UNSUPPORTED_TYPES = frozenset(
     {"image", "video", "shortvideo", "link", "file", "miniprogrampage", "music"}
 )

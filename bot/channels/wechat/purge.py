@@ -6,27 +6,9 @@ import logging
 from typing import Any
 
 from bot.channels.wechat.delivery import user_ref
+from bot.rasa_ext.tracker_store import delete_conversation, innermost
 
 logger = logging.getLogger(__name__)
-
-
-def _innermost(store: Any) -> Any:
-    """The tracker store under Rasa's wrappers (FailSafeTrackerStore, AwaitableTrackerStore)."""
-    for _ in range(5):
-        if not hasattr(store, "_tracker_store"):
-            break
-        store = store._tracker_store
-    return store
-
-
-async def _delete(store: Any, user: str) -> int | None:
-    if hasattr(store, "delete_sender"):
-        return await store.delete_sender(user)
-    if isinstance(getattr(store, "store", None), dict):  # InMemoryTrackerStore
-        store.store.pop(user, None)
-        return None
-    logger.warning("tracker store %s cannot delete conversations", type(store).__name__)
-    return None
 
 
 async def purge_conversation(agent: Any, user: str) -> bool:
@@ -35,7 +17,7 @@ async def purge_conversation(agent: Any, user: str) -> bool:
     Holds the conversation's lock, so a turn of this user still in progress finishes first and cannot
     write events after the purge.
     """
-    store = _innermost(getattr(agent, "tracker_store", None))
+    store = innermost(getattr(agent, "tracker_store", None))
     if store is None:
         logger.warning("no tracker store to purge WeChat user %s from", user_ref(user))
         return False
@@ -43,9 +25,9 @@ async def purge_conversation(agent: Any, user: str) -> bool:
     try:
         if lock_store is not None:
             async with lock_store.lock(user):
-                deleted = await _delete(store, user)
+                deleted = await delete_conversation(store, user)
         else:
-            deleted = await _delete(store, user)
+            deleted = await delete_conversation(store, user)
     except Exception:
         logger.exception("could not purge WeChat user %s", user_ref(user))
         return False

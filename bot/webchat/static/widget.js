@@ -31,164 +31,21 @@
   var OPEN_KEY = "bj-assistant:" + SERVER + ":open";
   var LINK_SCHEMES = ["http:", "https:", "tel:", "mailto:"];
   var IMAGE_SCHEMES = ["http:", "https:"];
-  var RTL_LANGUAGES = ["ar", "fa", "he", "ur"];
+  // Right-to-left languages among those the assistant speaks: from the server (/webchat/i18n.json, which
+  // serves bot/core/languages.py). The panel's direction follows the language of its texts.
+  var RTL_LANGUAGES = [];
   var TYPING_TIMEOUT_MS = 90000;
 
   // ---------------------------------------------------------------------------------------------------
-  // Interface strings in every language the assistant speaks.
+  // Interface strings in every language the assistant speaks, from the server (/webchat/i18n.json, which
+  // serves the `widget` section of bot/locales/<lang>.yml); filled in before the widget is mounted.
   // ---------------------------------------------------------------------------------------------------
-  var STRINGS = {
-    en: {
-      launcher: "Ask the assistant", title: "Beijing assistant",
-      open: "Open the chat with the Beijing assistant", close: "Close the chat",
-      new_conversation: "New conversation", new_started: "New conversation started.",
-      log_label: "Conversation", input_label: "Your message", placeholder: "Ask a question…", send: "Send",
-      you: "You:", bot: "Assistant:", typing: "The assistant is typing…", connecting: "Connecting…",
-      online: "Online", offline: "Offline – reconnecting…",
-      offline_note: "No connection. Your messages will be sent when the connection is back.",
-      reconnected: "Connected again.", pending: "Not sent yet",
-      error: "Sorry, something went wrong. Please try again.",
-      welcome: "Hello! Ask me about residence permits, visas, work permits, schools, hospitals or emergencies — in your language.",
-      suggestions: "Suggested answers", copy: "Copy", copy_label: "Copy the Chinese address", copied: "Copied",
-      copy_failed: "Could not copy; select the text and copy it.", show_large: "Show large", image: "Image",
-      new_tab: "(opens in a new tab)", unread: "new messages"
-    },
-    zh: {
-      launcher: "咨询助手", title: "北京助手",
-      open: "打开与北京助手的聊天", close: "关闭聊天",
-      new_conversation: "新对话", new_started: "已开始新对话。",
-      log_label: "对话", input_label: "您的消息", placeholder: "请输入问题…", send: "发送",
-      you: "您说：", bot: "助手：", typing: "助手正在输入…", connecting: "正在连接…",
-      online: "在线", offline: "离线，正在重新连接…",
-      offline_note: "没有网络连接。连接恢复后将发送您的消息。",
-      reconnected: "已重新连接。", pending: "尚未发送",
-      error: "抱歉，出了点问题，请重试。",
-      welcome: "您好！您可以用自己的语言问我居留许可、签证、工作许可、学校、医院或紧急情况等问题。",
-      suggestions: "建议的回答", copy: "复制", copy_label: "复制中文地址", copied: "已复制",
-      copy_failed: "无法复制，请选中文字后复制。", show_large: "放大显示", image: "图片",
-      new_tab: "（在新标签页中打开）", unread: "有新消息"
-    },
-    ja: {
-      launcher: "アシスタントに質問", title: "北京アシスタント",
-      open: "北京アシスタントとのチャットを開く", close: "チャットを閉じる",
-      new_conversation: "新しい会話", new_started: "新しい会話を始めました。",
-      log_label: "会話", input_label: "メッセージ", placeholder: "質問を入力…", send: "送信",
-      you: "あなた：", bot: "アシスタント：", typing: "アシスタントが入力中…", connecting: "接続中…",
-      online: "オンライン", offline: "オフライン – 再接続中…",
-      offline_note: "接続がありません。接続が戻るとメッセージを送信します。",
-      reconnected: "再接続しました。", pending: "未送信",
-      error: "申し訳ありません、問題が発生しました。もう一度お試しください。",
-      welcome: "こんにちは！居留許可、ビザ、就労許可、学校、病院、緊急時のことを、あなたの言語で聞いてください。",
-      suggestions: "返答の候補", copy: "コピー", copy_label: "中国語の住所をコピー", copied: "コピーしました",
-      copy_failed: "コピーできませんでした。文字を選択してコピーしてください。", show_large: "大きく表示", image: "画像",
-      new_tab: "（新しいタブで開きます）", unread: "新着メッセージ"
-    },
-    ko: {
-      launcher: "도우미에게 질문", title: "베이징 도우미",
-      open: "베이징 도우미와 채팅 열기", close: "채팅 닫기",
-      new_conversation: "새 대화", new_started: "새 대화를 시작했습니다.",
-      log_label: "대화", input_label: "메시지", placeholder: "질문을 입력하세요…", send: "보내기",
-      you: "나:", bot: "도우미:", typing: "도우미가 입력 중…", connecting: "연결 중…",
-      online: "온라인", offline: "오프라인 – 다시 연결 중…",
-      offline_note: "연결이 끊겼습니다. 연결되면 메시지를 보냅니다.",
-      reconnected: "다시 연결되었습니다.", pending: "아직 보내지 않음",
-      error: "죄송합니다. 문제가 발생했습니다. 다시 시도해 주세요.",
-      welcome: "안녕하세요! 거류허가, 비자, 취업허가, 학교, 병원, 긴급 상황에 대해 편한 언어로 물어보세요.",
-      suggestions: "추천 답변", copy: "복사", copy_label: "중국어 주소 복사", copied: "복사됨",
-      copy_failed: "복사하지 못했습니다. 글자를 선택해 복사하세요.", show_large: "크게 보기", image: "이미지",
-      new_tab: "(새 탭에서 열림)", unread: "새 메시지"
-    },
-    ru: {
-      launcher: "Спросить помощника", title: "Пекинский помощник",
-      open: "Открыть чат с пекинским помощником", close: "Закрыть чат",
-      new_conversation: "Новый разговор", new_started: "Начат новый разговор.",
-      log_label: "Разговор", input_label: "Ваше сообщение", placeholder: "Задайте вопрос…", send: "Отправить",
-      you: "Вы:", bot: "Помощник:", typing: "Помощник печатает…", connecting: "Подключение…",
-      online: "В сети", offline: "Нет связи – переподключение…",
-      offline_note: "Нет соединения. Сообщения будут отправлены, когда связь восстановится.",
-      reconnected: "Связь восстановлена.", pending: "Ещё не отправлено",
-      error: "Извините, что-то пошло не так. Попробуйте ещё раз.",
-      welcome: "Здравствуйте! Спрашивайте о виде на жительство, визах, разрешениях на работу, школах, больницах и экстренных случаях — на своём языке.",
-      suggestions: "Варианты ответа", copy: "Копировать", copy_label: "Копировать адрес на китайском", copied: "Скопировано",
-      copy_failed: "Не удалось скопировать; выделите текст и скопируйте его.", show_large: "Крупно", image: "Изображение",
-      new_tab: "(откроется в новой вкладке)", unread: "новые сообщения"
-    },
-    fr: {
-      launcher: "Poser une question", title: "Assistant de Pékin",
-      open: "Ouvrir la discussion avec l'assistant de Pékin", close: "Fermer la discussion",
-      new_conversation: "Nouvelle conversation", new_started: "Nouvelle conversation commencée.",
-      log_label: "Conversation", input_label: "Votre message", placeholder: "Posez votre question…", send: "Envoyer",
-      you: "Vous :", bot: "Assistant :", typing: "L'assistant écrit…", connecting: "Connexion…",
-      online: "En ligne", offline: "Hors ligne – reconnexion…",
-      offline_note: "Pas de connexion. Vos messages seront envoyés dès le retour de la connexion.",
-      reconnected: "Connexion rétablie.", pending: "Pas encore envoyé",
-      error: "Désolé, un problème est survenu. Veuillez réessayer.",
-      welcome: "Bonjour ! Posez-moi vos questions sur les titres de séjour, les visas, les permis de travail, les écoles, les hôpitaux ou les urgences, dans votre langue.",
-      suggestions: "Réponses proposées", copy: "Copier", copy_label: "Copier l'adresse en chinois", copied: "Copié",
-      copy_failed: "Copie impossible ; sélectionnez le texte et copiez-le.", show_large: "Agrandir", image: "Image",
-      new_tab: "(s'ouvre dans un nouvel onglet)", unread: "nouveaux messages"
-    },
-    de: {
-      launcher: "Assistent fragen", title: "Peking-Assistent",
-      open: "Chat mit dem Peking-Assistenten öffnen", close: "Chat schließen",
-      new_conversation: "Neues Gespräch", new_started: "Neues Gespräch begonnen.",
-      log_label: "Gespräch", input_label: "Ihre Nachricht", placeholder: "Stellen Sie Ihre Frage…", send: "Senden",
-      you: "Sie:", bot: "Assistent:", typing: "Der Assistent schreibt…", connecting: "Verbinde…",
-      online: "Online", offline: "Offline – Verbindung wird wiederhergestellt…",
-      offline_note: "Keine Verbindung. Ihre Nachrichten werden gesendet, sobald die Verbindung zurück ist.",
-      reconnected: "Wieder verbunden.", pending: "Noch nicht gesendet",
-      error: "Entschuldigung, etwas ist schiefgelaufen. Bitte versuchen Sie es noch einmal.",
-      welcome: "Hallo! Fragen Sie mich in Ihrer Sprache zu Aufenthaltserlaubnis, Visa, Arbeitserlaubnis, Schulen, Krankenhäusern oder Notfällen.",
-      suggestions: "Vorgeschlagene Antworten", copy: "Kopieren", copy_label: "Chinesische Adresse kopieren", copied: "Kopiert",
-      copy_failed: "Kopieren nicht möglich; markieren Sie den Text und kopieren Sie ihn.", show_large: "Groß anzeigen", image: "Bild",
-      new_tab: "(öffnet in neuem Tab)", unread: "neue Nachrichten"
-    },
-    es: {
-      launcher: "Preguntar al asistente", title: "Asistente de Pekín",
-      open: "Abrir el chat con el asistente de Pekín", close: "Cerrar el chat",
-      new_conversation: "Nueva conversación", new_started: "Nueva conversación iniciada.",
-      log_label: "Conversación", input_label: "Su mensaje", placeholder: "Escriba su pregunta…", send: "Enviar",
-      you: "Usted:", bot: "Asistente:", typing: "El asistente está escribiendo…", connecting: "Conectando…",
-      online: "En línea", offline: "Sin conexión – reconectando…",
-      offline_note: "Sin conexión. Sus mensajes se enviarán cuando vuelva la conexión.",
-      reconnected: "Conectado de nuevo.", pending: "Aún no enviado",
-      error: "Lo sentimos, algo salió mal. Inténtelo de nuevo.",
-      welcome: "¡Hola! Pregúnteme en su idioma sobre permisos de residencia, visados, permisos de trabajo, escuelas, hospitales o emergencias.",
-      suggestions: "Respuestas sugeridas", copy: "Copiar", copy_label: "Copiar la dirección en chino", copied: "Copiado",
-      copy_failed: "No se pudo copiar; seleccione el texto y cópielo.", show_large: "Ver en grande", image: "Imagen",
-      new_tab: "(se abre en una pestaña nueva)", unread: "mensajes nuevos"
-    },
-    ar: {
-      launcher: "اسأل المساعد", title: "مساعد بكين",
-      open: "افتح المحادثة مع مساعد بكين", close: "أغلق المحادثة",
-      new_conversation: "محادثة جديدة", new_started: "بدأت محادثة جديدة.",
-      log_label: "المحادثة", input_label: "رسالتك", placeholder: "اكتب سؤالك…", send: "إرسال",
-      you: "أنت:", bot: "المساعد:", typing: "المساعد يكتب…", connecting: "جارٍ الاتصال…",
-      online: "متصل", offline: "غير متصل – جارٍ إعادة الاتصال…",
-      offline_note: "لا يوجد اتصال. ستُرسل رسائلك عند عودة الاتصال.",
-      reconnected: "تمت إعادة الاتصال.", pending: "لم تُرسل بعد",
-      error: "عذرًا، حدث خطأ ما. يرجى المحاولة مرة أخرى.",
-      welcome: "مرحبًا! اسألني بلغتك عن تصاريح الإقامة والتأشيرات وتصاريح العمل والمدارس والمستشفيات والطوارئ.",
-      suggestions: "ردود مقترحة", copy: "نسخ", copy_label: "انسخ العنوان الصيني", copied: "تم النسخ",
-      copy_failed: "تعذّر النسخ؛ حدّد النص وانسخه.", show_large: "عرض بحجم كبير", image: "صورة",
-      new_tab: "(يفتح في علامة تبويب جديدة)", unread: "رسائل جديدة"
-    }
-  };
+  var STRINGS = { en: {} };
 
-  // The assistant's "Chinese address" line label in each language (bot/locales/*.yml, messages.address_zh,
-  // the part before {text}; tests/test_widget_e2e.py checks they match). A bot line starting with one of
-  // them gets copy / show-large buttons, whatever the interface language.
-  var ADDRESS_LABELS = [
-    "Chinese address (show the driver):",
-    "中文地址（可出示给司机）：",
-    "中国語の住所（運転手に見せてください）：",
-    "중국어 주소(기사님께 보여 주세요):",
-    "Адрес на китайском (покажите водителю):",
-    "Adresse en chinois (à montrer au chauffeur) :",
-    "Adresse auf Chinesisch (für den Taxifahrer):",
-    "Dirección en chino (muéstresela al conductor):",
-    "العنوان بالصينية (اعرضه على السائق):"
-  ];
+  // The assistant's "Chinese address" line label in each language (from /webchat/i18n.json: the start of
+  // messages.address_zh in bot/locales/*.yml). A bot line starting with one of them gets copy / show-large
+  // buttons, whatever the interface language.
+  var ADDRESS_LABELS = [];
   // Unicode directional isolates/marks the assistant wraps values in for Arabic; not part of an address.
   var BIDI_MARKS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
@@ -456,7 +313,7 @@
   function applyLanguage() {
     var lang = uiLanguage();
     root.setAttribute("lang", lang);
-    root.setAttribute("dir", RTL_LANGUAGES.indexOf(pageLanguage()) >= 0 ? "rtl" : "ltr");
+    root.setAttribute("dir", RTL_LANGUAGES.indexOf(lang) >= 0 ? "rtl" : "ltr");
     launcherLabel.textContent = t("launcher");
     title.textContent = t("title");
     newButton.setAttribute("aria-label", t("new_conversation"));
@@ -876,7 +733,32 @@
     else if (sessionId) connect();
   }
 
-  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+  /** The server's language registry, interface texts and address labels (see STRINGS above). */
+  function loadI18n(done) {
+    var request = typeof fetch === "function"
+      ? fetch(SERVER + "/webchat/i18n.json", { credentials: "omit" })
+      : Promise.reject(new Error("no fetch"));
+    request
+      .then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); return res.json(); })
+      .then(function (data) {
+        (data.languages || []).forEach(function (lang) {
+          if (lang && lang.direction === "rtl") RTL_LANGUAGES.push(String(lang.code));
+        });
+        if (data.strings && data.strings.en) STRINGS = data.strings;
+        if (Array.isArray(data.address_labels)) ADDRESS_LABELS = data.address_labels.map(String);
+        return true;
+      }, function (error) {
+        // The assistant's server is not reachable (or blocked): no chat without it.
+        if (window.console) window.console.warn("Beijing assistant widget: no interface texts", error);
+        return false;
+      })
+      .then(function (loaded) { if (loaded) done(); });
+  }
+
+  loadI18n(function () {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
+    else mount();
+  });
 
   /** A small API for the host page. */
   window.BeijingAssistantWidget = {

@@ -1,0 +1,30 @@
+"""The registry of knowledge kinds: everything about one kind of record lives in one module here.
+
+Each module holds the kind's record type, schema, table and link tables, the rows the loader writes,
+its queries and how its records are rendered in an answer. The loader, the schema check, the diff
+and the staff commands read this registry; nothing else lists the kinds. Adding a kind (README "How
+to extend"):
+
+1. `bot/knowledge/kinds/<kind>.py` (copy `hotlines.py`, the smallest) and its line in REGISTRY;
+2. the facts: `knowledge/<kind>.yml`, starting with `<kind>:` (docs/knowledge-schema.md);
+3. the answer that uses it: a function in `bot/dialogue/answers.py` (and, for a new question, the
+   intent checklist). New tables change the schema: bump `models.SCHEMA_VERSION` (the next sync
+   rebuilds the knowledge tables).
+"""
+
+from __future__ import annotations
+
+from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
+from bot.knowledge.kinds.base import Kind, Rows
+
+REGISTRY: tuple[Kind, ...] = (
+    service_points.KIND,
+    procedures.KIND,
+    schools.KIND,
+    hospitals.KIND,
+    hotlines.KIND,
+)
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in REGISTRY}
+
+__all__ = ["KINDS", "REGISTRY", "Kind", "Rows"]

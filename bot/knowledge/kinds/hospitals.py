@@ -1,0 +1,142 @@
+"""Hospitals and clinics: emergency rooms, international departments, languages spoken."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, String, select
+
+from bot.core import vocab
+from bot.dialogue.i18n import local, name, t
+from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
+from bot.knowledge.kinds.base import Kind, Rows
+from bot.knowledge.orm import Base, data_column
+from bot.knowledge.queries import Place, _rank_multi, snapshot
+from bot.knowledge.records import LocalText, Location, Phone, Record
+from bot.knowledge.schema import (
+    LANGUAGE_CODE,
+    Spec,
+    check_bool,
+    check_local_text,
+    check_location,
+    check_optional_bool,
+    check_phone,
+    check_str,
+    list_of,
+    one_of,
+)
+
+
+class HospitalRecord(Record, total=False):
+    kind: str
+    name: LocalText
+    locations: list[Location]
+    phones: list[Phone]
+    emergency_24h: bool | None
+    international_department: bool
+    languages: list[str]
+    services: LocalText
+    insurance: LocalText | None
+    hours: LocalText | None
+    website: str | None
+    email: str | None
+
+
+FIELDS: Spec = {
+    "kind": (True, one_of(vocab.HOSPITAL_KINDS, "kind")),
+    "name": (True, check_local_text),
+    "locations": (True, list_of(check_location, non_empty=True)),
+    "phones": (True, list_of(check_phone)),
+    "emergency_24h": (True, check_optional_bool),
+    "international_department": (True, check_bool),
+    "languages": (True, list_of(LANGUAGE_CODE)),
+    "services": (True, check_local_text),
+    "insurance": (False, check_local_text),
+    "hours": (False, check_local_text),
+    "website": (False, check_str),
+    "email": (False, check_str),
+}
+
+
+class Hospital(Base):
+    __tablename__ = "hospitals"
+    id = Column(String(80), primary_key=True)
+    kind = Column(String(30), nullable=False)
+    emergency_24h = Column(Boolean)
+    international_department = Column(Boolean, nullable=False)
+    data = data_column()
+
+
+class HospitalLanguage(Base):
+    __tablename__ = "hospital_languages"
+    hospital_id = Column(
+        String(80), ForeignKey("hospitals.id", ondelete="CASCADE"), primary_key=True
+    )
+    language = Column(String(5), primary_key=True, index=True)
+
+
+def rows(rec: HospitalRecord) -> Rows:
+    row = {
+        "kind": rec["kind"],
+        "emergency_24h": rec.get("emergency_24h"),
+        "international_department": rec["international_department"],
+    }
+    spoken = [{"hospital_id": rec["id"], "language": x} for x in dict.fromkeys(rec["languages"])]
+    return row, {HospitalLanguage: spoken}
+
+
+KIND = Kind(
+    "hospitals", HospitalRecord, FIELDS, Hospital, rows, ((HospitalLanguage, "hospital_id"),)
+)
+
+
+def find_hospitals(
+    need: str | None = None,
+    district: str | None = None,
+    language: str | None = None,
+    near: tuple[float, float] | None = None,
+    limit: int | None = 4,
+    url: str | None = None,
+) -> list[Place[HospitalRecord]]:
+    """Hospitals matching a need (emergency_room, international_department, english_speaking)."""
+    with snapshot(url) as session:
+        stmt = select(Hospital).where(Hospital.kind != "health_check_centre")
+        if need == "emergency_room":
+            stmt = stmt.where(Hospital.emergency_24h.is_(True))
+        elif need == "international_department":
+            stmt = stmt.where(Hospital.international_department.is_(True))
+        if need == "english_speaking" or language:
+            lang = language or "en"
+            ids = select(HospitalLanguage.hospital_id).where(HospitalLanguage.language == lang)
+            stmt = stmt.where(Hospital.id.in_(ids))
+        rows = session.execute(stmt).scalars().all()
+        records = [r.data for r in rows]
+    ranked = _rank_multi(records, district, near)
+    return ranked[:limit] if limit else ranked
+
+
+def render(place: Place[HospitalRecord], lang: str, district: str | None = None) -> str:
+    rec = place.record
+    lines = _name_lines(rec["name"], lang)
+    lines += _location_lines(rec, lang, district)
+    if rec.get("phones"):
+        lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
+    if rec.get("emergency_24h") is True:
+        lines.append(t("emergency_24h_yes", lang))
+    elif rec.get("emergency_24h") is None:
+        lines.append(t("emergency_24h_unknown", lang))
+    if rec.get("international_department"):
+        lines.append(t("international_dept", lang))
+    if rec.get("languages"):
+        lines.append(
+            t(
+                "languages",
+                lang,
+                text=", ".join(name("languages", x, lang) for x in rec["languages"]),
+            )
+        )
+    lines.append(local(rec["services"], lang))
+    if rec.get("hours"):
+        lines.append(local(rec["hours"], lang))
+    if rec.get("insurance"):
+        lines.append(local(rec["insurance"], lang))
+    lines += provenance(rec, lang)
+    return "\n".join(lines)

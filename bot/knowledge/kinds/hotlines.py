@@ -1,0 +1,81 @@
+"""Hotlines: phone numbers by category (emergency, immigration, city services, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Column, String, select
+
+from bot.core import vocab
+from bot.dialogue.i18n import local
+from bot.dialogue.render import provenance
+from bot.knowledge.kinds.base import Kind, Rows
+from bot.knowledge.orm import Base, data_column
+from bot.knowledge.queries import snapshot
+from bot.knowledge.records import LocalText, Record
+from bot.knowledge.schema import LANGUAGE_CODE, Spec, check_local_text, check_str, list_of, one_of
+
+
+class HotlineRecord(Record, total=False):
+    number: str
+    name: LocalText
+    category: str
+    description: LocalText
+    languages: list[str]
+    hours: LocalText | None
+
+
+FIELDS: Spec = {
+    "number": (
+        True,
+        lambda c, v, p, line: check_str(c, str(v) if isinstance(v, int) else v, p, line),
+    ),
+    "name": (True, check_local_text),
+    "category": (True, one_of(vocab.HOTLINE_CATEGORIES, "category")),
+    "description": (True, check_local_text),
+    "languages": (True, list_of(LANGUAGE_CODE)),
+    "hours": (False, check_local_text),
+}
+
+
+class Hotline(Base):
+    __tablename__ = "hotlines"
+    id = Column(String(80), primary_key=True)
+    number = Column(String(40), nullable=False)
+    category = Column(String(20), nullable=False, index=True)
+    data = data_column()
+
+
+def rows(rec: HotlineRecord) -> Rows:
+    return {"number": rec["number"], "category": rec["category"]}, {}
+
+
+KIND = Kind("hotlines", HotlineRecord, FIELDS, Hotline, rows)
+
+
+def hotlines(categories: Sequence[str] = (), url: str | None = None) -> list[HotlineRecord]:
+    """Hotlines in `categories` (all when empty), in the order of `categories`."""
+    with snapshot(url) as session:
+        stmt = select(Hotline)
+        if categories:
+            stmt = stmt.where(Hotline.category.in_(list(categories)))
+        found: list[HotlineRecord] = [r.data for r in session.execute(stmt).scalars().all()]
+    order = {c: i for i, c in enumerate(categories)}
+    return sorted(
+        found, key=lambda r: (order.get(r["category"], 99), len(r["number"]), r["number"])
+    )
+
+
+def hotline(number: str, url: str | None = None) -> HotlineRecord | None:
+    with snapshot(url) as session:
+        row = session.execute(select(Hotline).where(Hotline.number == number)).scalars().first()
+        return row.data if row else None
+
+
+def render(rec: HotlineRecord, lang: str, with_source: bool = True) -> str:
+    text = f"☎ {rec['number']} — {local(rec['name'], lang)}: {local(rec['description'], lang)}"
+    if rec.get("hours"):
+        text += f" ({local(rec['hours'], lang)})"
+    if not with_source:
+        return text
+    return "\n".join([text, *provenance(rec, lang)])

@@ -1,0 +1,151 @@
+"""International schools: curricula, ages, campuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Integer, String, select
+
+from bot.core import vocab
+from bot.dialogue.i18n import local, name, t
+from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
+from bot.knowledge.kinds.base import Kind, Rows
+from bot.knowledge.orm import Base, data_column
+from bot.knowledge.queries import Place, _rank_multi, snapshot
+from bot.knowledge.records import LocalText, Location, Phone, Record
+from bot.knowledge.schema import (
+    Checker,
+    Spec,
+    check_int_or_null,
+    check_local_text,
+    check_location,
+    check_phone,
+    check_str,
+    line_of,
+    list_of,
+    one_of,
+)
+
+
+class SchoolRecord(Record, total=False):
+    name: LocalText
+    status: str
+    curricula: list[str]
+    programmes: LocalText
+    age_min: int | None
+    age_max: int | None
+    grades: LocalText | None
+    locations: list[Location]
+    phones: list[Phone]
+    email: str | None
+    website: str | None
+    eligibility: LocalText | None
+
+
+FIELDS: Spec = {
+    "name": (True, check_local_text),
+    "status": (True, one_of(("open", "closed"), "status")),
+    "curricula": (True, list_of(one_of(vocab.CURRICULA, "curriculum"), non_empty=True)),
+    "programmes": (True, check_local_text),
+    "age_min": (True, check_int_or_null),
+    "age_max": (True, check_int_or_null),
+    "grades": (False, check_local_text),
+    "locations": (True, list_of(check_location, non_empty=True)),
+    "phones": (True, list_of(check_phone)),
+    "email": (False, check_str),
+    "website": (False, check_str),
+    "eligibility": (False, check_local_text),
+}
+
+
+def check(c: Checker, record: SchoolRecord, node: Any, name: str, line: int | None) -> None:
+    lo, hi = record.get("age_min"), record.get("age_max")
+    if lo is not None and hi is not None and hi < lo:
+        c.error(
+            line_of(node, "age_max", line), f"{name}.age_max", f"age_max {hi} is below age_min {lo}"
+        )
+
+
+class School(Base):
+    __tablename__ = "schools"
+    id = Column(String(80), primary_key=True)
+    status = Column(String(10), nullable=False)
+    age_min = Column(Integer)
+    age_max = Column(Integer)
+    data = data_column()
+
+
+class SchoolCurriculum(Base):
+    __tablename__ = "school_curricula"
+    school_id = Column(String(80), ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    curriculum = Column(String(30), primary_key=True, index=True)
+
+
+def rows(rec: SchoolRecord) -> Rows:
+    row = {"status": rec["status"], "age_min": rec.get("age_min"), "age_max": rec.get("age_max")}
+    curricula = [{"school_id": rec["id"], "curriculum": c} for c in dict.fromkeys(rec["curricula"])]
+    return row, {SchoolCurriculum: curricula}
+
+
+KIND = Kind(
+    "schools", SchoolRecord, FIELDS, School, rows, ((SchoolCurriculum, "school_id"),), check
+)
+
+
+def find_schools(
+    curriculum: str | None = None,
+    district: str | None = None,
+    age: int | None = None,
+    limit: int | None = 5,
+    url: str | None = None,
+) -> list[Place[SchoolRecord]]:
+    """Open schools teaching `curriculum`, accepting `age`, in or nearest to `district`."""
+    with snapshot(url) as session:
+        stmt = select(School).where(School.status == "open")
+        if curriculum:
+            ids = select(SchoolCurriculum.school_id).where(
+                SchoolCurriculum.curriculum == curriculum
+            )
+            stmt = stmt.where(School.id.in_(ids))
+        if age is not None:
+            stmt = stmt.where((School.age_min.is_(None)) | (School.age_min <= age))
+            stmt = stmt.where((School.age_max.is_(None)) | (School.age_max >= age))
+        rows = session.execute(stmt).scalars().all()
+        records = [r.data for r in rows]
+    return _rank_multi(records, district)[:limit] if limit else _rank_multi(records, district)
+
+
+def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -> str:
+    rec = place.record
+    lines = _name_lines(rec["name"], lang)
+    lines.append(
+        t("curricula", lang, text=", ".join(name("curricula", c, lang) for c in rec["curricula"]))
+    )
+    lines.append(local(rec["programmes"], lang))
+    lo, hi = rec.get("age_min"), rec.get("age_max")
+    if lo is not None or hi is not None:
+        lines.append(
+            t(
+                "ages",
+                lang,
+                text=t(
+                    "ages_range",
+                    lang,
+                    lo=lo if lo is not None else "?",
+                    hi=hi if hi is not None else "?",
+                ),
+            )
+        )
+    elif rec.get("grades"):
+        lines.append(t("ages", lang, text=local(rec["grades"], lang)))
+    lines += _location_lines(rec, lang, district)
+    if rec.get("phones"):
+        lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
+    if rec.get("website"):
+        lines.append(t("website", lang, text=rec["website"]))
+    if rec.get("email"):
+        lines.append(t("email", lang, text=rec["email"]))
+    if rec.get("eligibility"):
+        lines.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
+    lines += provenance(rec, lang)
+    return "\n".join(lines)

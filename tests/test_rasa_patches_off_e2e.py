@@ -1,0 +1,102 @@
+"""With the patches of Rasa internals switched off (BJ_RASA_PATCHES=0) the assistant answers exactly
+as with them on: two real assistants side by side, the same scripted conversations, message by
+message.
+
+Needs the trained model (`make test` trains it first when the training data changed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from servers import MODEL, assistant_env, free_port
+
+from bot.runtime import serve
+
+
+@dataclass
+class Assistant:
+    servers: serve.Servers
+    log: Path
+
+
+pytestmark = pytest.mark.slow
+
+# Conversations (sender -> messages in order) over every kind of answer, nine languages, entities,
+# follow-ups, ratings, a language change, unclear and featureless messages. No "open now" question:
+# the two assistants answer a few seconds apart.
+SCRIPT: dict[str, list[str]] = {
+    "en": [
+        "hi",
+        "where can I renew my residence permit in chaoyang?",
+        "is it open on saturday?",
+        "👍",
+        "what documents do I need for a work permit?",
+        "international schools with IB for my 8 year old in shunyi",
+        "blorp",
+        "🙂🙂🙂",
+        "I want to talk to a person",
+    ],
+    "zh": ["你好", "朝阳区哪里可以办居留许可？", "附近有国际医院吗？", "谢谢"],
+    "ru": ["Где продлить визу в Хайдяне?", "больница с английским языком"],
+    "ar": ["أحتاج سيارة إسعاف الآن"],
+    "fr": ["Où renouveler mon permis de séjour à Chaoyang ?", "answer in english please"],
+    "ja": ["朝陽区で居留許可を更新するにはどこへ行けばいいですか？"],
+    "ko": ["차오양구에서 거류허가를 연장하려면 어디로 가야 하나요?"],
+    "de": ["Wo verlängere ich meine Aufenthaltserlaubnis in Chaoyang?"],
+    "es": ["¿Dónde renuevo mi permiso de residencia en Chaoyang?", "👎"],
+}
+
+
+@pytest.fixture(scope="module")
+def assistants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Assistant]]:
+    """Two assistants, BJ_RASA_PATCHES=1 and =0, each with its own knowledge base and store."""
+    started: dict[str, Assistant] = {}
+    try:
+        for patches in ("1", "0"):
+            var = tmp_path_factory.mktemp(f"patches{patches}")
+            env = {**assistant_env(var), "BJ_RASA_PATCHES": patches}
+            running = serve.start(
+                MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=var
+            )
+            started[patches] = Assistant(running, var / "rasa.log")
+        yield started
+    finally:
+        for assistant in started.values():
+            assistant.servers.stop()
+
+
+def _say(base: str, sender: str, text: str) -> list[dict]:
+    response = requests.post(
+        f"{base}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}),
+        headers={"Content-Type": "application/json"},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_same_replies_with_patches_off(assistants: dict[str, Assistant]) -> None:
+    on, off = assistants["1"].servers, assistants["0"].servers
+    replies = 0
+    for sender, messages in SCRIPT.items():
+        for text in messages:
+            patched = _say(on.rasa_url, f"fence-{sender}", text)
+            shipped = _say(off.rasa_url, f"fence-{sender}", text)
+            assert shipped == patched, (sender, text)
+            replies += len(patched)
+    assert replies >= sum(len(m) for m in SCRIPT.values())  # every message was answered
+
+
+def test_each_server_says_whether_the_patches_are_on(assistants: dict[str, Assistant]) -> None:
+    def log(patches: str) -> str:
+        return assistants[patches].log.read_text(encoding="utf-8", errors="replace")
+
+    assert "Rasa speed-ups: installed (Rasa 3.6.21)" in log("1")
+    assert "Rasa speed-ups: off, Rasa runs as shipped" in log("0")
