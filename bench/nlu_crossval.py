@@ -74,7 +74,11 @@ def variant_config(name: str, scale: float | None = None) -> dict:
     elif name == "diet":
         # The pipeline before the speed work: DIET (no transformer layers) and the lexical featurizer,
         # fallback threshold 0.45.
-        keep = [c for c in pipeline if not c["name"].endswith("LogisticRegressionClassifier")]
+        keep = [
+            c
+            for c in pipeline
+            if not c["name"].endswith("LogisticRegressionClassifier") and c["name"] != ENCODER
+        ]
         idx = next(i for i, c in enumerate(keep) if c["name"].endswith("GazetteerEntityExtractor"))
         keep.insert(
             idx,
