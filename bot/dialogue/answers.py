@@ -440,6 +440,15 @@ IMMIGRATION_TOPICS = {
     "talent_services",
 }
 
+# The intents "did you mean" may offer: what users ask about, in the order of the classifier's ranking.
+TOPIC_INTENTS = IMMIGRATION_TOPICS | {
+    "international_school",
+    "healthcare",
+    "emergency",
+    "find_service_point",
+    "opening_hours",
+}
+
 
 @_safe
 def handoff_answer(
@@ -545,21 +554,16 @@ def offer_topics(
     text: str | None = None,
 ) -> Answer:
     """Low confidence: an entry that answers the message (see `faq_answer`); otherwise offer the two
-    most likely topics and the closest entries as buttons, plus 'something else'."""
+    most likely topics as buttons, plus 'something else'.
+
+    Only topics the assistant answers about (TOPIC_INTENTS) are offered, never small talk or requests
+    about the conversation itself (greet, bot_challenge, help, human_handoff, change_language, ...): a
+    user who typed a real question is not helped by "Are you a bot?" as a guess.
+    """
     decision = faq_match.decide(text)
     if decision.answer:
         return _faq_answer_safe(decision.answer.entry, lang)
-    skip = {
-        "nlu_fallback",
-        "out_of_scope",
-        "affirm",
-        "deny",
-        "greet",
-        "goodbye",
-        "thank",
-        "rate_answer",
-    }
-    top = [r["name"] for r in intent_ranking if r.get("name") and r["name"] not in skip][:2]
+    top = [r["name"] for r in intent_ranking if r.get("name") in TOPIC_INTENTS][:2]
     if (
         not top
     ):  # nothing to guess from (an empty message, only symbols): ask for the question instead

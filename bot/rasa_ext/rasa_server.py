@@ -19,6 +19,10 @@ DEFAULT_REQUEST_MAX_SIZE = 1024 * 1024
 
 def main() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(DEFAULT_REQUEST_MAX_SIZE))
+    # Math libraries on one thread unless told otherwise (bot/runtime/serve.py sets the same for the
+    # processes it starts); this must happen before numpy is first imported.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     from bot.rasa_ext import fence, speedups
     from bot.rasa_ext.tracker_store import refuse_in_memory_fallback
 

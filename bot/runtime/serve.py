@@ -180,9 +180,17 @@ def runtime_credentials(env: Mapping[str, str], target: Path) -> Path:
     return target
 
 
+MATH_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def process_env(env: Mapping[str, str] | None, host: str) -> dict[str, str]:
     """The environment of a server process: ours, plus `env`, plus what every server needs."""
     return {
+        # One thread for the math libraries (numpy's OpenBLAS, MKL, OpenMP): a server handles one
+        # message at a time per process, and the sentence encoder's small matrix products only lose
+        # time to thread start-up and to the other processes on the machine. The environment may
+        # override it.
+        **MATH_THREADS,
         **os.environ,
         **(env or {}),
         "SANIC_HOST": host,

