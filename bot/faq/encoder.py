@@ -21,6 +21,6 @@ def encode(texts: list[str]) -> np.ndarray:
         return np.zeros((0, DIMENSION), dtype=np.float32)
     from bot.nlu.sentence_encoder import get_encoder  # imports Rasa: only when something is encoded
 
-    vectors = np.asarray(get_encoder(THREADS).encode(texts), dtype=np.float32)
+    vectors = np.asarray(get_encoder(threads=THREADS).encode(texts), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
