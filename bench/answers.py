@@ -15,8 +15,9 @@ expected string is looked up in knowledge/*.yml with the same normalisation, and
 one of the set's `decline_keys` in the question's language and the turn is at most `decline_max_chars` long; they
 are counted apart from the fact items. Keys missing from bot/locales/ are reported.
 
-Prints the share right per language and overall (questions; script turns; whole scripts), and the median and
-maximum characters per turn over every turn sent.
+Prints the share right per language and overall (questions; script turns; whole scripts; declines), the same for
+questions and turns when the fact must be in the turn's first 700 characters (issue 13: the answer leads with the
+fact and a turn stays under about 700 characters), and the median and maximum characters per turn over every turn.
 """
 
 from __future__ import annotations
@@ -43,11 +44,22 @@ SET = ROOT / "bench" / "data" / "answers_heldout.yml"
 LANGS = ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar")
 _IGNORED = re.compile(r"[\s\-‐‑‒–—―,]+")
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+LEAD_CHARS = 700  # issue 13: an answer turn stays under about 700 characters before "More details"
 
 
 def norm(text: str) -> str:
     """What a comparison ignores: case, whitespace, hyphens and dashes, commas."""
     return _IGNORED.sub("", text).casefold()
+
+
+def contains(haystack: str, needle: str) -> bool:
+    """`needle` in `haystack` after `norm`; a bare number ("7", "400") only as a whole number, so "7" does not
+    match "17:00" or "2017" and "400" does not match "4000" ("1,000" still matches "1000")."""
+    if needle.strip().isdigit():
+        plain = _THOUSANDS.sub("", haystack)
+        return re.search(rf"(?<!\d){needle.strip()}(?!\d)", plain) is not None
+    return norm(needle) in norm(haystack)
 
 
 def alternatives(item: str | list[str]) -> list[str]:
@@ -67,7 +79,7 @@ def load_set(path: Path) -> dict[str, Any]:
 def check_against_knowledge(data: dict[str, Any]) -> None:
     """Every expected string must be in knowledge/*.yml; stop loudly otherwise."""
     corpus = "\n".join(
-        norm(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "knowledge").glob("*.yml"))
+        p.read_text(encoding="utf-8") for p in sorted((ROOT / "knowledge").glob("*.yml"))
     )
     missing = []
     items = [(q["id"], q["expect"]) for q in data["questions"]]
@@ -84,7 +96,7 @@ def check_against_knowledge(data: dict[str, Any]) -> None:
         )
         for item in expect:
             alts = alternatives(item)
-            if not any(norm(a) in corpus for a in alts):
+            if not any(contains(corpus, a) for a in alts):
                 missing.append(f"{ident}: {alts}")
     if missing:
         sys.exit(
@@ -117,13 +129,14 @@ class Turn:
     expect: Any
     reply: str = ""
 
-    def right(self, declines: dict[str, list[str]], decline_max: int) -> bool:
-        reply = norm(self.reply)
+    def right(self, declines: dict[str, list[str]], decline_max: int, within: int = 0) -> bool:
+        """Every expected item in the reply (in its first `within` characters when given)."""
+        reply = self.reply[:within] if within else self.reply
         if self.expect == "decline":
             return len(self.reply) <= decline_max and any(
-                norm(t) in reply for t in declines[self.lang]
+                contains(reply, t) for t in declines[self.lang]
             )
-        return all(any(norm(a) in reply for a in alternatives(e)) for e in self.expect)
+        return all(any(contains(reply, a) for a in alternatives(e)) for e in self.expect)
 
 
 @dataclass
@@ -144,6 +157,8 @@ class Tally:
 @dataclass
 class Results:
     questions: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    questions_lead: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    turns_lead: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     declines: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     turns: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     scripts: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
@@ -179,7 +194,11 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
         turn = Turn(q["lang"], q["expect"], bot.say(f"bench-answers-{run_id}-{q['id']}", q["text"]))
         res.lengths.append(len(turn.reply))
         ok = turn.right(declines, decline_max)
-        (res.declines if q["expect"] == "decline" else res.questions)[q["lang"]].add(ok)
+        if q["expect"] == "decline":
+            res.declines[q["lang"]].add(ok)
+        else:
+            res.questions[q["lang"]].add(ok)
+            res.questions_lead[q["lang"]].add(turn.right(declines, decline_max, LEAD_CHARS))
         if not ok:
             miss(q["id"], turn, q["text"])
     for s in data["scripts"]:
@@ -190,6 +209,7 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
             res.lengths.append(len(turn.reply))
             ok = turn.right(declines, decline_max)
             res.turns[s["lang"]].add(ok)
+            res.turns_lead[s["lang"]].add(turn.right(declines, decline_max, LEAD_CHARS))
             whole &= ok
             if not ok:
                 miss(f"{s['id']} turn {i + 1}", turn, t["text"])
