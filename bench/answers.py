@@ -226,27 +226,26 @@ def overall(tallies: dict[str, Tally]) -> Tally:
 
 
 def report(res: Results) -> None:
-    rows = [
-        [lang, res.questions[lang], res.turns[lang], res.scripts[lang], res.declines[lang]]
-        for lang in LANGS
+    columns = [
+        res.questions,
+        res.questions_lead,
+        res.turns,
+        res.turns_lead,
+        res.scripts,
+        res.declines,
     ]
-    rows.append(
-        [
-            "all",
-            overall(res.questions),
-            overall(res.turns),
-            overall(res.scripts),
-            overall(res.declines),
-        ]
-    )
+    rows = [[lang, *(c[lang] for c in columns)] for lang in LANGS]
+    rows.append(["all", *(overall(c) for c in columns)])
     headers = [
         "lang",
-        "questions right",
-        "script turns right",
-        "whole scripts right",
-        "declines right",
+        "questions",
+        f"(fact in first {LEAD_CHARS})",
+        "script turns",
+        f"(fact in first {LEAD_CHARS})",
+        "whole scripts",
+        "declines",
     ]
-    print()
+    print("\nShare answered with the right fact:")
     print(tabulate(rows, headers=headers))
     print(
         f"\ncharacters per turn (all replies of a turn summed, {len(res.lengths)} turns): "
