@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = """
 faq:
   - id: test_parking_card
+    topic: driving
     questions:
       en:
         - "How do I get a parking card for my residential compound?"
@@ -33,11 +34,13 @@ faq:
       zh: "测试答案：向小区物业管理处申请停车卡。"
     related: [accommodation_registration]
     source:
-      - "test fixture"
+      - '"test fixture" [3P]'
     source_date: 2026-12-06
     uncertain:
       answer: test fixture only
+      source: a test fixture
   - id: test_library_card
+    topic: immigration
     questions:
       en:
         - "Can foreigners borrow books from the public library?"
@@ -47,8 +50,10 @@ faq:
       en: "Test answer: bring your passport to the library's front desk."
       zh: "测试答案：持护照到图书馆前台办理。"
     source:
-      - "test fixture"
+      - '"test fixture" [3P]'
     source_date: 2026-12-06
+    uncertain:
+      source: a test fixture
 """
 
 
@@ -139,8 +144,14 @@ def test_answer_in_another_language_falls_back_to_english_with_a_lead_in(
     text = answer.replies[0].text
     assert text.startswith("Ответа на русском пока нет")
     assert "Test answer: ask the compound's property management office" in text
-    assert "⚠" in text and "test fixture only" in text
-    assert "test fixture (2026-12-06)" in text
+    # Provenance as every kind shows it: the fields named, the topic's hotline, source and date, and
+    # no claim of a check.
+    assert (
+        "⚠" in text and "ответ (test fixture only)" in text and "источник (a test fixture)" in text
+    )
+    assert "(12345)" in text and "12367" not in text  # a driving question: the city hotline
+    assert 'Источник: "test fixture" [3P], 2026-12-06.' in text
+    assert "Пока не подтверждено нашими сотрудниками." in text
     assert answer.faq_entry == "test_parking_card"
     zh = answers.faq_answer("小区的停车卡在哪里办？", lang="zh").replies[0].text
     assert zh.startswith("测试答案：向小区物业管理处申请停车卡。")
@@ -160,6 +171,8 @@ def test_no_close_entry_offers_what_we_can_help_with_and_a_person(
     # A button naming an entry answers with it directly.
     clicked = answers.faq_answer("/out_of_scope", "test_library_card", lang="en")
     assert clicked.faq_entry == "test_library_card"
+    # Its topic is immigration: an uncertain answer is confirmed with 12367.
+    assert "(12367)" in clicked.replies[0].text
     # The "something else" button's payload is never matched as a question.
     assert answers.faq_answer("/out_of_scope", lang="en").faq_entry is None
 

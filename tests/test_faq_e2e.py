@@ -27,6 +27,7 @@ CLI = Path(sys.executable).parent / "beijing-assistant"
 NEW_ENTRY = """\
 faq:
   - id: e2e_pet_rabbit
+    topic: immigration
     questions:
       en:
         - "Can I keep a pet rabbit in my rented flat?"
@@ -39,8 +40,10 @@ faq:
       en: "E2E test answer: ask your landlord before keeping a rabbit."
       zh: "端到端测试答案：养兔子前请先问房东。"
     source:
-      - "test fixture"
+      - '"test fixture" [3P]'
     source_date: 2026-12-06
+    uncertain:
+      source: a test fixture
 """
 
 ASKED = {

@@ -152,6 +152,8 @@ def render_any(kind: str, rec: dict[str, Any], lang: str) -> str:
         return render.school(Place(rec), lang)
     if kind == "hospitals":
         return render.hospital(Place(rec), lang)
+    if kind == "faq":
+        return render.faq_entry(rec, lang)
     return render.hotline(rec, lang)
 
 
@@ -226,7 +228,11 @@ def test_confirm_phone_is_the_records_own_else_the_hotline_of_its_kind() -> None
     assert prov.confirm_phone("schools", {"phones": []}) == "12345"
     assert prov.confirm_phone("hospitals", {"phones": []}) == "12345"
     assert prov.confirm_phone("hotlines", {"number": "12320"}) == "12320"
-    assert prov.confirm_phone("faq", {}) == "12345"  # a new kind falls back on the city hotline
+    assert prov.confirm_phone("no_such_kind", {}) == "12345"  # a new kind: the city hotline
+    # Questions and answers: by the entry's topic.
+    assert prov.confirm_phone("faq", {"topic": "immigration"}) == "12367"
+    for topic in ("health", "money", "phone", "driving", "social_insurance", "tax"):
+        assert prov.confirm_phone("faq", {"topic": topic}) == "12345"
     unsure = {"source": ["example.gov.cn/x.html [OFF]"], "uncertain": {"hours": "old"}}
     assert "(12345)" in render.provenance(unsure, "en")[0]  # a caller that names no kind
     own = {"kind": "exit_entry_hall", "phones": [{"number": "010-1234 5678"}]}
@@ -251,6 +257,25 @@ def test_schools_and_hospitals_never_send_users_to_the_immigration_hotline(lang:
     hall = by_id("service_points", "tongzhou_exit_entry_hall")
     text = render_any("service_points", hall, lang)
     assert "12367" in next(line for line in text.splitlines() if line.startswith("⚠"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_faq_warnings_name_the_field_and_the_hotline_of_the_entry_topic(lang: str) -> None:
+    """Questions and answers show provenance as every kind does: the uncertain field by name and the
+    hotline of the entry's topic (12367 for immigration matters only)."""
+    seen = {"12367": 0, "12345": 0}
+    for rec in KNOWLEDGE.records["faq"]:
+        if not rec.get("uncertain"):
+            continue
+        text = render_any("faq", rec, lang)
+        warning = next(line for line in text.splitlines() if line.startswith("⚠"))
+        for field in rec["uncertain"]:
+            assert render.field_label(field, lang) in warning, rec["id"]
+        hotline = "12367" if rec["topic"] == "immigration" else "12345"
+        assert hotline in warning, rec["id"]
+        assert ("12367" in warning) == (hotline == "12367"), rec["id"]
+        seen[hotline] += 1
+    assert seen["12367"] and seen["12345"], seen
 
 
 # ------------------------------------------------------------------- validate's refusals

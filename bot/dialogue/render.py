@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from bot.core import vocab
 from bot.dialogue import hours as hours_mod
@@ -180,25 +180,12 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
 
 def faq_entry(entry: Mapping[str, Any], lang: str) -> str:
     """A questions-and-answers entry: the answer in `lang` (or in English after a lead-in saying so),
-    what is not confirmed, and the source with its date. Entries are nobody's checked facts until a
-    person checks them, and the source line says so."""
+    then its provenance as every other kind shows it (`provenance`): what is uncertain, named by field,
+    with the hotline of the entry's topic, the source and its date, and that no staff member has
+    confirmed it."""
     answer = entry["answer"]
     lines = [answer[lang]] if lang in answer else [t("faq_in_english", lang), answer["en"]]
-    unc = entry.get("uncertain") or {}
-    if unc:
-        lines.append(
-            t(
-                "faq_uncertain",
-                lang,
-                text="; ".join(str(reason) for reason in unc.values()),
-                hotline=prov.confirm_phone("faq", entry),
-            )
-        )
-    sources = entry.get("source") or []
-    shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
-    lines.append(t("faq_source", lang, text=shown, date=entry.get("source_date") or "?"))
-    if lang in answer and lang in (entry.get("machine_translated") or []):
-        lines.append(t("machine_translated", lang))
+    lines += provenance(cast(Record, entry), lang, "faq")
     return "\n".join(lines)
 
 

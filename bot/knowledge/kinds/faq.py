@@ -3,6 +3,10 @@
 An entry is found by meaning, in any of the nine languages, through its sample questions and its answer
 (bot/faq/ embeds them at sync time and matches messages at run time). Unlike the other kinds it needs no
 `verified_on`: nobody has checked an entry until a person does, and the answer says so.
+
+Its `topic` decides whom an uncertain answer sends the user to (issue 16): the immigration hotline 12367
+for immigration matters (visa-free entry, transit, the arrival card, NIA services, exit-entry offices,
+accommodation and newborn registration), the city hotline 12345 for everything else.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from sqlalchemy import Column, LargeBinary, String
 
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
+from bot.knowledge.provenance import CITY_HOTLINE, IMMIGRATION_HOTLINE
 from bot.knowledge.queries import snapshot
 from bot.knowledge.records import LocalText, Record
 from bot.knowledge.schema import (
@@ -25,9 +30,13 @@ from bot.knowledge.schema import (
 
 # How often the facts must be re-checked, as the reference files give it (H / M / L).
 RECHECK = ("high", "medium", "low")
+# What an entry is about. Immigration matters are confirmed with 12367, the others with 12345.
+TOPICS = ("immigration", "health", "money", "phone", "driving", "social_insurance", "tax")
+IMMIGRATION_TOPICS = {"immigration"}
 
 
 class FaqRecord(Record, total=False):
+    topic: str
     questions: dict[str, list[str]]
     answer: LocalText
     related: list[str]
@@ -35,6 +44,7 @@ class FaqRecord(Record, total=False):
 
 
 FIELDS: Spec = {
+    "topic": (True, one_of(TOPICS, "topic")),
     "questions": (True, check_questions),
     "answer": (True, check_answer),
     # ids of other records (procedures, service points, hotlines, ...); checked by the loader
@@ -65,7 +75,16 @@ def rows(rec: FaqRecord) -> Rows:
     return {}, {}
 
 
-KIND = Kind("faq", FaqRecord, FIELDS, FaqEntry, rows)
+KIND = Kind(
+    "faq",
+    FaqRecord,
+    FIELDS,
+    FaqEntry,
+    rows,
+    confirm_hotline=lambda rec: (
+        IMMIGRATION_HOTLINE if rec.get("topic") in IMMIGRATION_TOPICS else CITY_HOTLINE
+    ),
+)
 
 
 def faq_entry(entry_id: str, url: str | None = None) -> FaqRecord | None:
