@@ -89,7 +89,7 @@ def test_3_control_characters_and_oversized_texts_are_refused_with_file_line_fie
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "knowledge"
-    source = Path(__file__).resolve().parent.parent / "knowledge" / "hospitals.yml"
+    source = Path(__file__).resolve().parents[2] / "knowledge" / "hospitals.yml"
     folder.mkdir()
     text = source.read_text(encoding="utf-8")
     # The first English name gets an ESC and a BEL; a note gets 50,000 characters.
@@ -116,7 +116,7 @@ def test_3_control_characters_and_oversized_texts_are_refused_with_file_line_fie
 
 
 def test_3_the_real_knowledge_files_pass() -> None:
-    knowledge = Path(__file__).resolve().parent.parent / "knowledge"
+    knowledge = Path(__file__).resolve().parents[2] / "knowledge"
     assert [str(p) for p in read_knowledge(knowledge).problems] == []
 
 

@@ -14,7 +14,7 @@ from bot.dialogue import answers, render
 from bot.faq import index, match
 from bot.knowledge import loader
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Written for these tests only (not facts): English and Chinese questions and answers, no Russian.
 ENTRIES = """

@@ -14,7 +14,7 @@ from bot.knowledge import translations
 from bot.knowledge.loader import read_knowledge, sync
 from bot.knowledge.queries import get_procedures
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RU_FILE = "knowledge/translations/ru/procedures.yml"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # bench/ is not a package: load the script under its own name, without putting bench/ on sys.path.
 _spec = importlib.util.spec_from_file_location("bench_answers", ROOT / "bench" / "answers.py")
 assert _spec and _spec.loader
