@@ -84,8 +84,11 @@ def client_manager() -> AsyncRedisManager | None:
     return AsyncRedisManager(
         url,
         channel=os.environ.get("SOCKETIO_REDIS_CHANNEL") or "beijing-assistant-socketio",
-        # A Redis that is down or hangs must not hold an emit (the local delivery comes first).
-        redis_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        # A Redis that is down must not hold an emit (the local delivery comes first). No socket_timeout:
+        # python-socketio's pub/sub listener uses these options too, and a read timeout made it drop its
+        # connection after every 0.5 s without traffic and reconnect a second later, losing the emits of
+        # other servers published in between (tests/e2e/test_scale_out.py's second tab missed replies).
+        redis_options={"socket_connect_timeout": 0.5},
     )
 
 
