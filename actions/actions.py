@@ -12,7 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.core import vocab
 from bot.dialogue import answers, feedback
 from bot.dialogue.language import answer_language, detect_language
+from bot.faq import encoder as faq_encoder
 from bot.runtime.offloop import off_loop
+
+# The questions-and-answers encoder is loaded with the actions, not in the first user's turn.
+faq_encoder.warm_up()
 
 # Which knowledge topic each intent asks about.
 PROCEDURE_INTENTS = set(vocab.PROCEDURE_TOPICS)

@@ -542,7 +542,12 @@ def faq_instead(text: str | None, *, lang: str = "en") -> Answer | None:
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
     healthcare. None: answer from the topic's records as usual."""
-    decision = faq_match.decide(text, minimum=faq_match.in_topic_threshold())
+    try:
+        decision = faq_match.decide(text, minimum=faq_match.in_topic_threshold())
+    except SQLAlchemyError:
+        # The topic's own answer follows, and it answers politely when the knowledge base is down.
+        logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
+        return None
     return _faq_answer_safe(decision.answer.entry, lang) if decision.answer else None
 
 
@@ -560,7 +565,11 @@ def offer_topics(
     about the conversation itself (greet, bot_challenge, help, human_handoff, change_language, ...): a
     user who typed a real question is not helped by "Are you a bot?" as a guess.
     """
-    decision = faq_match.decide(text)
+    try:
+        decision = faq_match.decide(text)
+    except SQLAlchemyError:
+        logger.warning("questions and answers unavailable; offering topics only", exc_info=True)
+        decision = faq_match.Decision(None)
     if decision.answer:
         return _faq_answer_safe(decision.answer.entry, lang)
     top = [r["name"] for r in intent_ranking if r.get("name") in TOPIC_INTENTS][:2]

@@ -24,3 +24,10 @@ def encode(texts: list[str]) -> np.ndarray:
     vectors = np.asarray(get_encoder(threads=THREADS).encode(texts), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def warm_up() -> None:
+    """Load the encoder now (about 1.5-5 s) rather than in the first user's turn, where it could outlast
+    the Rasa server's ACTION_SERVER_TIMEOUT and turn every answer into the polite failure reply. The
+    action server calls this when it imports the actions, before it listens."""
+    encode(["warm up"])

@@ -145,8 +145,10 @@ _CACHE: dict[str, tuple[tuple[Any, ...], Index]] = {}
 def current(url: str | None = None) -> Index:
     """The index of what is published now (rebuilt only after a sync)."""
     url = url or config.kb_database_url()
-    with db.get_engine(url).connect() as conn:
-        version = _version(conn)
+    # The assistant's read engine: gives up on a locked database after KB_LOCK_TIMEOUT, like every
+    # other knowledge read (the caller then answers politely), instead of SQLite's 30 s.
+    with db.read_session(url) as session:
+        version = _version(session.connection())
     cached = _CACHE.get(url)
     if cached and cached[0] == version:
         return cached[1]

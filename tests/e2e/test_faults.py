@@ -27,8 +27,7 @@ from faults import (
 )
 from servers import MODEL, assistant_env, free_port
 
-from bot.core import hotlines
-from bot.dialogue import i18n
+from bot.dialogue import answers, i18n
 from bot.runtime import serve
 
 TOKEN = "faultsWeChatToken"
@@ -104,8 +103,9 @@ def actions_restarted(servers: serve.Servers, timeout: float = 120) -> None:
 
 KB_DOWN_EN = i18n.t("kb_unavailable", "en")
 KB_DOWN_ZH = i18n.t("kb_unavailable", "zh")
-EMERGENCY_EN = i18n.text("emergency_fallback", "en").format(**hotlines.NUMBERS)
-EMERGENCY_ZH = i18n.text("emergency_fallback", "zh").format(**hotlines.NUMBERS)
+# The locale's numbers, one per line in the order a medical emergency needs (bot.dialogue.answers).
+EMERGENCY_EN = answers.emergency_fallback("en", answers.EMERGENCY_ORDER["medical"])
+EMERGENCY_ZH = answers.emergency_fallback("zh", answers.EMERGENCY_ORDER["medical"])
 
 
 def test_action_server_down_every_channel_answers_politely_and_serve_restarts_it(
@@ -140,7 +140,7 @@ def test_action_server_down_every_channel_answers_politely_and_serve_restarts_it
         assert failed and all(
             e["metadata"]["turn_failed"] == "action_server_unavailable" for e in failed
         ), events
-    assert failed_replies(stored_events(env["TRACKER_STORE_URL"], "oFAULT_down"))
+    assert failed_replies(stored_events(env["TRACKER_STORE_URL"], "wechat:oFAULT_down"))
 
     # `serve` restarts the crashed action server (with back-off) and the Rasa server kept running.
     assert servers.processes[1].poll() is None
