@@ -161,7 +161,7 @@ def test_redis_down_every_channel_still_answered(
     finally:
         redis_server.start()
     answered_once(env["TRACKER_STORE_URL"], "redis-down", 1)
-    answered_once(env["TRACKER_STORE_URL"], "oREDIS_down", 1)
+    answered_once(env["TRACKER_STORE_URL"], "wechat:oREDIS_down", 1)
     # Redis back: everything works as before.
     time.sleep(5.5)  # REDIS_RETRY_AFTER
     assert "Jiuxianqiao" in rest_text(
