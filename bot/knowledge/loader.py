@@ -22,9 +22,17 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
 from bot.core import config
-from bot.knowledge import db, diff, models, translations, yamlio
+from bot.knowledge import db, diff, models, translations
 from bot.knowledge.kinds import KINDS
-from bot.knowledge.schema import Checker, Problem, check_record, line_of, q, singular
+from bot.knowledge.schema import (
+    Checker,
+    Problem,
+    check_record,
+    line_of,
+    parse_yaml,
+    q,
+    singular,
+)
 
 # Rows per INSERT/DELETE statement: well below every database's limit on bound parameters.
 _CHUNK = 400
@@ -160,17 +168,12 @@ def read_knowledge(
             continue
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
         try:
-            doc = yamlio.load(text)
-        except yamlio.YamlSyntaxError as exc:
-            checker.error(
-                exc.line,
-                "",
-                f"YAML syntax error: {exc.message} (check indentation, colons and quotes)",
-            )
-            result.problems.extend(checker.problems)
-            continue
+            doc = parse_yaml(text, checker)
         finally:
             bar.update(path.stat().st_size)
+        if doc is None:
+            result.problems.extend(checker.problems)
+            continue
         data = doc.data
         for dup in doc.duplicates:
             checker.error(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import vocab
-from bot.knowledge import provenance
+from bot.knowledge import provenance, yamlio
 
 MAX_MESSAGE_CHARS = 2000  # a backstop: values are quoted with q(), lists of choices cut at 20
 
@@ -73,6 +73,20 @@ MAX_QUOTED_CHARS = 60
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, MAX_QUOTED_CHARS, MAX_QUOTED_CHARS
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
+
+
+def parse_yaml(text: str, checker: Checker) -> yamlio.Document | None:
+    """The parsed file, or None after reporting its syntax error on `checker` (line and a hint): the one
+    way record files and translation files are read."""
+    try:
+        return yamlio.load(text)
+    except yamlio.YamlSyntaxError as exc:
+        checker.error(
+            exc.line,
+            "",
+            f"YAML syntax error: {exc.message} (check indentation, colons and quotes)",
+        )
+        return None
 
 
 def q(value: Any, quote: bool = True) -> str:

@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core import languages
-from bot.knowledge import yamlio
 from bot.knowledge.kinds import KINDS
-from bot.knowledge.schema import Checker, Problem, check_date, line_of
+from bot.knowledge.schema import Checker, Problem, check_date, line_of, parse_yaml
 
 #: The languages the records are written in (staff write both; the buttons under a translated answer
 #: show these originals).
@@ -266,14 +265,8 @@ def apply_overlays(
         if c.problems:
             result.problems.extend(c.problems)
             continue
-        try:
-            doc = yamlio.load(text)
-        except yamlio.YamlSyntaxError as exc:
-            c.error(
-                exc.line,
-                "",
-                f"YAML syntax error: {exc.message} (check indentation, colons and quotes)",
-            )
+        doc = parse_yaml(text, c)
+        if doc is None:
             result.problems.extend(c.problems)
             continue
         for dup in doc.duplicates:
