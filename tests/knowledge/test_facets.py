@@ -182,3 +182,36 @@ def test_first_steps_are_ordered_with_deadlines(kb_url: str) -> None:
     assert "24 hours" in deadlines[0]["en"]
     assert "30 days" in deadlines[-1]["en"]
     assert all(d.get("zh") for d in deadlines)
+
+
+def test_a_curriculum_filter_is_strict_and_addresses_rank_first(kb_url: str) -> None:
+    from bot.knowledge.kinds.schools import find_schools
+
+    korean = find_schools(curriculum="korean", district="chaoyang", limit=None, url=kb_url)
+    assert korean and all("korean" in p.record["curricula"] for p in korean)
+    every = find_schools(district="chaoyang", limit=None, url=kb_url)
+    in_chaoyang = [
+        p for p in every if any(loc.get("district") == "chaoyang" for loc in p.record["locations"])
+    ]
+    has_address = [any(loc.get("address") for loc in p.record["locations"]) for p in in_chaoyang]
+    # Within the district, every place with an address comes before every place without one.
+    assert has_address == sorted(has_address, reverse=True)
+
+
+def test_a_spoken_language_filter_lists_only_hospitals_whose_data_says_so(kb_url: str) -> None:
+    from bot.knowledge.kinds.hospitals import find_hospitals
+
+    arabic = find_hospitals(language="ar", limit=None, url=kb_url)
+    assert [p.record["id"] for p in arabic] == ["oasis_international_hospital"]
+    assert find_hospitals(language="ru", limit=None, url=kb_url) == []
+
+
+def test_schools_near_a_landmark_rank_by_distance(kb_url: str) -> None:
+    from bot.knowledge.kinds.schools import find_schools
+    from bot.knowledge.names import find_landmarks
+
+    (sanlitun,) = find_landmarks("near Sanlitun", kb_url)
+    assert sanlitun.lat is not None and sanlitun.lon is not None
+    ranked = find_schools(near=(sanlitun.lat, sanlitun.lon), limit=None, url=kb_url)
+    distances = [p.distance_km for p in ranked if p.distance_km is not None]
+    assert distances == sorted(distances)
