@@ -59,6 +59,7 @@ def test_a_procedure_without_a_fact_gives_none(kb_url: str) -> None:
         "validity": "validity",
         "deadline": "deadlines",
         "eligibility": "who",
+        "order": "order",
     }
     with snapshot(kb_url) as session:
         records = [
@@ -67,7 +68,7 @@ def test_a_procedure_without_a_fact_gives_none(kb_url: str) -> None:
     gaps = 0
     for rec in records:
         for facet in procedures.FACETS:
-            held = bool(rec.get(field[facet])) or (
+            held = rec.get(field[facet]) not in (None, []) or (
                 facet == "deadline" and bool(rec.get("deadline"))
             )
             text = procedures.facet_text(rec, facet, "en")
@@ -215,3 +216,16 @@ def test_schools_near_a_landmark_rank_by_distance(kb_url: str) -> None:
     ranked = find_schools(near=(sanlitun.lat, sanlitun.lon), limit=None, url=kb_url)
     distances = [p.distance_km for p in ranked if p.distance_km is not None]
     assert distances == sorted(distances)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_first_step_lines_in_every_language(kb_url: str, lang: str) -> None:
+    lines = [
+        (procedures.facet_text(s, "order", lang) or "").replace("\u2066", "").replace("\u2069", "")
+        for s in procedures.first_steps(kb_url)
+    ]
+    assert [line.split(".", 1)[0] for line in lines] == ["1", "2", "3", "4"]
+    assert "24" in lines[0] and "30" in lines[-1]
+    if lang not in ("en", "zh"):
+        # the deadlines are translated (overlays), not shown in English
+        assert "Within 24 hours" not in lines[0]
