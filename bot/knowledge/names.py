@@ -294,3 +294,16 @@ def find_landmarks(text: str, url: str | None = None) -> list[Landmark]:
             )
         )
     return out
+
+
+def record(kind: str, rid: str, url: str | None = None) -> dict[str, Any] | None:
+    """The published record a mention names (None when it is gone since)."""
+    from bot.knowledge import db
+    from bot.knowledge.kinds import KINDS
+
+    registered = KINDS.get(kind)
+    if registered is None:
+        return None
+    with db.read_session(url or config.kb_database_url()) as session:
+        row = session.get(registered.table, rid)
+        return dict(row.data) if row is not None else None

@@ -229,3 +229,17 @@ def test_first_step_lines_in_every_language(kb_url: str, lang: str) -> None:
     if lang not in ("en", "zh"):
         # the deadlines are translated (overlays), not shown in English
         assert "Within 24 hours" not in lines[0]
+
+
+def test_a_mention_leads_to_its_fact(kb_url: str) -> None:
+    from bot.knowledge.facets import facets_of, fact
+    from bot.knowledge.names import find_mentions, record
+
+    (mention,) = find_mentions("when is the Andingmen hall open on Saturday?", kb_url)
+    rec = record(mention.kind, mention.id, kb_url)
+    assert rec is not None
+    saturday = dt.datetime(2026, 12, 12, 15, 0)
+    assert "09:00" in (fact(mention.kind, rec, "hours", "en", saturday) or "")
+    assert fact(mention.kind, rec, "curriculum", "en") is None  # not a service point's facet
+    assert facets_of("landmarks") == frozenset()
+    assert record("schools", "no_such_school", kb_url) is None
