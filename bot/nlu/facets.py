@@ -75,9 +75,13 @@ KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler")
 WEAK_FACETS = frozenset({"order", "steps"})
 FOLLOW_UP_INTENT = "follow_up"
 FALLBACK_INTENT = "nlu_fallback"
-# Intents whose own questions are made of facet words only ("when are you open?", "opening hours"):
-# without a marker or an ordinal such a message keeps the classifier's intent (with its facets).
-STANDALONE_INTENTS = frozenset({"opening_hours", "find_service_point"})
+# Intents whose own questions are made of facet words only ("when are you open?", "opening hours",
+# "how do I get there?"), with the facets they answer: without a marker or an ordinal, such a message
+# keeps the classifier's intent (with its facets) unless it asks another facet ("its phone?").
+STANDALONE_INTENTS: dict[str, frozenset[str]] = {
+    "opening_hours": frozenset({"hours", "status"}),
+    "find_service_point": frozenset({"address"}),
+}
 # "speak English please" asks for a reply language, not for the languages spoken somewhere.
 NEVER_FOLLOW_UP = frozenset({"change_language"})
 # Longer messages are complete questions, whatever words they use.
@@ -289,14 +293,16 @@ def analyse(text: str, rules: Path = RULES_DIR) -> Analysis:
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
     """The message is an elliptical follow-up: short, nothing but what is asked and words referring
     back, no acute danger, and not a question of an intent that is asked in such words (opening hours,
-    service points) unless a marker or an ordinal refers back ("is it open now?" stays opening_hours)."""
+    service points) unless a marker or an ordinal refers back or it asks a facet that intent does not
+    answer ("is it open now?" stays opening_hours, "its phone?" is a follow-up)."""
     a = analysis or analyse(text)
     if len(text.strip()) > MAX_CHARS or not a.elliptical:
         return False
     if intent in NEVER_FOLLOW_UP:
         return False
-    if intent in STANDALONE_INTENTS and not (a.markers or a.ordinals):
-        return False
+    own = STANDALONE_INTENTS.get(intent or "")
+    if own is not None and not (a.markers or a.ordinals):
+        return any(f.value not in own for f in a.facets) and safety.check(text).acute is None
     return safety.check(text).acute is None
 
 

@@ -73,6 +73,10 @@ def test_intents_asked_in_facet_words_keep_their_intent_without_a_marker() -> No
     assert not facets.is_follow_up("is it open right now?", "opening_hours")
     assert facets.is_follow_up("and is it open right now?", "opening_hours")
     assert not facets.is_follow_up("do you speak English?", "change_language")
+    assert not facets.is_follow_up("how do I get there?", "find_service_point")
+    assert facets.is_follow_up("and its phone?", "find_service_point")
+    assert facets.is_follow_up("its phone?", "find_service_point")
+    assert facets.is_follow_up("its phone?", "opening_hours")
 
 
 # --- the component ------------------------------------------------------------------------------
