@@ -244,6 +244,11 @@ FOLLOW_UPS: list[Example] = [
     _e("de", "wie viel pro Jahr?", True, "fee"),
     _e("es", "¿cuánto al año?", True, "fee"),
     _e("ar", "كم في السنة؟", True, "fee"),
+    # Thanks and yes before the question
+    _e("en", "thanks! and the phone?", True, "phone"),
+    _e("zh", "谢谢，那地址呢？", True, "address"),
+    _e("fr", "merci, et c'est gratuit ?", True, "fee"),
+    _e("de", "danke, und wie lange dauert es?", True, "processing_time"),
 ]
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.
