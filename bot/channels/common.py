@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from collections import OrderedDict, deque
-from typing import Any
+from typing import Any, TypeGuard
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
@@ -192,7 +192,7 @@ class RateLimiter:
             return allowed
 
 
-def is_card(value: Any) -> bool:
+def is_card(value: Any) -> TypeGuard[dict[str, Any]]:
     """A custom payload of the assistant's reply model (bot/dialogue/cards.py)."""
     return isinstance(value, dict) and isinstance(value.get("type"), str) and "version" in value
 

@@ -238,7 +238,8 @@ def _names(record: Mapping[str, Any], lang: str) -> tuple[str, str | None]:
 
 def _address_fields(
     address: Mapping[str, str] | None, lang: str, record: Mapping[str, Any], path: str
-) -> dict[str, Field | None]:
+) -> dict[str, Any]:
+    """`address`, `driver_address` and `address_zh_note` of a place card."""
     if not address:
         return {"address": Field("", plain(t("address_unknown", lang)))}
     translated = prov.is_translated(record, f"{path}.zh")
