@@ -112,7 +112,7 @@ class Card:
         lines += self.details
         lines += self.uncertain
         lines += self.source_notes  # the source line (with its date) first
-        return "\n".join(plain(x) for x in lines if x)
+        return "\n".join(x for x in lines if x)
 
 
 @dataclass
@@ -241,7 +241,7 @@ def _address_fields(
 ) -> dict[str, Any]:
     """`address`, `driver_address` and `address_zh_note` of a place card."""
     if not address:
-        return {"address": Field("", plain(t("address_unknown", lang)))}
+        return {"address": Field("", t("address_unknown", lang))}
     translated = prov.is_translated(record, f"{path}.zh")
     local_address = (
         Field(label("address", lang), local(dict(address), lang))
@@ -258,7 +258,7 @@ def _address_fields(
 
 def _distance(place: Place[Any], lang: str) -> str | None:
     lines = render._distance_line(place, lang)
-    return plain(lines[0]) if lines else None
+    return (lines[0]) if lines else None
 
 
 def service_point_card(
@@ -272,7 +272,7 @@ def service_point_card(
     ]
     details = []
     if district := rec.get("district"):
-        details.append(plain(t("district", lang, name=render.district_name(district, lang))))
+        details.append(t("district", lang, name=render.district_name(district, lang)))
     if rec.get("appointment"):
         details.append(local(rec["appointment"], lang))
     if rec.get("notes"):
@@ -284,9 +284,9 @@ def service_point_card(
         phones_label=label("phone", lang),
         phones=phones(rec.get("phones") or [], lang),
         open_state=hours_mod.status(hours, hours_mod.to_beijing(when)).state,
-        open_now=plain(render.format_status(hours, lang, when)),
+        open_now=(render.format_status(hours, lang, when)),
         distance=_distance(place, lang) if show_distance else None,
-        facts=facts if rec.get("phones") else [*facts, Field("", plain(t("phone_unknown", lang)))],
+        facts=facts if rec.get("phones") else [*facts, Field("", t("phone_unknown", lang))],
         details=details,
         **provenance_fields(rec, lang, "service_points"),
     )
@@ -295,8 +295,7 @@ def service_point_card(
 def _value_of(key: str, rendered: str, lang: str) -> str:
     """The value part of a rendered "Label: {text}" message."""
     head = label(key, lang)
-    text = plain(rendered)
-    return text[len(head) :].strip() if text.startswith(head) else text
+    return rendered[len(head) :].strip() if plain(rendered).startswith(head) else rendered
 
 
 def located_card(
@@ -317,7 +316,7 @@ def located_card(
     for i, loc in locations[1:]:
         head = local(loc.get("name"), lang) if loc.get("name") else ""
         lines = render._address_lines(loc.get("address"), lang, rec, f"locations[{i}].address")
-        details.append(" · ".join(plain(x) for x in [head, *lines] if x))
+        details.append(" · ".join(x for x in [head, *lines] if x))
     address = (
         _address_fields(first[1].get("address"), lang, rec, f"locations[{first[0]}].address")
         if first
@@ -332,7 +331,7 @@ def located_card(
         phones_label=label("phone", lang),
         phones=phones(own_phones, lang),
         distance=_distance(place, lang),
-        details=[plain(x) for x in details if x],
+        details=[x for x in details if x],
         **provenance_fields(rec, lang, kind),
     )
 
@@ -375,9 +374,7 @@ def procedure_card(rec: Mapping[str, Any], lang: str) -> ProcedureCard:
                 if amount is not None
                 else t("fee_line_no_amount", lang, item=item)
             )
-            items.append(
-                plain(text) + (f" ({local(fee['note'], lang)})" if fee.get("note") else "")
-            )
+            items.append(text + (f" ({local(fee['note'], lang)})" if fee.get("note") else ""))
         sections.insert(0, Section(t("fees", lang), items))
     if rec.get("deadlines"):
         sections.append(Section(t("deadlines", lang), [local(x, lang) for x in rec["deadlines"]]))
@@ -412,9 +409,7 @@ def emergency_card(
         if rec.get("hours"):
             about += f" ({local(rec['hours'], lang)})"
         details.append(f"{number} — {about}")
-    return EmergencyCard(
-        lead=plain(intro), numbers=numbers, details=[plain(interpreting), *details]
-    )
+    return EmergencyCard(lead=(intro), numbers=numbers, details=[(interpreting), *details])
 
 
 def faq_card(entry: Mapping[str, Any], lang: str) -> Card:

@@ -26,7 +26,13 @@ from ruamel.yaml import YAML
 from servers import MODEL, assistant_env, free_port
 
 from bot.channels import socketio as sio_channel
-from bot.channels.widget import DEMO_KEYS, LANGUAGES, content_security_policy, i18n_payload
+from bot.channels.widget import (
+    DEMO_KEYS,
+    LANGUAGES,
+    PAGE_KEYS,
+    content_security_policy,
+    i18n_payload,
+)
 from bot.dialogue import i18n
 from bot.runtime import serve
 
@@ -80,11 +86,19 @@ def locale_messages(lang: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_widget_knows_the_chinese_address_label_of_every_language(lang: str) -> None:
-    """The widget's address labels come from the assistant's own address line (/webchat/i18n.json)."""
-    label = locale_messages(lang)["address_zh"].split("{text}")[0].strip()
-    assert label and label in i18n_payload()["address_labels"]
-    assert "ADDRESS_LABELS = [];" in WIDGET_JS.read_text(encoding="utf-8")  # no copy in the script
+def test_widget_gets_topics_person_and_rating_texts_of_every_language(lang: str) -> None:
+    """The chips, "talk to a person" and the rating question come from the catalogue (/webchat/i18n.json);
+    replies are rendered from their cards, never by matching labels in their text."""
+    chat = i18n_payload()["chat"][lang]
+    assert chat["person"] == {
+        "title": i18n.name("intents", "human_handoff", lang),
+        "payload": "/human_handoff",
+    }
+    assert chat["rate_ask"] == i18n.t("rate_ask", lang)
+    assert all(c["title"] and c["payload"].startswith("/") for c in chat["topics"])
+    source = WIDGET_JS.read_text(encoding="utf-8")
+    assert "ADDRESS_LABELS" not in source and "address_labels" not in source
+    assert locale_messages(lang)["address_zh"]  # still the label of the card's driver address
 
 
 def test_widget_has_every_interface_string_in_every_language() -> None:
@@ -94,7 +108,9 @@ def test_widget_has_every_interface_string_in_every_language() -> None:
         own = YAML(typ="safe").load(
             (ROOT / "bot" / "locales" / f"{lang}.yml").read_text(encoding="utf-8")
         )["widget"]
-        assert set(own) == set(strings["en"]) | set(DEMO_KEYS), f"{lang}: widget texts differ"
+        assert set(own) == set(strings["en"]) | set(DEMO_KEYS) | set(PAGE_KEYS), (
+            f"{lang}: widget texts differ"
+        )
         assert all(strings[lang].values()), lang
     source = WIDGET_JS.read_text(encoding="utf-8")
     used = set(re.findall(r"""\bt\("(\w+)"\)""", source))

@@ -149,13 +149,35 @@
   // [label](url), bare http(s) URLs and **bold**. Everything else is text.
   var INLINE = /\[([^\]\n]{1,300})\]\(([^()\s]{1,2000})\)|(https?:\/\/[^\s<>"'()\[\]]+[^\s<>"'()\[\].,;:!?。，；：！？）」])|\*\*([^*\n]{1,500})\*\*/g;
 
+  var RTL_CHARS = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/;
+  // A run of Latin script, digits and the punctuation between them ("China Daily", "010-84020101").
+  var LATIN_RUN = /[A-Za-z0-9+][A-Za-z0-9+\s.,:;!?'’"“”()\[\]\/&%#–—-]*[A-Za-z0-9%]|[A-Za-z0-9]/g;
+
+  /** Text as nodes; in right-to-left text every Latin-script run is isolated (<bdi>), so that
+   * "010-84020101" or "China Daily" keep their order inside an Arabic sentence. */
+  function appendText(parent, text) {
+    if (!RTL_CHARS.test(text)) {
+      parent.appendChild(document.createTextNode(text));
+      return;
+    }
+    var last = 0;
+    var match;
+    LATIN_RUN.lastIndex = 0;
+    while ((match = LATIN_RUN.exec(text)) !== null) {
+      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      parent.appendChild(el("bdi", { dir: "ltr", text: match[0] }));
+      last = LATIN_RUN.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
   /** Append `text` to `parent` with links (allowed schemes only) and bold; the rest as text nodes. */
   function appendInline(parent, text) {
     var last = 0;
     var match;
     INLINE.lastIndex = 0;
     while ((match = INLINE.exec(text)) !== null) {
-      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      if (match.index > last) appendText(parent, text.slice(last, match.index));
       if (match[1] !== undefined) {
         var href = safeUrl(match[2], LINK_SCHEMES);
         // A link with another scheme (javascript:, data:, ...) stays exactly as it was written, inert.
@@ -168,7 +190,7 @@
       }
       last = INLINE.lastIndex;
     }
-    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    if (last < text.length) appendText(parent, text.slice(last));
   }
 
   function link(href, label) {
@@ -288,7 +310,11 @@
     phones.forEach(function (phone, i) {
       if (i > 0) node.appendChild(document.createTextNode("; "));
       node.appendChild(telLink(phone));
-      if (str(phone.note)) node.appendChild(el("bdi", { "class": "note", text: " (" + phone.note + ")" }));
+      if (str(phone.note)) {
+        var note = el("bdi", { "class": "note" });
+        appendText(note, " (" + phone.note + ")");
+        node.appendChild(note);
+      }
     });
     return node;
   }
@@ -346,7 +372,9 @@
       if (node) box.appendChild(node);
     });
     if (str(card.open_now)) {
-      box.appendChild(el("p", { "class": "open-now", "data-state": str(card.open_state) || "unknown", dir: "auto", text: card.open_now }));
+      var open = line("open-now", card.open_now);
+      open.setAttribute("data-state", str(card.open_state) || "unknown");
+      box.appendChild(open);
     }
     if (str(card.distance)) box.appendChild(line("distance", card.distance));
   }
@@ -374,8 +402,8 @@
   function emergencyBody(card, box) {
     var numbers = list(card.numbers).filter(function (n) { return n && str(n.number); });
     box.appendChild(el("ul", { "class": "emergency-numbers" }, numbers.map(function (n) {
-      return el("li", { dir: "auto" }, [
-        telLink(n, "tel-big"), " ", el("span", { "class": "number-name", text: str(n.name) })
+      return el("li", {}, [
+        telLink(n, "tel-big"), " ", el("bdi", { "class": "number-name", text: str(n.name) })
       ]);
     })));
     if (str(card.lead)) box.appendChild(line("lead", card.lead));
