@@ -9,6 +9,7 @@ Screenshots and axe results go to test-output/.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -184,6 +185,55 @@ def test_history_shows_button_titles_and_splits_like_the_channel() -> None:
             "attachment": {"type": "image", "payload": {"src": "https://example.org/a.png"}},
         },
     ]
+
+
+def test_history_keeps_a_card_reply_whole() -> None:
+    """A reply with a card is one widget message in the history too (text unsplit, card as `custom`)."""
+    card = {"type": "text", "version": 1, "lead": "Part one", "rate": []}
+    buttons = [{"title": "👍 Yes", "payload": '/rate_answer{"rating":"up"}'}]
+    events = [
+        {
+            "event": "bot",
+            "text": "Part one\n\nPart two",
+            "data": {"custom": card, "buttons": buttons},
+        },
+    ]
+    assert sio_channel.history_messages(events) == [
+        {
+            "sender": "bot",
+            "text": "Part one\n\nPart two",
+            "custom": card,
+            "quick_replies": [{"content_type": "text", **buttons[0]}],
+        }
+    ]
+
+
+def test_socketio_sends_a_card_reply_as_one_event() -> None:
+    sent: list[tuple[str, Any, str]] = []
+
+    class Sio:
+        async def emit(self, event: str, data: Any, room: str) -> None:
+            sent.append((event, data, room))
+
+    output = sio_channel.NamespacedSocketIOOutput(Sio(), "bot_uttered")  # type: ignore[arg-type]
+    card = {"type": "place", "version": 1, "name": "Hall"}
+    message = {"text": "A\n\nB", "buttons": [{"title": "T", "payload": "/p"}], "custom": card}
+    asyncio.run(output.send_response("socketio:0123456789abcdef0123456789abcdef", message))
+    assert sent == [
+        (
+            "bot_uttered",
+            {
+                "text": "A\n\nB",
+                "custom": card,
+                "quick_replies": [{"content_type": "text", "title": "T", "payload": "/p"}],
+            },
+            "0123456789abcdef0123456789abcdef",
+        )
+    ]
+    # Without a card, Rasa's own behaviour: the text split at blank lines.
+    sent.clear()
+    asyncio.run(output.send_response("0123456789abcdef0123456789abcdef", {"text": "A\n\nB"}))
+    assert [data["text"] for _, data, _ in sent] == ["A", "B"]
 
 
 def test_session_ids_must_look_server_issued() -> None:
@@ -405,6 +455,9 @@ def test_ask_a_question_and_see_the_knowledge_base_answer(widget: Widget) -> Non
     assert widget.page.locator("#bj-assistant-widget .addr", has_text="酒仙桥").count() == 0
     block = widget.page.locator("#bj-assistant-widget .addr", has_text="安定门东街2号").first
     assert block.locator(".addr-text").get_attribute("lang") == "zh-CN"
+    # The answer came as cards (Socket.IO `custom`): the hall's phone is a tel: link.
+    card = widget.page.locator("#bj-assistant-widget .card-place", has_text="安定门东街2号").first
+    assert card.locator("a[href^='tel:']").count() >= 1
     widget.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=widget.base)
     block.get_by_role("button", name="Copy the Chinese address").click()
     # The status is set when the clipboard promise resolves: wait for it (up to 10 s).
@@ -433,19 +486,24 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
     before = widget.state()["bots"]
     widget.page.get_by_role("button", name="Work", exact=True).click()
     answer = "\n".join(widget.wait_turn(before))
-    assert "安定门东街2号" in answer and "CNY" in answer, answer
+    assert "安定门东街2号" in answer, answer
+    # The fees are in the procedure card's folded "Fees" list.
+    fees = widget.page.locator("#bj-assistant-widget details.section", has_text="CNY").first
+    assert not fees.evaluate("d => d.open") and "CNY" not in answer
     # The user's bubble shows the button's title, not its payload; the permit buttons are gone and the
-    # knowledge answer ends with the rating question's two buttons.
+    # knowledge answer's last reply carries 👍 / 👎 inline (no message of their own).
     users = widget.page.locator("#bj-assistant-widget .msg.user")
     assert users.last.inner_text().endswith("Work")
-    assert replies.count() == 2
+    assert replies.count() == 0
+    rate = widget.page.locator("#bj-assistant-widget .msg.bot").last.locator(".rate button")
+    assert rate.count() == 2
     assert widget.page.get_by_role("button", name="Work", exact=True).count() == 0
-    assert i18n.t("rate_ask", "en") in answer
+    assert i18n.t("rate_ask", "en") in widget.state()["lastBots"][-1]
     before = widget.state()["bots"]
     widget.page.get_by_role("button", name=i18n.t("rate_up", "en"), exact=True).click()
     assert i18n.t("rate_thanks", "en") in "\n".join(widget.wait_turn(before))
     assert users.last.inner_text().endswith(i18n.t("rate_up", "en"))
-    assert replies.count() == 0
+    assert replies.count() == 0 and rate.count() == 0
     sid = session_id(widget)
     assert sid and re.fullmatch(r"[0-9a-f]{32}", sid)
 
@@ -477,6 +535,22 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
         timeout=60_000,
     )
     assert "安定门东街2号" not in widget.state()["log"]
+    assert not widget.dialogs and not widget.csp_errors(), widget.console
+
+
+@slow
+def test_emergency_answer_starts_with_a_tel_120_link(widget: Widget) -> None:
+    widget.goto("en").open()
+    before = widget.state()["bots"]
+    widget.ask("my friend collapsed, we need an ambulance")
+    first_bubble = widget.page.locator("#bj-assistant-widget .msg.bot:not(.welcome)").nth(before)
+    first = first_bubble.locator(".content a, .content p, .content li, .content .text").first
+    link = first.locator("a").first if first.evaluate("n => n.tagName") == "LI" else first
+    assert link.get_attribute("href") == "tel:120", first_bubble.inner_html()
+    box = link.bounding_box()
+    assert box and box["height"] >= 44
+    OUTPUT.mkdir(exist_ok=True)
+    widget.page.screenshot(path=str(OUTPUT / "widget-emergency.png"))
     assert not widget.dialogs and not widget.csp_errors(), widget.console
 
 

@@ -49,14 +49,16 @@ def test_a_procedure_answer_shows_its_body_in_the_users_language_with_the_number
     # Every number of the English answer is in the translated one (fees, ages, days, dates).
     assert set(_numbers(english)) <= set(_numbers(body))
     assert "北京公安出入境" in body  # a Chinese name is copied, not translated
-    # One short line says it is a translation and offers the originals; then the rating question.
-    offer = answer.replies[-2]
+    # The answer's last reply carries 👍 / 👎; then one short line says it is a translation and offers
+    # the originals.
+    offer = answer.replies[-1]
     assert offer.text == answers.t("translation_machine", lang)
     assert [b["payload"] for b in offer.buttons] == [
         '/show_original{"language":"en"}',
         '/show_original{"language":"zh"}',
     ]
-    assert answer.replies[-1].buttons[0]["payload"].startswith("/rate_answer")
+    assert answer.replies[-2].rate
+    assert answer.replies[-2].buttons[0]["payload"].startswith("/rate_answer")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
