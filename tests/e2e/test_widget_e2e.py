@@ -489,7 +489,9 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
     assert "安定门东街2号" in answer, answer
     # The fees are in the procedure card's folded "Fees" list.
     fees = widget.page.locator("#bj-assistant-widget details.section", has_text="CNY").first
-    assert not fees.evaluate("d => d.open") and "CNY" not in answer
+    assert not fees.evaluate("d => d.open") and not fees.locator("li").first.is_visible()
+    fees.locator("summary").click()
+    assert "CNY" in fees.locator("li").first.inner_text()
     # The user's bubble shows the button's title, not its payload; the permit buttons are gone and the
     # knowledge answer's last reply carries 👍 / 👎 inline (no message of their own).
     users = widget.page.locator("#bj-assistant-widget .msg.user")
