@@ -366,7 +366,12 @@ def school_answer(
         )
     shown = places[:4]
     replies = [Reply(t("schools_intro", lang, filters=filters))]
-    replies += [Reply(schools.render(p, lang, district)) for p in shown]
+    replies += [
+        Reply(
+            schools.render(p, lang, district), card=cards.school_card(p, lang, district).to_json()
+        )
+        for p in shown
+    ]
     if len(places) > len(shown):
         rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown) :])
         replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
@@ -532,8 +537,13 @@ def handoff_answer(
     sources = [r for r in records if r]
     if sources:
         lines += render.provenance(sources[0], lang, "hotlines")
+    office = (
+        (local(shown[-1]["name"], lang), shown[-1]["phones"]) if len(shown) > len(sources) else None
+    )
+    lead = "\n".join(lines[: 1 if after_rating else 2])
+    card = cards.contacts_card(lead, sources, office, lang).to_json()
     answer = Answer(
-        [Reply("\n".join(lines))],
+        [Reply("\n".join(lines), card=card)],
         topic=topic,
         translation=translations.status(shown, lang),
     )

@@ -299,10 +299,15 @@ def _value_of(key: str, rendered: str, lang: str) -> str:
 
 
 def located_card(
-    place: Place[Any], lang: str, kind: str, district: str | None, facts: list[str]
+    place: Place[Any],
+    lang: str,
+    kind: str,
+    district: str | None,
+    facts: list[str],
+    shown: list[Field] | None = None,
 ) -> PlaceCard:
     """A hospital or school: its first location (the one in `district` first) on the card, the
-    others in the details."""
+    others in the details with `facts`; `shown`: label/value facts shown on the card."""
     rec = place.record
     main, zh = _names(rec, lang)
     locations = list(enumerate(rec.get("locations") or [], 1))
@@ -331,6 +336,7 @@ def located_card(
         phones_label=label("phone", lang),
         phones=phones(own_phones, lang),
         distance=_distance(place, lang),
+        facts=shown or [],
         details=[x for x in details if x],
         **provenance_fields(rec, lang, kind),
     )
@@ -350,6 +356,60 @@ def hospital_card(place: Place[Any], lang: str, district: str | None = None) -> 
         facts.append(t("languages", lang, text=langs))
     facts += [local(rec.get(k), lang) for k in ("services", "hours", "insurance", "notes")]
     return located_card(place, lang, "hospitals", district, facts)
+
+
+def school_card(place: Place[Any], lang: str, district: str | None = None) -> PlaceCard:
+    rec = place.record
+    curricula = ", ".join(name("curricula", c, lang) for c in rec["curricula"])
+    shown = [Field(label("curricula", lang), curricula)]
+    lo, hi = rec.get("age_min"), rec.get("age_max")
+    if lo is not None or hi is not None:
+        ages = t(
+            "ages_range", lang, lo=lo if lo is not None else "?", hi=hi if hi is not None else "?"
+        )
+        shown.append(Field(label("ages", lang), ages))
+    elif rec.get("grades"):
+        shown.append(Field(label("ages", lang), local(rec["grades"], lang)))
+    if rec.get("website"):
+        shown.append(Field(label("website", lang), rec["website"]))
+    facts = [local(rec["programmes"], lang)]
+    if rec.get("email"):
+        facts.append(t("email", lang, text=rec["email"]))
+    if rec.get("eligibility"):
+        facts.append(t("eligibility", lang, text=local(rec["eligibility"], lang)))
+    facts.append(local(rec.get("notes"), lang))
+    return located_card(place, lang, "schools", district, facts, shown)
+
+
+@dataclass
+class ContactsCard(EmergencyCard):
+    """The people to call (hotlines, the office shown last): numbers as for an emergency, smaller."""
+
+    TYPE: ClassVar[str] = "contacts"
+
+
+def contacts_card(
+    lead: str,
+    records: Sequence[Mapping[str, Any]],
+    office: tuple[str, Sequence[Mapping[str, Any]]] | None,
+    lang: str,
+) -> ContactsCard:
+    """The hotlines to call, then the office's phones (`office`: its name and phones)."""
+    numbers, details = [], []
+    for rec in records:
+        number = str(rec["number"])
+        numbers.append(EmergencyNumber(number, tel(number), local(rec["name"], lang)))
+        about = local(rec.get("description"), lang)
+        details.append(
+            f"{number} — {about}" + (f" ({local(rec['hours'], lang)})" if rec.get("hours") else "")
+        )
+    if office:
+        for phone in office[1]:
+            numbers.append(
+                EmergencyNumber(str(phone["number"]), tel(str(phone["number"])), office[0])
+            )
+    source = provenance_fields(records[0], lang, "hotlines") if records else {}
+    return ContactsCard(lead=lead, numbers=numbers, details=details, **source)
 
 
 def procedure_card(rec: Mapping[str, Any], lang: str) -> ProcedureCard:

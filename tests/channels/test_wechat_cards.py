@@ -97,3 +97,12 @@ def test_rated_answer_is_one_message_with_the_rating_as_numbered_options() -> No
 def test_messages_without_a_card_are_text_as_before() -> None:
     turn = render_messages([{"text": "Hello", "custom": {"not": "a card"}}], HINT)
     assert turn.blocks == ["Hello"]
+
+
+def test_contacts_card_numbers_as_digits_then_the_source() -> None:
+    hotlines = [r for r in KNOWLEDGE.records["hotlines"] if r["number"] in ("12367", "12345")]
+    text = card_text(cards.contacts_card("Call:", hotlines, None, "en").to_json())
+    lines = text.splitlines()
+    assert lines[0] == "Call:"
+    assert sorted(x.split()[1] for x in lines[1:3]) == ["12345", "12367"]
+    assert hotlines[0]["source_date"] in text

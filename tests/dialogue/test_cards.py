@@ -140,3 +140,26 @@ def test_original_answer_drops_the_rating() -> None:
     shown = answers.original_answer(answer, "en", "ja")
     assert [r.text for r in shown.replies][1:] == ["Body"]
     assert not any(r.rate or r.buttons for r in shown.replies)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_school_cards_show_curricula_and_ages(lang: str) -> None:
+    for rec in KNOWLEDGE.records["schools"]:
+        data = roundtrip(cards.school_card(Place(rec), lang))
+        labels = [f["label"] for f in data["facts"]]
+        assert cards.label("curricula", lang) in labels, rec["id"]
+        assert rec["source_date"] in data["source_notes"][0]
+        assert "{" not in json.dumps(data, ensure_ascii=False).replace('{"', ""), rec["id"]
+
+
+def test_contacts_card_lists_the_hotlines_then_the_office() -> None:
+    hotlines = [r for r in KNOWLEDGE.records["hotlines"] if r["number"] in ("12367", "12345")]
+    hall = next(r for r in KNOWLEDGE.records["service_points"] if r.get("phones"))
+    data = roundtrip(
+        cards.contacts_card("Call:", hotlines, (hall["name"]["en"], hall["phones"]), "en")
+    )
+    assert data["type"] == "contacts" and data["lead"] == "Call:"
+    numbers = [n["number"] for n in data["numbers"]]
+    assert numbers == [r["number"] for r in hotlines] + [p["number"] for p in hall["phones"]]
+    assert all(n["tel"] for n in data["numbers"])
+    assert hotlines[0]["source_date"] in data["source_notes"][0]

@@ -99,15 +99,16 @@ def card_text(card: dict[str, Any]) -> str:
     left out, except for an emergency's interpreting line."""
     kind = card.get("type")
     lines: list[str] = []
-    if kind == "emergency":
+    if kind in ("emergency", "contacts"):
         lines.append(str(card.get("lead") or ""))
         lines += [
             f"☎ {_digits({'tel': n.get('tel'), 'number': n.get('number')})} {n.get('name', '')}"
             for n in card.get("numbers") or []
         ]
-        lines += [str(x) for x in (card.get("details") or [])[:1]]
-        return "\n".join(x for x in lines if x)
-    if kind == "place":
+        if kind == "emergency":
+            lines += [str(x) for x in (card.get("details") or [])[:1]]
+            return "\n".join(x for x in lines if x)
+    elif kind == "place":
         lines.append(f"📍 {card.get('name', '')}")
         if card.get("name_zh"):
             lines.append(str(card["name_zh"]))

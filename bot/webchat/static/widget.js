@@ -165,7 +165,8 @@
     LATIN_RUN.lastIndex = 0;
     while ((match = LATIN_RUN.exec(text)) !== null) {
       if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
-      parent.appendChild(el("bdi", { dir: "ltr", text: match[0] }));
+      // A short run (a date, a time, a number) is never broken across lines.
+      parent.appendChild(el("bdi", { dir: "ltr", "class": match[0].length <= 24 ? "run-short" : null, text: match[0] }));
       last = LATIN_RUN.lastIndex;
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
@@ -398,15 +399,18 @@
     });
   }
 
-  /** The numbers first, large and tappable, one per line; then what they are for. */
-  function emergencyBody(card, box) {
+  /** The numbers, one per line: an emergency's first, large and tappable, then what they are for;
+   * the people to call (`contacts`) after the lead, as ordinary links. */
+  function numbersBody(card, box) {
+    var emergency = card.type === "emergency";
+    if (!emergency && str(card.lead)) box.appendChild(renderText(card.lead));
     var numbers = list(card.numbers).filter(function (n) { return n && str(n.number); });
-    box.appendChild(el("ul", { "class": "emergency-numbers" }, numbers.map(function (n) {
+    box.appendChild(el("ul", { "class": emergency ? "emergency-numbers" : "contact-numbers" }, numbers.map(function (n) {
       return el("li", {}, [
-        telLink(n, "tel-big"), " ", el("bdi", { "class": "number-name", text: str(n.name) })
+        telLink(n, emergency ? "tel-big" : "tel"), " ", el("bdi", { "class": "number-name", text: str(n.name) })
       ]);
     })));
-    if (str(card.lead)) box.appendChild(line("lead", card.lead));
+    if (emergency && str(card.lead)) box.appendChild(line("lead", card.lead));
   }
 
   /** 👍 / 👎 under a rated answer; the click sends the rating and the buttons go. */
@@ -436,7 +440,7 @@
     var box = el("div", { "class": "card-reply card-" + card.type, dir: "auto" });
     if (card.type === "place") placeBody(card, box);
     else if (card.type === "procedure") procedureBody(card, box);
-    else if (card.type === "emergency") emergencyBody(card, box);
+    else if (card.type === "emergency" || card.type === "contacts") numbersBody(card, box);
     else if (str(card.lead)) box.appendChild(renderText(card.lead));
     list(card.uncertain).forEach(function (text) { box.appendChild(line("uncertain", text)); });
     var details = folded(t("details"), "more", list(card.details).map(function (text) {
