@@ -728,7 +728,9 @@ def test_phone_layout_is_full_screen(browser: Any, running: Running) -> None:
         before = widget.state()["bots"]
         widget.page.get_by_role("button", name="Work", exact=True).click()
         widget.wait_turn(before)
-        widget.page.locator("#bj-assistant-widget .card-place").first.scroll_into_view_if_needed()
+        widget.page.locator("#bj-assistant-widget .card-place").first.evaluate(
+            "n => n.scrollIntoView({block: 'start'})"
+        )
         box = widget.page.locator("#bj-assistant-widget .panel").bounding_box()
         assert (
             box and box["x"] == 0 and box["y"] == 0 and box["width"] == 390 and box["height"] == 844
