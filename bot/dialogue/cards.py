@@ -22,6 +22,7 @@ from bot.dialogue import hours as hours_mod
 from bot.dialogue import render
 from bot.dialogue.i18n import catalog, local, name, t
 from bot.knowledge import provenance as prov
+from bot.knowledge.kinds import hospitals
 from bot.knowledge.queries import Place
 
 VERSION = 1
@@ -343,19 +344,7 @@ def located_card(
 
 
 def hospital_card(place: Place[Any], lang: str, district: str | None = None) -> PlaceCard:
-    rec = place.record
-    facts = []
-    if rec.get("emergency_24h") is True:
-        facts.append(t("emergency_24h_yes", lang))
-    elif rec.get("emergency_24h") is None:
-        facts.append(t("emergency_24h_unknown", lang))
-    if rec.get("international_department"):
-        facts.append(t("international_dept", lang))
-    if rec.get("languages"):
-        langs = ", ".join(name("languages", x, lang) for x in rec["languages"])
-        facts.append(t("languages", lang, text=langs))
-    facts += [local(rec.get(k), lang) for k in ("services", "hours", "insurance", "notes")]
-    return located_card(place, lang, "hospitals", district, facts)
+    return located_card(place, lang, "hospitals", district, hospitals.facts(place.record, lang))
 
 
 def school_card(place: Place[Any], lang: str, district: str | None = None) -> PlaceCard:
