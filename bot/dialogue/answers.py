@@ -427,7 +427,10 @@ def emergency_answer(
     if not any(_FALLBACK_NUMBER.fullmatch(str(r.get("number", ""))) for r in records):
         # The numbers are also in every locale file, so they never depend on the database (down, or
         # synced without the hotlines).
-        return Answer([Reply(emergency_fallback(lang, order))], topic="emergency")
+        card = cards.fallback_emergency_card(str(text("emergency_fallback", lang)), order)
+        return Answer(
+            [Reply(emergency_fallback(lang, order), card=card.to_json())], topic="emergency"
+        )
     lines = [t("emergency_intro", lang)]
     lines += [hotlines.render(h, lang, with_source=False) for h in records]
     lines.append(t("emergency_interpreting", lang))

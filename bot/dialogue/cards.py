@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from bot.core import hotlines as hotlines_mod
 from bot.dialogue import hours as hours_mod
 from bot.dialogue import render
 from bot.dialogue.i18n import catalog, local, name, t
@@ -459,6 +460,23 @@ def emergency_card(
             about += f" ({local(rec['hours'], lang)})"
         details.append(f"{number} — {about}")
     return EmergencyCard(lead=(intro), numbers=numbers, details=[(interpreting), *details])
+
+
+def fallback_emergency_card(template: str, order: Sequence[str]) -> EmergencyCard:
+    """The emergency numbers of the locale's `emergency_fallback` line ("🚨 Ambulance {ambulance} ·
+    Police {police} · …", for when the knowledge base cannot be read), in the order `order` (hotline
+    categories) needs them."""
+    parts = template.strip().lstrip("🚨").split("·")
+    numbers = []
+    for part in parts:
+        found = re.search(r"\{(\w+)\}", part)
+        if found and found.group(1) in hotlines_mod.NUMBERS:
+            number = hotlines_mod.NUMBERS[found.group(1)]
+            label = (part[: found.start()] + part[found.end() :]).strip()
+            numbers.append(EmergencyNumber(number, tel(number), label))
+    rank = {hotlines_mod.NUMBERS.get(c): i for i, c in enumerate(order)}
+    numbers.sort(key=lambda n: rank.get(n.number, len(rank)))
+    return EmergencyCard(numbers=numbers)
 
 
 def faq_card(entry: Mapping[str, Any], lang: str) -> Card:

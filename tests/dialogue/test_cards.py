@@ -4,6 +4,7 @@ card's JSON format (docs/cards.md) and its plain-text form."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,3 +164,24 @@ def test_contacts_card_lists_the_hotlines_then_the_office() -> None:
     assert numbers == [r["number"] for r in hotlines] + [p["number"] for p in hall["phones"]]
     assert all(n["tel"] for n in data["numbers"])
     assert hotlines[0]["source_date"] in data["source_notes"][0]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_emergency_without_the_knowledge_base_still_gives_a_card_in_order(lang: str) -> None:
+    template = str(i18n.text("emergency_fallback", lang))
+    medical = cards.fallback_emergency_card(template, answers.EMERGENCY_ORDER["medical"])
+    police = cards.fallback_emergency_card(template, answers.EMERGENCY_ORDER["police"])
+    assert [n.number for n in medical.numbers][:3] == ["120", "110", "119"]
+    assert police.numbers[0].number == "110" and police.numbers[0].tel == "tel:110"
+    assert all(n.name and "{" not in n.name for n in medical.numbers)
+    assert {n.number for n in medical.numbers} >= {"120", "110", "119", "122", "999"}
+
+
+def test_emergency_answer_with_the_knowledge_base_down_starts_with_120(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "kb.db").mkdir()  # a folder where the database file should be: it cannot be opened
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
+    (reply,) = answers.emergency_answer(None, lang="en", emergency_type="medical").replies
+    assert reply.card and reply.card["numbers"][0]["tel"] == "tel:120"
+    assert reply.text.startswith("🚨")
