@@ -78,8 +78,16 @@ def last_rated_action(tracker: Tracker) -> str | None:
 
 
 def send(dispatcher: CollectingDispatcher, answer: answers.Answer) -> list[EventType]:
+    # The text (and buttons) for every channel; the card (bot/dialogue/cards.py) as Rasa's custom
+    # payload for the channels that render structure (widget, WeChat).
     for reply in answer.replies:
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+        card = reply.json_message()
+        if card:
+            dispatcher.utter_message(
+                text=reply.text, buttons=reply.buttons or None, json_message=card
+            )
+        else:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
     events: list[EventType] = []
     if answer.shown_points:
         events.append(SlotSet("last_points", answer.shown_points))

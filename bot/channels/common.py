@@ -23,7 +23,9 @@ import re
 import threading
 import time
 from collections import OrderedDict, deque
-from typing import Any
+from typing import Any, TypeGuard
+
+from rasa.core.channels.channel import CollectingOutputChannel
 
 from bot.core import hotlines
 from bot.dialogue import i18n
@@ -188,3 +190,26 @@ class RateLimiter:
             while len(self._seen) > self.max_senders:
                 self._seen.popitem(last=False)
             return allowed
+
+
+def is_card(value: Any) -> TypeGuard[dict[str, Any]]:
+    """A custom payload of the assistant's reply model (bot/dialogue/cards.py)."""
+    return isinstance(value, dict) and isinstance(value.get("type"), str) and "version" in value
+
+
+class CardCollectingOutputChannel(CollectingOutputChannel):
+    """Rasa's collecting output (REST, WeChat), but a reply with a card stays one message: its text,
+    buttons and card (`custom`) together, where Rasa would store the card as a message of its own."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        if is_card(message.get("custom")) and message.get("text"):
+            await self._persist_message(
+                self._message(
+                    recipient_id,
+                    text=message["text"],
+                    buttons=message.get("buttons") or None,
+                    custom=message["custom"],
+                )
+            )
+            return
+        await super().send_response(recipient_id, message)

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -153,6 +153,12 @@ class SafeRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(message: UserMessage) -> None:
+            collected = message.output_channel
+            if type(collected) is CollectingOutputChannel:
+                # One message per reply even with a card (the response reads the same list).
+                output = common.CardCollectingOutputChannel()
+                output.messages = collected.messages
+                message.output_channel = output
             request = _REQUEST.get()
             body = _body(request) if request is not None else {}
             message.message_id = body.get("message_id") or message.message_id

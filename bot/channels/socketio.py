@@ -125,7 +125,9 @@ def history_messages(
                     for b in buttons
                     if isinstance(b, dict)
                 }
-            if text:
+            if text and common.is_card(data.get("custom")):
+                out.append({"sender": "bot", **bot_uttered(text, buttons, data["custom"])})
+            elif text:
                 parts = [p for p in text.strip().split("\n\n")] or [text]
                 messages: list[dict[str, Any]] = [{"sender": "bot", "text": p} for p in parts]
                 if buttons:
@@ -178,6 +180,32 @@ class NamespacedSocketIOOutput(SocketIOOutput):
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         await super()._send_message(common.channel_sender("socketio", socket_id), response)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """A reply with a card (bot/dialogue/cards.py) is one `bot_uttered`: its text (unsplit), quick
+        replies and the card as `custom`. (Rasa 3.6 would emit the card as keyword arguments of
+        `emit`, which does not reach the widget.)"""
+        card = message.get("custom")
+        if not common.is_card(card) or not message.get("text"):
+            await super().send_response(recipient_id, message)
+            return
+        await self._send_message(
+            recipient_id, bot_uttered(message["text"], message.get("buttons"), card)
+        )
+
+
+def bot_uttered(
+    text: str, buttons: list[dict[str, Any]] | None, card: dict[str, Any]
+) -> dict[str, Any]:
+    """The widget's message for a reply with a card."""
+    out: dict[str, Any] = {"text": text, "custom": card}
+    if buttons:
+        out["quick_replies"] = [
+            {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
+            for b in buttons
+            if isinstance(b, dict)
+        ]
+    return out
 
 
 class _AppAwareBlueprint(SocketBlueprint):

@@ -5,6 +5,7 @@
     GET /webchat/widget.css               its styles (loaded by widget.js into the widget's shadow root)
     GET /webchat/vendor/socket.io.min.js  the vendored Socket.IO client (loaded by widget.js)
     GET /webchat/i18n.json                the language registry, for the widget (bot/core/languages.py)
+    GET /webchat/privacy                  what the chat stores and for how long (?lang=xx), linked from the widget
 
 The widget talks to the `socketio` channel (bot/channels/socketio.py), which only accepts configured origins.
 This channel handles no messages itself. Files come from bot/webchat/static/ (see bot/webchat/vendor.sh for the
@@ -26,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.conversations import purge
 from bot.core import languages
 from bot.dialogue import i18n
 
@@ -45,26 +47,81 @@ LANGUAGES = languages.CODES
 RTL = languages.RTL
 
 DEMO_KEYS = ("demo_title", "demo_intro", "demo_example", "language_menu")
+# Texts of the privacy page only (not needed by the widget itself).
+PAGE_KEYS = ("privacy_title", "privacy_text")
+
+# The topics the empty chat offers as chips (intent payloads, titled with the intents' names).
+TOPIC_CHIPS = (
+    "residence_permit",
+    "visa",
+    "work_permit",
+    "find_service_point",
+    "international_school",
+    "healthcare",
+    "emergency",
+)
+HANDOFF_INTENT = "human_handoff"
 
 
-def address_label(lang: str) -> str:
-    """How the assistant's "Chinese address" line starts in `lang` (messages.address_zh before {text})."""
-    template = i18n.catalog(lang)["messages"]["address_zh"]
-    return str(template).split("{text}")[0].strip()
+def widget_strings(lang: str) -> dict[str, str]:
+    """The `widget` section of bot/locales/<lang>.yml, with the retention period filled in."""
+    days = purge.retention_days()
+    return {k: str(v).replace("{days}", str(days)) for k, v in i18n.section("widget", lang).items()}
+
+
+def chat_payload(lang: str) -> dict[str, Any]:
+    """What the widget sends for the user: topic chips and "talk to a person" (intent payloads titled
+    with the intents' names), and the rating question that introduces 👍 / 👎."""
+
+    def chip(intent: str) -> dict[str, str]:
+        return {"title": i18n.name("intents", intent, lang), "payload": f"/{intent}"}
+
+    return {
+        "topics": [chip(intent) for intent in TOPIC_CHIPS],
+        "person": chip(HANDOFF_INTENT),
+        "rate_ask": i18n.t("rate_ask", lang),
+    }
 
 
 def i18n_payload() -> dict[str, Any]:
     """What the widget reads from /webchat/i18n.json: the language registry, its interface texts in every
-    language (section `widget` of bot/locales/<lang>.yml) and the labels of the assistant's Chinese-address
-    lines (a bot line starting with one gets copy / show-large buttons, whatever the interface language)."""
+    language (section `widget` of bot/locales/<lang>.yml) and the chips and labels it sends or shows for
+    the assistant (`chat_payload`). Replies are rendered from their cards (bot/dialogue/cards.py)."""
     return {
         "languages": languages.as_json(),
         "strings": {
-            code: {k: v for k, v in i18n.section("widget", code).items() if k not in DEMO_KEYS}
+            code: {
+                k: v
+                for k, v in widget_strings(code).items()
+                if k not in DEMO_KEYS and k not in PAGE_KEYS
+            }
             for code in languages.CODES
         },
-        "address_labels": [address_label(code) for code in languages.CODES],
+        "chat": {code: chat_payload(code) for code in languages.CODES},
     }
+
+
+def privacy_page(lang: str) -> str:
+    """What the chat stores and for how long, in `lang` (the widget's privacy note links here)."""
+    texts = widget_strings(lang)
+    e = html.escape
+    return f"""<!doctype html>
+<html lang="{lang}" dir="{"rtl" if lang in RTL else "ltr"}">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{e(texts["privacy_title"])}</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="demo.css">
+</head>
+<body>
+  <main>
+    <h1>{e(texts["privacy_title"])}</h1>
+    <p>{e(texts["privacy_text"])}</p>
+  </main>
+</body>
+</html>
+"""
 
 
 def etag_of(data: bytes) -> str:
@@ -223,6 +280,18 @@ class WebchatWidgetInput(InputChannel):
         @bp.route("/demo.css", methods=["GET"])
         async def demo_css(request: Request) -> HTTPResponse:
             return cached(request, DEMO_CSS.encode(), "text/css; charset=utf-8")
+
+        @bp.route("/privacy", methods=["GET"])
+        async def privacy(request: Request) -> HTTPResponse:
+            lang = request.args.get("lang", "en")
+            return response.html(
+                privacy_page(lang if lang in LANGUAGES else "en"),
+                headers={
+                    "Content-Security-Policy": content_security_policy(""),
+                    "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "no-referrer",
+                },
+            )
 
         @bp.route("/", methods=["GET"])
         async def demo(request: Request) -> HTTPResponse:

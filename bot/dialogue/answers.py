@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import hotlines as hotlines_mod
 from bot.core import vocab
-from bot.dialogue import feedback, render
+from bot.dialogue import cards, feedback, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
 from bot.faq import match as faq_match
@@ -45,6 +45,21 @@ EMERGENCY_ORDER: dict[str, tuple[str, ...]] = {
 class Reply:
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
+    # The reply's structure (bot/dialogue/cards.py, a JSON-able dict with a "type"), sent as Rasa's
+    # custom payload next to `text`; None: text only.
+    card: dict[str, Any] | None = None
+    # The last knowledge reply of an answer: 👍 / 👎 go with it (its buttons; in the card for the widget).
+    rate: bool = False
+
+    def json_message(self) -> dict[str, Any] | None:
+        """The custom payload to send with the text: the card, with the rating buttons when rated."""
+        if not self.rate:
+            return self.card
+        card = dict(self.card or cards.text_card(self.text).to_json())
+        card["rate"] = [
+            b for b in self.buttons if b["payload"].startswith(f"/{feedback.RATE_INTENT}")
+        ]
+        return card
 
 
 @dataclass
@@ -86,18 +101,20 @@ def payload(intent: str, entities: dict[str, Any] | None = None) -> str:
     )
 
 
+def rating_buttons(lang: str) -> list[dict[str, str]]:
+    """👍 / 👎; a click is stored as intent rate_answer + entity rating."""
+    return [
+        {
+            "title": t(f"rate_{value}", lang),
+            "payload": payload(feedback.RATE_INTENT, {feedback.RATING_ENTITY: value}),
+        }
+        for value in feedback.RATINGS
+    ]
+
+
 def rating_question(lang: str) -> Reply:
-    """ "Was this answer helpful?" with 👍 / 👎 buttons; a click is stored as intent rate_answer + entity rating."""
-    return Reply(
-        t("rate_ask", lang),
-        [
-            {
-                "title": t(f"rate_{value}", lang),
-                "payload": payload(feedback.RATE_INTENT, {feedback.RATING_ENTITY: value}),
-            }
-            for value in feedback.RATINGS
-        ],
-    )
+    """ "Was this answer helpful?" with 👍 / 👎 buttons (text channels' own question, see `rated`)."""
+    return Reply(t("rate_ask", lang), rating_buttons(lang))
 
 
 # A button under a translated answer: the same answer again in English or Chinese, for this message only
@@ -125,15 +142,20 @@ def original_answer(answer: Answer | None, original: str, lang: str) -> Answer:
     """An answer rendered again in `original` (en or zh) for a user who reads `lang`: introduced in the
     user's language, without the rating question or the offer (the translated answer had them).
     `answer` is None when there is no translated answer to show again."""
-    body = [r for r in answer.replies if not r.buttons] if answer else []
+    body = (
+        [replace(r, buttons=[], rate=False) for r in answer.replies if r.rate or not r.buttons]
+        if answer
+        else []
+    )
     if not body or original not in ORIGINAL_LANGUAGES:
         return Answer([Reply(t("original_none", lang))])
     return Answer([Reply(t(f"original_intro_{original}", lang)), *body])
 
 
 def rated(answer: Answer, lang: str) -> Answer:
-    """A knowledge answer followed by the rating question, unless its last reply already asks something
-    with buttons (the permit type, say): one question at a time.
+    """A knowledge answer whose last reply carries 👍 / 👎 (`Reply.rate`, its buttons), unless that
+    reply already asks something with buttons (the permit type, say): one question at a time. The
+    offer of the original texts (translated answers) follows it.
 
     Called by the answers whose facts come from the knowledge base (procedures, service points, opening
     hours, schools, hospitals, the people to call); never for emergencies, clarifying questions or "the
@@ -141,12 +163,12 @@ def rated(answer: Answer, lang: str) -> Answer:
     """
     if not answer.replies:
         return answer
-    asks = bool(answer.replies[-1].buttons)
     replies = list(answer.replies)
+    last = replies[-1]
+    if not last.buttons:
+        replies[-1] = replace(last, buttons=rating_buttons(lang), rate=True)
     if answer.translation:
         replies.append(offer_original(answer.translation, lang))
-    if not asks:
-        replies.append(rating_question(lang))
     return replace(answer, replies=replies)
 
 
@@ -181,7 +203,11 @@ def _points_replies(
     intro = service_points.intro(intro_label, district, near is not None, lang, in_district)
     replies = [Reply(intro)]
     replies += [
-        Reply(service_points.render(p, lang, when, show_distance=near is not None)) for p in places
+        Reply(
+            service_points.render(p, lang, when, show_distance=near is not None),
+            card=cards.service_point_card(p, lang, when, near is not None).to_json(),
+        )
+        for p in places
     ]
     return replies, [p.record["id"] for p in places]
 
@@ -226,7 +252,10 @@ def procedure_answer(
         )
         return rated(Answer(replies, shown, topic), lang)
     main = procs[:2]
-    replies = [Reply(procedures.render(p, lang)) for p in main]
+    replies = [
+        Reply(procedures.render(p, lang), card=cards.procedure_card(p, lang).to_json())
+        for p in main
+    ]
     shown_records: list[Mapping[str, Any]] = list(main)
     services: list[str] = list(dict.fromkeys(s for p in main for s in p.get("services", [])))
     if topic == "residence_permit" and permit_type:
@@ -337,7 +366,12 @@ def school_answer(
         )
     shown = places[:4]
     replies = [Reply(t("schools_intro", lang, filters=filters))]
-    replies += [Reply(schools.render(p, lang, district)) for p in shown]
+    replies += [
+        Reply(
+            schools.render(p, lang, district), card=cards.school_card(p, lang, district).to_json()
+        )
+        for p in shown
+    ]
     if len(places) > len(shown):
         rest = t("list_sep", lang).join(local(p.record["name"], lang) for p in places[len(shown) :])
         replies.append(Reply(f"{rest} — {t('and_more', lang, n=len(places) - len(shown))}"))
@@ -364,7 +398,13 @@ def hospital_answer(
             Answer([Reply(t("hospitals_none", lang, filters=filters))], topic="healthcare"), lang
         )
     replies = [Reply(t("hospitals_intro", lang, filters=filters))]
-    replies += [Reply(hospitals.render(p, lang, district)) for p in places]
+    replies += [
+        Reply(
+            hospitals.render(p, lang, district),
+            card=cards.hospital_card(p, lang, district).to_json(),
+        )
+        for p in places
+    ]
     status = translations.status([p.record for p in places], lang)
     return rated(Answer(replies, topic="healthcare", translation=status), lang)
 
@@ -387,11 +427,15 @@ def emergency_answer(
     if not any(_FALLBACK_NUMBER.fullmatch(str(r.get("number", ""))) for r in records):
         # The numbers are also in every locale file, so they never depend on the database (down, or
         # synced without the hotlines).
-        return Answer([Reply(emergency_fallback(lang, order))], topic="emergency")
+        card = cards.fallback_emergency_card(str(text("emergency_fallback", lang)), order)
+        return Answer(
+            [Reply(emergency_fallback(lang, order), card=card.to_json())], topic="emergency"
+        )
     lines = [t("emergency_intro", lang)]
     lines += [hotlines.render(h, lang, with_source=False) for h in records]
     lines.append(t("emergency_interpreting", lang))
-    first = Reply("\n".join(lines))
+    card = cards.emergency_card(lines[0], records, lang, lines[-1])
+    first = Reply("\n".join(lines), card=card.to_json())
     replies = [first]
     try:
         ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
@@ -399,7 +443,13 @@ def emergency_answer(
         ers = []
     if ers:
         replies.append(Reply(t("emergency_er", lang)))
-        replies += [Reply(hospitals.render(p, lang, district)) for p in ers]
+        replies += [
+            Reply(
+                hospitals.render(p, lang, district),
+                card=cards.hospital_card(p, lang, district).to_json(),
+            )
+            for p in ers
+        ]
     # The numbers come first; the line saying the texts are translated (and the originals) comes last.
     status = translations.status([*records, *(p.record for p in ers)], lang)
     if status:
@@ -490,8 +540,13 @@ def handoff_answer(
     sources = [r for r in records if r]
     if sources:
         lines += render.provenance(sources[0], lang, "hotlines")
+    office = (
+        (local(shown[-1]["name"], lang), shown[-1]["phones"]) if len(shown) > len(sources) else None
+    )
+    lead = "\n".join(lines[: 1 if after_rating else 2])
+    card = cards.contacts_card(lead, sources, office, lang).to_json()
     answer = Answer(
-        [Reply("\n".join(lines))],
+        [Reply("\n".join(lines), card=card)],
         topic=topic,
         translation=translations.status(shown, lang),
     )
@@ -512,7 +567,8 @@ def faq_button(entry: Mapping[str, Any], lang: str) -> dict[str, str]:
 
 
 def _faq_found(entry: Mapping[str, Any], lang: str) -> Answer:
-    return rated(Answer([Reply(render.faq_entry(entry, lang))], faq_entry=entry["id"]), lang)
+    reply = Reply(render.faq_entry(entry, lang), card=cards.faq_card(entry, lang).to_json())
+    return rated(Answer([reply], faq_entry=entry["id"]), lang)
 
 
 def _person_button(lang: str) -> dict[str, str]:

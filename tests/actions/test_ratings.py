@@ -71,26 +71,35 @@ EXPECTED_PAYLOADS = ['/rate_answer{"rating":"up"}', '/rate_answer{"rating":"down
         (acts.ActionHumanHandoff(), tracker("a person please", "human_handoff", last_topic="visa")),
     ],
 )
-def test_knowledge_answers_end_with_the_rating_question(action: Any, trk: Tracker) -> None:
+def test_knowledge_answers_carry_the_rating_on_their_last_reply(action: Any, trk: Tracker) -> None:
+    """No separate "Was this answer helpful?" message: the answer's last reply has the 👍 / 👎
+    buttons (text channels) and, in its card, the same buttons for the widget (issue 15)."""
     messages = run(action, trk)
-    assert len(messages) >= 2
     last = messages[-1]
-    assert last["text"] == i18n.t("rate_ask", "en")
+    assert last["text"] != i18n.t("rate_ask", "en")
+    assert not any(m["text"] == i18n.t("rate_ask", "en") for m in messages)
     assert rating_payloads(last) == EXPECTED_PAYLOADS
+    card = last["custom"]
+    assert card["type"] and card["version"] == 1
+    assert [b["payload"] for b in card["rate"]] == EXPECTED_PAYLOADS
     assert all(not m.get("buttons") for m in messages[:-1])
+    assert all(not (m.get("custom") or {}).get("rate") for m in messages[:-1])
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_rating_question_in_every_language(lang: str) -> None:
+def test_rating_buttons_in_every_language(lang: str) -> None:
     messages = run(
         acts.ActionAnswerProcedure(), tracker("lost passport", "lost_passport", language=lang)
     )
-    assert messages[-1]["text"] == i18n.t("rate_ask", lang)
-    assert [b["title"] for b in messages[-1]["buttons"]] == [
+    (rated,) = [m for m in messages if rating_payloads(m) == EXPECTED_PAYLOADS]
+    assert [b["title"] for b in rated["buttons"]] == [
         i18n.t("rate_up", lang),
         i18n.t("rate_down", lang),
     ]
-    assert rating_payloads(messages[-1]) == EXPECTED_PAYLOADS
+    assert rated["custom"]["rate"] == rated["buttons"]
+    # Only the offer of the original texts (translated answers) may follow the rated reply.
+    after = messages[messages.index(rated) + 1 :]
+    assert all(b["payload"].startswith("/show_original") for m in after for b in m["buttons"])
 
 
 def test_no_rating_question_for_emergencies_questions_and_offers() -> None:

@@ -16,6 +16,7 @@ import pytest
 import requests
 from servers import MODEL, assistant_env, free_port
 
+from bot.dialogue import i18n
 from bot.knowledge.loader import sync
 from bot.runtime import serve
 
@@ -96,6 +97,22 @@ def test_procedure_asks_the_permit_type_then_answers(chat: Chat) -> None:
     asked = chat.say("u-rp2", "residence permit documents")
     assert [b for m in asked for b in m.get("buttons", [])], asked
     assert "Andingmen" in chat.text("u-rp2", "study")
+
+
+def test_rest_gets_text_buttons_and_card_in_one_message(chat: Chat) -> None:
+    """Issue 15: a knowledge reply is one REST message with its text (for clients that read text) and its
+    card (`custom`); the last one carries 👍 / 👎 as buttons, with no separate rating question."""
+    messages = chat.say("u-cards", '/find_service_point{"service":"visa_extension"}')
+    assert all(m.get("text") for m in messages), messages  # no card-only message
+    places = [m for m in messages if (m.get("custom") or {}).get("type") == "place"]
+    assert places, messages
+    assert all(m["custom"]["name"] in m["text"] for m in places)
+    assert messages[-1]["custom"]["rate"] == messages[-1]["buttons"]
+    assert [b["payload"] for b in messages[-1]["buttons"]] == [
+        '/rate_answer{"rating":"up"}',
+        '/rate_answer{"rating":"down"}',
+    ]
+    assert not any(m["text"] == i18n.t("rate_ask", "en") for m in messages)
 
 
 def test_chinese_question_gets_a_chinese_answer(chat: Chat) -> None:

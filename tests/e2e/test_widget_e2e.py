@@ -9,6 +9,7 @@ Screenshots and axe results go to test-output/.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -26,7 +27,13 @@ from ruamel.yaml import YAML
 from servers import MODEL, assistant_env, free_port
 
 from bot.channels import socketio as sio_channel
-from bot.channels.widget import DEMO_KEYS, LANGUAGES, content_security_policy, i18n_payload
+from bot.channels.widget import (
+    DEMO_KEYS,
+    LANGUAGES,
+    PAGE_KEYS,
+    content_security_policy,
+    i18n_payload,
+)
 from bot.dialogue import i18n
 from bot.runtime import serve
 
@@ -80,11 +87,19 @@ def locale_messages(lang: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_widget_knows_the_chinese_address_label_of_every_language(lang: str) -> None:
-    """The widget's address labels come from the assistant's own address line (/webchat/i18n.json)."""
-    label = locale_messages(lang)["address_zh"].split("{text}")[0].strip()
-    assert label and label in i18n_payload()["address_labels"]
-    assert "ADDRESS_LABELS = [];" in WIDGET_JS.read_text(encoding="utf-8")  # no copy in the script
+def test_widget_gets_topics_person_and_rating_texts_of_every_language(lang: str) -> None:
+    """The chips, "talk to a person" and the rating question come from the catalogue (/webchat/i18n.json);
+    replies are rendered from their cards, never by matching labels in their text."""
+    chat = i18n_payload()["chat"][lang]
+    assert chat["person"] == {
+        "title": i18n.name("intents", "human_handoff", lang),
+        "payload": "/human_handoff",
+    }
+    assert chat["rate_ask"] == i18n.t("rate_ask", lang)
+    assert all(c["title"] and c["payload"].startswith("/") for c in chat["topics"])
+    source = WIDGET_JS.read_text(encoding="utf-8")
+    assert "ADDRESS_LABELS" not in source and "address_labels" not in source
+    assert locale_messages(lang)["address_zh"]  # still the label of the card's driver address
 
 
 def test_widget_has_every_interface_string_in_every_language() -> None:
@@ -94,7 +109,9 @@ def test_widget_has_every_interface_string_in_every_language() -> None:
         own = YAML(typ="safe").load(
             (ROOT / "bot" / "locales" / f"{lang}.yml").read_text(encoding="utf-8")
         )["widget"]
-        assert set(own) == set(strings["en"]) | set(DEMO_KEYS), f"{lang}: widget texts differ"
+        assert set(own) == set(strings["en"]) | set(DEMO_KEYS) | set(PAGE_KEYS), (
+            f"{lang}: widget texts differ"
+        )
         assert all(strings[lang].values()), lang
     source = WIDGET_JS.read_text(encoding="utf-8")
     used = set(re.findall(r"""\bt\("(\w+)"\)""", source))
@@ -168,6 +185,55 @@ def test_history_shows_button_titles_and_splits_like_the_channel() -> None:
             "attachment": {"type": "image", "payload": {"src": "https://example.org/a.png"}},
         },
     ]
+
+
+def test_history_keeps_a_card_reply_whole() -> None:
+    """A reply with a card is one widget message in the history too (text unsplit, card as `custom`)."""
+    card = {"type": "text", "version": 1, "lead": "Part one", "rate": []}
+    buttons = [{"title": "👍 Yes", "payload": '/rate_answer{"rating":"up"}'}]
+    events = [
+        {
+            "event": "bot",
+            "text": "Part one\n\nPart two",
+            "data": {"custom": card, "buttons": buttons},
+        },
+    ]
+    assert sio_channel.history_messages(events) == [
+        {
+            "sender": "bot",
+            "text": "Part one\n\nPart two",
+            "custom": card,
+            "quick_replies": [{"content_type": "text", **buttons[0]}],
+        }
+    ]
+
+
+def test_socketio_sends_a_card_reply_as_one_event() -> None:
+    sent: list[tuple[str, Any, str]] = []
+
+    class Sio:
+        async def emit(self, event: str, data: Any, room: str) -> None:
+            sent.append((event, data, room))
+
+    output = sio_channel.NamespacedSocketIOOutput(Sio(), "bot_uttered")  # type: ignore[arg-type]
+    card = {"type": "place", "version": 1, "name": "Hall"}
+    message = {"text": "A\n\nB", "buttons": [{"title": "T", "payload": "/p"}], "custom": card}
+    asyncio.run(output.send_response("socketio:0123456789abcdef0123456789abcdef", message))
+    assert sent == [
+        (
+            "bot_uttered",
+            {
+                "text": "A\n\nB",
+                "custom": card,
+                "quick_replies": [{"content_type": "text", "title": "T", "payload": "/p"}],
+            },
+            "0123456789abcdef0123456789abcdef",
+        )
+    ]
+    # Without a card, Rasa's own behaviour: the text split at blank lines.
+    sent.clear()
+    asyncio.run(output.send_response("0123456789abcdef0123456789abcdef", {"text": "A\n\nB"}))
+    assert [data["text"] for _, data, _ in sent] == ["A", "B"]
 
 
 def test_session_ids_must_look_server_issued() -> None:
@@ -389,6 +455,9 @@ def test_ask_a_question_and_see_the_knowledge_base_answer(widget: Widget) -> Non
     assert widget.page.locator("#bj-assistant-widget .addr", has_text="酒仙桥").count() == 0
     block = widget.page.locator("#bj-assistant-widget .addr", has_text="安定门东街2号").first
     assert block.locator(".addr-text").get_attribute("lang") == "zh-CN"
+    # The answer came as cards (Socket.IO `custom`): the hall's phone is a tel: link.
+    card = widget.page.locator("#bj-assistant-widget .card-place", has_text="安定门东街2号").first
+    assert card.locator("a[href^='tel:']").count() >= 1
     widget.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=widget.base)
     block.get_by_role("button", name="Copy the Chinese address").click()
     # The status is set when the clipboard promise resolves: wait for it (up to 10 s).
@@ -417,19 +486,26 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
     before = widget.state()["bots"]
     widget.page.get_by_role("button", name="Work", exact=True).click()
     answer = "\n".join(widget.wait_turn(before))
-    assert "安定门东街2号" in answer and "CNY" in answer, answer
+    assert "安定门东街2号" in answer, answer
+    # The fees are in the procedure card's folded "Fees" list.
+    fees = widget.page.locator("#bj-assistant-widget details.section", has_text="CNY").first
+    assert not fees.evaluate("d => d.open") and not fees.locator("li").first.is_visible()
+    fees.locator("summary").click()
+    assert "CNY" in fees.locator("li").first.inner_text()
     # The user's bubble shows the button's title, not its payload; the permit buttons are gone and the
-    # knowledge answer ends with the rating question's two buttons.
+    # knowledge answer's last reply carries 👍 / 👎 inline (no message of their own).
     users = widget.page.locator("#bj-assistant-widget .msg.user")
     assert users.last.inner_text().endswith("Work")
-    assert replies.count() == 2
+    assert replies.count() == 0
+    rate = widget.page.locator("#bj-assistant-widget .msg.bot").last.locator(".rate button")
+    assert rate.count() == 2
     assert widget.page.get_by_role("button", name="Work", exact=True).count() == 0
-    assert i18n.t("rate_ask", "en") in answer
+    assert i18n.t("rate_ask", "en") in widget.state()["lastBots"][-1]
     before = widget.state()["bots"]
     widget.page.get_by_role("button", name=i18n.t("rate_up", "en"), exact=True).click()
     assert i18n.t("rate_thanks", "en") in "\n".join(widget.wait_turn(before))
     assert users.last.inner_text().endswith(i18n.t("rate_up", "en"))
-    assert replies.count() == 0
+    assert replies.count() == 0 and rate.count() == 0
     sid = session_id(widget)
     assert sid and re.fullmatch(r"[0-9a-f]{32}", sid)
 
@@ -461,6 +537,22 @@ def test_quick_reply_then_reload_and_navigation_keep_the_conversation(widget: Wi
         timeout=60_000,
     )
     assert "安定门东街2号" not in widget.state()["log"]
+    assert not widget.dialogs and not widget.csp_errors(), widget.console
+
+
+@slow
+def test_emergency_answer_starts_with_a_tel_120_link(widget: Widget) -> None:
+    widget.goto("en").open()
+    before = widget.state()["bots"]
+    widget.ask("my friend collapsed, we need an ambulance")
+    first_bubble = widget.page.locator("#bj-assistant-widget .msg.bot:not(.welcome)").nth(before)
+    first = first_bubble.locator(".content a, .content p, .content li, .content .text").first
+    link = first.locator("a").first if first.evaluate("n => n.tagName") == "LI" else first
+    assert link.get_attribute("href") == "tel:120", first_bubble.inner_html()
+    box = link.bounding_box()
+    assert box and box["height"] >= 44
+    OUTPUT.mkdir(exist_ok=True)
+    widget.page.screenshot(path=str(OUTPUT / "widget-emergency.png"))
     assert not widget.dialogs and not widget.csp_errors(), widget.console
 
 
@@ -633,6 +725,12 @@ def test_phone_layout_is_full_screen(browser: Any, running: Running) -> None:
         widget = Widget(context.new_page(), running.base)
         widget.goto("en").open()
         widget.ask("what documents do I need for a residence permit")
+        before = widget.state()["bots"]
+        widget.page.get_by_role("button", name="Work", exact=True).click()
+        widget.wait_turn(before)
+        widget.page.locator("#bj-assistant-widget .card-place").first.evaluate(
+            "n => n.scrollIntoView({block: 'start'})"
+        )
         box = widget.page.locator("#bj-assistant-widget .panel").bounding_box()
         assert (
             box and box["x"] == 0 and box["y"] == 0 and box["width"] == 390 and box["height"] == 844

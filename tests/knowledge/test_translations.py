@@ -49,14 +49,16 @@ def test_a_procedure_answer_shows_its_body_in_the_users_language_with_the_number
     # Every number of the English answer is in the translated one (fees, ages, days, dates).
     assert set(_numbers(english)) <= set(_numbers(body))
     assert "北京公安出入境" in body  # a Chinese name is copied, not translated
-    # One short line says it is a translation and offers the originals; then the rating question.
-    offer = answer.replies[-2]
+    # The answer's last reply carries 👍 / 👎; then one short line says it is a translation and offers
+    # the originals.
+    offer = answer.replies[-1]
     assert offer.text == answers.t("translation_machine", lang)
     assert [b["payload"] for b in offer.buttons] == [
         '/show_original{"language":"en"}',
         '/show_original{"language":"zh"}',
     ]
-    assert answer.replies[-1].buttons[0]["payload"].startswith("/rate_answer")
+    assert answer.replies[-2].rate
+    assert answer.replies[-2].buttons[0]["payload"].startswith("/rate_answer")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -231,14 +233,18 @@ def test_a_review_needs_a_name_and_a_day_and_then_the_answer_says_reviewed(
     monkeypatch.setenv("KB_DATABASE_URL", url)
     answer = answers.procedure_answer("residence_permit", "work", lang="ru")
     assert answer.translation == "reviewed"
-    assert answer.replies[-2].text == answers.t("translation_reviewed", "ru")
+    # The offer of the originals follows the rated reply.
+    assert answer.replies[-1].text == answers.t("translation_reviewed", "ru")
 
 
 def test_the_original_answer_is_the_same_answer_in_english_without_buttons(use_kb: str) -> None:
     english = _procedure("en")
     shown = answers.original_answer(english, "en", "ru")
     assert shown.replies[0].text == answers.t("original_intro_en", "ru")
-    assert [r.text for r in shown.replies[1:]] == [r.text for r in english.replies if not r.buttons]
+    # The whole answer, its last (rated) reply too, without the 👍 / 👎 or the offer.
+    body = [r.text for r in english.replies if r.rate or not r.buttons]
+    assert english.replies[-1].rate and body[-1] == english.replies[-1].text
+    assert [r.text for r in shown.replies[1:]] == body
     assert all(not r.buttons for r in shown.replies)
     assert answers.original_answer(None, "en", "ru").replies[0].text == answers.t(
         "original_none", "ru"

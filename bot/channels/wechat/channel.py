@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -45,6 +45,7 @@ from bot.channels.wechat.replay import ReplayError, ReplayGuard
 from bot.channels.wechat.state import SafeState, StateStore
 from bot.channels.wechat.state import from_env as state_from_env
 from bot.channels.wechat.users import UserMemory
+from bot.dialogue import i18n
 from bot.dialogue.feedback import HANDOFF_ACTION
 
 logger = logging.getLogger(__name__)
@@ -428,7 +429,7 @@ class WeChatInput(InputChannel):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         agent: Any,
     ) -> TurnResult:
-        collector = CollectingOutputChannel()
+        collector = common.CardCollectingOutputChannel()
         failed = False
         try:
             await on_new_message(
@@ -445,7 +446,9 @@ class WeChatInput(InputChannel):
             failed = True
             logger.exception("Rasa turn of WeChat user %s failed", user_ref(user))
         lang, handoff = await self._after_turn(agent, user)
-        rendered = render_messages(collector.messages, texts.text("choose_option", lang))
+        rendered = render_messages(
+            collector.messages, texts.text("choose_option", lang), i18n.t("rate_ask", lang or "en")
+        )
         self.memory.set_options(user, rendered.options)
         parts = rendered.parts()
         if failed and not parts:

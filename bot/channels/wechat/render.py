@@ -9,11 +9,14 @@ UTF-8 sequence). Fewer parts means fewer customer-service messages, which are sc
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.channels.common import is_card
 
 MAX_TEXT_BYTES = 2048
 _URL = re.compile(r"(?<![\w\"'=/])https?://[^\s<>\"'\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]+")
@@ -60,12 +63,101 @@ def linkify(text: str) -> str:
     return _URL.sub(repl, text)
 
 
-def render_messages(messages: Iterable[dict[str, Any]], choose_hint: str) -> RenderedTurn:
-    """One turn's messages (Rasa's CollectingOutputChannel format) as text blocks and numbered options."""
+def _a(url: str, text: str) -> str:
+    return f'<a href="{html.escape(url, quote=True)}">{text}</a>'
+
+
+def _digits(phone: dict[str, Any]) -> str:
+    """A phone as the plain digits WeChat makes tappable (from the card's tel: URI), with its note."""
+    tel = str(phone.get("tel") or "")
+    digits = tel.removeprefix("tel:") if tel else str(phone.get("number") or "")
+    return f"{digits} ({phone['note']})" if phone.get("note") else digits
+
+
+def _pair(field: dict[str, Any] | None) -> list[str]:
+    if not field:
+        return []
+    return [" ".join(x for x in (field.get("label"), field.get("value")) if x)]
+
+
+def _source_lines(card: dict[str, Any]) -> list[str]:
+    """The source line (with its date) with each source as a link, and the notes after it."""
+    notes = [str(x) for x in card.get("source_notes") or []]
+    if not notes:
+        return []
+    first = notes[0]
+    for source in card.get("source") or []:
+        text, url = str(source.get("text") or ""), source.get("url")
+        if url and text and text in first:
+            first = first.replace(text, _a(str(url), text), 1)
+    return [first, *notes[1:]]
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """A reply's card (bot/dialogue/cards.py, docs/cards.md) as compact WeChat text: the answer, the
+    numbers and addresses one per line, ⚠ and the source; the background the widget folds away is
+    left out, except for an emergency's interpreting line."""
+    kind = card.get("type")
+    lines: list[str] = []
+    if kind in ("emergency", "contacts"):
+        lines.append(str(card.get("lead") or ""))
+        lines += [
+            f"☎ {_digits({'tel': n.get('tel'), 'number': n.get('number')})} {n.get('name', '')}"
+            for n in card.get("numbers") or []
+        ]
+        if kind == "emergency":
+            lines += [str(x) for x in (card.get("details") or [])[:1]]
+            return "\n".join(x for x in lines if x)
+    elif kind == "place":
+        lines.append(f"📍 {card.get('name', '')}")
+        if card.get("name_zh"):
+            lines.append(str(card["name_zh"]))
+        for key in ("driver_address", "address", "address_zh_note"):
+            lines += _pair(card.get(key))
+        if card.get("phones"):
+            phones = "; ".join(_digits(p) for p in card["phones"])
+            lines.append(f"{card.get('phones_label', '')} {phones}".strip())
+        for fact in card.get("facts") or []:
+            lines += _pair(fact)
+        lines += [str(card[k]) for k in ("open_now", "distance") if card.get(k)]
+    elif kind == "procedure":
+        lines.append(f"📋 {card.get('title', '')}")
+        lines.append(str(card.get("lead") or ""))
+        for fact in card.get("facts") or []:
+            lines += _pair(fact)
+        for section in card.get("sections") or []:
+            lines.append(str(section.get("title") or ""))
+            numbered = section.get("numbered")
+            lines += [
+                f"{i}. {x}" if numbered else f"• {x}"
+                for i, x in enumerate(section.get("items") or [], 1)
+            ]
+        lines += [
+            _a(str(x["url"]), str(x.get("text") or x["url"])) for x in card.get("links") or []
+        ]
+    else:
+        lines.append(str(card.get("lead") or ""))
+    lines += [str(x) for x in card.get("uncertain") or []]
+    lines += _source_lines(card)
+    return "\n".join(x for x in lines if x)
+
+
+def render_messages(
+    messages: Iterable[dict[str, Any]], choose_hint: str, rate_ask: str | None = None
+) -> RenderedTurn:
+    """One turn's messages (Rasa's CollectingOutputChannel format) as text blocks and numbered options.
+
+    A message with a card (`custom`, bot/dialogue/cards.py) is rendered from the card (`card_text`);
+    when the card carries the 👍 / 👎, `rate_ask` ("Was this answer helpful?") introduces them."""
     turn = RenderedTurn()
     for message in messages:
         lines: list[str] = []
-        if message.get("text"):
+        card = message.get("custom")
+        if is_card(card):
+            lines.append(card_text(card))
+            if card.get("rate") and rate_ask:
+                lines.append(rate_ask)
+        elif message.get("text"):
             lines.append(linkify(str(message["text"])))
         if isinstance(message.get("image"), str):
             lines.append(_link(message["image"]))

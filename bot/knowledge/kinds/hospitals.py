@@ -133,6 +133,15 @@ def render(place: Place[HospitalRecord], lang: str, district: str | None = None)
     lines += _location_lines(rec, lang, district)
     if rec.get("phones"):
         lines.append(t("phone", lang, text=format_phones(rec["phones"], lang)))
+    lines += facts(rec, lang)
+    lines += provenance(rec, lang, "hospitals")
+    return "\n".join(lines)
+
+
+def facts(rec: HospitalRecord, lang: str) -> list[str]:
+    """What a hospital offers, one line each: emergency department, international department,
+    languages, services, hours, insurance, notes."""
+    lines = []
     if rec.get("emergency_24h") is True:
         lines.append(t("emergency_24h_yes", lang))
     elif rec.get("emergency_24h") is None:
@@ -148,14 +157,8 @@ def render(place: Place[HospitalRecord], lang: str, district: str | None = None)
             )
         )
     lines.append(local(rec["services"], lang))
-    if rec.get("hours"):
-        lines.append(local(rec["hours"], lang))
-    if rec.get("insurance"):
-        lines.append(local(rec["insurance"], lang))
-    if rec.get("notes"):
-        lines.append(local(rec["notes"], lang))
-    lines += provenance(rec, lang, "hospitals")
-    return "\n".join(lines)
+    lines += [local(rec[k], lang) for k in ("hours", "insurance", "notes") if rec.get(k)]
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------

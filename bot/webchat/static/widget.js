@@ -3,7 +3,12 @@
  *
  * Embed with one tag (the widget loads its styles and the vendored Socket.IO client from the same folder):
  *   <script src="http://HOST:PORT/webchat/widget.js" data-server="http://HOST:PORT" defer></script>
- * Optional attributes: data-lang="fr" (else <html lang>), data-socket-path="/socket.io".
+ * Optional attributes: data-lang="fr" (else <html lang>), data-socket-path="/socket.io",
+ * data-privacy-url="https://..." (the site's privacy page; else the assistant's own /webchat/privacy).
+ *
+ * Replies with a card (Rasa custom payload `custom`, format in docs/cards.md) are rendered from the card's
+ * structure: place cards with the Chinese address for the driver, phones as tel: links, emergency numbers
+ * first, details and source folded away (<details>), 👍 / 👎 under the rated answer. Other replies are text.
  *
  * Talks to Rasa's Socket.IO channel (events session_request/session_confirm, user_uttered/bot_uttered, plus
  * bot_typing, bot_error, user_echo and history_request from bot/channels/socketio.py).
@@ -42,12 +47,10 @@
   // ---------------------------------------------------------------------------------------------------
   var STRINGS = { en: {} };
 
-  // The assistant's "Chinese address" line label in each language (from /webchat/i18n.json: the start of
-  // messages.address_zh in bot/locales/*.yml). A bot line starting with one of them gets copy / show-large
-  // buttons, whatever the interface language.
-  var ADDRESS_LABELS = [];
-  // Unicode directional isolates/marks the assistant wraps values in for Arabic; not part of an address.
-  var BIDI_MARKS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  // Per language: the topic chips and "talk to a person" (payloads the widget sends) and the rating
+  // question (from /webchat/i18n.json, section `chat`: intent names and messages of bot/locales/*.yml).
+  var CHAT = { en: { topics: [], person: null, rate_ask: "" } };
+  var CARD_VERSION = 1; // the card format this widget renders (docs/cards.md)
 
   // ---------------------------------------------------------------------------------------------------
   // Small helpers
@@ -146,13 +149,36 @@
   // [label](url), bare http(s) URLs and **bold**. Everything else is text.
   var INLINE = /\[([^\]\n]{1,300})\]\(([^()\s]{1,2000})\)|(https?:\/\/[^\s<>"'()\[\]]+[^\s<>"'()\[\].,;:!?。，；：！？）」])|\*\*([^*\n]{1,500})\*\*/g;
 
+  var RTL_CHARS = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/;
+  // A run of Latin script, digits and the punctuation between them ("China Daily", "010-84020101").
+  var LATIN_RUN = /[A-Za-z0-9+][A-Za-z0-9+\s.,:;!?'’"“”()\[\]\/&%#–—-]*[A-Za-z0-9%]|[A-Za-z0-9]/g;
+
+  /** Text as nodes; in right-to-left text every Latin-script run is isolated (<bdi>), so that
+   * "010-84020101" or "China Daily" keep their order inside an Arabic sentence. */
+  function appendText(parent, text) {
+    if (!RTL_CHARS.test(text)) {
+      parent.appendChild(document.createTextNode(text));
+      return;
+    }
+    var last = 0;
+    var match;
+    LATIN_RUN.lastIndex = 0;
+    while ((match = LATIN_RUN.exec(text)) !== null) {
+      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      // A short run (a date, a time, a number) is never broken across lines.
+      parent.appendChild(el("bdi", { dir: "ltr", "class": match[0].length <= 24 ? "run-short" : null, text: match[0] }));
+      last = LATIN_RUN.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
   /** Append `text` to `parent` with links (allowed schemes only) and bold; the rest as text nodes. */
   function appendInline(parent, text) {
     var last = 0;
     var match;
     INLINE.lastIndex = 0;
     while ((match = INLINE.exec(text)) !== null) {
-      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      if (match.index > last) appendText(parent, text.slice(last, match.index));
       if (match[1] !== undefined) {
         var href = safeUrl(match[2], LINK_SCHEMES);
         // A link with another scheme (javascript:, data:, ...) stays exactly as it was written, inert.
@@ -165,7 +191,7 @@
       }
       last = INLINE.lastIndex;
     }
-    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    if (last < text.length) appendText(parent, text.slice(last));
   }
 
   function link(href, label) {
@@ -177,17 +203,8 @@
     }, [label, external ? el("span", { "class": "sr-only", text: " " + t("new_tab") }) : null]);
   }
 
-  /** The Chinese address of a line that starts with an "address in Chinese" label, else null. */
-  function chineseAddress(line) {
-    var plain = line.replace(BIDI_MARKS, "").trim();
-    for (var i = 0; i < ADDRESS_LABELS.length; i++) {
-      var label = ADDRESS_LABELS[i];
-      if (plain.indexOf(label) === 0) {
-        var address = plain.slice(label.length).trim();
-        if (address) return { label: label, address: address };
-      }
-    }
-    return null;
+  function chat() {
+    return CHAT[uiLanguage()] || CHAT.en;
   }
 
   function addressBlock(found) {
@@ -198,7 +215,7 @@
     }, [t("copy")]);
     var large = el("button", { type: "button", "class": "small-button", "aria-pressed": "false" }, [t("show_large")]);
     var block = el("div", { "class": "addr" }, [
-      el("span", { "class": "addr-label", text: found.label + " " }), text,
+      el("span", { "class": "addr-label", dir: "auto", text: found.label + " " }), text,
       el("span", { "class": "addr-actions" }, [copy, large, status])
     ]);
     copy.addEventListener("click", function () {
@@ -237,19 +254,208 @@
     }
   }
 
-  /** A bot text as nodes: one line per row, address lines with their buttons. */
+  /** A bot text as nodes: one line per row. */
   function renderText(text) {
     var box = el("div", { "class": "text", dir: "auto" });
     String(text).split("\n").forEach(function (line, i) {
-      var found = chineseAddress(line);
-      if (found) {
-        box.appendChild(addressBlock(found));
-        return;
-      }
-      if (i > 0 && !(box.lastChild && box.lastChild.className === "addr")) box.appendChild(el("br"));
+      if (i > 0) box.appendChild(el("br"));
       appendInline(box, line);
     });
     return box;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Cards (docs/cards.md): every value from the card becomes text nodes; labels and values are isolated
+  // (dir="auto" on the pair, <bdi> around the value) so right-to-left bubbles never reorder them.
+  // ---------------------------------------------------------------------------------------------------
+
+  function str(value) {
+    return typeof value === "string" ? value : "";
+  }
+
+  function list(value) {
+    return Array.isArray(value) ? value : [];
+  }
+
+  /** A line of text with links, isolated from its neighbours. */
+  function line(className, text) {
+    var node = el("p", { "class": className, dir: "auto" });
+    appendInline(node, str(text));
+    return node;
+  }
+
+  /** "Label: value" with the value in a <bdi>. */
+  function pair(field, className) {
+    if (!field || typeof field !== "object" || !str(field.value)) return null;
+    var value = el("bdi", { "class": "value" });
+    appendInline(value, str(field.value));
+    return el("p", { "class": "field " + (className || ""), dir: "auto" }, [
+      str(field.label) ? el("span", { "class": "label", text: field.label }) : null,
+      str(field.label) ? " " : null,
+      value
+    ]);
+  }
+
+  function telLink(phone, className) {
+    var href = safeUrl(str(phone.tel), ["tel:"]);
+    var number = el("bdi", { dir: "ltr", text: str(phone.number) });
+    return href ? el("a", { href: href, "class": className || "tel" }, [number]) : number;
+  }
+
+  function phoneLine(card) {
+    var phones = list(card.phones).filter(function (p) { return p && str(p.number); });
+    if (!phones.length) return null;
+    var node = el("p", { "class": "field phones", dir: "auto" }, [
+      el("span", { "class": "label", text: str(card.phones_label) }), " "
+    ]);
+    phones.forEach(function (phone, i) {
+      if (i > 0) node.appendChild(document.createTextNode("; "));
+      node.appendChild(telLink(phone));
+      if (str(phone.note)) {
+        var note = el("bdi", { "class": "note" });
+        appendText(note, " (" + phone.note + ")");
+        node.appendChild(note);
+      }
+    });
+    return node;
+  }
+
+  /** A folded area (<details>/<summary>: a real disclosure, opened with Enter or Space). */
+  function folded(summary, className, nodes) {
+    nodes = nodes.filter(Boolean);
+    if (!nodes.length) return null;
+    return el("details", { "class": className }, [el("summary", { dir: "auto", text: summary })].concat(nodes));
+  }
+
+  /** The source line (with its date) with each source as a link, then the other notes. */
+  function sourceArea(card) {
+    var notes = list(card.source_notes).map(str).filter(Boolean);
+    if (!notes.length) return null;
+    var first = el("p", { "class": "source-line", dir: "auto" });
+    var rest = notes[0];
+    list(card.source).forEach(function (source) {
+      var text = str(source && source.text);
+      var href = safeUrl(str(source && source.url), ["http:", "https:"]);
+      var at = text ? rest.indexOf(text) : -1;
+      if (!href || at < 0) return;
+      first.appendChild(document.createTextNode(rest.slice(0, at)));
+      first.appendChild(el("bdi", {}, [link(href, text)]));
+      rest = rest.slice(at + text.length);
+    });
+    first.appendChild(document.createTextNode(rest));
+    return folded(t("source"), "source", [first].concat(notes.slice(1).map(function (n) {
+      return line("note", n);
+    })));
+  }
+
+  function sectionNode(section) {
+    var items = list(section.items).map(str).filter(Boolean);
+    var listNode = el(section.numbered ? "ol" : "ul", { dir: "auto" }, items.map(function (item) {
+      var li = el("li");
+      appendInline(li, item);
+      return li;
+    }));
+    return folded(str(section.title).replace(/[:：]\s*$/, ""), "section", [listNode]);
+  }
+
+  function placeBody(card, box) {
+    var heading = el("h3", { "class": "card-title", dir: "auto" }, [el("bdi", { text: str(card.name) })]);
+    box.appendChild(heading);
+    if (str(card.name_zh)) box.appendChild(el("p", { "class": "name-zh", lang: "zh-CN", dir: "ltr", text: card.name_zh }));
+    if (card.driver_address && str(card.driver_address.value)) {
+      box.appendChild(addressBlock({ label: str(card.driver_address.label), address: card.driver_address.value }));
+    }
+    [pair(card.address), pair(card.address_zh_note, "translated"), phoneLine(card)].forEach(function (node) {
+      if (node) box.appendChild(node);
+    });
+    list(card.facts).forEach(function (fact) {
+      var node = pair(fact);
+      if (node) box.appendChild(node);
+    });
+    if (str(card.open_now)) {
+      var open = line("open-now", card.open_now);
+      open.setAttribute("data-state", str(card.open_state) || "unknown");
+      box.appendChild(open);
+    }
+    if (str(card.distance)) box.appendChild(line("distance", card.distance));
+  }
+
+  function procedureBody(card, box) {
+    box.appendChild(el("h3", { "class": "card-title", dir: "auto", text: str(card.title) }));
+    if (str(card.lead)) box.appendChild(line("lead", card.lead));
+    list(card.facts).forEach(function (fact) {
+      var node = pair(fact);
+      if (node) box.appendChild(node);
+    });
+    list(card.sections).forEach(function (section) {
+      if (section && typeof section === "object") {
+        var node = sectionNode(section);
+        if (node) box.appendChild(node);
+      }
+    });
+    list(card.links).forEach(function (item) {
+      var href = safeUrl(str(item && item.url), ["http:", "https:"]);
+      if (href) box.appendChild(el("p", { "class": "link", dir: "auto" }, [link(href, str(item.text) || href)]));
+    });
+  }
+
+  /** The numbers, one per line: an emergency's first, large and tappable, then what they are for;
+   * the people to call (`contacts`) after the lead, as ordinary links. */
+  function numbersBody(card, box) {
+    var emergency = card.type === "emergency";
+    if (!emergency && str(card.lead)) box.appendChild(renderText(card.lead));
+    var numbers = list(card.numbers).filter(function (n) { return n && str(n.number); });
+    box.appendChild(el("ul", { "class": emergency ? "emergency-numbers" : "contact-numbers" }, numbers.map(function (n) {
+      return el("li", {}, [
+        telLink(n, emergency ? "tel-big" : "tel"), " ", el("bdi", { "class": "number-name", text: str(n.name) })
+      ]);
+    })));
+    if (emergency && str(card.lead)) box.appendChild(line("lead", card.lead));
+  }
+
+  /** 👍 / 👎 under a rated answer; the click sends the rating and the buttons go. */
+  function rateGroup(buttons) {
+    var group = el("div", { "class": "rate", role: "group", "aria-label": chat().rate_ask, dir: "auto" }, [
+      el("span", { "class": "rate-ask", text: chat().rate_ask })
+    ]);
+    buttons.forEach(function (button) {
+      group.appendChild(el("button", {
+        type: "button", "class": "small-button",
+        onclick: function () {
+          group.remove();
+          send(button.payload, button.title);
+        }
+      }, [button.title]));
+    });
+    return group;
+  }
+
+  function isCard(custom) {
+    return custom && typeof custom === "object" && typeof custom.type === "string" &&
+      custom.version === CARD_VERSION;
+  }
+
+  /** A reply's card as nodes; unknown types show their lead and the common parts. */
+  function renderCard(card) {
+    var box = el("div", { "class": "card-reply card-" + card.type, dir: "auto" });
+    if (card.type === "place") placeBody(card, box);
+    else if (card.type === "procedure") procedureBody(card, box);
+    else if (card.type === "emergency" || card.type === "contacts") numbersBody(card, box);
+    else if (str(card.lead)) box.appendChild(renderText(card.lead));
+    list(card.uncertain).forEach(function (text) { box.appendChild(line("uncertain", text)); });
+    var details = folded(t("details"), "more", list(card.details).map(function (text) {
+      return line("detail", text);
+    }));
+    if (details) box.appendChild(details);
+    var source = sourceArea(card);
+    if (source) box.appendChild(source);
+    return box;
+  }
+
+  function ratingButtons(card) {
+    return list(card.rate).filter(function (b) {
+      return b && typeof b.title === "string" && typeof b.payload === "string";
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -300,9 +506,29 @@
   var sendButton = el("button", { type: "submit", "class": "send" }, [icon(ICONS.send)]);
   var form = el("form", { "class": "composer" }, [inputLabel, input, sendButton]);
 
+  // Always visible under the composer: a person to talk to, and what happens to the messages.
+  var personButton = el("button", {
+    type: "button", "class": "small-button person",
+    onclick: function () {
+      var person = chat().person;
+      if (person) send(person.payload, person.title);
+    }
+  });
+  var privacyText = el("span");
+  var privacyLink = el("a", { target: "_blank", rel: "noopener noreferrer" });
+  var footer = el("div", { "class": "footer" }, [
+    personButton, el("p", { "class": "privacy", dir: "auto" }, [privacyText, privacyLink])
+  ]);
+
   var panel = el("div", {
     id: "bj-panel", "class": "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "bj-title", hidden: true
-  }, [header, offlineNote, log, typing, announcer, form]);
+  }, [header, offlineNote, log, typing, announcer, form, footer]);
+
+  /** The site's privacy page (data-privacy-url), else the assistant's own in the page's language. */
+  function privacyUrl() {
+    var own = safeUrl(script.getAttribute("data-privacy-url") || "", ["http:", "https:"]);
+    return own || SERVER + "/webchat/privacy?lang=" + encodeURIComponent(uiLanguage());
+  }
 
   root.appendChild(panel);
   root.appendChild(launcher);
@@ -329,8 +555,17 @@
     offlineNote.textContent = t("offline_note");
     updateLauncher();
     renderStatus();
-    var welcome = log.querySelector(".welcome .text");
-    if (welcome) welcome.textContent = t("welcome");
+    var welcome = log.querySelector(".welcome");
+    if (welcome) {
+      welcome.remove();
+      showWelcome();
+    }
+    var person = chat().person;
+    personButton.textContent = person ? person.title : "";
+    personButton.hidden = !person;
+    privacyText.textContent = t("privacy_note") + " ";
+    privacyLink.textContent = t("privacy_link");
+    privacyLink.setAttribute("href", privacyUrl());
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -379,7 +614,12 @@
   }
 
   function removeQuickReplies() {
-    Array.prototype.forEach.call(log.querySelectorAll(".replies"), function (node) { node.remove(); });
+    Array.prototype.forEach.call(log.querySelectorAll(".replies, .topics"), function (node) { node.remove(); });
+    removeRatings();
+  }
+
+  function removeRatings() {
+    Array.prototype.forEach.call(log.querySelectorAll(".rate"), function (node) { node.remove(); });
   }
 
   function removeWelcome() {
@@ -416,7 +656,10 @@
     if (!message || typeof message !== "object") return;
     removeWelcome();
     var box = el("div", { "class": "content" });
-    if (typeof message.text === "string" && message.text) box.appendChild(renderText(message.text));
+    var card = isCard(message.custom) ? message.custom : null;
+    var rating = card ? ratingButtons(card) : [];
+    if (card) box.appendChild(renderCard(card));
+    else if (typeof message.text === "string" && message.text) box.appendChild(renderText(message.text));
     var attachment = message.attachment;
     if (attachment && typeof attachment === "object") {
       var payload = attachment.payload || {};
@@ -438,16 +681,33 @@
     }
     if (!box.childNodes.length) return; // nothing we know how to show (e.g. a custom payload)
     var bubble = addBubble("bot", box);
-    var replies = message.quick_replies || message.buttons;
-    if (Array.isArray(replies) && replies.length) {
+    if (rating.length) {
+      removeRatings(); // a rating is about the latest answer
+      bubble.appendChild(rateGroup(rating));
+    }
+    var rated = rating.map(function (b) { return b.payload; });
+    var replies = list(message.quick_replies || message.buttons).filter(function (reply) {
+      return !(reply && rated.indexOf(reply.payload) >= 0);
+    });
+    if (replies.length) {
       removeQuickReplies(); // only the latest message offers answers
       bubble.appendChild(quickReplies(replies));
     }
   }
 
+  /** The empty chat: a welcome and the topics as chips (they send the topic's intent). */
   function showWelcome() {
     if (log.childNodes.length) return;
-    var welcome = el("div", { "class": "msg bot welcome" }, [el("div", { "class": "text", dir: "auto", text: t("welcome") })]);
+    var chips = el("div", { "class": "replies topics", role: "group", "aria-label": t("topics") },
+      list(chat().topics).map(function (topic) {
+        return el("button", {
+          type: "button", "class": "reply",
+          onclick: function () { send(topic.payload, topic.title); }
+        }, [topic.title]);
+      }));
+    var welcome = el("div", { "class": "msg bot welcome" }, [
+      el("div", { "class": "text", dir: "auto", text: t("welcome") }), chips
+    ]);
     log.appendChild(welcome);
   }
 
@@ -459,7 +719,10 @@
     var pending = Array.prototype.slice.call(log.querySelectorAll(".msg.pending"));
     while (log.firstChild) log.removeChild(log.firstChild);
     (messages || []).forEach(function (m) {
-      if (m && m.sender === "user") addBubble("user", el("div", { "class": "text", dir: "auto", text: String(m.text || "") }));
+      if (m && m.sender === "user") {
+        removeQuickReplies(); // answered, as when it was clicked
+        addBubble("user", el("div", { "class": "text", dir: "auto", text: String(m.text || "") }));
+      }
       else addBotMessage(m);
     });
     pending.forEach(function (node) { log.appendChild(node); });
@@ -745,7 +1008,7 @@
           if (lang && lang.direction === "rtl") RTL_LANGUAGES.push(String(lang.code));
         });
         if (data.strings && data.strings.en) STRINGS = data.strings;
-        if (Array.isArray(data.address_labels)) ADDRESS_LABELS = data.address_labels.map(String);
+        if (data.chat && data.chat.en) CHAT = data.chat;
         return true;
       }, function (error) {
         // The assistant's server is not reachable (or blocked): no chat without it.
