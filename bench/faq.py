@@ -140,16 +140,23 @@ def calibrate(idx: index.Index) -> dict[str, Any]:
     # In a topic the topic's records come first: an entry answers instead only above every score but
     # the top 1 % that the topic intents' own training examples reach.
     topic_examples = out_of_scope_examples(IN_TOPIC_INTENTS)
-    topic_scores = [idx.search(v, k=1)[0].score for v in encoder.encode(topic_examples)]
+    topic_tops = [idx.search(v, k=2) for v in encoder.encode(topic_examples)]
+    topic_scores = [t[0].score for t in topic_tops]
     in_topic = max(thr, float(np.percentile(topic_scores, 99)) + 0.01)
+    # ... or from the ordinary threshold when it leads the second entry by so much that at most 1 % of
+    # the topics' training examples would pass that way too.
+    leads = np.array([t[0].score - t[1].score if t[0].score >= thr else -1.0 for t in topic_tops])
+    in_topic_lead = float(np.percentile(leads, 99)) + 0.01
     print(
         f"In a topic: {len(topic_examples)} training examples of {', '.join(IN_TOPIC_INTENTS)}; "
-        f"an entry answers instead from {in_topic:.2f}"
+        f"an entry answers instead from {in_topic:.2f}, or from {thr:.2f} leading the second entry "
+        f"by {in_topic_lead:.2f}"
     )
     return {
         "threshold": round(thr, 2),
         "margin": round(lead, 2),
         "in_topic_threshold": round(in_topic, 2),
+        "in_topic_lead": round(in_topic_lead, 2),
         "offer_floor": round(thr - 0.15, 2),
         "answer_penalty": index.ANSWER_PENALTY,
         "top": index.TOP,
@@ -304,7 +311,13 @@ def main() -> None:
     if args.calibrate:
         result = calibrate(idx)
         match.CALIBRATION.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        for cached in (match.threshold, match.margin, match.in_topic_threshold, match.offer_floor):
+        for cached in (
+            match.threshold,
+            match.margin,
+            match.in_topic_threshold,
+            match.in_topic_lead,
+            match.offer_floor,
+        ):
             cached.cache_clear()
         print(f"wrote {match.CALIBRATION.relative_to(ROOT)}")
     evaluate(idx, match.threshold(), DEV if args.dev or args.calibrate else HELDOUT)
