@@ -1,7 +1,9 @@
 """Questions-and-answers benchmark: held-out accuracy across nine languages, and lookup latency.
 
     .venv/bin/python bench/faq.py                # held-out shares + latency at 1,000 and 10,000 entries
-    .venv/bin/python bench/faq.py --calibrate    # choose the threshold (dev data only), write calibration.json
+    .venv/bin/python bench/faq.py --calibrate    # choose threshold and margin (dev data only), write calibration.json
+    .venv/bin/python bench/faq.py --dev          # the development set instead of the held-out set (tuning)
+    .venv/bin/python bench/faq.py --sweep        # compare scoring weights on the development set
     .venv/bin/python bench/faq.py --no-latency   # accuracy only
 
 Held-out set: bench/data/faq_heldout.tsv (90 questions, 10 per language, written before any retrieval code
@@ -9,10 +11,13 @@ and never used to choose anything). Each question is answered (score >= threshol
 with a wrong entry (or answered although no entry fits: label `none`), or declined (the assistant offers
 the closest entries instead).
 
-Calibration (never the held-out set): every sample question of every entry, searched against the index
-without that question (leave-one-out), must find its own entry; the out-of-scope examples of the NLU
-training data (data/nlu/**, intent out_of_scope, nine languages) must find none. The threshold maximises
-right - 3 x wrong on that dev set.
+Development set: bench/data/faq_dev.tsv (written by the issue-14 tuning session before tuning, nine
+languages, never copied into knowledge/). Everything is tuned on it, never on the held-out set.
+
+Calibration (never the held-out set): the development set's questions must find their entry (or none),
+and the out-of-scope examples of the NLU training data (data/nlu/**, intent out_of_scope, nine languages)
+must find none. Threshold and margin (how far the best entry must lead the second) maximise
+right - 3 x wrong on the development set minus the out-of-scope examples answered.
 
 Latency: synthetic entries (8 texts each, random unit vectors) in a temporary SQLite knowledge base; a
 lookup is what the assistant does per message: the publish check (2 queries), encoding the message, and
@@ -45,6 +50,7 @@ from bot.knowledge import db, loader  # noqa: E402
 from bot.knowledge.kinds.faq import FaqEntry, FaqVector  # noqa: E402
 
 HELDOUT = ROOT / "bench" / "data" / "faq_heldout.tsv"
+DEV = ROOT / "bench" / "data" / "faq_dev.tsv"
 PENALTY_WEIGHT_WRONG = 3
 
 
@@ -63,9 +69,9 @@ def real_index(entries: list[dict[str, Any]]) -> tuple[index.Index, list[Any]]:
     ), texts
 
 
-def heldout() -> list[tuple[str, str, str]]:
+def heldout(path: Path = HELDOUT) -> list[tuple[str, str, str]]:
     rows = []
-    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or line.startswith("lang\t"):
             continue
         lang, question, expected = line.split("\t")
@@ -92,73 +98,101 @@ def out_of_scope_examples(intents: tuple[str, ...] = ("out_of_scope",)) -> list[
     return out
 
 
-def outcome(best: index.Match | None, expected: str, threshold: float) -> str:
-    if best is None or best.score < threshold:
+def outcome(
+    top: list[index.Match], expected: str, threshold: float, lead: float | None = None
+) -> str:
+    """What the assistant does with a question whose closest entries are `top` (best first)."""
+    answer = match.judge(top, minimum=threshold, lead=lead)
+    if answer is None:
         return "declined"
-    return "right" if best.entry_id == expected else "wrong"
+    return "right" if answer.entry_id == expected else "wrong"
 
 
-def calibrate(idx: index.Index, texts: list[Any]) -> dict[str, Any]:
-    """Leave-one-out over sample questions (positives) and NLU out-of-scope examples (negatives)."""
-    dev: list[tuple[float, str, str]] = []  # (score, found id, expected id)
-    rows = [i for i, t in enumerate(texts) if t.role == "question"]
-    for i in rows:
-        slot = idx.slots[i]
-        saved_penalty, saved_count = idx.penalty[slot], idx.counts[slot // idx.width]
-        idx.penalty[slot] = np.inf  # the question itself is not in the index
-        idx.counts[slot // idx.width] = max(saved_count - 1, 1)
-        best = idx.search(idx.matrix[slot].copy(), k=1)
-        idx.penalty[slot], idx.counts[slot // idx.width] = saved_penalty, saved_count
-        if best:
-            dev.append((best[0].score, best[0].entry_id, texts[i].entry_id))
+def calibrate(idx: index.Index) -> dict[str, Any]:
+    """Threshold and margin on the development set (positives and `none`) and the NLU's out-of-scope
+    examples (negatives); never the held-out set."""
+    dev = heldout(DEV)
     negatives = out_of_scope_examples()
-    for vector in encoder.encode(negatives):
-        best = idx.search(vector, k=1)
-        if best:
-            dev.append((best[0].score, best[0].entry_id, "none"))
+    vectors = encoder.encode([q for _, q, _ in dev] + negatives)
+    tops = [idx.search(v, k=match.OFFERED) for v in vectors]
+    expected = [e for *_, e in dev] + ["none"] * len(negatives)
+    n_dev = len(dev)
     results = []
-    for thr in np.arange(0.30, 0.91, 0.01):
-        counts = Counter(
-            "declined" if s < thr else ("right" if f == e else "wrong") for s, f, e in dev
-        )
-        results.append(
-            (counts["right"] - PENALTY_WEIGHT_WRONG * counts["wrong"], float(thr), counts)
-        )
-    _, thr, counts = max(results, key=lambda r: (r[0], -r[1]))
-    n = len(dev)
+    for thr in np.arange(0.40, 0.91, 0.01):
+        for lead in np.arange(0.0, 0.081, 0.01):
+            got = [
+                outcome(t, e, float(thr), float(lead)) for t, e in zip(tops, expected, strict=True)
+            ]
+            counts = Counter(
+                "right" if g == "right" or (g == "declined" and e == "none") else g
+                for g, e in zip(got[:n_dev], expected[:n_dev], strict=True)
+            )
+            answered_negatives = sum(1 for g in got[n_dev:] if g != "declined")
+            score = counts["right"] - PENALTY_WEIGHT_WRONG * counts["wrong"] - answered_negatives
+            results.append((score, float(thr), float(lead), counts, answered_negatives))
+    _, thr, lead, counts, answered_negatives = max(results, key=lambda r: (r[0], -r[1], -r[2]))
     print(
-        f"Calibration: {len(rows)} sample questions (leave-one-out) + {len(negatives)} out-of-scope "
-        f"examples; threshold {thr:.2f}: right {counts['right'] / n:.1%}, wrong {counts['wrong'] / n:.1%}, "
-        f"declined {counts['declined'] / n:.1%}"
+        f"Calibration: {n_dev} development questions + {len(negatives)} out-of-scope examples; "
+        f"threshold {thr:.2f}, margin {lead:.2f}: development right {counts['right'] / n_dev:.1%}, "
+        f"wrong {counts['wrong'] / n_dev:.1%}, declined {counts['declined'] / n_dev:.1%}; "
+        f"out-of-scope examples answered {answered_negatives}"
     )
     # In a topic the topic's records come first: an entry answers instead only above every score but
     # the top 1 % that the topic intents' own training examples reach.
     topic_examples = out_of_scope_examples(IN_TOPIC_INTENTS)
-    topic_scores = [idx.search(v, k=1)[0].score for v in encoder.encode(topic_examples)]
+    topic_tops = [idx.search(v, k=2) for v in encoder.encode(topic_examples)]
+    topic_scores = [t[0].score for t in topic_tops]
     in_topic = max(thr, float(np.percentile(topic_scores, 99)) + 0.01)
+    # ... or from the ordinary threshold when it leads the second entry by so much that at most 1 % of
+    # the topics' training examples would pass that way too.
+    leads = np.array([t[0].score - t[1].score if t[0].score >= thr else -1.0 for t in topic_tops])
+    in_topic_lead = float(np.percentile(leads, 99)) + 0.01
     print(
         f"In a topic: {len(topic_examples)} training examples of {', '.join(IN_TOPIC_INTENTS)}; "
-        f"an entry answers instead from {in_topic:.2f}"
+        f"an entry answers instead from {in_topic:.2f}, or from {thr:.2f} leading the second entry "
+        f"by {in_topic_lead:.2f}"
     )
     return {
         "threshold": round(thr, 2),
+        "margin": round(lead, 2),
         "in_topic_threshold": round(in_topic, 2),
+        "in_topic_lead": round(in_topic_lead, 2),
         "offer_floor": round(thr - 0.15, 2),
         "answer_penalty": index.ANSWER_PENALTY,
         "top": index.TOP,
+        "best_weight": index.BEST_WEIGHT,
         "dev": {
-            "sample_questions": len(rows),
+            "development_questions": n_dev,
             "out_of_scope_examples": len(negatives),
             "right": counts["right"],
             "wrong": counts["wrong"],
             "declined": counts["declined"],
+            "out_of_scope_answered": answered_negatives,
         },
-        "note": "written by bench/faq.py --calibrate (entries' own questions and NLU training examples; never the held-out set)",
+        "note": "written by bench/faq.py --calibrate (bench/data/faq_dev.tsv and NLU out-of-scope examples; never the held-out set)",
     }
 
 
-def evaluate(idx: index.Index, threshold: float) -> None:
-    rows = heldout()
+def sweep(idx: index.Index) -> None:
+    """Top-1 accuracy on the development set for a few scoring weights (how BEST_WEIGHT/TOP were chosen)."""
+    dev = [r for r in heldout(DEV) if r[2] != "none"]
+    vectors = encoder.encode([q for _, q, _ in dev])
+    saved = index.BEST_WEIGHT, index.TOP
+    print(f"Top-1 accuracy on the {len(dev)} answerable development questions:")
+    for weight in (0.0, 0.5, 0.7, 1.0):
+        for top in (2, 3):
+            index.BEST_WEIGHT, index.TOP = weight, top
+            right = sum(
+                1
+                for (_, _, e), v in zip(dev, vectors, strict=True)
+                if idx.search(v, k=1)[0].entry_id == e
+            )
+            print(f"  best weight {weight:.1f}, top {top}: {right / len(dev):.1%}")
+    index.BEST_WEIGHT, index.TOP = saved
+
+
+def evaluate(idx: index.Index, threshold: float, path: Path = HELDOUT) -> None:
+    rows = heldout(path)
     vectors = encoder.encode([q for _, q, _ in rows])
     by_lang: dict[str, Counter] = {}
     total: Counter = Counter()
@@ -166,45 +200,38 @@ def evaluate(idx: index.Index, threshold: float) -> None:
     mistakes = []
     for (lang, question, expected), vector in zip(rows, vectors, strict=True):
         top = idx.search(vector, k=match.OFFERED)
-        result = outcome(top[0] if top else None, expected, threshold)
+        result = outcome(top, expected, threshold)
+        if result == "declined" and expected == "none":
+            result = "right"  # declining a question no entry fits is the right outcome
         total[result] += 1
         by_lang.setdefault(lang, Counter())[result] += 1
         if result == "declined" and expected in [m.entry_id for m in top]:
             offered += 1
-        if result != "right" and not (result == "declined" and expected == "none"):
-            found = f"{top[0].entry_id} {top[0].score:.2f}" if top else "-"
+        if result != "right":
+            found = ", ".join(f"{m.entry_id} {m.score:.2f}" for m in top[:2]) or "-"
             mistakes.append(
-                f"  {result:8} {lang} {question[:60]!r} expected {expected}, best {found}"
+                f"  {result:8} {lang} {question[:60]!r} expected {expected}, closest {found}"
             )
     n = len(rows)
     answerable = sum(1 for *_, e in rows if e != "none")
     print(
-        f"\nHeld-out set ({n} questions, {answerable} answerable, {n - answerable} 'none'), threshold {threshold:.2f}:"
-    )
-    # A declined 'none' question is the right outcome: count it as right.
-    right = sum(
-        1
-        for (lang, q, e), v in zip(rows, vectors, strict=True)
-        if outcome((idx.search(v, k=1) or [None])[0], e, threshold) == "right"
-        or (e == "none" and outcome((idx.search(v, k=1) or [None])[0], e, threshold) == "declined")
+        f"\n{path.name} ({n} questions, {answerable} answerable, {n - answerable} 'none'), "
+        f"threshold {threshold:.2f}, margin {match.margin():.2f}:"
     )
     print(
-        f"  right    {right / n:6.1%}  (answered with the right entry, or declined when no entry fits)"
-    )
-    print(f"  wrong    {total['wrong'] / n:6.1%}  (answered with a wrong entry)")
-    declined_answerable = total["declined"] - sum(
-        1
-        for (lang, q, e), v in zip(rows, vectors, strict=True)
-        if e == "none" and outcome((idx.search(v, k=1) or [None])[0], e, threshold) == "declined"
+        f"  right    {total['right'] / n:6.1%}  (answered with the right entry, or declined when no entry fits)"
     )
     print(
-        f"  declined {declined_answerable / n:6.1%}  (an entry fits but was not given; right entry among the {match.OFFERED} offered: {offered})"
+        f"  wrong    {total['wrong'] / n:6.1%}  (answered with a wrong entry, or answered although none fits)"
+    )
+    print(
+        f"  declined {total['declined'] / n:6.1%}  (an entry fits but was not given; right entry among the {match.OFFERED} offered: {offered})"
     )
     print("  per language (right / wrong / declined):")
     for lang in sorted(by_lang):
         c = by_lang[lang]
         print(
-            f"    {lang}: {c['right']:2} / {c['wrong']:2} / {c['declined']:2}   (of {sum(c.values())}; 'declined' includes correctly declined 'none')"
+            f"    {lang}: {c['right']:2} / {c['wrong']:2} / {c['declined']:2}   (of {sum(c.values())})"
         )
     if mistakes:
         print("  not right:")
@@ -267,6 +294,10 @@ def main() -> None:
     parser.add_argument(
         "--calibrate", action="store_true", help="choose the threshold and write calibration.json"
     )
+    parser.add_argument(
+        "--dev", action="store_true", help="measure the development set (for tuning) instead"
+    )
+    parser.add_argument("--sweep", action="store_true", help="compare scoring weights (dev set)")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--queries", type=int, default=90)
@@ -274,12 +305,24 @@ def main() -> None:
     entries = real_entries()
     idx, texts = real_index(entries)
     print(f"{len(entries)} entries, {len(texts)} texts embedded with {encoder.ENCODER_ID}")
+    if args.sweep:
+        sweep(idx)
+        return
     if args.calibrate:
-        result = calibrate(idx, texts)
+        result = calibrate(idx)
         match.CALIBRATION.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        match.threshold.cache_clear()
+        for cached in (
+            match.threshold,
+            match.margin,
+            match.in_topic_threshold,
+            match.in_topic_lead,
+            match.offer_floor,
+        ):
+            cached.cache_clear()
         print(f"wrote {match.CALIBRATION.relative_to(ROOT)}")
-    evaluate(idx, match.threshold())
+    evaluate(idx, match.threshold(), DEV if args.dev or args.calibrate else HELDOUT)
+    if args.dev or args.calibrate:
+        return
     if not args.no_latency:
         latency([int(s) for s in args.sizes.split(",")], args.queries)
 

@@ -597,9 +597,10 @@ def faq_instead(text: str | None, *, lang: str = "en") -> Answer | None:
     """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
-    healthcare. None: answer from the topic's records as usual."""
+    healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`).
+    None: answer from the topic's records as usual."""
     try:
-        decision = faq_match.decide(text, minimum=faq_match.in_topic_threshold())
+        decision = faq_match.decide_in_topic(text)
     except SQLAlchemyError:
         # The topic's own answer follows, and it answers politely when the knowledge base is down.
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)

@@ -18,6 +18,7 @@ import pytest
 import requests
 from servers import MODEL, assistant_env, free_port
 
+from bot.dialogue.i18n import t
 from bot.runtime import serve
 
 pytestmark = pytest.mark.slow
@@ -46,15 +47,22 @@ faq:
       source: a test fixture
 """
 
-# Japanese is left out for now: on the merged model, "賃貸マンションでウサギを飼ってもいいですか？" is routed
-# to accommodation registration with high confidence and "ペットとしてウサギを飼ってもいいですか？" stays below
-# the entry threshold (issue 14 is open: held-out right 77.8 %, wrong 13.3 %; bench/faq.py measures it).
+# Asked in languages the entry has no sample question in (ja, ko, ru, es, ar, de). The Japanese one is
+# routed by the NLU into accommodation registration with high confidence: the entry answers instead
+# because it clearly fits that one entry and none of its neighbours (bot.faq.match.decide_in_topic).
 ASKED = {
     "en": "Am I allowed to keep a rabbit as a pet in the flat I rent?",
     "zh": "我租的公寓能养宠物兔吗？",
+    "ja": "賃貸マンションでウサギを飼ってもいいですか？",
+    "ko": "임대 아파트에서 토끼를 키워도 되나요?",
+    "ru": "Можно ли держать кролика в съёмной квартире?",
+    "es": "¿Puedo tener un conejo como mascota en mi piso de alquiler?",
+    "ar": "هل يمكنني تربية أرنب في الشقة المستأجرة؟",
     "de": "Darf ich in meiner Mietwohnung ein Kaninchen als Haustier halten?",
 }
-LEAD_IN = {"de": "Noch keine Antwort auf Deutsch"}
+# The entry answers in English and Chinese only: the other languages lead in with the catalogue's
+# "no answer in <language> yet" line.
+LEAD_IN = {lang: t("faq_in_english", lang) for lang in ASKED if lang not in ("en", "zh")}
 
 
 @pytest.fixture(scope="module")

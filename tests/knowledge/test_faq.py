@@ -134,6 +134,38 @@ def test_a_russian_question_finds_an_entry_written_in_english_and_chinese(tmp_pa
     assert best[0].score > best[1].score
 
 
+def test_two_entries_about_as_close_are_offered_not_answered() -> None:
+    def m(entry_id: str, score: float) -> index.Match:
+        return index.Match(entry_id, score, {"id": entry_id})
+
+    assert match.judge([m("a", 0.80), m("b", 0.60)], minimum=0.62, lead=0.05) == m("a", 0.80)
+    assert match.judge([m("a", 0.80), m("b", 0.77)], minimum=0.62, lead=0.05) is None  # ambiguous
+    assert match.judge([m("a", 0.60), m("b", 0.20)], minimum=0.62, lead=0.05) is None  # too far
+    assert match.judge([m("a", 0.70)], minimum=0.62, lead=0.05) == m("a", 0.70)  # no second entry
+    assert match.judge([], minimum=0.62) is None
+
+
+def test_in_a_topic_an_entry_answers_when_it_clearly_fits_that_one_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message the NLU placed in a topic: the entry answers above the in-topic threshold, or from
+    the ordinary threshold when it leads the second entry by the in-topic lead."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(only_entries(tmp_path), url)
+    question = "Как получить парковочную карту для моего жилого комплекса?"
+    best, second = index.lookup(question, url=url)[:2]
+    assert best.entry_id == "test_parking_card" and best.score >= match.threshold()
+    monkeypatch.setattr(
+        match, "in_topic_threshold", lambda: 1.01
+    )  # only the lead can let it answer
+    monkeypatch.setattr(match, "in_topic_lead", lambda: best.score - second.score - 0.01)
+    assert match.decide_in_topic(question, url=url).answer == best
+    monkeypatch.setattr(match, "in_topic_lead", lambda: best.score - second.score + 0.01)
+    assert match.decide_in_topic(question, url=url).answer is None
+    monkeypatch.setattr(match, "in_topic_threshold", lambda: best.score - 0.01)
+    assert match.decide_in_topic(question, url=url).answer == best
+
+
 def test_answer_in_another_language_falls_back_to_english_with_a_lead_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
