@@ -251,15 +251,10 @@ def test_japanese_hospital_question_gets_a_japanese_answer(chat: Chat) -> None:
 
 
 def response_text(name: str, lang: str) -> str:
-    """The text of a domain.yml response in `lang` (its conditional variation, else the default)."""
-    from ruamel.yaml import YAML
+    """The text of an utter_* response in `lang`, from the catalogue (bot/locales/<lang>.yml)."""
+    from bot.dialogue import i18n
 
-    domain = YAML(typ="safe").load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    variations = domain["responses"][name]
-    for v in variations:
-        if any(c.get("value") == lang for c in v.get("condition", [])):
-            return v["text"]
-    return next(v["text"] for v in variations if not v.get("condition"))
+    return str(i18n.responses(lang)[name][0]["text"])
 
 
 def test_hi_after_german_keeps_german(chat: Chat) -> None:
