@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, running_assistant, start_assistant
 
 from bot.knowledge.loader import sync
 from bot.runtime import serve
@@ -57,15 +57,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    yield running
-    running.stop()
+    with running_assistant(env) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -282,13 +275,7 @@ def test_conversation_survives_restart_and_api_needs_token(
             0
         ]
     assert rows > 0
-    restarted = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env={**env, "RASA_API_TOKEN": TOKEN},
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
+    restarted = start_assistant({**env, "RASA_API_TOKEN": TOKEN})
     try:
         url = f"{restarted.rasa_url}/conversations/u-persist/tracker"
         assert requests.get(url, timeout=10).status_code in (401, 403)
