@@ -255,6 +255,22 @@ def test_hi_after_german_keeps_german(chat: Chat) -> None:
     assert chat.text("u-de", "hi") == response_text("utter_greet", "de")
 
 
+def test_help_comes_from_the_catalogue_with_its_buttons(chat: Chat) -> None:
+    """utter_help through the custom NLG (endpoints.yml `nlg:`): the conversation's language, its
+    buttons' titles translated and their payloads answering."""
+    from bot.dialogue import i18n
+
+    assert chat.text("u-help", "你好") == response_text("utter_greet", "zh")
+    messages = chat.say("u-help", "/help")
+    expected = i18n.responses("zh")["utter_help"][0]
+    assert [m["text"] for m in messages] == [expected["text"]]
+    buttons = [(b["title"], b["payload"]) for b in messages[0]["buttons"]]
+    assert buttons == [(b["title"], b["payload"]) for b in expected["buttons"]]
+    assert buttons[0] == ("居留许可", "/residence_permit")
+    # Pressing one is a message like any other, answered in Chinese.
+    assert "120" in chat.text("u-help", dict(buttons)["紧急电话"])
+
+
 def test_language_hint_from_channel_decides_the_first_reply(chat: Chat) -> None:
     assert chat.text("u-hint", "ok", metadata={"language": "fr"}) == response_text(
         "utter_affirm", "fr"
