@@ -8,6 +8,7 @@ the conversation's language from the `language` slot (the registry's default, En
 unset or not one of ours) and lets Rasa's own TemplatedNaturalLanguageGenerator do the rest on that
 language's responses: channel-specific variations, a random choice among variations, {slot} filling.
 
+The texts are not in the trained model: a changed reply needs a restart, not a training.
 A response missing in the language falls back to English; one missing in the catalogue altogether is
 rendered from domain.yml as Rasa would (tests/dialogue/test_responses.py keeps that from happening).
 """
