@@ -40,8 +40,10 @@ import requests  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
+from bot.core import languages  # noqa: E402
+
 SET = ROOT / "bench" / "data" / "answers_heldout.yml"
-LANGS = ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar")
+LANGS = languages.CODES
 _IGNORED = re.compile(r"[\s\-‐‑‒–—―,]+")
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")

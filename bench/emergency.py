@@ -27,6 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.core import languages  # noqa: E402
+
 NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")
 
 
@@ -85,7 +87,7 @@ async def run(model: Path, rows: list[dict[str, str]]) -> None:
     header = f"{'lang':<6}{'emergencies':>12}{'caught':>9}{'right No. first':>17}{'look-alikes':>13}{'false alarms':>14}"
     print(header)
     total: dict[str, int] = defaultdict(int)
-    for lang in ["en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar"]:
+    for lang in languages.CODES:
         s = stats.get(lang)
         if not s:
             continue

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from langdetect import DetectorFactory, detect  # noqa: E402
 from langdetect.lang_detect_exception import LangDetectException  # noqa: E402
 
+from bot.core import languages  # noqa: E402
 from bot.dialogue.language import detect_language  # noqa: E402
 
 
@@ -54,7 +55,7 @@ def heldout(path: Path = HELDOUT) -> None:
             misses.append((lang, current, got, text))
     print(f"\nHeld-out short messages with the conversation's language ({path.name}, {len(rows)})")
     print(f"{'lang':<6}{'n':>5}{'bot.language':>14}")
-    for lang in ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar"):
+    for lang in languages.CODES:
         if ours[lang]:
             n = len(ours[lang])
             print(f"{lang:<6}{n:>5}{sum(ours[lang]) / n:>14.1%}")

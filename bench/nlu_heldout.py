@@ -33,8 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.core import languages  # noqa: E402
+
 HELDOUT = ROOT / "bench" / "data" / "nlu_heldout.tsv"
-LANGS = ("en", "zh", "ja", "ko", "ru", "fr", "de", "es", "ar")
+LANGS = languages.CODES
 TARGET_ALL = 0.95
 TARGET_LANG = 0.90
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import shutil
 import socket
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.knowledge.loader import sync
+from bot.runtime import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -39,3 +42,26 @@ def assistant_env(var: Path, extra_knowledge: dict[str, str] | None = None) -> d
         # subject (test_bounds_e2e.py sets its own).
         "RATE_LIMIT_PER_MINUTE": "0",
     }
+
+
+def start_assistant(env: dict[str, str], log_dir: Path | None = None) -> serve.Servers:
+    """The action and Rasa servers (`bot.runtime.serve.start`, the trained model) on free loopback ports,
+    with `env` (from `assistant_env`), logs in `log_dir` (default: <ASSISTANT_VAR_DIR>/logs)."""
+    return serve.start(
+        MODEL,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        env=env,
+        log_dir=log_dir or Path(env["ASSISTANT_VAR_DIR"]) / "logs",
+    )
+
+
+@contextmanager
+def running_assistant(env: dict[str, str], log_dir: Path | None = None) -> Iterator[serve.Servers]:
+    """`start_assistant`, stopped at the end: a module's fixture is `with running_assistant(env) as
+    servers: yield servers`."""
+    servers = start_assistant(env, log_dir)
+    try:
+        yield servers
+    finally:
+        servers.stop()

@@ -2,10 +2,10 @@
 read.
 
 Adding a language: a line here, its texts in `bot/locales/<code>.yml` (interface, channel and widget
-texts, names; `machine_translated: true` until a native speaker reviewed it), its training examples
-and gazetteer forms (`data/nlu/<code>/`, `bot/nlu/forms/<code>.yml`) and its variation of each
-domain response (tests/dialogue/test_responses.py and tests/core/test_languages.py say what is missing). README
-"How to extend".
+texts, names, the utter_* responses; `machine_translated: true` until a native speaker reviewed it), and
+its language data (`data/nlu/<code>/`, `bot/nlu/forms/<code>.yml`, `bot/nlu/safety_rules/<code>.yml`);
+nothing else (tests/core/test_languages.py, tests/dialogue/test_locales.py and
+tests/dialogue/test_responses.py say what is missing). README "How to extend".
 """
 
 from __future__ import annotations

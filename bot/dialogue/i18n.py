@@ -1,8 +1,9 @@
 """Interface texts by language, loaded from `bot/locales/<lang>.yml`, with English as the fallback.
 
-Conversational replies (greetings, help, ...) live in domain.yml as conditional response variations;
-the catalogues here hold the building blocks of answers rendered from knowledge records and the names
-of codes (districts, services, curricula, ...) in each language.
+Every user-facing text is here: the building blocks of answers rendered from knowledge records, the
+names of codes (districts, services, curricula, ...), the channels' texts and the conversational replies
+(greetings, help, ...: the `responses:` section, which bot/rasa_ext/nlg.py renders for domain.yml's
+utter_* responses).
 """
 
 from __future__ import annotations
@@ -86,6 +87,21 @@ def name(section: str, code: str, lang: str) -> str:
 
 def weekday(index: int, lang: str, short: bool = False) -> str:
     return text("weekdays_short" if short else "weekdays", lang)[index]
+
+
+def responses(lang: str) -> dict[str, list[dict[str, Any]]]:
+    """The utter_* responses of `lang` (its `responses:` section) as Rasa's response variations: an
+    entry is a text, one variation (text, buttons, ...) or a list of variations. Only `lang`'s own:
+    bot/rasa_ext/nlg.py falls back to English per response."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, value in (catalog(lang).get("responses") or {}).items():
+        if isinstance(value, str):
+            out[key] = [{"text": value}]
+        elif isinstance(value, dict):
+            out[key] = [dict(value)]
+        elif isinstance(value, list):
+            out[key] = [{"text": v} if isinstance(v, str) else dict(v) for v in value]
+    return out
 
 
 def local(value: dict[str, str] | None, lang: str) -> str:

@@ -5,6 +5,7 @@ until it is complete."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,12 @@ def test_codes_are_unique_and_english_comes_first() -> None:
     assert all(len(code) == 2 and code.islower() for code in languages.CODES)
 
 
-def test_the_domains_language_slot_lists_the_registry() -> None:
-    """domain.yml cannot read Python: its `language` slot values must be the registry's codes."""
-    assert DOMAIN["slots"]["language"]["values"] == list(languages.CODES)
+def test_the_domain_lists_no_languages() -> None:
+    """domain.yml cannot read Python, so it names no language: the `language` slot takes any code (the
+    actions set only the registry's), and the responses' texts are in the catalogue."""
+    assert DOMAIN["slots"]["language"]["type"] == "text"
+    assert "values" not in DOMAIN["slots"]["language"]
+    assert all(variations == [] for variations in DOMAIN["responses"].values())
 
 
 def test_every_language_has_a_locale_file() -> None:
@@ -44,6 +48,24 @@ def test_training_data_and_gazetteer_forms_exist(code: str) -> None:
     """en and zh examples are in data/nlu/*.yml; every other language has its own folder."""
     assert sorted((ROOT / "data" / "nlu" / code).glob("*.yml")), f"data/nlu/{code}/ is empty"
     assert (ROOT / "bot" / "nlu" / "forms" / f"{code}.yml").is_file()
+
+
+@pytest.mark.parametrize("code", languages.CODES)
+def test_emergency_rules_exist(code: str) -> None:
+    """The safety layer's rules are language data too (bot/nlu/safety_rules/README.md)."""
+    assert (ROOT / "bot" / "nlu" / "safety_rules" / f"{code}.yml").is_file()
+
+
+def test_no_code_lists_the_languages_itself() -> None:
+    """A second list of the codes (as the benchmarks had) would silently leave a new language out."""
+    listed = re.compile(r"""["']en["'],\s*["']zh["'],\s*["']ja["']""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("bot", "actions", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if listed.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"read bot.core.languages.CODES instead: {offenders}"
 
 
 def test_every_script_is_recognised() -> None:

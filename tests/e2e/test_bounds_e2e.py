@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 from fakes.wechat_api import FakeWeChatApi, WeChatPush, xml_fields
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, running_assistant
 
 from bot.channels import common
 from bot.runtime import serve
@@ -51,20 +51,13 @@ def env(tmp_path_factory: pytest.TempPathFactory, api: FakeWeChatApi) -> dict[st
 
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    requests.post(
-        f"{running.rasa_url}/webhooks/rest/webhook",
-        json={"sender": "warmup", "message": "hi"},
-        timeout=120,
-    )
-    yield running
-    running.stop()
+    with running_assistant(env) as running:
+        requests.post(
+            f"{running.rasa_url}/webhooks/rest/webhook",
+            json={"sender": "warmup", "message": "hi"},
+            timeout=120,
+        )
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 from databases import throwaway_postgres
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, running_assistant
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from test_e2e_rest import Chat, response_text
@@ -67,15 +67,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    yield running
-    running.stop()
+    with running_assistant(env) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

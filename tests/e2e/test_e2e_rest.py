@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, running_assistant, start_assistant
 
 from bot.dialogue import i18n
 from bot.knowledge.loader import sync
@@ -58,15 +58,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    yield running
-    running.stop()
+    with running_assistant(env) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -268,20 +261,31 @@ def test_japanese_hospital_question_gets_a_japanese_answer(chat: Chat) -> None:
 
 
 def response_text(name: str, lang: str) -> str:
-    """The text of a domain.yml response in `lang` (its conditional variation, else the default)."""
-    from ruamel.yaml import YAML
+    """The text of an utter_* response in `lang`, from the catalogue (bot/locales/<lang>.yml)."""
+    from bot.dialogue import i18n
 
-    domain = YAML(typ="safe").load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    variations = domain["responses"][name]
-    for v in variations:
-        if any(c.get("value") == lang for c in v.get("condition", [])):
-            return v["text"]
-    return next(v["text"] for v in variations if not v.get("condition"))
+    return str(i18n.responses(lang)[name][0]["text"])
 
 
 def test_hi_after_german_keeps_german(chat: Chat) -> None:
     chat.say("u-de", "Wo kann ich meine Aufenthaltserlaubnis in Chaoyang verlängern?")
     assert chat.text("u-de", "hi") == response_text("utter_greet", "de")
+
+
+def test_help_comes_from_the_catalogue_with_its_buttons(chat: Chat) -> None:
+    """utter_help through the custom NLG (endpoints.yml `nlg:`): the conversation's language, its
+    buttons' titles translated and their payloads answering."""
+    from bot.dialogue import i18n
+
+    assert chat.text("u-help", "你好") == response_text("utter_greet", "zh")
+    messages = chat.say("u-help", "/help")
+    expected = i18n.responses("zh")["utter_help"][0]
+    assert [m["text"] for m in messages] == [expected["text"]]
+    buttons = [(b["title"], b["payload"]) for b in messages[0]["buttons"]]
+    assert buttons == [(b["title"], b["payload"]) for b in expected["buttons"]]
+    assert buttons[0] == ("居留许可", "/residence_permit")
+    # Pressing one is a message like any other, answered in Chinese.
+    assert "120" in chat.text("u-help", dict(buttons)["紧急电话"])
 
 
 def test_language_hint_from_channel_decides_the_first_reply(chat: Chat) -> None:
@@ -304,13 +308,7 @@ def test_conversation_survives_restart_and_api_needs_token(
             0
         ]
     assert rows > 0
-    restarted = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env={**env, "RASA_API_TOKEN": TOKEN},
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
+    restarted = start_assistant({**env, "RASA_API_TOKEN": TOKEN})
     try:
         url = f"{restarted.rasa_url}/conversations/u-persist/tracker"
         assert requests.get(url, timeout=10).status_code in (401, 403)

@@ -25,7 +25,7 @@ from faults import (
     socketio_ask,
     stored_events,
 )
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, running_assistant
 
 from bot.dialogue import answers, i18n
 from bot.runtime import serve
@@ -61,16 +61,9 @@ def env(tmp_path_factory: pytest.TempPathFactory, api: FakeWeChatApi) -> dict[st
 
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    rest(running.rasa_url, "warmup", "hi", timeout=120)
-    yield running
-    running.stop()
+    with running_assistant(env) as running:
+        rest(running.rasa_url, "warmup", "hi", timeout=120)
+        yield running
 
 
 @pytest.fixture(scope="module")

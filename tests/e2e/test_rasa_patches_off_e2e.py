@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, start_assistant
 
 from bot.runtime import serve
 
@@ -61,9 +61,7 @@ def assistants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         for patches in ("1", "0"):
             var = tmp_path_factory.mktemp(f"patches{patches}")
             env = {**assistant_env(var), "BJ_RASA_PATCHES": patches}
-            running = serve.start(
-                MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=var
-            )
+            running = start_assistant(env, log_dir=var)
             started[patches] = Assistant(running, var / "rasa.log")
         yield started
     finally:

@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
-from servers import MODEL, assistant_env, free_port
-
-from bot.runtime import serve
+from servers import assistant_env, running_assistant
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +23,8 @@ NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")
 @pytest.fixture(scope="module")
 def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = assistant_env(tmp_path_factory.mktemp("var"))
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    yield running.rasa_url
-    running.stop()
+    with running_assistant(env) as running:
+        yield running.rasa_url
 
 
 def say(rasa_url: str, sender: str, text: str) -> list[str]:

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, running_assistant
 
 from bot.knowledge import loader
-from bot.runtime import serve
 
 pytestmark = pytest.mark.slow
 CLI = Path(sys.executable).parent / "beijing-assistant"
@@ -57,15 +56,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def base(env: dict[str, str]) -> Iterator[str]:
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    yield running.rasa_url
-    running.stop()
+    with running_assistant(env) as running:
+        yield running.rasa_url
 
 
 def staff(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, running_assistant
 
 from bot.dialogue.i18n import t
 from bot.runtime import serve
@@ -24,15 +23,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[serve.Servers]:
     env = assistant_env(tmp_path_factory.mktemp("var"))
-    running = serve.start(
-        MODEL,
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        env=env,
-        log_dir=Path(env["ASSISTANT_VAR_DIR"]) / "logs",
-    )
-    yield running
-    running.stop()
+    with running_assistant(env) as running:
+        yield running
 
 
 def say(servers: serve.Servers, sender: str, text: str) -> list[dict]:

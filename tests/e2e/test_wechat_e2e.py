@@ -26,7 +26,7 @@ import pytest
 import requests
 from aiohttp import web
 from fakes.wechat_api import Envelope, FakeWeChatApi, WeChatPush, xml_fields
-from servers import MODEL, assistant_env, free_port
+from servers import assistant_env, free_port, start_assistant
 
 from bot.dialogue import i18n
 from bot.runtime import serve
@@ -124,9 +124,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, api: FakeWeChatApi) -> dict[st
 @pytest.fixture(scope="module")
 def servers(env: dict[str, str]) -> Iterator[serve.Servers]:
     logs = Path(env["ASSISTANT_VAR_DIR"]) / "logs"
-    running = serve.start(
-        MODEL, rasa_port=free_port(), actions_port=free_port(), env=env, log_dir=logs
-    )
+    running = start_assistant(env, log_dir=logs)
     proxy: DelayProxy | None = None
     try:
         # Put the delaying proxy where Rasa expects the action server, and the action server behind it.
