@@ -56,6 +56,12 @@ def test_emergency_rules_exist(code: str) -> None:
     assert (ROOT / "bot" / "nlu" / "safety_rules" / f"{code}.yml").is_file()
 
 
+@pytest.mark.parametrize("code", languages.CODES)
+def test_facet_rules_exist(code: str) -> None:
+    """What is asked and follow-ups are recognised from per-language words (bot/nlu/facet_rules/README.md)."""
+    assert (ROOT / "bot" / "nlu" / "facet_rules" / f"{code}.yml").is_file()
+
+
 def test_no_code_lists_the_languages_itself() -> None:
     """A second list of the codes (as the benchmarks had) would silently leave a new language out."""
     listed = re.compile(r"""["']en["'],\s*["']zh["'],\s*["']ja["']""")
