@@ -94,6 +94,7 @@ class Bystanders:
         self.users = users
         self.latencies: list[float] = []
         self.errors: list[str] = []
+        self.answered: dict[str, int] = {}  # messages answered per user, to check in the store
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -103,6 +104,7 @@ class Bystanders:
             try:
                 self.ask(user)
                 self.latencies.append(time.monotonic() - started)
+                self.answered[user] = self.answered.get(user, 0) + 1
             except Exception as exc:  # counted, printed and asserted on by the test
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             time.sleep(0.2)

@@ -168,7 +168,9 @@ class SafeRestInput(RestInput):
                     await handle_once(agent, message)
                 else:
                     await on_new_message(message)
-            except Exception:
+            except BaseException:
+                # An error, or the turn cut short (Sanic cancels a handler after its response timeout):
+                # either way the turn was not saved, whatever replies it collected before.
                 if request is not None:
                     request.ctx.rest_failed = True
                 raise
@@ -189,9 +191,12 @@ class SafeRestInput(RestInput):
 
         @webhook.on_response
         async def failed(request: Request, resp: HTTPResponse) -> HTTPResponse | None:
-            # Rasa's route answers 200 with what was collected when the turn raised; without a reply
-            # the client must learn that it failed (and may retry with its message_id).
-            if getattr(request.ctx, "rest_failed", False) and resp.body in (b"[]", None):
+            # Rasa's route answers 200 with the replies collected so far when the turn raised or was
+            # cancelled (`rest.message.received.failure` / `.timeout`). Rasa saves a turn at its very end,
+            # so such a turn is not stored: answering its replies would let the client believe it was
+            # (issue 17: answered, never stored). The client learns that it failed and may send the
+            # message again with its message_id; the turn is then processed once.
+            if getattr(request.ctx, "rest_failed", False):
                 return response.json(
                     {"error": "the assistant could not answer; please try again"}, status=503
                 )

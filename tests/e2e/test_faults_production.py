@@ -178,6 +178,9 @@ def test_postgresql_restarted_nothing_lost(
         time.sleep(2)
     others.report("PostgreSQL restart")
     assert others.latencies and not others.errors
+    # Every answer the other users got, also those asked while the database was down, is stored once.
+    for user, answered in others.answered.items():
+        answered_once(env["TRACKER_STORE_URL"], user, answered)
     # The conversation goes on; its earlier turns are all there.
     assert "Shunyi" in rest_text(base, sender, "which schools teach IB in Shunyi?")
     answered_once(env["TRACKER_STORE_URL"], sender, 2)
