@@ -43,12 +43,13 @@ _ANNOTATION = re.compile(r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)")
 
 
 def load_heldout(path: Path = HELDOUT) -> list[tuple[str, str, str]]:
-    """(lang, intent, text) rows of the held-out set."""
+    """(lang, intent, text) rows of the held-out set (or of a set in its format; `#` lines are comments)."""
     with path.open(encoding="utf-8") as fh:
-        return [
-            (row["lang"], row["intent"], row["text"])
-            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        ]
+        lines = [line for line in fh if not line.startswith("#")]  # comment header (dev set)
+    return [
+        (row["lang"], row["intent"], row["text"])
+        for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    ]
 
 
 def normalise(text: str) -> str:

@@ -45,3 +45,17 @@ def test_overlap_check_catches_copies_and_near_copies() -> None:
     ]
     found = nlu_heldout.overlaps(rows, training)
     assert [text for text, _, _ in found] == [rows[0][2], rows[1][2]]
+
+
+def test_the_development_set_is_well_formed_and_not_copied_into_training() -> None:
+    """bench/data/nlu_dev.tsv (its `#` header is skipped): known intents, ~15+ per language, no overlap."""
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev.tsv")
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    count: dict[str, int] = defaultdict(int)
+    for lang, intent, text in rows:
+        assert lang in nlu_heldout.LANGS, lang
+        assert intent in intents, intent
+        assert text.strip() and not text.startswith("#"), (lang, intent)
+        count[lang] += 1
+    assert all(count[lang] >= 15 for lang in nlu_heldout.LANGS), dict(count)
+    assert nlu_heldout.overlaps(rows, nlu_heldout.training_texts()) == []

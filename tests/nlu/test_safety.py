@@ -175,6 +175,11 @@ def test_every_way_of_asking_for_a_person_goes_to_human_handoff(text: str) -> No
         "¿eres una persona real?",
         "ты живой человек?",
         "هل انت شخص حقيقي؟",
+        "is this a person or a bot answering me?",
+        "я пишу человеку или программе? человек или бот?",
+        "rede ich mit einem Menschen oder mit einer KI",
+        "je parle à un humain ou à un robot ?",
+        "¿me contesta una persona o un bot?",
     ],
 )
 def test_asking_whether_the_bot_is_a_person_is_not_a_handoff(text: str) -> None:
