@@ -1,0 +1,546 @@
+"""Answer the question that was asked (issue 13): the fact first, records by name, follow-ups.
+
+A message that asks a facet (NLU entity `facet`: phone, fee, hours, ...) of a topic or of records named
+in it gets that fact in one or two sentences per record (the kinds' `facet_text`), with its source and
+what is uncertain, and a "More details" button (intent more_details) instead of the whole page. A fact
+the knowledge base does not hold gets "I don't have that" and the right people to call. Elliptical
+follow-ups ("what about in Haidian?", "and on Saturday?", "its phone?", "the second one") are answered
+from the conversation's `Context` (bot/dialogue/context.py).
+
+Everything here is plain Python (no Rasa): the actions read the message and the slots into a
+`Question`, call `answer_question` / `follow_up` / `more_details` and send the `Turn`'s answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+from typing import Any, ParamSpec, TypeVar, cast
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.core import vocab
+from bot.dialogue import answers, render
+from bot.dialogue import hours as hours_mod
+from bot.dialogue.answers import Answer, Reply
+from bot.dialogue.context import PLACE_KINDS, Context
+from bot.dialogue.i18n import local, name, t
+from bot.knowledge import names, queries, translations
+from bot.knowledge import provenance as prov
+from bot.knowledge.kinds import KINDS, hospitals, procedures, schools, service_points
+
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+MORE_DETAILS_INTENT = "more_details"
+FOLLOW_UP_INTENT = "follow_up"
+# Answer turns stay under about this many characters before "More details" (issue 13).
+TURN_BUDGET = 700
+# The most records one facet answer lists.
+MAX_RECORDS = 3
+
+KIND_MODULES: dict[str, ModuleType] = {
+    "service_points": service_points,
+    "schools": schools,
+    "hospitals": hospitals,
+    "procedures": procedures,
+}
+# What a question naming a record without asking anything in particular is told first.
+DEFAULT_FACETS: dict[str, tuple[str, ...]] = {
+    "service_points": ("address", "hours", "phone"),
+    "schools": ("address", "curriculum", "phone"),
+    "hospitals": ("address", "languages", "phone"),
+    "procedures": ("fee", "processing_time", "documents"),
+}
+# The intents whose answer is a list of places, and the kind of place.
+PLACE_INTENTS = {
+    "find_service_point": "service_points",
+    "opening_hours": "service_points",
+    "international_school": "schools",
+    "healthcare": "hospitals",
+}
+PROCEDURE_INTENTS = frozenset(vocab.PROCEDURE_TOPICS)
+TOPIC_INTENTS = PROCEDURE_INTENTS | PLACE_INTENTS.keys()
+
+
+@dataclass(frozen=True)
+class Question:
+    """One user message as the dialogue reads it: its intent and text, the facets it asks, an ordinal,
+    and the filters it gives (entity name -> value: district, weekday, permit_type, curriculum, ...)."""
+
+    intent: str | None
+    text: str = ""
+    facets: tuple[str, ...] = ()
+    ordinal: str | None = None
+    filters: dict[str, str] = field(default_factory=dict)
+    near: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    answer: Answer
+    context: Context
+
+
+def _safe_turn(fn: Callable[P, T]) -> Callable[P, T]:
+    """Answer from one version of the knowledge base, and politely when it cannot be read (the
+    context is kept for the next message)."""
+
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            with queries.snapshot():
+                return fn(*args, **kwargs)
+        except SQLAlchemyError:
+            logger.exception("knowledge base unavailable")
+            lang = str(kwargs.get("lang", "en"))
+            ctx = next((a for a in args if isinstance(a, Context)), Context())
+            return cast(T, Turn(Answer([Reply(t("kb_unavailable", lang))]), ctx))
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def more_details_button(lang: str) -> dict[str, str]:
+    return {"title": t("more_details", lang), "payload": f"/{MORE_DETAILS_INTENT}"}
+
+
+def get_record(kind: str, record_id: str) -> dict[str, Any] | None:
+    """The record `record_id` of `kind` in the current knowledge base."""
+    registered = KINDS.get(kind)
+    if registered is None:
+        return None
+    with queries.snapshot() as session:
+        row = session.get(registered.table, record_id)
+        return dict(row.data) if row else None
+
+
+def facets_of(kind: str) -> frozenset[str]:
+    return frozenset(getattr(KIND_MODULES[kind], "FACETS", frozenset()))
+
+
+# --- Rendering one record's facts --------------------------------------------------------------------
+
+
+def _title(kind: str, rec: Mapping[str, Any], lang: str) -> str:
+    if kind == "procedures":
+        return f"📋 {local(rec.get('title'), lang)}"
+    head = f"📍 {local(rec.get('name'), lang)}"
+    zh = (rec.get("name") or {}).get("zh")
+    return head + (f" ({zh})" if lang != "zh" and zh else "")
+
+
+def _short_provenance(rec: Mapping[str, Any], kind: str, lang: str) -> list[str]:
+    """What is uncertain about the record and its source and date (render.provenance without the
+    staff-confirmation line, which the full page keeps)."""
+    lines = render.provenance(rec, lang, kind)  # type: ignore[arg-type]
+    drop = {t("not_confirmed", lang)}
+    return [line for line in lines if line not in drop]
+
+
+def unknown_line(
+    kind: str, rec: Mapping[str, Any] | None, missing: Sequence[str], lang: str
+) -> str:
+    """ "I don't have that" for the facets `missing`, and who to ask: the record's own phone (a school,
+    a hospital, an office), else the hotline its kind names (12367 for immigration, else 12345)."""
+    what = t("list_sep", lang).join(name("facet_names", f, lang) for f in missing)
+    if rec is not None:
+        phone = prov.confirm_phone(kind, rec)
+    elif kind == "procedures":
+        phone = prov.IMMIGRATION_HOTLINE
+    else:
+        phone = prov.CITY_HOTLINE
+    return t("fact_unknown", lang, what=what) + " " + t("ask_channel", lang, phone=phone)
+
+
+def record_block(
+    kind: str,
+    rec: Mapping[str, Any],
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None = None,
+    with_provenance: bool = True,
+) -> str:
+    """The record's name, then one or two sentences per facet asked, then "I don't have that" for
+    the facets it does not hold, then its source and uncertainty."""
+    module = KIND_MODULES[kind]
+    lines = [_title(kind, rec, lang)]
+    missing = []
+    for facet in facets:
+        fact = module.facet_text(rec, facet, lang, when) if facet in facets_of(kind) else None
+        if fact:
+            lines.append(fact)
+        else:
+            missing.append(facet)
+    if missing:
+        lines.append(unknown_line(kind, rec, missing, lang))
+    if with_provenance:
+        lines += _short_provenance(rec, kind, lang)
+    return "\n".join(lines)
+
+
+def _fit(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
+    """The first blocks that fit in `budget` characters (always the first)."""
+    kept: list[str] = []
+    used = 0
+    for block in blocks:
+        if kept and used + len(block) > budget:
+            break
+        kept.append(block)
+        used += len(block) + 1
+    return kept
+
+
+def facet_answer(
+    records: Sequence[tuple[str, Mapping[str, Any]]],
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None = None,
+    intro: str | None = None,
+) -> Answer:
+    """The facets asked of each record (kind, record), most relevant first, within the turn's budget,
+    then the "More details" button."""
+    blocks = [record_block(kind, rec, facets, lang, when) for kind, rec in records[:MAX_RECORDS]]
+    if intro:
+        blocks.insert(0, intro)
+    body = "\n\n".join(_fit(blocks))
+    status = translations.status(list(rec for _, rec in records[:MAX_RECORDS]), lang)  # type: ignore[arg-type]
+    answer = Answer([Reply(body, [more_details_button(lang)])], translation=status)
+    return answers.rated(answer, lang)
+
+
+def clarify(lang: str) -> Answer:
+    return Answer([Reply(t("follow_up_unclear", lang))])
+
+
+# --- Finding the records a question is about ----------------------------------------------------------
+
+
+def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
+    return list(procedures.rank(intent, q.text, q.filters.get("permit_type")))
+
+
+def find_places(
+    intent: str | None,
+    filters: Mapping[str, str],
+    procs: Sequence[Mapping[str, Any]] = (),
+    near: tuple[float, float] | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The places a topic's question is about (its kind and records, best first), with its filters."""
+    district = filters.get("district")
+    kind = PLACE_INTENTS.get(intent or "", "service_points")
+    if kind == "schools":
+        age = filters.get("age")
+        found = schools.find_schools(
+            filters.get("curriculum"),
+            district,
+            int(age) if age and age.isdigit() else None,
+            limit=MAX_RECORDS,
+        )
+    elif kind == "hospitals":
+        found = hospitals.find_hospitals(
+            filters.get("medical_need"), district, near=near, limit=MAX_RECORDS
+        )
+    else:
+        codes: Sequence[str] = ()
+        if filters.get("service"):
+            codes = service_points.service_codes(filters["service"])
+        elif procs:
+            codes = list(dict.fromkeys(s for p in procs[:1] for s in p.get("services", [])))
+            permit = filters.get("permit_type")
+            if intent == "residence_permit" and f"residence_permit_{permit}" in vocab.SERVICES:
+                codes = [f"residence_permit_{permit}"]
+        elif intent in PROCEDURE_INTENTS:
+            codes = service_points.service_codes(intent)
+        found = service_points.find_service_points(
+            codes, district=district, near=near, limit=MAX_RECORDS
+        )
+    return kind, [dict(p.record) for p in found]
+
+
+# --- The turns -----------------------------------------------------------------------------------------
+
+
+def _split(
+    facets: Sequence[str], has_procedure: bool, place_kind: str
+) -> tuple[list[str], list[str]]:
+    """Facets asked of the procedure, and of the places."""
+    proc_facets = facets_of("procedures") if has_procedure else frozenset()
+    place_facets = facets_of(place_kind)
+    of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
+    of_places = [f for f in facets if f not in of_proc]
+    return of_proc, of_places
+
+
+def _topic_turn(
+    intent: str,
+    q: Question,
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None,
+    procs: Sequence[Mapping[str, Any]] | None = None,
+    places: tuple[str, list[dict[str, Any]]] | None = None,
+) -> Turn:
+    """The facets asked about a topic: of its best procedure, and of its places in the filters."""
+    if procs is None:
+        procs = ranked_procedures(intent, q) if intent in PROCEDURE_INTENTS else []
+    place_kind = places[0] if places else PLACE_INTENTS.get(intent, "service_points")
+    of_proc, of_places = _split(facets, bool(procs), place_kind)
+    records: list[tuple[str, Mapping[str, Any]]] = []
+    if of_proc and procs:
+        records.append(("procedures", procs[0]))
+    shown_kind, shown = places if places else (place_kind, [])
+    if of_places and not places:
+        shown_kind, shown = find_places(intent, q.filters, procs, q.near)
+    if of_places:
+        records += [(shown_kind, r) for r in shown]
+    intro = _filters_intro(shown_kind, q.filters, lang) if of_places and shown else None
+    if not records:
+        kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
+        answer = Answer([Reply(unknown_line(kind, None, list(facets), lang))])
+    elif of_proc and of_places:
+        # The procedure's facts first, then the places' (each record its own facets).
+        proc_block = record_block("procedures", procs[0], of_proc, lang, when)
+        place_blocks = [record_block(shown_kind, r, of_places, lang, when) for r in shown]
+        blocks = _fit([proc_block, *([intro] if intro else []), *place_blocks])
+        answer = answers.rated(
+            Answer([Reply("\n\n".join(blocks), [more_details_button(lang)])]), lang
+        )
+    else:
+        answer = facet_answer(records, of_proc or of_places, lang, when, intro)
+    ctx = Context(
+        intent=intent,
+        procedures=[str(p["id"]) for p in procs[:2]],
+        kind=shown_kind if shown else None,
+        ids=[str(r["id"]) for r in shown],
+        filters=dict(q.filters),
+        facet=facets[-1] if facets else None,
+    )
+    return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def _filters_intro(kind: str, filters: Mapping[str, str], lang: str) -> str | None:
+    """The filters the user gave, said back ("in Haidian", "with the IB curriculum")."""
+    said = ""
+    if filters.get("curriculum") and kind == "schools":
+        said += t(
+            "with_curriculum", lang, curriculum=name("curricula", filters["curriculum"], lang)
+        )
+    if filters.get("medical_need") and kind == "hospitals":
+        said += t("with_need", lang, need=t(f"need_{filters['medical_need']}", lang))
+    if filters.get("district"):
+        said += t("in_district", lang, district=render.district_name(filters["district"], lang))
+    return t("filters_intro", lang, filters=said) if said else None
+
+
+def _points(ctx: Context) -> list[str]:
+    return list(ctx.ids) if ctx.kind == "service_points" else []
+
+
+def _records_turn(
+    kind: str,
+    records: list[dict[str, Any]],
+    q: Question,
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None,
+    base: Context,
+) -> Turn:
+    """Facets of records named or pointed at."""
+    if kind == "procedures":
+        ctx = replace(
+            base,
+            intent=str(records[0].get("topic") or base.intent),
+            procedures=[str(r["id"]) for r in records],
+            facet=facets[-1] if facets else base.facet,
+        )
+    else:
+        ctx = replace(
+            base,
+            kind=kind,
+            ids=[str(r["id"]) for r in records],
+            facet=facets[-1] if facets else base.facet,
+        )
+    answer = facet_answer([(kind, r) for r in records], facets, lang, when)
+    return Turn(replace(answer, topic=ctx.intent, shown_points=_points(ctx)), ctx)
+
+
+def named_records(text: str) -> tuple[str, list[dict[str, Any]]] | None:
+    """The records a message names (the kind of the first named, and all named of that kind)."""
+    mentions = [m for m in names.find_mentions(text or "") if m.kind in KIND_MODULES]
+    if not mentions:
+        return None
+    kind = mentions[0].kind
+    ids = list(dict.fromkeys(m.id for m in mentions if m.kind == kind))
+    records = [r for r in (get_record(kind, i) for i in ids) if r]
+    return (kind, records) if records else None
+
+
+def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
+    weekday = q.filters.get("weekday")
+    return hours_mod.resolve_day(weekday, now) if weekday else now
+
+
+@_safe_turn
+def answer_question(
+    q: Question,
+    ctx: Context,
+    *,
+    lang: str = "en",
+    now: dt.datetime | None = None,
+    faq_first: bool = True,
+) -> Turn | None:
+    """A topic question (any topic intent) that names a record or asks a facet, answered fact first;
+    a topic question asking only a facet of the topic in context is a follow-up. None: answer with the
+    topic's own page (the caller does).
+
+    A record named wins over the topic the NLU guessed ("what's <school>'s phone number" under
+    find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
+    question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
+    named = named_records(q.text)
+    when = _when(q, now)
+    if named:
+        kind, records = named
+        facets = q.facets or DEFAULT_FACETS[kind]
+        base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
+        return _records_turn(kind, records, q, facets, lang, when, base)
+    if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
+        # "is it open on Saturday?" after places were shown: their hours.
+        return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
+    if not q.facets or q.intent not in TOPIC_INTENTS:
+        return None
+    if faq_first:
+        instead = answers.faq_instead(q.text, lang=lang)
+        if instead:
+            return Turn(instead, Context())
+    if "order" in q.facets and q.intent in PROCEDURE_INTENTS:
+        return first_steps_turn(q, lang)
+    new_filters = {k: v for k, v in q.filters.items() if ctx.filters.get(k) != v}
+    if not ctx.empty and ctx.intent == q.intent and not new_filters:
+        return follow_up(q, ctx, lang=lang, now=now)
+    return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+@_safe_turn
+def follow_up(
+    q: Question, ctx: Context, *, lang: str = "en", now: dt.datetime | None = None
+) -> Turn:
+    """An elliptical message answered from the context: a new district or other filter (the same
+    topic again), a weekday (the hours of the places shown, that day), a facet (of the procedure or
+    the places shown), an ordinal or "it" (one of the places shown)."""
+    named = named_records(q.text)
+    if named:
+        kind, records = named
+        facets = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS[kind])
+        return _records_turn(kind, records, q, facets, lang, _when(q, now), ctx)
+    if ctx.empty:
+        return Turn(clarify(lang), ctx)
+    merged = ctx.with_filters(q.filters)
+    question = replace(q, intent=ctx.intent, filters=merged.filters)
+    when = _when(question, now)
+    facets: tuple[str, ...] = q.facets
+    if not facets and "weekday" in q.filters:
+        facets = ("hours",)
+    changed = {k: v for k, v in q.filters.items() if k != "weekday" and ctx.filters.get(k) != v}
+    if q.ordinal is not None:
+        picked = ctx.pick(q.ordinal)
+        if not picked or not ctx.kind:
+            return Turn(clarify(lang), ctx)
+        records = [r for r in (get_record(ctx.kind, i) for i in picked) if r]
+        if not records:
+            return Turn(clarify(lang), ctx)
+        facets = facets or DEFAULT_FACETS[ctx.kind]
+        return _records_turn(ctx.kind, records, question, facets, lang, when, merged)
+    if changed:
+        # A new district (or curriculum, ...): the same question again there.
+        facets = facets or ((ctx.facet,) if ctx.facet else ())
+        procs = _procedures(ctx)
+        if not facets:
+            kind = ctx.kind or PLACE_INTENTS.get(ctx.intent or "", "service_points")
+            facets = DEFAULT_FACETS[kind]
+        return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
+    if not facets:
+        return Turn(clarify(lang), ctx)
+    if "order" in facets and ctx.intent in PROCEDURE_INTENTS:
+        return first_steps_turn(question, lang)
+    procs = _procedures(ctx)
+    places = None
+    if ctx.kind and ctx.ids:
+        places = (ctx.kind, [r for r in (get_record(ctx.kind, i) for i in ctx.ids) if r])
+    return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs, places=places)
+
+
+def _procedures(ctx: Context) -> list[dict[str, Any]]:
+    return [r for r in (get_record("procedures", i) for i in ctx.procedures) if r]
+
+
+# --- What to do first ------------------------------------------------------------------------------------
+
+
+def first_steps_turn(q: Question, lang: str) -> Turn:
+    """The ordered steps with their deadlines, one short line each, and the offer of details."""
+    steps = list(procedures.first_steps(q.text, q.filters.get("permit_type"), lang))
+    if not steps:
+        return Turn(Answer([Reply(unknown_line("procedures", None, ["order"], lang))]), Context())
+    lines = [t("first_steps_intro", lang)]
+    lines += [f"{i}. {line}" for i, line in enumerate(steps, 1)]
+    answer = answers.rated(Answer([Reply("\n".join(lines), [more_details_button(lang)])]), lang)
+    ctx = Context(intent=q.intent, filters=dict(q.filters), facet="order")
+    return Turn(replace(answer, topic=q.intent), ctx)
+
+
+# --- More details ------------------------------------------------------------------------------------------
+
+
+@answers._safe
+def more_details(ctx: Context, *, lang: str = "en") -> Answer:
+    """The full page of what the context is about: the procedure(s), then the places shown."""
+    if ctx.empty:
+        return clarify(lang)
+    replies: list[Reply] = []
+    shown: list[Mapping[str, Any]] = []
+    for rec in _procedures(ctx)[:1]:
+        replies.append(Reply(procedures.render(rec, lang)))  # type: ignore[arg-type]
+        shown.append(rec)
+    if ctx.kind in PLACE_KINDS:
+        district = ctx.filters.get("district")
+        for pid in ctx.ids:
+            rec = get_record(ctx.kind, pid)
+            if not rec:
+                continue
+            place = queries.Place(rec)
+            if ctx.kind == "service_points":
+                replies.append(Reply(service_points.render(place, lang)))  # type: ignore[arg-type]
+            elif ctx.kind == "schools":
+                replies.append(Reply(schools.render(place, lang, district)))  # type: ignore[arg-type]
+            else:
+                replies.append(Reply(hospitals.render(place, lang, district)))  # type: ignore[arg-type]
+            shown.append(rec)
+    if not replies:
+        return clarify(lang)
+    status = translations.status(shown, lang)  # type: ignore[arg-type]
+    return answers.rated(Answer(replies, _points(ctx), ctx.intent, status), lang)
+
+
+# --- The context a topic's own answer leaves ------------------------------------------------------------
+
+
+def context_of(q: Question, answer: Answer) -> Context:
+    """The context after a topic's own page (no facet asked): its topic, the places it showed, its
+    procedures (ranked as the page ranked them), the filters."""
+    intent = q.intent if q.intent in TOPIC_INTENTS else answer.topic
+    procs: list[str] = []
+    if intent in PROCEDURE_INTENTS:
+        procs = [str(p["id"]) for p in ranked_procedures(str(intent), q)[:2]]
+    kind = PLACE_INTENTS.get(intent or "", "service_points")
+    return Context(
+        intent=intent,
+        procedures=procs,
+        kind=kind if answer.shown_points else None,
+        ids=list(answer.shown_points),
+        filters=dict(q.filters),
+    )
