@@ -190,6 +190,8 @@ class KnowledgeAction(OffLoopAction):
     FILTER_SLOTS: tuple[str, ...] = ("district",)
     # Whether asked.py may answer first (not for emergencies or the people to call).
     ASKED = True
+    # Whether the topic's page is sent in short, with "More details" (not the opening hours asked).
+    SUMMARY = True
 
     @abc.abstractmethod
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer: ...
@@ -203,7 +205,9 @@ class KnowledgeAction(OffLoopAction):
             return send(dispatcher, self.answer(tracker, message, lang))
         q = question(tracker, message, self.FILTER_SLOTS)
         ctx = context.load(tracker.get_slot(context.SLOT))
-        turn = asked.answer_question(q, ctx, lang=lang)
+        turn = asked.answer_question(q, ctx, lang=lang) or (
+            asked.summary_turn(q, lang=lang) if self.SUMMARY else None
+        )
         if turn is not None:
             return send_turn(dispatcher, turn)
         answer = self.answer(tracker, message, lang)
@@ -251,6 +255,7 @@ class ActionFindServicePoint(KnowledgeAction):
 
 class ActionOpeningHours(KnowledgeAction):
     FILTER_SLOTS = ()
+    SUMMARY = False
 
     def name(self) -> str:
         return "action_opening_hours"

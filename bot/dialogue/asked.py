@@ -134,12 +134,63 @@ def _title(kind: str, rec: Mapping[str, Any], lang: str) -> str:
     return head + (f" ({zh})" if lang != "zh" and zh else "")
 
 
-def _short_provenance(rec: Mapping[str, Any], kind: str, lang: str) -> list[str]:
-    """What is uncertain about the record and its source and date (render.provenance without the
-    staff-confirmation line, which the full page keeps)."""
-    lines = render.provenance(rec, lang, kind)  # type: ignore[arg-type]
-    drop = {t("not_confirmed", lang)}
-    return [line for line in lines if line not in drop]
+# The record fields that hold each facet (what an uncertainty warning about the facet names).
+FACET_FIELDS: dict[str, tuple[str, ...]] = {
+    "address": ("address", "locations", "district"),
+    "hours": ("hours",),
+    "phone": ("phones", "phone"),
+    "fee": ("fees",),
+    "documents": ("documents",),
+    "processing_time": ("processing_time",),
+    "validity": ("validity",),
+    "deadline": ("deadlines",),
+    "eligibility": ("who", "eligibility"),
+    "steps": ("steps",),
+    "order": ("steps", "deadlines"),
+    "languages": ("languages",),
+    "curriculum": ("curricula", "programmes"),
+    "ages": ("age_min", "age_max", "grades"),
+    "status": ("status",),
+    "booking": ("appointment",),
+}
+# An uncertainty reason longer than this is cut (the full page behind "More details" has it all).
+REASON_CHARS = 140
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def short_provenance(
+    rec: Mapping[str, Any], kind: str, facets: Sequence[str], lang: str
+) -> list[str]:
+    """The short form of render.provenance for the facts shown: what is uncertain about those facets
+    (not about the rest of the record), the first source and its date, the translation note."""
+    fields = {f for facet in facets for f in FACET_FIELDS.get(facet, (facet,))}
+    unc = {
+        field: reason
+        for field, reason in (rec.get("uncertain") or {}).items()
+        if field.split(".", 1)[0].split("[", 1)[0] in fields
+    }
+    lines = []
+    if unc:
+        what = "; ".join(
+            f"{render.field_label(field, lang)} ({_cut(str(reason), REASON_CHARS)})"
+            for field, reason in unc.items()
+        )
+        lines.append(t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, rec)))
+    sources = sorted(rec.get("source") or [], key=prov.is_research_file)
+    if sources:
+        shown = sources[0] + (" …" if len(sources) > 1 else "")
+        date = rec.get("source_date")
+        lines.append(
+            t("source_dated", lang, text=shown, date=date)
+            if date
+            else t("source_undated", lang, text=shown)
+        )
+    if lang in (rec.get("machine_translated") or []):
+        lines.append(t("machine_translated", lang))
+    return lines
 
 
 def unknown_line(
@@ -163,10 +214,11 @@ def record_block(
     facets: Sequence[str],
     lang: str,
     when: dt.datetime | None = None,
-    with_provenance: bool = True,
+    gaps: bool = True,
 ) -> str:
     """The record's name, then one or two sentences per facet asked, then "I don't have that" for
-    the facets it does not hold, then its source and uncertainty."""
+    the facets it does not hold (`gaps`; a summary leaves them to the full page), then the source
+    and what is uncertain about those facts."""
     module = KIND_MODULES[kind]
     lines = [_title(kind, rec, lang)]
     missing = []
@@ -176,10 +228,9 @@ def record_block(
             lines.append(fact)
         else:
             missing.append(facet)
-    if missing:
+    if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
-    if with_provenance:
-        lines += _short_provenance(rec, kind, lang)
+    lines += short_provenance(rec, kind, [f for f in facets if f not in missing], lang)
     return "\n".join(lines)
 
 
@@ -195,6 +246,14 @@ def _fit(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
     return kept
 
 
+def offer_details(body: str, lang: str, translation: str | None = None) -> Answer:
+    """A short answer with the "More details" button under it; then, as after every knowledge answer,
+    the offer of the original (translated texts) and the rating question (answers.rated)."""
+    answer = answers.rated(Answer([Reply(body)], translation=translation), lang)
+    first, *rest = answer.replies
+    return replace(answer, replies=[replace(first, buttons=[more_details_button(lang)]), *rest])
+
+
 def facet_answer(
     records: Sequence[tuple[str, Mapping[str, Any]]],
     facets: Sequence[str],
@@ -207,10 +266,8 @@ def facet_answer(
     blocks = [record_block(kind, rec, facets, lang, when) for kind, rec in records[:MAX_RECORDS]]
     if intro:
         blocks.insert(0, intro)
-    body = "\n\n".join(_fit(blocks))
-    status = translations.status(list(rec for _, rec in records[:MAX_RECORDS]), lang)  # type: ignore[arg-type]
-    answer = Answer([Reply(body, [more_details_button(lang)])], translation=status)
-    return answers.rated(answer, lang)
+    shown = [rec for _, rec in records[:MAX_RECORDS]]
+    return offer_details("\n\n".join(_fit(blocks)), lang, translations.status(shown, lang))  # type: ignore[arg-type]
 
 
 def clarify(lang: str) -> Answer:
@@ -284,47 +341,50 @@ def _topic_turn(
     when: dt.datetime | None,
     procs: Sequence[Mapping[str, Any]] | None = None,
     places: tuple[str, list[dict[str, Any]]] | None = None,
+    summary: bool = False,
 ) -> Turn:
-    """The facets asked about a topic: of its best procedure, and of its places in the filters."""
+    """The facets asked about a topic: of its best procedure, then of its places in the filters
+    (each record its own facets). `summary`: a topic's page in short (no facet was asked; what is
+    missing is left to the full page)."""
     if procs is None:
         procs = ranked_procedures(intent, q) if intent in PROCEDURE_INTENTS else []
     place_kind = places[0] if places else PLACE_INTENTS.get(intent, "service_points")
     of_proc, of_places = _split(facets, bool(procs), place_kind)
-    records: list[tuple[str, Mapping[str, Any]]] = []
-    if of_proc and procs:
-        records.append(("procedures", procs[0]))
     shown_kind, shown = places if places else (place_kind, [])
     if of_places and not places:
         shown_kind, shown = find_places(intent, q.filters, procs, q.near)
-    if of_places:
-        records += [(shown_kind, r) for r in shown]
-    intro = _filters_intro(shown_kind, q.filters, lang) if of_places and shown else None
-    if not records:
+    if not of_places:
+        shown = []
+    blocks = []
+    if of_proc and procs:
+        blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary))
+    if shown:
+        intro = _filters_intro(shown_kind, shown, q.filters, lang)
+        blocks += [intro] if intro else []
+        blocks += [record_block(shown_kind, r, of_places, lang, when, not summary) for r in shown]
+    if not blocks:
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
-        answer = Answer([Reply(unknown_line(kind, None, list(facets), lang))])
-    elif of_proc and of_places:
-        # The procedure's facts first, then the places' (each record its own facets).
-        proc_block = record_block("procedures", procs[0], of_proc, lang, when)
-        place_blocks = [record_block(shown_kind, r, of_places, lang, when) for r in shown]
-        blocks = _fit([proc_block, *([intro] if intro else []), *place_blocks])
-        answer = answers.rated(
-            Answer([Reply("\n\n".join(blocks), [more_details_button(lang)])]), lang
-        )
+        answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
-        answer = facet_answer(records, of_proc or of_places, lang, when, intro)
+        records = [*procs[:1], *shown] if of_proc else shown
+        status = translations.status(records, lang)  # type: ignore[arg-type]
+        answer = offer_details("\n\n".join(_fit(blocks)), lang, status)
     ctx = Context(
         intent=intent,
         procedures=[str(p["id"]) for p in procs[:2]],
         kind=shown_kind if shown else None,
         ids=[str(r["id"]) for r in shown],
         filters=dict(q.filters),
-        facet=facets[-1] if facets else None,
+        facet=None if summary or not facets else facets[-1],
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
 
 
-def _filters_intro(kind: str, filters: Mapping[str, str], lang: str) -> str | None:
-    """The filters the user gave, said back ("in Haidian", "with the IB curriculum")."""
+def _filters_intro(
+    kind: str, shown: Sequence[Mapping[str, Any]], filters: Mapping[str, str], lang: str
+) -> str | None:
+    """The filters the user gave, said back ("in Haidian", "with the IB curriculum"); when nothing
+    is in the district asked, that these are the nearest."""
     said = ""
     if filters.get("curriculum") and kind == "schools":
         said += t(
@@ -332,9 +392,19 @@ def _filters_intro(kind: str, filters: Mapping[str, str], lang: str) -> str | No
         )
     if filters.get("medical_need") and kind == "hospitals":
         said += t("with_need", lang, need=t(f"need_{filters['medical_need']}", lang))
-    if filters.get("district"):
-        said += t("in_district", lang, district=render.district_name(filters["district"], lang))
+    district = filters.get("district")
+    if district:
+        dname = render.district_name(district, lang)
+        if not any(_in_district(r, district) for r in shown):
+            return t("points_other_districts", lang, district=dname)
+        said += t("in_district", lang, district=dname)
     return t("filters_intro", lang, filters=said) if said else None
+
+
+def _in_district(rec: Mapping[str, Any], district: str) -> bool:
+    if rec.get("district") == district:
+        return True
+    return any(loc.get("district") == district for loc in rec.get("locations") or [])
 
 
 def _points(ctx: Context) -> list[str]:
@@ -425,6 +495,36 @@ def answer_question(
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
 
 
+# What a topic's page shows in short when nothing in particular was asked (the rest: More details).
+SUMMARY_FACETS: dict[str, tuple[str, ...]] = {
+    **{topic: ("fee", "processing_time", "address", "hours") for topic in PROCEDURE_INTENTS},
+    "find_service_point": ("address", "hours", "phone"),
+    "international_school": ("curriculum", "ages", "address"),
+    "healthcare": ("languages", "address", "phone"),
+}
+
+
+@_safe_turn
+def summary_turn(
+    q: Question, *, lang: str = "en", now: dt.datetime | None = None, faq_first: bool = True
+) -> Turn | None:
+    """A topic question that asks nothing in particular: the topic's page in short (its procedure's
+    fee and time, its places' addresses and hours, ...) with "More details". None: the topic's own
+    answer (it asks the permit type, or says that nothing matches the filters)."""
+    if q.intent not in SUMMARY_FACETS:
+        return None
+    if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        return None
+    if faq_first:
+        instead = answers.faq_instead(q.text, lang=lang)
+        if instead:
+            return Turn(instead, Context())
+    turn = _topic_turn(
+        str(q.intent), q, SUMMARY_FACETS[str(q.intent)], lang, _when(q, now), summary=True
+    )
+    return turn if turn.context.ids or turn.context.procedures else None
+
+
 @_safe_turn
 def follow_up(
     q: Question, ctx: Context, *, lang: str = "en", now: dt.datetime | None = None
@@ -488,7 +588,7 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
         return Turn(Answer([Reply(unknown_line("procedures", None, ["order"], lang))]), Context())
     lines = [t("first_steps_intro", lang)]
     lines += [f"{i}. {line}" for i, line in enumerate(steps, 1)]
-    answer = answers.rated(Answer([Reply("\n".join(lines), [more_details_button(lang)])]), lang)
+    answer = offer_details("\n".join(lines), lang)
     ctx = Context(intent=q.intent, filters=dict(q.filters), facet="order")
     return Turn(replace(answer, topic=q.intent), ctx)
 
