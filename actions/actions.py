@@ -434,10 +434,17 @@ class ActionOfferTopics(OffLoopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = tracker.latest_message
+        lang = language_of(tracker)
+        # A message asking something of a record it names is about that record, however unsure the
+        # NLU is of its topic.
+        q = question(tracker, message)
+        named = asked.answer_named(q, lang=lang) if q.facets else None
+        if named is not None:
+            return send_turn(dispatcher, named)
         answer = answers.offer_topics(
             message.get("intent_ranking") or [],
             message.get("entities") or [],
-            lang=language_of(tracker),
+            lang=lang,
             text=message.get("text"),
         )
         return send(dispatcher, answer)
@@ -453,9 +460,13 @@ class ActionAnswerFaq(OffLoopAction):
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        answer = answers.faq_answer(
-            tracker.latest_message.get("text"),
-            latest_entity(tracker, answers.FAQ_ENTITY),
-            lang=language_of(tracker),
-        )
+        lang = language_of(tracker)
+        faq_id = latest_entity(tracker, answers.FAQ_ENTITY)
+        q = question(tracker, tracker.latest_message)
+        if not faq_id and q.facets:
+            # "Is <school> still open?": a message asking something of a record it names.
+            named = asked.answer_named(q, lang=lang)
+            if named is not None:
+                return send_turn(dispatcher, named)
+        answer = answers.faq_answer(tracker.latest_message.get("text"), faq_id, lang=lang)
         return send(dispatcher, answer)

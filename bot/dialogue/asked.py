@@ -267,7 +267,7 @@ def facet_answer(
     if intro:
         blocks.insert(0, intro)
     shown = [rec for _, rec in records[:MAX_RECORDS]]
-    return offer_details("\n\n".join(_fit(blocks)), lang, translations.status(shown, lang))  # type: ignore[arg-type]
+    return offer_details("\n\n".join(_fit(blocks)), lang, translations.status(shown, lang))
 
 
 def clarify(lang: str) -> Answer:
@@ -290,6 +290,7 @@ def find_places(
     """The places a topic's question is about (its kind and records, best first), with its filters."""
     district = filters.get("district")
     kind = PLACE_INTENTS.get(intent or "", "service_points")
+    found: Sequence[queries.Place[Any]]
     if kind == "schools":
         age = filters.get("age")
         found = schools.find_schools(
@@ -367,7 +368,7 @@ def _topic_turn(
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
         records = [*procs[:1], *shown] if of_proc else shown
-        status = translations.status(records, lang)  # type: ignore[arg-type]
+        status = translations.status(records, lang)
         answer = offer_details("\n\n".join(_fit(blocks)), lang, status)
     ctx = Context(
         intent=intent,
@@ -456,6 +457,19 @@ def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
 
 
 @_safe_turn
+def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = None) -> Turn | None:
+    """A message that names records (an office, a school, a hospital, a procedure): what it asks of
+    them, or what one needs first; whatever intent the NLU gave it. None: it names none."""
+    named = named_records(q.text)
+    if not named:
+        return None
+    kind, records = named
+    facets = q.facets or DEFAULT_FACETS[kind]
+    base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
+    return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+@_safe_turn
 def answer_question(
     q: Question,
     ctx: Context,
@@ -471,13 +485,10 @@ def answer_question(
     A record named wins over the topic the NLU guessed ("what's <school>'s phone number" under
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
-    named = named_records(q.text)
+    turn = answer_named(q, lang=lang, now=now)
+    if turn is not None:
+        return turn
     when = _when(q, now)
-    if named:
-        kind, records = named
-        facets = q.facets or DEFAULT_FACETS[kind]
-        base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
-        return _records_turn(kind, records, q, facets, lang, when, base)
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
@@ -535,8 +546,8 @@ def follow_up(
     named = named_records(q.text)
     if named:
         kind, records = named
-        facets = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS[kind])
-        return _records_turn(kind, records, q, facets, lang, _when(q, now), ctx)
+        asks = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS[kind])
+        return _records_turn(kind, records, q, asks, lang, _when(q, now), ctx)
     if ctx.empty:
         return Turn(clarify(lang), ctx)
     merged = ctx.with_filters(q.filters)
@@ -603,26 +614,26 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
         return clarify(lang)
     replies: list[Reply] = []
     shown: list[Mapping[str, Any]] = []
-    for rec in _procedures(ctx)[:1]:
-        replies.append(Reply(procedures.render(rec, lang)))  # type: ignore[arg-type]
-        shown.append(rec)
+    for proc in _procedures(ctx)[:1]:
+        replies.append(Reply(procedures.render(proc, lang)))  # type: ignore[arg-type]
+        shown.append(proc)
     if ctx.kind in PLACE_KINDS:
         district = ctx.filters.get("district")
         for pid in ctx.ids:
             rec = get_record(ctx.kind, pid)
             if not rec:
                 continue
-            place = queries.Place(rec)
+            place: queries.Place[Any] = queries.Place(rec)
             if ctx.kind == "service_points":
-                replies.append(Reply(service_points.render(place, lang)))  # type: ignore[arg-type]
+                replies.append(Reply(service_points.render(place, lang)))
             elif ctx.kind == "schools":
-                replies.append(Reply(schools.render(place, lang, district)))  # type: ignore[arg-type]
+                replies.append(Reply(schools.render(place, lang, district)))
             else:
-                replies.append(Reply(hospitals.render(place, lang, district)))  # type: ignore[arg-type]
+                replies.append(Reply(hospitals.render(place, lang, district)))
             shown.append(rec)
     if not replies:
         return clarify(lang)
-    status = translations.status(shown, lang)  # type: ignore[arg-type]
+    status = translations.status(shown, lang)
     return answers.rated(Answer(replies, _points(ctx), ctx.intent, status), lang)
 
 
