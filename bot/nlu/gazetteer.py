@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import array
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -247,21 +247,29 @@ class _Forms:
         return sorted({i for literal, _, _ in found for i in self.forms_of_literal[literal]})
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> _Forms:
-    """Every surface form, longest forms first, with the index of their literals."""
+def _is_cjk_form(form: str) -> bool:
+    return bool(_CJK.search(form))
+
+
+def build_index(
+    entries: Iterable[tuple[str, str, str]], substring: Callable[[str], bool] = _is_cjk_form
+) -> _Forms:
+    """An index over (entity, value, surface form) entries, longest forms first.
+
+    Forms for which `substring(form)` is true (default: CJK forms) match anywhere, as they are; the
+    others match whole words, ignoring case, with any spaces between their words. A non-substring
+    form ending in "*" is a stem: it matches any word that starts with it ("fee*": fee, fees)."""
     items: list[tuple[int, _Form, str]] = []
-    for entity, values in ENTITY_FORMS.items():
-        for value, forms in values.items():
-            for form in forms:
-                if _CJK.search(form):
-                    pattern = re.compile(re.escape(form))
-                    items.append((len(form), _Form(entity, value, pattern, True), form))
-                else:
-                    parts = form.split()
-                    body = r"\s+".join(re.escape(part) for part in parts)
-                    pattern = re.compile(body, re.IGNORECASE)
-                    items.append((len(form), _Form(entity, value, pattern, False), parts[0]))
+    for entity, value, form in entries:
+        if substring(form):
+            pattern = re.compile(re.escape(form))
+            items.append((len(form), _Form(entity, value, pattern, True), form))
+        else:
+            stem = form.endswith("*") and len(form) > 1
+            parts = (form[:-1] if stem else form).split()
+            body = r"\s+".join(re.escape(part) for part in parts)
+            pattern = re.compile(body + (r"\w*" if stem else ""), re.IGNORECASE)
+            items.append((len(form), _Form(entity, value, pattern, False), parts[0]))
     items.sort(key=lambda x: -x[0])
     fold = _fold_table({ch for _, _, literal in items for ch in literal})
     literals: dict[str, int] = {}
@@ -277,6 +285,41 @@ def _patterns() -> _Forms:
     return _Forms([form for _, form, _ in items], fold, keys, automaton, forms_of_literal)
 
 
+def match_index(
+    index: _Forms,
+    text: str,
+    entities: set[str] | None = None,
+    accept: Callable[[_Form, re.Match[str]], bool] | None = None,
+    taken: list[tuple[int, int]] | None = None,
+) -> list[Match]:
+    """Non-overlapping matches of the index's forms in `text`, longest form first (spans already in
+    `taken` are not matched again; `taken` is extended with the new matches)."""
+    taken = [] if taken is None else taken
+    found: list[Match] = []
+    for i in index.candidates(text):
+        form = index.forms[i]
+        if entities is not None and form.entity not in entities:
+            continue
+        for m in form.pattern.finditer(text) if form.cjk else _bounded(form.pattern, text):
+            if accept is not None and not accept(form, m):
+                continue
+            if all(m.end() <= ts or m.start() >= te for ts, te in taken):
+                taken.append((m.start(), m.end()))
+                found.append(Match(form.entity, form.value, m.start(), m.end(), m.group(0)))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Forms:
+    """Every surface form, longest forms first, with the index of their literals."""
+    return build_index(
+        (entity, value, form)
+        for entity, values in ENTITY_FORMS.items()
+        for value, forms in values.items()
+        for form in forms
+    )
+
+
 def warm_up() -> None:
     """Compile every surface form now (otherwise on the first message)."""
     _patterns()
@@ -290,18 +333,15 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
     def free(s: int, e: int) -> bool:
         return all(e <= ts or s >= te for ts, te in taken)
 
-    index = _patterns()
-    for i in index.candidates(text):
-        form = index.forms[i]
-        entity, value = form.entity, form.value
-        if entities is not None and entity not in entities:
-            continue
-        for m in form.pattern.finditer(text) if form.cjk else _bounded(form.pattern, text):
-            if entity == "permit_type" and not _permit_type_in_context(text, m):
-                continue
-            if free(m.start(), m.end()):
-                taken.append((m.start(), m.end()))
-                found.append(Match(entity, value, m.start(), m.end(), m.group(0)))
+    found.extend(
+        match_index(
+            _patterns(),
+            text,
+            entities,
+            lambda form, m: form.entity != "permit_type" or _permit_type_in_context(text, m),
+            taken,
+        )
+    )
     if entities is None or "district" in entities:
         # One typo in a Latin district name ("chaoyan", "haidain") still counts.
         for m in _WORDISH.finditer(text):

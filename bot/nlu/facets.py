@@ -1,0 +1,344 @@
+"""What a message asks about (the `facet` entity), which item of a list it picks (the `ordinal` entity),
+and whether it is an elliptical follow-up (the `follow_up` intent), in the nine languages.
+
+Rules, not a model: the words are data, one staff-readable YAML file per language in `facet_rules/`
+(en.yml explains the format, README.md lists the facets), matched with the gazetteer's machinery
+(bot/nlu/gazetteer.py: one Aho-Corasick pass, whole words for Latin, Cyrillic and Arabic, anywhere for
+CJK). Adding a word needs a restart, never a retraining. Every language's words apply to every message.
+
+A message is elliptical when, after taking away its facet, ordinal, time, marker (connective, pronoun,
+question frame) and filler words and its districts and weekdays, nothing that could name a topic is
+left (at most one short word or one CJK character), and it asks something: a facet, an ordinal, a
+district, a weekday or a time. "and on Saturday?", "海淀呢？", "its phone?", "the second one" are;
+"how much is a work permit?" is not ("work permit" is left) and keeps its intent, with its facets.
+
+`FacetExtractor` runs after the intent classifier and before the gazetteer (which extracts weekdays in
+`follow_up` messages when config.yml's `entity_intents` allows it) and the SafetyLayer (which stays last):
+a message with acute danger never becomes `follow_up`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from ruamel.yaml import YAML
+
+from bot.nlu import gazetteer, safety
+
+RULES_DIR = Path(__file__).with_name("facet_rules")
+FACETS = (
+    "address",
+    "hours",
+    "phone",
+    "fee",
+    "documents",
+    "processing_time",
+    "validity",
+    "deadline",
+    "eligibility",
+    "steps",
+    "order",
+    "languages",
+    "curriculum",
+    "ages",
+    "status",
+    "booking",
+)
+KINDS = ("facet", "ordinal", "time", "marker", "filler")
+FOLLOW_UP_INTENT = "follow_up"
+# Intents whose own questions are made of facet words only ("when are you open?", "opening hours"):
+# without a marker or an ordinal such a message keeps the classifier's intent (with its facets).
+STANDALONE_INTENTS = frozenset({"opening_hours", "find_service_point"})
+# "speak English please" asks for a reply language, not for the languages spoken somewhere.
+NEVER_FOLLOW_UP = frozenset({"change_language"})
+# Longer messages are complete questions, whatever words they use.
+MAX_CHARS = 80
+
+_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
+# Arabic writes "and", "the", "with", "for" and "its" on the word: "والعنوان" (and the address),
+# "رقمه" (its number). Short forms get these clitics; forms of five letters or more match anywhere.
+_AR_PREFIXES = ("", "و", "ف", "ب", "ل", "ال", "وال", "فال", "بال", "لل", "وب", "ول", "وبال", "ولل")
+_AR_PREFIXES_DEFINITE = ("", "و", "ف", "ب", "وب")  # for forms that start with ال
+_AR_SUFFIXES = ("", "ه", "ها", "هم")
+_AR_SUBSTRING_MIN = 5
+_RESIDUE = re.compile(rf"[{_CJK_CLASS}]|[^\W_{_CJK_CLASS}]+")
+_CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
+# Ordinals written with a digit: "number 2", "#3", "第2", "2番目", "2번째", or the digit alone.
+_DIGIT_ORDINALS = (
+    re.compile(r"(?:#|№|\bno\.?|\bnr\.?|\bnumber|\boption|\bnumero|\bnummer|\bномер)\s*([1-9])\b"),
+    re.compile(r"第\s*([1-9])"),
+    re.compile(r"([1-9])\s*(?:番目|番|つ目|번째|번(?![\uac00-\ud7af]))"),
+    re.compile(r"^\W*([1-9])\W*$"),
+)
+
+
+class LexiconError(ValueError):
+    """A facet rule file that cannot be used: names the file and the key."""
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch)
+    if len(folded) != 1:
+        folded = ch
+    folded = folded.lower()
+    if len(folded) != 1:
+        folded = ch.lower() if len(ch.lower()) == 1 else ch
+    if ord(folded) < 0x0530:  # Latin and Cyrillic: no accents (é -> e, ü -> u, ё -> е, й -> и)
+        folded = unicodedata.normalize("NFD", folded)[0]
+    return folded.translate(_ARABIC_LETTERS)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, full-width forms and Arabic letter variants unified, one character for
+    one character (offsets in the folded text are offsets in the text)."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def _arabic_variants(form: str) -> list[str]:
+    """The form with Arabic clitics ("و", "ال", "ه", ...) when it is short; long forms match anywhere."""
+    if " " not in form and len(form) >= _AR_SUBSTRING_MIN:
+        return [form]
+    first, _, rest = form.partition(" ")
+    if form.startswith("ال"):
+        prefixes = [*_AR_PREFIXES_DEFINITE, "لل"]
+        firsts = [p + first if p != "لل" else "لل" + first[2:] for p in prefixes]
+    else:
+        firsts = [p + first for p in _AR_PREFIXES]
+    variants: list[str] = []
+    for head in firsts:
+        whole = f"{head} {rest}" if rest else head
+        variants.extend(whole + s for s in _AR_SUFFIXES)
+    return variants
+
+
+def _is_substring_form(form: str) -> bool:
+    if _CJK_CHAR.search(form):
+        return True
+    return bool(_ARABIC.search(form)) and " " not in form and len(form) >= _AR_SUBSTRING_MIN
+
+
+def load_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str]]:
+    """(kind, value, folded form) for every word of every language's file; kind is one of KINDS, the
+    value a facet, an ordinal ("1".., "last") or the kind itself."""
+    files = sorted(directory.glob("*.yml"))
+    if not files:
+        raise LexiconError(f"{directory}: no facet rule files")
+    entries: list[tuple[str, str, str]] = []
+    for path in files:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise LexiconError(f"{path.name}: expected the keys {', '.join(KINDS)}")
+        for kind, body in data.items():
+            if kind not in KINDS:
+                raise LexiconError(
+                    f"{path.name}: unknown key {kind!r} (allowed: {', '.join(KINDS)})"
+                )
+            groups: dict[str, Any]
+            if kind in ("facet", "ordinal"):
+                if not isinstance(body, dict):
+                    raise LexiconError(
+                        f"{path.name}: {kind}: expected a mapping of values to lists"
+                    )
+                groups = body
+            else:
+                groups = {kind: body}
+            for value, forms in groups.items():
+                value = str(value)
+                if kind == "facet" and value not in FACETS:
+                    raise LexiconError(
+                        f"{path.name}: unknown facet {value!r} (allowed: {', '.join(FACETS)})"
+                    )
+                if kind == "ordinal" and not (value == "last" or value.isdigit()):
+                    raise LexiconError(f"{path.name}: ordinal {value!r}: a number or last")
+                if not isinstance(forms, list):
+                    raise LexiconError(f"{path.name}: {kind}: {value}: expected a list of words")
+                for form in forms:
+                    folded = fold(" ".join(str(form).split()))
+                    if not folded.strip("*"):
+                        raise LexiconError(f"{path.name}: {kind}: {value}: empty word")
+                    for variant in _arabic_variants(folded) if _ARABIC.search(folded) else [folded]:
+                        entries.append((kind, value, variant))
+    return entries
+
+
+@lru_cache(maxsize=4)
+def lexicon(directory: Path = RULES_DIR) -> gazetteer._Forms:
+    """The gazetteer index over every language's facet rules."""
+    return gazetteer.build_index(sorted(set(load_entries(directory))), _is_substring_form)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the rules found in one message."""
+
+    facets: list[gazetteer.Match]  # one per facet, first mention
+    ordinals: list[gazetteer.Match]
+    places: list[gazetteer.Match]  # districts and weekdays (the gazetteer's)
+    times: int
+    markers: int
+    leftover: list[str]  # what names something else: words, or single CJK characters
+
+    @property
+    def asks(self) -> bool:
+        """It asks for a fact, an item of a list, a place or a time."""
+        return bool(self.facets or self.ordinals or self.places or self.times)
+
+    @property
+    def elliptical(self) -> bool:
+        """Nothing but what is asked and words referring back: a follow-up, if the text is short."""
+        if not self.asks:
+            return False
+        cjk = [w for w in self.leftover if _CJK_CHAR.match(w)]
+        words = [w for w in self.leftover if not _CJK_CHAR.match(w)]
+        if cjk:
+            return len(cjk) == 1 and not words
+        return not words or (len(words) == 1 and len(words[0]) <= 2)
+
+
+def analyse(text: str) -> Analysis:
+    """Facets, ordinals, districts, weekdays and what else the message contains."""
+    folded = fold(text)
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    ordinals: list[gazetteer.Match] = []
+    for pattern in _DIGIT_ORDINALS:
+        for digit in pattern.finditer(folded):
+            if free(digit.start(), digit.end()):
+                taken.append((digit.start(), digit.end()))
+                ordinals.append(
+                    gazetteer.Match(
+                        "ordinal",
+                        digit.group(1),
+                        digit.start(),
+                        digit.end(),
+                        text[digit.start() : digit.end()],
+                    )
+                )
+    places = [
+        m for m in gazetteer.find_entities(text, {"district", "weekday"}) if free(m.start, m.end)
+    ]
+    taken.extend((m.start, m.end) for m in places)
+    found = gazetteer.match_index(lexicon(), folded, taken=taken)
+    if any(m.entity == "facet" and m.value == "languages" for m in found):
+        # "do they speak English?": the language spoken is part of what is asked.
+        for m in gazetteer.find_entities(text, {"language"}):
+            if free(m.start, m.end):
+                taken.append((m.start, m.end))
+    facets: list[gazetteer.Match] = []
+    for m in sorted(found, key=lambda x: x.start):
+        original = gazetteer.Match(m.entity, m.value, m.start, m.end, text[m.start : m.end])
+        if m.entity == "facet" and all(f.value != m.value for f in facets):
+            facets.append(original)
+        elif m.entity == "ordinal":
+            ordinals.append(original)
+    blanked = list(text)
+    for start, end in taken:
+        blanked[start:end] = " " * (end - start)
+    return Analysis(
+        facets=facets,
+        ordinals=sorted(ordinals, key=lambda x: x.start),
+        places=places,
+        times=sum(1 for m in found if m.entity == "time"),
+        markers=sum(1 for m in found if m.entity == "marker"),
+        leftover=_RESIDUE.findall("".join(blanked)),
+    )
+
+
+def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
+    """The message is an elliptical follow-up: short, nothing but what is asked and words referring
+    back, no acute danger, and not a question of an intent that is asked in such words (opening hours,
+    service points) unless a marker or an ordinal refers back."""
+    a = analysis or analyse(text)
+    if len(text.strip()) > MAX_CHARS or not a.elliptical:
+        return False
+    if intent in NEVER_FOLLOW_UP:
+        return False
+    if intent in STANDALONE_INTENTS and not (a.markers or a.ordinals):
+        return False
+    return safety.check(text).acute is None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class FacetExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds `facet` and `ordinal` entities and sets the intent `follow_up` on elliptical messages.
+
+    Put it after the intent classifier and before the GazetteerEntityExtractor and the SafetyLayer.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> FacetExtractor:
+        return cls(config)
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        lexicon()  # read and compile the rules while the model loads; a broken file fails here
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            a = analyse(text)
+            entities = [
+                {
+                    ENTITY_ATTRIBUTE_TYPE: m.entity,
+                    ENTITY_ATTRIBUTE_VALUE: m.value,
+                    ENTITY_ATTRIBUTE_START: m.start,
+                    ENTITY_ATTRIBUTE_END: m.end,
+                    "confidence_entity": 1.0,
+                }
+                for m in sorted([*a.facets, *a.ordinals], key=lambda x: x.start)
+            ]
+            if entities:
+                entities = self.add_extractor_name(entities)
+                message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if intent != FOLLOW_UP_INTENT and is_follow_up(text, intent, a):
+                top = {INTENT_NAME_KEY: FOLLOW_UP_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                ranking = message.get(INTENT_RANKING_KEY) or []
+                rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != FOLLOW_UP_INTENT]
+                message.set(INTENT, top, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
+        return messages
