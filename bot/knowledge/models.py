@@ -16,6 +16,7 @@ from bot.knowledge.kinds import REGISTRY
 from bot.knowledge.kinds.faq import FaqEntry, FaqVector
 from bot.knowledge.kinds.hospitals import Hospital, HospitalLanguage
 from bot.knowledge.kinds.hotlines import Hotline
+from bot.knowledge.kinds.landmarks import LandmarkRow
 from bot.knowledge.kinds.procedures import Procedure
 from bot.knowledge.kinds.schools import School, SchoolCurriculum
 from bot.knowledge.kinds.service_points import ServicePoint, ServicePointService
@@ -74,6 +75,7 @@ __all__ = [
     "Hospital",
     "HospitalLanguage",
     "Hotline",
+    "LandmarkRow",
     "Meta",
     "Procedure",
     "School",

@@ -332,6 +332,48 @@ def check_verified_on(c: Checker, v: Any, path: str, line: int | None) -> str | 
     return day
 
 
+MAX_ALIAS_CHARS = 120
+
+
+def check_aliases(c: Checker, v: Any, path: str, line: int | None) -> list[str] | None:
+    """Other names people use for a record ("Andingmen hall", "WAB", "和睦家"), in any language: a list
+    of short texts, never translated (bot/knowledge/names.py recognises them in messages)."""
+    if v is None:
+        return []
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list):
+        c.error(
+            line, path, 'must be a list of names, e.g. aliases: [WAB, "Andingmen hall", 和睦家]'
+        )
+        return None
+    out: list[str] = []
+    for i, item in enumerate(v):
+        ipath, iline = f"{path}[{i + 1}]", line_of(v, i, line)
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            item = str(item)
+        text = check_str(c, item, ipath, iline)
+        if text is None:
+            continue
+        if len(text) > MAX_ALIAS_CHARS:
+            c.error(
+                iline, ipath, f"is {len(text)} characters long; a name is at most {MAX_ALIAS_CHARS}"
+            )
+            continue
+        if len(text) < 2:
+            c.error(
+                iline,
+                ipath,
+                f"{q(text)} is too short to recognise as a name (2 characters at least)",
+            )
+            continue
+        if text.casefold() in (x.casefold() for x in out):
+            c.error(iline, ipath, f"{q(text)} is listed twice")
+            continue
+        out.append(text)
+    return out
+
+
 def check_field_paths(c: Checker, v: Any, path: str, line: int | None) -> list[str] | None:
     if not isinstance(v, list):
         c.error(line, path, "must be a list of field paths, e.g. [name.zh, address.zh]")

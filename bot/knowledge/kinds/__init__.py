@@ -14,7 +14,15 @@ to extend"):
 
 from __future__ import annotations
 
-from bot.knowledge.kinds import faq, hospitals, hotlines, procedures, schools, service_points
+from bot.knowledge.kinds import (
+    faq,
+    hospitals,
+    hotlines,
+    landmarks,
+    procedures,
+    schools,
+    service_points,
+)
 from bot.knowledge.kinds.base import Kind, Rows
 
 REGISTRY: tuple[Kind, ...] = (
@@ -24,6 +32,7 @@ REGISTRY: tuple[Kind, ...] = (
     hospitals.KIND,
     hotlines.KIND,
     faq.KIND,  # questions and answers (issue 14)
+    landmarks.KIND,  # landmarks and neighbourhoods (issue 13)
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in REGISTRY}

@@ -15,6 +15,7 @@ from bot.knowledge.records import LocalText, Location, Phone, Record
 from bot.knowledge.schema import (
     LANGUAGE_CODE,
     Spec,
+    check_aliases,
     check_bool,
     check_local_text,
     check_location,
@@ -39,6 +40,7 @@ class HospitalRecord(Record, total=False):
     hours: LocalText | None
     website: str | None
     email: str | None
+    aliases: list[str]
 
 
 FIELDS: Spec = {
@@ -54,6 +56,7 @@ FIELDS: Spec = {
     "hours": (False, check_local_text),
     "website": (False, check_str),
     "email": (False, check_str),
+    "aliases": (False, check_aliases),
 }
 
 

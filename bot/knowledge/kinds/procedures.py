@@ -17,10 +17,13 @@ from bot.knowledge.queries import snapshot
 from bot.knowledge.records import LocalText, Record
 from bot.knowledge.schema import (
     SERVICE_CODE,
+    Checker,
     Spec,
+    check_aliases,
     check_fee,
     check_link,
     check_local_text,
+    line_of,
     list_of,
     one_of,
 )
@@ -51,6 +54,33 @@ class ProcedureRecord(Record, total=False):
     deadlines: list[LocalText]
     services: list[str]
     links: list[Link]
+    aliases: list[str]
+    order: int | None
+    deadline: LocalText | None
+
+
+def check_order(c: Checker, v: Any, path: str, line: int | None) -> int | None:
+    """The position among a newcomer's first steps: a whole number, 1 first."""
+    if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 99:
+        return v
+    c.error(line, path, f"{v!r} must be a whole number from 1 (first) to 99")
+    return None
+
+
+def check(c: Checker, record: ProcedureRecord, node: Any, label: str, line: int | None) -> None:
+    """A first step says its deadline, and a deadline belongs to a first step."""
+    if record.get("order") is not None and not record.get("deadline"):
+        c.error(
+            line_of(node, "order", line),
+            f"{label}.deadline",
+            "a procedure with order needs its deadline",
+        )
+    if record.get("deadline") and record.get("order") is None:
+        c.error(
+            line_of(node, "deadline", line),
+            f"{label}.order",
+            "deadline is for first steps: add order",
+        )
 
 
 FIELDS: Spec = {
@@ -67,6 +97,9 @@ FIELDS: Spec = {
     "deadlines": (False, list_of(check_local_text)),
     "services": (True, list_of(SERVICE_CODE)),
     "links": (False, list_of(check_link)),
+    "aliases": (False, check_aliases),
+    "order": (False, check_order),
+    "deadline": (False, check_local_text),
 }
 
 
@@ -97,6 +130,7 @@ KIND = Kind(
     FIELDS,
     Procedure,
     rows,
+    check=check,
     confirm_hotline=lambda rec: (
         IMMIGRATION_HOTLINE if rec.get("topic") in IMMIGRATION_TOPICS else CITY_HOTLINE
     ),
@@ -112,6 +146,7 @@ KIND = Kind(
         "deadlines",
         "links",
         "notes",
+        "deadline",
     ),
 )
 

@@ -17,6 +17,7 @@ from bot.knowledge.records import LocalText, Location, Phone, Record
 from bot.knowledge.schema import (
     Checker,
     Spec,
+    check_aliases,
     check_int_or_null,
     check_local_text,
     check_location,
@@ -41,6 +42,7 @@ class SchoolRecord(Record, total=False):
     email: str | None
     website: str | None
     eligibility: LocalText | None
+    aliases: list[str]
 
 
 FIELDS: Spec = {
@@ -56,6 +58,7 @@ FIELDS: Spec = {
     "email": (False, check_str),
     "website": (False, check_str),
     "eligibility": (False, check_local_text),
+    "aliases": (False, check_aliases),
 }
 
 

@@ -33,6 +33,7 @@ from bot.knowledge.schema import (
     Spec,
     _check_district,
     check_address,
+    check_aliases,
     check_coordinates,
     check_hours,
     check_local_text,
@@ -55,6 +56,7 @@ class ServicePointRecord(Record, total=False):
     hours: Hours | None
     services: list[str]
     appointment: LocalText | None
+    aliases: list[str]
 
 
 FIELDS: Spec = {
@@ -69,6 +71,7 @@ FIELDS: Spec = {
     "hours": (True, check_hours),
     "services": (True, list_of(SERVICE_CODE, non_empty=True)),
     "appointment": (False, check_local_text),
+    "aliases": (False, check_aliases),
 }
 
 

@@ -1,0 +1,296 @@
+"""Records and landmarks named in a message: "when is the Andingmen hall open?", "WAB 的学费", "near Sanlitun".
+
+The names come from the published knowledge base, never from training data:
+
+* every record's names in each language (`name`, a procedure's `title`), the name without its
+  bracketed parts or its " - " suffix ("Western Academy of Beijing"), and the short names written in
+  its brackets ("WAB", "ITHCC");
+* the staff's `aliases:` of service points, schools, hospitals and procedures (any language, never
+  translated);
+* a hotline's number ("12367"): hotline names ("Police") are common words, not names;
+* landmarks and neighbourhoods from `knowledge/landmarks.yml` (`find_landmarks`).
+
+Matching is case-insensitive; Latin, Cyrillic and other spaced scripts match whole words only ("ISB" not
+inside "ISBN"), Chinese, Japanese and Korean anywhere in the text. The longest name wins where two overlap;
+a name shared by two records (the health-check centre is a service point and a hospital) gives one
+mention per record at the same place.
+
+One Aho-Corasick automaton (ahocorasick-rs) over every name finds them all in one pass. It is built from
+the knowledge base and rebuilt when a sync publishes a new version (a new audit entry, the check
+bot/faq/index.py uses): the running assistant knows a new alias at once, without retraining or restart.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick_rs
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from bot.core import config
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A record named in a message: its kind and id, and where (`text[start:end] == surface`)."""
+
+    kind: str
+    id: str
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """A landmark or neighbourhood (knowledge/landmarks.yml): its names, district and, where a source
+    gives them, coordinates."""
+
+    id: str
+    name: dict[str, str]
+    district: str | None
+    lat: float | None = None
+    lon: float | None = None
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+    surface: str = field(default="", compare=False)
+
+
+# The kinds whose records are named in messages, and the fields holding their names.
+NAME_FIELDS: dict[str, tuple[str, ...]] = {
+    "service_points": ("name",),
+    "schools": ("name",),
+    "hospitals": ("name",),
+    "procedures": ("title",),
+}
+
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"
+)
+_BRACKETS = re.compile(r"\s*[(（]([^()（）]*)[)）]")
+_ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]+$")
+# Characters folded to one form so that "St Paul’s" and "St Paul's", "E–Town" and "E-Town" match.
+_FOLD = {ord(a): b for a, b in zip("’‘`´‐‑‒–—―", "''''------", strict=True)}
+_FOLD[0x3000] = " "  # ideographic space
+
+
+def _fold(text: str) -> str:
+    """Lower case, one character for one character (positions stay those of the message)."""
+    out = []
+    for ch in text.translate(_FOLD):
+        low = ch.lower()
+        out.append(low if len(low) == 1 else ch)
+    return "".join(out)
+
+
+def _is_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def _word_char(ch: str) -> bool:
+    """A letter or digit of a spaced script: a Latin name must not touch one."""
+    return (ch.isalnum() or unicodedata.category(ch) == "Mn") and not _CJK.match(ch)
+
+
+def derived_names(name: Mapping[str, str]) -> list[str]:
+    """The names a record's `name` (or title) gives in each language: the whole name, the name without
+    its bracketed parts and without a " - " suffix, and abbreviations written in its brackets
+    ("Western Academy of Beijing (WAB)" -> the same, "Western Academy of Beijing", "WAB")."""
+    out: list[str] = []
+    for text in name.values():
+        if not isinstance(text, str):
+            continue
+        head = text.split(" - ", 1)[0].strip()
+        candidates = [text.strip(), head, _BRACKETS.sub("", head).strip()]
+        if head.lower().startswith("the "):
+            candidates.append(_BRACKETS.sub("", head[4:]).strip())
+        if _is_cjk(text):
+            # 北京协和医院 国际医疗部 -> 北京协和医院; 北京法国国际学校（北京夏尔·戴高乐法国国际学校）-> both
+            first = _BRACKETS.sub("", text).split()[0] if text.split() else ""
+            candidates.append(first)
+            candidates += [inner for inner in _BRACKETS.findall(text) if len(inner) >= 4]
+        else:
+            for inner in _BRACKETS.findall(text):
+                for part in inner.split(","):
+                    part = part.strip()
+                    if any(_ABBREVIATION.match(word) for word in part.split()):
+                        candidates.append(part)
+        for c in candidates:
+            if len(c) >= 2 and c not in out:
+                out.append(c)
+    return out
+
+
+def record_names(kind: str, record: Mapping[str, Any]) -> list[str]:
+    """Every name a message may use for `record` of `kind`."""
+    names: list[str] = []
+    if kind == "hotlines":
+        number = str(record.get("number") or "")
+        return [number] if len(number) >= 3 else []
+    for key in NAME_FIELDS.get(kind, ()):
+        value = record.get(key)
+        if isinstance(value, Mapping):
+            names += derived_names(value)
+    for alias in record.get("aliases") or []:
+        if isinstance(alias, str) and alias.strip() and alias.strip() not in names:
+            names.append(alias.strip())
+    return names
+
+
+@dataclass
+class Matcher:
+    """Every name, folded, with the records it names; one automaton over them."""
+
+    keys: list[str]
+    owners: list[list[tuple[str, str]]]  # per key: (kind, id) of the records it names
+    cjk: list[bool]
+    automaton: ahocorasick_rs.AhoCorasick | None
+
+    @classmethod
+    def build(cls, named: Iterable[tuple[str, str, Iterable[str]]]) -> Matcher:
+        """From (kind, id, names) triples."""
+        index: dict[str, int] = {}
+        keys: list[str] = []
+        owners: list[list[tuple[str, str]]] = []
+        for kind, rid, names in named:
+            for name in names:
+                key = _fold(" ".join(name.split()))
+                if len(key) < 2:
+                    continue
+                if key not in index:
+                    index[key] = len(keys)
+                    keys.append(key)
+                    owners.append([])
+                if (kind, rid) not in owners[index[key]]:
+                    owners[index[key]].append((kind, rid))
+        automaton = ahocorasick_rs.AhoCorasick(keys) if keys else None
+        return cls(keys, owners, [_is_cjk(k) for k in keys], automaton)
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        """(key index, start, end) of the longest non-overlapping names in `text`, in text order."""
+        if self.automaton is None or not text:
+            return []
+        folded = _fold(text)
+        found = []
+        for i, start, end in self.automaton.find_matches_as_indexes(folded, overlapping=True):
+            if not self.cjk[i]:
+                if start > 0 and _word_char(folded[start - 1]) and _word_char(folded[start]):
+                    continue
+                if end < len(folded) and _word_char(folded[end]) and _word_char(folded[end - 1]):
+                    continue
+            found.append((i, start, end))
+        # Longest first; at equal length the earlier one.
+        found.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
+        taken: list[tuple[int, int]] = []
+        chosen = []
+        for i, start, end in found:
+            if all(end <= s or start >= e for s, e in taken):
+                taken.append((start, end))
+                chosen.append((i, start, end))
+        return sorted(chosen, key=lambda m: m[1])
+
+
+def mentions(matcher: Matcher, text: str) -> list[Mention]:
+    return [
+        Mention(kind, rid, start, end, text[start:end])
+        for i, start, end in matcher.find(text)
+        for kind, rid in matcher.owners[i]
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# From the published knowledge base, rebuilt when a sync publishes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Names:
+    records: Matcher
+    landmarks: Matcher
+    landmark_records: dict[str, dict[str, Any]]
+
+
+def _version(conn: Connection) -> Any:
+    """Changes whenever a sync publishes (a new audit entry): one indexed query."""
+    from bot.knowledge.models import AuditEntry
+
+    return conn.execute(select(func.max(AuditEntry.id))).scalar()
+
+
+def _load(conn: Connection) -> _Names:
+    from bot.knowledge.kinds import KINDS
+
+    named: list[tuple[str, str, list[str]]] = []
+    for kind in (*NAME_FIELDS, "hotlines"):
+        table = KINDS[kind].table
+        for rid, data in conn.execute(select(table.id, table.data).order_by(table.id)):
+            named.append((kind, rid, record_names(kind, data)))
+    landmark_records: dict[str, dict[str, Any]] = {}
+    landmark_names: list[tuple[str, str, list[str]]] = []
+    if "landmarks" in KINDS:
+        table = KINDS["landmarks"].table
+        for rid, data in conn.execute(select(table.id, table.data).order_by(table.id)):
+            landmark_records[rid] = data
+            names = derived_names(data.get("name") or {})
+            names += [a for a in data.get("aliases") or [] if a not in names]
+            landmark_names.append(("landmarks", rid, names))
+    return _Names(Matcher.build(named), Matcher.build(landmark_names), landmark_records)
+
+
+_LOCK = threading.Lock()
+_CACHE: dict[str, tuple[Any, _Names]] = {}
+
+
+def current(url: str | None = None) -> _Names:
+    """The names of what is published now (rebuilt only after a sync)."""
+    from bot.knowledge import db
+
+    url = url or config.kb_database_url()
+    with db.read_session(url) as session:
+        version = _version(session.connection())
+    cached = _CACHE.get(url)
+    if cached and cached[0] == version:
+        return cached[1]
+    with _LOCK, db.read_session(url) as session:
+        conn = session.connection()
+        version = _version(conn)  # read again inside the snapshot the names are built from
+        names = _load(conn)
+        _CACHE[url] = (version, names)
+    return names
+
+
+def find_mentions(text: str, url: str | None = None) -> list[Mention]:
+    """Records named in `text`, in text order (longest names win; see the module docstring)."""
+    if not text.strip():
+        return []
+    return mentions(current(url).records, text)
+
+
+def find_landmarks(text: str, url: str | None = None) -> list[Landmark]:
+    """Landmarks and neighbourhoods named in `text`, in text order."""
+    if not text.strip():
+        return []
+    names = current(url)
+    out = []
+    for m in mentions(names.landmarks, text):
+        rec = names.landmark_records[m.id]
+        coords = rec.get("coordinates") or {}
+        out.append(
+            Landmark(
+                m.id,
+                dict(rec["name"]),
+                rec.get("district"),
+                coords.get("lat"),
+                coords.get("lon"),
+                m.start,
+                m.end,
+                m.surface,
+            )
+        )
+    return out

@@ -1,0 +1,165 @@
+"""Records and landmarks named in messages (bot/knowledge/names.py), from the published knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import names
+from bot.knowledge.loader import read_knowledge, sync
+from bot.knowledge.names import Matcher, derived_names, mentions
+
+
+def ids(text: str, url: str) -> list[tuple[str, str]]:
+    return [(m.kind, m.id) for m in names.find_mentions(text, url)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "when is the exit-entry hall at Andingmen open?",
+            ("service_points", "psb_exit_entry_main_hall"),
+        ),
+        ("Is Saint Paul American School still open?", ("schools", "saint_paul_american_school")),
+        ("WAB的学费是多少？", ("schools", "western_academy_of_beijing")),
+        ("how much is wab", ("schools", "western_academy_of_beijing")),
+        (
+            "is the Government Service Center open on Saturday afternoon?",
+            ("service_points", "beijing_government_service_center"),
+        ),
+        ("和睦家的电话是多少", ("hospitals", "beijing_united_family_hospital")),
+        ("Dulwich College Beijing (DCB) fees", ("schools", "dulwich_college_beijing")),
+        ("德威的课程", ("schools", "dulwich_college_beijing")),
+        ("Адрес OASIS?", ("hospitals", "oasis_international_hospital")),
+        ("北京乐成国际学校在哪里", ("schools", "beijing_city_international_school")),
+        ("I need a visa extension", ("procedures", "visa_stay_extension")),
+        ("签证延期怎么办", ("procedures", "visa_stay_extension")),
+        ("240 hour visa free transit, how does it work?", ("procedures", "visa_free_transit_240h")),
+        ("what is 12367?", ("hotlines", "immigration_12367")),
+    ],
+)
+def test_records_are_found_by_name_short_name_and_alias(
+    kb_url: str, text: str, expected: tuple[str, str]
+) -> None:
+    assert expected in ids(text, kb_url)
+
+
+def test_latin_names_match_whole_words_only(kb_url: str) -> None:
+    assert ids("my ISBN is 978", kb_url) == []
+    assert ids("the isb campus", kb_url) == [("schools", "international_school_of_beijing")]
+
+
+def test_the_longest_name_wins_and_positions_are_the_messages(kb_url: str) -> None:
+    text = "Where is the United Family Jianguomen Clinic?"
+    found = names.find_mentions(text, kb_url)
+    assert [(m.id, m.surface) for m in found] == [
+        ("united_family_jianguomen_clinic", "United Family Jianguomen Clinic")
+    ]
+    assert text[found[0].start : found[0].end] == found[0].surface
+
+
+def test_a_shared_name_names_every_record_at_the_same_place(kb_url: str) -> None:
+    found = ids("BSB fees?", kb_url)
+    assert sorted(found) == [
+        ("schools", "british_school_of_beijing_sanlitun"),
+        ("schools", "british_school_of_beijing_shunyi"),
+    ]
+
+
+def test_two_records_in_one_message_in_text_order(kb_url: str) -> None:
+    assert ids("Dulwich or ISB?", kb_url) == [
+        ("schools", "dulwich_college_beijing"),
+        ("schools", "international_school_of_beijing"),
+    ]
+
+
+def test_derived_names_take_brackets_and_suffixes_apart() -> None:
+    got = derived_names(
+        {
+            "en": "Saint Paul American School Beijing (SPAS) - CLOSED",
+            "zh": "北京圣保罗美国学校（已关闭）",
+        }
+    )
+    assert (
+        "Saint Paul American School Beijing" in got
+        and "SPAS" in got
+        and "北京圣保罗美国学校" in got
+    )
+    assert "CLOSED" not in got and "已关闭" not in got
+    # A bracket that is not an abbreviation is not a name of its own.
+    got = derived_names(
+        {
+            "en": "Exit-Entry Administration Reception Hall, Beijing Municipal Public Security Bureau (main hall)"
+        }
+    )
+    assert "main hall" not in got
+
+
+def test_matcher_folds_case_and_dashes_and_keeps_cjk_substrings() -> None:
+    matcher = Matcher.build([("landmarks", "yizhuang", ["E-Town", "亦庄"])])
+    assert [m.surface for m in mentions(matcher, "an office in e–town")] == ["e–town"]
+    assert [m.surface for m in mentions(matcher, "亦庄附近")] == ["亦庄"]
+    assert mentions(matcher, "etownship") == []
+
+
+def test_landmarks_give_district_and_cited_coordinates(kb_url: str) -> None:
+    (guomao,) = names.find_landmarks("an exit-entry hall near Guomao?", kb_url)
+    assert (guomao.id, guomao.district) == ("guomao", "chaoyang")
+    assert guomao.lat is not None and guomao.lon is not None
+    (airport,) = names.find_landmarks("I land at Daxing Airport tomorrow", kb_url)
+    assert (airport.id, airport.district, airport.lat) == ("daxing_airport", "daxing", None)
+    assert [x.id for x in names.find_landmarks("望京有国际学校吗", kb_url)] == ["wangjing"]
+    assert [x.id for x in names.find_landmarks("E-Town hall", kb_url)] == ["yizhuang"]
+
+
+def test_every_landmark_cites_a_source_and_coordinates_only_with_one() -> None:
+    root = Path(__file__).resolve().parents[2] / "knowledge"
+    knowledge = read_knowledge(root)
+    assert knowledge.ok, knowledge.problems
+    marks = knowledge.records["landmarks"]
+    assert {
+        "wangfujing",
+        "sanlitun",
+        "wangjing",
+        "guomao",
+        "zhongguancun",
+        "wudaokou",
+        "yizhuang",
+        "shunyi",
+        "capital_airport",
+        "daxing_airport",
+    } <= {m["id"] for m in marks}
+    for m in marks:
+        assert m["source"] and m["source_date"]
+        assert m["name"].get("zh")
+
+
+def test_a_new_alias_is_known_after_a_sync_without_restart(
+    knowledge_copy: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    sync(knowledge_copy, url)
+    assert ids("Is the Keystone Academy open?", url) == [("schools", "keystone_academy")]
+    assert ids("Is KSA open?", url) == []
+    path = knowledge_copy / "schools.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('aliases: ["Keystone", "鼎石"]', 'aliases: ["Keystone", "鼎石", "KSA"]'),
+        encoding="utf-8",
+    )
+    sync(knowledge_copy, url)
+    assert ids("Is KSA open?", url) == [("schools", "keystone_academy")]
+
+
+def test_aliases_are_validated(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "schools.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('aliases: ["Keystone", "鼎石"]', 'aliases: ["Keystone", "keystone", "K"]'),
+        encoding="utf-8",
+    )
+    problems = [str(p) for p in read_knowledge(knowledge_copy).problems]
+    assert any("aliases[2]" in p and "listed twice" in p for p in problems), problems
+    assert any("aliases[3]" in p and "too short" in p for p in problems), problems
