@@ -435,12 +435,12 @@ class ActionOfferTopics(OffLoopAction):
     ) -> list[EventType]:
         message = tracker.latest_message
         lang = language_of(tracker)
-        # A message asking something of a record it names is about that record, however unsure the
-        # NLU is of its topic.
-        q = question(tracker, message)
-        named = asked.answer_named(q, lang=lang) if q.facets else None
-        if named is not None:
-            return send_turn(dispatcher, named)
+        # A message asking something of a record it names, or of the topic in context, however
+        # unsure the NLU is of its topic.
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        turn = asked.out_of_scope_turn(question(tracker, message), ctx, lang=lang)
+        if turn is not None:
+            return send_turn(dispatcher, turn)
         answer = answers.offer_topics(
             message.get("intent_ranking") or [],
             message.get("entities") or [],
@@ -462,11 +462,14 @@ class ActionAnswerFaq(OffLoopAction):
     ) -> list[EventType]:
         lang = language_of(tracker)
         faq_id = latest_entity(tracker, answers.FAQ_ENTITY)
-        q = question(tracker, tracker.latest_message)
-        if not faq_id and q.facets:
-            # "Is <school> still open?": a message asking something of a record it names.
-            named = asked.answer_named(q, lang=lang)
-            if named is not None:
-                return send_turn(dispatcher, named)
+        if not faq_id:
+            # "Is <school> still open?", "and how long will that take?": a record named, or a fact
+            # of the topic in context, when no staff-written entry answers the message.
+            ctx = context.load(tracker.get_slot(context.SLOT))
+            turn = asked.out_of_scope_turn(
+                question(tracker, tracker.latest_message), ctx, lang=lang
+            )
+            if turn is not None:
+                return send_turn(dispatcher, turn)
         answer = answers.faq_answer(tracker.latest_message.get("text"), faq_id, lang=lang)
         return send(dispatcher, answer)

@@ -28,6 +28,7 @@ from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
 from bot.dialogue.i18n import local, name, t
+from bot.faq import match as faq_match
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
 from bot.knowledge.kinds import KINDS, hospitals, procedures, schools, service_points
@@ -78,6 +79,20 @@ class Question:
     ordinal: str | None = None
     filters: dict[str, str] = field(default_factory=dict)
     near: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facets", asked_facets(self.facets))
+
+
+# Facets one word can wrongly add next to another: "how long does it take" (processing time) also
+# holds "time" (hours) in some languages (時間, 시간).
+SUBSUMES = {"processing_time": "hours", "order": "steps"}
+
+
+def asked_facets(facets: Sequence[str]) -> tuple[str, ...]:
+    """The facets of a message, in order, without the ones another facet of it subsumes."""
+    dropped = {SUBSUMES[f] for f in facets if f in SUBSUMES}
+    return tuple(dict.fromkeys(f for f in facets if f not in dropped))
 
 
 @dataclass(frozen=True)
@@ -134,51 +149,11 @@ def _title(kind: str, rec: Mapping[str, Any], lang: str) -> str:
     return head + (f" ({zh})" if lang != "zh" and zh else "")
 
 
-# The record fields that hold each facet (what an uncertainty warning about the facet names).
-FACET_FIELDS: dict[str, tuple[str, ...]] = {
-    "address": ("address", "locations", "district"),
-    "hours": ("hours",),
-    "phone": ("phones", "phone"),
-    "fee": ("fees",),
-    "documents": ("documents",),
-    "processing_time": ("processing_time",),
-    "validity": ("validity",),
-    "deadline": ("deadlines",),
-    "eligibility": ("who", "eligibility"),
-    "steps": ("steps",),
-    "order": ("steps", "deadlines"),
-    "languages": ("languages",),
-    "curriculum": ("curricula", "programmes"),
-    "ages": ("age_min", "age_max", "grades"),
-    "status": ("status",),
-    "booking": ("appointment",),
-}
-# An uncertainty reason longer than this is cut (the full page behind "More details" has it all).
-REASON_CHARS = 140
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def short_provenance(
-    rec: Mapping[str, Any], kind: str, facets: Sequence[str], lang: str
-) -> list[str]:
-    """The short form of render.provenance for the facts shown: what is uncertain about those facets
-    (not about the rest of the record), the first source and its date, the translation note."""
-    fields = {f for facet in facets for f in FACET_FIELDS.get(facet, (facet,))}
-    unc = {
-        field: reason
-        for field, reason in (rec.get("uncertain") or {}).items()
-        if field.split(".", 1)[0].split("[", 1)[0] in fields
-    }
+def short_provenance(rec: Mapping[str, Any], lang: str) -> list[str]:
+    """The short form of render.provenance under the facts shown (the kinds' facet_text already
+    carries the doubts staff marked on those facts): the first source and its date, and the
+    translation note; the full page behind "More details" has every source and the staff check."""
     lines = []
-    if unc:
-        what = "; ".join(
-            f"{render.field_label(field, lang)} ({_cut(str(reason), REASON_CHARS)})"
-            for field, reason in unc.items()
-        )
-        lines.append(t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, rec)))
     sources = sorted(rec.get("source") or [], key=prov.is_research_file)
     if sources:
         shown = sources[0] + (" …" if len(sources) > 1 else "")
@@ -230,7 +205,7 @@ def record_block(
             missing.append(facet)
     if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
-    lines += short_provenance(rec, kind, [f for f in facets if f not in missing], lang)
+    lines += short_provenance(rec, lang)
     return "\n".join(lines)
 
 
@@ -470,6 +445,23 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
 
 
 @_safe_turn
+def out_of_scope_turn(
+    q: Question, ctx: Context, *, lang: str = "en", now: dt.datetime | None = None
+) -> Turn | None:
+    """A message the NLU put outside the topics (or was unsure of) that asks a facet: about the
+    records it names; else, when the conversation has a topic and no staff-written entry answers the
+    message, a follow-up on that topic ("and how long will that take?"). None: the entries answer."""
+    if not q.facets:
+        return None
+    turn = answer_named(q, lang=lang, now=now)
+    if turn is not None or ctx.empty:
+        return turn
+    if faq_match.decide(q.text).answer:
+        return None
+    return follow_up(q, ctx, lang=lang, now=now)
+
+
+@_safe_turn
 def answer_question(
     q: Question,
     ctx: Context,
@@ -492,13 +484,13 @@ def answer_question(
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
-    if not q.facets or q.intent not in TOPIC_INTENTS:
+    if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
     if faq_first:
         instead = answers.faq_instead(q.text, lang=lang)
         if instead:
             return Turn(instead, Context())
-    if "order" in q.facets and q.intent in PROCEDURE_INTENTS:
+    if "order" in q.facets:
         return first_steps_turn(q, lang)
     new_filters = {k: v for k, v in q.filters.items() if ctx.filters.get(k) != v}
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
@@ -576,7 +568,7 @@ def follow_up(
         return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
     if not facets:
         return Turn(clarify(lang), ctx)
-    if "order" in facets and ctx.intent in PROCEDURE_INTENTS:
+    if "order" in facets:
         return first_steps_turn(question, lang)
     procs = _procedures(ctx)
     places = None
