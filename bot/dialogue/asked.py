@@ -585,15 +585,33 @@ def _procedures(ctx: Context) -> list[dict[str, Any]]:
 
 
 def first_steps_turn(q: Question, lang: str) -> Turn:
-    """The ordered steps with their deadlines, one short line each, and the offer of details."""
-    steps = list(procedures.first_steps(q.text, q.filters.get("permit_type"), lang))
+    """The ordered steps with their deadlines (procedures.first_steps), one short line each, and the
+    offer of details."""
+    steps = procedures.first_steps()
+    chain = {r["id"] for r in steps}
+    if q.intent in PROCEDURE_INTENTS:
+        procs = ranked_procedures(str(q.intent), q)
+        if procs and procs[0]["id"] not in chain:
+            # "I lost my passport, what do I do first?": that procedure's own steps.
+            return _topic_turn(str(q.intent), q, ("steps",), lang, None, procs=procs)
     if not steps:
-        return Turn(Answer([Reply(unknown_line("procedures", None, ["order"], lang))]), Context())
+        answer = answers.rated(
+            Answer([Reply(unknown_line("procedures", None, ["order"], lang))]), lang
+        )
+        return Turn(answer, Context())
     lines = [t("first_steps_intro", lang)]
-    lines += [f"{i}. {line}" for i, line in enumerate(steps, 1)]
-    answer = offer_details("\n".join(lines), lang)
-    ctx = Context(intent=q.intent, filters=dict(q.filters), facet="order")
-    return Turn(replace(answer, topic=q.intent), ctx)
+    for i, rec in enumerate(steps, 1):
+        deadline = local(rec.get("deadline"), lang)
+        lines.append(f"{i}. {local(rec['title'], lang)}" + (f" — {deadline}" if deadline else ""))
+    lines += short_provenance(steps[0], lang)
+    ctx = Context(
+        intent=str(steps[0].get("topic") or q.intent),
+        procedures=[str(r["id"]) for r in steps],
+        filters=dict(q.filters),
+        facet="order",
+    )
+    status = translations.status(steps, lang)
+    return Turn(replace(offer_details("\n".join(lines), lang, status), topic=ctx.intent), ctx)
 
 
 # --- More details ------------------------------------------------------------------------------------------
@@ -606,7 +624,7 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
         return clarify(lang)
     replies: list[Reply] = []
     shown: list[Mapping[str, Any]] = []
-    for proc in _procedures(ctx)[:1]:
+    for proc in _procedures(ctx)[: None if ctx.facet == "order" else 1]:
         replies.append(Reply(procedures.render(proc, lang)))  # type: ignore[arg-type]
         shown.append(proc)
     if ctx.kind in PLACE_KINDS:
