@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, Column, ForeignKey, String, select
 
 from bot.core import vocab
 from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
+from bot.knowledge.facets import all_phones, location_addresses, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE
@@ -153,3 +156,36 @@ def render(place: Place[HospitalRecord], lang: str, district: str | None = None)
         lines.append(local(rec["notes"], lang))
     lines += provenance(rec, lang, "hospitals")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# One fact at a time (issue 13; bot/knowledge/facets.py)
+# ---------------------------------------------------------------------------------------------
+
+FACETS: frozenset[str] = frozenset({"address", "phone", "hours", "languages"})
+
+
+def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> str | None:
+    """The one fact `facet` of a hospital in `lang`, with its doubts; None when the record lacks it.
+
+    languages: only what the record's language data says (no data: None, never a guess)."""
+    text: str | None = None
+    fields: tuple[str, ...] = (facet,)
+    if facet == "address":
+        text = location_addresses(rec, lang)
+        fields = ("locations",)
+    elif facet == "phone":
+        text = all_phones(rec, lang)
+        fields = ("phones", "locations")
+    elif facet == "hours":
+        parts = []
+        if rec.get("emergency_24h") is True:
+            parts.append(t("emergency_24h_yes", lang))
+        if rec.get("hours"):
+            parts.append(t("hours", lang, text=local(rec["hours"], lang)))
+        text = "\n".join(parts) or None
+        fields = ("hours", "emergency_24h")
+    elif facet == "languages" and rec.get("languages"):
+        spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
+        text = t("languages", lang, text=spoken)
+    return with_doubts(text, "hospitals", rec, fields, lang)

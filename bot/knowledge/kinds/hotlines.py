@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Column, String, select
 
 from bot.core import vocab
-from bot.dialogue.i18n import local
+from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import provenance
+from bot.knowledge.facets import with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.queries import snapshot
@@ -87,3 +89,25 @@ def render(rec: HotlineRecord, lang: str, with_source: bool = True) -> str:
     if not with_source:
         return text
     return "\n".join([text, *provenance(rec, lang, "hotlines")])
+
+
+# ---------------------------------------------------------------------------------------------
+# One fact at a time (issue 13; bot/knowledge/facets.py)
+# ---------------------------------------------------------------------------------------------
+
+FACETS: frozenset[str] = frozenset({"phone", "hours", "languages"})
+
+
+def facet_text(rec: HotlineRecord, facet: str, lang: str, when: Any = None) -> str | None:
+    """The one fact `facet` of a hotline in `lang`, with its doubts; None when the record lacks it."""
+    text: str | None = None
+    fields: tuple[str, ...] = (facet,)
+    if facet == "phone":
+        text = f"☎ {rec['number']} — {local(rec['name'], lang)}"
+        fields = ("number",)
+    elif facet == "hours" and rec.get("hours"):
+        text = t("hours", lang, text=local(rec["hours"], lang))
+    elif facet == "languages" and rec.get("languages"):
+        spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
+        text = t("languages", lang, text=spoken)
+    return with_doubts(text, "hotlines", rec, fields, lang)

@@ -3,6 +3,8 @@ deadlines)."""
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any, TypedDict
 
 from sqlalchemy import Column, String, select
@@ -10,6 +12,7 @@ from sqlalchemy import Column, String, select
 from bot.core import vocab
 from bot.dialogue.i18n import local, t
 from bot.dialogue.render import format_amount, provenance
+from bot.knowledge.facets import numbered, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE, IMMIGRATION_HOTLINE
@@ -209,3 +212,138 @@ def render(rec: ProcedureRecord, lang: str) -> str:
         lines.append(local(rec["notes"], lang))
     lines += provenance(rec, lang, "procedures")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# One fact at a time (issue 13; bot/knowledge/facets.py)
+# ---------------------------------------------------------------------------------------------
+
+FACETS: frozenset[str] = frozenset(
+    {"fee", "documents", "processing_time", "validity", "deadline", "eligibility", "steps"}
+)
+
+
+def fee_lines(rec: ProcedureRecord, lang: str) -> list[str]:
+    """One short line per fee: "item: CNY 400", "item: free" when the amount is 0."""
+    lines = []
+    for fee in rec.get("fees") or []:
+        item = local(fee["item"], lang)
+        amount = fee.get("amount_cny")
+        if amount == 0:
+            text = t("fee_free", lang, item=item)
+        elif amount is not None:
+            text = t("fee_line", lang, item=item, amount=format_amount(amount, lang))
+        else:
+            text = t("fee_line_no_amount", lang, item=item)
+        if fee.get("note"):
+            text += f" ({local(fee['note'], lang)})"
+        lines.append(f"• {text}")
+    return lines
+
+
+def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) -> str | None:
+    """The one fact `facet` of a procedure in `lang`, with its doubts; None when the record lacks it."""
+    text: str | None = None
+    fields: tuple[str, ...] = (facet,)
+    if facet == "fee" and rec.get("fees"):
+        text = "\n".join([t("fees", lang), *fee_lines(rec, lang)])
+        fields = ("fees",)
+    elif facet == "documents" and rec.get("documents"):
+        text = "\n".join([t("documents", lang), numbered(rec["documents"], lang)])
+    elif facet == "steps" and rec.get("steps"):
+        text = "\n".join([t("steps", lang), numbered(rec["steps"], lang)])
+    elif facet == "processing_time" and rec.get("processing_time"):
+        text = t("processing_time", lang, text=local(rec["processing_time"], lang))
+    elif facet == "validity" and rec.get("validity"):
+        text = t("validity", lang, text=local(rec["validity"], lang))
+    elif facet == "deadline" and (rec.get("deadlines") or rec.get("deadline")):
+        items: list[LocalText] = list(rec.get("deadlines") or [])
+        if not items and rec.get("deadline"):
+            items = [rec["deadline"] or {}]
+        text = "\n".join([t("deadlines", lang), *(f"• {local(x, lang)}" for x in items)])
+        fields = ("deadlines", "deadline")
+    elif facet == "eligibility" and rec.get("who"):
+        text = t("who", lang, text=local(rec["who"], lang))
+        fields = ("who",)
+    return with_doubts(text, "procedures", rec, fields, lang)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing the procedure a question is about, and a newcomer's first steps (issue 13)
+# ---------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_EAST_ASIAN = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+", re.UNICODE
+)
+
+
+def _terms(text: str) -> set[str]:
+    """Words cut to their first 5 letters ("extend", "extension" -> "exten"; "продлить", "продление"
+    -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期)."""
+    text = text.lower()
+    out: set[str] = set()
+    for run in _EAST_ASIAN.findall(text):
+        out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    for word in _WORD.findall(_EAST_ASIAN.sub(" ", text)):
+        if len(word) >= 3 or word.isdigit():
+            out.add(word[:5])
+    return out
+
+
+def _all_texts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [v for v in value.values() if isinstance(v, str)]
+    return []
+
+
+def rank(
+    topic: str | None, text: str, permit_type: str | None = None, url: str | None = None
+) -> list[ProcedureRecord]:
+    """The procedures on `topic` (all when None), best match for the question `text` first.
+
+    A procedure named in the question (its title or an alias: "visa extension", "签证延期", "240-hour
+    transit") wins; then the words it shares with the title (any language) and aliases count most,
+    with the summary's words counting less, each weighed by how few procedures use it; a procedure of
+    the asked `permit_type` is preferred. Ties keep the id order."""
+    from bot.knowledge.names import find_mentions  # names reads every kind's table
+
+    with snapshot(url) as session:
+        stmt = select(Procedure).order_by(Procedure.id)
+        if topic:
+            stmt = stmt.where(Procedure.topic == topic)
+        records: list[ProcedureRecord] = [r.data for r in session.execute(stmt).scalars().all()]
+        named = (
+            {m.id for m in find_mentions(text, url) if m.kind == "procedures"} if text else set()
+        )
+    asked = _terms(text)
+    titles = {
+        r["id"]: _terms(" ".join(_all_texts(r.get("title")) + list(r.get("aliases") or [])))
+        for r in records
+    }
+    summaries = {r["id"]: _terms(" ".join(_all_texts(r.get("summary")))) for r in records}
+    n = max(1, len(records))
+
+    def idf(term: str) -> float:
+        df = sum(1 for r in records if term in titles[r["id"]] or term in summaries[r["id"]])
+        return math.log(1 + n / max(1, df))
+
+    def score(rec: ProcedureRecord) -> float:
+        s = 10.0 if rec["id"] in named else 0.0
+        s += sum(2.0 * idf(x) for x in asked & titles[rec["id"]])
+        s += sum(0.5 * idf(x) for x in (asked & summaries[rec["id"]]) - titles[rec["id"]])
+        if permit_type and rec.get("permit_type") == permit_type:
+            s += 3.0
+        return s
+
+    scored = [(score(r), i, r) for i, r in enumerate(records)]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [r for _, _, r in scored]
+
+
+def first_steps(url: str | None = None) -> list[ProcedureRecord]:
+    """A newcomer's steps in order (the procedures with `order`, each with its `deadline`)."""
+    with snapshot(url) as session:
+        records = [r.data for r in session.execute(select(Procedure)).scalars().all()]
+    steps = [r for r in records if r.get("order") is not None]
+    return sorted(steps, key=lambda r: (r.get("order") or 0, r["id"]))

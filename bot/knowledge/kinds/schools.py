@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, select
 from bot.core import vocab
 from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
+from bot.knowledge.facets import all_phones, location_addresses, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE
@@ -166,3 +167,51 @@ def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -
         lines.append(local(rec["notes"], lang))
     lines += provenance(rec, lang, "schools")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# One fact at a time (issue 13; bot/knowledge/facets.py)
+# ---------------------------------------------------------------------------------------------
+
+FACETS: frozenset[str] = frozenset(
+    {"address", "phone", "curriculum", "ages", "status", "eligibility"}
+)
+
+
+def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> str | None:
+    """The one fact `facet` of a school in `lang`, with its doubts; None when the record lacks it.
+
+    status: open, or no longer operating (with the record's note, which says since when)."""
+    text: str | None = None
+    fields: tuple[str, ...] = (facet,)
+    if facet == "address":
+        text = location_addresses(rec, lang)
+        fields = ("locations",)
+    elif facet == "phone":
+        text = all_phones(rec, lang)
+        fields = ("phones", "locations")
+    elif facet == "curriculum" and rec.get("curricula"):
+        names = ", ".join(name("curricula", c, lang) for c in rec["curricula"])
+        text = "\n".join([t("curricula", lang, text=names), local(rec["programmes"], lang)])
+        fields = ("curricula", "programmes")
+    elif facet == "ages":
+        lo, hi = rec.get("age_min"), rec.get("age_max")
+        if lo is not None or hi is not None:
+            span = t("ages_range", lang, lo="?" if lo is None else lo, hi="?" if hi is None else hi)
+            text = t("ages", lang, text=span)
+            if rec.get("grades"):
+                text += f" ({local(rec['grades'], lang)})"
+        elif rec.get("grades"):
+            text = t("ages", lang, text=local(rec["grades"], lang))
+        fields = ("age_min", "age_max", "grades")
+    elif facet == "status" and rec.get("status"):
+        if rec["status"] == "open":
+            text = t("status_open", lang)
+        else:
+            text = t("status_closed", lang)
+            if rec.get("notes"):
+                text += " " + local(rec["notes"], lang)
+        fields = ("status",)
+    elif facet == "eligibility" and rec.get("eligibility"):
+        text = t("eligibility", lang, text=local(rec["eligibility"], lang))
+    return with_doubts(text, "schools", rec, fields, lang)

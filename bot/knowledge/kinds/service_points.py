@@ -18,11 +18,13 @@ from bot.dialogue.render import (
     _distance_line,
     _name_lines,
     district_name,
+    format_day,
     format_hours,
     format_phones,
     format_status,
     provenance,
 )
+from bot.knowledge.facets import with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE, IMMIGRATION_HOTLINE
@@ -283,3 +285,42 @@ def intro(
             )
         return t("points_intro_district", lang, service=service_label, district=dname)
     return t("points_intro", lang, service=service_label)
+
+
+# ---------------------------------------------------------------------------------------------
+# One fact at a time (issue 13; bot/knowledge/facets.py)
+# ---------------------------------------------------------------------------------------------
+
+FACETS: frozenset[str] = frozenset({"address", "hours", "phone", "booking", "status"})
+
+
+def facet_text(
+    rec: ServicePointRecord, facet: str, lang: str, when: dt.datetime | None = None
+) -> str | None:
+    """The one fact `facet` of a service point in `lang`, with its doubts; None when the record lacks it.
+
+    hours: the weekly hours and whether it is open now, or, with `when`, that day's hours; status: open
+    or closed now (at `when`)."""
+    text: str | None = None
+    fields: tuple[str, ...] = (facet,)
+    if facet == "address" and rec.get("address"):
+        text = "\n".join(_address_lines(rec["address"], lang, rec, "address"))
+    elif facet == "hours" and rec.get("hours"):
+        text = (
+            format_day(rec["hours"], lang, when)
+            if when is not None
+            else "\n".join(
+                [format_hours(rec["hours"], lang), format_status(rec["hours"], lang, None)]
+            )
+        )
+        fields = ("hours",)
+    elif facet == "status" and rec.get("hours"):
+        text = format_status(rec["hours"], lang, when)
+        fields = ("hours",)
+    elif facet == "phone" and rec.get("phones"):
+        text = t("phone", lang, text=format_phones(rec["phones"], lang))
+        fields = ("phones",)
+    elif facet == "booking" and rec.get("appointment"):
+        text = t("booking", lang, text=local(rec["appointment"], lang))
+        fields = ("appointment",)
+    return with_doubts(text, "service_points", rec, fields, lang)

@@ -1,0 +1,94 @@
+"""The pieces every kind's `facet_text` uses: one fact of a record, in the user's language, with the doubts
+staff marked on it (issue 13).
+
+A facet is what a question asks about a record (the NLU entity `facet`: address, hours, phone, fee, ...).
+Each kind (bot/knowledge/kinds/) says which facets its records can hold (`FACETS`) and writes the fact in one
+or two sentences (`facet_text(record, facet, lang, when=None)`), or returns None when the record does not
+hold it: the answer then says so honestly instead of sending the whole page. Texts come from the record
+(translations already merged by the loader) and labels from bot/locales/<lang>.yml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from bot.dialogue.i18n import local, t
+from bot.dialogue.render import _address_lines, district_name, field_label, format_phones
+from bot.knowledge import provenance as prov
+
+#: Every facet of the NLU contract.
+ALL_FACETS: frozenset[str] = frozenset(
+    {
+        "address",
+        "hours",
+        "phone",
+        "fee",
+        "documents",
+        "processing_time",
+        "validity",
+        "deadline",
+        "eligibility",
+        "steps",
+        "order",
+        "languages",
+        "curriculum",
+        "ages",
+        "status",
+        "booking",
+    }
+)
+
+
+def doubts(kind: str, record: Mapping[str, Any], fields: Iterable[str], lang: str) -> str | None:
+    """The ⚠ line for the uncertain marks on `fields` (top-level fields; "steps[2]" counts for steps)."""
+    wanted = set(fields)
+    unc = record.get("uncertain") or {}
+    marked = [
+        (key, reason)
+        for key, reason in unc.items()
+        if key.split(".", 1)[0].split("[", 1)[0] in wanted
+    ]
+    if not marked:
+        return None
+    what = "; ".join(f"{field_label(key, lang)} ({reason})" for key, reason in marked)
+    return t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, record))
+
+
+def with_doubts(
+    text: str | None, kind: str, record: Mapping[str, Any], fields: Iterable[str], lang: str
+) -> str | None:
+    """`text` followed by the doubts on `fields`; None stays None (nothing to doubt)."""
+    if text is None:
+        return None
+    warning = doubts(kind, record, fields, lang)
+    return f"{text}\n{warning}" if warning else text
+
+
+def numbered(items: Sequence[dict[str, str]], lang: str) -> str:
+    return "\n".join(f"{i}. {local(x, lang)}" for i, x in enumerate(items, 1))
+
+
+def location_addresses(record: Mapping[str, Any], lang: str) -> str | None:
+    """The addresses of a school's or hospital's locations (Chinese for the driver); None when none is known."""
+    lines: list[str] = []
+    locations = list(enumerate(record.get("locations") or [], 1))
+    known = [(i, loc) for i, loc in locations if loc.get("address")]
+    if not known:
+        return None
+    for i, loc in known:
+        if len(locations) > 1:
+            head = local(loc.get("name"), lang) if loc.get("name") else None
+            dname = district_name(loc["district"], lang) if loc.get("district") else None
+            if head or dname:
+                lines.append("• " + " · ".join(x for x in (head, dname) if x))
+        lines += _address_lines(loc["address"], lang, record, f"locations[{i}].address")
+    return "\n".join(lines)
+
+
+def all_phones(record: Mapping[str, Any], lang: str) -> str | None:
+    """The record's phones and its locations' phones; None when it has none."""
+    phones = list(record.get("phones") or [])
+    for loc in record.get("locations") or []:
+        phones += [p for p in loc.get("phones") or [] if p not in phones]
+    return t("phone", lang, text=format_phones(phones, lang)) if phones else None
