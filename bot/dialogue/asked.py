@@ -149,14 +149,32 @@ def _title(kind: str, rec: Mapping[str, Any], lang: str) -> str:
     return head + (f" ({zh})" if lang != "zh" and zh else "")
 
 
+# A source longer than this is cut under a short answer (the full page shows it whole).
+SOURCE_CHARS = 110
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _source_rank(source: str) -> tuple[bool, bool, bool]:
+    """Which source to name under a short answer: an official page first ("... [OFF]"), one with no
+    comment before its tag, then the others in the record's order; our research files last."""
+    return (
+        prov.is_research_file(source),
+        not source.rstrip().endswith("[OFF]"),
+        "(" in source,
+    )
+
+
 def short_provenance(rec: Mapping[str, Any], lang: str) -> list[str]:
     """The short form of render.provenance under the facts shown (the kinds' facet_text already
     carries the doubts staff marked on those facts): the first source and its date, and the
     translation note; the full page behind "More details" has every source and the staff check."""
     lines = []
-    sources = sorted(rec.get("source") or [], key=prov.is_research_file)
+    sources = sorted(rec.get("source") or [], key=_source_rank)
     if sources:
-        shown = sources[0] + (" …" if len(sources) > 1 else "")
+        shown = _cut(sources[0], SOURCE_CHARS) + (" …" if len(sources) > 1 else "")
         date = rec.get("source_date")
         lines.append(
             t("source_dated", lang, text=shown, date=date)
@@ -190,23 +208,73 @@ def record_block(
     lang: str,
     when: dt.datetime | None = None,
     gaps: bool = True,
+    brief: bool = False,
 ) -> str:
     """The record's name, then one or two sentences per facet asked, then "I don't have that" for
-    the facets it does not hold (`gaps`; a summary leaves them to the full page), then the source
-    and what is uncertain about those facts."""
+    the facets it does not hold (`gaps`; a summary leaves them to the full page), then the source.
+    The facts carry the doubts staff marked on them; `brief` (several records, or a summary) names
+    the doubtful facts in one line instead, and leaves the reasons to the full page."""
     module = KIND_MODULES[kind]
     lines = [_title(kind, rec, lang)]
     missing = []
+    shown = []
     for facet in facets:
         fact = module.facet_text(rec, facet, lang, when) if facet in facets_of(kind) else None
         if fact:
-            lines.append(fact)
+            lines.append(_without_doubts(fact, lang) if brief else fact)
+            shown.append(facet)
         else:
             missing.append(facet)
+    if brief:
+        lines += brief_doubts(kind, rec, shown, lang)
     if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
     lines += short_provenance(rec, lang)
     return "\n".join(lines)
+
+
+# The record fields that hold each facet (what a doubt about the facet is marked on).
+FACET_FIELDS: dict[str, tuple[str, ...]] = {
+    "address": ("address", "locations"),
+    "hours": ("hours",),
+    "phone": ("phones",),
+    "fee": ("fees",),
+    "documents": ("documents",),
+    "processing_time": ("processing_time",),
+    "validity": ("validity",),
+    "deadline": ("deadlines", "deadline"),
+    "eligibility": ("who", "eligibility"),
+    "steps": ("steps",),
+    "languages": ("languages",),
+    "curriculum": ("curricula", "programmes"),
+    "ages": ("age_min", "age_max", "grades"),
+    "status": ("status", "hours"),
+    "booking": ("appointment",),
+}
+
+
+def _doubt_prefix(lang: str) -> str:
+    return t("uncertain", lang, text="\x00", hotline="").split("\x00")[0].rstrip("\u2066")
+
+
+def _without_doubts(fact: str, lang: str) -> str:
+    prefix = _doubt_prefix(lang)
+    return "\n".join(line for line in fact.split("\n") if not line.startswith(prefix))
+
+
+def brief_doubts(kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[str]:
+    """One line naming the facts shown that staff marked uncertain, with the number to confirm them."""
+    fields = {f for facet in facets for f in FACET_FIELDS.get(facet, (facet,))}
+    marked = [
+        key
+        for key in (rec.get("uncertain") or {})
+        if key.split(".", 1)[0].split("[", 1)[0] in fields
+    ]
+    labels = list(dict.fromkeys(render.field_label(key.split(".", 1)[0], lang) for key in marked))
+    if not labels:
+        return []
+    what = t("list_sep", lang).join(labels)
+    return [t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, rec))]
 
 
 def _fit(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
@@ -238,7 +306,11 @@ def facet_answer(
 ) -> Answer:
     """The facets asked of each record (kind, record), most relevant first, within the turn's budget,
     then the "More details" button."""
-    blocks = [record_block(kind, rec, facets, lang, when) for kind, rec in records[:MAX_RECORDS]]
+    brief = len(records) > 1
+    blocks = [
+        record_block(kind, rec, facets, lang, when, brief=brief)
+        for kind, rec in records[:MAX_RECORDS]
+    ]
     if intro:
         blocks.insert(0, intro)
     shown = [rec for _, rec in records[:MAX_RECORDS]]
@@ -332,12 +404,15 @@ def _topic_turn(
     if not of_places:
         shown = []
     blocks = []
+    brief = summary or len(shown) + bool(of_proc and procs) > 1
     if of_proc and procs:
-        blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary))
+        blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
         intro = _filters_intro(shown_kind, shown, q.filters, lang)
         blocks += [intro] if intro else []
-        blocks += [record_block(shown_kind, r, of_places, lang, when, not summary) for r in shown]
+        blocks += [
+            _place_block(shown_kind, r, of_places, lang, when, summary, brief) for r in shown
+        ]
     if not blocks:
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
@@ -354,6 +429,23 @@ def _topic_turn(
         facet=None if summary or not facets else facets[-1],
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def _place_block(
+    kind: str,
+    rec: Mapping[str, Any],
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None,
+    summary: bool,
+    brief: bool,
+) -> str:
+    """A place's facts; in a summary, the fewest facts first until the block fits the turn."""
+    block = record_block(kind, rec, facets, lang, when, not summary, brief)
+    while summary and len(block) > TURN_BUDGET and len(facets) > 1:
+        facets = facets[:-1]
+        block = record_block(kind, rec, facets, lang, when, False, brief)
+    return block
 
 
 def _filters_intro(
@@ -501,7 +593,7 @@ def answer_question(
 # What a topic's page shows in short when nothing in particular was asked (the rest: More details).
 SUMMARY_FACETS: dict[str, tuple[str, ...]] = {
     **{topic: ("fee", "processing_time", "address", "hours") for topic in PROCEDURE_INTENTS},
-    "find_service_point": ("address", "hours", "phone"),
+    "find_service_point": ("address", "hours"),
     "international_school": ("curriculum", "ages", "address"),
     "healthcare": ("languages", "address", "phone"),
 }
