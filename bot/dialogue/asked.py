@@ -325,7 +325,8 @@ def clarify(lang: str) -> Answer:
 
 
 def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
-    return list(procedures.rank(intent, q.text, q.filters.get("permit_type")))
+    """The topic's procedures, the one the question names or matches best first."""
+    return [dict(r) for r in procedures.rank(intent, q.text, q.filters.get("permit_type"))]
 
 
 def find_places(
