@@ -41,6 +41,10 @@ MORE_DETAILS_INTENT = "more_details"
 FOLLOW_UP_INTENT = "follow_up"
 # Answer turns stay under about this many characters before "More details" (issue 13).
 TURN_BUDGET = 700
+# The key under which find_places keeps a place's distance from the user (never stored).
+DISTANCE = "_place"
+# Not a facet of the NLU: a procedure's summary, what a topic's page in short starts with.
+OVERVIEW = "overview"
 # The most records one facet answer lists.
 MAX_RECORDS = 3
 
@@ -219,12 +223,19 @@ def record_block(
     missing = []
     shown = []
     for facet in facets:
-        fact = module.facet_text(rec, facet, lang, when) if facet in facets_of(kind) else None
+        if facet == OVERVIEW:
+            fact = local(rec.get("summary"), lang) or None
+        elif facet in facets_of(kind):
+            fact = module.facet_text(rec, facet, lang, when)
+        else:
+            fact = None
         if fact:
             lines.append(_without_doubts(fact, lang) if brief else fact)
             shown.append(facet)
         else:
             missing.append(facet)
+    if isinstance(rec.get(DISTANCE), queries.Place):
+        lines += render._distance_line(rec[DISTANCE], lang)
     if brief:
         lines += brief_doubts(kind, rec, shown, lang)
     if missing and gaps:
@@ -311,8 +322,8 @@ def facet_answer(
         record_block(kind, rec, facets, lang, when, brief=brief)
         for kind, rec in records[:MAX_RECORDS]
     ]
-    if intro:
-        blocks.insert(0, intro)
+    if intro and blocks:
+        blocks[0] = f"{intro}\n{blocks[0]}"
     shown = [rec for _, rec in records[:MAX_RECORDS]]
     return offer_details("\n\n".join(_fit(blocks)), lang, translations.status(shown, lang))
 
@@ -365,7 +376,8 @@ def find_places(
         found = service_points.find_service_points(
             codes, district=district, near=near, limit=MAX_RECORDS
         )
-    return kind, [dict(p.record) for p in found]
+    # Each record keeps how far it is from the user (said under its facts) under a private key.
+    return kind, [{**p.record, DISTANCE: p} for p in found]
 
 
 # --- The turns -----------------------------------------------------------------------------------------
@@ -375,7 +387,7 @@ def _split(
     facets: Sequence[str], has_procedure: bool, place_kind: str
 ) -> tuple[list[str], list[str]]:
     """Facets asked of the procedure, and of the places."""
-    proc_facets = facets_of("procedures") if has_procedure else frozenset()
+    proc_facets = facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
     place_facets = facets_of(place_kind)
     of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
     of_places = [f for f in facets if f not in of_proc]
@@ -409,11 +421,13 @@ def _topic_turn(
     if of_proc and procs:
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
-        intro = _filters_intro(shown_kind, shown, q.filters, lang)
-        blocks += [intro] if intro else []
-        blocks += [
+        intro = _filters_intro(shown_kind, shown, q.filters, lang, q.near is not None)
+        place_blocks = [
             _place_block(shown_kind, r, of_places, lang, when, summary, brief) for r in shown
         ]
+        if intro:  # said with the first place, never alone
+            place_blocks[0] = f"{intro}\n{place_blocks[0]}"
+        blocks += place_blocks
     if not blocks:
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
@@ -450,10 +464,18 @@ def _place_block(
 
 
 def _filters_intro(
-    kind: str, shown: Sequence[Mapping[str, Any]], filters: Mapping[str, str], lang: str
+    kind: str,
+    shown: Sequence[Mapping[str, Any]],
+    filters: Mapping[str, str],
+    lang: str,
+    near: bool = False,
 ) -> str | None:
     """The filters the user gave, said back ("in Haidian", "with the IB curriculum"); when nothing
-    is in the district asked, that these are the nearest."""
+    is in the district asked, that these are the nearest; nearest to the user first."""
+    if near:
+        service = filters.get("service")
+        label = name("service_needs", service, lang) if service else t("any_service", lang)
+        return t("points_intro_near", lang, service=label)
     said = ""
     if filters.get("curriculum") and kind == "schools":
         said += t(
@@ -509,8 +531,10 @@ def _records_turn(
 
 
 def named_records(text: str) -> tuple[str, list[dict[str, Any]]] | None:
-    """The records a message names (the kind of the first named, and all named of that kind)."""
-    mentions = [m for m in names.find_mentions(text or "") if m.kind in KIND_MODULES]
+    """The places a message names (the kind of the first named, and all named of that kind)."""
+    # Places only: a procedure named ("visa extension") is the topic's ranking's business
+    # (procedures.rank), not a record to answer about instead of the places asked for.
+    mentions = [m for m in names.find_mentions(text or "") if m.kind in PLACE_KINDS]
     if not mentions:
         return None
     kind = mentions[0].kind
@@ -591,9 +615,10 @@ def answer_question(
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
 
 
-# What a topic's page shows in short when nothing in particular was asked (the rest: More details).
+# What a topic's page shows in short when nothing in particular was asked (the rest: More details):
+# a procedure's summary ("overview": what it is, what comes first) and where to go; places' facts.
 SUMMARY_FACETS: dict[str, tuple[str, ...]] = {
-    **{topic: ("fee", "processing_time", "address", "hours") for topic in PROCEDURE_INTENTS},
+    **{topic: (OVERVIEW, "address") for topic in PROCEDURE_INTENTS},
     "find_service_point": ("address", "hours"),
     "international_school": ("curriculum", "ages", "address"),
     "healthcare": ("languages", "address", "phone"),
@@ -604,8 +629,8 @@ SUMMARY_FACETS: dict[str, tuple[str, ...]] = {
 def summary_turn(
     q: Question, *, lang: str = "en", now: dt.datetime | None = None, faq_first: bool = True
 ) -> Turn | None:
-    """A topic question that asks nothing in particular: the topic's page in short (its procedure's
-    fee and time, its places' addresses and hours, ...) with "More details". None: the topic's own
+    """A topic question that asks nothing in particular: the topic's page in short (what its
+    procedure is and where to go, its places' addresses and hours, ...) with "More details". None: the topic's own
     answer (it asks the permit type, or says that nothing matches the filters)."""
     if q.intent not in SUMMARY_FACETS:
         return None
