@@ -111,9 +111,14 @@ def question(
         value = entity(message, name)
         if value is not None:
             filters[name] = value
+    intent = (message.get("intent") or {}).get("name")
+    spoken = entity(message, "language")
+    if intent == "healthcare" and spoken in vocab.LANGUAGES:
+        # "a hospital where they speak Arabic": the language spoken there, not the reply's.
+        filters["spoken"] = spoken
     ordinal = entity(message, "ordinal")
     return asked.Question(
-        intent=(message.get("intent") or {}).get("name"),
+        intent=intent,
         text=message.get("text") or "",
         facets=facets,
         ordinal=str(ordinal) if ordinal is not None else None,

@@ -360,7 +360,11 @@ def find_places(
         )
     elif kind == "hospitals":
         found = hospitals.find_hospitals(
-            filters.get("medical_need"), district, near=near, limit=MAX_RECORDS
+            filters.get("medical_need"),
+            district,
+            language=filters.get("spoken"),
+            near=near,
+            limit=MAX_RECORDS,
         )
     else:
         codes: Sequence[str] = ()
@@ -483,6 +487,8 @@ def _filters_intro(
         )
     if filters.get("medical_need") and kind == "hospitals":
         said += t("with_need", lang, need=t(f"need_{filters['medical_need']}", lang))
+    if filters.get("spoken") and kind == "hospitals":
+        said += t("with_need", lang, need=name("languages", filters["spoken"], lang))
     district = filters.get("district")
     if district:
         dname = render.district_name(district, lang)

@@ -13,9 +13,18 @@ from typing import Any
 
 SLOT = "context"
 
-# The filters a question can carry and a follow-up can change (NLU entity names; "language" is the
-# language spoken at a place, not the conversation's language).
-FILTERS = ("district", "curriculum", "permit_type", "service", "medical_need", "age", "weekday")
+# The filters a question can carry and a follow-up can change (NLU entity names, and "spoken": the
+# language a hospital's staff should speak, from a `language` entity in a healthcare question).
+FILTERS = (
+    "district",
+    "curriculum",
+    "permit_type",
+    "service",
+    "medical_need",
+    "age",
+    "weekday",
+    "spoken",
+)
 
 # Kinds of records that are places (shown with an address); procedures are what to do.
 PLACE_KINDS = ("service_points", "schools", "hospitals")

@@ -213,3 +213,16 @@ def test_a_new_complete_question_replaces_the_context() -> None:
     assert turn is not None
     assert turn.context.intent == "healthcare" and turn.context.procedures == []
     assert turn.context.kind == "hospitals"
+
+
+def test_a_hospital_where_they_speak_a_language_lists_only_those_that_do() -> None:
+    q = Question(
+        "healthcare",
+        "a hospital where they speak Arabic",
+        facets=("languages",),
+        filters={"spoken": "ar"},
+    )
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    assert turn.context.ids == ["oasis_international_hospital"]  # the only one with Arabic listed
+    assert "Arabic" in lead(turn.answer)
