@@ -6,10 +6,9 @@ Rules, not a model: the words are data, one staff-readable YAML file per languag
 (bot/nlu/gazetteer.py: one Aho-Corasick pass, whole words for Latin, Cyrillic and Arabic, anywhere for
 CJK). Adding a word needs a restart, never a retraining. Every language's words apply to every message.
 
-A message is elliptical when, after taking away its facet, ordinal, time, marker (connective, pronoun,
-question frame) and filler words and its districts and weekdays, nothing that could name a topic is
-left (at most one short word or one CJK character), and it asks something: a facet, an ordinal, a
-district, a weekday or a time. "and on Saturday?", "海淀呢？", "its phone?", "the second one" are;
+A message is elliptical when, after taking away its facet, ordinal, time, marker (connective, question
+frame), pronoun and filler words and its districts and weekdays, nothing is left that could name a
+topic, and it asks something: a facet or an ordinal, or a district, weekday or time after a marker. "and on Saturday?", "海淀呢？", "its phone?", "the second one" are;
 "how much is a work permit?" is not ("work permit" is left) and keeps its intent, with its facets.
 
 `FacetExtractor` runs after the intent classifier and before the gazetteer (which extracts weekdays in
@@ -46,6 +45,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from bot.nlu import gazetteer, safety
 
@@ -68,7 +68,10 @@ FACETS = (
     "status",
     "booking",
 )
-KINDS = ("facet", "ordinal", "time", "marker", "filler")
+KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler")
+# Facets that alone do not make a follow-up: "where do I start?", "how does it work?" are as often
+# questions about the assistant; after a marker they are ("and the steps?").
+WEAK_FACETS = frozenset({"order", "steps"})
 FOLLOW_UP_INTENT = "follow_up"
 # Intents whose own questions are made of facet words only ("when are you open?", "opening hours"):
 # without a marker or an ordinal such a message keeps the classifier's intent (with its facets).
@@ -87,6 +90,10 @@ _AR_PREFIXES = ("", "و", "ف", "ب", "ل", "ال", "وال", "فال", "بال"
 _AR_PREFIXES_DEFINITE = ("", "و", "ف", "ب", "وب")  # for forms that start with ال
 _AR_SUFFIXES = ("", "ه", "ها", "هم")
 _AR_SUBSTRING_MIN = 5
+# What a long form matched inside a word leaves of it ("ال" of "الوثائق"): not a word.
+_AR_CLITICS = frozenset({*_AR_PREFIXES, *_AR_SUFFIXES} - {""})
+# "و" (and) written on the first word, as in "ويوم السبت؟" (and on Saturday?), is a marker.
+_AR_LEADING_AND = re.compile(r"^\W*[وف](?=[\u0620-\u064a])")
 _RESIDUE = re.compile(rf"[{_CJK_CLASS}]|[^\W_{_CJK_CLASS}]+")
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
 # Ordinals written with a digit: "number 2", "#3", "第2", "2番目", "2번째", or the digit alone.
@@ -152,7 +159,10 @@ def load_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str]]:
         raise LexiconError(f"{directory}: no facet rule files")
     entries: list[tuple[str, str, str]] = []
     for path in files:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+        except YAMLError as exc:
+            raise LexiconError(f"{path.name}: not valid YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise LexiconError(f"{path.name}: expected the keys {', '.join(KINDS)}")
         for kind, body in data.items():
@@ -202,28 +212,27 @@ class Analysis:
     ordinals: list[gazetteer.Match]
     places: list[gazetteer.Match]  # districts and weekdays (the gazetteer's)
     times: int
-    markers: int
+    markers: int  # connectives and question frames
+    pronouns: int
     leftover: list[str]  # what names something else: words, or single CJK characters
 
     @property
     def asks(self) -> bool:
-        """It asks for a fact, an item of a list, a place or a time."""
-        return bool(self.facets or self.ordinals or self.places or self.times)
+        """It asks for a fact or an item of a list ("how much?", "the second one"), or for a place, a
+        day, a time, the order or the steps after a marker ("and on Saturday?", "海淀呢？")."""
+        if self.ordinals or any(f.value not in WEAK_FACETS for f in self.facets):
+            return True
+        return bool(self.markers and (self.facets or self.places or self.times))
 
     @property
     def elliptical(self) -> bool:
-        """Nothing but what is asked and words referring back: a follow-up, if the text is short."""
-        if not self.asks:
-            return False
-        cjk = [w for w in self.leftover if _CJK_CHAR.match(w)]
-        words = [w for w in self.leftover if not _CJK_CHAR.match(w)]
-        if cjk:
-            return len(cjk) == 1 and not words
-        return not words or (len(words) == 1 and len(words[0]) <= 2)
+        """It asks, and nothing else is left that could name a topic: a follow-up, if it is short."""
+        return self.asks and not self.leftover
 
 
-def analyse(text: str) -> Analysis:
-    """Facets, ordinals, districts, weekdays and what else the message contains."""
+def analyse(text: str, rules: Path = RULES_DIR) -> Analysis:
+    """Facets, ordinals, districts, weekdays and what else the message contains (by the rule files
+    in `rules`)."""
     folded = fold(text)
     taken: list[tuple[int, int]] = []
 
@@ -248,7 +257,7 @@ def analyse(text: str) -> Analysis:
         m for m in gazetteer.find_entities(text, {"district", "weekday"}) if free(m.start, m.end)
     ]
     taken.extend((m.start, m.end) for m in places)
-    found = gazetteer.match_index(lexicon(), folded, taken=taken)
+    found = gazetteer.match_index(lexicon(rules), folded, taken=taken)
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
         for m in gazetteer.find_entities(text, {"language"}):
@@ -269,15 +278,16 @@ def analyse(text: str) -> Analysis:
         ordinals=sorted(ordinals, key=lambda x: x.start),
         places=places,
         times=sum(1 for m in found if m.entity == "time"),
-        markers=sum(1 for m in found if m.entity == "marker"),
-        leftover=_RESIDUE.findall("".join(blanked)),
+        markers=sum(1 for m in found if m.entity == "marker") + bool(_AR_LEADING_AND.match(folded)),
+        pronouns=sum(1 for m in found if m.entity == "pronoun"),
+        leftover=[w for w in _RESIDUE.findall("".join(blanked)) if w not in _AR_CLITICS],
     )
 
 
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
     """The message is an elliptical follow-up: short, nothing but what is asked and words referring
     back, no acute danger, and not a question of an intent that is asked in such words (opening hours,
-    service points) unless a marker or an ordinal refers back."""
+    service points) unless a marker or an ordinal refers back ("is it open now?" stays opening_hours)."""
     a = analysis or analyse(text)
     if len(text.strip()) > MAX_CHARS or not a.elliptical:
         return False

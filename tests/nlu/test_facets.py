@@ -1,0 +1,230 @@
+"""The facet rules (bot/nlu/facets.py): what is asked, which item is picked, and which messages are
+elliptical follow-ups, in the nine languages; the component on its own, before the safety layer, and
+inside the trained pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from facet_examples import EMERGENCIES, FOLLOW_UPS, OTHERS, QUESTIONS, Example
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu import facets, gazetteer
+from bot.nlu.facets import FacetExtractor, LexiconError
+from bot.nlu.safety import SafetyLayer
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def _ids(examples: list[Example]) -> list[str]:
+    return [f"{lang}:{text}" for lang, text, *_ in examples]
+
+
+@pytest.mark.parametrize("example", FOLLOW_UPS, ids=_ids(FOLLOW_UPS))
+def test_follow_ups_are_recognised_with_what_they_ask(example: Example) -> None:
+    _, text, _, expected_facets, ordinal = example
+    analysis = facets.analyse(text)
+    assert facets.is_follow_up(text, None, analysis), analysis
+    assert {f.value for f in analysis.facets} == expected_facets
+    assert (analysis.ordinals[0].value if analysis.ordinals else None) == ordinal
+
+
+@pytest.mark.parametrize("example", QUESTIONS, ids=_ids(QUESTIONS))
+def test_complete_questions_are_not_follow_ups_but_carry_their_facets(example: Example) -> None:
+    _, text, _, expected_facets, _ = example
+    analysis = facets.analyse(text)
+    assert not facets.is_follow_up(text, None, analysis), analysis
+    assert expected_facets <= {f.value for f in analysis.facets}
+
+
+@pytest.mark.parametrize("example", OTHERS, ids=_ids(OTHERS))
+def test_greetings_thanks_and_answers_are_neither(example: Example) -> None:
+    text = example[1]
+    analysis = facets.analyse(text)
+    assert not facets.is_follow_up(text, None, analysis)
+    assert not analysis.facets and not analysis.ordinals
+
+
+@pytest.mark.parametrize("text", EMERGENCIES)
+def test_acute_danger_is_never_a_follow_up(text: str) -> None:
+    assert not facets.is_follow_up(text)
+
+
+def test_offsets_point_into_the_original_text() -> None:
+    text = "¿Y CUÁNTO CUESTA el SEGUNDO?"
+    analysis = facets.analyse(text)
+    for match in [*analysis.facets, *analysis.ordinals]:
+        assert text[match.start : match.end] == match.text
+    assert [f.value for f in analysis.facets] == ["fee"]
+    assert [o.value for o in analysis.ordinals] == ["2"]
+
+
+def test_several_facets_in_one_message() -> None:
+    found = {f.value for f in facets.analyse("address, phone and opening hours please").facets}
+    assert found == {"address", "phone", "hours"}
+
+
+def test_intents_asked_in_facet_words_keep_their_intent_without_a_marker() -> None:
+    assert not facets.is_follow_up("is it open right now?", "opening_hours")
+    assert facets.is_follow_up("and is it open right now?", "opening_hours")
+    assert not facets.is_follow_up("do you speak English?", "change_language")
+
+
+# --- the component ------------------------------------------------------------------------------
+
+
+def _message(text: str, intent: str, confidence: float = 0.6) -> Message:
+    ranking = [
+        {"name": intent, "confidence": confidence},
+        {"name": "visa", "confidence": 1 - confidence},
+    ]
+    return Message(
+        {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": ranking,
+        }
+    )
+
+
+def _entities(message: Message, entity: str) -> list[str]:
+    return [e["value"] for e in message.get("entities", []) if e["entity"] == entity]
+
+
+def test_component_sets_follow_up_and_keeps_the_ranking() -> None:
+    (message,) = FacetExtractor({}).process([_message("and how much does it cost?", "emergency")])
+    assert message.get("intent") == {"name": "follow_up", "confidence": 1.0}
+    ranking = [r["name"] for r in message.get("intent_ranking")]
+    assert ranking == ["follow_up", "emergency", "visa"]
+    assert _entities(message, "facet") == ["fee"]
+    assert message.get("entities")[0]["extractor"] == "FacetExtractor"
+
+
+def test_component_keeps_the_intent_of_a_complete_question() -> None:
+    (message,) = FacetExtractor({}).process(
+        [_message("which documents do I need for a work permit?", "work_permit", 0.9)]
+    )
+    assert message.get("intent")["name"] == "work_permit"
+    assert _entities(message, "facet") == ["documents"]
+
+
+def test_component_adds_ordinals() -> None:
+    (message,) = FacetExtractor({}).process([_message("第二个的电话", "healthcare")])
+    assert message.get("intent")["name"] == "follow_up"
+    assert _entities(message, "ordinal") == ["2"]
+    assert _entities(message, "facet") == ["phone"]
+
+
+def test_safety_layer_after_the_component_still_decides_emergencies() -> None:
+    messages = [
+        _message("and now he is not breathing", "healthcare"),
+        _message("а в Хайдяне?", "emergency", 0.7),
+    ]
+    out = SafetyLayer({}).process(FacetExtractor({}).process(messages))
+    assert out[0].get("intent")["name"] == "emergency"
+    assert out[1].get("intent")["name"] == "follow_up"
+
+
+# --- the rule files ------------------------------------------------------------------------------
+
+
+def test_a_word_staff_add_is_understood_without_retraining(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(facets.RULES_DIR, rules)
+    text = "and the tariff thingy?"
+    assert not facets.is_follow_up(text, None, facets.analyse(text, rules))
+    en = rules / "en.yml"
+    en.write_text(
+        en.read_text(encoding="utf-8").replace("  fee: [", "  fee: [tariff thingy, "),
+        encoding="utf-8",
+    )
+    facets.lexicon.cache_clear()
+    analysis = facets.analyse(text, rules)
+    assert [f.value for f in analysis.facets] == ["fee"]
+    assert facets.is_follow_up(text, None, analysis)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("facet:\n  price_of_tea: [tea]\n", "unknown facet 'price_of_tea'"),
+        ("ordinal:\n  second: [second]\n", "ordinal 'second'"),
+        ("fillers: [the]\n", "unknown key 'fillers'"),
+        ("facet:\n  fee: [how much, [\n", "xx.yml: not valid YAML"),
+    ],
+)
+def test_broken_rule_files_are_reported_by_name(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "xx.yml").write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError, match=message):
+        facets.load_entries(tmp_path)
+
+
+def test_gazetteer_stems_match_words_that_start_with_them() -> None:
+    index = gazetteer.build_index([("facet", "fee", "fee*"), ("facet", "documents", "papers")])
+    found = sorted(
+        (m.start, m.value, m.text) for m in gazetteer.match_index(index, "Fees? papers, feet")
+    )
+    assert found == [(0, "fee", "Fees"), (6, "documents", "papers"), (14, "fee", "feet")]
+
+
+def test_arabic_clitics_are_matched() -> None:
+    # "and its number?", "and the documents?"
+    assert [f.value for f in facets.analyse("ورقمه؟").facets] == ["phone"]
+    assert [f.value for f in facets.analyse("والوثائق؟").facets] == ["documents"]
+
+
+# --- inside the trained pipeline ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parse() -> Any:
+    from rasa.core.agent import Agent
+
+    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
+    agent = Agent.load(str(MODEL))
+
+    def run(text: str) -> dict[str, Any]:
+        return asyncio.run(agent.parse_message(text))
+
+    return run
+
+
+def _values(parsed: dict[str, Any], entity: str) -> list[str]:
+    return [e["value"] for e in parsed["entities"] if e["entity"] == entity]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("how much does it cost?", "facet", "fee"),
+        ("and on Saturday?", "weekday", "saturday"),
+        ("海淀呢？", "district", "haidian"),
+        ("¿y en Haidian?", "district", "haidian"),
+        ("the second one", "ordinal", "2"),
+        ("а его телефон?", "facet", "phone"),
+    ],
+)
+def test_trained_pipeline_follow_ups(parse: Any, text: str, entity: str, value: str) -> None:
+    parsed = parse(text)
+    assert parsed["intent"]["name"] == "follow_up"
+    assert parsed["intent_ranking"][0]["name"] == "follow_up"
+    assert value in _values(parsed, entity)
+
+
+def test_trained_pipeline_complete_question_keeps_its_topic(parse: Any) -> None:
+    parsed = parse("how much does a work residence permit cost?")
+    assert parsed["intent"]["name"] == "residence_permit"
+    assert _values(parsed, "facet") == ["fee"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("and now he is not breathing!", "emergency"), ("thanks", "thank"), ("yes", "affirm")],
+)
+def test_trained_pipeline_others_are_not_follow_ups(parse: Any, text: str, intent: str) -> None:
+    assert parse(text)["intent"]["name"] == intent
