@@ -92,3 +92,28 @@ def all_phones(record: Mapping[str, Any], lang: str) -> str | None:
     for loc in record.get("locations") or []:
         phones += [p for p in loc.get("phones") or [] if p not in phones]
     return t("phone", lang, text=format_phones(phones, lang)) if phones else None
+
+
+def facets_of(kind: str) -> frozenset[str]:
+    """The facets records of `kind` can hold (empty for a kind without facet facts)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"bot.knowledge.kinds.{kind}")
+    except ImportError:
+        return frozenset()
+    return frozenset(getattr(module, "FACETS", frozenset()))
+
+
+def fact(
+    kind: str, record: Mapping[str, Any], facet: str, lang: str, when: Any = None
+) -> str | None:
+    """`facet_text` of the kind's module: the one fact `facet` of `record`, or None when the record (or
+    its kind) does not hold it."""
+    import importlib
+
+    if facet not in facets_of(kind):
+        return None
+    module = importlib.import_module(f"bot.knowledge.kinds.{kind}")
+    text: str | None = module.facet_text(record, facet, lang, when)
+    return text

@@ -7,7 +7,8 @@ The names come from the published knowledge base, never from training data:
   its brackets ("WAB", "ITHCC");
 * the staff's `aliases:` of service points, schools, hospitals and procedures (any language, never
   translated);
-* a hotline's number ("12367"): hotline names ("Police") are common words, not names;
+* a hotline's number of five digits or more ("12367"): hotline names ("Police") are common words, and
+  three-digit numbers are as often counts ("120 days");
 * landmarks and neighbourhoods from `knowledge/landmarks.yml` (`find_landmarks`).
 
 Matching is case-insensitive; Latin, Cyrillic and other spaced scripts match whole words only ("ISB" not
@@ -101,20 +102,26 @@ def _word_char(ch: str) -> bool:
 def derived_names(name: Mapping[str, str]) -> list[str]:
     """The names a record's `name` (or title) gives in each language: the whole name, the name without
     its bracketed parts and without a " - " suffix, and abbreviations written in its brackets
-    ("Western Academy of Beijing (WAB)" -> the same, "Western Academy of Beijing", "WAB")."""
+    ("Western Academy of Beijing (WAB)" -> the same, "Western Academy of Beijing", "WAB"). English and
+    Chinese only."""
     out: list[str] = []
-    for text in name.values():
-        if not isinstance(text, str):
+    for lang, text in name.items():
+        # English and Chinese: the names sources give. Translated titles (ko, ar, ...) are descriptions
+        # whose words ("비자", "تصريح") are no names.
+        if lang not in ("en", "zh") or not isinstance(text, str):
             continue
         head = text.split(" - ", 1)[0].strip()
         candidates = [text.strip(), head, _BRACKETS.sub("", head).strip()]
         if head.lower().startswith("the "):
             candidates.append(_BRACKETS.sub("", head[4:]).strip())
-        if _is_cjk(text):
+        if lang == "zh":
             # 北京协和医院 国际医疗部 -> 北京协和医院; 北京法国国际学校（北京夏尔·戴高乐法国国际学校）-> both
-            first = _BRACKETS.sub("", text).split()[0] if text.split() else ""
-            candidates.append(first)
-            candidates += [inner for inner in _BRACKETS.findall(text) if len(inner) >= 4]
+            words = _BRACKETS.sub("", text).split()
+            if words and _is_cjk(words[0]) and len(words[0]) >= 4:
+                candidates.append(words[0])
+            candidates += [
+                inner for inner in _BRACKETS.findall(text) if len(inner) >= 4 and _is_cjk(inner)
+            ]
         else:
             for inner in _BRACKETS.findall(text):
                 for part in inner.split(","):
@@ -132,7 +139,8 @@ def record_names(kind: str, record: Mapping[str, Any]) -> list[str]:
     names: list[str] = []
     if kind == "hotlines":
         number = str(record.get("number") or "")
-        return [number] if len(number) >= 3 else []
+        # 12367, 12345, 6525 5486; not 110 or 120, which are as often a count ("120 days").
+        return [number] if sum(ch.isdigit() for ch in number) >= 5 else []
     for key in NAME_FIELDS.get(kind, ()):
         value = record.get(key)
         if isinstance(value, Mapping):
@@ -294,3 +302,16 @@ def find_landmarks(text: str, url: str | None = None) -> list[Landmark]:
             )
         )
     return out
+
+
+def record(kind: str, rid: str, url: str | None = None) -> dict[str, Any] | None:
+    """The published record a mention names (None when it is gone since)."""
+    from bot.knowledge import db
+    from bot.knowledge.kinds import KINDS
+
+    registered = KINDS.get(kind)
+    if registered is None:
+        return None
+    with db.read_session(url or config.kb_database_url()) as session:
+        row = session.get(registered.table, rid)
+        return dict(row.data) if row is not None else None

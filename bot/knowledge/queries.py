@@ -164,6 +164,8 @@ def _rank_multi(
         return (
             0 if (near is None and in_district) else 1,
             p.distance_km if p.distance_km is not None else math.inf,
+            # At equal distance, a place whose address is known first (issue 13).
+            not any(loc.get("address") for loc in p.record["locations"]),
             p.record["name"]["en"],
         )
 

@@ -122,7 +122,7 @@ def test_validate_passes_on_the_real_knowledge(capsys: pytest.CaptureFixture[str
     code, out, err = run(capsys, "validate")
     assert code == 0, err
     assert re.fullmatch(
-        r"✓ \d+ files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines, \d+ questions and answers\.\n"
+        r"✓ \d+ files checked, no problems: \d+ service points, \d+ procedures, \d+ schools, \d+ hospitals, \d+ hotlines, \d+ questions and answers, \d+ landmarks\.\n"
         r"✓ \d+ translation files checked; translated fields: ja \d+/\d+, .*, ar \d+/\d+\.\n",
         out,
     )
@@ -200,7 +200,7 @@ def test_diff_then_sync_then_history(
     )
     assert (
         code == 0
-        and "✓ Published: 84 added, 0 removed, 0 changed, 0 unchanged (audit entry #1)." in out
+        and "✓ Published: 100 added, 0 removed, 0 changed, 0 unchanged (audit entry #1)." in out
     )
     _edit(knowledge_copy)
     before = _published(url)
@@ -225,7 +225,7 @@ def test_diff_then_sync_then_history(
         "  - removed  hospital_appointments_114 — Beijing unified hospital appointment platform\n"
         in out
     )
-    assert "Summary: 1 added, 1 removed, 1 changed, 82 unchanged." in out
+    assert "Summary: 1 added, 1 removed, 1 changed, 98 unchanged." in out
     assert _published(url) == before, "diff wrote to the database"
     assert _audit_count(url) == 1
 
@@ -240,7 +240,7 @@ def test_diff_then_sync_then_history(
         "Li Na, Chaoyang office",
     )
     assert code == 0
-    assert "✓ Published: 1 added, 1 removed, 1 changed, 82 unchanged (audit entry #2)." in out
+    assert "✓ Published: 1 added, 1 removed, 1 changed, 98 unchanged (audit entry #2)." in out
     assert (
         queries.get_service_point("shijingshan_test_talent_centre", url=url)["address"]["zh"]
         == "石景山区测试街1号"
@@ -254,7 +254,7 @@ def test_diff_then_sync_then_history(
     with db.read_session(url) as session:
         entry = session.get(models.AuditEntry, 2)
     assert entry.actor == "Li Na, Chaoyang office"
-    assert (entry.added, entry.removed, entry.changed, entry.unchanged) == (1, 1, 1, 82)
+    assert (entry.added, entry.removed, entry.changed, entry.unchanged) == (1, 1, 1, 98)
     changed = next(c for c in entry.changes if c["change"] == "changed")
     assert changed["fields"] == [
         {"path": "phones[1].number", "old": "+86 10 8402 0101", "new": "010-8402 0102"}
@@ -264,7 +264,7 @@ def test_diff_then_sync_then_history(
     assert re.search(
         r"#2 +\d{4}-\d\d-\d\d \d\d:\d\d  Li Na, Chaoyang office +1 added, 1 removed, 1 changed", out
     )
-    assert re.search(r"#1 +\d{4}-\d\d-\d\d \d\d:\d\d  seed +84 added, 0 removed, 0 changed", out)
+    assert re.search(r"#1 +\d{4}-\d\d-\d\d \d\d:\d\d  seed +100 added, 0 removed, 0 changed", out)
     code, out, _ = run(capsys, "history", "--database-url", url, "--show", "2")
     assert 'phones[1].number: "+86 10 8402 0101" → "010-8402 0102"' in out
 

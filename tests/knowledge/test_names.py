@@ -163,3 +163,9 @@ def test_aliases_are_validated(knowledge_copy: Path) -> None:
     problems = [str(p) for p in read_knowledge(knowledge_copy).problems]
     assert any("aliases[2]" in p and "listed twice" in p for p in problems), problems
     assert any("aliases[3]" in p and "too short" in p for p in problems), problems
+
+
+def test_translated_titles_and_short_numbers_are_no_names(kb_url: str) -> None:
+    # "비자" (visa) is a word of a translated procedure title, not a procedure's name.
+    assert ids("비자 연장하고 싶어요", kb_url) == []
+    assert ids("I want to stay 120 days", kb_url) == []

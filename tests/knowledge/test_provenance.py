@@ -32,6 +32,11 @@ def records() -> list[tuple[str, dict[str, Any]]]:
     return [(kind, rec) for kind, recs in KNOWLEDGE.records.items() for rec in recs]
 
 
+def answered() -> list[tuple[str, dict[str, Any]]]:
+    """The records answers render (landmarks only locate: they are never an answer of their own)."""
+    return [(kind, rec) for kind, rec in records() if kind != "landmarks"]
+
+
 def by_id(kind: str, rid: str) -> dict[str, Any]:
     return next(r for r in KNOWLEDGE.records[kind] if r["id"] == rid)
 
@@ -80,7 +85,11 @@ def test_every_record_and_field_obeys_the_provenance_rules(kind: str, rec: dict[
     for path in chinese_texts(rec):
         if path not in (rec.get("translated") or []) and REFERENCE:
             zh = re.sub(r"\s+", "", prov.resolve(rec, path))
-            assert zh in re.sub(r"\s+", "", REFERENCE), f"{rid}: {path} {zh} is not in a source"
+            # as found in the reference files, or quoted from the page the record cites
+            cited = any(zh in re.sub(r"\s+", "", source) for source in rec["source"])
+            assert cited or zh in re.sub(r"\s+", "", REFERENCE), (
+                f"{rid}: {path} {zh} is not in a source"
+            )
 
 
 NINE_WARNINGS = {
@@ -162,7 +171,7 @@ def test_answers_show_source_and_date_and_say_they_are_unconfirmed(lang: str) ->
     assert len(LANGS) == 9
     if lang != "en":
         assert t("not_confirmed", lang) != t("not_confirmed", "en"), lang
-    for kind, rec in records():
+    for kind, rec in answered():
         text = render_any(kind, rec, lang)
         assert rec["source_date"] in text, rec["id"]
         first = sorted(rec["source"], key=prov.is_research_file)[0]
@@ -194,7 +203,7 @@ def test_a_record_confirmed_by_staff_shows_it_and_an_unconfirmed_one_does_not(la
 @pytest.mark.parametrize("lang", LANGS)
 def test_our_translations_are_never_shown_as_official(lang: str) -> None:
     seen = 0
-    for kind, rec in records():
+    for kind, rec in answered():
         if kind == "hotlines" or not rec.get("translated"):
             continue
         text = render_any(kind, rec, lang)

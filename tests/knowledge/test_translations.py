@@ -187,7 +187,7 @@ def test_validate_refuses_unknown_records_and_fields_with_file_line_and_field(
         "documents[2], documents[3], documents[4], documents[5], documents[6], documents[7], "
         "documents[8], steps[1], steps[2], fees[1].item, fees[1].note, fees[2].item, fees[2].note, "
         "fees[3].item, fees[3].note, processing_time, validity, deadlines[1], deadlines[2], "
-        "deadlines[3], links[1].label, notes; if the field was removed, remove its translation too)",
+        "deadlines[3], links[1].label, notes, deadline; if the field was removed, remove its translation too)",
         f"{overlay}:{study}: procedure 'residence_permit_studies'.id: there is no procedure "
         "'residence_permit_studies' in knowledge/procedures.yml: did you mean residence_permit_study? "
         "(if the record was removed, remove this entry too)",

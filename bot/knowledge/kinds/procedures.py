@@ -219,7 +219,7 @@ def render(rec: ProcedureRecord, lang: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 FACETS: frozenset[str] = frozenset(
-    {"fee", "documents", "processing_time", "validity", "deadline", "eligibility", "steps"}
+    {"fee", "documents", "processing_time", "validity", "deadline", "eligibility", "steps", "order"}
 )
 
 
@@ -239,6 +239,17 @@ def fee_lines(rec: ProcedureRecord, lang: str) -> list[str]:
             text += f" ({local(fee['note'], lang)})"
         lines.append(f"• {text}")
     return lines
+
+
+def first_step_line(rec: ProcedureRecord, lang: str) -> str:
+    """One short line of a newcomer's first steps: "1. Accommodation registration — Within 24 hours ..."."""
+    return t(
+        "first_step",
+        lang,
+        n=rec.get("order"),
+        title=local(rec["title"], lang),
+        deadline=local(rec.get("deadline"), lang),
+    )
 
 
 def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) -> str | None:
@@ -262,6 +273,9 @@ def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) ->
             items = [rec["deadline"] or {}]
         text = "\n".join([t("deadlines", lang), *(f"• {local(x, lang)}" for x in items)])
         fields = ("deadlines", "deadline")
+    elif facet == "order" and rec.get("order") is not None:
+        text = first_step_line(rec, lang)
+        fields = ("order", "deadline")
     elif facet == "eligibility" and rec.get("who"):
         text = t("who", lang, text=local(rec["who"], lang))
         fields = ("who",)

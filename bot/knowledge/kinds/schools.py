@@ -114,8 +114,11 @@ def find_schools(
     age: int | None = None,
     limit: int | None = 5,
     url: str | None = None,
+    near: tuple[float, float] | None = None,
 ) -> list[Place[SchoolRecord]]:
-    """Open schools teaching `curriculum`, accepting `age`, in or nearest to `district`."""
+    """Open schools teaching `curriculum`, accepting `age`, in or nearest to `district` (or to `near`, a
+    landmark's coordinates). Every filter given is strict: a school without that curriculum is never
+    listed; at equal distance a school whose address is known comes first."""
     with snapshot(url) as session:
         stmt = select(School).where(School.status == "open")
         if curriculum:
@@ -128,7 +131,8 @@ def find_schools(
             stmt = stmt.where((School.age_max.is_(None)) | (School.age_max >= age))
         rows = session.execute(stmt).scalars().all()
         records = [r.data for r in rows]
-    return _rank_multi(records, district)[:limit] if limit else _rank_multi(records, district)
+    ranked = _rank_multi(records, district, near)
+    return ranked[:limit] if limit else ranked
 
 
 def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -> str:
