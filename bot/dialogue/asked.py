@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import ModuleType
 from typing import Any, ParamSpec, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,9 +28,10 @@ from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
 from bot.dialogue.i18n import local, name, t
 from bot.faq import match as faq_match
+from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
-from bot.knowledge.kinds import KINDS, hospitals, procedures, schools, service_points
+from bot.knowledge.kinds import hospitals, procedures, schools, service_points
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -48,12 +48,6 @@ OVERVIEW = "overview"
 # The most records one facet answer lists.
 MAX_RECORDS = 3
 
-KIND_MODULES: dict[str, ModuleType] = {
-    "service_points": service_points,
-    "schools": schools,
-    "hospitals": hospitals,
-    "procedures": procedures,
-}
 # What a question naming a record without asking anything in particular is told first.
 DEFAULT_FACETS: dict[str, tuple[str, ...]] = {
     "service_points": ("address", "hours", "phone"),
@@ -128,20 +122,6 @@ def more_details_button(lang: str) -> dict[str, str]:
     return {"title": t("more_details", lang), "payload": f"/{MORE_DETAILS_INTENT}"}
 
 
-def get_record(kind: str, record_id: str) -> dict[str, Any] | None:
-    """The record `record_id` of `kind` in the current knowledge base."""
-    registered = KINDS.get(kind)
-    if registered is None:
-        return None
-    with queries.snapshot() as session:
-        row = session.get(registered.table, record_id)
-        return dict(row.data) if row else None
-
-
-def facets_of(kind: str) -> frozenset[str]:
-    return frozenset(getattr(KIND_MODULES[kind], "FACETS", frozenset()))
-
-
 # --- Rendering one record's facts --------------------------------------------------------------------
 
 
@@ -155,6 +135,7 @@ def _title(kind: str, rec: Mapping[str, Any], lang: str) -> str:
 
 # A source longer than this is cut under a short answer (the full page shows it whole).
 SOURCE_CHARS = 110
+DATE_CHARS = 60
 
 
 def _cut(text: str, limit: int) -> str:
@@ -179,7 +160,7 @@ def short_provenance(rec: Mapping[str, Any], lang: str) -> list[str]:
     sources = sorted(rec.get("source") or [], key=_source_rank)
     if sources:
         shown = _cut(sources[0], SOURCE_CHARS) + (" …" if len(sources) > 1 else "")
-        date = rec.get("source_date")
+        date = _cut(str(rec["source_date"]), DATE_CHARS) if rec.get("source_date") else None
         lines.append(
             t("source_dated", lang, text=shown, date=date)
             if date
@@ -218,17 +199,14 @@ def record_block(
     the facets it does not hold (`gaps`; a summary leaves them to the full page), then the source.
     The facts carry the doubts staff marked on them; `brief` (several records, or a summary) names
     the doubtful facts in one line instead, and leaves the reasons to the full page."""
-    module = KIND_MODULES[kind]
     lines = [_title(kind, rec, lang)]
     missing = []
     shown = []
     for facet in facets:
         if facet == OVERVIEW:
             fact = local(rec.get("summary"), lang) or None
-        elif facet in facets_of(kind):
-            fact = module.facet_text(rec, facet, lang, when)
         else:
-            fact = None
+            fact = kfacets.fact(kind, rec, facet, lang, when)
         if fact:
             lines.append(_without_doubts(fact, lang) if brief else fact)
             shown.append(facet)
@@ -391,8 +369,8 @@ def _split(
     facets: Sequence[str], has_procedure: bool, place_kind: str
 ) -> tuple[list[str], list[str]]:
     """Facets asked of the procedure, and of the places."""
-    proc_facets = facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
-    place_facets = facets_of(place_kind)
+    proc_facets = kfacets.facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
+    place_facets = kfacets.facets_of(place_kind)
     of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
     of_places = [f for f in facets if f not in of_proc]
     return of_proc, of_places
@@ -545,7 +523,7 @@ def named_records(text: str) -> tuple[str, list[dict[str, Any]]] | None:
         return None
     kind = mentions[0].kind
     ids = list(dict.fromkeys(m.id for m in mentions if m.kind == kind))
-    records = [r for r in (get_record(kind, i) for i in ids) if r]
+    records = [r for r in (names.record(kind, i) for i in ids) if r]
     return (kind, records) if records else None
 
 
@@ -677,7 +655,7 @@ def follow_up(
         picked = ctx.pick(q.ordinal)
         if not picked or not ctx.kind:
             return Turn(clarify(lang), ctx)
-        records = [r for r in (get_record(ctx.kind, i) for i in picked) if r]
+        records = [r for r in (names.record(ctx.kind, i) for i in picked) if r]
         if not records:
             return Turn(clarify(lang), ctx)
         facets = facets or DEFAULT_FACETS[ctx.kind]
@@ -697,12 +675,12 @@ def follow_up(
     procs = _procedures(ctx)
     places = None
     if ctx.kind and ctx.ids:
-        places = (ctx.kind, [r for r in (get_record(ctx.kind, i) for i in ctx.ids) if r])
+        places = (ctx.kind, [r for r in (names.record(ctx.kind, i) for i in ctx.ids) if r])
     return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs, places=places)
 
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:
-    return [r for r in (get_record("procedures", i) for i in ctx.procedures) if r]
+    return [r for r in (names.record("procedures", i) for i in ctx.procedures) if r]
 
 
 # --- What to do first ------------------------------------------------------------------------------------
@@ -724,9 +702,13 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
         )
         return Turn(answer, Context())
     lines = [t("first_steps_intro", lang)]
-    for i, rec in enumerate(steps, 1):
-        deadline = local(rec.get("deadline"), lang)
-        lines.append(f"{i}. {local(rec['title'], lang)}" + (f" — {deadline}" if deadline else ""))
+    lines += [
+        _without_doubts(kfacets.fact("procedures", rec, "order", lang) or "", lang) for rec in steps
+    ]
+    # The order and the deadlines are doubtful where staff marked them: said once, with the hotline.
+    if any(set(rec.get("uncertain") or {}) & {"order", "deadline"} for rec in steps):
+        what = name("facet_names", "order", lang)
+        lines.append(t("uncertain", lang, text=what, hotline=prov.IMMIGRATION_HOTLINE))
     lines += short_provenance(steps[0], lang)
     ctx = Context(
         intent=str(steps[0].get("topic") or q.intent),
@@ -754,7 +736,7 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
     if ctx.kind in PLACE_KINDS:
         district = ctx.filters.get("district")
         for pid in ctx.ids:
-            rec = get_record(ctx.kind, pid)
+            rec = names.record(ctx.kind, pid)
             if not rec:
                 continue
             place: queries.Place[Any] = queries.Place(rec)

@@ -226,3 +226,23 @@ def test_a_hospital_where_they_speak_a_language_lists_only_those_that_do() -> No
     assert turn is not None
     assert turn.context.ids == ["oasis_international_hospital"]  # the only one with Arabic listed
     assert "Arabic" in lead(turn.answer)
+
+
+def test_what_first_gives_the_steps_in_order_with_their_deadlines() -> None:
+    q = Question(
+        "work_permit", "registration, work permit, residence permit: what first?", facets=("order",)
+    )
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    # Accommodation registration (24 hours) before the work permit, before the residence permit.
+    assert text.index("24 hours") < text.index("Work Permit") < text.index("residence permit (")
+    assert turn.context.facet == "order" and len(turn.context.procedures) >= 3
+
+
+def test_what_first_about_a_procedure_outside_the_newcomers_steps_gives_its_own_steps() -> None:
+    q = Question("lost_passport", "I lost my passport, what do I do first?", facets=("order",))
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    assert turn.context.procedures[0] == "lost_passport"
+    assert t("steps", "en") in lead(turn.answer)
