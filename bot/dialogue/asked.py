@@ -135,6 +135,7 @@ def _title(kind: str, rec: Mapping[str, Any], lang: str) -> str:
 
 # A source longer than this is cut under a short answer (the full page shows it whole).
 SOURCE_CHARS = 110
+SITE_CHARS = 60
 DATE_CHARS = 60
 
 
@@ -152,14 +153,25 @@ def _source_rank(source: str) -> tuple[bool, bool, bool]:
     )
 
 
-def short_provenance(rec: Mapping[str, Any], lang: str) -> list[str]:
+def _site(source: str) -> str:
+    """A page address as its site and tag ("english.beijing.gov.cn/… [OFF]"); other sources cut."""
+    found = prov.PAGE_ADDRESS_RE.match(source)
+    if not found:
+        return _cut(source, SITE_CHARS)
+    host = found.group(0).split("//")[-1].split("/")[0]
+    tag = prov.TAG_RE.search(source)
+    return f"{host}/…" + (f" [{tag.group(1)}]" if tag else "")
+
+
+def short_provenance(rec: Mapping[str, Any], lang: str, site_only: bool = False) -> list[str]:
     """The short form of render.provenance under the facts shown (the kinds' facet_text already
     carries the doubts staff marked on those facts): the first source and its date, and the
     translation note; the full page behind "More details" has every source and the staff check."""
     lines = []
     sources = sorted(rec.get("source") or [], key=_source_rank)
     if sources:
-        shown = _cut(sources[0], SOURCE_CHARS) + (" …" if len(sources) > 1 else "")
+        first = _site(sources[0]) if site_only else _cut(sources[0], SOURCE_CHARS)
+        shown = first + (" …" if len(sources) > 1 else "")
         date = _cut(str(rec["source_date"]), DATE_CHARS) if rec.get("source_date") else None
         lines.append(
             t("source_dated", lang, text=shown, date=date)
@@ -218,7 +230,7 @@ def record_block(
         lines += brief_doubts(kind, rec, shown, lang)
     if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
-    lines += short_provenance(rec, lang)
+    lines += short_provenance(rec, lang, site_only=brief)
     return "\n".join(lines)
 
 
@@ -314,7 +326,10 @@ def clarify(lang: str) -> Answer:
 
 
 def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
-    """The topic's procedures, the one the question names or matches best first."""
+    """The topic's procedures, the one the question names or matches best first; none for a residence
+    permit of a type not said (its facts differ by type: the type is asked)."""
+    if intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        return []
     return [dict(r) for r in procedures.rank(intent, q.text, q.filters.get("permit_type"))]
 
 
@@ -348,16 +363,20 @@ def find_places(
         codes: Sequence[str] = ()
         if filters.get("service"):
             codes = service_points.service_codes(filters["service"])
+        elif intent == "residence_permit":
+            # Every residence permit's offices, or the type's when the user said which.
+            permit = filters.get("permit_type")
+            typed = f"residence_permit_{permit}"
+            codes = [typed] if typed in vocab.SERVICES else service_points.service_codes(intent)
         elif procs:
             codes = list(dict.fromkeys(s for p in procs[:1] for s in p.get("services", [])))
-            permit = filters.get("permit_type")
-            if intent == "residence_permit" and f"residence_permit_{permit}" in vocab.SERVICES:
-                codes = [f"residence_permit_{permit}"]
         elif intent in PROCEDURE_INTENTS:
             codes = service_points.service_codes(intent)
         found = service_points.find_service_points(
             codes, district=district, near=near, limit=MAX_RECORDS
         )
+    if near is None:
+        return kind, [dict(p.record) for p in found]
     # Each record keeps how far it is from the user (said under its facts) under a private key.
     return kind, [{**p.record, DISTANCE: p} for p in found]
 
@@ -392,7 +411,13 @@ def _topic_turn(
     if procs is None:
         procs = ranked_procedures(intent, q) if intent in PROCEDURE_INTENTS else []
     place_kind = places[0] if places else PLACE_INTENTS.get(intent, "service_points")
-    of_proc, of_places = _split(facets, bool(procs), place_kind)
+    untyped = intent == "residence_permit" and not procs
+    of_proc, of_places = _split(facets, bool(procs) or untyped, place_kind)
+    if untyped and of_proc:
+        # "How much is a residence permit?": which type (the buttons carry the fact asked).
+        ask = answers.permit_type_question(lang, q.filters.get("district"), of_proc[0])
+        ctx = Context(intent=intent, filters=dict(q.filters), facet=of_proc[0])
+        return Turn(Answer([ask], topic=intent), ctx)
     shown_kind, shown = places if places else (place_kind, [])
     if of_places and not places:
         shown_kind, shown = find_places(intent, q.filters, procs, q.near)

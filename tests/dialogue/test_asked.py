@@ -246,3 +246,12 @@ def test_what_first_about_a_procedure_outside_the_newcomers_steps_gives_its_own_
     assert turn is not None
     assert turn.context.procedures[0] == "lost_passport"
     assert t("steps", "en") in lead(turn.answer)
+
+
+def test_the_fee_of_a_residence_permit_of_no_type_asks_the_type_and_keeps_the_question() -> None:
+    q = Question("residence_permit", "how much is a residence permit?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    (ask,) = turn.answer.replies
+    assert ask.text == t("ask_permit_type", "en")
+    assert ask.buttons[0]["payload"] == '/residence_permit{"permit_type":"work","facet":"fee"}'
