@@ -230,8 +230,24 @@ def record_block(
         lines += brief_doubts(kind, rec, shown, lang)
     if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
-    lines += short_provenance(rec, lang, site_only=brief)
-    return "\n".join(lines)
+    tail = short_provenance(rec, lang, site_only=brief)
+    block = "\n".join(lines + tail)
+    if len(block) <= TURN_BUDGET:
+        return block
+    if not brief:
+        # Long doubts: named in one line, their reasons behind "More details".
+        return record_block(kind, rec, facets, lang, when, gaps, brief=True)
+    # A long list (eight documents): its first items, the rest behind "More details".
+    room = TURN_BUDGET - len("\n".join(tail)) - 2
+    lines = "\n".join(lines).split("\n")
+    kept = [lines[0]]
+    for line in lines[1:]:
+        if len("\n".join(kept)) + len(line) + 1 > room:
+            kept.append("…")
+            break
+        kept.append(line)
+    doubts = [line for line in lines if line.startswith(_doubt_prefix(lang)) and line not in kept]
+    return "\n".join(kept + doubts + tail)
 
 
 # The record fields that hold each facet (what a doubt about the facet is marked on).
@@ -426,6 +442,9 @@ def _topic_turn(
     blocks = []
     brief = summary or len(shown) + bool(of_proc and procs) > 1
     if of_proc and procs:
+        # The best-ranked procedure that holds the fact asked (its title says which it is).
+        holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)]
+        procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
         intro = _filters_intro(shown_kind, shown, q.filters, lang, q.near is not None)
@@ -448,7 +467,7 @@ def _topic_turn(
         kind=shown_kind if shown else None,
         ids=[str(r["id"]) for r in shown],
         filters=dict(q.filters),
-        facet=None if summary or not facets else facets[-1],
+        facet=None if summary or not facets else (of_places if shown else of_proc or facets)[-1],
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
 
@@ -572,14 +591,22 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
 
 @_safe_turn
 def out_of_scope_turn(
-    q: Question, ctx: Context, *, lang: str = "en", now: dt.datetime | None = None
+    q: Question,
+    ctx: Context,
+    *,
+    lang: str = "en",
+    now: dt.datetime | None = None,
+    unsure: bool = False,
 ) -> Turn | None:
     """A message the NLU put outside the topics (or was unsure of) that asks a facet: about the
     records it names; else, when the conversation has a topic and no staff-written entry answers the
-    message, a follow-up on that topic ("and how long will that take?"). None: the entries answer."""
-    if not q.facets:
+    message, a follow-up on that topic ("and how long will that take?", "and on Saturday?" when the
+    NLU was unsure). None: the entries answer, or the topics are offered."""
+    # `unsure` (the NLU's fallback): a weekday, a district or an ordinal alone also refer back.
+    refers = unsure and (q.ordinal is not None or bool({"weekday", "district"} & q.filters.keys()))
+    if not q.facets and not (refers and not ctx.empty):
         return None
-    turn = answer_named(q, lang=lang, now=now)
+    turn = answer_named(q, lang=lang, now=now) if q.facets else None
     if turn is not None or ctx.empty:
         return turn
     if faq_match.decide(q.text).answer:
@@ -734,7 +761,7 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
     if any(set(rec.get("uncertain") or {}) & {"order", "deadline"} for rec in steps):
         what = name("facet_names", "order", lang)
         lines.append(t("uncertain", lang, text=what, hotline=prov.IMMIGRATION_HOTLINE))
-    lines += short_provenance(steps[0], lang)
+    lines += short_provenance(steps[0], lang, site_only=True)
     ctx = Context(
         intent=str(steps[0].get("topic") or q.intent),
         procedures=[str(r["id"]) for r in steps],
