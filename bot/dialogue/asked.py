@@ -172,7 +172,8 @@ def short_provenance(rec: Mapping[str, Any], lang: str, site_only: bool = False)
     if sources:
         first = _site(sources[0]) if site_only else _cut(sources[0], SOURCE_CHARS)
         shown = first + (" …" if len(sources) > 1 else "")
-        date = _cut(str(rec["source_date"]), DATE_CHARS) if rec.get("source_date") else None
+        limit = DATE_CHARS // 2 if site_only else DATE_CHARS
+        date = _cut(str(rec["source_date"]), limit) if rec.get("source_date") else None
         lines.append(
             t("source_dated", lang, text=shown, date=date)
             if date
@@ -228,6 +229,10 @@ def record_block(
         lines += render._distance_line(rec[DISTANCE], lang)
     if brief:
         lines += brief_doubts(kind, rec, shown, lang)
+    if shown:
+        # A fact this kind never holds (the eligibility of an office) goes unsaid next to the
+        # facts shown; one it could hold but this record lacks is said honestly.
+        missing = [f for f in missing if f in kfacets.facets_of(kind)]
     if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
     tail = short_provenance(rec, lang, site_only=brief)
@@ -467,9 +472,17 @@ def _topic_turn(
         kind=shown_kind if shown else None,
         ids=[str(r["id"]) for r in shown],
         filters=dict(q.filters),
-        facet=None if summary or not facets else (of_places if shown else of_proc or facets)[-1],
+        facet=None if summary or not facets else _answered(facets, shown_kind, shown, of_places),
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def _answered(
+    facets: Sequence[str], kind: str, shown: Sequence[Mapping[str, Any]], of_places: Sequence[str]
+) -> str:
+    """The facet a follow-up on these places keeps asking: the last one asked that they hold."""
+    held = [f for f in of_places if f in kfacets.facets_of(kind)] if shown else []
+    return (held or list(facets))[-1]
 
 
 def _place_block(
@@ -762,6 +775,8 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
         what = name("facet_names", "order", lang)
         lines.append(t("uncertain", lang, text=what, hotline=prov.IMMIGRATION_HOTLINE))
     lines += short_provenance(steps[0], lang, site_only=True)
+    if len("\n".join(lines)) > TURN_BUDGET:
+        lines = lines[1:]  # the numbered lines say the order themselves
     ctx = Context(
         intent=str(steps[0].get("topic") or q.intent),
         procedures=[str(r["id"]) for r in steps],
