@@ -163,22 +163,28 @@ def _site(source: str) -> str:
     return f"{host}/…" + (f" [{tag.group(1)}]" if tag else "")
 
 
-def short_provenance(rec: Mapping[str, Any], lang: str, site_only: bool = False) -> list[str]:
+def short_provenance(
+    rec: Mapping[str, Any], lang: str, site_only: bool = False, dated: bool = True
+) -> list[str]:
     """The short form of render.provenance under the facts shown (the kinds' facet_text already
-    carries the doubts staff marked on those facts): the first source and its date, and the
-    translation note; the full page behind "More details" has every source and the staff check."""
+    carries the doubts staff marked on those facts): the first source and its date, whether staff
+    confirmed the record, the translation note; the full page behind "More details" has every source."""
     lines = []
     sources = sorted(rec.get("source") or [], key=_source_rank)
     if sources:
         first = _site(sources[0]) if site_only else _cut(sources[0], SOURCE_CHARS)
         shown = first + (" …" if len(sources) > 1 else "")
         limit = DATE_CHARS // 2 if site_only else DATE_CHARS
-        date = _cut(str(rec["source_date"]), limit) if rec.get("source_date") else None
+        date = _cut(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
         lines.append(
             t("source_dated", lang, text=shown, date=date)
             if date
             else t("source_undated", lang, text=shown)
         )
+    if prov.is_confirmed(rec):
+        lines.append(t("confirmed", lang, office=rec["verified_by"], date=rec["verified_on"]))
+    else:
+        lines.append(t("not_confirmed", lang))
     if lang in (rec.get("machine_translated") or []):
         lines.append(t("machine_translated", lang))
     return lines
@@ -452,12 +458,22 @@ def _topic_turn(
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
-        intro = _filters_intro(shown_kind, shown, q.filters, lang, q.near is not None)
+        intro = _filters_intro(shown_kind, shown, q.filters, lang, q.near is not None, intent)
+        first_room = TURN_BUDGET - len(intro) - 1
         place_blocks = [
-            _place_block(shown_kind, r, of_places, lang, when, summary, brief) for r in shown
+            _place_block(
+                shown_kind,
+                r,
+                of_places,
+                lang,
+                when,
+                summary,
+                brief,
+                first_room if i == 0 else TURN_BUDGET,
+            )
+            for i, r in enumerate(shown)
         ]
-        if intro:  # said with the first place, never alone
-            place_blocks[0] = f"{intro}\n{place_blocks[0]}"
+        place_blocks[0] = f"{intro}\n{place_blocks[0]}"  # said with the first place, never alone
         blocks += place_blocks
     if not blocks:
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
@@ -493,10 +509,11 @@ def _place_block(
     when: dt.datetime | None,
     summary: bool,
     brief: bool,
+    room: int = TURN_BUDGET,
 ) -> str:
-    """A place's facts; in a summary, the fewest facts first until the block fits the turn."""
+    """A place's facts; in a summary, the fewest facts first until the block fits in `room`."""
     block = record_block(kind, rec, facets, lang, when, not summary, brief)
-    while summary and len(block) > TURN_BUDGET and len(facets) > 1:
+    while summary and len(block) > room and len(facets) > 1:
         facets = facets[:-1]
         block = record_block(kind, rec, facets, lang, when, False, brief)
     return block
@@ -508,13 +525,21 @@ def _filters_intro(
     filters: Mapping[str, str],
     lang: str,
     near: bool = False,
-) -> str | None:
-    """The filters the user gave, said back ("in Haidian", "with the IB curriculum"); when nothing
-    is in the district asked, that these are the nearest; nearest to the user first."""
-    if near:
+    intent: str | None = None,
+) -> str:
+    """What the places are, with the filters the user gave said back ("in Haidian", "with IB"), as
+    the topics' own pages say it; when nothing is in the district asked, that these are the nearest."""
+    district = filters.get("district")
+    in_district = bool(district) and any(_in_district(r, str(district)) for r in shown)
+    if kind == "service_points":
         service = filters.get("service")
-        label = name("service_needs", service, lang) if service else t("any_service", lang)
-        return t("points_intro_near", lang, service=label)
+        if service:
+            label = name("service_needs", service, lang)
+        elif intent in PROCEDURE_INTENTS:
+            label = name("intents", str(intent), lang)
+        else:
+            label = t("any_service", lang)
+        return service_points.intro(label, district, near, lang, in_district)
     said = ""
     if filters.get("curriculum") and kind == "schools":
         said += t(
@@ -524,13 +549,13 @@ def _filters_intro(
         said += t("with_need", lang, need=t(f"need_{filters['medical_need']}", lang))
     if filters.get("spoken") and kind == "hospitals":
         said += t("with_need", lang, need=name("languages", filters["spoken"], lang))
-    district = filters.get("district")
-    if district:
+    if district and in_district:
+        said += t("in_district", lang, district=render.district_name(district, lang))
+    intro = t(f"{kind}_intro", lang, filters=said)
+    if district and not in_district:
         dname = render.district_name(district, lang)
-        if not any(_in_district(r, district) for r in shown):
-            return t("points_other_districts", lang, district=dname)
-        said += t("in_district", lang, district=dname)
-    return t("filters_intro", lang, filters=said) if said else None
+        return t("points_other_districts", lang, district=dname) + "\n" + intro
+    return intro
 
 
 def _in_district(rec: Mapping[str, Any], district: str) -> bool:
@@ -647,6 +672,15 @@ def answer_question(
     if turn is not None:
         return turn
     when = _when(q, now)
+    if (
+        not q.facets
+        and q.intent == ctx.intent == "residence_permit"
+        and ctx.facet
+        and not ctx.procedures
+        and q.filters.get("permit_type")
+    ):
+        # The type typed after "Which residence permit?": the fact asked before it.
+        q = replace(q, facets=(ctx.facet,))
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
@@ -777,6 +811,9 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
     lines += short_provenance(steps[0], lang, site_only=True)
     if len("\n".join(lines)) > TURN_BUDGET:
         lines = lines[1:]  # the numbered lines say the order themselves
+    if len("\n".join(lines)) > TURN_BUDGET:
+        cut = len(short_provenance(steps[0], lang, site_only=True))
+        lines = lines[:-cut] + short_provenance(steps[0], lang, site_only=True, dated=False)
     ctx = Context(
         intent=str(steps[0].get("topic") or q.intent),
         procedures=[str(r["id"]) for r in steps],
@@ -800,16 +837,19 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
     for proc in _procedures(ctx)[: None if ctx.facet == "order" else 1]:
         replies.append(Reply(procedures.render(proc, lang)))  # type: ignore[arg-type]
         shown.append(proc)
-    if ctx.kind in PLACE_KINDS:
+    kind, places = ctx.kind, [r for r in (names.record(str(ctx.kind), i) for i in ctx.ids) if r]
+    if not places and ctx.intent in PROCEDURE_INTENTS:
+        # A procedure's page ends with where to go, as the topic's own page does.
+        kind, places = find_places(ctx.intent, ctx.filters, _procedures(ctx))
+        if places:
+            replies.append(Reply(t("where_to_go", lang)))
+    if kind in PLACE_KINDS:
         district = ctx.filters.get("district")
-        for pid in ctx.ids:
-            rec = names.record(ctx.kind, pid)
-            if not rec:
-                continue
+        for rec in places:
             place: queries.Place[Any] = queries.Place(rec)
-            if ctx.kind == "service_points":
+            if kind == "service_points":
                 replies.append(Reply(service_points.render(place, lang)))
-            elif ctx.kind == "schools":
+            elif kind == "schools":
                 replies.append(Reply(schools.render(place, lang, district)))
             else:
                 replies.append(Reply(hospitals.render(place, lang, district)))
@@ -817,7 +857,8 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
     if not replies:
         return clarify(lang)
     status = translations.status(shown, lang)
-    return answers.rated(Answer(replies, _points(ctx), ctx.intent, status), lang)
+    points = [str(r["id"]) for r in places] if kind == "service_points" else []
+    return answers.rated(Answer(replies, points, ctx.intent, status), lang)
 
 
 # --- The context a topic's own answer leaves ------------------------------------------------------------
