@@ -8,8 +8,9 @@ to extend"):
 1. `bot/knowledge/kinds/<kind>.py` (copy `hotlines.py`, the smallest) and its line in REGISTRY;
 2. the facts: `knowledge/<kind>.yml`, starting with `<kind>:` (docs/knowledge-schema.md);
 3. the answer that uses it: a function in `bot/dialogue/answers.py` (and, for a new question, the
-   intent checklist). New tables change the schema: bump `models.SCHEMA_VERSION` (the next sync
-   rebuilds the knowledge tables).
+   intent checklist). A new table is created when the assistant or a sync starts (create_all) and
+   filled by the next sync; a changed table changes the schema: bump `models.SCHEMA_VERSION` (the next
+   sync rebuilds the knowledge tables).
 """
 
 from __future__ import annotations
