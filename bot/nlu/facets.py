@@ -11,9 +11,10 @@ frame), pronoun and filler words and its districts and weekdays, nothing is left
 topic, and it asks something: a facet or an ordinal, or a district, weekday or time after a marker. "and on Saturday?", "海淀呢？", "its phone?", "the second one" are;
 "how much is a work permit?" is not ("work permit" is left) and keeps its intent, with its facets.
 
-`FacetExtractor` runs after the intent classifier and before the gazetteer (which extracts weekdays in
-`follow_up` messages when config.yml's `entity_intents` allows it) and the SafetyLayer (which stays last):
-a message with acute danger never becomes `follow_up`.
+`FacetExtractor` runs after the FallbackClassifier (a rule's follow-up is certain, and the classifier's
+ranking must not make it "ambiguous") and before the SafetyLayer, which stays last: a message with acute
+danger never becomes `follow_up`. A follow-up keeps every district and weekday it names, whatever
+config.yml's `entity_intents` allows the gazetteer for the classifier's intent.
 """
 
 from __future__ import annotations
@@ -73,9 +74,14 @@ KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler")
 # questions about the assistant; after a marker they are ("and the steps?").
 WEAK_FACETS = frozenset({"order", "steps"})
 FOLLOW_UP_INTENT = "follow_up"
-# Intents whose own questions are made of facet words only ("when are you open?", "opening hours"):
-# without a marker or an ordinal such a message keeps the classifier's intent (with its facets).
-STANDALONE_INTENTS = frozenset({"opening_hours", "find_service_point"})
+FALLBACK_INTENT = "nlu_fallback"
+# Intents whose own questions are made of facet words only ("when are you open?", "opening hours",
+# "how do I get there?"), with the facets they answer: without a marker or an ordinal, such a message
+# keeps the classifier's intent (with its facets) unless it asks another facet ("its phone?").
+STANDALONE_INTENTS: dict[str, frozenset[str]] = {
+    "opening_hours": frozenset({"hours", "status"}),
+    "find_service_point": frozenset({"address"}),
+}
 # "speak English please" asks for a reply language, not for the languages spoken somewhere.
 NEVER_FOLLOW_UP = frozenset({"change_language"})
 # Longer messages are complete questions, whatever words they use.
@@ -287,14 +293,16 @@ def analyse(text: str, rules: Path = RULES_DIR) -> Analysis:
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
     """The message is an elliptical follow-up: short, nothing but what is asked and words referring
     back, no acute danger, and not a question of an intent that is asked in such words (opening hours,
-    service points) unless a marker or an ordinal refers back ("is it open now?" stays opening_hours)."""
+    service points) unless a marker or an ordinal refers back or it asks a facet that intent does not
+    answer ("is it open now?" stays opening_hours, "its phone?" is a follow-up)."""
     a = analysis or analyse(text)
     if len(text.strip()) > MAX_CHARS or not a.elliptical:
         return False
     if intent in NEVER_FOLLOW_UP:
         return False
-    if intent in STANDALONE_INTENTS and not (a.markers or a.ordinals):
-        return False
+    own = STANDALONE_INTENTS.get(intent or "")
+    if own is not None and not (a.markers or a.ordinals):
+        return any(f.value not in own for f in a.facets) and safety.check(text).acute is None
     return safety.check(text).acute is None
 
 
@@ -302,7 +310,7 @@ def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None
 class FacetExtractor(GraphComponent, EntityExtractorMixin):
     """Adds `facet` and `ordinal` entities and sets the intent `follow_up` on elliptical messages.
 
-    Put it after the intent classifier and before the GazetteerEntityExtractor and the SafetyLayer.
+    Put it after the FallbackClassifier and before the SafetyLayer.
     """
 
     @classmethod
@@ -344,11 +352,40 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
             if entities:
                 entities = self.add_extractor_name(entities)
                 message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
-            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if intent != FOLLOW_UP_INTENT and is_follow_up(text, intent, a):
-                top = {INTENT_NAME_KEY: FOLLOW_UP_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-                ranking = message.get(INTENT_RANKING_KEY) or []
-                rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != FOLLOW_UP_INTENT]
-                message.set(INTENT, top, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            # The classifier's own guess, also when the FallbackClassifier put nlu_fallback first.
+            intent = next(
+                (
+                    r.get(INTENT_NAME_KEY)
+                    for r in ranking
+                    if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT
+                ),
+                (message.get(INTENT) or {}).get(INTENT_NAME_KEY),
+            )
+            if intent == FOLLOW_UP_INTENT or not is_follow_up(text, intent, a):
+                continue
+            top = {INTENT_NAME_KEY: FOLLOW_UP_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != FOLLOW_UP_INTENT]
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
+            # The gazetteer extracts some entities only in some intents (config.yml's
+            # entity_intents); a follow-up keeps every district and weekday it names.
+            present = {
+                (e.get(ENTITY_ATTRIBUTE_TYPE), e.get(ENTITY_ATTRIBUTE_START))
+                for e in message.get(ENTITIES, [])
+            }
+            places = [
+                {
+                    ENTITY_ATTRIBUTE_TYPE: m.entity,
+                    ENTITY_ATTRIBUTE_VALUE: m.value,
+                    ENTITY_ATTRIBUTE_START: m.start,
+                    ENTITY_ATTRIBUTE_END: m.end,
+                    "confidence_entity": 0.8 if m.fuzzy else 1.0,
+                }
+                for m in a.places
+                if (m.entity, m.start) not in present
+            ]
+            if places:
+                places = self.add_extractor_name(places)
+                message.set(ENTITIES, message.get(ENTITIES, []) + places, add_to_output=True)
         return messages

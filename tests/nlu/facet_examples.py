@@ -233,6 +233,22 @@ FOLLOW_UPS: list[Example] = [
     _e("ar", "رقم هاتف الأول؟", True, "phone", "1"),
     _e("ar", "هل أحتاج إلى موعد؟", True, "booking"),
     _e("ar", "وما هي المستندات؟", True, "documents"),
+    # Prices per period, and "go" (spot checks after batch 4)
+    _e("en", "how much per year?", True, "fee"),
+    _e("en", "where do I go?", True, "address"),
+    _e("zh", "一年多少钱", True, "fee"),
+    _e("ja", "年間いくら", True, "fee"),
+    _e("ko", "1년에 얼마예요?", True, "fee"),
+    _e("ru", "сколько стоит в год?", True, "fee"),
+    _e("fr", "combien par an ?", True, "fee"),
+    _e("de", "wie viel pro Jahr?", True, "fee"),
+    _e("es", "¿cuánto al año?", True, "fee"),
+    _e("ar", "كم في السنة؟", True, "fee"),
+    # Thanks and yes before the question
+    _e("en", "thanks! and the phone?", True, "phone"),
+    _e("zh", "谢谢，那地址呢？", True, "address"),
+    _e("fr", "merci, et c'est gratuit ?", True, "fee"),
+    _e("de", "danke, und wie lange dauert es?", True, "processing_time"),
 ]
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.

@@ -73,6 +73,10 @@ def test_intents_asked_in_facet_words_keep_their_intent_without_a_marker() -> No
     assert not facets.is_follow_up("is it open right now?", "opening_hours")
     assert facets.is_follow_up("and is it open right now?", "opening_hours")
     assert not facets.is_follow_up("do you speak English?", "change_language")
+    assert not facets.is_follow_up("how do I get there?", "find_service_point")
+    assert facets.is_follow_up("and its phone?", "find_service_point")
+    assert facets.is_follow_up("its phone?", "find_service_point")
+    assert facets.is_follow_up("its phone?", "opening_hours")
 
 
 # --- the component ------------------------------------------------------------------------------
@@ -118,6 +122,34 @@ def test_component_adds_ordinals() -> None:
     assert message.get("intent")["name"] == "follow_up"
     assert _entities(message, "ordinal") == ["2"]
     assert _entities(message, "facet") == ["phone"]
+
+
+def test_component_overrides_an_ambiguous_fallback_and_keeps_places() -> None:
+    # The FallbackClassifier found follow_up-like text ambiguous; the weekday was not extracted
+    # because the classifier's intent does not allow it (config.yml's entity_intents).
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "residence_permit", "confidence": 0.5},
+        {"name": "opening_hours", "confidence": 0.48},
+    ]
+    message = Message({"text": "and on Saturday?", "intent": ranking[0], "intent_ranking": ranking})
+    (message,) = FacetExtractor({}).process([message])
+    assert message.get("intent") == {"name": "follow_up", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")][:2] == ["follow_up", "nlu_fallback"]
+    assert _entities(message, "weekday") == ["saturday"]
+
+
+def test_component_judges_the_classifier_guess_behind_a_fallback() -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "opening_hours", "confidence": 0.39},
+    ]
+    message = Message(
+        {"text": "is it open right now?", "intent": ranking[0], "intent_ranking": ranking}
+    )
+    (message,) = FacetExtractor({}).process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert _entities(message, "facet") == ["hours"]
 
 
 def test_safety_layer_after_the_component_still_decides_emergencies() -> None:
