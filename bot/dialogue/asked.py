@@ -760,12 +760,13 @@ def follow_up(
         facets = facets or DEFAULT_FACETS[ctx.kind]
         return _records_turn(ctx.kind, records, question, facets, lang, when, merged)
     if changed:
-        # A new district (or curriculum, ...): the same question again there.
-        facets = facets or ((ctx.facet,) if ctx.facet else ())
-        procs = _procedures(ctx)
+        # A new district (or curriculum, ...): the same question about the places there (a fact
+        # of the procedure, the fee, is the same in every district: the places are shown instead).
+        kind = ctx.kind or PLACE_INTENTS.get(ctx.intent or "", "service_points")
         if not facets:
-            kind = ctx.kind or PLACE_INTENTS.get(ctx.intent or "", "service_points")
-            facets = DEFAULT_FACETS[kind]
+            held = ctx.facet in kfacets.facets_of(kind)
+            facets = (str(ctx.facet),) if held else DEFAULT_FACETS[kind]
+        procs = _procedures(ctx)
         return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
     if not facets:
         return Turn(clarify(lang), ctx)

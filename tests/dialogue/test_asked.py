@@ -4,6 +4,7 @@ knowledge base (the session's copy of knowledge/). Facts checked are copied from
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -255,3 +256,21 @@ def test_the_fee_of_a_residence_permit_of_no_type_asks_the_type_and_keeps_the_qu
     (ask,) = turn.answer.replies
     assert ask.text == t("ask_permit_type", "en")
     assert ask.buttons[0]["payload"] == '/residence_permit{"permit_type":"work","facet":"fee"}'
+
+
+def test_a_new_district_after_a_fee_shows_the_places_there() -> None:
+    ctx = replace(fee_turn().context, filters={"permit_type": "work", "district": "chaoyang"})
+    q = Question("follow_up", "and in Haidian?", filters={"district": "haidian"})
+    turn = asked.follow_up(q, ctx)
+    assert "Shuangyushu" in lead(turn.answer)  # the Haidian hall's address, not the fee again
+    assert turn.context.kind == "service_points" and turn.context.procedures
+
+
+def test_an_unsure_weekday_with_places_in_context_is_their_hours_that_day() -> None:
+    ctx = Context(
+        intent="find_service_point", kind="service_points", ids=["psb_exit_entry_main_hall"]
+    )
+    q = Question("nlu_fallback", "and on Saturday?", filters={"weekday": "saturday"})
+    assert asked.out_of_scope_turn(q, ctx) is None  # out of scope: the entries answer
+    turn = asked.out_of_scope_turn(q, ctx, unsure=True, now=NOW)
+    assert turn is not None and "Saturday" in lead(turn.answer)
