@@ -83,13 +83,13 @@ class Question:
 
 
 # Facets one word can wrongly add next to another: "how long does it take" (processing time) also
-# holds "time" (hours) in some languages (時間, 시간).
-SUBSUMES = {"processing_time": "hours", "order": "steps"}
+# holds "time" (hours) in some languages (時間, 시간); "where do I apply" asks where, not the steps.
+SUBSUMES = {"processing_time": ("hours",), "order": ("steps",), "address": ("steps",)}
 
 
 def asked_facets(facets: Sequence[str]) -> tuple[str, ...]:
     """The facets of a message, in order, without the ones another facet of it subsumes."""
-    dropped = {SUBSUMES[f] for f in facets if f in SUBSUMES}
+    dropped = {d for f in facets for d in SUBSUMES.get(f, ())}
     return tuple(dict.fromkeys(f for f in facets if f not in dropped))
 
 
