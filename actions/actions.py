@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core import vocab
-from bot.dialogue import answers, feedback
+from bot.dialogue import answers, asked, context, feedback
 from bot.dialogue.language import answer_language, detect_language
 from bot.faq import encoder as faq_encoder
 from bot.runtime.offloop import off_loop
@@ -98,6 +98,43 @@ def send(dispatcher: CollectingDispatcher, answer: answers.Answer) -> list[Event
     return events
 
 
+def send_turn(dispatcher: CollectingDispatcher, turn: asked.Turn) -> list[EventType]:
+    """The turn's answer, and the conversation's new context."""
+    return [*send(dispatcher, turn.answer), SlotSet(context.SLOT, turn.context.to_slot())]
+
+
+# The entities a message can narrow a question by (bot/dialogue/context.py FILTERS).
+FILTER_ENTITIES = context.FILTERS
+
+
+def question(
+    tracker: Tracker, message: dict[str, Any], from_slots: tuple[str, ...] = ()
+) -> asked.Question:
+    """The message as asked.py reads it: intent, text, facets, ordinal, and the filters it gives
+    (its entities, and the slots in `from_slots` the topic's own answer reads)."""
+    ents = message.get("entities") or []
+    facets = tuple(dict.fromkeys(str(e["value"]) for e in ents if e.get("entity") == "facet"))
+    filters = {name: tracker.get_slot(name) for name in from_slots}
+    for name in FILTER_ENTITIES:
+        value = entity(message, name)
+        if value is not None:
+            filters[name] = value
+    intent = (message.get("intent") or {}).get("name")
+    spoken = entity(message, "language")
+    if intent == "healthcare" and spoken in vocab.LANGUAGES:
+        # "a hospital where they speak Arabic": the language spoken there, not the reply's.
+        filters["spoken"] = spoken
+    ordinal = entity(message, "ordinal")
+    return asked.Question(
+        intent=intent,
+        text=message.get("text") or "",
+        facets=facets,
+        ordinal=str(ordinal) if ordinal is not None else None,
+        filters={k: str(v) for k, v in filters.items() if v is not None},
+        near=user_position(tracker, message),
+    )
+
+
 def _age(tracker: Tracker, message: dict[str, Any]) -> int | None:
     value = entity(message, "age") or tracker.get_slot("age")
     try:
@@ -156,7 +193,18 @@ class ActionSetLanguage(OffLoopAction):
 class KnowledgeAction(OffLoopAction):
     """An answer from the knowledge base. `answer` reads the user message it answers (`message`, parse
     data plus metadata) rather than the latest one, so that show_original can render it again.
-    Abstract, so that rasa_sdk does not register it as an action of its own."""
+    Abstract, so that rasa_sdk does not register it as an action of its own.
+
+    A topic action first lets asked.py answer what was asked (a facet, a record named, a follow-up
+    on the topic in context); otherwise it sends the topic's own answer. Either way the conversation's
+    context is replaced."""
+
+    # The slots the topic's own answer reads as filters (kept in the context).
+    FILTER_SLOTS: tuple[str, ...] = ("district",)
+    # Whether asked.py may answer first (not for emergencies or the people to call).
+    ASKED = True
+    # Whether the topic's page is sent in short, with "More details" (not the opening hours asked).
+    SUMMARY = True
 
     @abc.abstractmethod
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer: ...
@@ -164,10 +212,24 @@ class KnowledgeAction(OffLoopAction):
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return send(dispatcher, self.answer(tracker, tracker.latest_message, language_of(tracker)))
+        message = tracker.latest_message
+        lang = language_of(tracker)
+        if not self.ASKED:
+            return send(dispatcher, self.answer(tracker, message, lang))
+        q = question(tracker, message, self.FILTER_SLOTS)
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        turn = asked.answer_question(q, ctx, lang=lang) or (
+            asked.summary_turn(q, lang=lang) if self.SUMMARY else None
+        )
+        if turn is not None:
+            return send_turn(dispatcher, turn)
+        answer = self.answer(tracker, message, lang)
+        return send_turn(dispatcher, asked.Turn(answer, asked.context_of(q, answer)))
 
 
 class ActionAnswerProcedure(KnowledgeAction):
+    FILTER_SLOTS = ("district", "permit_type")
+
     def name(self) -> str:
         return "action_answer_procedure"
 
@@ -189,6 +251,8 @@ class ActionAnswerProcedure(KnowledgeAction):
 
 
 class ActionFindServicePoint(KnowledgeAction):
+    FILTER_SLOTS = ("district", "service")
+
     def name(self) -> str:
         return "action_find_service_point"
 
@@ -203,6 +267,9 @@ class ActionFindServicePoint(KnowledgeAction):
 
 
 class ActionOpeningHours(KnowledgeAction):
+    FILTER_SLOTS = ()
+    SUMMARY = False
+
     def name(self) -> str:
         return "action_opening_hours"
 
@@ -217,6 +284,8 @@ class ActionOpeningHours(KnowledgeAction):
 
 
 class ActionFindSchool(KnowledgeAction):
+    FILTER_SLOTS = ("district", "curriculum", "age")
+
     def name(self) -> str:
         return "action_find_school"
 
@@ -249,6 +318,8 @@ class ActionFindHospital(KnowledgeAction):
 
 
 class ActionEmergency(KnowledgeAction):
+    ASKED = False
+
     def name(self) -> str:
         return "action_emergency"
 
@@ -262,6 +333,8 @@ class ActionEmergency(KnowledgeAction):
 
 
 class ActionHumanHandoff(KnowledgeAction):
+    ASKED = False
+
     def name(self) -> str:
         return "action_human_handoff"
 
@@ -299,6 +372,34 @@ def last_knowledge_turn(tracker: Tracker) -> tuple[str, dict[str, Any]] | None:
         elif action is not None and e.get("event") == "user":
             return action, {**(e.get("parse_data") or {}), "metadata": e.get("metadata") or {}}
     return None
+
+
+class ActionFollowUp(OffLoopAction):
+    """An elliptical message ("what about in Haidian?", "and on Saturday?", "its phone?", "the second
+    one"), answered from the conversation's context; nothing to refer to: a short clarifying question."""
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    def work(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        q = question(tracker, tracker.latest_message)
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        return send_turn(dispatcher, asked.follow_up(q, ctx, lang=language_of(tracker)))
+
+
+class ActionMoreDetails(OffLoopAction):
+    """The "More details" button: the full page of the records and topic in context."""
+
+    def name(self) -> str:
+        return "action_more_details"
+
+    def work(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        return send(dispatcher, asked.more_details(ctx, lang=language_of(tracker)))
 
 
 class ActionShowOriginal(OffLoopAction):
@@ -346,10 +447,17 @@ class ActionOfferTopics(OffLoopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         message = tracker.latest_message
+        lang = language_of(tracker)
+        # A message asking something of a record it names, or of the topic in context, however
+        # unsure the NLU is of its topic.
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        turn = asked.out_of_scope_turn(question(tracker, message), ctx, lang=lang, unsure=True)
+        if turn is not None:
+            return send_turn(dispatcher, turn)
         answer = answers.offer_topics(
             message.get("intent_ranking") or [],
             message.get("entities") or [],
-            lang=language_of(tracker),
+            lang=lang,
             text=message.get("text"),
         )
         return send(dispatcher, answer)
@@ -365,9 +473,16 @@ class ActionAnswerFaq(OffLoopAction):
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        answer = answers.faq_answer(
-            tracker.latest_message.get("text"),
-            latest_entity(tracker, answers.FAQ_ENTITY),
-            lang=language_of(tracker),
-        )
+        lang = language_of(tracker)
+        faq_id = latest_entity(tracker, answers.FAQ_ENTITY)
+        if not faq_id:
+            # "Is <school> still open?", "and how long will that take?": a record named, or a fact
+            # of the topic in context, when no staff-written entry answers the message.
+            ctx = context.load(tracker.get_slot(context.SLOT))
+            turn = asked.out_of_scope_turn(
+                question(tracker, tracker.latest_message), ctx, lang=lang
+            )
+            if turn is not None:
+                return send_turn(dispatcher, turn)
+        answer = answers.faq_answer(tracker.latest_message.get("text"), faq_id, lang=lang)
         return send(dispatcher, answer)

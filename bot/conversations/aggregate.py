@@ -48,6 +48,8 @@ ANSWERS = {
     "action_opening_hours": "Opening hours",
     "action_find_school": "International schools",
     "action_find_hospital": "Hospitals and doctors",
+    "action_follow_up": "Follow-up (from the conversation's context)",
+    "action_more_details": "More details (the full page)",
     feedback.HANDOFF_ACTION: "People to call (talk to a person)",
     "unknown": "(the answer is no longer stored)",
 }

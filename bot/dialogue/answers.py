@@ -212,8 +212,11 @@ def _points_replies(
     return replies, [p.record["id"] for p in places]
 
 
-def permit_type_question(lang: str, district: str | None = None) -> Reply:
+def permit_type_question(lang: str, district: str | None = None, facet: str | None = None) -> Reply:
+    """Which residence permit; each button carries the district and the fact asked (issue 13)."""
     extra = {"district": district} if district else {}
+    if facet:
+        extra["facet"] = facet
     return Reply(
         t("ask_permit_type", lang),
         [

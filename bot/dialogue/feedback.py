@@ -22,5 +22,7 @@ RATED_ACTIONS = (
     "action_find_school",
     "action_find_hospital",
     "action_answer_faq",
+    "action_follow_up",  # issue 13: a follow-up answered from the conversation's context
+    "action_more_details",  # issue 13: the full page behind a short answer
     HANDOFF_ACTION,
 )

@@ -83,12 +83,19 @@ def test_residence_permit_work_in_chaoyang() -> None:
     trk = tracker("work", "residence_permit", [ent("permit_type", "work")], district="chaoyang")
     messages, events = run(acts.ActionAnswerProcedure(), trk)
     out = texts(messages)
-    assert "Foreigner's Work Permit" in out or "work permit" in out.lower()
-    assert "CNY" in out  # fees
-    assert "Jiuxianqiao" in out and "Source:" in out
+    # The page in short (issue 13): what the permit is, with its source, and "More details".
+    assert "Foreigner's Work Permit" in out and "Source:" in out
+    assert "/more_details" in [b["payload"] for m in messages for b in m.get("buttons") or []]
     assert SlotSet("last_topic", "residence_permit") in events
     shown = next(e["value"] for e in events if e["name"] == "last_points")
     assert shown[0] == "chaoyang_exit_entry_hall"
+    # "More details": the whole page, fees and where to go included.
+    context = next(e["value"] for e in events if e["name"] == "context")
+    details = texts(
+        run(acts.ActionMoreDetails(), tracker("/more_details", "more_details", context=context))[0]
+    )
+    assert "CNY" in details  # fees
+    assert "Jiuxianqiao" in details and "Source:" in details
 
 
 def test_procedure_in_chinese() -> None:

@@ -33,7 +33,8 @@ def run(action: Any, trk: Tracker) -> list[dict[str, Any]]:
 
 
 def rating_payloads(message: dict[str, Any]) -> list[str]:
-    return [b["payload"] for b in message.get("buttons") or []]
+    """The 👍 / 👎 payloads among a message's buttons (a short answer also offers More details)."""
+    return [b["payload"] for b in message.get("buttons") or [] if b["payload"] != "/more_details"]
 
 
 EXPECTED_PAYLOADS = ['/rate_answer{"rating":"up"}', '/rate_answer{"rating":"down"}']
@@ -82,6 +83,8 @@ def test_knowledge_answers_carry_the_rating_on_their_last_reply(action: Any, trk
     card = last["custom"]
     assert card["type"] and card["version"] == 1
     assert [b["payload"] for b in card["rate"]] == EXPECTED_PAYLOADS
+    # One question at a time: nothing above it asks anything; the offer of the full page (issue 13)
+    # goes with the rated reply.
     assert all(not m.get("buttons") for m in messages[:-1])
     assert all(not (m.get("custom") or {}).get("rate") for m in messages[:-1])
 

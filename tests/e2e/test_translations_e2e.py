@@ -48,7 +48,9 @@ def test_show_original_in_english_and_chinese_keeps_the_conversation_in_russian(
     user = "u-translated"
     assert "Здравствуйте" in texts(say(servers, user, "Здравствуйте!"))  # the language is Russian
 
-    answer = say(servers, user, '/residence_permit{"permit_type":"work"}')
+    short = texts(say(servers, user, '/residence_permit{"permit_type":"work"}'))
+    assert "Вид на жительство для работы" in short  # the page in short (issue 13), in Russian
+    answer = say(servers, user, "/more_details")  # the whole page
     body = texts(answer)
     assert "Документы:" in body
     assert "1. Действующий паспорт или другой международный проездной документ (оригинал)." in body

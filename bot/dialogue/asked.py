@@ -1,0 +1,884 @@
+"""Answer the question that was asked (issue 13): the fact first, records by name, follow-ups.
+
+A message that asks a facet (NLU entity `facet`: phone, fee, hours, ...) of a topic or of records named
+in it gets that fact in one or two sentences per record (the kinds' `facet_text`), with its source and
+what is uncertain, and a "More details" button (intent more_details) instead of the whole page. A fact
+the knowledge base does not hold gets "I don't have that" and the right people to call. Elliptical
+follow-ups ("what about in Haidian?", "and on Saturday?", "its phone?", "the second one") are answered
+from the conversation's `Context` (bot/dialogue/context.py).
+
+Everything here is plain Python (no Rasa): the actions read the message and the slots into a
+`Question`, call `answer_question` / `follow_up` / `more_details` and send the `Turn`'s answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ParamSpec, TypeVar, cast
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.core import vocab
+from bot.dialogue import answers, render
+from bot.dialogue import hours as hours_mod
+from bot.dialogue.answers import Answer, Reply
+from bot.dialogue.context import PLACE_KINDS, Context
+from bot.dialogue.i18n import local, name, t
+from bot.faq import match as faq_match
+from bot.knowledge import facets as kfacets
+from bot.knowledge import names, queries, translations
+from bot.knowledge import provenance as prov
+from bot.knowledge.kinds import hospitals, procedures, schools, service_points
+
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+MORE_DETAILS_INTENT = "more_details"
+FOLLOW_UP_INTENT = "follow_up"
+# Answer turns stay under about this many characters before "More details" (issue 13).
+TURN_BUDGET = 700
+# The key under which find_places keeps a place's distance from the user (never stored).
+DISTANCE = "_place"
+# Not a facet of the NLU: a procedure's summary, what a topic's page in short starts with.
+OVERVIEW = "overview"
+# The most records one facet answer lists.
+MAX_RECORDS = 3
+
+# What a question naming a record without asking anything in particular is told first.
+DEFAULT_FACETS: dict[str, tuple[str, ...]] = {
+    "service_points": ("address", "hours", "phone"),
+    "schools": ("address", "curriculum", "phone"),
+    "hospitals": ("address", "languages", "phone"),
+    "procedures": ("fee", "processing_time", "documents"),
+}
+# The intents whose answer is a list of places, and the kind of place.
+PLACE_INTENTS = {
+    "find_service_point": "service_points",
+    "opening_hours": "service_points",
+    "international_school": "schools",
+    "healthcare": "hospitals",
+}
+PROCEDURE_INTENTS = frozenset(vocab.PROCEDURE_TOPICS)
+TOPIC_INTENTS = PROCEDURE_INTENTS | PLACE_INTENTS.keys()
+
+
+@dataclass(frozen=True)
+class Question:
+    """One user message as the dialogue reads it: its intent and text, the facets it asks, an ordinal,
+    and the filters it gives (entity name -> value: district, weekday, permit_type, curriculum, ...)."""
+
+    intent: str | None
+    text: str = ""
+    facets: tuple[str, ...] = ()
+    ordinal: str | None = None
+    filters: dict[str, str] = field(default_factory=dict)
+    near: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facets", asked_facets(self.facets))
+
+
+# Facets one word can wrongly add next to another: "how long does it take" (processing time) also
+# holds "time" (hours) in some languages (時間, 시간); "where do I apply" asks where, not the steps.
+SUBSUMES = {"processing_time": ("hours",), "order": ("steps",), "address": ("steps",)}
+
+
+def asked_facets(facets: Sequence[str]) -> tuple[str, ...]:
+    """The facets of a message, in order, without the ones another facet of it subsumes."""
+    dropped = {d for f in facets for d in SUBSUMES.get(f, ())}
+    return tuple(dict.fromkeys(f for f in facets if f not in dropped))
+
+
+@dataclass(frozen=True)
+class Turn:
+    answer: Answer
+    context: Context
+
+
+def _safe_turn(fn: Callable[P, T]) -> Callable[P, T]:
+    """Answer from one version of the knowledge base, and politely when it cannot be read (the
+    context is kept for the next message)."""
+
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            with queries.snapshot():
+                return fn(*args, **kwargs)
+        except SQLAlchemyError:
+            logger.exception("knowledge base unavailable")
+            lang = str(kwargs.get("lang", "en"))
+            ctx = next((a for a in args if isinstance(a, Context)), Context())
+            return cast(T, Turn(Answer([Reply(t("kb_unavailable", lang))]), ctx))
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def more_details_button(lang: str) -> dict[str, str]:
+    return {"title": t("more_details", lang), "payload": f"/{MORE_DETAILS_INTENT}"}
+
+
+# --- Rendering one record's facts --------------------------------------------------------------------
+
+
+def _title(kind: str, rec: Mapping[str, Any], lang: str) -> str:
+    if kind == "procedures":
+        return f"📋 {local(rec.get('title'), lang)}"
+    head = f"📍 {local(rec.get('name'), lang)}"
+    zh = (rec.get("name") or {}).get("zh")
+    return head + (f" ({zh})" if lang != "zh" and zh else "")
+
+
+# A source longer than this is cut under a short answer (the full page shows it whole).
+SOURCE_CHARS = 110
+SITE_CHARS = 60
+DATE_CHARS = 60
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _source_rank(source: str) -> tuple[bool, bool, bool]:
+    """Which source to name under a short answer: an official page first ("... [OFF]"), one with no
+    comment before its tag, then the others in the record's order; our research files last."""
+    return (
+        prov.is_research_file(source),
+        not source.rstrip().endswith("[OFF]"),
+        "(" in source,
+    )
+
+
+def _site(source: str) -> str:
+    """A page address as its site and tag ("english.beijing.gov.cn/… [OFF]"); other sources cut."""
+    found = prov.PAGE_ADDRESS_RE.match(source)
+    if not found:
+        return _cut(source, SITE_CHARS)
+    host = found.group(0).split("//")[-1].split("/")[0]
+    tag = prov.TAG_RE.search(source)
+    return f"{host}/…" + (f" [{tag.group(1)}]" if tag else "")
+
+
+def short_provenance(
+    rec: Mapping[str, Any], lang: str, site_only: bool = False, dated: bool = True
+) -> list[str]:
+    """The short form of render.provenance under the facts shown (the kinds' facet_text already
+    carries the doubts staff marked on those facts): the first source and its date, whether staff
+    confirmed the record, the translation note; the full page behind "More details" has every source."""
+    lines = []
+    sources = sorted(rec.get("source") or [], key=_source_rank)
+    if sources:
+        first = _site(sources[0]) if site_only else _cut(sources[0], SOURCE_CHARS)
+        shown = first + (" …" if len(sources) > 1 else "")
+        limit = DATE_CHARS // 2 if site_only else DATE_CHARS
+        date = _cut(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
+        lines.append(
+            t("source_dated", lang, text=shown, date=date)
+            if date
+            else t("source_undated", lang, text=shown)
+        )
+    if prov.is_confirmed(rec):
+        lines.append(t("confirmed", lang, office=rec["verified_by"], date=rec["verified_on"]))
+    else:
+        lines.append(t("not_confirmed", lang))
+    if lang in (rec.get("machine_translated") or []):
+        lines.append(t("machine_translated", lang))
+    return lines
+
+
+def unknown_line(
+    kind: str, rec: Mapping[str, Any] | None, missing: Sequence[str], lang: str
+) -> str:
+    """ "I don't have that" for the facets `missing`, and who to ask: the record's own phone (a school,
+    a hospital, an office), else the hotline its kind names (12367 for immigration, else 12345)."""
+    what = t("list_sep", lang).join(name("facet_names", f, lang) for f in missing)
+    if rec is not None:
+        phone = prov.confirm_phone(kind, rec)
+    elif kind == "procedures":
+        phone = prov.IMMIGRATION_HOTLINE
+    else:
+        phone = prov.CITY_HOTLINE
+    return t("fact_unknown", lang, what=what) + " " + t("ask_channel", lang, phone=phone)
+
+
+def record_block(
+    kind: str,
+    rec: Mapping[str, Any],
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None = None,
+    gaps: bool = True,
+    brief: bool = False,
+) -> str:
+    """The record's name, then one or two sentences per facet asked, then "I don't have that" for
+    the facets it does not hold (`gaps`; a summary leaves them to the full page), then the source.
+    The facts carry the doubts staff marked on them; `brief` (several records, or a summary) names
+    the doubtful facts in one line instead, and leaves the reasons to the full page."""
+    lines = [_title(kind, rec, lang)]
+    missing = []
+    shown = []
+    for facet in facets:
+        if facet == OVERVIEW:
+            fact = local(rec.get("summary"), lang) or None
+        else:
+            fact = kfacets.fact(kind, rec, facet, lang, when)
+        if fact:
+            lines.append(_without_doubts(fact, lang) if brief else fact)
+            shown.append(facet)
+        else:
+            missing.append(facet)
+    if isinstance(rec.get(DISTANCE), queries.Place):
+        lines += render._distance_line(rec[DISTANCE], lang)
+    if brief:
+        lines += brief_doubts(kind, rec, shown, lang)
+    if shown:
+        # A fact this kind never holds (the eligibility of an office) goes unsaid next to the
+        # facts shown; one it could hold but this record lacks is said honestly.
+        missing = [f for f in missing if f in kfacets.facets_of(kind)]
+    if missing and gaps:
+        lines.append(unknown_line(kind, rec, missing, lang))
+    tail = short_provenance(rec, lang, site_only=brief)
+    block = "\n".join(lines + tail)
+    if len(block) <= TURN_BUDGET:
+        return block
+    if not brief:
+        # Long doubts: named in one line, their reasons behind "More details".
+        return record_block(kind, rec, facets, lang, when, gaps, brief=True)
+    # A long list (eight documents): its first items, the rest behind "More details".
+    room = TURN_BUDGET - len("\n".join(tail)) - 2
+    lines = "\n".join(lines).split("\n")
+    kept = [lines[0]]
+    for line in lines[1:]:
+        if len("\n".join(kept)) + len(line) + 1 > room:
+            kept.append("…")
+            break
+        kept.append(line)
+    doubts = [line for line in lines if line.startswith(_doubt_prefix(lang)) and line not in kept]
+    return "\n".join(kept + doubts + tail)
+
+
+# The record fields that hold each facet (what a doubt about the facet is marked on).
+FACET_FIELDS: dict[str, tuple[str, ...]] = {
+    "address": ("address", "locations"),
+    "hours": ("hours",),
+    "phone": ("phones",),
+    "fee": ("fees",),
+    "documents": ("documents",),
+    "processing_time": ("processing_time",),
+    "validity": ("validity",),
+    "deadline": ("deadlines", "deadline"),
+    "eligibility": ("who", "eligibility"),
+    "steps": ("steps",),
+    "languages": ("languages",),
+    "curriculum": ("curricula", "programmes"),
+    "ages": ("age_min", "age_max", "grades"),
+    "status": ("status", "hours"),
+    "booking": ("appointment",),
+}
+
+
+def _doubt_prefix(lang: str) -> str:
+    return t("uncertain", lang, text="\x00", hotline="").split("\x00")[0].rstrip("\u2066")
+
+
+def _without_doubts(fact: str, lang: str) -> str:
+    prefix = _doubt_prefix(lang)
+    return "\n".join(line for line in fact.split("\n") if not line.startswith(prefix))
+
+
+def brief_doubts(kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[str]:
+    """One line naming the facts shown that staff marked uncertain, with the number to confirm them."""
+    fields = {f for facet in facets for f in FACET_FIELDS.get(facet, (facet,))}
+    marked = [
+        key
+        for key in (rec.get("uncertain") or {})
+        if key.split(".", 1)[0].split("[", 1)[0] in fields
+    ]
+    labels = list(dict.fromkeys(render.field_label(key.split(".", 1)[0], lang) for key in marked))
+    if not labels:
+        return []
+    what = t("list_sep", lang).join(labels)
+    return [t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, rec))]
+
+
+def _fit(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
+    """The first blocks that fit in `budget` characters (always the first)."""
+    kept: list[str] = []
+    used = 0
+    for block in blocks:
+        if kept and used + len(block) > budget:
+            break
+        kept.append(block)
+        used += len(block) + 1
+    return kept
+
+
+def offer_details(body: str, lang: str, translation: str | None = None) -> Answer:
+    """A short answer with the "More details" button and, as every knowledge answer, 👍 / 👎 on it
+    (answers.rated); then the offer of the original (translated texts)."""
+    answer = answers.rated(Answer([Reply(body)], translation=translation), lang)
+    first, *rest = answer.replies
+    # More details first, then the 👍 / 👎 the answer carries (`Reply.rate`, issue 15).
+    buttons = [more_details_button(lang), *first.buttons]
+    return replace(answer, replies=[replace(first, buttons=buttons), *rest])
+
+
+def facet_answer(
+    records: Sequence[tuple[str, Mapping[str, Any]]],
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None = None,
+    intro: str | None = None,
+) -> Answer:
+    """The facets asked of each record (kind, record), most relevant first, within the turn's budget,
+    then the "More details" button."""
+    brief = len(records) > 1
+    blocks = [
+        record_block(kind, rec, facets, lang, when, brief=brief)
+        for kind, rec in records[:MAX_RECORDS]
+    ]
+    if intro and blocks:
+        blocks[0] = f"{intro}\n{blocks[0]}"
+    shown = [rec for _, rec in records[:MAX_RECORDS]]
+    return offer_details("\n\n".join(_fit(blocks)), lang, translations.status(shown, lang))
+
+
+def clarify(lang: str) -> Answer:
+    return Answer([Reply(t("follow_up_unclear", lang))])
+
+
+# --- Finding the records a question is about ----------------------------------------------------------
+
+
+def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
+    """The topic's procedures, the one the question names or matches best first; none for a residence
+    permit of a type not said (its facts differ by type: the type is asked)."""
+    if intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        return []
+    return [dict(r) for r in procedures.rank(intent, q.text, q.filters.get("permit_type"))]
+
+
+def find_places(
+    intent: str | None,
+    filters: Mapping[str, str],
+    procs: Sequence[Mapping[str, Any]] = (),
+    near: tuple[float, float] | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The places a topic's question is about (its kind and records, best first), with its filters."""
+    district = filters.get("district")
+    kind = PLACE_INTENTS.get(intent or "", "service_points")
+    found: Sequence[queries.Place[Any]]
+    if kind == "schools":
+        age = filters.get("age")
+        found = schools.find_schools(
+            filters.get("curriculum"),
+            district,
+            int(age) if age and age.isdigit() else None,
+            limit=MAX_RECORDS,
+        )
+    elif kind == "hospitals":
+        found = hospitals.find_hospitals(
+            filters.get("medical_need"),
+            district,
+            language=filters.get("spoken"),
+            near=near,
+            limit=MAX_RECORDS,
+        )
+    else:
+        codes: Sequence[str] = ()
+        if filters.get("service"):
+            codes = service_points.service_codes(filters["service"])
+        elif intent == "residence_permit":
+            # Every residence permit's offices, or the type's when the user said which.
+            permit = filters.get("permit_type")
+            typed = f"residence_permit_{permit}"
+            codes = [typed] if typed in vocab.SERVICES else service_points.service_codes(intent)
+        elif procs:
+            codes = list(dict.fromkeys(s for p in procs[:1] for s in p.get("services", [])))
+        elif intent in PROCEDURE_INTENTS:
+            codes = service_points.service_codes(intent)
+        found = service_points.find_service_points(
+            codes, district=district, near=near, limit=MAX_RECORDS
+        )
+    if near is None:
+        return kind, [dict(p.record) for p in found]
+    # Each record keeps how far it is from the user (said under its facts) under a private key.
+    return kind, [{**p.record, DISTANCE: p} for p in found]
+
+
+# --- The turns -----------------------------------------------------------------------------------------
+
+
+def _split(
+    facets: Sequence[str], has_procedure: bool, place_kind: str
+) -> tuple[list[str], list[str]]:
+    """Facets asked of the procedure, and of the places."""
+    proc_facets = kfacets.facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
+    place_facets = kfacets.facets_of(place_kind)
+    of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
+    of_places = [f for f in facets if f not in of_proc]
+    return of_proc, of_places
+
+
+def _topic_turn(
+    intent: str,
+    q: Question,
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None,
+    procs: Sequence[Mapping[str, Any]] | None = None,
+    places: tuple[str, list[dict[str, Any]]] | None = None,
+    summary: bool = False,
+) -> Turn:
+    """The facets asked about a topic: of its best procedure, then of its places in the filters
+    (each record its own facets). `summary`: a topic's page in short (no facet was asked; what is
+    missing is left to the full page)."""
+    if procs is None:
+        procs = ranked_procedures(intent, q) if intent in PROCEDURE_INTENTS else []
+    place_kind = places[0] if places else PLACE_INTENTS.get(intent, "service_points")
+    untyped = intent == "residence_permit" and not procs
+    of_proc, of_places = _split(facets, bool(procs) or untyped, place_kind)
+    if untyped and of_proc:
+        # "How much is a residence permit?": which type (the buttons carry the fact asked).
+        ask = answers.permit_type_question(lang, q.filters.get("district"), of_proc[0])
+        ctx = Context(intent=intent, filters=dict(q.filters), facet=of_proc[0])
+        return Turn(Answer([ask], topic=intent), ctx)
+    shown_kind, shown = places if places else (place_kind, [])
+    if of_places and not places:
+        shown_kind, shown = find_places(intent, q.filters, procs, q.near)
+    if not of_places:
+        shown = []
+    blocks = []
+    brief = summary or len(shown) + bool(of_proc and procs) > 1
+    if of_proc and procs:
+        # The best-ranked procedure that holds the fact asked (its title says which it is).
+        holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)]
+        procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
+        blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
+    if shown:
+        intro = _filters_intro(shown_kind, shown, q.filters, lang, q.near is not None, intent)
+        first_room = TURN_BUDGET - len(intro) - 1
+        place_blocks = [
+            _place_block(
+                shown_kind,
+                r,
+                of_places,
+                lang,
+                when,
+                summary,
+                brief,
+                first_room if i == 0 else TURN_BUDGET,
+            )
+            for i, r in enumerate(shown)
+        ]
+        place_blocks[0] = f"{intro}\n{place_blocks[0]}"  # said with the first place, never alone
+        blocks += place_blocks
+    if not blocks:
+        kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
+        answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
+    else:
+        records = [*procs[:1], *shown] if of_proc else shown
+        status = translations.status(records, lang)
+        answer = offer_details("\n\n".join(_fit(blocks)), lang, status)
+    ctx = Context(
+        intent=intent,
+        procedures=[str(p["id"]) for p in procs[:2]],
+        kind=shown_kind if shown else None,
+        ids=[str(r["id"]) for r in shown],
+        filters=dict(q.filters),
+        facet=None if summary or not facets else _answered(facets, shown_kind, shown, of_places),
+    )
+    return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def _answered(
+    facets: Sequence[str], kind: str, shown: Sequence[Mapping[str, Any]], of_places: Sequence[str]
+) -> str:
+    """The facet a follow-up on these places keeps asking: the last one asked that they hold."""
+    held = [f for f in of_places if f in kfacets.facets_of(kind)] if shown else []
+    return (held or list(facets))[-1]
+
+
+def _place_block(
+    kind: str,
+    rec: Mapping[str, Any],
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None,
+    summary: bool,
+    brief: bool,
+    room: int = TURN_BUDGET,
+) -> str:
+    """A place's facts; in a summary, the fewest facts first until the block fits in `room`."""
+    block = record_block(kind, rec, facets, lang, when, not summary, brief)
+    while summary and len(block) > room and len(facets) > 1:
+        facets = facets[:-1]
+        block = record_block(kind, rec, facets, lang, when, False, brief)
+    return block
+
+
+def _filters_intro(
+    kind: str,
+    shown: Sequence[Mapping[str, Any]],
+    filters: Mapping[str, str],
+    lang: str,
+    near: bool = False,
+    intent: str | None = None,
+) -> str:
+    """What the places are, with the filters the user gave said back ("in Haidian", "with IB"), as
+    the topics' own pages say it; when nothing is in the district asked, that these are the nearest."""
+    district = filters.get("district")
+    in_district = bool(district) and any(_in_district(r, str(district)) for r in shown)
+    if kind == "service_points":
+        service = filters.get("service")
+        if service:
+            label = name("service_needs", service, lang)
+        elif intent in PROCEDURE_INTENTS:
+            label = name("intents", str(intent), lang)
+        else:
+            label = t("any_service", lang)
+        return service_points.intro(label, district, near, lang, in_district)
+    said = ""
+    if filters.get("curriculum") and kind == "schools":
+        said += t(
+            "with_curriculum", lang, curriculum=name("curricula", filters["curriculum"], lang)
+        )
+    if filters.get("medical_need") and kind == "hospitals":
+        said += t("with_need", lang, need=t(f"need_{filters['medical_need']}", lang))
+    if filters.get("spoken") and kind == "hospitals":
+        said += t("with_need", lang, need=name("languages", filters["spoken"], lang))
+    if district and in_district:
+        said += t("in_district", lang, district=render.district_name(district, lang))
+    intro = t(f"{kind}_intro", lang, filters=said)
+    if district and not in_district:
+        dname = render.district_name(district, lang)
+        return t("points_other_districts", lang, district=dname) + "\n" + intro
+    return intro
+
+
+def _in_district(rec: Mapping[str, Any], district: str) -> bool:
+    if rec.get("district") == district:
+        return True
+    return any(loc.get("district") == district for loc in rec.get("locations") or [])
+
+
+def _points(ctx: Context) -> list[str]:
+    return list(ctx.ids) if ctx.kind == "service_points" else []
+
+
+def _records_turn(
+    kind: str,
+    records: list[dict[str, Any]],
+    q: Question,
+    facets: Sequence[str],
+    lang: str,
+    when: dt.datetime | None,
+    base: Context,
+) -> Turn:
+    """Facets of records named or pointed at."""
+    if kind == "procedures":
+        ctx = replace(
+            base,
+            intent=str(records[0].get("topic") or base.intent),
+            procedures=[str(r["id"]) for r in records],
+            facet=facets[-1] if facets else base.facet,
+        )
+    else:
+        ctx = replace(
+            base,
+            kind=kind,
+            ids=[str(r["id"]) for r in records],
+            facet=facets[-1] if facets else base.facet,
+        )
+    answer = facet_answer([(kind, r) for r in records], facets, lang, when)
+    return Turn(replace(answer, topic=ctx.intent, shown_points=_points(ctx)), ctx)
+
+
+def named_records(text: str) -> tuple[str, list[dict[str, Any]]] | None:
+    """The places a message names (the kind of the first named, and all named of that kind)."""
+    # Places only: a procedure named ("visa extension") is the topic's ranking's business
+    # (procedures.rank), not a record to answer about instead of the places asked for.
+    mentions = [m for m in names.find_mentions(text or "") if m.kind in PLACE_KINDS]
+    if not mentions:
+        return None
+    kind = mentions[0].kind
+    ids = list(dict.fromkeys(m.id for m in mentions if m.kind == kind))
+    records = [r for r in (names.record(kind, i) for i in ids) if r]
+    return (kind, records) if records else None
+
+
+def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
+    weekday = q.filters.get("weekday")
+    return hours_mod.resolve_day(weekday, now) if weekday else now
+
+
+@_safe_turn
+def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = None) -> Turn | None:
+    """A message that names records (an office, a school, a hospital, a procedure): what it asks of
+    them, or what one needs first; whatever intent the NLU gave it. None: it names none."""
+    named = named_records(q.text)
+    if not named:
+        return None
+    kind, records = named
+    facets = q.facets or DEFAULT_FACETS[kind]
+    base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
+    return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+@_safe_turn
+def out_of_scope_turn(
+    q: Question,
+    ctx: Context,
+    *,
+    lang: str = "en",
+    now: dt.datetime | None = None,
+    unsure: bool = False,
+) -> Turn | None:
+    """A message the NLU put outside the topics (or was unsure of) that asks a facet: about the
+    records it names; else, when the conversation has a topic and no staff-written entry answers the
+    message, a follow-up on that topic ("and how long will that take?", "and on Saturday?" when the
+    NLU was unsure). None: the entries answer, or the topics are offered."""
+    # `unsure` (the NLU's fallback): a weekday, a district or an ordinal alone also refer back.
+    refers = unsure and (q.ordinal is not None or bool({"weekday", "district"} & q.filters.keys()))
+    if not q.facets and not (refers and not ctx.empty):
+        return None
+    turn = answer_named(q, lang=lang, now=now) if q.facets else None
+    if turn is not None or ctx.empty:
+        return turn
+    if faq_match.decide(q.text).answer:
+        return None
+    return follow_up(q, ctx, lang=lang, now=now)
+
+
+@_safe_turn
+def answer_question(
+    q: Question,
+    ctx: Context,
+    *,
+    lang: str = "en",
+    now: dt.datetime | None = None,
+    faq_first: bool = True,
+) -> Turn | None:
+    """A topic question (any topic intent) that names a record or asks a facet, answered fact first;
+    a topic question asking only a facet of the topic in context is a follow-up. None: answer with the
+    topic's own page (the caller does).
+
+    A record named wins over the topic the NLU guessed ("what's <school>'s phone number" under
+    find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
+    question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
+    turn = answer_named(q, lang=lang, now=now)
+    if turn is not None:
+        return turn
+    when = _when(q, now)
+    if (
+        not q.facets
+        and q.intent == ctx.intent == "residence_permit"
+        and ctx.facet
+        and not ctx.procedures
+        and q.filters.get("permit_type")
+    ):
+        # The type typed after "Which residence permit?": the fact asked before it.
+        q = replace(q, facets=(ctx.facet,))
+    if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
+        # "is it open on Saturday?" after places were shown: their hours.
+        return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
+    if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
+        return None
+    if faq_first:
+        instead = answers.faq_instead(q.text, lang=lang)
+        if instead:
+            return Turn(instead, Context())
+    if "order" in q.facets:
+        return first_steps_turn(q, lang)
+    new_filters = {k: v for k, v in q.filters.items() if ctx.filters.get(k) != v}
+    if not ctx.empty and ctx.intent == q.intent and not new_filters:
+        return follow_up(q, ctx, lang=lang, now=now)
+    return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+# What a topic's page shows in short when nothing in particular was asked (the rest: More details):
+# a procedure's summary ("overview": what it is, what comes first) and where to go; places' facts.
+SUMMARY_FACETS: dict[str, tuple[str, ...]] = {
+    **{topic: (OVERVIEW, "address") for topic in PROCEDURE_INTENTS},
+    "find_service_point": ("address", "hours"),
+    "international_school": ("curriculum", "ages", "address"),
+    "healthcare": ("languages", "address", "phone"),
+}
+
+
+@_safe_turn
+def summary_turn(
+    q: Question, *, lang: str = "en", now: dt.datetime | None = None, faq_first: bool = True
+) -> Turn | None:
+    """A topic question that asks nothing in particular: the topic's page in short (what its
+    procedure is and where to go, its places' addresses and hours, ...) with "More details". None: the topic's own
+    answer (it asks the permit type, or says that nothing matches the filters)."""
+    if q.intent not in SUMMARY_FACETS:
+        return None
+    if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        return None
+    if faq_first:
+        instead = answers.faq_instead(q.text, lang=lang)
+        if instead:
+            return Turn(instead, Context())
+    turn = _topic_turn(
+        str(q.intent), q, SUMMARY_FACETS[str(q.intent)], lang, _when(q, now), summary=True
+    )
+    return turn if turn.context.ids or turn.context.procedures else None
+
+
+@_safe_turn
+def follow_up(
+    q: Question, ctx: Context, *, lang: str = "en", now: dt.datetime | None = None
+) -> Turn:
+    """An elliptical message answered from the context: a new district or other filter (the same
+    topic again), a weekday (the hours of the places shown, that day), a facet (of the procedure or
+    the places shown), an ordinal or "it" (one of the places shown)."""
+    named = named_records(q.text)
+    if named:
+        kind, records = named
+        asks = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS[kind])
+        return _records_turn(kind, records, q, asks, lang, _when(q, now), ctx)
+    if ctx.empty:
+        return Turn(clarify(lang), ctx)
+    merged = ctx.with_filters(q.filters)
+    question = replace(q, intent=ctx.intent, filters=merged.filters)
+    when = _when(question, now)
+    facets: tuple[str, ...] = q.facets
+    if not facets and "weekday" in q.filters:
+        facets = ("hours",)
+    changed = {k: v for k, v in q.filters.items() if k != "weekday" and ctx.filters.get(k) != v}
+    if q.ordinal is not None:
+        picked = ctx.pick(q.ordinal)
+        if not picked or not ctx.kind:
+            return Turn(clarify(lang), ctx)
+        records = [r for r in (names.record(ctx.kind, i) for i in picked) if r]
+        if not records:
+            return Turn(clarify(lang), ctx)
+        facets = facets or DEFAULT_FACETS[ctx.kind]
+        return _records_turn(ctx.kind, records, question, facets, lang, when, merged)
+    if changed:
+        # A new district (or curriculum, ...): the same question about the places there (a fact
+        # of the procedure, the fee, is the same in every district: the places are shown instead).
+        kind = ctx.kind or PLACE_INTENTS.get(ctx.intent or "", "service_points")
+        if not facets:
+            held = ctx.facet in kfacets.facets_of(kind)
+            facets = (str(ctx.facet),) if held else DEFAULT_FACETS[kind]
+        procs = _procedures(ctx)
+        return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
+    if not facets:
+        return Turn(clarify(lang), ctx)
+    if "order" in facets:
+        return first_steps_turn(question, lang)
+    procs = _procedures(ctx)
+    places = None
+    if ctx.kind and ctx.ids:
+        places = (ctx.kind, [r for r in (names.record(ctx.kind, i) for i in ctx.ids) if r])
+    return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs, places=places)
+
+
+def _procedures(ctx: Context) -> list[dict[str, Any]]:
+    return [r for r in (names.record("procedures", i) for i in ctx.procedures) if r]
+
+
+# --- What to do first ------------------------------------------------------------------------------------
+
+
+def first_steps_turn(q: Question, lang: str) -> Turn:
+    """The ordered steps with their deadlines (procedures.first_steps), one short line each, and the
+    offer of details."""
+    steps = procedures.first_steps()
+    chain = {r["id"] for r in steps}
+    if q.intent in PROCEDURE_INTENTS:
+        procs = ranked_procedures(str(q.intent), q)
+        if procs and procs[0]["id"] not in chain:
+            # "I lost my passport, what do I do first?": that procedure's own steps.
+            return _topic_turn(str(q.intent), q, ("steps",), lang, None, procs=procs)
+    if not steps:
+        answer = answers.rated(
+            Answer([Reply(unknown_line("procedures", None, ["order"], lang))]), lang
+        )
+        return Turn(answer, Context())
+    lines = [t("first_steps_intro", lang)]
+    lines += [
+        _without_doubts(kfacets.fact("procedures", rec, "order", lang) or "", lang) for rec in steps
+    ]
+    # The order and the deadlines are doubtful where staff marked them: said once, with the hotline.
+    if any(set(rec.get("uncertain") or {}) & {"order", "deadline"} for rec in steps):
+        what = name("facet_names", "order", lang)
+        lines.append(t("uncertain", lang, text=what, hotline=prov.IMMIGRATION_HOTLINE))
+    lines += short_provenance(steps[0], lang, site_only=True)
+    if len("\n".join(lines)) > TURN_BUDGET:
+        lines = lines[1:]  # the numbered lines say the order themselves
+    if len("\n".join(lines)) > TURN_BUDGET:
+        cut = len(short_provenance(steps[0], lang, site_only=True))
+        lines = lines[:-cut] + short_provenance(steps[0], lang, site_only=True, dated=False)
+    ctx = Context(
+        intent=str(steps[0].get("topic") or q.intent),
+        procedures=[str(r["id"]) for r in steps],
+        filters=dict(q.filters),
+        facet="order",
+    )
+    status = translations.status(steps, lang)
+    return Turn(replace(offer_details("\n".join(lines), lang, status), topic=ctx.intent), ctx)
+
+
+# --- More details ------------------------------------------------------------------------------------------
+
+
+@answers._safe
+def more_details(ctx: Context, *, lang: str = "en") -> Answer:
+    """The full page of what the context is about: the procedure(s), then the places shown."""
+    if ctx.empty:
+        return clarify(lang)
+    replies: list[Reply] = []
+    shown: list[Mapping[str, Any]] = []
+    for proc in _procedures(ctx)[: None if ctx.facet == "order" else 1]:
+        replies.append(Reply(procedures.render(proc, lang)))  # type: ignore[arg-type]
+        shown.append(proc)
+    kind, places = ctx.kind, [r for r in (names.record(str(ctx.kind), i) for i in ctx.ids) if r]
+    if not places and ctx.intent in PROCEDURE_INTENTS:
+        # A procedure's page ends with where to go, as the topic's own page does.
+        kind, places = find_places(ctx.intent, ctx.filters, _procedures(ctx))
+        if places:
+            replies.append(Reply(t("where_to_go", lang)))
+    if kind in PLACE_KINDS:
+        district = ctx.filters.get("district")
+        for rec in places:
+            place: queries.Place[Any] = queries.Place(rec)
+            if kind == "service_points":
+                replies.append(Reply(service_points.render(place, lang)))
+            elif kind == "schools":
+                replies.append(Reply(schools.render(place, lang, district)))
+            else:
+                replies.append(Reply(hospitals.render(place, lang, district)))
+            shown.append(rec)
+    if not replies:
+        return clarify(lang)
+    status = translations.status(shown, lang)
+    points = [str(r["id"]) for r in places] if kind == "service_points" else []
+    return answers.rated(Answer(replies, points, ctx.intent, status), lang)
+
+
+# --- The context a topic's own answer leaves ------------------------------------------------------------
+
+
+def context_of(q: Question, answer: Answer) -> Context:
+    """The context after a topic's own page (no facet asked): its topic, the places it showed, its
+    procedures (ranked as the page ranked them), the filters."""
+    intent = q.intent if q.intent in TOPIC_INTENTS else answer.topic
+    procs: list[str] = []
+    if intent in PROCEDURE_INTENTS:
+        procs = [str(p["id"]) for p in ranked_procedures(str(intent), q)[:2]]
+    kind = PLACE_INTENTS.get(intent or "", "service_points")
+    return Context(
+        intent=intent,
+        procedures=procs,
+        kind=kind if answer.shown_points else None,
+        ids=list(answer.shown_points),
+        filters=dict(q.filters),
+    )

@@ -1,0 +1,276 @@
+"""Facet-first answers, follow-ups, More details and honest gaps (bot/dialogue/asked.py), on the real
+knowledge base (the session's copy of knowledge/). Facts checked are copied from knowledge/*.yml."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from bot.dialogue import asked, i18n
+from bot.dialogue.answers import Answer
+from bot.dialogue.asked import Question
+from bot.dialogue.context import Context
+from bot.dialogue.i18n import t
+
+# A Wednesday morning in Beijing.
+NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+HARROW = "harrow_beijing"  # a school with no phone in our sources
+CHAOYANG_HALL = "chaoyang_exit_entry_hall"  # an immigration office with no phone in our sources
+
+
+@pytest.fixture(autouse=True)
+def _kb(use_kb: str) -> None:
+    """Every test reads the session knowledge base."""
+
+
+def lead(answer: Answer) -> str:
+    """The text up to the reply that carries the More details button."""
+    out = []
+    for reply in answer.replies:
+        out.append(reply.text)
+        if any(b["payload"] == "/more_details" for b in reply.buttons):
+            return "\n".join(out)
+    raise AssertionError(f"no More details button: {answer.replies}")
+
+
+def all_text(answer: Answer) -> str:
+    return "\n".join(r.text for r in answer.replies)
+
+
+def fee_turn(lang: str = "en") -> asked.Turn:
+    q = Question(
+        "residence_permit",
+        "how much is the work residence permit?",
+        facets=("fee",),
+        filters={"permit_type": "work"},
+    )
+    turn = asked.answer_question(q, Context(), lang=lang, now=NOW, faq_first=False)
+    assert turn is not None
+    return turn
+
+
+def test_a_fee_question_leads_with_the_fee_its_source_and_what_is_uncertain() -> None:
+    turn = fee_turn()
+    text = lead(turn.answer)
+    assert "400" in text and "1,000" in text
+    assert "Source:" in text
+    assert "⚠" in text and "12367" in text  # the 800 tier is from a university page only
+    # Only the uncertainty about fees, not about the processing time or the documents.
+    assert "conflicting figures" not in text and "medical certificate" not in text
+    assert len(text) < asked.TURN_BUDGET
+    assert turn.context.intent == "residence_permit"
+    assert turn.context.procedures[0] == "residence_permit_work"
+    assert turn.context.facet == "fee"
+
+
+def test_the_rating_question_still_follows_a_short_answer() -> None:
+    answer = fee_turn().answer
+    assert answer.replies[-1].text == t("rate_ask", "en")
+
+
+def test_a_facet_follow_up_uses_the_procedure_in_context() -> None:
+    ctx = fee_turn().context
+    turn = asked.follow_up(Question("follow_up", "and how long?", facets=("processing_time",)), ctx)
+    text = lead(turn.answer)
+    assert "7 working days" in text
+    assert "1,000" not in text
+    assert turn.context.procedures == ctx.procedures and turn.context.facet == "processing_time"
+
+
+def test_a_topic_question_with_only_a_facet_follows_the_topic_in_context() -> None:
+    ctx = fee_turn().context
+    q = Question("residence_permit", "which documents", facets=("documents",))
+    turn = asked.answer_question(q, ctx, faq_first=False)
+    assert turn is not None
+    assert "passport" in lead(turn.answer).lower()
+    assert turn.context.procedures[0] == "residence_permit_work"
+
+
+def test_a_new_district_asks_the_same_question_there() -> None:
+    ctx = Context(
+        intent="residence_permit",
+        procedures=["residence_permit_work"],
+        kind="service_points",
+        ids=[CHAOYANG_HALL],
+        filters={"district": "chaoyang", "permit_type": "work"},
+    )
+    turn = asked.follow_up(
+        Question("follow_up", "what about in Haidian?", filters={"district": "haidian"}), ctx
+    )
+    text = lead(turn.answer)
+    assert "Shuangyushu" in text and "Jiuxianqiao" not in text
+    assert turn.context.ids[0] == "zhongguancun_exit_entry_hall"
+    assert turn.context.filters == {"district": "haidian", "permit_type": "work"}
+    assert turn.answer.shown_points == turn.context.ids
+
+
+def test_a_weekday_gives_the_hours_of_the_places_shown_that_day() -> None:
+    ctx = Context(
+        intent="find_service_point", kind="service_points", ids=["psb_exit_entry_main_hall"]
+    )
+    turn = asked.follow_up(
+        Question("follow_up", "and on Saturday?", filters={"weekday": "saturday"}), ctx, now=NOW
+    )
+    text = lead(turn.answer)
+    assert "Saturday" in text and "09:00" in text
+
+
+def test_an_ordinal_picks_one_of_the_places_shown() -> None:
+    ctx = Context(
+        intent="international_school",
+        kind="schools",
+        ids=["western_academy_of_beijing", HARROW, "dulwich_college_beijing"],
+    )
+    turn = asked.follow_up(
+        Question("follow_up", "the first one's phone", facets=("phone",), ordinal="1"), ctx
+    )
+    assert "5986 5588" in lead(turn.answer)
+    assert turn.context.ids == ["western_academy_of_beijing"]
+    # "its phone?" now means that school.
+    again = asked.follow_up(
+        Question("follow_up", "its address?", facets=("address",)), turn.context
+    )
+    assert "Western Academy" in lead(again.answer) and "Harrow" not in lead(again.answer)
+
+
+def test_an_ordinal_past_the_list_or_nothing_in_context_asks_back() -> None:
+    ctx = Context(intent="international_school", kind="schools", ids=[HARROW])
+    unclear = t("follow_up_unclear", "en")
+    assert (
+        all_text(asked.follow_up(Question("follow_up", "the third one", ordinal="3"), ctx).answer)
+        == unclear
+    )
+    assert (
+        all_text(
+            asked.follow_up(Question("follow_up", "how much?", facets=("fee",)), Context()).answer
+        )
+        == unclear
+    )
+
+
+def test_a_school_without_a_phone_says_so_and_names_the_city_hotline() -> None:
+    ctx = Context(intent="international_school", kind="schools", ids=[HARROW])
+    turn = asked.follow_up(Question("follow_up", "its phone?", facets=("phone",)), ctx)
+    text = all_text(turn.answer)
+    assert t("fact_unknown", "en", what=t("list_sep", "en").join(["phone number"]))[:20] in text
+    assert "12345" in text and "12367" not in text
+
+
+def test_an_immigration_office_without_a_phone_names_the_immigration_hotline() -> None:
+    ctx = Context(intent="residence_permit", kind="service_points", ids=[CHAOYANG_HALL])
+    turn = asked.follow_up(Question("follow_up", "phone?", facets=("phone",)), ctx)
+    text = all_text(turn.answer)
+    assert "I don't have that" in text and "12367" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "ja", "ko", "ru", "fr", "de", "es", "ar"])
+def test_i_dont_have_that_in_every_language(lang: str) -> None:
+    ctx = Context(intent="international_school", kind="schools", ids=[HARROW])
+    turn = asked.follow_up(Question("follow_up", "?", facets=("phone",)), ctx, lang=lang)
+    text = all_text(turn.answer)
+    template = i18n.catalog(lang)["messages"]["fact_unknown"]
+    assert template.split("{what}")[0].strip() in text
+    assert "12345" in text
+
+
+def test_a_record_named_wins_over_the_topic_guessed() -> None:
+    q = Question("find_service_point", "Western Academy of Beijing phone number", facets=("phone",))
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    assert "5986 5588" in lead(turn.answer)
+    assert turn.context.kind == "schools" and turn.context.ids == ["western_academy_of_beijing"]
+
+
+def test_more_details_sends_the_full_page_of_the_context() -> None:
+    answer = asked.more_details(fee_turn().context)
+    text = all_text(answer)
+    assert t("documents", "en") in text and t("fees", "en") in text
+    assert answer.replies[-1].text == t("rate_ask", "en")
+    assert all_text(asked.more_details(Context())) == t("follow_up_unclear", "en")
+
+
+def test_a_topic_page_is_sent_in_short() -> None:
+    q = Question(
+        "find_service_point", "where do I extend my visa", filters={"service": "visa_extension"}
+    )
+    turn = asked.summary_turn(q, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert len(text) < asked.TURN_BUDGET
+    assert turn.context.ids and turn.context.kind == "service_points"
+
+
+def test_a_new_complete_question_replaces_the_context() -> None:
+    ctx = fee_turn().context
+    q = Question(
+        "healthcare",
+        "hospital with Arabic?",
+        facets=("languages",),
+        filters={"district": "chaoyang"},
+    )
+    turn = asked.answer_question(q, ctx, faq_first=False)
+    assert turn is not None
+    assert turn.context.intent == "healthcare" and turn.context.procedures == []
+    assert turn.context.kind == "hospitals"
+
+
+def test_a_hospital_where_they_speak_a_language_lists_only_those_that_do() -> None:
+    q = Question(
+        "healthcare",
+        "a hospital where they speak Arabic",
+        facets=("languages",),
+        filters={"spoken": "ar"},
+    )
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    assert turn.context.ids == ["oasis_international_hospital"]  # the only one with Arabic listed
+    assert "Arabic" in lead(turn.answer)
+
+
+def test_what_first_gives_the_steps_in_order_with_their_deadlines() -> None:
+    q = Question(
+        "work_permit", "registration, work permit, residence permit: what first?", facets=("order",)
+    )
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    # Accommodation registration (24 hours) before the work permit, before the residence permit.
+    assert text.index("24 hours") < text.index("Work Permit") < text.index("residence permit (")
+    assert turn.context.facet == "order" and len(turn.context.procedures) >= 3
+
+
+def test_what_first_about_a_procedure_outside_the_newcomers_steps_gives_its_own_steps() -> None:
+    q = Question("lost_passport", "I lost my passport, what do I do first?", facets=("order",))
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    assert turn.context.procedures[0] == "lost_passport"
+    assert t("steps", "en") in lead(turn.answer)
+
+
+def test_the_fee_of_a_residence_permit_of_no_type_asks_the_type_and_keeps_the_question() -> None:
+    q = Question("residence_permit", "how much is a residence permit?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    (ask,) = turn.answer.replies
+    assert ask.text == t("ask_permit_type", "en")
+    assert ask.buttons[0]["payload"] == '/residence_permit{"permit_type":"work","facet":"fee"}'
+
+
+def test_a_new_district_after_a_fee_shows_the_places_there() -> None:
+    ctx = replace(fee_turn().context, filters={"permit_type": "work", "district": "chaoyang"})
+    q = Question("follow_up", "and in Haidian?", filters={"district": "haidian"})
+    turn = asked.follow_up(q, ctx)
+    assert "Shuangyushu" in lead(turn.answer)  # the Haidian hall's address, not the fee again
+    assert turn.context.kind == "service_points" and turn.context.procedures
+
+
+def test_an_unsure_weekday_with_places_in_context_is_their_hours_that_day() -> None:
+    ctx = Context(
+        intent="find_service_point", kind="service_points", ids=["psb_exit_entry_main_hall"]
+    )
+    q = Question("nlu_fallback", "and on Saturday?", filters={"weekday": "saturday"})
+    assert asked.out_of_scope_turn(q, ctx) is None  # out of scope: the entries answer
+    turn = asked.out_of_scope_turn(q, ctx, unsure=True, now=NOW)
+    assert turn is not None and "Saturday" in lead(turn.answer)
