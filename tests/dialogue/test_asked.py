@@ -65,9 +65,12 @@ def test_a_fee_question_leads_with_the_fee_its_source_and_what_is_uncertain() ->
     assert turn.context.facet == "fee"
 
 
-def test_the_rating_question_still_follows_a_short_answer() -> None:
+def test_a_short_answer_carries_more_details_and_the_rating() -> None:
+    """One reply: the fact, More details, and 👍 / 👎 inline (issue 15), no separate rating message."""
     answer = fee_turn().answer
-    assert answer.replies[-1].text == t("rate_ask", "en")
+    last = answer.replies[-1]
+    assert last.rate and last.text != t("rate_ask", "en")
+    assert [b["payload"] for b in last.buttons][0] == "/more_details"
 
 
 def test_a_facet_follow_up_uses_the_procedure_in_context() -> None:
@@ -187,7 +190,7 @@ def test_more_details_sends_the_full_page_of_the_context() -> None:
     answer = asked.more_details(fee_turn().context)
     text = all_text(answer)
     assert t("documents", "en") in text and t("fees", "en") in text
-    assert answer.replies[-1].text == t("rate_ask", "en")
+    assert answer.replies[-1].rate
     assert all_text(asked.more_details(Context())) == t("follow_up_unclear", "en")
 
 
