@@ -22,7 +22,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
-from bot.dialogue import answers, render
+from bot.dialogue import answers, cards, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -838,7 +838,12 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
     replies: list[Reply] = []
     shown: list[Mapping[str, Any]] = []
     for proc in _procedures(ctx)[: None if ctx.facet == "order" else 1]:
-        replies.append(Reply(procedures.render(proc, lang)))  # type: ignore[arg-type]
+        replies.append(
+            Reply(
+                procedures.render(proc, lang),  # type: ignore[arg-type]
+                card=cards.procedure_card(proc, lang).to_json(),
+            )
+        )
         shown.append(proc)
     kind, places = ctx.kind, [r for r in (names.record(str(ctx.kind), i) for i in ctx.ids) if r]
     if not places and ctx.intent in PROCEDURE_INTENTS:
@@ -850,12 +855,23 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
         district = ctx.filters.get("district")
         for rec in places:
             place: queries.Place[Any] = queries.Place(rec)
+            # The full page as cards (issue 15): place cards with the driver's address and tel: links.
             if kind == "service_points":
-                replies.append(Reply(service_points.render(place, lang)))
+                text, card = (
+                    service_points.render(place, lang),
+                    cards.service_point_card(place, lang),
+                )
             elif kind == "schools":
-                replies.append(Reply(schools.render(place, lang, district)))
+                text, card = (
+                    schools.render(place, lang, district),
+                    cards.school_card(place, lang, district),
+                )
             else:
-                replies.append(Reply(hospitals.render(place, lang, district)))
+                text, card = (
+                    hospitals.render(place, lang, district),
+                    cards.hospital_card(place, lang, district),
+                )
+            replies.append(Reply(text, card=card.to_json()))
             shown.append(rec)
     if not replies:
         return clarify(lang)
