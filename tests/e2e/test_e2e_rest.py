@@ -98,17 +98,19 @@ def test_procedure_asks_the_permit_type_then_answers(chat: Chat) -> None:
 def test_rest_gets_text_buttons_and_card_in_one_message(chat: Chat) -> None:
     """Issue 15: a knowledge reply is one REST message with its text (for clients that read text) and its
     card (`custom`); the last one carries 👍 / 👎 as buttons, with no separate rating question."""
-    messages = chat.say("u-cards", '/find_service_point{"service":"visa_extension"}')
+    short = chat.say("u-cards", '/find_service_point{"service":"visa_extension"}')
+    # The short answer (issue 13): one message, More details and 👍 / 👎 as its buttons.
+    rating = ['/rate_answer{"rating":"up"}', '/rate_answer{"rating":"down"}']
+    assert [b["payload"] for b in short[-1]["buttons"]] == ["/more_details", *rating]
+    assert [b["payload"] for b in short[-1]["custom"]["rate"]] == rating
+    messages = chat.say("u-cards", "/more_details")
     assert all(m.get("text") for m in messages), messages  # no card-only message
     places = [m for m in messages if (m.get("custom") or {}).get("type") == "place"]
     assert places, messages
     assert all(m["custom"]["name"] in m["text"] for m in places)
     assert messages[-1]["custom"]["rate"] == messages[-1]["buttons"]
-    assert [b["payload"] for b in messages[-1]["buttons"]] == [
-        '/rate_answer{"rating":"up"}',
-        '/rate_answer{"rating":"down"}',
-    ]
-    assert not any(m["text"] == i18n.t("rate_ask", "en") for m in messages)
+    assert [b["payload"] for b in messages[-1]["buttons"]] == rating
+    assert not any(m["text"] == i18n.t("rate_ask", "en") for m in short + messages)
 
 
 def test_chinese_question_gets_a_chinese_answer(chat: Chat) -> None:
