@@ -322,6 +322,12 @@ def offer_details(body: str, lang: str, translation: str | None = None) -> Answe
     (answers.rated); then the offer of the original (translated texts)."""
     answer = answers.rated(Answer([Reply(body)], translation=translation), lang)
     first, *rest = answer.replies
+    if rest:
+        # The offer of the originals follows (translated texts): More details goes with it, on the
+        # turn's last message, which is the one whose buttons the widget keeps as quick replies.
+        last = rest[-1]
+        rest[-1] = replace(last, buttons=[more_details_button(lang), *last.buttons])
+        return replace(answer, replies=[first, *rest])
     # More details first, then the 👍 / 👎 the answer carries (`Reply.rate`, issue 15).
     buttons = [more_details_button(lang), *first.buttons]
     return replace(answer, replies=[replace(first, buttons=buttons), *rest])

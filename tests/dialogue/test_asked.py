@@ -277,3 +277,14 @@ def test_an_unsure_weekday_with_places_in_context_is_their_hours_that_day() -> N
     assert asked.out_of_scope_turn(q, ctx) is None  # out of scope: the entries answer
     turn = asked.out_of_scope_turn(q, ctx, unsure=True, now=NOW)
     assert turn is not None and "Saturday" in lead(turn.answer)
+
+
+def test_a_translated_short_answer_offers_more_details_on_its_last_message() -> None:
+    """The widget keeps the quick replies of a turn's last message only: after a translated answer
+    that is the offer of the originals, so More details goes there (found trying it in German)."""
+    answer = fee_turn("de").answer
+    assert answer.translation and len(answer.replies) >= 2
+    last = answer.replies[-1]
+    assert [b["payload"] for b in last.buttons][0] == "/more_details"
+    assert any(b["payload"].startswith("/show_original") for b in last.buttons)
+    assert answer.replies[0].rate

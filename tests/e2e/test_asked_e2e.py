@@ -37,11 +37,14 @@ class Turn:
 
     @property
     def lead(self) -> str:
-        """The answer up to and including the message that carries the "More details" button."""
+        """The answer: up to and including the message that carries the "More details" button, or
+        the rated one (👍 / 👎 in its card) when the offer of the original texts follows it and
+        carries More details (translated answers)."""
         out = []
         for m in self.messages:
             out.append(m.get("text", ""))
-            if any(b["payload"] == MORE for b in m.get("buttons") or []):
+            rated = bool((m.get("custom") or {}).get("rate"))
+            if rated or any(b["payload"] == MORE for b in m.get("buttons") or []):
                 break
         return "\n".join(out)
 
