@@ -782,9 +782,20 @@ def follow_up(
         return first_steps_turn(question, lang)
     procs = _procedures(ctx)
     places = None
-    if ctx.kind and ctx.ids:
+    intent = str(ctx.intent)
+    held = bool(ctx.kind) and bool(set(facets) & set(kfacets.facets_of(str(ctx.kind))))
+    if ctx.kind and ctx.ids and held:
         places = (ctx.kind, [r for r in (names.record(ctx.kind, i) for i in ctx.ids) if r])
-    return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs, places=places)
+    elif (
+        not procs
+        and intent not in PROCEDURE_INTENTS
+        and ctx.filters.get("service") in PROCEDURE_INTENTS
+    ):
+        # "how much?" after places for a service ("where do I renew my residence permit?"): the places
+        # cannot hold a fee; the service's own procedure can (its permit type asked if needed).
+        intent = str(ctx.filters["service"])
+        question = replace(question, intent=intent)
+    return _topic_turn(intent, question, facets, lang, when, procs=procs, places=places)
 
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:

@@ -288,3 +288,20 @@ def test_a_translated_short_answer_offers_more_details_on_its_last_message() -> 
     assert [b["payload"] for b in last.buttons][0] == "/more_details"
     assert any(b["payload"].startswith("/show_original") for b in last.buttons)
     assert answer.replies[0].rate
+
+
+def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
+    """The context a Spanish user left ("¿Dónde renuevo mi permiso de residencia en Chaoyang?",
+    "¿y en Haidian?"): places for the service residence_permit, no procedure. "¿cuánto cuesta?" is
+    the permit's fee (its type asked, carrying the fee), not "I don't have that" for each hall."""
+    ctx = Context(
+        intent="find_service_point",
+        kind="service_points",
+        ids=["zhongguancun_exit_entry_hall", "shijingshan_exit_entry_hall"],
+        filters={"district": "haidian", "service": "residence_permit"},
+        facet="address",
+    )
+    turn = asked.follow_up(Question("follow_up", "how much?", facets=("fee",)), ctx)
+    text = all_text(turn.answer)
+    assert "I don't have that" not in text, text
+    assert any('"facet":"fee"' in b["payload"] for r in turn.answer.replies for b in r.buttons)
