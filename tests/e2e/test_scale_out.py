@@ -628,7 +628,8 @@ def check_wechat_users(
         options, choice = turns[1], turns[2]
         assert "1. Work" in "\n".join(options.replies), options.replies
         chosen = "\n".join(choice.replies)
-        assert "Work-type residence permit" in chosen and "CNY" in chosen, (openid, chosen)
+        # the documents asked, of the work permit chosen (issue 13's short answer)
+        assert "Work-type residence permit" in chosen and "passport" in chosen, (openid, chosen)
         if options.replica == victim:
             assert choice.replica != victim
             moved.append(openid)
