@@ -34,11 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = None
     if hasattr(signal, "SIGPIPE"):
-        # `beijing-assistant stale | head` ends quietly instead of with a traceback.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+        # `beijing-assistant stale | head` ends quietly instead of with a traceback. Restored after
+        # the command: a process that calls main() in-process (the tests do) must not die later of
+        # SIGPIPE on a socket whose peer went away (seen: pytest killed in the scale-out test).
+        previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGPIPE, previous)
 
 
 if __name__ == "__main__":

@@ -404,3 +404,13 @@ def test_big_knowledge_shows_progress_only_on_a_terminal(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_the_cli_restores_sigpipe_for_a_process_that_calls_it_in_process() -> None:
+    """main() sets SIGPIPE to its default only while a command runs: pytest (or any process calling
+    main() in-process) would otherwise die of SIGPIPE on a socket whose peer went away."""
+    import signal
+
+    before = signal.getsignal(signal.SIGPIPE)
+    main(["history"])
+    assert signal.getsignal(signal.SIGPIPE) == before
