@@ -13,10 +13,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import nlu_heldout  # noqa: E402
 
+# Intents no classifier predicts, so a held-out set of messages cannot cover them: follow_up is set by
+# the facet rules (bot/nlu/facets.py, measured on their own examples), more_details only by a button.
+NOT_CLASSIFIED = {"follow_up", "more_details"}
+
 
 def test_heldout_covers_every_intent_in_every_language() -> None:
     rows = nlu_heldout.load_heldout()
-    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    intents = set(domain["intents"]) - NOT_CLASSIFIED
     by_lang: dict[str, set[str]] = defaultdict(set)
     count: dict[str, int] = defaultdict(int)
     for lang, intent, text in rows:
