@@ -131,7 +131,8 @@ def test_publishing_while_users_ask_gives_no_error_and_no_half_applied_answer(
     errors: list[BaseException] = []
     questions = [
         "where can I renew my residence permit in Chaoyang?",
-        "I lost my passport, what should I do?",
+        # (Issue 13: a short answer names the places; the lost-passport page would name none.)
+        "where can I renew my residence permit in Dongcheng?",
     ]
 
     def user(n: int) -> None:
