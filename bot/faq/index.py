@@ -7,7 +7,6 @@ at once, without retraining or a restart.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,6 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from bot.core import config
 from bot.faq import encoder
 from bot.faq.vectors import entry_texts, from_bytes, text_hash
 from bot.knowledge import db
@@ -143,26 +141,14 @@ def _version(conn: Connection) -> tuple[Any, ...]:
     return tuple(conn.execute(statement).one())
 
 
-_LOCK = threading.Lock()
-_CACHE: dict[str, tuple[tuple[Any, ...], Index]] = {}
+# The assistant's read engine: gives up on a locked database after KB_LOCK_TIMEOUT, like every other
+# knowledge read (the caller then answers politely), instead of SQLite's 30 s.
+_INDEX = db.Published(_version, load)
 
 
 def current(url: str | None = None) -> Index:
     """The index of what is published now (rebuilt only after a sync)."""
-    url = url or config.kb_database_url()
-    # The assistant's read engine: gives up on a locked database after KB_LOCK_TIMEOUT, like every
-    # other knowledge read (the caller then answers politely), instead of SQLite's 30 s.
-    with db.read_session(url) as session:
-        version = _version(session.connection())
-    cached = _CACHE.get(url)
-    if cached and cached[0] == version:
-        return cached[1]
-    with _LOCK, db.read_session(url) as session:
-        conn = session.connection()
-        version = _version(conn)  # read again inside the snapshot the index is built from
-        index = load(conn)
-        _CACHE[url] = (version, index)
-    return index
+    return _INDEX.get(url)
 
 
 def lookup(text: str, k: int = 3, url: str | None = None) -> list[Match]:

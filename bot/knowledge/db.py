@@ -9,9 +9,11 @@ Two guarantees the assistant relies on while staff publish new knowledge:
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -114,6 +116,35 @@ def _read_sessions(url: str) -> sessionmaker:
 def read_session(url: str | None = None) -> Session:
     """A session whose reads all see the same published version of the knowledge."""
     return _read_sessions(url or config.kb_database_url())()
+
+
+T = TypeVar("T")
+
+
+class Published(Generic[T]):
+    """Something built from the published knowledge (the FAQ index, the names matcher) and rebuilt
+    only when `version` changes, i.e. after a sync: one cheap query per use, the build once per
+    version. Reads use the read engine, so a locked database gives up after KB_LOCK_TIMEOUT."""
+
+    def __init__(self, version: Callable[[Connection], Any], build: Callable[[Connection], T]):
+        self._version = version
+        self._build = build
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[Any, T]] = {}
+
+    def get(self, url: str | None = None) -> T:
+        url = url or config.kb_database_url()
+        with read_session(url) as session:
+            version = self._version(session.connection())
+        cached = self._cache.get(url)
+        if cached and cached[0] == version:
+            return cached[1]
+        with self._lock, read_session(url) as session:
+            conn = session.connection()
+            version = self._version(conn)  # read again inside the snapshot it is built from
+            built = self._build(conn)
+            self._cache[url] = (version, built)
+        return built
 
 
 def write_connection(url: str | None = None) -> Connection:

@@ -24,7 +24,6 @@ bot/faq/index.py uses): the running assistant knows a new alias at once, without
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from bot.core import config
+from bot.knowledge import db
 
 
 @dataclass(frozen=True)
@@ -251,26 +251,12 @@ def _load(conn: Connection) -> _Names:
     return _Names(Matcher.build(named), Matcher.build(landmark_names), landmark_records)
 
 
-_LOCK = threading.Lock()
-_CACHE: dict[str, tuple[Any, _Names]] = {}
+_NAMES = db.Published(_version, _load)
 
 
 def current(url: str | None = None) -> _Names:
     """The names of what is published now (rebuilt only after a sync)."""
-    from bot.knowledge import db
-
-    url = url or config.kb_database_url()
-    with db.read_session(url) as session:
-        version = _version(session.connection())
-    cached = _CACHE.get(url)
-    if cached and cached[0] == version:
-        return cached[1]
-    with _LOCK, db.read_session(url) as session:
-        conn = session.connection()
-        version = _version(conn)  # read again inside the snapshot the names are built from
-        names = _load(conn)
-        _CACHE[url] = (version, names)
-    return names
+    return _NAMES.get(url)
 
 
 def find_mentions(text: str, url: str | None = None) -> list[Mention]:
@@ -306,7 +292,6 @@ def find_landmarks(text: str, url: str | None = None) -> list[Landmark]:
 
 def record(kind: str, rid: str, url: str | None = None) -> dict[str, Any] | None:
     """The published record a mention names (None when it is gone since)."""
-    from bot.knowledge import db
     from bot.knowledge.kinds import KINDS
 
     registered = KINDS.get(kind)
