@@ -166,3 +166,24 @@ HOTLINE_CATEGORIES = (
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# What a question can ask about a topic or record (the NLU entity `facet`, bot/nlu/facets.py; each
+# knowledge kind says which of them its records hold, bot/knowledge/facets.py).
+FACETS: tuple[str, ...] = (
+    "address",
+    "hours",
+    "phone",
+    "fee",
+    "documents",
+    "processing_time",
+    "validity",
+    "deadline",
+    "eligibility",
+    "steps",
+    "order",
+    "languages",
+    "curriculum",
+    "ages",
+    "status",
+    "booking",
+)

@@ -13,31 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.core import vocab
 from bot.dialogue.i18n import local, t
 from bot.dialogue.render import _address_lines, district_name, field_label, format_phones
 from bot.knowledge import provenance as prov
 
 #: Every facet of the NLU contract.
-ALL_FACETS: frozenset[str] = frozenset(
-    {
-        "address",
-        "hours",
-        "phone",
-        "fee",
-        "documents",
-        "processing_time",
-        "validity",
-        "deadline",
-        "eligibility",
-        "steps",
-        "order",
-        "languages",
-        "curriculum",
-        "ages",
-        "status",
-        "booking",
-    }
-)
+ALL_FACETS: frozenset[str] = frozenset(vocab.FACETS)
 
 
 def doubts(kind: str, record: Mapping[str, Any], fields: Iterable[str], lang: str) -> str | None:

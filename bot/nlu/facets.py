@@ -48,27 +48,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from bot.core import vocab
 from bot.nlu import gazetteer, safety
 
 RULES_DIR = Path(__file__).with_name("facet_rules")
-FACETS = (
-    "address",
-    "hours",
-    "phone",
-    "fee",
-    "documents",
-    "processing_time",
-    "validity",
-    "deadline",
-    "eligibility",
-    "steps",
-    "order",
-    "languages",
-    "curriculum",
-    "ages",
-    "status",
-    "booking",
-)
+FACETS = vocab.FACETS
 KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler")
 # Facets that alone do not make a follow-up: "where do I start?", "how does it work?" are as often
 # questions about the assistant; after a marker they are ("and the steps?").
