@@ -181,13 +181,7 @@ def short_provenance(
             if date
             else t("source_undated", lang, text=shown)
         )
-    if prov.is_confirmed(rec):
-        lines.append(t("confirmed", lang, office=rec["verified_by"], date=rec["verified_on"]))
-    else:
-        lines.append(t("not_confirmed", lang))
-    if lang in (rec.get("machine_translated") or []):
-        lines.append(t("machine_translated", lang))
-    return lines
+    return lines + render.review_lines(rec, lang)
 
 
 def unknown_line(

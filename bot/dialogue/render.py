@@ -169,10 +169,16 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
         if date
         else t("source_undated", lang, text=shown)
     )
+    return lines + review_lines(record, lang)
+
+
+def review_lines(record: Mapping[str, Any], lang: str) -> list[str]:
+    """Whether staff confirmed the record (and who, when), and the note when its texts in `lang` are
+    a machine translation: the end of every provenance, long or short."""
     if prov.is_confirmed(record):
-        lines.append(t("confirmed", lang, office=record["verified_by"], date=record["verified_on"]))
+        lines = [t("confirmed", lang, office=record["verified_by"], date=record["verified_on"])]
     else:
-        lines.append(t("not_confirmed", lang))
+        lines = [t("not_confirmed", lang)]
     if lang in (record.get("machine_translated") or []):
         lines.append(t("machine_translated", lang))
     return lines
