@@ -824,3 +824,8 @@ EMERGENCIES_5: list[str] = [
     "救命！有人晕倒了",
     "help my friend collapsed",
 ]
+
+FOLLOW_UPS += [e for e in BATCH_5 if e[2]]
+QUESTIONS += [e for e in BATCH_5 if not e[2] and e[3]]
+OTHERS += [e for e in BATCH_5 if not e[2] and not e[3]]
+EMERGENCIES += EMERGENCIES_5
