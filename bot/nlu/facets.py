@@ -72,6 +72,10 @@ STANDALONE_INTENTS: dict[str, frozenset[str]] = {
 }
 # "speak English please" asks for a reply language, not for the languages spoken somewhere.
 NEVER_FOLLOW_UP = frozenset({"change_language"})
+# Unless a pronoun points back to what was shown: "do they speak English there?", "거기 영어 돼요?",
+# "на каком языке там говорят?" ask about a place; "where is it?", "its address?" for its address.
+# (Opening hours keep their intent: the dialogue answers "is it open on Sunday?" from the places shown.)
+PRONOUN_REFERS = frozenset({"change_language", "find_service_point"})
 # Longer messages are complete questions, whatever words they use.
 MAX_CHARS = 80
 
@@ -440,15 +444,17 @@ def _analyse(text: str, rules: Path) -> Analysis:
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
     """The message is an elliptical follow-up: short, nothing but what is asked and words referring
     back, no acute danger, and not a question of an intent that is asked in such words (opening hours,
-    service points) unless a marker or an ordinal refers back or it asks a facet that intent does not
-    answer ("is it open now?" stays opening_hours, "its phone?" is a follow-up)."""
+    service points) unless a marker or an ordinal refers back (for service points and reply languages
+    also a pronoun: "where is it?", "do they speak English there?") or it asks a facet that intent
+    does not answer ("is it open now?" stays opening_hours, "its phone?" is a follow-up)."""
     a = analysis or analyse(text)
     if len(text.strip()) > MAX_CHARS or not a.elliptical:
         return False
-    if intent in NEVER_FOLLOW_UP:
+    refers = bool(a.pronouns) and intent in PRONOUN_REFERS
+    if intent in NEVER_FOLLOW_UP and not refers:
         return False
     own = STANDALONE_INTENTS.get(intent or "")
-    if own is not None and not (a.markers or a.ordinals):
+    if own is not None and not (a.markers or a.ordinals or refers):
         return any(f.value not in own for f in a.facets) and safety.check(text).acute is None
     return safety.check(text).acute is None
 
