@@ -10,6 +10,8 @@ A message is elliptical when, after taking away its facet, ordinal, time, marker
 frame), pronoun and filler words and its districts and weekdays, nothing is left that could name a
 topic, and it asks something: a facet or an ordinal, or a district, weekday or time after a marker. "and on Saturday?", "海淀呢？", "its phone?", "the second one" are;
 "how much is a work permit?" is not ("work permit" is left) and keeps its intent, with its facets.
+Written the way newcomers write: Arabic vowel marks are ignored, Arabic "and" is found on any word, and a
+Latin or Cyrillic word one letter away from a rule word is read as it ("adress", "how mcuh").
 
 `FacetExtractor` runs after the FallbackClassifier (a rule's follow-up is certain, and the classifier's
 ranking must not make it "ambiguous") and before the SafetyLayer, which stays last: a message with acute
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,8 @@ KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler")
 # Facets that alone do not make a follow-up: "where do I start?", "how does it work?" are as often
 # questions about the assistant; after a marker they are ("and the steps?").
 WEAK_FACETS = frozenset({"order", "steps"})
+# Facets that take a "how long" along: with one of them, no processing time is asked.
+ABSORB_HOW_LONG = frozenset({"validity", "deadline"})
 FOLLOW_UP_INTENT = "follow_up"
 FALLBACK_INTENT = "nlu_fallback"
 # Intents whose own questions are made of facet words only ("when are you open?", "opening hours",
@@ -68,6 +72,10 @@ STANDALONE_INTENTS: dict[str, frozenset[str]] = {
 }
 # "speak English please" asks for a reply language, not for the languages spoken somewhere.
 NEVER_FOLLOW_UP = frozenset({"change_language"})
+# Unless a pronoun points back to what was shown: "do they speak English there?", "거기 영어 돼요?",
+# "на каком языке там говорят?" ask about a place; "where is it?", "its address?" for its address.
+# (Opening hours keep their intent: the dialogue answers "is it open on Sunday?" from the places shown.)
+PRONOUN_REFERS = frozenset({"change_language", "find_service_point"})
 # Longer messages are complete questions, whatever words they use.
 MAX_CHARS = 80
 
@@ -82,9 +90,20 @@ _AR_SUFFIXES = ("", "ه", "ها", "هم")
 _AR_SUBSTRING_MIN = 5
 # What a long form matched inside a word leaves of it ("ال" of "الوثائق"): not a word.
 _AR_CLITICS = frozenset({*_AR_PREFIXES, *_AR_SUFFIXES} - {""})
-# "و" (and) written on the first word, as in "ويوم السبت؟" (and on Saturday?), is a marker.
-_AR_LEADING_AND = re.compile(r"^\W*[وف](?=[\u0620-\u064a])")
+# "و"/"ف" (and) written on a word before a day, a district or a rule word is a marker: "ويوم السبت؟"
+# (and on Saturday?), "طيب والسبت؟" (ok, and Saturday?); not the first letter of "وثائق" or "وين".
+_AR_AND = frozenset("وف")
+_AR_WORD = re.compile("[\u0620-\u064a]+")
+# Arabic short vowels, shadda, sukun and tatweel: written or not ("كَمْ السِّعْر" = "كم السعر").
+_AR_MARKS = re.compile("[\u0640\u064b-\u065f\u0670]")
 _RESIDUE = re.compile(rf"[{_CJK_CLASS}]|[^\W_{_CJK_CLASS}]+")
+# Words that may be misspellings of a rule word ("adress", "mcuh"): Latin and Cyrillic letters only.
+_SPELLABLE = re.compile("[a-z\u00df-\u024f\u0430-\u044f]+")
+# A misspelled word is corrected to the one rule word within one edit (insertion, deletion,
+# substitution) when both have at least this many letters; a swap of two neighbouring letters
+# ("mcuh") from four letters on.
+_SPELL_MIN = 5
+_SWAP_MIN = 4
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
 # Ordinals written with a digit: "number 2", "#3", "第2", "2番目", "2번째", or the digit alone.
 _DIGIT_ORDINALS = (
@@ -205,6 +224,8 @@ class Analysis:
     markers: int  # connectives and question frames
     pronouns: int
     leftover: list[str]  # what names something else: words, or single CJK characters
+    # Where the leftover words are (start, end), for the spelling correction.
+    leftover_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def asks(self) -> bool:
@@ -222,7 +243,127 @@ class Analysis:
 
 def analyse(text: str, rules: Path = RULES_DIR) -> Analysis:
     """Facets, ordinals, districts, weekdays and what else the message contains (by the rule files
-    in `rules`)."""
+    in `rules`). Arabic vowel marks are ignored, and a Latin or Cyrillic word that is in no list but
+    one edit away from exactly one rule word is read as that word ("adress", "how mcuh"); the
+    matches' offsets and texts are those of `text`."""
+    plain, where = _without_marks(text)
+    a = _analyse(plain, rules)
+    respelled = _respell(plain, a, rules)
+    if respelled is not None:
+        plain, moved = respelled
+        where = [where[i] for i in moved]
+        a = _analyse(plain, rules)
+    if len(where) == len(text) and plain == text:
+        return a
+
+    def back(m: gazetteer.Match) -> gazetteer.Match:
+        start, end = where[m.start], where[m.end - 1] + 1
+        return replace(m, start=start, end=end, text=text[start:end])
+
+    return replace(
+        a,
+        facets=[back(m) for m in a.facets],
+        ordinals=[back(m) for m in a.ordinals],
+        places=[back(m) for m in a.places],
+    )
+
+
+def _without_marks(text: str) -> tuple[str, list[int]]:
+    """The text without Arabic vowel marks and tatweel, and where each of its characters was."""
+    if not _AR_MARKS.search(text):
+        return text, list(range(len(text)))
+    where = [i for i, ch in enumerate(text) if not _AR_MARKS.match(ch)]
+    return "".join(text[i] for i in where), where
+
+
+@lru_cache(maxsize=4)
+def _spelling(
+    rules: Path,
+) -> tuple[dict[str, frozenset[tuple[str, str]]], dict[str, frozenset[str]]]:
+    """Every word of the rules and of the gazetteer's weekdays (as folded) with the (kind, value)s
+    of the forms it is in, and the Latin and Cyrillic ones by themselves and by each form with one
+    letter deleted: the index of `_respell`."""
+    meaning: dict[str, set[tuple[str, str]]] = {}
+    for kind, value, form in load_entries(rules):
+        for w in form.rstrip("*").split():
+            meaning.setdefault(w, set()).add((kind, value))
+    for value, forms in gazetteer.ENTITY_FORMS["weekday"].items():
+        for form in forms:
+            for w in fold(form).split():
+                meaning.setdefault(w, set()).add(("weekday", value))
+    words = set(meaning)
+    index: dict[str, set[str]] = {}
+    for word in words:
+        if len(word) < _SWAP_MIN or not _SPELLABLE.fullmatch(word):
+            continue
+        for key in {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}:
+            index.setdefault(key, set()).add(word)
+    known = {w: frozenset(m) for w, m in meaning.items()}
+    return known, {k: frozenset(v) for k, v in index.items()}
+
+
+def _respell(text: str, a: Analysis, rules: Path) -> tuple[str, list[int]] | None:
+    """`text` with its misspelled leftover words replaced by the rule word they are one edit away
+    from (when exactly one is), and where each character came from; None when nothing changed."""
+    known, index = _spelling(rules)
+    folded = fold(text)
+    changes: list[tuple[int, int, str]] = []
+    for start, end in a.leftover_spans:
+        word = folded[start:end]
+        if not _SPELLABLE.fullmatch(word) or len(word) < _SWAP_MIN or word in known:
+            continue
+        keys = {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+        near = {
+            c
+            for k in keys
+            for c in index.get(k, ())
+            if gazetteer._edit_distance_le1(word, c)
+            and (min(len(word), len(c)) >= _SPELL_MIN or len(word) == len(c) and _swapped(word, c))
+        }
+        # One word, or words of one meaning ("adress": address, adresse).
+        if near and len({known[c] for c in near}) == 1:
+            changes.append((start, end, min(near)))
+    if not changes:
+        return None
+    out: list[str] = []
+    where: list[int] = []
+    last = 0
+    for start, end, word in changes:
+        out.append(text[last:start])
+        where.extend(range(last, start))
+        out.append(word)
+        where.extend(start + min(j, end - start - 1) for j in range(len(word)))
+        last = end
+    out.append(text[last:])
+    where.extend(range(last, len(text)))
+    return "".join(out), where
+
+
+def _swapped(a: str, b: str) -> bool:
+    """a and b (of one length) differ by two neighbouring letters swapped."""
+    diffs = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diffs) == 2 and diffs[1] == diffs[0] + 1
+
+
+@lru_cache(maxsize=4)
+def _rule_forms(rules: Path) -> frozenset[str]:
+    return frozenset(form for _, _, form in load_entries(rules))
+
+
+def _and_on(folded: str, m: gazetteer.Match, rules: Path) -> bool:
+    """The match is a word with Arabic "and" on it: "و"/"ف" before "ال" (والسبت), a rule word
+    (وفي) or a district or day (وهايديان), not a word that starts with these letters (وثائق, وين,
+    ووداوكو)."""
+    if folded[m.start] not in _AR_AND or m.start > 0 and folded[m.start - 1].isalnum():
+        return False
+    rest = folded[m.start + 1 : m.end]
+    if rest.startswith("ال") or rest in _rule_forms(rules):
+        return True
+    again = gazetteer.find_entities(rest, {m.entity}) if m.entity in ("district", "weekday") else []
+    return any(x.start == 0 and x.end == len(rest) and x.value == m.value for x in again)
+
+
+def _analyse(text: str, rules: Path) -> Analysis:
     folded = fold(text)
     taken: list[tuple[int, int]] = []
 
@@ -247,6 +388,24 @@ def analyse(text: str, rules: Path = RULES_DIR) -> Analysis:
         m for m in gazetteer.find_entities(text, {"district", "weekday"}) if free(m.start, m.end)
     ]
     taken.extend((m.start, m.end) for m in places)
+    # A day or district with Arabic "and" on it that the gazetteer does not list ("وغدا", "فالسبت"):
+    # the day or district, after the marker.
+    clitic_and = 0
+    for w in _AR_WORD.finditer(folded):
+        if w.group(0)[0] not in _AR_AND or not free(w.start(), w.end()):
+            continue
+        rest = text[w.start() + 1 : w.end()]
+        inner = [
+            m
+            for m in gazetteer.find_entities(rest, {"district", "weekday"})
+            if m.start == 0 and m.end == len(rest)
+        ]
+        if inner:
+            m = inner[0]
+            start = w.start() + 1
+            places.append(gazetteer.Match(m.entity, m.value, start, w.end(), rest, m.fuzzy))
+            taken.append((start, w.end()))
+            clitic_and += 1
     found = gazetteer.match_index(lexicon(rules), folded, taken=taken)
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
@@ -260,32 +419,42 @@ def analyse(text: str, rules: Path = RULES_DIR) -> Analysis:
             facets.append(original)
         elif m.entity == "ordinal":
             ordinals.append(original)
+    if any(f.value in ABSORB_HOW_LONG for f in facets):
+        # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the
+        # validity (or the deadline: "며칠 안에"), not the processing time.
+        facets = [f for f in facets if f.value != "processing_time"]
     blanked = list(text)
     for start, end in taken:
         blanked[start:end] = " " * (end - start)
+    residue = [m for m in _RESIDUE.finditer("".join(blanked)) if m.group(0) not in _AR_CLITICS]
+    # "و"/"ف" (and) written on a day, a district or a facet after the first word ("طيب والسبت؟").
+    joined = sum(_and_on(folded, m, rules) for m in [*places, *found])
     return Analysis(
         facets=facets,
         ordinals=sorted(ordinals, key=lambda x: x.start),
         places=places,
         times=sum(1 for m in found if m.entity == "time"),
-        markers=sum(1 for m in found if m.entity == "marker") + bool(_AR_LEADING_AND.match(folded)),
+        markers=sum(1 for m in found if m.entity == "marker") + bool(joined or clitic_and),
         pronouns=sum(1 for m in found if m.entity == "pronoun"),
-        leftover=[w for w in _RESIDUE.findall("".join(blanked)) if w not in _AR_CLITICS],
+        leftover=[m.group(0) for m in residue],
+        leftover_spans=tuple((m.start(), m.end()) for m in residue),
     )
 
 
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
     """The message is an elliptical follow-up: short, nothing but what is asked and words referring
     back, no acute danger, and not a question of an intent that is asked in such words (opening hours,
-    service points) unless a marker or an ordinal refers back or it asks a facet that intent does not
-    answer ("is it open now?" stays opening_hours, "its phone?" is a follow-up)."""
+    service points) unless a marker or an ordinal refers back (for service points and reply languages
+    also a pronoun: "where is it?", "do they speak English there?") or it asks a facet that intent
+    does not answer ("is it open now?" stays opening_hours, "its phone?" is a follow-up)."""
     a = analysis or analyse(text)
     if len(text.strip()) > MAX_CHARS or not a.elliptical:
         return False
-    if intent in NEVER_FOLLOW_UP:
+    refers = bool(a.pronouns) and intent in PRONOUN_REFERS
+    if intent in NEVER_FOLLOW_UP and not refers:
         return False
     own = STANDALONE_INTENTS.get(intent or "")
-    if own is not None and not (a.markers or a.ordinals):
+    if own is not None and not (a.markers or a.ordinals or refers):
         return any(f.value not in own for f in a.facets) and safety.check(text).acute is None
     return safety.check(text).acute is None
 

@@ -73,7 +73,14 @@ def test_intents_asked_in_facet_words_keep_their_intent_without_a_marker() -> No
     assert not facets.is_follow_up("is it open right now?", "opening_hours")
     assert facets.is_follow_up("and is it open right now?", "opening_hours")
     assert not facets.is_follow_up("do you speak English?", "change_language")
-    assert not facets.is_follow_up("how do I get there?", "find_service_point")
+    assert not facets.is_follow_up("sprechen Sie Englisch?", "change_language")
+    assert not facets.is_follow_up("where?", "find_service_point")
+    # A pronoun points back to the places shown: their address, the languages spoken there.
+    assert facets.is_follow_up("its address?", "find_service_point")
+    assert facets.is_follow_up("where is it?", "find_service_point")
+    assert facets.is_follow_up("do they speak English there?", "change_language")
+    assert facets.is_follow_up("거기 영어 돼요?", "change_language")
+    assert facets.is_follow_up("на каком языке там говорят?", "change_language")
     assert facets.is_follow_up("and its phone?", "find_service_point")
     assert facets.is_follow_up("its phone?", "find_service_point")
     assert facets.is_follow_up("its phone?", "opening_hours")
@@ -208,6 +215,62 @@ def test_arabic_clitics_are_matched() -> None:
     # "and its number?", "and the documents?"
     assert [f.value for f in facets.analyse("ورقمه؟").facets] == ["phone"]
     assert [f.value for f in facets.analyse("والوثائق؟").facets] == ["documents"]
+
+
+@pytest.mark.parametrize(
+    ("text", "facet", "matched"),
+    [
+        ("كَمْ السِّعْر؟", "fee", "كَمْ السِّعْر"),  # Arabic vowel marks: "how much is the price?"
+        ("عُنوانُه؟", "address", "عُنوان"),  # its address: the long form matches in the word
+        ("whats the adress?", "address", "adress"),  # one letter missing
+        ("how mcuh?", "fee", "how mcuh"),  # two letters swapped
+        ("и сколько стоет?", "fee", "сколько стоет"),
+    ],
+)
+def test_vowel_marks_and_misspellings_are_read_with_the_original_offsets(
+    text: str, facet: str, matched: str
+) -> None:
+    analysis = facets.analyse(text)
+    assert [(f.value, f.text) for f in analysis.facets] == [(facet, matched)]
+    for match in analysis.facets:
+        assert text[match.start : match.end] == match.text
+    assert facets.is_follow_up(text, None, analysis)
+
+
+@pytest.mark.parametrize("text", ["and the opera?", "and the tour?", "what about the form?"])
+def test_short_or_ambiguous_words_are_not_respelled(text: str) -> None:
+    # "opera" is one letter from "open", "tour" from "hour", "form" from "from": too short to guess.
+    analysis = facets.analyse(text)
+    assert not analysis.facets and not facets.is_follow_up(text, None, analysis)
+
+
+def test_how_long_with_validity_or_deadline_is_not_processing_time() -> None:
+    assert {f.value for f in facets.analyse("c'est valable combien de temps ?").facets} == {
+        "validity"
+    }
+    assert {f.value for f in facets.analyse("有效期是多久").facets} == {"validity"}
+    assert {f.value for f in facets.analyse("며칠 안에 해야 돼요?").facets} == {"deadline"}
+    assert {f.value for f in facets.analyse("how long does it take?").facets} == {"processing_time"}
+
+
+@pytest.mark.parametrize(
+    ("text", "weekday"),
+    [("طيب والسبت؟", "saturday"), ("وغدا؟", "tomorrow"), ("فالسبت؟", "saturday")],
+)
+def test_arabic_and_on_a_later_word_or_an_unlisted_form_is_a_marker(
+    text: str, weekday: str
+) -> None:
+    analysis = facets.analyse(text)
+    assert analysis.markers and [p.value for p in analysis.places] == [weekday]
+    for place in analysis.places:
+        assert text[place.start : place.end] == place.text
+    assert facets.is_follow_up(text, None, analysis)
+
+
+@pytest.mark.parametrize("text", ["وثائق؟", "ووداوكو", "وين؟"])
+def test_words_that_start_with_waw_are_not_and(text: str) -> None:
+    # documents?, Wudaokou, where?: the letter is part of the word
+    assert not facets.analyse(text).markers
 
 
 # --- inside the trained pipeline ----------------------------------------------------------------
