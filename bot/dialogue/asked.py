@@ -686,6 +686,14 @@ def answer_question(
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
+    if (
+        q.intent == "find_service_point"
+        and ctx.intent in PROCEDURE_INTENTS
+        and not {"service", "medical_need"} & q.filters.keys()
+    ):
+        # "where do I apply in Chaoyang?" after a residence-permit question names no service: the
+        # offices of the topic in context, not every office for foreigners.
+        return follow_up(q, ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
     if faq_first:

@@ -305,3 +305,23 @@ def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
     text = all_text(turn.answer)
     assert "I don't have that" not in text, text
     assert any('"facet":"fee"' in b["payload"] for r in turn.answer.replies for b in r.buttons)
+
+
+def test_where_to_apply_naming_no_service_after_a_permit_question_gives_that_permits_offices() -> (
+    None
+):
+    """Found trying it as a user in Russian: "где подать в Чаоян?" after the work residence permit's
+    fee is find_service_point with no service; it listed the CBD talent centre (every office for
+    foreigners) instead of the Chaoyang exit-entry hall."""
+    q = Question(
+        "find_service_point",
+        "где подать в Чаоян?",
+        facets=("address",),
+        filters={"district": "chaoyang"},
+    )
+    turn = asked.answer_question(q, fee_turn("ru").context, lang="ru", now=NOW, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert "酒仙桥" in text, text  # the Chaoyang exit-entry hall
+    assert "CBD" not in text
+    assert turn.context.intent == "residence_permit"
