@@ -481,9 +481,12 @@ def _topic_turn(
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
+        kept = _fit(blocks)
+        # The places cut for the budget were not shown: "the second one" must not pick one of them.
+        shown = shown[: len(kept) - (len(blocks) - len(shown))]
         records = [*procs[:1], *shown] if of_proc else shown
         status = translations.status(records, lang)
-        answer = offer_details("\n\n".join(_fit(blocks)), lang, status)
+        answer = offer_details("\n\n".join(kept), lang, status)
     ctx = Context(
         intent=intent,
         procedures=[str(p["id"]) for p in procs[:2]],

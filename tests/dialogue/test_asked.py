@@ -13,6 +13,7 @@ from bot.dialogue.answers import Answer
 from bot.dialogue.asked import Question
 from bot.dialogue.context import Context
 from bot.dialogue.i18n import t
+from bot.knowledge import names
 
 # A Wednesday morning in Beijing.
 NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -325,3 +326,21 @@ def test_where_to_apply_naming_no_service_after_a_permit_question_gives_that_per
     assert "酒仙桥" in text, text  # the Chaoyang exit-entry hall
     assert "CBD" not in text
     assert turn.context.intent == "residence_permit"
+
+
+def test_places_cut_for_the_budget_are_not_kept_as_shown() -> None:
+    """Found trying it as a user in Japanese: the English-speaking hospitals in Chaoyang showed one
+    hospital, but the context kept two, so "二番目の住所は？" answered with one never shown."""
+    q = Question(
+        "healthcare",
+        "英語が通じる病院を探しています。朝陽区で",
+        facets=("languages", "address", "phone"),
+        filters={"district": "chaoyang", "spoken": "en"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ja", now=NOW, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert turn.context.ids
+    for rid in turn.context.ids:
+        rec = names.record("hospitals", rid)
+        assert rec is not None and str(rec["name"]["en"]) in text, (rid, text)
