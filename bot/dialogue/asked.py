@@ -460,7 +460,12 @@ def _topic_turn(
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
-        intro = _filters_intro(shown_kind, shown, q.filters, lang, q.near is not None, intent)
+        # Places from the context were shown before: the district is not searched again, so "nothing
+        # in <district>, the nearest are" would be wrong about them (a hospital picked by "the second one").
+        said = (
+            q.filters if places is None else {k: v for k, v in q.filters.items() if k != "district"}
+        )
+        intro = _filters_intro(shown_kind, shown, said, lang, q.near is not None, intent)
         first_room = TURN_BUDGET - len(intro) - 1
         place_blocks = [
             _place_block(

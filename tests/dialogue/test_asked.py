@@ -344,3 +344,26 @@ def test_places_cut_for_the_budget_are_not_kept_as_shown() -> None:
     for rid in turn.context.ids:
         rec = names.record("hospitals", rid)
         assert rec is not None and str(rec["name"]["en"]) in text, (rid, text)
+
+
+def test_hours_of_a_picked_place_outside_the_district_do_not_say_nothing_is_in_the_district() -> (
+    None
+):
+    """Found trying it as a user in Japanese: after "the second one" picked PUMCH (Dongcheng) from
+    hospitals asked in Chaoyang, "土曜日は開いてる？" began "nothing in Chaoyang; the nearest are"."""
+    ctx = Context(
+        intent="healthcare",
+        kind="hospitals",
+        ids=["pumch_international_medical_services"],
+        filters={"district": "chaoyang", "spoken": "en"},
+        facet="address",
+    )
+    q = Question(
+        "opening_hours", "土曜日は開いてる？", facets=("hours",), filters={"weekday": "saturday"}
+    )
+    turn = asked.answer_question(q, ctx, lang="ja", now=NOW, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert "PUMCH" in text
+    nothing_there = t("points_other_districts", "ja", district="X").split("X")[-1][:6]
+    assert nothing_there not in text, text
