@@ -487,8 +487,12 @@ def _topic_turn(
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
         kept = _fit(blocks)
+        others = len(blocks) - len(shown)  # the procedure's block, before the places'
+        if shown and len(kept) <= others:
+            # Where to go is what a topic's page in short is for: its first place stays, over the budget.
+            kept = blocks[: others + 1]
         # The places cut for the budget were not shown: "the second one" must not pick one of them.
-        shown = shown[: len(kept) - (len(blocks) - len(shown))]
+        shown = shown[: len(kept) - others]
         records = [*procs[:1], *shown] if of_proc else shown
         status = translations.status(records, lang)
         answer = offer_details("\n\n".join(kept), lang, status)
