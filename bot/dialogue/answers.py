@@ -434,8 +434,9 @@ def emergency_answer(
         return Answer(
             [Reply(emergency_fallback(lang, order), card=card.to_json())], topic="emergency"
         )
+    # In short, as every answer (issue 13): a number a line; the whole descriptions are in the card.
     lines = [t("emergency_intro", lang)]
-    lines += [hotlines.render(h, lang, with_source=False) for h in records]
+    lines += [hotlines.render_brief(h, lang) for h in records]
     lines.append(t("emergency_interpreting", lang))
     card = cards.emergency_card(lines[0], records, lang, lines[-1])
     first = Reply("\n".join(lines), card=card.to_json())
@@ -446,9 +447,14 @@ def emergency_answer(
         ers = []
     if ers:
         replies.append(Reply(t("emergency_er", lang)))
+        # Each department's phone and address for the driver, in short; the rest is in its card.
+        from bot.dialogue.asked import record_block  # asked.py builds on this module
+
         replies += [
             Reply(
-                hospitals.render(p, lang, district),
+                record_block(
+                    "hospitals", p.record, ("phone", "address"), lang, gaps=False, brief=True
+                ),
                 card=cards.hospital_card(p, lang, district).to_json(),
             )
             for p in ers

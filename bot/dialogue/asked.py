@@ -460,7 +460,12 @@ def _topic_turn(
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
-        intro = _filters_intro(shown_kind, shown, q.filters, lang, q.near is not None, intent)
+        # Places from the context were shown before: the district is not searched again, so "nothing
+        # in <district>, the nearest are" would be wrong about them (a hospital picked by "the second one").
+        said = (
+            q.filters if places is None else {k: v for k, v in q.filters.items() if k != "district"}
+        )
+        intro = _filters_intro(shown_kind, shown, said, lang, q.near is not None, intent)
         first_room = TURN_BUDGET - len(intro) - 1
         place_blocks = [
             _place_block(
@@ -481,9 +486,16 @@ def _topic_turn(
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
+        kept = _fit(blocks)
+        others = len(blocks) - len(shown)  # the procedure's block, before the places'
+        if shown and len(kept) <= others:
+            # Where to go is what a topic's page in short is for: its first place stays, over the budget.
+            kept = blocks[: others + 1]
+        # The places cut for the budget were not shown: "the second one" must not pick one of them.
+        shown = shown[: len(kept) - others]
         records = [*procs[:1], *shown] if of_proc else shown
         status = translations.status(records, lang)
-        answer = offer_details("\n\n".join(_fit(blocks)), lang, status)
+        answer = offer_details("\n\n".join(kept), lang, status)
     ctx = Context(
         intent=intent,
         procedures=[str(p["id"]) for p in procs[:2]],
@@ -686,6 +698,14 @@ def answer_question(
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
+    if (
+        q.intent == "find_service_point"
+        and ctx.intent in PROCEDURE_INTENTS
+        and not {"service", "medical_need"} & q.filters.keys()
+    ):
+        # "where do I apply in Chaoyang?" after a residence-permit question names no service: the
+        # offices of the topic in context, not every office for foreigners.
+        return follow_up(q, ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
     if faq_first:

@@ -13,6 +13,7 @@ from bot.dialogue.answers import Answer
 from bot.dialogue.asked import Question
 from bot.dialogue.context import Context
 from bot.dialogue.i18n import t
+from bot.knowledge import names
 
 # A Wednesday morning in Beijing.
 NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -305,3 +306,64 @@ def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
     text = all_text(turn.answer)
     assert "I don't have that" not in text, text
     assert any('"facet":"fee"' in b["payload"] for r in turn.answer.replies for b in r.buttons)
+
+
+def test_where_to_apply_naming_no_service_after_a_permit_question_gives_that_permits_offices() -> (
+    None
+):
+    """Found trying it as a user in Russian: "где подать в Чаоян?" after the work residence permit's
+    fee is find_service_point with no service; it listed the CBD talent centre (every office for
+    foreigners) instead of the Chaoyang exit-entry hall."""
+    q = Question(
+        "find_service_point",
+        "где подать в Чаоян?",
+        facets=("address",),
+        filters={"district": "chaoyang"},
+    )
+    turn = asked.answer_question(q, fee_turn("ru").context, lang="ru", now=NOW, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert "酒仙桥" in text, text  # the Chaoyang exit-entry hall
+    assert "CBD" not in text
+    assert turn.context.intent == "residence_permit"
+
+
+def test_places_cut_for_the_budget_are_not_kept_as_shown() -> None:
+    """Found trying it as a user in Japanese: the English-speaking hospitals in Chaoyang showed one
+    hospital, but the context kept two, so "二番目の住所は？" answered with one never shown."""
+    q = Question(
+        "healthcare",
+        "英語が通じる病院を探しています。朝陽区で",
+        facets=("languages", "address", "phone"),
+        filters={"district": "chaoyang", "spoken": "en"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ja", now=NOW, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert turn.context.ids
+    for rid in turn.context.ids:
+        rec = names.record("hospitals", rid)
+        assert rec is not None and str(rec["name"]["en"]) in text, (rid, text)
+
+
+def test_hours_of_a_picked_place_outside_the_district_do_not_say_nothing_is_in_the_district() -> (
+    None
+):
+    """Found trying it as a user in Japanese: after "the second one" picked PUMCH (Dongcheng) from
+    hospitals asked in Chaoyang, "土曜日は開いてる？" began "nothing in Chaoyang; the nearest are"."""
+    ctx = Context(
+        intent="healthcare",
+        kind="hospitals",
+        ids=["pumch_international_medical_services"],
+        filters={"district": "chaoyang", "spoken": "en"},
+        facet="address",
+    )
+    q = Question(
+        "opening_hours", "土曜日は開いてる？", facets=("hours",), filters={"weekday": "saturday"}
+    )
+    turn = asked.answer_question(q, ctx, lang="ja", now=NOW, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert "PUMCH" in text
+    nothing_there = t("points_other_districts", "ja", district="X").split("X")[-1][:6]
+    assert nothing_there not in text, text

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.core import languages
 from bot.dialogue import answers, render
 from bot.knowledge import translations
 from bot.knowledge.loader import read_knowledge, sync
@@ -302,3 +303,20 @@ def test_an_emergency_answer_keeps_the_numbers_first_and_says_translated_last(us
     assert "show_original" in answer.replies[-1].buttons[0]["payload"]
     assert not any(r.buttons for r in answer.replies[:-1])
     assert answers.emergency_answer(None, lang="en").translation is None
+
+
+@pytest.mark.parametrize("lang", languages.CODES)
+def test_an_emergency_answer_is_short_a_number_a_line_and_each_department_in_brief(
+    use_kb: str, lang: str
+) -> None:
+    """Found trying it as a user in Spanish: a robbery with an assault got 6,700 characters (every
+    hotline's whole description, then three hospitals' whole pages). Now one line per number (its
+    doubts said with it) and each 24-hour department's phone and address; the rest is in the cards."""
+    answer = answers.emergency_answer("chaoyang", lang=lang, emergency_type="police")
+    numbers = answer.replies[0].text.splitlines()[1:-1]
+    assert numbers[0].startswith("☎ 110 ")
+    assert all(line.startswith(("☎ ", "⚠")) for line in numbers), numbers
+    assert sum(len(r.text) for r in answer.replies) < 3000
+    departments = [r for r in answer.replies if r.card and r.card.get("type") == "place"]
+    assert departments and all("☎" not in r.text.splitlines()[0] for r in departments)
+    assert all(len(r.text) < 700 for r in departments)

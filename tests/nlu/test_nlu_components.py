@@ -174,3 +174,31 @@ def test_candidate_forms_are_those_whose_literal_occurs() -> None:
         )
         assert index.candidates(text) == expected, text
         assert expected or not text, text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Where can I renew my work residence permit in Chaoyang?", "find_service_point"),
+        ("Где продлить рабочий вид на жительство в Чаояне?", "find_service_point"),
+        ("أين أجدد تصريح الإقامة للعمل في تشاويانغ؟", "find_service_point"),
+        ("Is the hall for study residence permits open on Saturday?", "opening_hours"),
+    ],
+)
+def test_the_configured_extractor_keeps_the_permit_type_of_a_where_or_when_question(
+    text: str, intent: str
+) -> None:
+    """Where to renew a *work* residence permit: the type said must reach the context, or "how
+    much?" next asks it again (found by the answers development set in four languages)."""
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    config = YAML(typ="safe").load(Path(__file__).resolve().parents[2] / "config.yml")
+    (step,) = [s for s in config["pipeline"] if s["name"].endswith("GazetteerEntityExtractor")]
+    ext = GazetteerEntityExtractor(step)
+    message = Message({"text": text, "intent": {"name": intent}})
+    ext.process([message])
+    assert ("permit_type", "study" if "study" in text else "work") in {
+        (e["entity"], e["value"]) for e in message.get("entities")
+    }

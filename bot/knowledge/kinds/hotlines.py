@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -89,6 +90,19 @@ def render(rec: HotlineRecord, lang: str, with_source: bool = True) -> str:
     if not with_source:
         return text
     return "\n".join([text, *provenance(rec, lang, "hotlines")])
+
+
+_FIRST_SENTENCE = re.compile(r"^(.+?(?:[。！？]|[.!?](?=\s|$)))")
+
+
+def render_brief(rec: HotlineRecord, lang: str) -> str:
+    """A number in one line, as an emergency needs it: the number, its name and the first sentence of
+    its description (the name is rarely translated, the description is), with the doubts staff
+    marked on the number itself."""
+    description = local(rec["description"], lang)
+    found = _FIRST_SENTENCE.match(description)
+    text = f"☎ {rec['number']} — {local(rec['name'], lang)}: {found.group(1) if found else description}"
+    return with_doubts(text, "hotlines", rec, ("number",), lang) or text
 
 
 # ---------------------------------------------------------------------------------------------
