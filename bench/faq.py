@@ -5,6 +5,7 @@
     .venv/bin/python bench/faq.py --dev          # the development set instead of the held-out set (tuning)
     .venv/bin/python bench/faq.py --sweep        # compare scoring weights on the development set
     .venv/bin/python bench/faq.py --no-latency   # accuracy only
+    .venv/bin/python bench/faq.py --latency-only # latency only, timed on development questions
 
 Held-out set: bench/data/faq_heldout.tsv (90 questions, 10 per language, written before any retrieval code
 and never used to choose anything). Each question is answered (score >= threshold) with the right entry,
@@ -238,10 +239,10 @@ def evaluate(idx: index.Index, threshold: float, path: Path = HELDOUT) -> None:
         print("\n".join(mistakes))
 
 
-def latency(sizes: list[int], queries: int) -> None:
+def latency(sizes: list[int], queries: int, path: Path = HELDOUT) -> None:
     rng = np.random.default_rng(0)
-    sample = [q for _, q, _ in heldout()][:queries]
-    print(f"\nLookup latency ({queries} held-out questions per size; ms, median / p95):")
+    sample = [q for _, q, _ in heldout(path)][:queries]
+    print(f"\nLookup latency ({len(sample)} questions of {path.name} per size; ms, median / p95):")
     encoder.encode(["warm up"])
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -299,9 +300,17 @@ def main() -> None:
     )
     parser.add_argument("--sweep", action="store_true", help="compare scoring weights (dev set)")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="only the latency, timed on development questions",
+    )
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--queries", type=int, default=90)
     args = parser.parse_args()
+    if args.latency_only:
+        latency([int(s) for s in args.sizes.split(",")], args.queries, DEV)
+        return
     entries = real_entries()
     idx, texts = real_index(entries)
     print(f"{len(entries)} entries, {len(texts)} texts embedded with {encoder.ENCODER_ID}")
