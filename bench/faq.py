@@ -119,12 +119,15 @@ def calibrate(idx: index.Index) -> dict[str, Any]:
     examples (negatives); never the held-out set."""
     dev = [row for path in DEV_SETS for row in heldout(path)]
     negatives = out_of_scope_examples()
-    vectors = encoder.encode([q for _, q, _ in dev] + negatives)
-    tops = [idx.search(v, k=match.OFFERED) for v in vectors]
+    questions = [q for _, q, _ in dev] + negatives
+    tops = [
+        idx.search(v, k=match.OFFERED, text=q)
+        for q, v in zip(questions, encoder.encode(questions), strict=True)
+    ]
     expected = [e for *_, e in dev] + ["none"] * len(negatives)
     n_dev = len(dev)
     results = []
-    for thr in np.arange(0.40, 0.91, 0.01):
+    for thr in np.arange(0.40, 1.11, 0.01):
         for lead in np.arange(0.0, 0.081, 0.01):
             got = [
                 outcome(t, e, float(thr), float(lead)) for t, e in zip(tops, expected, strict=True)
@@ -146,7 +149,10 @@ def calibrate(idx: index.Index) -> dict[str, Any]:
     # In a topic the topic's records come first: an entry answers instead only above every score but
     # the top 1 % that the topic intents' own training examples reach.
     topic_examples = out_of_scope_examples(IN_TOPIC_INTENTS)
-    topic_tops = [idx.search(v, k=2) for v in encoder.encode(topic_examples)]
+    topic_tops = [
+        idx.search(v, k=2, text=q)
+        for q, v in zip(topic_examples, encoder.encode(topic_examples), strict=True)
+    ]
     topic_scores = [t[0].score for t in topic_tops]
     in_topic = max(thr, float(np.percentile(topic_scores, 99)) + 0.01)
     # ... or from the ordinary threshold when it leads the second entry by so much that at most 1 % of
@@ -167,6 +173,8 @@ def calibrate(idx: index.Index) -> dict[str, Any]:
         "answer_penalty": index.ANSWER_PENALTY,
         "top": index.TOP,
         "best_weight": index.BEST_WEIGHT,
+        "lexical_weight": index.LEXICAL_WEIGHT,
+        "lexical_ngrams": list(index.LEXICAL_NGRAMS),
         "dev": {
             "development_questions": n_dev,
             "out_of_scope_examples": len(negatives),
@@ -190,8 +198,8 @@ def sweep(idx: index.Index) -> None:
             index.BEST_WEIGHT, index.TOP = weight, top
             right = sum(
                 1
-                for (_, _, e), v in zip(dev, vectors, strict=True)
-                if idx.search(v, k=1)[0].entry_id == e
+                for (_, q, e), v in zip(dev, vectors, strict=True)
+                if idx.search(v, k=1, text=q)[0].entry_id == e
             )
             print(f"  best weight {weight:.1f}, top {top}: {right / len(dev):.1%}")
     index.BEST_WEIGHT, index.TOP = saved
@@ -205,7 +213,7 @@ def evaluate(idx: index.Index, threshold: float, path: Path = HELDOUT) -> None:
     offered = 0
     mistakes = []
     for (lang, question, expected), vector in zip(rows, vectors, strict=True):
-        top = idx.search(vector, k=match.OFFERED)
+        top = idx.search(vector, k=match.OFFERED, text=question)
         result = outcome(top, expected, threshold)
         if result == "declined" and expected == "none":
             result = "right"  # declining a question no entry fits is the right outcome
@@ -277,7 +285,7 @@ def latency(sizes: list[int], queries: int, path: Path = HELDOUT) -> None:
                 t0 = time.perf_counter()
                 v = encoder.encode([q])[0]
                 t1 = time.perf_counter()
-                index.current(url).search(v, k=match.OFFERED)
+                index.current(url).search(v, k=match.OFFERED, text=q)
                 t2 = time.perf_counter()
                 index.lookup(q, k=match.OFFERED, url=url)
                 t3 = time.perf_counter()

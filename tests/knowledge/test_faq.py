@@ -292,3 +292,28 @@ def test_a_lookup_leaves_one_blas_thread() -> None:
     encoder.encode(["how do I get a parking card?"])
     blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
     assert blas and all(i["num_threads"] == encoder.THREADS for i in blas), blas
+
+
+def test_a_name_or_number_the_message_shares_with_one_entry_decides_between_equals() -> None:
+    # Two entries whose texts the encoder puts at the same point: only the lexical signal (character
+    # n-grams shared with the entry's questions and answer) can tell them apart.
+    entries = [
+        {
+            "id": "phone",
+            "questions": {"en": ["Which hotline answers in English?"]},
+            "answer": {"en": "Call 12367, day and night."},
+        },
+        {
+            "id": "office",
+            "questions": {"en": ["Which office answers in English?"]},
+            "answer": {"en": "Go to the exit-entry hall on a weekday."},
+        },
+    ]
+    same = np.ones(encoder.DIMENSION, dtype=np.float32) / np.sqrt(encoder.DIMENSION)
+    idx = index.Index.build(entries, {t.key: same for e in entries for t in entry_texts(e)})
+    without = idx.search(same, k=2)
+    assert without[0].score == pytest.approx(without[1].score)
+    found = idx.search(same, k=2, text="is 12367 a hotline?")
+    assert found[0].entry_id == "phone"
+    assert found[0].score - found[1].score > 0.05
+    assert idx.search(same, k=2, text="the exit-entry hall on a weekday")[0].entry_id == "office"
