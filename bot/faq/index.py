@@ -40,8 +40,10 @@ CANDIDATES = 200
 # "word") of each entry's texts together, cosine with the message, this much added to the entry's
 # score. Names, numbers and terms ("Alipay", "240", "SIM", "12367", "住宿登记") count even when the
 # encoder blurs them. Chosen on the development sets (bench/data/faq_dev*.tsv): at every budget of
-# wrong answers it answered about 2 % more questions right than the encoder alone.
-LEXICAL_WEIGHT = 0.3
+# wrong answers it answered about 2 % more questions right than the encoder alone; 0.2 rather than
+# 0.3 (as good on the calibration's objective) because its calibrated threshold still lets an entry
+# written in two languages answer the other seven (tests/e2e/test_faq_e2e.py).
+LEXICAL_WEIGHT = 0.2
 LEXICAL_NGRAMS = (1, 3)
 
 
