@@ -3,8 +3,8 @@
 A message is answered with the best entry when its score reaches the calibrated threshold and leads
 the second-best entry by the calibrated margin (two entries about as close means the question is
 ambiguous between them: answering one would often be the wrong one, so both are offered instead).
-Threshold and margin are chosen by `bench/faq.py --calibrate` on the development set
-bench/data/faq_dev.tsv and the NLU's out-of-scope examples (questions no entry answers), never on the
+Threshold and margin are chosen by `bench/faq.py --calibrate` on the development sets
+bench/data/faq_dev*.tsv and the NLU's out-of-scope examples (questions no entry answers), never on the
 held-out benchmark set; they are stored in calibration.json next to this file.
 """
 

@@ -7,11 +7,13 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from databases import throwaway_postgres
 
 from bot.dialogue import answers, render
-from bot.faq import index, match
+from bot.faq import encoder, index, match
+from bot.faq.vectors import entry_texts
 from bot.knowledge import loader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,3 +250,70 @@ def test_postgresql_sync_and_lookup(tmp_path: Path) -> None:
         from bot.knowledge import db
 
         db.get_engine(url).dispose()
+
+
+def synthetic_index(n: int, seed: int = 0) -> tuple[index.Index, np.ndarray]:
+    """`n` entries of 8 random unit vectors each; returns the index and entry 7's third text."""
+    rng = np.random.default_rng(seed)
+    entries = [
+        {
+            "id": f"e{i}",
+            "questions": {"en": [f"q{i} {j}" for j in range(6)]},
+            "answer": {"en": f"a{i}", "zh": f"答{i}"},
+        }
+        for i in range(n)
+    ]
+    vectors = {}
+    for e in entries:
+        for t in entry_texts(e):
+            v = rng.standard_normal(encoder.DIMENSION).astype(np.float32)
+            vectors[t.key] = v / np.linalg.norm(v)
+    texts = entry_texts(entries[7])
+    target = vectors[texts[2].key]
+    for t in texts[:2] + texts[3:]:  # entry 7's other texts point away from the target
+        v = vectors[t.key] - target
+        vectors[t.key] = v / np.linalg.norm(v)
+    return index.Index.build(entries, vectors), target
+
+
+@pytest.mark.parametrize("n", [50, index.EXACT])
+def test_up_to_exact_entries_one_fitting_text_finds_its_entry(n: int) -> None:
+    # The entry's other seven texts point away from the query, so its centroid does too: an exact
+    # search must still find it (a pre-selection by centroid would not).
+    idx, query = synthetic_index(n)
+    best = idx.search(query, k=3)
+    assert best[0].entry_id == "e7"
+    assert best[0].score > best[1].score
+
+
+def test_a_lookup_leaves_one_blas_thread() -> None:
+    from threadpoolctl import threadpool_info
+
+    encoder.encode(["how do I get a parking card?"])
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    assert blas and all(i["num_threads"] == encoder.THREADS for i in blas), blas
+
+
+def test_a_name_or_number_the_message_shares_with_one_entry_decides_between_equals() -> None:
+    # Two entries whose texts the encoder puts at the same point: only the lexical signal (character
+    # n-grams shared with the entry's questions and answer) can tell them apart.
+    entries = [
+        {
+            "id": "phone",
+            "questions": {"en": ["Which hotline answers in English?"]},
+            "answer": {"en": "Call 12367, day and night."},
+        },
+        {
+            "id": "office",
+            "questions": {"en": ["Which office answers in English?"]},
+            "answer": {"en": "Go to the exit-entry hall on a weekday."},
+        },
+    ]
+    same = np.ones(encoder.DIMENSION, dtype=np.float32) / np.sqrt(encoder.DIMENSION)
+    idx = index.Index.build(entries, {t.key: same for e in entries for t in entry_texts(e)})
+    without = idx.search(same, k=2)
+    assert without[0].score == pytest.approx(without[1].score)
+    found = idx.search(same, k=2, text="is 12367 a hotline?")
+    assert found[0].entry_id == "phone"
+    assert found[0].score - found[1].score > 0.05
+    assert idx.search(same, k=2, text="the exit-entry hall on a weekday")[0].entry_id == "office"
