@@ -113,8 +113,9 @@ def _faq_closest(args: argparse.Namespace) -> Callable[[list[str]], list[Any]] |
         if not len(idx) or not questions:
             return [None] * len(questions)
         out: list[tuple[str, float] | None] = []
-        for vector in encoder.encode(questions):
-            best = idx.search(vector, k=1)
+        for question, vector in zip(questions, encoder.encode(questions), strict=True):
+            # With the text, as the assistant scores it (the lexical part counts in the threshold).
+            best = idx.search(vector, k=1, text=question)
             out.append((best[0].entry_id, best[0].score) if best else None)
         return out
 

@@ -317,3 +317,19 @@ def test_a_name_or_number_the_message_shares_with_one_entry_decides_between_equa
     assert found[0].entry_id == "phone"
     assert found[0].score - found[1].score > 0.05
     assert idx.search(same, k=2, text="the exit-entry hall on a weekday")[0].entry_id == "office"
+
+
+def test_the_staff_report_scores_a_question_as_the_assistant_does(use_kb: str) -> None:
+    """The report's closest entry and score come from the same hybrid score the assistant compares
+    with its threshold (before, the report left out the lexical part: up to 0.2 lower)."""
+    import argparse
+
+    from bot.cli.conversations import _faq_closest
+    from bot.faq import encoder, index
+
+    question = "how many SIM cards can I get with my passport?"
+    closest = _faq_closest(argparse.Namespace(no_faq=False, kb_database_url=use_kb))
+    assert closest is not None
+    ((entry_id, score),) = closest([question])
+    (best,) = index.current(use_kb).search(encoder.encode([question])[0], k=1, text=question)
+    assert (entry_id, score) == (best.entry_id, pytest.approx(best.score))
