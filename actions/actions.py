@@ -209,6 +209,25 @@ class KnowledgeAction(OffLoopAction):
     @abc.abstractmethod
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer: ...
 
+    def asked_turn(
+        self, tracker: Tracker, message: dict[str, Any], lang: str
+    ) -> tuple[asked.Question, asked.Turn | None]:
+        """The message read as a question, and asked.py's answer to it (None: the topic's own)."""
+        q = question(tracker, message, self.FILTER_SLOTS)
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        turn = asked.answer_question(q, ctx, lang=lang) or (
+            asked.summary_turn(q, lang=lang) if self.SUMMARY else None
+        )
+        return q, turn
+
+    def shown_answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        """What `work` sends for `message` (the short answer when asked.py gives one), in `lang`."""
+        if self.ASKED:
+            _, turn = self.asked_turn(tracker, message, lang)
+            if turn is not None:
+                return turn.answer
+        return self.answer(tracker, message, lang)
+
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -216,11 +235,7 @@ class KnowledgeAction(OffLoopAction):
         lang = language_of(tracker)
         if not self.ASKED:
             return send(dispatcher, self.answer(tracker, message, lang))
-        q = question(tracker, message, self.FILTER_SLOTS)
-        ctx = context.load(tracker.get_slot(context.SLOT))
-        turn = asked.answer_question(q, ctx, lang=lang) or (
-            asked.summary_turn(q, lang=lang) if self.SUMMARY else None
-        )
+        q, turn = self.asked_turn(tracker, message, lang)
         if turn is not None:
             return send_turn(dispatcher, turn)
         answer = self.answer(tracker, message, lang)
@@ -418,7 +433,8 @@ class ActionShowOriginal(OffLoopAction):
         shown = None
         if turn and original in answers.ORIGINAL_LANGUAGES:
             action, message = turn
-            shown = KNOWLEDGE_ACTIONS[action]().answer(tracker, message, original)
+            # The answer that was sent (the short one, with More details), not the topic's page.
+            shown = KNOWLEDGE_ACTIONS[action]().shown_answer(tracker, message, original)
         send(dispatcher, answers.original_answer(shown, str(original), lang))
         return []
 

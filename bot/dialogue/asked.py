@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec, TypeVar, cast
@@ -242,9 +243,10 @@ def record_block(
     if not brief:
         # Long doubts: named in one line, their reasons behind "More details".
         return record_block(kind, rec, facets, lang, when, gaps, brief=True)
-    # A long list (eight documents): its first items, the rest behind "More details".
+    # A long list (eight documents): every item, each cut to its share of the room; when even that
+    # does not fit, its first items, the rest behind "More details".
     room = TURN_BUDGET - len("\n".join(tail)) - 2
-    lines = "\n".join(lines).split("\n")
+    lines = shorten_items("\n".join(lines).split("\n"), room)
     kept = [lines[0]]
     for line in lines[1:]:
         if len("\n".join(kept)) + len(line) + 1 > room:
@@ -253,6 +255,42 @@ def record_block(
         kept.append(line)
     doubts = [line for line in lines if line.startswith(_doubt_prefix(lang)) and line not in kept]
     return "\n".join(kept + doubts + tail)
+
+
+# A numbered or bulleted line of a list ("3. Valid accommodation registration ...").
+_ITEM = re.compile(r"^\s*(?:\d+\.|[•·\-])\s")
+# An item is never cut shorter than this (a shorter stub says nothing; the list is cut instead).
+MIN_ITEM_CHARS = 48
+
+
+def shorten_items(lines: list[str], room: int) -> list[str]:
+    """`lines` within `room` characters by cutting the list items (numbered or bulleted lines) evenly,
+    so that a long list shows every item's start rather than its first items only; unchanged when
+    they fit, or when the items would have to be cut below MIN_ITEM_CHARS."""
+    if len("\n".join(lines)) <= room:
+        return lines
+    items = [i for i, line in enumerate(lines) if _ITEM.match(line)]
+    if not items:
+        return lines
+    fixed = len("\n".join(line for i, line in enumerate(lines) if i not in items)) + len(items)
+    share = (room - fixed) // len(items)
+    if share < MIN_ITEM_CHARS:
+        return lines
+    # What short items leave is shared by the long ones.
+    short = [len(lines[i]) for i in items if len(lines[i]) <= share]
+    long_count = len(items) - len(short)
+    if long_count:
+        share = max(share, (room - fixed - sum(short)) // long_count)
+    return [_cut_words(line, share) if i in items else line for i, line in enumerate(lines)]
+
+
+def _cut_words(text: str, limit: int) -> str:
+    """`_cut` at the last space when there is one in the last quarter of the room (CJK text has none)."""
+    cut = _cut(text, limit)
+    if cut == text:
+        return text
+    space = cut.rfind(" ", 0, len(cut) - 1)
+    return cut[:space].rstrip(" ,;:(/") + "…" if space > limit * 3 // 4 else cut
 
 
 # The record fields that hold each facet (what a doubt about the facet is marked on).

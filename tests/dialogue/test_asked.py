@@ -39,16 +39,16 @@ def all_text(answer: Answer) -> str:
     return "\n".join(r.text for r in answer.replies)
 
 
-def fee_turn(lang: str = "en") -> asked.Turn:
-    q = Question(
-        "residence_permit",
-        "how much is the work residence permit?",
-        facets=("fee",),
-        filters={"permit_type": "work"},
-    )
+def work_permit_turn(facet: str, text: str, lang: str = "en") -> asked.Turn:
+    """A question asking `facet` of the work residence permit, in a new conversation."""
+    q = Question("residence_permit", text, facets=(facet,), filters={"permit_type": "work"})
     turn = asked.answer_question(q, Context(), lang=lang, now=NOW, faq_first=False)
     assert turn is not None
     return turn
+
+
+def fee_turn(lang: str = "en") -> asked.Turn:
+    return work_permit_turn("fee", "how much is the work residence permit?", lang)
 
 
 def test_a_fee_question_leads_with_the_fee_its_source_and_what_is_uncertain() -> None:
@@ -305,3 +305,23 @@ def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
     text = all_text(turn.answer)
     assert "I don't have that" not in text, text
     assert any('"facet":"fee"' in b["payload"] for r in turn.answer.replies for b in r.buttons)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ar"])
+def test_a_long_documents_list_shows_every_item_cut_evenly_within_the_budget(lang: str) -> None:
+    # The work residence permit lists eight documents (knowledge/procedures.yml): each item's start is
+    # shown, not the first three and "…".
+    body = work_permit_turn("documents", "which documents?", lang).answer.replies[0].text
+    assert len(body) <= asked.TURN_BUDGET
+    numbers = [line.split(".", 1)[0] for line in body.split("\n") if line[:1].isdigit()]
+    assert numbers == [str(i) for i in range(1, 9)]
+
+
+def test_shorten_items_cuts_list_items_at_a_word_and_leaves_other_lines() -> None:
+    lines = ["Title", *(f"{i}. " + "word " * 30 for i in range(1, 5)), "Source: somewhere"]
+    short = asked.shorten_items(lines, 400)
+    assert len("\n".join(short)) <= 400
+    assert short[0] == "Title" and short[-1] == "Source: somewhere"
+    assert all(line.endswith("word…") for line in short[1:-1])
+    # Too little room to say anything of each item: unchanged (the caller drops items instead).
+    assert asked.shorten_items(lines, 120) == lines
