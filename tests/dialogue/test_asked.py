@@ -252,13 +252,34 @@ def test_what_first_about_a_procedure_outside_the_newcomers_steps_gives_its_own_
     assert t("steps", "en") in lead(turn.answer)
 
 
-def test_the_fee_of_a_residence_permit_of_no_type_asks_the_type_and_keeps_the_question() -> None:
-    q = Question("residence_permit", "how much is a residence permit?", facets=("fee",))
+def test_the_documents_of_a_residence_permit_of_no_type_ask_the_type_and_keep_the_question() -> (
+    None
+):
+    # The documents differ by type (knowledge/procedures.yml): the type is asked.
+    q = Question(
+        "residence_permit", "which documents for a residence permit?", facets=("documents",)
+    )
     turn = asked.answer_question(q, Context(), faq_first=False)
     assert turn is not None
     (ask,) = turn.answer.replies
     assert ask.text == t("ask_permit_type", "en")
-    assert ask.buttons[0]["payload"] == '/residence_permit{"permit_type":"work","facet":"fee"}'
+    assert (
+        ask.buttons[0]["payload"] == '/residence_permit{"permit_type":"work","facet":"documents"}'
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ko", "ar"])
+def test_the_fee_of_a_residence_permit_of_no_type_is_said_once_when_every_type_costs_the_same(
+    lang: str,
+) -> None:
+    # Work, study, family and private-affairs permits cost CNY 400 / 800 / 1,000 alike.
+    q = Question("residence_permit", "how much is a residence permit?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert text.startswith(f"📋 {t('same_every_permit_type', lang)}")
+    assert "400" in text and "1,000" in text and t("ask_permit_type", lang) not in text
+    assert turn.context.intent == "residence_permit" and turn.context.facet == "fee"
 
 
 def test_a_new_district_after_a_fee_shows_the_places_there() -> None:
@@ -293,7 +314,7 @@ def test_a_translated_short_answer_offers_more_details_on_its_last_message() -> 
 def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
     """The context a Spanish user left ("¿Dónde renuevo mi permiso de residencia en Chaoyang?",
     "¿y en Haidian?"): places for the service residence_permit, no procedure. "¿cuánto cuesta?" is
-    the permit's fee (its type asked, carrying the fee), not "I don't have that" for each hall."""
+    the permit's fee (the same for every type), not "I don't have that" for each hall."""
     ctx = Context(
         intent="find_service_point",
         kind="service_points",
@@ -304,7 +325,7 @@ def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
     turn = asked.follow_up(Question("follow_up", "how much?", facets=("fee",)), ctx)
     text = all_text(turn.answer)
     assert "I don't have that" not in text, text
-    assert any('"facet":"fee"' in b["payload"] for r in turn.answer.replies for b in r.buttons)
+    assert "CNY 400" in lead(turn.answer)
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "ar"])
@@ -325,3 +346,77 @@ def test_shorten_items_cuts_list_items_at_a_word_and_leaves_other_lines() -> Non
     assert all(line.endswith("word…") for line in short[1:-1])
     # Too little room to say anything of each item: unchanged (the caller drops items instead).
     assert asked.shorten_items(lines, 120) == lines
+
+
+def test_a_fee_after_places_for_a_typed_permit_is_that_permits_fee_without_asking_the_type() -> (
+    None
+):
+    """ "Where can I renew my work residence permit in Chaoyang?" names the work-type permit (an alias
+    in knowledge/procedures.yml) even when the NLU gives no permit_type: "what about in Haidian?",
+    then "how much does it cost?" is the work permit's fee, not "Which residence permit?"."""
+    q = Question(
+        "find_service_point",
+        "Where can I renew my work residence permit in Chaoyang?",
+        filters={"district": "chaoyang", "service": "residence_permit"},
+    )
+    first = asked.answer_question(q, Context(), now=NOW) or asked.summary_turn(q, now=NOW)
+    assert first is not None and first.context.filters["permit_type"] == "work"
+    haidian = asked.follow_up(
+        Question("follow_up", "what about in Haidian?", filters={"district": "haidian"}),
+        first.context,
+        now=NOW,
+    )
+    fee = asked.follow_up(Question("follow_up", "how much?", facets=("fee",)), haidian.context)
+    text = lead(fee.answer)
+    assert "Work-type residence permit" in text and "CNY 400" in text
+
+
+def test_a_fee_asked_of_the_health_check_centre_is_the_medical_examinations_fee() -> None:
+    # The ITHCC (a service point) holds no fee; the one procedure it offers, the medical examination, does.
+    q = Question("healthcare", "ITHCC 건강검진 비용 얼마예요?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW, faq_first=False)
+    assert turn is not None
+    assert "650" in lead(turn.answer)
+    assert turn.context.procedures == ["medical_examination_residence_permit"]
+
+
+def test_a_procedure_named_under_a_places_intent_answers_the_procedures_fact() -> None:
+    # "体检" is an alias of the medical examination; the NLU said healthcare (hospitals hold no fee).
+    q = Question("healthcare", "体检全套多少钱？", facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang="zh", now=NOW, faq_first=False)
+    assert turn is not None and "650" in lead(turn.answer)
+
+
+def test_a_residence_permit_question_naming_the_medical_examination_is_not_asked_the_type() -> None:
+    q = Question("residence_permit", "how much is the medical examination?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), now=NOW, faq_first=False)
+    assert turn is not None and "650" in lead(turn.answer)
+
+
+def test_a_place_named_with_nothing_asked_outside_the_topics_gets_its_first_facts() -> None:
+    q = Question("out_of_scope", "Tell me about Dulwich College Beijing")
+    turn = asked.out_of_scope_turn(q, Context(), now=NOW)
+    assert turn is not None
+    assert "6454 9000" in lead(turn.answer) and turn.context.ids == ["dulwich_college_beijing"]
+    # Nothing named, nothing asked: the staff's entries or the topics answer instead.
+    assert asked.out_of_scope_turn(Question("out_of_scope", "tell me a joke"), Context()) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+def test_a_long_fact_is_cut_not_dropped(lang: str) -> None:
+    # The Government Service Center's hours carry a long note (knowledge/service_points.yml): the
+    # short answer still gives the weekly hours, cut at a word, within the budget.
+    q = Question("opening_hours", "Government Service Center hours?", facets=("hours",))
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    body = turn.answer.replies[0].text
+    assert "08:30–17:30" in body and "08:30–12:30" in body
+    assert len(body) <= asked.TURN_BUDGET
+
+
+def test_cut_longest_cuts_the_long_line_so_the_short_ones_after_it_stay() -> None:
+    lines = ["Title", "Curricula: " + "words " * 40, "Phone: +86 10 6454 9000"]
+    cut = asked.cut_longest(lines, 150)
+    assert len("\n".join(cut)) <= 150
+    assert cut[0] == "Title" and cut[2] == "Phone: +86 10 6454 9000"
+    assert cut[1].startswith("Curricula: words") and cut[1].endswith("…")
