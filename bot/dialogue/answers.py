@@ -22,6 +22,7 @@ from bot.dialogue import cards, feedback, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
 from bot.faq import match as faq_match
+from bot.knowledge import facets as kfacets
 from bot.knowledge import queries, translations
 from bot.knowledge.kinds import faq, hospitals, hotlines, procedures, schools, service_points
 
@@ -450,9 +451,11 @@ def emergency_answer(
         ers = []
     if ers:
         replies.append(Reply(t("emergency_er", lang)))
+        # In an emergency, where to go and whom to call: each hospital's address and phone (the
+        # card keeps its whole page), not its services and insurance.
         replies += [
             Reply(
-                hospitals.render(p, lang, district),
+                emergency_room_text(p.record, lang),
                 card=cards.hospital_card(p, lang, district).to_json(),
             )
             for p in ers
@@ -462,6 +465,17 @@ def emergency_answer(
     if status:
         replies.append(offer_original(status, lang))
     return Answer(replies, topic="emergency", translation=status)
+
+
+def emergency_room_text(rec: Mapping[str, Any], lang: str) -> str:
+    """A hospital in the emergency answer: its name, addresses and phones, with their doubts."""
+    lines = [f"📍 {local(rec.get('name'), lang)}"]
+    lines += [
+        fact
+        for facet in ("address", "phone")
+        if (fact := kfacets.fact("hospitals", rec, facet, lang))
+    ]
+    return "\n".join(lines)
 
 
 _FALLBACK_NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")

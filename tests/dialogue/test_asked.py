@@ -420,3 +420,19 @@ def test_cut_longest_cuts_the_long_line_so_the_short_ones_after_it_stay() -> Non
     assert len("\n".join(cut)) <= 150
     assert cut[0] == "Title" and cut[2] == "Phone: +86 10 6454 9000"
     assert cut[1].startswith("Curricula: words") and cut[1].endswith("…")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_emergency_answer_gives_each_hospitals_address_and_phone_not_its_whole_page(
+    lang: str,
+) -> None:
+    from bot.dialogue import answers
+
+    answer = answers.emergency_answer(None, lang=lang)
+    assert answer.replies[0].text.startswith(t("emergency_intro", lang))
+    hospitals = [r for r in answer.replies if r.text.startswith("📍")]
+    assert hospitals and all(r.card for r in hospitals)  # the card keeps the whole page
+    united = next(r.text for r in hospitals if "United Family" in r.text)
+    assert "5927 7120" in united and "Jiangtai" in united
+    assert "BlueCross" not in united  # the insurance notes are not for an emergency
+    assert sum(len(r.text) for r in answer.replies) < 3500
