@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core import vocab
 from bot.dialogue.i18n import local, t
-from bot.dialogue.render import _address_lines, district_name, field_label, format_phones
+from bot.dialogue.render import address_lines, district_name, field_label, format_phones
 from bot.knowledge import provenance as prov
 
 #: Every facet of the NLU contract.
@@ -64,7 +64,7 @@ def location_addresses(record: Mapping[str, Any], lang: str) -> str | None:
             dname = district_name(loc["district"], lang) if loc.get("district") else None
             if head or dname:
                 lines.append("• " + " · ".join(x for x in (head, dname) if x))
-        lines += _address_lines(loc["address"], lang, record, f"locations[{i}].address")
+        lines += address_lines(loc["address"], lang, record, f"locations[{i}].address")
     return "\n".join(lines)
 
 
@@ -74,6 +74,18 @@ def all_phones(record: Mapping[str, Any], lang: str) -> str | None:
     for loc in record.get("locations") or []:
         phones += [p for p in loc.get("phones") or [] if p not in phones]
     return t("phone", lang, text=format_phones(phones, lang)) if phones else None
+
+
+def located_fact(
+    record: Mapping[str, Any], facet: str, lang: str
+) -> tuple[str | None, tuple[str, ...]] | None:
+    """A located record's (a school's, a hospital's) address or phone over its locations, and the fields
+    its doubts are marked on; None for any other facet (the kind's own `facet_text` writes it)."""
+    if facet == "address":
+        return location_addresses(record, lang), ("locations",)
+    if facet == "phone":
+        return all_phones(record, lang), ("phones", "locations")
+    return None
 
 
 def facets_of(kind: str) -> frozenset[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, select
 from bot.core import vocab
 from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
-from bot.knowledge.facets import all_phones, location_addresses, with_doubts
+from bot.knowledge.facets import located_fact, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE
@@ -188,12 +188,9 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
     status: open, or no longer operating (with the record's note, which says since when)."""
     text: str | None = None
     fields: tuple[str, ...] = (facet,)
-    if facet == "address":
-        text = location_addresses(rec, lang)
-        fields = ("locations",)
-    elif facet == "phone":
-        text = all_phones(rec, lang)
-        fields = ("phones", "locations")
+    located = located_fact(rec, facet, lang)
+    if located is not None:
+        text, fields = located
     elif facet == "curriculum" and rec.get("curricula"):
         names = ", ".join(name("curricula", c, lang) for c in rec["curricula"])
         text = "\n".join([t("curricula", lang, text=names), local(rec["programmes"], lang)])

@@ -14,9 +14,9 @@ from bot.core import vocab
 from bot.core.vocab import DISTRICTS, SERVICE_ENTITY_CODES, SERVICE_PRIMARY_KIND
 from bot.dialogue.i18n import local, t
 from bot.dialogue.render import (
-    _address_lines,
     _distance_line,
     _name_lines,
+    address_lines,
     district_name,
     format_day,
     format_hours,
@@ -250,7 +250,7 @@ def render(
 ) -> str:
     rec = place.record
     lines = _name_lines(rec, lang)
-    lines += _address_lines(rec.get("address"), lang, rec, "address")
+    lines += address_lines(rec.get("address"), lang, rec, "address")
     lines.append(
         t("phone", lang, text=format_phones(rec["phones"], lang))
         if rec.get("phones")
@@ -304,7 +304,7 @@ def facet_text(
     text: str | None = None
     fields: tuple[str, ...] = (facet,)
     if facet == "address" and rec.get("address"):
-        text = "\n".join(_address_lines(rec["address"], lang, rec, "address"))
+        text = "\n".join(address_lines(rec["address"], lang, rec, "address"))
     elif facet == "hours" and rec.get("hours"):
         text = (
             format_day(rec["hours"], lang, when)
