@@ -89,25 +89,21 @@ def located_fact(
 
 
 def facets_of(kind: str) -> frozenset[str]:
-    """The facets records of `kind` can hold (empty for a kind without facet facts)."""
-    import importlib
+    """The facets records of `kind` can hold (empty for a kind without facet facts, or no kind)."""
+    from bot.knowledge.kinds import KINDS  # the kinds' modules import this one
 
-    try:
-        module = importlib.import_module(f"bot.knowledge.kinds.{kind}")
-    except ImportError:
-        return frozenset()
-    return frozenset(getattr(module, "FACETS", frozenset()))
+    found = KINDS.get(kind)
+    return found.facets if found else frozenset()
 
 
 def fact(
     kind: str, record: Mapping[str, Any], facet: str, lang: str, when: Any = None
 ) -> str | None:
-    """`facet_text` of the kind's module: the one fact `facet` of `record`, or None when the record (or
-    its kind) does not hold it."""
-    import importlib
+    """The kind's `facet_text`: the one fact `facet` of `record`, or None when the record (or its kind)
+    does not hold it."""
+    from bot.knowledge.kinds import KINDS
 
-    if facet not in facets_of(kind):
+    found = KINDS.get(kind)
+    if found is None or found.facet_text is None or facet not in found.facets:
         return None
-    module = importlib.import_module(f"bot.knowledge.kinds.{kind}")
-    text: str | None = module.facet_text(record, facet, lang, when)
-    return text
+    return found.facet_text(record, facet, lang, when)

@@ -90,18 +90,6 @@ def rows(rec: HospitalRecord) -> Rows:
     return row, {HospitalLanguage: spoken}
 
 
-KIND = Kind(
-    "hospitals",
-    HospitalRecord,
-    FIELDS,
-    Hospital,
-    rows,
-    ((HospitalLanguage, "hospital_id"),),
-    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
-    translatable=("services", "insurance", "hours", "phones", "notes"),
-)
-
-
 def find_hospitals(
     need: str | None = None,
     district: str | None = None,
@@ -189,3 +177,18 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
         spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
         text = t("languages", lang, text=spoken)
     return with_doubts(text, "hospitals", rec, fields, lang)
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "hospitals",
+    HospitalRecord,
+    FIELDS,
+    Hospital,
+    rows,
+    ((HospitalLanguage, "hospital_id"),),
+    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
+    translatable=("services", "insurance", "hours", "phones", "notes"),
+    facets=FACETS,
+    facet_text=facet_text,
+)

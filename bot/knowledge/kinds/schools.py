@@ -95,19 +95,6 @@ def rows(rec: SchoolRecord) -> Rows:
     return row, {SchoolCurriculum: curricula}
 
 
-KIND = Kind(
-    "schools",
-    SchoolRecord,
-    FIELDS,
-    School,
-    rows,
-    ((SchoolCurriculum, "school_id"),),
-    check,
-    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
-    translatable=("programmes", "grades", "eligibility", "phones", "notes"),
-)
-
-
 def find_schools(
     curriculum: str | None = None,
     district: str | None = None,
@@ -216,3 +203,19 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
     elif facet == "eligibility" and rec.get("eligibility"):
         text = t("eligibility", lang, text=local(rec["eligibility"], lang))
     return with_doubts(text, "schools", rec, fields, lang)
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "schools",
+    SchoolRecord,
+    FIELDS,
+    School,
+    rows,
+    ((SchoolCurriculum, "school_id"),),
+    check,
+    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
+    translatable=("programmes", "grades", "eligibility", "phones", "notes"),
+    facets=FACETS,
+    facet_text=facet_text,
+)

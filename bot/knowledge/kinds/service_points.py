@@ -119,18 +119,6 @@ def rows(rec: ServicePointRecord) -> Rows:
 # Offices of the immigration administration: confirm with 12367; talent centres, government service
 # halls, community centres and the health-check centre with the city hotline 12345.
 IMMIGRATION_POINT_KINDS = {"exit_entry_hall", "port_visa_office", "police_service_station"}
-KIND = Kind(
-    "service_points",
-    ServicePointRecord,
-    FIELDS,
-    ServicePoint,
-    rows,
-    ((ServicePointService, "point_id"),),
-    confirm_hotline=lambda rec: (
-        IMMIGRATION_HOTLINE if rec.get("kind") in IMMIGRATION_POINT_KINDS else CITY_HOTLINE
-    ),
-    translatable=("hours", "appointment", "phones", "notes"),
-)
 
 
 def _around(near: tuple[float, float], km: float) -> ColumnElement[bool]:
@@ -324,3 +312,20 @@ def facet_text(
         text = t("booking", lang, text=local(rec["appointment"], lang))
         fields = ("appointment",)
     return with_doubts(text, "service_points", rec, fields, lang)
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "service_points",
+    ServicePointRecord,
+    FIELDS,
+    ServicePoint,
+    rows,
+    ((ServicePointService, "point_id"),),
+    confirm_hotline=lambda rec: (
+        IMMIGRATION_HOTLINE if rec.get("kind") in IMMIGRATION_POINT_KINDS else CITY_HOTLINE
+    ),
+    translatable=("hours", "appointment", "phones", "notes"),
+    facets=FACETS,
+    facet_text=facet_text,
+)
