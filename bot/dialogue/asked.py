@@ -555,7 +555,14 @@ def _topic_turn(
     else:
         records = [*procs[:1], *shown] if of_proc else shown
         status = translations.status(records, lang)
-        answer = offer_details("\n\n".join(_fit(blocks)), lang, status)
+        kept = _fit(blocks)
+        # The places that did not fit are named (the user sees what "the second one" is; the
+        # rest of their facts are behind More details).
+        seen = len(kept) - (len(blocks) - len(shown))
+        if shown and 0 < seen < len(shown):
+            also = t("list_sep", lang).join(local(r.get("name"), lang) for r in shown[seen:])
+            kept.append(t("also_places", lang, names=also))
+        answer = offer_details("\n\n".join(kept), lang, status)
     ctx = Context(
         intent=intent,
         procedures=[str(p["id"]) for p in procs[:2]],
@@ -834,6 +841,12 @@ def answer_question(
     ):
         # The type typed after "Which residence permit?": the fact asked before it.
         q = replace(q, facets=(ctx.facet,))
+    new_filters = {k: v for k, v in q.filters.items() if ctx.filters.get(k) != v}
+    # "두 번째 학교" ("the second school") after schools were listed: one of them, whatever the
+    # topic the NLU read in "school".
+    same_places = PLACE_INTENTS.get(str(q.intent)) == ctx.kind or q.intent not in TOPIC_INTENTS
+    if q.ordinal is not None and ctx.ids and not new_filters and same_places:
+        return follow_up(q, ctx, lang=lang, now=now)
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
@@ -845,7 +858,6 @@ def answer_question(
             return Turn(instead, Context())
     if "order" in q.facets:
         return first_steps_turn(q, lang)
-    new_filters = {k: v for k, v in q.filters.items() if ctx.filters.get(k) != v}
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)

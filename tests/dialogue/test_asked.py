@@ -436,3 +436,27 @@ def test_the_emergency_answer_gives_each_hospitals_address_and_phone_not_its_who
     assert "5927 7120" in united and "Jiangtai" in united
     assert "BlueCross" not in united  # the insurance notes are not for an emergency
     assert sum(len(r.text) for r in answer.replies) < 3500
+
+
+def test_a_summary_names_the_places_that_did_not_fit_and_an_ordinal_under_the_topic_picks_one() -> (
+    None
+):
+    q = Question("international_school", "schools in Chaoyang", filters={"district": "chaoyang"})
+    listed = asked.summary_turn(q, lang="ko", now=NOW)
+    assert listed is not None and len(listed.context.ids) == 3
+    text = lead(listed.answer)
+    # Each school listed is named in the turn, those whose facts did not fit on one line.
+    for rid in listed.context.ids:
+        assert i18n.local(names_record("schools", rid)["name"], "ko") in text
+    # "두 번째 학교" ("the second school") is read as international_school: still the second one shown.
+    second = Question("international_school", "두 번째 학교", ordinal="2", filters=dict(q.filters))
+    turn = asked.answer_question(second, listed.context, lang="ko", now=NOW)
+    assert turn is not None and turn.context.ids == [listed.context.ids[1]]
+
+
+def names_record(kind: str, rid: str) -> dict:
+    from bot.knowledge import names
+
+    rec = names.record(kind, rid)
+    assert rec is not None
+    return rec
