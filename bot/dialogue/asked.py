@@ -917,6 +917,14 @@ def follow_up(
     if not facets and "weekday" in q.filters:
         facets = ("hours",)
     changed = {k: v for k, v in q.filters.items() if k != "weekday" and ctx.filters.get(k) != v}
+    if q.ordinal is not None and not ctx.ids and len(ctx.procedures) > 1:
+        # "documents for the second one?" after the steps in order: the second step's procedure.
+        step = replace(ctx, ids=list(ctx.procedures)).pick(q.ordinal)
+        procs = [r for r in (names.record("procedures", i) for i in step) if r]
+        if not procs:
+            return Turn(clarify(lang), ctx)
+        asks = facets or DEFAULT_FACETS["procedures"]
+        return _records_turn("procedures", procs, question, asks, lang, when, merged)
     if q.ordinal is not None:
         picked = ctx.pick(q.ordinal)
         if not picked or not ctx.kind:

@@ -460,3 +460,17 @@ def names_record(kind: str, rid: str) -> dict:
     rec = names.record(kind, rid)
     assert rec is not None
     return rec
+
+
+def test_an_ordinal_after_the_steps_in_order_picks_that_steps_procedure() -> None:
+    steps = asked.answer_question(
+        Question("residence_permit", "what do I do first?", facets=("order",)),
+        Context(),
+        now=NOW,
+        faq_first=False,
+    )
+    assert steps is not None and len(steps.context.procedures) > 2
+    q = Question("follow_up", "how much is the second one?", facets=("fee",), ordinal="2")
+    turn = asked.follow_up(q, steps.context, now=NOW)
+    assert turn.context.procedures == [steps.context.procedures[1]]
+    assert t("follow_up_unclear", "en") not in all_text(turn.answer)
