@@ -209,6 +209,25 @@ class KnowledgeAction(OffLoopAction):
     @abc.abstractmethod
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer: ...
 
+    def asked_turn(
+        self, tracker: Tracker, message: dict[str, Any], lang: str
+    ) -> tuple[asked.Question, asked.Turn | None]:
+        """The message read as a question, and asked.py's answer to it (None: the topic's own)."""
+        q = question(tracker, message, self.FILTER_SLOTS)
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        turn = asked.answer_question(q, ctx, lang=lang) or (
+            asked.summary_turn(q, lang=lang) if self.SUMMARY else None
+        )
+        return q, turn
+
+    def shown_answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        """What `work` sends for `message` (the short answer when asked.py gives one), in `lang`."""
+        if self.ASKED:
+            _, turn = self.asked_turn(tracker, message, lang)
+            if turn is not None:
+                return turn.answer
+        return self.answer(tracker, message, lang)
+
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -216,11 +235,7 @@ class KnowledgeAction(OffLoopAction):
         lang = language_of(tracker)
         if not self.ASKED:
             return send(dispatcher, self.answer(tracker, message, lang))
-        q = question(tracker, message, self.FILTER_SLOTS)
-        ctx = context.load(tracker.get_slot(context.SLOT))
-        turn = asked.answer_question(q, ctx, lang=lang) or (
-            asked.summary_turn(q, lang=lang) if self.SUMMARY else None
-        )
+        q, turn = self.asked_turn(tracker, message, lang)
         if turn is not None:
             return send_turn(dispatcher, turn)
         answer = self.answer(tracker, message, lang)
@@ -363,11 +378,17 @@ KNOWLEDGE_ACTIONS: dict[str, type[KnowledgeAction]] = {
 }
 
 
+# The full page behind "More details" (asked.more_details), which Show original can also render again.
+MORE_DETAILS_ACTION = "action_more_details"
+
+
 def last_knowledge_turn(tracker: Tracker) -> tuple[str, dict[str, Any]] | None:
-    """The last knowledge action and the user message it answered (parse data plus metadata)."""
+    """The last knowledge action (or More details) and the user message it answered (parse data plus
+    metadata)."""
     action = None
+    answering = {*KNOWLEDGE_ACTIONS, MORE_DETAILS_ACTION}
     for e in reversed(tracker.events):
-        if action is None and e.get("event") == "action" and e.get("name") in KNOWLEDGE_ACTIONS:
+        if action is None and e.get("event") == "action" and e.get("name") in answering:
             action = e["name"]
         elif action is not None and e.get("event") == "user":
             return action, {**(e.get("parse_data") or {}), "metadata": e.get("metadata") or {}}
@@ -393,7 +414,7 @@ class ActionMoreDetails(OffLoopAction):
     """The "More details" button: the full page of the records and topic in context."""
 
     def name(self) -> str:
-        return "action_more_details"
+        return MORE_DETAILS_ACTION
 
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -418,7 +439,13 @@ class ActionShowOriginal(OffLoopAction):
         shown = None
         if turn and original in answers.ORIGINAL_LANGUAGES:
             action, message = turn
-            shown = KNOWLEDGE_ACTIONS[action]().answer(tracker, message, original)
+            if action == MORE_DETAILS_ACTION:
+                # The full page that was sent: the context's, which More details does not change.
+                ctx = context.load(tracker.get_slot(context.SLOT))
+                shown = asked.more_details(ctx, lang=str(original))
+            else:
+                # The answer that was sent (the short one, with More details), not the topic's page.
+                shown = KNOWLEDGE_ACTIONS[action]().shown_answer(tracker, message, original)
         send(dispatcher, answers.original_answer(shown, str(original), lang))
         return []
 

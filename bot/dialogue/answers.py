@@ -212,6 +212,10 @@ def _points_replies(
     return replies, [p.record["id"] for p in places]
 
 
+# The residence-permit types the permit-type question offers (journalists' permits are rare).
+ASKED_PERMIT_TYPES: tuple[str, ...] = ("work", "study", "family", "private_affairs")
+
+
 def permit_type_question(lang: str, district: str | None = None, facet: str | None = None) -> Reply:
     """Which residence permit; each button carries the district and the fact asked (issue 13)."""
     extra = {"district": district} if district else {}
@@ -224,7 +228,7 @@ def permit_type_question(lang: str, district: str | None = None, facet: str | No
                 "title": t(f"permit_{p}", lang),
                 "payload": payload("residence_permit", {"permit_type": p, **extra}),
             }
-            for p in ("work", "study", "family", "private_affairs")
+            for p in ASKED_PERMIT_TYPES
         ],
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec, TypeVar, cast
@@ -242,17 +243,78 @@ def record_block(
     if not brief:
         # Long doubts: named in one line, their reasons behind "More details".
         return record_block(kind, rec, facets, lang, when, gaps, brief=True)
-    # A long list (eight documents): its first items, the rest behind "More details".
+    # A long list (eight documents): every item, each cut to its share of the room; a long fact (a
+    # school's programmes) cut so that the short facts after it (its phone) still fit; when even
+    # that does not fit, the first lines, the rest behind "More details".
     room = TURN_BUDGET - len("\n".join(tail)) - 2
-    lines = "\n".join(lines).split("\n")
+    lines = shorten_items("\n".join(lines).split("\n"), room)
+    doubts = [line for line in lines[1:] if line.startswith(_doubt_prefix(lang))]
+    room -= len("\n".join(doubts)) + 1 if doubts else 0
+    facts = cut_longest([line for line in lines if line not in doubts], room)
+    lines = [facts[0], *facts[1:], *doubts]
     kept = [lines[0]]
     for line in lines[1:]:
-        if len("\n".join(kept)) + len(line) + 1 > room:
-            kept.append("…")
+        if line in doubts:
+            continue
+        left = room - len("\n".join(kept)) - 1
+        if len(line) > left:
+            # A long fact (hours with a long note) is cut rather than dropped, when its start says something.
+            kept.append(_cut_words(line, left) if left >= MIN_ITEM_CHARS else "…")
             break
         kept.append(line)
-    doubts = [line for line in lines if line.startswith(_doubt_prefix(lang)) and line not in kept]
     return "\n".join(kept + doubts + tail)
+
+
+# A numbered or bulleted line of a list ("3. Valid accommodation registration ...").
+_ITEM = re.compile(r"^\s*(?:\d+\.|[•·\-])\s")
+# An item is never cut shorter than this (a shorter stub says nothing; the list is cut instead).
+MIN_ITEM_CHARS = 48
+
+
+def shorten_items(lines: list[str], room: int) -> list[str]:
+    """`lines` within `room` characters by cutting the list items (numbered or bulleted lines) evenly,
+    so that a long list shows every item's start rather than its first items only; unchanged when
+    they fit, or when the items would have to be cut below MIN_ITEM_CHARS."""
+    if len("\n".join(lines)) <= room:
+        return lines
+    items = [i for i, line in enumerate(lines) if _ITEM.match(line)]
+    if not items:
+        return lines
+    fixed = len("\n".join(line for i, line in enumerate(lines) if i not in items)) + len(items)
+    share = (room - fixed) // len(items)
+    if share < MIN_ITEM_CHARS:
+        return lines
+    # What short items leave is shared by the long ones.
+    short = [len(lines[i]) for i in items if len(lines[i]) <= share]
+    long_count = len(items) - len(short)
+    if long_count:
+        share = max(share, (room - fixed - sum(short)) // long_count)
+    return [_cut_words(line, share) if i in items else line for i, line in enumerate(lines)]
+
+
+def cut_longest(lines: list[str], room: int) -> list[str]:
+    """`lines` (the first is a title, never cut) within `room` characters by cutting the longest
+    line, then the next, at a word, none below MIN_ITEM_CHARS; as close as that gets when they cannot."""
+    lines = list(lines)
+    for _ in range(len(lines)):
+        over = len("\n".join(lines)) - room
+        if over <= 0 or len(lines) < 2:
+            break
+        longest = max(range(1, len(lines)), key=lambda i: len(lines[i]))
+        target = max(MIN_ITEM_CHARS, len(lines[longest]) - over - 1)
+        if target >= len(lines[longest]):
+            break
+        lines[longest] = _cut_words(lines[longest], target)
+    return lines
+
+
+def _cut_words(text: str, limit: int) -> str:
+    """`_cut` at the last space when there is one in the last quarter of the room (CJK text has none)."""
+    cut = _cut(text, limit)
+    if cut == text:
+        return text
+    space = cut.rfind(" ", 0, len(cut) - 1)
+    return cut[:space].rstrip(" ,;:(/") + "…" if space > limit * 3 // 4 else cut
 
 
 # The record fields that hold each facet (what a doubt about the facet is marked on).
@@ -357,7 +419,11 @@ def clarify(lang: str) -> Answer:
 def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     """The topic's procedures, the one the question names or matches best first; none for a residence
     permit of a type not said (its facts differ by type: the type is asked)."""
-    if intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+    untyped = (
+        intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES
+    )
+    # Unless the message names one of the topic's procedures ("体检", the medical examination).
+    if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
         return []
     return [dict(r) for r in procedures.rank(intent, q.text, q.filters.get("permit_type"))]
 
@@ -443,7 +509,13 @@ def _topic_turn(
     untyped = intent == "residence_permit" and not procs
     of_proc, of_places = _split(facets, bool(procs) or untyped, place_kind)
     if untyped and of_proc:
-        # "How much is a residence permit?": which type (the buttons carry the fact asked).
+        same = same_for_every_type(of_proc, lang, when)
+        if same is not None:
+            # "How much is a residence permit?" when every type costs the same: the fee, said once.
+            ctx = Context(intent=intent, filters=dict(q.filters), facet=of_proc[-1])
+            answer = offer_details(same[0], lang, translations.status([same[1]], lang))
+            return Turn(replace(answer, topic=intent), ctx)
+        # Else which type (the buttons carry the fact asked).
         ask = answers.permit_type_question(lang, q.filters.get("district"), of_proc[0])
         ctx = Context(intent=intent, filters=dict(q.filters), facet=of_proc[0])
         return Turn(Answer([ask], topic=intent), ctx)
@@ -491,8 +563,12 @@ def _topic_turn(
         if shown and len(kept) <= others:
             # Where to go is what a topic's page in short is for: its first place stays, over the budget.
             kept = blocks[: others + 1]
-        # The places cut for the budget were not shown: "the second one" must not pick one of them.
-        shown = shown[: len(kept) - others]
+        # The places that did not fit are named (the user sees what "the second one" is; the
+        # rest of their facts are behind More details).
+        seen = len(kept) - others
+        if shown and 0 < seen < len(shown):
+            also = t("list_sep", lang).join(local(r.get("name"), lang) for r in shown[seen:])
+            kept.append(t("also_places", lang, names=also))
         records = [*procs[:1], *shown] if of_proc else shown
         status = translations.status(records, lang)
         answer = offer_details("\n\n".join(kept), lang, status)
@@ -505,6 +581,31 @@ def _topic_turn(
         facet=None if summary or not facets else _answered(facets, shown_kind, shown, of_places),
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def same_for_every_type(
+    facets: Sequence[str], lang: str, when: dt.datetime | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """The facts asked of a residence permit whose type is not said, when they are the same for every
+    type the permit-type question offers (the fees): one block under a title saying so, and the
+    record it was written from. None: they differ, or a type lacks them (the type is asked)."""
+    typed = {
+        str(p.get("permit_type")): dict(p)
+        for p in procedures.rank("residence_permit", "")
+        if p.get("permit_type") in answers.ASKED_PERMIT_TYPES
+    }
+    if set(typed) != set(answers.ASKED_PERMIT_TYPES):
+        return None
+    for facet in facets:
+        texts = {
+            _without_doubts(kfacets.fact("procedures", p, facet, lang) or "", lang)
+            for p in typed.values()
+        }
+        if len(texts) != 1 or not texts.pop():
+            return None
+    first = typed[answers.ASKED_PERMIT_TYPES[0]]
+    block = record_block("procedures", first, facets, lang, when).split("\n")
+    return "\n".join([f"📋 {t('same_every_permit_type', lang)}", *block[1:]]), first
 
 
 def _answered(
@@ -623,6 +724,34 @@ def named_records(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     return (kind, records) if records else None
 
 
+def named_procedures(text: str) -> list[dict[str, Any]]:
+    """The procedures a message names by title or alias ("work residence permit", "体检")."""
+    ids = dict.fromkeys(m.id for m in names.find_mentions(text or "") if m.kind == "procedures")
+    return [r for r in (names.record("procedures", i) for i in ids) if r]
+
+
+def with_named_permit_type(q: Question) -> Question:
+    """A message naming one type of residence permit ("where do I renew my work residence permit?")
+    gives that type, whether or not the NLU found the entity: kept in the context, a follow-up "how
+    much?" is not asked the type again."""
+    if q.filters.get("permit_type") in vocab.PERMIT_TYPES:
+        return q
+    types = {str(r.get("permit_type")) for r in named_procedures(q.text)} & set(vocab.PERMIT_TYPES)
+    if len(types) != 1:
+        return q
+    return replace(q, filters={**q.filters, "permit_type": types.pop()})
+
+
+def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The one procedure the places offer (the health-check centre: the medical examination), whose
+    facts (fee, documents) a question about the place asks; None when they offer none or several."""
+    if kind not in PLACE_KINDS:
+        return None
+    codes = {str(c) for r in records for c in (r.get("services") or []) if isinstance(c, str)}
+    offered = [p for p in procedures.rank(None, "") if codes & set(p.get("services") or [])]
+    return dict(offered[0]) if len(offered) == 1 else None
+
+
 def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
     weekday = q.filters.get("weekday")
     return hours_mod.resolve_day(weekday, now) if weekday else now
@@ -634,11 +763,32 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
     them, or what one needs first; whatever intent the NLU gave it. None: it names none."""
     named = named_records(q.text)
     if not named:
-        return None
+        return _named_procedure_turn(q, lang, now)
     kind, records = named
     facets = q.facets or DEFAULT_FACETS[kind]
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
+    if q.facets and not set(q.facets) & kfacets.facets_of(kind):
+        # "how much is the health check at the ITHCC?": a fact of what the place does, not of it.
+        proc = offered_procedure(kind, records)
+        if proc is not None and any(kfacets.fact("procedures", proc, f, lang) for f in facets):
+            records, kind = [proc], "procedures"
     return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Turn | None:
+    """A fact of a procedure the message names ("体检全套多少钱？", the medical examination's fee) under
+    an intent whose answer is places (healthcare) or none: that procedure's fact. A topic's own
+    procedures are its ranking's business (procedures.rank). None: no such question."""
+    if q.intent in PROCEDURE_INTENTS or not q.facets:
+        return None
+    if not set(q.facets) <= kfacets.facets_of("procedures"):
+        return None
+    procs = named_procedures(q.text)
+    holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in q.facets)]
+    if not holds:
+        return None
+    base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
+    return _records_turn("procedures", holds[:1], q, q.facets, lang, _when(q, now), base)
 
 
 @_safe_turn
@@ -657,7 +807,11 @@ def out_of_scope_turn(
     # `unsure` (the NLU's fallback): a weekday, a district or an ordinal alone also refer back.
     refers = unsure and (q.ordinal is not None or bool({"weekday", "district"} & q.filters.keys()))
     if not q.facets and not (refers and not ctx.empty):
-        return None
+        # "Tell me about Dulwich College": what one first needs to know of the place named, unless a
+        # staff-written entry answers the message.
+        if named_records(q.text) is None or faq_match.decide(q.text).answer:
+            return None
+        return answer_named(q, lang=lang, now=now)
     turn = answer_named(q, lang=lang, now=now) if q.facets else None
     if turn is not None or ctx.empty:
         return turn
@@ -682,6 +836,7 @@ def answer_question(
     A record named wins over the topic the NLU guessed ("what's <school>'s phone number" under
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
+    q = with_named_permit_type(q)
     turn = answer_named(q, lang=lang, now=now)
     if turn is not None:
         return turn
@@ -695,6 +850,12 @@ def answer_question(
     ):
         # The type typed after "Which residence permit?": the fact asked before it.
         q = replace(q, facets=(ctx.facet,))
+    new_filters = {k: v for k, v in q.filters.items() if ctx.filters.get(k) != v}
+    # "두 번째 학교" ("the second school") after schools were listed: one of them, whatever the
+    # topic the NLU read in "school".
+    same_places = PLACE_INTENTS.get(str(q.intent)) == ctx.kind or q.intent not in TOPIC_INTENTS
+    if q.ordinal is not None and ctx.ids and not new_filters and same_places:
+        return follow_up(q, ctx, lang=lang, now=now)
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
@@ -714,7 +875,6 @@ def answer_question(
             return Turn(instead, Context())
     if "order" in q.facets:
         return first_steps_turn(q, lang)
-    new_filters = {k: v for k, v in q.filters.items() if ctx.filters.get(k) != v}
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
@@ -737,6 +897,7 @@ def summary_turn(
     """A topic question that asks nothing in particular: the topic's page in short (what its
     procedure is and where to go, its places' addresses and hours, ...) with "More details". None: the topic's own
     answer (it asks the permit type, or says that nothing matches the filters)."""
+    q = with_named_permit_type(q)
     if q.intent not in SUMMARY_FACETS:
         return None
     if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
@@ -758,6 +919,7 @@ def follow_up(
     """An elliptical message answered from the context: a new district or other filter (the same
     topic again), a weekday (the hours of the places shown, that day), a facet (of the procedure or
     the places shown), an ordinal or "it" (one of the places shown)."""
+    q = with_named_permit_type(q)
     named = named_records(q.text)
     if named:
         kind, records = named
@@ -772,6 +934,14 @@ def follow_up(
     if not facets and "weekday" in q.filters:
         facets = ("hours",)
     changed = {k: v for k, v in q.filters.items() if k != "weekday" and ctx.filters.get(k) != v}
+    if q.ordinal is not None and not ctx.ids and len(ctx.procedures) > 1:
+        # "documents for the second one?" after the steps in order: the second step's procedure.
+        step = replace(ctx, ids=list(ctx.procedures)).pick(q.ordinal)
+        procs = [r for r in (names.record("procedures", i) for i in step) if r]
+        if not procs:
+            return Turn(clarify(lang), ctx)
+        asks = facets or DEFAULT_FACETS["procedures"]
+        return _records_turn("procedures", procs, question, asks, lang, when, merged)
     if q.ordinal is not None:
         picked = ctx.pick(q.ordinal)
         if not picked or not ctx.kind:
@@ -809,7 +979,8 @@ def follow_up(
         # cannot hold a fee; the service's own procedure can (its permit type asked if needed).
         intent = str(ctx.filters["service"])
         question = replace(question, intent=intent)
-    return _topic_turn(intent, question, facets, lang, when, procs=procs, places=places)
+    # No procedure in context: the topic's own, ranked for the question (with the filters kept).
+    return _topic_turn(intent, question, facets, lang, when, procs=procs or None, places=places)
 
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:

@@ -322,7 +322,7 @@ def located_card(
     details = list(facts)
     for i, loc in locations[1:]:
         head = local(loc.get("name"), lang) if loc.get("name") else ""
-        lines = render._address_lines(loc.get("address"), lang, rec, f"locations[{i}].address")
+        lines = render.address_lines(loc.get("address"), lang, rec, f"locations[{i}].address")
         details.append(" · ".join(x for x in [head, *lines] if x))
     address = (
         _address_fields(first[1].get("address"), lang, rec, f"locations[{first[0]}].address")

@@ -221,7 +221,7 @@ def zh_name(record: Mapping[str, Any], lang: str) -> str:
     )
 
 
-def _address_lines(
+def address_lines(
     address: dict[str, str] | None, lang: str, record: Mapping[str, Any], path: str
 ) -> list[str]:
     if not address:
@@ -271,7 +271,7 @@ def _location_lines(rec: Mapping[str, Any], lang: str, district: str | None) -> 
         dname = district_name(loc["district"], lang) if loc.get("district") else None
         if head or (dname and len(locs) > 1):
             lines.append("• " + " · ".join(x for x in (head, dname) if x))
-        lines += _address_lines(loc.get("address"), lang, rec, f"locations[{i}].address")
+        lines += address_lines(loc.get("address"), lang, rec, f"locations[{i}].address")
         if loc.get("phones"):
             lines.append(t("phone", lang, text=format_phones(loc["phones"], lang)))
     return lines

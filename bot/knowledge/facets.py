@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core import vocab
 from bot.dialogue.i18n import local, t
-from bot.dialogue.render import _address_lines, district_name, field_label, format_phones
+from bot.dialogue.render import address_lines, district_name, field_label, format_phones
 from bot.knowledge import provenance as prov
 
 #: Every facet of the NLU contract.
@@ -64,7 +64,7 @@ def location_addresses(record: Mapping[str, Any], lang: str) -> str | None:
             dname = district_name(loc["district"], lang) if loc.get("district") else None
             if head or dname:
                 lines.append("• " + " · ".join(x for x in (head, dname) if x))
-        lines += _address_lines(loc["address"], lang, record, f"locations[{i}].address")
+        lines += address_lines(loc["address"], lang, record, f"locations[{i}].address")
     return "\n".join(lines)
 
 
@@ -76,26 +76,34 @@ def all_phones(record: Mapping[str, Any], lang: str) -> str | None:
     return t("phone", lang, text=format_phones(phones, lang)) if phones else None
 
 
-def facets_of(kind: str) -> frozenset[str]:
-    """The facets records of `kind` can hold (empty for a kind without facet facts)."""
-    import importlib
+def located_fact(
+    record: Mapping[str, Any], facet: str, lang: str
+) -> tuple[str | None, tuple[str, ...]] | None:
+    """A located record's (a school's, a hospital's) address or phone over its locations, and the fields
+    its doubts are marked on; None for any other facet (the kind's own `facet_text` writes it)."""
+    if facet == "address":
+        return location_addresses(record, lang), ("locations",)
+    if facet == "phone":
+        return all_phones(record, lang), ("phones", "locations")
+    return None
 
-    try:
-        module = importlib.import_module(f"bot.knowledge.kinds.{kind}")
-    except ImportError:
-        return frozenset()
-    return frozenset(getattr(module, "FACETS", frozenset()))
+
+def facets_of(kind: str) -> frozenset[str]:
+    """The facets records of `kind` can hold (empty for a kind without facet facts, or no kind)."""
+    from bot.knowledge.kinds import KINDS  # the kinds' modules import this one
+
+    found = KINDS.get(kind)
+    return found.facets if found else frozenset()
 
 
 def fact(
     kind: str, record: Mapping[str, Any], facet: str, lang: str, when: Any = None
 ) -> str | None:
-    """`facet_text` of the kind's module: the one fact `facet` of `record`, or None when the record (or
-    its kind) does not hold it."""
-    import importlib
+    """The kind's `facet_text`: the one fact `facet` of `record`, or None when the record (or its kind)
+    does not hold it."""
+    from bot.knowledge.kinds import KINDS
 
-    if facet not in facets_of(kind):
+    found = KINDS.get(kind)
+    if found is None or found.facet_text is None or facet not in found.facets:
         return None
-    module = importlib.import_module(f"bot.knowledge.kinds.{kind}")
-    text: str | None = module.facet_text(record, facet, lang, when)
-    return text
+    return found.facet_text(record, facet, lang, when)

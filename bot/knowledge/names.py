@@ -74,6 +74,8 @@ NAME_FIELDS: dict[str, tuple[str, ...]] = {
 _CJK = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"
 )
+# The prefix of official Chinese names ("Beijing Municipal ...") that people leave out.
+CITY_PREFIX = "北京市"
 _BRACKETS = re.compile(r"\s*[(（]([^()（）]*)[)）]")
 _ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]+$")
 # Characters folded to one form so that "St Paul’s" and "St Paul's", "E–Town" and "E-Town" match.
@@ -119,6 +121,12 @@ def derived_names(name: Mapping[str, str]) -> list[str]:
             words = _BRACKETS.sub("", text).split()
             if words and _is_cjk(words[0]) and len(words[0]) >= 4:
                 candidates.append(words[0])
+            # 北京市政务服务中心 -> 政务服务中心: "Beijing Municipality" is left out in speech.
+            candidates += [
+                c[len(CITY_PREFIX) :]
+                for c in list(candidates)
+                if c.startswith(CITY_PREFIX) and len(c) - len(CITY_PREFIX) >= 4
+            ]
             candidates += [
                 inner for inner in _BRACKETS.findall(text) if len(inner) >= 4 and _is_cjk(inner)
             ]

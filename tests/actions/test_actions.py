@@ -297,3 +297,47 @@ def test_did_you_mean_offers_topics_never_chitchat() -> None:
         {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "human_handoff"}
         | {"change_language", "out_of_scope", "rate_answer", "nlu_fallback"}
     )
+
+
+def test_show_original_renders_the_short_answer_that_was_sent_not_the_topics_page() -> None:
+    asked_message = {
+        "text": "сколько стоит рабочий вид на жительство?",
+        "intent": {"name": "residence_permit", "confidence": 0.9},
+        "entities": [ent("facet", "fee"), ent("permit_type", "work")],
+    }
+    trk = tracker(
+        '/show_original{"language":"en"}',
+        "show_original",
+        [ent("language", "en")],
+        language="ru",
+        permit_type="work",
+    )
+    trk.events = [
+        {"event": "user", "text": asked_message["text"], "parse_data": asked_message},
+        {"event": "action", "name": "action_answer_procedure"},
+    ]
+    messages, events = run(acts.ActionShowOriginal(), trk)
+    text = texts(messages)
+    assert "Permit valid less than 1 year: CNY 400" in text  # the fee asked, in English
+    assert "Documents:" not in text  # not the whole procedure page
+    assert len(text) < 1000 and events == []
+
+
+def test_show_original_after_more_details_renders_the_full_page_again() -> None:
+    from bot.dialogue import context
+
+    ctx = context.Context(intent="residence_permit", procedures=["residence_permit_work"])
+    trk = tracker(
+        '/show_original{"language":"en"}',
+        "show_original",
+        [ent("language", "en")],
+        language="ru",
+        **{context.SLOT: ctx.to_slot()},
+    )
+    trk.events = [
+        {"event": "user", "text": "/more_details", "parse_data": {"text": "/more_details"}},
+        {"event": "action", "name": "action_more_details"},
+    ]
+    messages, _ = run(acts.ActionShowOriginal(), trk)
+    text = texts(messages)
+    assert "Documents:" in text and "1. Valid passport" in text  # the whole page, in English

@@ -40,16 +40,16 @@ def all_text(answer: Answer) -> str:
     return "\n".join(r.text for r in answer.replies)
 
 
-def fee_turn(lang: str = "en") -> asked.Turn:
-    q = Question(
-        "residence_permit",
-        "how much is the work residence permit?",
-        facets=("fee",),
-        filters={"permit_type": "work"},
-    )
+def work_permit_turn(facet: str, text: str, lang: str = "en") -> asked.Turn:
+    """A question asking `facet` of the work residence permit, in a new conversation."""
+    q = Question("residence_permit", text, facets=(facet,), filters={"permit_type": "work"})
     turn = asked.answer_question(q, Context(), lang=lang, now=NOW, faq_first=False)
     assert turn is not None
     return turn
+
+
+def fee_turn(lang: str = "en") -> asked.Turn:
+    return work_permit_turn("fee", "how much is the work residence permit?", lang)
 
 
 def test_a_fee_question_leads_with_the_fee_its_source_and_what_is_uncertain() -> None:
@@ -253,13 +253,34 @@ def test_what_first_about_a_procedure_outside_the_newcomers_steps_gives_its_own_
     assert t("steps", "en") in lead(turn.answer)
 
 
-def test_the_fee_of_a_residence_permit_of_no_type_asks_the_type_and_keeps_the_question() -> None:
-    q = Question("residence_permit", "how much is a residence permit?", facets=("fee",))
+def test_the_documents_of_a_residence_permit_of_no_type_ask_the_type_and_keep_the_question() -> (
+    None
+):
+    # The documents differ by type (knowledge/procedures.yml): the type is asked.
+    q = Question(
+        "residence_permit", "which documents for a residence permit?", facets=("documents",)
+    )
     turn = asked.answer_question(q, Context(), faq_first=False)
     assert turn is not None
     (ask,) = turn.answer.replies
     assert ask.text == t("ask_permit_type", "en")
-    assert ask.buttons[0]["payload"] == '/residence_permit{"permit_type":"work","facet":"fee"}'
+    assert (
+        ask.buttons[0]["payload"] == '/residence_permit{"permit_type":"work","facet":"documents"}'
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ko", "ar"])
+def test_the_fee_of_a_residence_permit_of_no_type_is_said_once_when_every_type_costs_the_same(
+    lang: str,
+) -> None:
+    # Work, study, family and private-affairs permits cost CNY 400 / 800 / 1,000 alike.
+    q = Question("residence_permit", "how much is a residence permit?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert text.startswith(f"📋 {t('same_every_permit_type', lang)}")
+    assert "400" in text and "1,000" in text and t("ask_permit_type", lang) not in text
+    assert turn.context.intent == "residence_permit" and turn.context.facet == "fee"
 
 
 def test_a_new_district_after_a_fee_shows_the_places_there() -> None:
@@ -294,7 +315,7 @@ def test_a_translated_short_answer_offers_more_details_on_its_last_message() -> 
 def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
     """The context a Spanish user left ("¿Dónde renuevo mi permiso de residencia en Chaoyang?",
     "¿y en Haidian?"): places for the service residence_permit, no procedure. "¿cuánto cuesta?" is
-    the permit's fee (its type asked, carrying the fee), not "I don't have that" for each hall."""
+    the permit's fee (the same for every type), not "I don't have that" for each hall."""
     ctx = Context(
         intent="find_service_point",
         kind="service_points",
@@ -305,7 +326,7 @@ def test_a_fee_after_places_for_a_service_is_the_services_fee() -> None:
     turn = asked.follow_up(Question("follow_up", "how much?", facets=("fee",)), ctx)
     text = all_text(turn.answer)
     assert "I don't have that" not in text, text
-    assert any('"facet":"fee"' in b["payload"] for r in turn.answer.replies for b in r.buttons)
+    assert "CNY 400" in lead(turn.answer)
 
 
 def test_where_to_apply_naming_no_service_after_a_permit_question_gives_that_permits_offices() -> (
@@ -323,8 +344,8 @@ def test_where_to_apply_naming_no_service_after_a_permit_question_gives_that_per
     turn = asked.answer_question(q, fee_turn("ru").context, lang="ru", now=NOW, faq_first=False)
     assert turn is not None
     text = lead(turn.answer)
-    assert "酒仙桥" in text, text  # the Chaoyang exit-entry hall
-    assert "CBD" not in text
+    first = next(line for line in text.splitlines() if line.startswith("📍"))
+    assert "朝阳分局" in first and "酒仙桥" in text, text  # the Chaoyang exit-entry hall first
     assert turn.context.intent == "residence_permit"
 
 
@@ -367,3 +388,151 @@ def test_hours_of_a_picked_place_outside_the_district_do_not_say_nothing_is_in_t
     assert "PUMCH" in text
     nothing_there = t("points_other_districts", "ja", district="X").split("X")[-1][:6]
     assert nothing_there not in text, text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ar"])
+def test_a_long_documents_list_shows_every_item_cut_evenly_within_the_budget(lang: str) -> None:
+    # The work residence permit lists eight documents (knowledge/procedures.yml): each item's start is
+    # shown, not the first three and "…".
+    body = work_permit_turn("documents", "which documents?", lang).answer.replies[0].text
+    assert len(body) <= asked.TURN_BUDGET
+    numbers = [line.split(".", 1)[0] for line in body.split("\n") if line[:1].isdigit()]
+    assert numbers == [str(i) for i in range(1, 9)]
+
+
+def test_shorten_items_cuts_list_items_at_a_word_and_leaves_other_lines() -> None:
+    lines = ["Title", *(f"{i}. " + "word " * 30 for i in range(1, 5)), "Source: somewhere"]
+    short = asked.shorten_items(lines, 400)
+    assert len("\n".join(short)) <= 400
+    assert short[0] == "Title" and short[-1] == "Source: somewhere"
+    assert all(line.endswith("word…") for line in short[1:-1])
+    # Too little room to say anything of each item: unchanged (the caller drops items instead).
+    assert asked.shorten_items(lines, 120) == lines
+
+
+def test_a_fee_after_places_for_a_typed_permit_is_that_permits_fee_without_asking_the_type() -> (
+    None
+):
+    """ "Where can I renew my work residence permit in Chaoyang?" names the work-type permit (an alias
+    in knowledge/procedures.yml) even when the NLU gives no permit_type: "what about in Haidian?",
+    then "how much does it cost?" is the work permit's fee, not "Which residence permit?"."""
+    q = Question(
+        "find_service_point",
+        "Where can I renew my work residence permit in Chaoyang?",
+        filters={"district": "chaoyang", "service": "residence_permit"},
+    )
+    first = asked.answer_question(q, Context(), now=NOW) or asked.summary_turn(q, now=NOW)
+    assert first is not None and first.context.filters["permit_type"] == "work"
+    haidian = asked.follow_up(
+        Question("follow_up", "what about in Haidian?", filters={"district": "haidian"}),
+        first.context,
+        now=NOW,
+    )
+    fee = asked.follow_up(Question("follow_up", "how much?", facets=("fee",)), haidian.context)
+    text = lead(fee.answer)
+    assert "Work-type residence permit" in text and "CNY 400" in text
+
+
+def test_a_fee_asked_of_the_health_check_centre_is_the_medical_examinations_fee() -> None:
+    # The ITHCC (a service point) holds no fee; the one procedure it offers, the medical examination, does.
+    q = Question("healthcare", "ITHCC 건강검진 비용 얼마예요?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW, faq_first=False)
+    assert turn is not None
+    assert "650" in lead(turn.answer)
+    assert turn.context.procedures == ["medical_examination_residence_permit"]
+
+
+def test_a_procedure_named_under_a_places_intent_answers_the_procedures_fact() -> None:
+    # "体检" is an alias of the medical examination; the NLU said healthcare (hospitals hold no fee).
+    q = Question("healthcare", "体检全套多少钱？", facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang="zh", now=NOW, faq_first=False)
+    assert turn is not None and "650" in lead(turn.answer)
+
+
+def test_a_residence_permit_question_naming_the_medical_examination_is_not_asked_the_type() -> None:
+    q = Question("residence_permit", "how much is the medical examination?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), now=NOW, faq_first=False)
+    assert turn is not None and "650" in lead(turn.answer)
+
+
+def test_a_place_named_with_nothing_asked_outside_the_topics_gets_its_first_facts() -> None:
+    q = Question("out_of_scope", "Tell me about Dulwich College Beijing")
+    turn = asked.out_of_scope_turn(q, Context(), now=NOW)
+    assert turn is not None
+    assert "6454 9000" in lead(turn.answer) and turn.context.ids == ["dulwich_college_beijing"]
+    # Nothing named, nothing asked: the staff's entries or the topics answer instead.
+    assert asked.out_of_scope_turn(Question("out_of_scope", "tell me a joke"), Context()) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+def test_a_long_fact_is_cut_not_dropped(lang: str) -> None:
+    # The Government Service Center's hours carry a long note (knowledge/service_points.yml): the
+    # short answer still gives the weekly hours, cut at a word, within the budget.
+    q = Question("opening_hours", "Government Service Center hours?", facets=("hours",))
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    body = turn.answer.replies[0].text
+    assert "08:30–17:30" in body and "08:30–12:30" in body
+    assert len(body) <= asked.TURN_BUDGET
+
+
+def test_cut_longest_cuts_the_long_line_so_the_short_ones_after_it_stay() -> None:
+    lines = ["Title", "Curricula: " + "words " * 40, "Phone: +86 10 6454 9000"]
+    cut = asked.cut_longest(lines, 150)
+    assert len("\n".join(cut)) <= 150
+    assert cut[0] == "Title" and cut[2] == "Phone: +86 10 6454 9000"
+    assert cut[1].startswith("Curricula: words") and cut[1].endswith("…")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_emergency_answer_gives_each_hospitals_address_and_phone_not_its_whole_page(
+    lang: str,
+) -> None:
+    from bot.dialogue import answers
+
+    answer = answers.emergency_answer(None, lang=lang)
+    assert answer.replies[0].text.startswith(t("emergency_intro", lang))
+    hospitals = [r for r in answer.replies if r.text.startswith("📍")]
+    assert hospitals and all(r.card for r in hospitals)  # the card keeps the whole page
+    united = next(r.text for r in hospitals if "United Family" in r.text)
+    assert "5927 7120" in united and "Jiangtai" in united
+    assert "BlueCross" not in united  # the insurance notes are not for an emergency
+    assert sum(len(r.text) for r in answer.replies) < 3500
+
+
+def test_a_summary_names_the_places_that_did_not_fit_and_an_ordinal_under_the_topic_picks_one() -> (
+    None
+):
+    q = Question("international_school", "schools in Chaoyang", filters={"district": "chaoyang"})
+    listed = asked.summary_turn(q, lang="ko", now=NOW)
+    assert listed is not None and len(listed.context.ids) == 3
+    text = lead(listed.answer)
+    # Each school listed is named in the turn, those whose facts did not fit on one line.
+    for rid in listed.context.ids:
+        assert i18n.local(names_record("schools", rid)["name"], "ko") in text
+    # "두 번째 학교" ("the second school") is read as international_school: still the second one shown.
+    second = Question("international_school", "두 번째 학교", ordinal="2", filters=dict(q.filters))
+    turn = asked.answer_question(second, listed.context, lang="ko", now=NOW)
+    assert turn is not None and turn.context.ids == [listed.context.ids[1]]
+
+
+def names_record(kind: str, rid: str) -> dict:
+    from bot.knowledge import names
+
+    rec = names.record(kind, rid)
+    assert rec is not None
+    return rec
+
+
+def test_an_ordinal_after_the_steps_in_order_picks_that_steps_procedure() -> None:
+    steps = asked.answer_question(
+        Question("residence_permit", "what do I do first?", facets=("order",)),
+        Context(),
+        now=NOW,
+        faq_first=False,
+    )
+    assert steps is not None and len(steps.context.procedures) > 2
+    q = Question("follow_up", "how much is the second one?", facets=("fee",), ordinal="2")
+    turn = asked.follow_up(q, steps.context, now=NOW)
+    assert turn.context.procedures == [steps.context.procedures[1]]
+    assert t("follow_up_unclear", "en") not in all_text(turn.answer)

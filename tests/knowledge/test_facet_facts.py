@@ -243,3 +243,16 @@ def test_a_mention_leads_to_its_fact(kb_url: str) -> None:
     assert fact(mention.kind, rec, "curriculum", "en") is None  # not a service point's facet
     assert facets_of("landmarks") == frozenset()
     assert record("schools", "no_such_school", kb_url) is None
+
+
+def test_located_fact_gives_a_located_records_address_and_phone_and_nothing_else() -> None:
+    from bot.knowledge.facets import located_fact
+
+    rec = {
+        "locations": [{"district": "chaoyang", "address": {"en": "1 Some Road", "zh": "某路1号"}}],
+        "phones": [],
+    }
+    text, fields = located_fact(rec, "address", "en") or (None, ())
+    assert text is not None and "1 Some Road" in text and fields == ("locations",)
+    assert located_fact(rec, "phone", "en") == (None, ("phones", "locations"))
+    assert located_fact(rec, "curriculum", "en") is None

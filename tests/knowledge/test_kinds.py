@@ -78,3 +78,16 @@ def test_a_version_2_database_loses_the_retired_tables(tmp_path: Path) -> None:
     assert not tables & set(models.RETIRED_TABLES)
     assert {t.name for t in models.KNOWLEDGE_TABLES} <= tables
     assert queries.find_schools(curriculum="ib", url=url)
+
+
+def test_the_facets_of_a_kind_come_from_the_registry() -> None:
+    from bot.knowledge import facets
+    from bot.knowledge.kinds import KINDS
+
+    with_facts = {"service_points", "procedures", "schools", "hospitals", "hotlines"}
+    for name, kind in KINDS.items():
+        assert facets.facets_of(name) == kind.facets
+        assert (kind.facet_text is not None) == (name in with_facts), name
+        assert kind.facets <= facets.ALL_FACETS
+    assert facets.facets_of("no_such_kind") == frozenset()
+    assert facets.fact("faq", {}, "phone", "en") is None

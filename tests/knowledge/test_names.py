@@ -169,3 +169,11 @@ def test_translated_titles_and_short_numbers_are_no_names(kb_url: str) -> None:
     # "비자" (visa) is a word of a translated procedure title, not a procedure's name.
     assert ids("비자 연장하고 싶어요", kb_url) == []
     assert ids("I want to stay 120 days", kb_url) == []
+
+
+def test_chinese_names_are_known_without_the_beijing_municipal_prefix(kb_url: str) -> None:
+    assert "政务服务中心" in derived_names({"zh": "北京市政务服务中心"})
+    assert derived_names({"zh": "北京市中心"}) == ["北京市中心"]  # too little is left
+    assert ids("政务服务中心几点开门？", kb_url) == [
+        ("service_points", "beijing_government_service_center")
+    ]

@@ -5,7 +5,8 @@ its queries and how its records are rendered in an answer. The loader, the schem
 and the staff commands read this registry; nothing else lists the kinds. Adding a kind (README "How
 to extend"):
 
-1. `bot/knowledge/kinds/<kind>.py` (copy `hotlines.py`, the smallest) and its line in REGISTRY;
+1. `bot/knowledge/kinds/<kind>.py` (copy `hotlines.py`, the smallest) and its line in REGISTRY; its
+   `KIND` names the facets its records hold and their `facet_text` (issue 13), so it comes last;
 2. the facts: `knowledge/<kind>.yml`, starting with `<kind>:` (docs/knowledge-schema.md);
 3. the answer that uses it: a function in `bot/dialogue/answers.py` (and, for a new question, the
    intent checklist). A new table is created when the assistant or a sync starts (create_all) and

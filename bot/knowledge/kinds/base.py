@@ -38,3 +38,8 @@ class Kind:
     # The fields people read that are translated into ja ko ru fr de es ar (overlay files
     # knowledge/translations/<lang>/<kind>.yml, bot/knowledge/translations.py); never names or addresses.
     translatable: tuple[str, ...] = ()
+    # The facets its records can hold (issue 13: what a question asks of a record; empty for a kind
+    # without facet facts) and the one fact `facet` of a record in a language, or None when the record
+    # lacks it: facet_text(record, facet, lang, when).
+    facets: frozenset[str] = frozenset()
+    facet_text: Callable[[Any, str, str, Any], str | None] | None = None

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, String, select
 from bot.core import vocab
 from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
-from bot.knowledge.facets import all_phones, location_addresses, with_doubts
+from bot.knowledge.facets import located_fact, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE
@@ -90,18 +90,6 @@ def rows(rec: HospitalRecord) -> Rows:
     return row, {HospitalLanguage: spoken}
 
 
-KIND = Kind(
-    "hospitals",
-    HospitalRecord,
-    FIELDS,
-    Hospital,
-    rows,
-    ((HospitalLanguage, "hospital_id"),),
-    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
-    translatable=("services", "insurance", "hours", "phones", "notes"),
-)
-
-
 def find_hospitals(
     need: str | None = None,
     district: str | None = None,
@@ -174,12 +162,9 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
     languages: only what the record's language data says (no data: None, never a guess)."""
     text: str | None = None
     fields: tuple[str, ...] = (facet,)
-    if facet == "address":
-        text = location_addresses(rec, lang)
-        fields = ("locations",)
-    elif facet == "phone":
-        text = all_phones(rec, lang)
-        fields = ("phones", "locations")
+    located = located_fact(rec, facet, lang)
+    if located is not None:
+        text, fields = located
     elif facet == "hours":
         parts = []
         if rec.get("emergency_24h") is True:
@@ -192,3 +177,18 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
         spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
         text = t("languages", lang, text=spoken)
     return with_doubts(text, "hospitals", rec, fields, lang)
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "hospitals",
+    HospitalRecord,
+    FIELDS,
+    Hospital,
+    rows,
+    ((HospitalLanguage, "hospital_id"),),
+    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
+    translatable=("services", "insurance", "hours", "phones", "notes"),
+    facets=FACETS,
+    facet_text=facet_text,
+)

@@ -53,17 +53,6 @@ def rows(rec: HotlineRecord) -> Rows:
     return {"number": rec["number"], "category": rec["category"]}, {}
 
 
-KIND = Kind(
-    "hotlines",
-    HotlineRecord,
-    FIELDS,
-    Hotline,
-    rows,
-    confirm_hotline=lambda rec: rec["number"],
-    translatable=("description", "hours", "notes"),
-)
-
-
 def hotlines(categories: Sequence[str] = (), url: str | None = None) -> list[HotlineRecord]:
     """Hotlines in `categories` (all when empty), in the order of `categories`."""
     with snapshot(url) as session:
@@ -125,3 +114,17 @@ def facet_text(rec: HotlineRecord, facet: str, lang: str, when: Any = None) -> s
         spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
         text = t("languages", lang, text=spoken)
     return with_doubts(text, "hotlines", rec, fields, lang)
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "hotlines",
+    HotlineRecord,
+    FIELDS,
+    Hotline,
+    rows,
+    confirm_hotline=lambda rec: rec["number"],
+    translatable=("description", "hours", "notes"),
+    facets=FACETS,
+    facet_text=facet_text,
+)

@@ -127,31 +127,6 @@ IMMIGRATION_TOPICS = {
     "lost_passport",
     "permanent_residence",
 }
-KIND = Kind(
-    "procedures",
-    ProcedureRecord,
-    FIELDS,
-    Procedure,
-    rows,
-    check=check,
-    confirm_hotline=lambda rec: (
-        IMMIGRATION_HOTLINE if rec.get("topic") in IMMIGRATION_TOPICS else CITY_HOTLINE
-    ),
-    translatable=(
-        "title",
-        "summary",
-        "who",
-        "documents",
-        "steps",
-        "fees",
-        "processing_time",
-        "validity",
-        "deadlines",
-        "links",
-        "notes",
-        "deadline",
-    ),
-)
 
 
 def get_procedures(
@@ -361,3 +336,33 @@ def first_steps(url: str | None = None) -> list[ProcedureRecord]:
         records = [r.data for r in session.execute(select(Procedure)).scalars().all()]
     steps = [r for r in records if r.get("order") is not None]
     return sorted(steps, key=lambda r: (r.get("order") or 0, r["id"]))
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "procedures",
+    ProcedureRecord,
+    FIELDS,
+    Procedure,
+    rows,
+    check=check,
+    confirm_hotline=lambda rec: (
+        IMMIGRATION_HOTLINE if rec.get("topic") in IMMIGRATION_TOPICS else CITY_HOTLINE
+    ),
+    translatable=(
+        "title",
+        "summary",
+        "who",
+        "documents",
+        "steps",
+        "fees",
+        "processing_time",
+        "validity",
+        "deadlines",
+        "links",
+        "notes",
+        "deadline",
+    ),
+    facets=FACETS,
+    facet_text=facet_text,
+)

@@ -9,7 +9,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, select
 from bot.core import vocab
 from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
-from bot.knowledge.facets import all_phones, location_addresses, with_doubts
+from bot.knowledge.facets import located_fact, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE
@@ -95,19 +95,6 @@ def rows(rec: SchoolRecord) -> Rows:
     return row, {SchoolCurriculum: curricula}
 
 
-KIND = Kind(
-    "schools",
-    SchoolRecord,
-    FIELDS,
-    School,
-    rows,
-    ((SchoolCurriculum, "school_id"),),
-    check,
-    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
-    translatable=("programmes", "grades", "eligibility", "phones", "notes"),
-)
-
-
 def find_schools(
     curriculum: str | None = None,
     district: str | None = None,
@@ -188,12 +175,9 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
     status: open, or no longer operating (with the record's note, which says since when)."""
     text: str | None = None
     fields: tuple[str, ...] = (facet,)
-    if facet == "address":
-        text = location_addresses(rec, lang)
-        fields = ("locations",)
-    elif facet == "phone":
-        text = all_phones(rec, lang)
-        fields = ("phones", "locations")
+    located = located_fact(rec, facet, lang)
+    if located is not None:
+        text, fields = located
     elif facet == "curriculum" and rec.get("curricula"):
         names = ", ".join(name("curricula", c, lang) for c in rec["curricula"])
         text = "\n".join([t("curricula", lang, text=names), local(rec["programmes"], lang)])
@@ -219,3 +203,19 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
     elif facet == "eligibility" and rec.get("eligibility"):
         text = t("eligibility", lang, text=local(rec["eligibility"], lang))
     return with_doubts(text, "schools", rec, fields, lang)
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "schools",
+    SchoolRecord,
+    FIELDS,
+    School,
+    rows,
+    ((SchoolCurriculum, "school_id"),),
+    check,
+    confirm_hotline=lambda rec: CITY_HOTLINE,  # never the immigration hotline
+    translatable=("programmes", "grades", "eligibility", "phones", "notes"),
+    facets=FACETS,
+    facet_text=facet_text,
+)

@@ -14,9 +14,9 @@ from bot.core import vocab
 from bot.core.vocab import DISTRICTS, SERVICE_ENTITY_CODES, SERVICE_PRIMARY_KIND
 from bot.dialogue.i18n import local, t
 from bot.dialogue.render import (
-    _address_lines,
     _distance_line,
     _name_lines,
+    address_lines,
     district_name,
     format_day,
     format_hours,
@@ -119,18 +119,6 @@ def rows(rec: ServicePointRecord) -> Rows:
 # Offices of the immigration administration: confirm with 12367; talent centres, government service
 # halls, community centres and the health-check centre with the city hotline 12345.
 IMMIGRATION_POINT_KINDS = {"exit_entry_hall", "port_visa_office", "police_service_station"}
-KIND = Kind(
-    "service_points",
-    ServicePointRecord,
-    FIELDS,
-    ServicePoint,
-    rows,
-    ((ServicePointService, "point_id"),),
-    confirm_hotline=lambda rec: (
-        IMMIGRATION_HOTLINE if rec.get("kind") in IMMIGRATION_POINT_KINDS else CITY_HOTLINE
-    ),
-    translatable=("hours", "appointment", "phones", "notes"),
-)
 
 
 def _around(near: tuple[float, float], km: float) -> ColumnElement[bool]:
@@ -250,7 +238,7 @@ def render(
 ) -> str:
     rec = place.record
     lines = _name_lines(rec, lang)
-    lines += _address_lines(rec.get("address"), lang, rec, "address")
+    lines += address_lines(rec.get("address"), lang, rec, "address")
     lines.append(
         t("phone", lang, text=format_phones(rec["phones"], lang))
         if rec.get("phones")
@@ -304,7 +292,7 @@ def facet_text(
     text: str | None = None
     fields: tuple[str, ...] = (facet,)
     if facet == "address" and rec.get("address"):
-        text = "\n".join(_address_lines(rec["address"], lang, rec, "address"))
+        text = "\n".join(address_lines(rec["address"], lang, rec, "address"))
     elif facet == "hours" and rec.get("hours"):
         text = (
             format_day(rec["hours"], lang, when)
@@ -324,3 +312,20 @@ def facet_text(
         text = t("booking", lang, text=local(rec["appointment"], lang))
         fields = ("appointment",)
     return with_doubts(text, "service_points", rec, fields, lang)
+
+
+# Defined last: it names the facets and the fact function above.
+KIND = Kind(
+    "service_points",
+    ServicePointRecord,
+    FIELDS,
+    ServicePoint,
+    rows,
+    ((ServicePointService, "point_id"),),
+    confirm_hotline=lambda rec: (
+        IMMIGRATION_HOTLINE if rec.get("kind") in IMMIGRATION_POINT_KINDS else CITY_HOTLINE
+    ),
+    translatable=("hours", "appointment", "phones", "notes"),
+    facets=FACETS,
+    facet_text=facet_text,
+)
