@@ -202,3 +202,29 @@ def test_the_configured_extractor_keeps_the_permit_type_of_a_where_or_when_quest
     assert ("permit_type", "study" if "study" in text else "work") in {
         (e["entity"], e["value"]) for e in message.get("entities")
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("a hospital where they speak Arabic", "ar"),
+        ("مستشفى في تشاويانغ يتحدثون العربية", "ar"),
+        ("病院で日本語が通じるところ", "ja"),
+        ("un hôpital où on parle français", "fr"),
+    ],
+)
+def test_the_configured_extractor_keeps_the_language_spoken_at_a_hospital(
+    text: str, spoken: str
+) -> None:
+    """ "A hospital where they speak Arabic": the language is a filter of the hospitals (actions read it
+    as `spoken` under healthcare), so the extractor must give it there too (found by the answers
+    development set: the Arabic request listed hospitals with no language data)."""
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    config = YAML(typ="safe").load(Path(__file__).resolve().parents[2] / "config.yml")
+    (step,) = [s for s in config["pipeline"] if s["name"].endswith("GazetteerEntityExtractor")]
+    message = Message({"text": text, "intent": {"name": "healthcare"}})
+    GazetteerEntityExtractor(step).process([message])
+    assert ("language", spoken) in {(e["entity"], e["value"]) for e in message.get("entities")}
