@@ -6,6 +6,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,9 +53,14 @@ def test_overlap_check_catches_copies_and_near_copies() -> None:
     assert [text for text, _, _ in found] == [rows[0][2], rows[1][2]]
 
 
-def test_the_development_set_is_well_formed_and_not_copied_into_training() -> None:
-    """bench/data/nlu_dev.tsv (its `#` header is skipped): known intents, ~15+ per language, no overlap."""
-    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev.tsv")
+# Intents a user does not type (rate_answer and show_original are buttons, follow_up comes from the facet rules).
+NOT_TYPED = NOT_CLASSIFIED | {"rate_answer", "show_original"}
+
+
+@pytest.mark.parametrize("name", ["nlu_dev.tsv", "nlu_dev2.tsv"])
+def test_the_development_sets_are_well_formed_and_not_copied_into_training(name: str) -> None:
+    """bench/data/nlu_dev*.tsv (the `#` header is skipped): known intents, ~15+ per language, no overlap."""
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / name)
     intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
     count: dict[str, int] = defaultdict(int)
     for lang, intent, text in rows:
@@ -64,3 +70,13 @@ def test_the_development_set_is_well_formed_and_not_copied_into_training() -> No
         count[lang] += 1
     assert all(count[lang] >= 15 for lang in nlu_heldout.LANGS), dict(count)
     assert nlu_heldout.overlaps(rows, nlu_heldout.training_texts()) == []
+
+
+def test_the_second_development_set_covers_every_typed_intent_in_every_language() -> None:
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev2.tsv")
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    by_lang: dict[str, set[str]] = defaultdict(set)
+    for lang, intent, _ in rows:
+        by_lang[lang].add(intent)
+    for lang in nlu_heldout.LANGS:
+        assert by_lang[lang] == intents - NOT_TYPED, (lang, (intents - NOT_TYPED) ^ by_lang[lang])
