@@ -180,6 +180,11 @@ def test_every_way_of_asking_for_a_person_goes_to_human_handoff(text: str) -> No
         "rede ich mit einem Menschen oder mit einer KI",
         "je parle à un humain ou à un robot ?",
         "¿me contesta una persona o un bot?",
+        # the two alternatives apart ("with a person ... or with a program")
+        "это человек пишет или программа?",
+        "¿estoy escribiendo con un humano o con un programa?",
+        "am I chatting to a person here or to a bot?",
+        "je discute avec un humain ou avec une machine ?",
     ],
 )
 def test_asking_whether_the_bot_is_a_person_is_not_a_handoff(text: str) -> None:
