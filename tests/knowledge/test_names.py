@@ -183,6 +183,7 @@ def test_chinese_names_are_known_without_the_beijing_municipal_prefix(kb_url: st
     ("text", "expected"),
     [
         ("ダルウィッチ・カレッジの学費は？", ("schools", "dulwich_college_beijing")),
+        ("順義国際学校の学費は？", ("schools", "international_school_of_beijing")),
         (
             "中日友好病院の国際部は何時まで？",
             ("hospitals", "china_japan_friendship_hospital_international"),
