@@ -185,6 +185,10 @@ def test_chinese_names_are_known_without_the_beijing_municipal_prefix(kb_url: st
         ("ダルウィッチ・カレッジの学費は？", ("schools", "dulwich_college_beijing")),
         ("順義国際学校の学費は？", ("schools", "international_school_of_beijing")),
         (
+            "Le Hall de service aux étrangers de Zhongguancun ouvre à quelle heure ?",
+            ("service_points", "zhongguancun_exit_entry_hall"),
+        ),
+        (
             "中日友好病院の国際部は何時まで？",
             ("hospitals", "china_japan_friendship_hospital_international"),
         ),
