@@ -177,3 +177,39 @@ def test_chinese_names_are_known_without_the_beijing_municipal_prefix(kb_url: st
     assert ids("政务服务中心几点开门？", kb_url) == [
         ("service_points", "beijing_government_service_center")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ダルウィッチ・カレッジの学費は？", ("schools", "dulwich_college_beijing")),
+        ("順義国際学校の学費は？", ("schools", "international_school_of_beijing")),
+        (
+            "Le Hall de service aux étrangers de Zhongguancun ouvre à quelle heure ?",
+            ("service_points", "zhongguancun_exit_entry_hall"),
+        ),
+        (
+            "中日友好病院の国際部は何時まで？",
+            ("hospitals", "china_japan_friendship_hospital_international"),
+        ),
+        ("ما هو رقم هاتف يونايتد فاميلي؟", ("hospitals", "beijing_united_family_hospital")),
+        ("유나이티드패밀리 응급실 전화번호", ("hospitals", "beijing_united_family_hospital")),
+        (
+            "베이징시 정무서비스센터 토요일에 열어요?",
+            ("service_points", "beijing_government_service_center"),
+        ),
+        (
+            "متى يفتح مركز الخدمات الحكومية يوم السبت؟",
+            ("service_points", "beijing_government_service_center"),
+        ),
+        (
+            "北京市行政サービスセンターは土曜日も開いていますか",
+            ("service_points", "beijing_government_service_center"),
+        ),
+    ],
+)
+def test_records_are_found_by_names_sources_use_in_other_languages(
+    kb_url: str, text: str, expected: tuple[str, str]
+) -> None:
+    # Aliases from knowledge/*.yml, each written by a page listed in the record's `source`.
+    assert expected in ids(text, kb_url)
