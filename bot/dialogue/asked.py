@@ -533,9 +533,13 @@ def _topic_turn(
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
         # Places from the context were shown before: the district is not searched again, so "nothing
-        # in <district>, the nearest are" would be wrong about them (a hospital picked by "the second one").
+        # in <district>, the nearest are" would be wrong about them (a hospital picked by "the second
+        # one" elsewhere); said only when one of them is in the district ("nearest to Haidian first").
+        district = str(q.filters.get("district") or "")
         said = (
-            q.filters if places is None else {k: v for k, v in q.filters.items() if k != "district"}
+            q.filters
+            if places is None or any(_in_district(r, district) for r in shown)
+            else {k: v for k, v in q.filters.items() if k != "district"}
         )
         intro = _filters_intro(shown_kind, shown, said, lang, q.near is not None, intent)
         first_room = TURN_BUDGET - len(intro) - 1

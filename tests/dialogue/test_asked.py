@@ -536,3 +536,18 @@ def test_an_ordinal_after_the_steps_in_order_picks_that_steps_procedure() -> Non
     turn = asked.follow_up(q, steps.context, now=NOW)
     assert turn.context.procedures == [steps.context.procedures[1]]
     assert t("follow_up_unclear", "en") not in all_text(turn.answer)
+
+
+def test_hours_of_places_in_the_district_asked_still_say_the_district() -> None:
+    """ "and on Saturday?" after the Haidian halls: still "nearest to Haidian first" (the README example)."""
+    ctx = Context(
+        intent="residence_permit",
+        kind="service_points",
+        ids=["zhongguancun_exit_entry_hall", "shijingshan_exit_entry_hall"],
+        filters={"district": "haidian", "permit_type": "work"},
+        facet="address",
+    )
+    q = Question("follow_up", "and on Saturday?", filters={"weekday": "saturday"})
+    turn = asked.follow_up(q, ctx, now=NOW)
+    text = lead(turn.answer)
+    assert "Haidian" in text.splitlines()[0], text
