@@ -256,3 +256,20 @@ def test_fee_follow_up_and_district_switch(
     switch = chat.say(switch_q)
     short_fact(switch, "双榆树")  # the Haidian (Zhongguancun) hall
     assert "酒仙桥" not in switch.lead
+
+
+# --- Places named in the user's own script (aliases from the city's and media pages, issue 13) ----------
+
+NAMED_IN_OWN_SCRIPT = [
+    ("ar", "ما رقم هاتف مستشفى يونايتد فاميلي؟", "5927 7000"),
+    ("ko", "베이징시 정무서비스센터 토요일에 열어요?", "12:30"),
+    ("ja", "ダルウィッチ・カレッジ北京の電話番号は？", "6454 9000"),
+]
+
+
+@pytest.mark.parametrize(("lang", "question", "fact"), NAMED_IN_OWN_SCRIPT, ids=lambda x: x[:8])
+def test_a_place_named_in_the_users_script_gets_its_fact(
+    base: str, lang: str, question: str, fact: str
+) -> None:
+    turn = Chat(base, lang).say(question)
+    assert fact in turn.text, turn.text
