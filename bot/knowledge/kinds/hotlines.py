@@ -72,8 +72,13 @@ def hotline(number: str, url: str | None = None) -> HotlineRecord | None:
         return row.data if row else None
 
 
+def number_line(rec: HotlineRecord, lang: str) -> str:
+    """The number and its name ("☎ 110 — Police"), as every answer names a number."""
+    return f"☎ {rec['number']} — {local(rec['name'], lang)}"
+
+
 def render(rec: HotlineRecord, lang: str, with_source: bool = True) -> str:
-    text = f"☎ {rec['number']} — {local(rec['name'], lang)}: {local(rec['description'], lang)}"
+    text = f"{number_line(rec, lang)}: {local(rec['description'], lang)}"
     if rec.get("hours"):
         text += f" ({local(rec['hours'], lang)})"
     if not with_source:
@@ -90,7 +95,7 @@ def render_brief(rec: HotlineRecord, lang: str) -> str:
     marked on the number itself."""
     description = local(rec["description"], lang)
     found = _FIRST_SENTENCE.match(description)
-    text = f"☎ {rec['number']} — {local(rec['name'], lang)}: {found.group(1) if found else description}"
+    text = f"{number_line(rec, lang)}: {found.group(1) if found else description}"
     return with_doubts(text, "hotlines", rec, ("number",), lang) or text
 
 
@@ -106,7 +111,7 @@ def facet_text(rec: HotlineRecord, facet: str, lang: str, when: Any = None) -> s
     text: str | None = None
     fields: tuple[str, ...] = (facet,)
     if facet == "phone":
-        text = f"☎ {rec['number']} — {local(rec['name'], lang)}"
+        text = number_line(rec, lang)
         fields = ("number",)
     elif facet == "hours" and rec.get("hours"):
         text = t("hours", lang, text=local(rec["hours"], lang))
