@@ -422,10 +422,46 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     untyped = (
         intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES
     )
-    # Unless the message names one of the topic's procedures ("体检", the medical examination).
+    # Unless the message names one of the topic's procedures ("体检", the medical examination), or
+    # matches one that is not a type of permit clearly better than the types ("справка о медосмотре").
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
-        return []
+        found = matched_procedure(intent, q.text)
+        if found is None or found.get("permit_type") in vocab.PERMIT_TYPES:
+            return []
     return [dict(r) for r in procedures.rank(intent, q.text, q.filters.get("permit_type"))]
+
+
+# A procedure the words of a message match (procedures.rank_scored) without naming it counts only with
+# at least this score, this far ahead of the next: about one distinctive word of its title.
+MATCH_MIN = 1.5
+MATCH_MARGIN = 1.5
+# Against the topic the NLU gave, a procedure of another topic needs several distinctive words:
+# "faut-il être à jeun pour la visite médicale ?" (the medical examination, not permanent residence).
+OVERRIDE_MIN = 5.0
+OVERRIDE_MARGIN = 4.0
+
+
+def matched_procedure(
+    topic: str | None,
+    text: str,
+    facets: Sequence[str] = (),
+    lang: str = "en",
+    strong: bool = False,
+) -> dict[str, Any] | None:
+    """The procedure (of `topic`, or any) the message's words clearly match, in any language whose
+    title the knowledge base has ("健康診断", "examen médico"), holding one of `facets` when given;
+    `strong`: by several distinctive words (to override the NLU's topic)."""
+    scored = procedures.rank_scored(topic, text)
+    if not scored:
+        return None
+    best, top = scored[0]
+    second = scored[1][0] if len(scored) > 1 else 0.0
+    low, margin = (OVERRIDE_MIN, OVERRIDE_MARGIN) if strong else (MATCH_MIN, MATCH_MARGIN)
+    if best < low or best - second < margin:
+        return None
+    if facets and not any(kfacets.fact("procedures", top, f, lang) for f in facets):
+        return None
+    return dict(top)
 
 
 def find_places(
@@ -789,6 +825,12 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
         return None
     procs = named_procedures(q.text)
     holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in q.facets)]
+    kind = PLACE_INTENTS.get(str(q.intent))
+    if not holds and not procs and not (kind and set(q.facets) & kfacets.facets_of(kind)):
+        # "健康診断の費用はいくら？" under healthcare (or no topic): the procedure its words match, when
+        # the places of the topic cannot hold the fact asked.
+        found = matched_procedure(None, q.text, q.facets, lang)
+        holds = [found] if found else []
     if not holds:
         return None
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
@@ -845,6 +887,13 @@ def answer_question(
     if turn is not None:
         return turn
     when = _when(q, now)
+    if q.facets and q.intent in PROCEDURE_INTENTS:
+        # A procedure of another topic that the words match far better than the topic the NLU gave
+        # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
+        other = matched_procedure(None, q.text, q.facets, lang, strong=True)
+        if other is not None and other.get("topic") != q.intent:
+            base = Context(intent=q.intent, filters=q.filters)
+            return _records_turn("procedures", [other], q, q.facets, lang, when, base)
     if (
         not q.facets
         and q.intent == ctx.intent == "residence_permit"

@@ -156,7 +156,74 @@ def record_names(kind: str, record: Mapping[str, Any]) -> list[str]:
     for alias in record.get("aliases") or []:
         if isinstance(alias, str) and alias.strip() and alias.strip() not in names:
             names.append(alias.strip())
+    for name in list(names):
+        names += [form for form in spoken_forms(name) if form not in names]
     return names
+
+
+# How people shorten a place's name when they say it (`spoken_forms`).
+# The word for a hospital in Korean, Japanese and Chinese is written either way ("협화의원" / "협화병원").
+_HOSPITAL_WORDS = (("의원", "병원"), ("病院", "医院"))
+# The city said in a name ("... der Stadt Beijing", "of Beijing", "Beijing ..."), which people leave out.
+_CITY_QUALIFIER = re.compile(
+    r"^(?:beijing|peking)\s+|\s+(?:of\s+beijing|der\s+stadt\s+beijing|beijings|de\s+beijing|de\s+p[eé]kin|"
+    r"in\s+beijing|beijing)$",
+    re.IGNORECASE,
+)
+# A kind of place said last ("... Clinic"): "United Family Jianguomen" names the clinic.
+_PLACE_WORD = re.compile(r"\s+(?:clinic|hospital|school|hall|cent(?:er|re))$", re.IGNORECASE)
+# Words that name no place on their own: a form made only of them is no name ("International School").
+_GENERIC = frozenset(
+    [
+        "international",
+        "school",
+        "schools",
+        "hospital",
+        "clinic",
+        "center",
+        "centre",
+        "service",
+        "services",
+        "hall",
+        "office",
+        "academy",
+        "college",
+        "medical",
+        "department",
+        "government",
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+    ]
+)
+
+
+def spoken_forms(name: str) -> list[str]:
+    """Shorter or variant forms of a name that people write: the other word for "hospital" in Korean,
+    Japanese and Chinese; without the city ("Regierungsdienstzentrum der Stadt Beijing" ->
+    "Regierungsdienstzentrum"); without a last word saying the kind of place when two words or more
+    are left ("United Family Jianguomen Clinic" -> "United Family Jianguomen"). Never a form made only
+    of generic words ("International School")."""
+    forms: list[str] = []
+    for a, b in _HOSPITAL_WORDS:
+        for old, new in ((a, b), (b, a)):
+            if name.endswith(old) and len(name) > len(old) + 1:
+                forms.append(name[: -len(old)] + new)
+    if not _is_cjk(name):
+        short = _CITY_QUALIFIER.sub("", name).strip()
+        if short != name:
+            forms.append(short)
+        for base in (name, short):
+            cut = _PLACE_WORD.sub("", base).strip()
+            if cut != base and len(cut.split()) >= 2:
+                forms.append(cut)
+    return [
+        f
+        for f in dict.fromkeys(forms)
+        if len(f) >= 4 and (_is_cjk(f) or set(f.lower().split()) - _GENERIC)
+    ]
 
 
 @dataclass

@@ -551,3 +551,44 @@ def test_hours_of_places_in_the_district_asked_still_say_the_district() -> None:
     turn = asked.follow_up(q, ctx, now=NOW)
     text = lead(turn.answer)
     assert "Haidian" in text.splitlines()[0], text
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ja", "健康診断の費用はいくら？"),
+        ("es", "¿Cuánto cuesta el examen médico completo?"),
+        ("fr", "Combien coûte l'examen médical complet ?"),
+        ("ar", "كم تكلفة الفحص الطبي الكامل؟"),
+    ],
+)
+def test_a_fee_under_healthcare_is_the_fee_of_the_procedure_its_words_match(
+    lang: str, text: str
+) -> None:
+    # No alias in these languages: the words match the medical examination's translated title.
+    q = Question("healthcare", text, facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang=lang, now=NOW, faq_first=False)
+    assert turn is not None and "650" in lead(turn.answer)
+    assert turn.context.procedures == ["medical_examination_residence_permit"]
+
+
+def test_a_residence_permit_question_matching_the_medical_examination_is_not_asked_the_type() -> (
+    None
+):
+    q = Question("residence_permit", "сколько действует справка о медосмотре?", ("validity",))
+    turn = asked.answer_question(q, Context(), lang="ru", now=NOW, faq_first=False)
+    assert turn is not None and "6" in lead(turn.answer)
+    assert turn.context.procedures[0] == "medical_examination_residence_permit"
+
+
+def test_a_procedure_of_another_topic_matched_far_better_wins_over_the_topic_guessed() -> None:
+    # The NLU read "분실증명서" (the loss certificate) as a visa question.
+    q = Question("visa", "분실증명서는 무료에요?", facets=("fee",))
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW, faq_first=False)
+    assert turn is not None and turn.context.procedures == ["lost_passport"]
+
+
+def test_words_shared_by_every_residence_permit_type_still_ask_the_type() -> None:
+    for text in ("how much does a residence permit cost?", "居留許可の費用は？"):
+        q = Question("residence_permit", text, facets=("fee",))
+        assert asked.ranked_procedures("residence_permit", q) == []

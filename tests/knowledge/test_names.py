@@ -213,3 +213,30 @@ def test_records_are_found_by_names_sources_use_in_other_languages(
 ) -> None:
     # Aliases from knowledge/*.yml, each written by a page listed in the record's `source`.
     assert expected in ids(text, kb_url)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The other word for "hospital" (협화의원 is the alias; people also write 병원).
+        ("협화병원 국제부 주소요", ("hospitals", "pumch_international_medical_services")),
+        # Without the city the alias names ("Regierungsdienstzentrum der Stadt Beijing").
+        (
+            "hat das Regierungsdienstzentrum sonntags auf?",
+            ("service_points", "beijing_government_service_center"),
+        ),
+        # Without the last word that says the kind of place.
+        ("телефон клиники United Family Jianguomen", ("hospitals", "united_family_jianguomen_clinic")),
+    ],
+)
+def test_names_are_found_in_the_forms_people_say_them(
+    kb_url: str, text: str, expected: tuple[str, str]
+) -> None:
+    assert ids(text, kb_url)[0] == expected
+
+
+def test_spoken_forms_are_never_only_generic_words() -> None:
+    assert names.spoken_forms("International School of Beijing") == []
+    assert names.spoken_forms("Huairou Hospital") == []
+    assert "Western Academy" in names.spoken_forms("Western Academy of Beijing")
+    assert names.spoken_forms("中日友好病院") == ["中日友好医院"]

@@ -261,6 +261,7 @@ def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) ->
 # Choosing the procedure a question is about, and a newcomer's first steps (issue 13)
 # ---------------------------------------------------------------------------------------------
 
+_HIRAGANA = re.compile("[\u3040-\u309f]")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _EAST_ASIAN = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+", re.UNICODE
@@ -269,11 +270,14 @@ _EAST_ASIAN = re.compile(
 
 def _terms(text: str) -> set[str]:
     """Words cut to their first 5 letters ("extend", "extension" -> "exten"; "продлить", "продление"
-    -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期)."""
+    -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期),
+    none with hiragana."""
     text = text.lower()
     out: set[str] = set()
     for run in _EAST_ASIAN.findall(text):
-        out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        pairs = (run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        # Not a pair with Japanese kana of particles and endings ("可の", "の費"): they name nothing.
+        out.update(p for p in pairs if not _HIRAGANA.search(p))
     for word in _WORD.findall(_EAST_ASIAN.sub(" ", text)):
         if len(word) >= 3 or word.isdigit():
             out.add(word[:5])
@@ -289,6 +293,14 @@ def _all_texts(value: Any) -> list[str]:
 def rank(
     topic: str | None, text: str, permit_type: str | None = None, url: str | None = None
 ) -> list[ProcedureRecord]:
+    """The procedures on `topic` (all when None), best match for the question `text` first (see
+    `rank_scored`)."""
+    return [r for _, r in rank_scored(topic, text, permit_type, url)]
+
+
+def rank_scored(
+    topic: str | None, text: str, permit_type: str | None = None, url: str | None = None
+) -> list[tuple[float, ProcedureRecord]]:
     """The procedures on `topic` (all when None), best match for the question `text` first.
 
     A procedure named in the question (its title or an alias: "visa extension", "签证延期", "240-hour
@@ -327,7 +339,7 @@ def rank(
 
     scored = [(score(r), i, r) for i, r in enumerate(records)]
     scored.sort(key=lambda x: (-x[0], x[1]))
-    return [r for _, _, r in scored]
+    return [(s, r) for s, _, r in scored]
 
 
 def first_steps(url: str | None = None) -> list[ProcedureRecord]:
