@@ -226,7 +226,10 @@ def test_records_are_found_by_names_sources_use_in_other_languages(
             ("service_points", "beijing_government_service_center"),
         ),
         # Without the last word that says the kind of place.
-        ("телефон клиники United Family Jianguomen", ("hospitals", "united_family_jianguomen_clinic")),
+        (
+            "телефон клиники United Family Jianguomen",
+            ("hospitals", "united_family_jianguomen_clinic"),
+        ),
     ],
 )
 def test_names_are_found_in_the_forms_people_say_them(

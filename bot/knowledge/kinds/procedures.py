@@ -261,6 +261,7 @@ def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) ->
 # Choosing the procedure a question is about, and a newcomer's first steps (issue 13)
 # ---------------------------------------------------------------------------------------------
 
+_LETTER = re.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
 _HIRAGANA = re.compile("[\u3040-\u309f]")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _EAST_ASIAN = re.compile(
@@ -271,9 +272,10 @@ _EAST_ASIAN = re.compile(
 def _terms(text: str) -> set[str]:
     """Words cut to their first 5 letters ("extend", "extension" -> "exten"; "продлить", "продление"
     -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期),
-    none with hiragana."""
+    none with hiragana; and single capital letters (a visa's type)."""
+    # A visa's letter ("R-Visum", "visa R", "L visa") as written, apart from the lower-case words.
+    out: set[str] = set(_LETTER.findall(text))
     text = text.lower()
-    out: set[str] = set()
     for run in _EAST_ASIAN.findall(text):
         pairs = (run[i : i + 2] for i in range(max(1, len(run) - 1)))
         # Not a pair with Japanese kana of particles and endings ("可の", "の費"): they name nothing.
