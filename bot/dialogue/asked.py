@@ -792,6 +792,20 @@ def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[s
     return dict(offered[0]) if len(offered) == 1 else None
 
 
+def service_procedure(q: Question, lang: str) -> dict[str, Any] | None:
+    """The one procedure of the service the question names (entity `service`), holding a facet asked."""
+    service = q.filters.get("service")
+    if not service:
+        return None
+    codes = set(service_points.service_codes(service))
+    offered = [p for p in procedures.rank(None, "") if codes & set(p.get("services") or [])]
+    if len(offered) != 1:
+        return None
+    if not any(kfacets.fact("procedures", offered[0], f, lang) for f in q.facets):
+        return None
+    return dict(offered[0])
+
+
 def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
     weekday = q.filters.get("weekday")
     return hours_mod.resolve_day(weekday, now) if weekday else now
@@ -827,9 +841,10 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
     holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in q.facets)]
     kind = PLACE_INTENTS.get(str(q.intent))
     if not holds and not procs and not (kind and set(q.facets) & kfacets.facets_of(kind)):
-        # "健康診断の費用はいくら？" under healthcare (or no topic): the procedure its words match, when
-        # the places of the topic cannot hold the fact asked.
-        found = matched_procedure(None, q.text, q.facets, lang)
+        # "健康診断の費用はいくら？" under healthcare (or no topic): the procedure its words match, or
+        # the one procedure of the service asked ("die Gesundheitsuntersuchung"), when the places of
+        # the topic cannot hold the fact asked.
+        found = matched_procedure(None, q.text, q.facets, lang) or service_procedure(q, lang)
         holds = [found] if found else []
     if not holds:
         return None

@@ -592,3 +592,21 @@ def test_words_shared_by_every_residence_permit_type_still_ask_the_type() -> Non
     for text in ("how much does a residence permit cost?", "居留許可の費用は？"):
         q = Question("residence_permit", text, facets=("fee",))
         assert asked.ranked_procedures("residence_permit", q) == []
+
+
+def test_a_step_asked_of_the_places_for_a_service_is_that_services_procedure() -> None:
+    # The NLU read "Gesundheitsuntersuchung" as the service; its places hold no steps, its procedure does.
+    q = Question(
+        "find_service_point",
+        "muss ich für die Gesundheitsuntersuchung nüchtern sein?",
+        facets=("steps",),
+        filters={"service": "medical_examination"},
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
+    assert turn is not None and "4–6" in lead(turn.answer)
+
+
+def test_a_visas_letter_picks_its_procedure_over_the_topic_guessed() -> None:
+    q = Question("residence_permit", "wie lange ist ein R-Visum gültig", facets=("validity",))
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
+    assert turn is not None and turn.context.procedures == ["r_visa_high_level_talent"]

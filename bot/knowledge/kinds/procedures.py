@@ -261,7 +261,9 @@ def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) ->
 # Choosing the procedure a question is about, and a newcomer's first steps (issue 13)
 # ---------------------------------------------------------------------------------------------
 
-_LETTER = re.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
+_LETTER = re.compile(
+    r"(?<![A-Za-z\u00c0-\u024f\u0400-\u04ff])[A-Z](?![A-Za-z\u00c0-\u024f\u0400-\u04ff])"
+)
 _HIRAGANA = re.compile("[\u3040-\u309f]")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _EAST_ASIAN = re.compile(
