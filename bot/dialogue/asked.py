@@ -33,6 +33,7 @@ from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
 from bot.knowledge.kinds import hospitals, procedures, schools, service_points
+from bot.nlu import gazetteer
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -909,6 +910,10 @@ def answer_question(
         if other is not None and other.get("topic") != q.intent:
             base = Context(intent=q.intent, filters=q.filters)
             return _records_turn("procedures", [other], q, q.facets, lang, when, base)
+    if _elliptic_permit_question(q, ctx, lang):
+        # "wie lange gilt die Bescheinigung?" after the lost passport, read as a residence permit of no
+        # type: the fact of the procedure in context, not "which residence permit?".
+        return follow_up(q, ctx, lang=lang, now=now)
     if (
         not q.facets
         and q.intent == ctx.intent == "residence_permit"
@@ -946,6 +951,21 @@ def answer_question(
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+def _elliptic_permit_question(q: Question, ctx: Context, lang: str) -> bool:
+    """A facet asked under residence_permit that would get the permit-type question, while the
+    context holds another topic's procedure holding that fact, and the message names no residence
+    permit (no service or permit type in it, no procedure named): the NLU guessed the topic."""
+    if q.intent != "residence_permit" or not q.facets or not ctx.procedures:
+        return False
+    if ctx.intent == q.intent or q.filters.get("permit_type") or ranked_procedures(q.intent, q):
+        return False
+    if named_procedures(q.text) or any(
+        m.entity in ("service", "permit_type") for m in gazetteer.find_entities(q.text)
+    ):
+        return False
+    return any(kfacets.fact("procedures", p, f, lang) for p in _procedures(ctx) for f in q.facets)
 
 
 # What a topic's page shows in short when nothing in particular was asked (the rest: More details):

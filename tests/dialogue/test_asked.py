@@ -610,3 +610,14 @@ def test_a_visas_letter_picks_its_procedure_over_the_topic_guessed() -> None:
     q = Question("residence_permit", "wie lange ist ein R-Visum gültig", facets=("validity",))
     turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
     assert turn is not None and turn.context.procedures == ["r_visa_high_level_talent"]
+
+
+def test_a_fact_read_as_a_residence_permit_of_no_type_is_the_procedure_in_context() -> None:
+    ctx = Context(intent="lost_passport", procedures=["lost_passport"])
+    q = Question("residence_permit", "wie lange gilt die Bescheinigung?", facets=("validity",))
+    turn = asked.answer_question(q, ctx, lang="de", now=NOW, faq_first=False)
+    assert turn is not None and "30" in lead(turn.answer)
+    # Naming residence permits still asks which one.
+    q = Question("residence_permit", "wie lange gilt eine Aufenthaltserlaubnis?", ("validity",))
+    turn = asked.answer_question(q, ctx, lang="de", now=NOW, faq_first=False)
+    assert turn is not None and turn.context.intent == "residence_permit"
