@@ -170,6 +170,22 @@ _CITY_QUALIFIER = re.compile(
     r"in\s+beijing|beijing)$",
     re.IGNORECASE,
 )
+# The city written before a Chinese, Japanese or Korean name ("北京和睦家医院", "베이징시 정무서비스센터").
+_CJK_CITY_PREFIXES = ("北京市", "北京", "베이징시", "베이징")
+_CJK_GENERIC = frozenset(
+    {
+        "国际学校",
+        "学校",
+        "医院",
+        "国际医院",
+        "诊所",
+        "国际部",
+        "英国学校",
+        "美国学校",
+        "국제학교",
+        "병원",
+    }
+)
 # A kind of place said last ("... Clinic"): "United Family Jianguomen" names the clinic.
 _PLACE_WORD = re.compile(r"\s+(?:clinic|hospital|school|hall|cent(?:er|re))$", re.IGNORECASE)
 # Words that name no place on their own: a form made only of them is no name ("International School").
@@ -203,7 +219,7 @@ _GENERIC = frozenset(
 def spoken_forms(name: str) -> list[str]:
     """Shorter or variant forms of a name that people write: the other word for "hospital" in Korean,
     Japanese and Chinese; without the city ("Regierungsdienstzentrum der Stadt Beijing" ->
-    "Regierungsdienstzentrum"); without a last word saying the kind of place when two words or more
+    "Regierungsdienstzentrum", "베이징시 정무서비스센터" -> "정무서비스센터"); without a last word saying the kind of place when two words or more
     are left ("United Family Jianguomen Clinic" -> "United Family Jianguomen"). Never a form made only
     of generic words ("International School")."""
     forms: list[str] = []
@@ -211,7 +227,13 @@ def spoken_forms(name: str) -> list[str]:
         for old, new in ((a, b), (b, a)):
             if name.endswith(old) and len(name) > len(old) + 1:
                 forms.append(name[: -len(old)] + new)
-    if not _is_cjk(name):
+    if _is_cjk(name):
+        for prefix in _CJK_CITY_PREFIXES:
+            rest = name[len(prefix) :].strip()
+            if name.startswith(prefix) and len(rest) >= 3 and rest not in _CJK_GENERIC:
+                forms.append(rest)
+                break
+    else:
         short = _CITY_QUALIFIER.sub("", name).strip()
         if short != name:
             forms.append(short)

@@ -243,3 +243,5 @@ def test_spoken_forms_are_never_only_generic_words() -> None:
     assert names.spoken_forms("Huairou Hospital") == []
     assert "Western Academy" in names.spoken_forms("Western Academy of Beijing")
     assert names.spoken_forms("中日友好病院") == ["中日友好医院"]
+    assert names.spoken_forms("베이징시 정무서비스센터") == ["정무서비스센터"]
+    assert names.spoken_forms("北京英国学校") == []  # "British school" says no school
