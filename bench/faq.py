@@ -14,7 +14,8 @@ the closest entries instead).
 
 Development sets: bench/data/faq_dev.tsv (written by the issue-14 tuning session before tuning, nine
 languages, never copied into knowledge/) and bench/data/faq_dev2.tsv (written by the next session before
-it tuned, from the reference's situations rather than the entries' wording: harder, like real questions).
+it tuned, from the reference's situations rather than the entries' wording: harder, like real questions)
+and bench/data/faq_dev3.tsv (written the same way by the session after, every entry at least once).
 Everything is tuned on them, never on the held-out set.
 
 Calibration (never the held-out set): the development set's questions must find their entry (or none),
@@ -56,7 +57,9 @@ HELDOUT = ROOT / "bench" / "data" / "faq_heldout.tsv"
 DEV = ROOT / "bench" / "data" / "faq_dev.tsv"
 # Written by the `faq14b` session before it tuned: situations from the reference, not the entries' wording.
 DEV2 = ROOT / "bench" / "data" / "faq_dev2.tsv"
-DEV_SETS = (DEV, DEV2)
+# Written by the `faq14c` session before it tuned, the same way (every entry at least once, typos).
+DEV3 = ROOT / "bench" / "data" / "faq_dev3.tsv"
+DEV_SETS = (DEV, DEV2, DEV3)
 PENALTY_WEIGHT_WRONG = 3
 
 
