@@ -178,6 +178,8 @@ def calibrate(idx: index.Index) -> dict[str, Any]:
         "best_weight": index.BEST_WEIGHT,
         "lexical_weight": index.LEXICAL_WEIGHT,
         "lexical_ngrams": list(index.LEXICAL_NGRAMS),
+        "classifier_weight": index.CLASSIFIER_WEIGHT,
+        "classifier_c": index.CLASSIFIER_C,
         "dev": {
             "development_questions": n_dev,
             "out_of_scope_examples": len(negatives),
