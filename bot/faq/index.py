@@ -177,11 +177,13 @@ class Index:
         classifier = Classifier.train(labels, matrix[slots], len(entries))
         return cls(entries, matrix, penalty, width, slots, Lexicon.build(entries), classifier)
 
-    def scores(self, vector: np.ndarray, text: str | None = None) -> np.ndarray:
+    def scores(
+        self, vector: np.ndarray, text: str | None = None, learned: bool = True
+    ) -> np.ndarray:
         """One score per entry: BEST_WEIGHT x the similarity of its best text + the rest x the mean of
         its TOP best texts, + LEXICAL_WEIGHT x the lexical similarity of `text` (the message that
         `vector` encodes; None: the encoder alone) + CLASSIFIER_WEIGHT x the classifier's probability
-        (-inf: not a candidate)."""
+        (`learned` False: without it) (-inf: not a candidate)."""
         n, width = len(self.entries), self.width
         vector = vector.astype(np.float32)
         if n > EXACT:
@@ -200,16 +202,19 @@ class Index:
         result[rows] = BEST_WEIGHT * best + (1.0 - BEST_WEIGHT) * mean
         if text and self.lexicon is not None:
             result[rows] += LEXICAL_WEIGHT * self.lexicon.scores(text)[rows]
-        if self.classifier is not None:
+        if learned and self.classifier is not None:
             result[rows] += CLASSIFIER_WEIGHT * self.classifier.probabilities(vector)[rows]
         return result
 
-    def search(self, vector: np.ndarray, k: int = 3, text: str | None = None) -> list[Match]:
+    def search(
+        self, vector: np.ndarray, k: int = 3, text: str | None = None, learned: bool = True
+    ) -> list[Match]:
         """The `k` best entries for a message (`text`, encoded as `vector`), best first. Without
-        `text` the encoder alone (scores then lack the lexical part the threshold counts on)."""
+        `text` the encoder alone (scores then lack the lexical part the threshold counts on);
+        `learned` False: without the classifier (see `match.decide_in_topic`)."""
         if not self.entries:
             return []
-        best = self.scores(vector, text)
+        best = self.scores(vector, text, learned)
         k = min(k, len(self.entries))
         top = np.argpartition(-best, k - 1)[:k] if k < len(best) else np.arange(len(best))
         top = top[np.argsort(-best[top])]
@@ -253,9 +258,10 @@ def current(url: str | None = None) -> Index:
     return _INDEX.get(url)
 
 
-def lookup(text: str, k: int = 3, url: str | None = None) -> list[Match]:
-    """The `k` entries closest in meaning to `text` (any language), best first."""
+def lookup(text: str, k: int = 3, url: str | None = None, learned: bool = True) -> list[Match]:
+    """The `k` entries closest in meaning to `text` (any language), best first (`learned` False:
+    without the classifier)."""
     index = current(url)
     if not len(index) or not text.strip():
         return []
-    return index.search(encoder.encode([text])[0], k, text)
+    return index.search(encoder.encode([text])[0], k, text, learned)
