@@ -162,7 +162,7 @@ def calibrate(idx: index.Index) -> dict[str, Any]:
         idx.search(v, k=match.OFFERED, text=q, learned=False)
         for q, v in zip(questions, vectors, strict=True)
     ]
-    plain, _, _, _ = _choose(plain_tops, expected, n_dev)
+    plain, plain_lead, _, _ = _choose(plain_tops, expected, n_dev)
     # In a topic the topic's records come first: an entry answers instead only above every score but
     # the top 1 % that the topic intents' own training examples reach.
     topic_examples = out_of_scope_examples(IN_TOPIC_INTENTS)
@@ -185,6 +185,7 @@ def calibrate(idx: index.Index) -> dict[str, Any]:
         "threshold": round(thr, 2),
         "margin": round(lead, 2),
         "plain_threshold": round(plain, 2),
+        "plain_margin": round(plain_lead, 2),
         "in_topic_threshold": round(in_topic, 2),
         "in_topic_lead": round(in_topic_lead, 2),
         "offer_floor": round(thr - 0.15, 2),
@@ -356,6 +357,7 @@ def main() -> None:
         for cached in (
             match.threshold,
             match.plain_threshold,
+            match.plain_margin,
             match.margin,
             match.in_topic_threshold,
             match.in_topic_lead,

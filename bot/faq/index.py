@@ -126,6 +126,8 @@ class Match:
     entry_id: str
     score: float
     entry: dict[str, Any]
+    # The score includes the classifier's part (False: an index without one, or `learned` False).
+    learned: bool = False
 
 
 class Index:
@@ -215,11 +217,12 @@ class Index:
         if not self.entries:
             return []
         best = self.scores(vector, text, learned)
+        learned = learned and self.classifier is not None
         k = min(k, len(self.entries))
         top = np.argpartition(-best, k - 1)[:k] if k < len(best) else np.arange(len(best))
         top = top[np.argsort(-best[top])]
         return [
-            Match(self.entries[i]["id"], float(best[i]), self.entries[i])
+            Match(self.entries[i]["id"], float(best[i]), self.entries[i], learned)
             for i in top
             if np.isfinite(best[i])
         ]

@@ -39,9 +39,17 @@ def plain_threshold() -> float:
     in-topic decision is made: the classifier is confident about the topics' own training examples
     too (a residence-permit question is clearly about the residence-permit entries), so with it the
     in-topic bar rose so high that an entry fitting a message the NLU sent into a topic no longer
-    answered. Calibrated like the threshold, on the same data."""
+    answered. Also the threshold of an index without a classifier (more than
+    `index.CLASSIFIER_MAX_ENTRIES` entries). Calibrated like the threshold, on the same data."""
     data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
     return float(data.get("plain_threshold", data["threshold"]))
+
+
+@cache
+def plain_margin() -> float:
+    """The margin that goes with `plain_threshold`."""
+    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    return float(data.get("plain_margin", data.get("margin", 0.0)))
 
 
 @cache
@@ -122,15 +130,16 @@ def judge(
     closest: list[index.Match], minimum: float | None = None, lead: float | None = None
 ) -> index.Match | None:
     """The entry that answers, from the closest entries (best first): the best one when it reaches
-    `minimum` (default: the calibrated threshold) and leads the next one by `lead` (default: the
-    calibrated margin)."""
+    `minimum` (default: the calibrated threshold, or the plain one for scores without the classifier)
+    and leads the next one by `lead` (default: the calibrated margin, or the plain one)."""
     if not closest:
         return None
     best = closest[0]
-    needed = threshold() if minimum is None else minimum
-    if best.score < needed:
+    if minimum is None:
+        minimum = threshold() if best.learned else plain_threshold()
+    if best.score < minimum:
         return None
-    needed_lead = margin() if lead is None else lead
+    needed_lead = (margin() if best.learned else plain_margin()) if lead is None else lead
     if len(closest) > 1 and best.score - closest[1].score < needed_lead:
         return None
     return best
