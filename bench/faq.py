@@ -21,7 +21,9 @@ Everything is tuned on them, never on the held-out set.
 Calibration (never the held-out set): the development set's questions must find their entry (or none),
 and the out-of-scope examples of the NLU training data (data/nlu/**, intent out_of_scope, nine languages)
 must find none. Threshold and margin (how far the best entry must lead the second) maximise
-right - 3 x wrong on the development set minus the out-of-scope examples answered.
+right - 3 x wrong on the development set minus the out-of-scope examples answered; the same again on the
+scores without the classifier (the plain threshold: in-topic decisions, and indexes too large to train
+one).
 
 Latency: synthetic entries (8 texts each, random unit vectors) in a temporary SQLite knowledge base; a
 lookup is what the assistant does per message: the publish check (2 queries), encoding the message, and
