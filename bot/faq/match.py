@@ -34,9 +34,28 @@ def threshold() -> float:
 
 
 @cache
+def plain_threshold() -> float:
+    """The threshold of the score without the classifier (`index.CLASSIFIER_WEIGHT`), on which the
+    in-topic decision is made: the classifier is confident about the topics' own training examples
+    too (a residence-permit question is clearly about the residence-permit entries), so with it the
+    in-topic bar rose so high that an entry fitting a message the NLU sent into a topic no longer
+    answered. Also the threshold of an index without a classifier (more than
+    `index.CLASSIFIER_MAX_ENTRIES` entries). Calibrated like the threshold, on the same data."""
+    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    return float(data.get("plain_threshold", data["threshold"]))
+
+
+@cache
+def plain_margin() -> float:
+    """The margin that goes with `plain_threshold`."""
+    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    return float(data.get("plain_margin", data.get("margin", 0.0)))
+
+
+@cache
 def in_topic_threshold() -> float:
-    """For a message the NLU placed in a topic: an entry answers instead only from this score, above
-    what the topics' own training examples reach (calibrated the same way)."""
+    """For a message the NLU placed in a topic: an entry answers instead only from this score (without
+    the classifier), above what the topics' own training examples reach (calibrated the same way)."""
     data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
     return float(data.get("in_topic_threshold", 1.0))
 
@@ -76,14 +95,17 @@ class Decision:
         return [m for m in self.closest if m.score >= offer_floor()][:OFFERED]
 
 
-def decide(text: str | None, url: str | None = None, minimum: float | None = None) -> Decision:
+def decide(
+    text: str | None, url: str | None = None, minimum: float | None = None, learned: bool = True
+) -> Decision:
     """Match a message against the published entries. A button payload ("/intent{...}"), an empty
     message or an unavailable knowledge base gives no match (never an error). `minimum`: the score
-    needed to answer (default: the calibrated threshold)."""
+    needed to answer (default: the calibrated threshold); `learned` False: scores without the
+    classifier."""
     if not text or not text.strip() or text.startswith("/"):
         return Decision(None)
     try:
-        closest = index.lookup(text, k=OFFERED, url=url)
+        closest = index.lookup(text, k=OFFERED, url=url, learned=learned)
     except SQLAlchemyError:
         logger.exception("questions and answers unavailable")
         return Decision(None)
@@ -91,15 +113,16 @@ def decide(text: str | None, url: str | None = None, minimum: float | None = Non
 
 
 def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
-    """`decide` for a message the NLU placed in a topic: an entry answers from the in-topic threshold,
-    or from the ordinary threshold when it leads the second-best entry by the in-topic lead."""
-    decision = decide(text, url=url, minimum=in_topic_threshold())
+    """`decide` for a message the NLU placed in a topic, on the scores without the classifier (see
+    `plain_threshold`): an entry answers from the in-topic threshold, or from the plain threshold when
+    it leads the second-best entry by the in-topic lead."""
+    decision = decide(text, url=url, minimum=in_topic_threshold(), learned=False)
     if decision.answer or not decision.closest:
         return decision
     lead = in_topic_lead()
     closest = decision.closest
     if len(closest) > 1 and closest[0].score - closest[1].score >= lead:
-        return Decision(judge(closest, lead=lead), closest)
+        return Decision(judge(closest, minimum=plain_threshold(), lead=lead), closest)
     return decision
 
 
@@ -107,15 +130,16 @@ def judge(
     closest: list[index.Match], minimum: float | None = None, lead: float | None = None
 ) -> index.Match | None:
     """The entry that answers, from the closest entries (best first): the best one when it reaches
-    `minimum` (default: the calibrated threshold) and leads the next one by `lead` (default: the
-    calibrated margin)."""
+    `minimum` (default: the calibrated threshold, or the plain one for scores without the classifier)
+    and leads the next one by `lead` (default: the calibrated margin, or the plain one)."""
     if not closest:
         return None
     best = closest[0]
-    needed = threshold() if minimum is None else minimum
-    if best.score < needed:
+    if minimum is None:
+        minimum = threshold() if best.learned else plain_threshold()
+    if best.score < minimum:
         return None
-    needed_lead = margin() if lead is None else lead
+    needed_lead = (margin() if best.learned else plain_margin()) if lead is None else lead
     if len(closest) > 1 and best.score - closest[1].score < needed_lead:
         return None
     return best

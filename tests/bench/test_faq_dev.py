@@ -1,4 +1,4 @@
-"""The questions-and-answers development sets (faq_dev.tsv, faq_dev2.tsv): well-formed, in nine languages, covering the entries, and
+"""The questions-and-answers development sets (faq_dev.tsv, faq_dev2.tsv, faq_dev3.tsv): well-formed, in nine languages, covering the entries, and
 kept apart from both the entries' sample questions (tuning on it must not turn it into training data)
 and the held-out set (which must stay unseen)."""
 
@@ -79,5 +79,15 @@ def test_the_second_development_set_is_not_a_rewording_of_the_first() -> None:
         question
         for _, question, _ in faq.heldout(faq.DEV2)
         if any(close(question, other, 0.8) for other in first)
+    ]
+    assert not near, near
+
+
+def test_the_third_development_set_is_not_a_rewording_of_the_first_two() -> None:
+    earlier = [question for path in (faq.DEV, faq.DEV2) for _, question, _ in faq.heldout(path)]
+    near = [
+        question
+        for _, question, _ in faq.heldout(faq.DEV3)
+        if any(close(question, other, 0.8) for other in earlier)
     ]
     assert not near, near

@@ -147,19 +147,68 @@ def test_two_entries_about_as_close_are_offered_not_answered() -> None:
     assert match.judge([], minimum=0.62) is None
 
 
+def test_scores_without_the_classifier_are_judged_by_the_plain_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(match, "threshold", lambda: 0.9)
+    monkeypatch.setattr(match, "plain_threshold", lambda: 0.6)
+    monkeypatch.setattr(match, "margin", lambda: 0.0)
+    monkeypatch.setattr(match, "plain_margin", lambda: 0.0)
+    learned = index.Match("a", 0.7, {"id": "a"}, learned=True)
+    plain = index.Match("a", 0.7, {"id": "a"}, learned=False)
+    assert match.judge([learned]) is None
+    assert match.judge([plain]) == plain
+
+
+def test_the_classifier_learns_which_entry_a_text_belongs_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 20 entries whose 8 texts each lie around a direction of their own; a new message near entry
+    # 7's direction, none of its texts.
+    rng = np.random.default_rng(1)
+    centres = rng.standard_normal((20, encoder.DIMENSION)).astype(np.float32)
+
+    def near(centre: np.ndarray) -> np.ndarray:
+        v = centre + 1.5 * rng.standard_normal(encoder.DIMENSION).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+    entries = [
+        {
+            "id": f"e{i}",
+            "questions": {"en": [f"q{i} {j}" for j in range(6)]},
+            "answer": {"en": f"a{i}", "zh": f"答{i}"},
+        }
+        for i in range(20)
+    ]
+    vectors = {t.key: near(centres[i]) for i, e in enumerate(entries) for t in entry_texts(e)}
+    message = near(centres[7])
+    idx = index.Index.build(entries, vectors)
+    assert idx.classifier is not None
+    learned = idx.search(message, k=2)
+    plain = idx.search(message, k=2, learned=False)
+    assert learned[0].entry_id == "e7" and learned[0].learned and not plain[0].learned
+    # The classifier is sure where the similarities are not: the learned part widens the lead.
+    assert learned[0].score - learned[1].score > plain[0].score - plain[1].score + 0.1
+    # A large index goes without it (training would take too long when the assistant loads it).
+    monkeypatch.setattr(index, "CLASSIFIER_MAX_ENTRIES", 10)
+    large = index.Index.build(entries, vectors)
+    assert large.classifier is None
+    assert not large.search(message, k=1)[0].learned
+
+
 def test_in_a_topic_an_entry_answers_when_it_clearly_fits_that_one_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A message the NLU placed in a topic: the entry answers above the in-topic threshold, or from
-    the ordinary threshold when it leads the second entry by the in-topic lead."""
+    the plain threshold when it leads the second entry by the in-topic lead; both on the scores
+    without the classifier."""
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     loader.sync(only_entries(tmp_path), url)
     question = "Как получить парковочную карту для моего жилого комплекса?"
-    best, second = index.lookup(question, url=url)[:2]
-    assert best.entry_id == "test_parking_card" and best.score >= match.threshold()
-    monkeypatch.setattr(
-        match, "in_topic_threshold", lambda: 1.01
-    )  # only the lead can let it answer
+    best, second = index.lookup(question, url=url, learned=False)[:2]
+    assert best.entry_id == "test_parking_card" and best.score >= match.plain_threshold()
+    assert not best.learned
+    monkeypatch.setattr(match, "in_topic_threshold", lambda: 2.0)  # only the lead can let it answer
     monkeypatch.setattr(match, "in_topic_lead", lambda: best.score - second.score - 0.01)
     assert match.decide_in_topic(question, url=url).answer == best
     monkeypatch.setattr(match, "in_topic_lead", lambda: best.score - second.score + 0.01)
@@ -217,7 +266,9 @@ def test_below_the_threshold_the_closest_entries_are_offered_as_buttons(
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     loader.sync(only_entries(tmp_path), url)
     monkeypatch.setenv("KB_DATABASE_URL", url)
-    monkeypatch.setattr(match, "threshold", lambda: 1.01)  # nothing is close enough to answer
+    # Nothing is close enough to answer (with the classifier's part a score can reach about 1.5).
+    monkeypatch.setattr(match, "threshold", lambda: 2.0)
+    monkeypatch.setattr(match, "plain_threshold", lambda: 2.0)
     monkeypatch.setattr(match, "offer_floor", lambda: 0.0)
     answer = answers.faq_answer("Where do I get a card for parking my car at home?", lang="fr")
     assert answer.faq_entry is None
