@@ -151,7 +151,9 @@ class OffLoopAction(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return await off_loop(self.work, dispatcher, tracker, domain)
+        # The NLU's vector of the user message spares the questions-and-answers matcher a second encoding.
+        with faq_encoder.given(tracker.latest_message):
+            return await off_loop(self.work, dispatcher, tracker, domain)
 
     @abc.abstractmethod
     def work(
