@@ -191,6 +191,11 @@ class Published(Generic[T]):
         with self._lock, read_session(url) as session:
             conn = session.connection()
             version = self._version(conn)  # read again inside the snapshot it is built from
+            cached = self._cache.get(url)
+            if cached and cached[0] == version:
+                # Another thread built it while this one waited for the lock (the first answers after
+                # a start or a sync all find it missing: it is built once, not once per thread).
+                return cached[1]
             built = self._build(conn)
             self._cache[url] = (version, built)
         return built

@@ -178,3 +178,30 @@ def test_one_answer_checks_the_published_version_once(tmp_path: Path) -> None:
     thing.get(url)
     thing.get(url)
     assert state["checks"] == before + 2
+
+
+def test_threads_that_find_it_missing_together_build_it_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    builds: list[int] = []
+    started = threading.Barrier(8)
+
+    def build(conn: Any) -> str:
+        builds.append(1)
+        time.sleep(0.2)  # the other threads arrive meanwhile and wait for the lock
+        return "index"
+
+    thing = db.Published(lambda conn: 1, build)
+    db.get_engine(url)  # the database exists, as it does in the assistant
+    got: list[str] = []
+
+    def use() -> None:
+        started.wait()
+        got.append(thing.get(url))
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == ["index"] * 8
+    assert len(builds) == 1
