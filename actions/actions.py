@@ -13,6 +13,7 @@ from bot.core import vocab
 from bot.dialogue import answers, asked, context, feedback
 from bot.dialogue.language import answer_language, detect_language
 from bot.faq import encoder as faq_encoder
+from bot.knowledge import db
 from bot.runtime.offloop import off_loop
 
 # The questions-and-answers encoder is loaded with the actions, not in the first user's turn.
@@ -151,7 +152,10 @@ class OffLoopAction(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return await off_loop(self.work, dispatcher, tracker, domain)
+        # The NLU's vector of the user message spares the questions-and-answers matcher a second encoding;
+        # the published knowledge's version is checked once per answer.
+        with faq_encoder.given(tracker.latest_message), db.one_answer():
+            return await off_loop(self.work, dispatcher, tracker, domain)
 
     @abc.abstractmethod
     def work(

@@ -10,7 +10,9 @@ Two guarantees the assistant relies on while staff publish new knowledge:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -18,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.core import config
 from bot.knowledge.models import KNOWLEDGE_TABLES, RETIRED_TABLES, SCHEMA_VERSION, Base, Meta
@@ -43,9 +46,27 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_engine(url: str, timeout: float) -> Engine:
-    """A SQLite engine whose connections wait at most `timeout` seconds for a lock."""
-    engine = create_engine(url, future=True, connect_args={"timeout": timeout})
+def _sqlite_engine(url: str, timeout: float, *, pooled: bool = False) -> Engine:
+    """A SQLite engine whose connections wait at most `timeout` seconds for a lock.
+
+    `pooled`: keep connections open between uses (SQLAlchemy 1.4 opens and closes a file database's
+    connection for every session, about 1 ms each, several times per turn; the close also checkpoints
+    the WAL). Every read session still begins its own transaction, so a pooled connection sees what a
+    sync committed before the session began, at once, in this process and from any other."""
+    if pooled:
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=QueuePool,
+            # One kept open per thread of the action server that reads (ACTION_THREADS); more threads
+            # (a CLI, tests) open further ones, closed after use.
+            pool_size=config.action_threads(),
+            max_overflow=config.action_threads(),
+            # Pooled connections move between the action server's threads (one thread at a time).
+            connect_args={"timeout": timeout, "check_same_thread": False},
+        )
+    else:
+        engine = create_engine(url, future=True, connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -89,7 +110,7 @@ def _read_engine(url: str) -> Engine:
     timeout = config.kb_lock_timeout()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        reads = _sqlite_engine(url, timeout=timeout)
+        reads = _sqlite_engine(url, timeout=timeout, pooled=True)
         # The schema check too gives up after `timeout` (the first read may come while a sync, or another
         # process, holds the lock); an error is not cached, so the next read tries again.
         Base.metadata.create_all(reads)
@@ -121,10 +142,29 @@ def read_session(url: str | None = None) -> Session:
 T = TypeVar("T")
 
 
+# Inside `one_answer`: what each Published thing gave in this answer, by (thing, database URL).
+_ANSWER: ContextVar[dict[tuple[int, str], Any] | None] = ContextVar(
+    "knowledge_answer", default=None
+)
+
+
+@contextmanager
+def one_answer() -> Iterator[None]:
+    """Within the block (one action's answer to one message), each `Published` thing checks the
+    published version once, at its first use, instead of at every use (4-5 times per turn, a read
+    session each). A sync is still seen by the next answer, without a restart."""
+    token = _ANSWER.set({})
+    try:
+        yield
+    finally:
+        _ANSWER.reset(token)
+
+
 class Published(Generic[T]):
     """Something built from the published knowledge (the FAQ index, the names matcher) and rebuilt
-    only when `version` changes, i.e. after a sync: one cheap query per use, the build once per
-    version. Reads use the read engine, so a locked database gives up after KB_LOCK_TIMEOUT."""
+    only when `version` changes, i.e. after a sync: one cheap query per use (per answer inside
+    `one_answer`), the build once per version. Reads use the read engine, so a locked database gives
+    up after KB_LOCK_TIMEOUT."""
 
     def __init__(self, version: Callable[[Connection], Any], build: Callable[[Connection], T]):
         self._version = version
@@ -134,6 +174,15 @@ class Published(Generic[T]):
 
     def get(self, url: str | None = None) -> T:
         url = url or config.kb_database_url()
+        answer = _ANSWER.get()
+        if answer is not None and (id(self), url) in answer:
+            return answer[(id(self), url)]
+        built = self._current(url)
+        if answer is not None:
+            answer[(id(self), url)] = built
+        return built
+
+    def _current(self, url: str) -> T:
         with read_session(url) as session:
             version = self._version(session.connection())
         cached = self._cache.get(url)
@@ -142,6 +191,11 @@ class Published(Generic[T]):
         with self._lock, read_session(url) as session:
             conn = session.connection()
             version = self._version(conn)  # read again inside the snapshot it is built from
+            cached = self._cache.get(url)
+            if cached and cached[0] == version:
+                # Another thread built it while this one waited for the lock (the first answers after
+                # a start or a sync all find it missing: it is built once, not once per thread).
+                return cached[1]
             built = self._build(conn)
             self._cache[url] = (version, built)
         return built

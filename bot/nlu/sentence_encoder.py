@@ -51,6 +51,9 @@ from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import text_vector
+from bot.nlu.text_vector import TEXT_VECTOR
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_BACKEND = "use"
@@ -164,6 +167,18 @@ def encode(
     The same encoder the NLU pipeline uses (config.yml's `SentenceEncoderFeaturizer` with the default
     backend), so vectors from here and from the model are comparable. Empty input gives shape (0, dim).
     """
+    return unit(encode_raw(texts, backend, threads=threads, batch_size=batch_size))
+
+
+def encode_raw(
+    texts: Sequence[str],
+    backend: str = DEFAULT_BACKEND,
+    *,
+    threads: int = 1,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """The encoder's own output for `texts` (float32, shape (len(texts), dimension(backend))), before
+    `unit` makes every row of length 1."""
     dim = dimension(backend)
     out = np.zeros((len(texts), dim), dtype=np.float32)
     if not texts:
@@ -171,6 +186,12 @@ def encode(
     encoder = get_encoder(backend, threads)
     for start in range(0, len(texts), batch_size):
         out[start : start + batch_size] = encoder.encode(list(texts[start : start + batch_size]))
+    return out
+
+
+def unit(raw: np.ndarray) -> np.ndarray:
+    """A copy of `raw` with every non-zero row divided by its length."""
+    out = raw.copy()
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     np.divide(out, norms, out=out, where=norms > 0)
     return out
@@ -343,8 +364,12 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Featurizes TEXT and ACTION_TEXT of incoming messages (labels are featurized in training)."""
-        self._featurize(messages, (TEXT, ACTION_TEXT), cache=False)
+        """Featurizes TEXT and ACTION_TEXT of incoming messages (labels are featurized in training).
+
+        A user message's NLU result also carries the encoder's output for its text (`TEXT_VECTOR`,
+        bot/nlu/text_vector.py), which the action server's questions-and-answers matcher uses instead
+        of encoding the same text again."""
+        self._featurize(messages, (TEXT, ACTION_TEXT), cache=False, hand_over=True)
         return messages
 
     def encode(self, texts: list[str], cache: bool = True) -> np.ndarray:
@@ -361,7 +386,13 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             vectors = (vectors - mean) / std
         return (vectors * self._config["scale"]).astype(np.float32, copy=False)
 
-    def _featurize(self, messages: list[Message], attributes: Iterable[str], cache: bool) -> None:
+    def _featurize(
+        self,
+        messages: list[Message],
+        attributes: Iterable[str],
+        cache: bool,
+        hand_over: bool = False,
+    ) -> None:
         todo: list[tuple[Message, str, int]] = []
         texts: list[str] = []
         for message in messages:
@@ -374,7 +405,22 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 texts.append(text)
         if not todo:
             return
-        vectors = self.features(self.encode(texts, cache=cache))
+        if hand_over:
+            backend = self._config["backend"]
+            raw = encode_raw(
+                texts,
+                backend,
+                threads=self._config["threads"],
+                batch_size=self._config["batch_size"],
+            )
+            for (message, attribute, _), text, row in zip(todo, texts, raw, strict=True):
+                if attribute == TEXT:
+                    message.set(
+                        TEXT_VECTOR, text_vector.pack(text, backend, row), add_to_output=True
+                    )
+            vectors = self.features(unit(raw))
+        else:
+            vectors = self.features(self.encode(texts, cache=cache))
         repeat = self._config["sequence_features"] == "sentence"
         for (message, attribute, n_tokens), vector in zip(todo, vectors, strict=True):
             sentence = vector[np.newaxis, :]

@@ -29,6 +29,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.core import config
+from bot.nlu.text_vector import TEXT_VECTOR
 from bot.rasa_ext import fence
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,15 @@ def stored_form(event: Event) -> dict[str, Any]:
         if isinstance(parse_data, dict) and parse_data.get("metadata"):
             data["parse_data"] = {k: v for k, v in parse_data.items() if k != "metadata"}
     return data
+
+
+def forget_text_vectors(tracker: DialogueStateTracker) -> None:
+    """Drop the NLU's sentence vector of the user's messages (bot/nlu/text_vector.py, 2.7 KB each) from
+    their parse data: it serves the action server during its turn only, and is neither stored nor sent
+    to an event broker."""
+    for past in tracker.events:
+        if isinstance(past, UserUttered):
+            past.parse_data.pop(TEXT_VECTOR, None)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -207,6 +217,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events of the current session that are not stored yet, in one transaction."""
+        forget_text_vectors(tracker)
         if not self._fast:
             return await super().save(tracker)
         await self.stream_events(tracker)

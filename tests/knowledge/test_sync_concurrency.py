@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from databases import throwaway_postgres
@@ -143,3 +144,64 @@ def test_two_syncs_at_once_are_applied_one_after_the_other(url: str, tmp_path: P
         actors = [e.actor for e in session.query(models.AuditEntry).order_by(models.AuditEntry.id)]
     assert label(final) == second
     assert actors[-2:] == [first, second]
+
+
+def test_one_answer_checks_the_published_version_once(tmp_path: Path) -> None:
+    """Inside `db.one_answer` a Published thing checks the version at its first use only; the next
+    answer sees a sync at once."""
+    from sqlalchemy import literal, select
+
+    kdb = db
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    state = {"version": 1, "checks": 0, "builds": 0}
+
+    def version(conn: Any) -> int:
+        state["checks"] += 1
+        conn.execute(select(literal(1))).scalar()
+        return state["version"]
+
+    def build(conn: Any) -> str:
+        state["builds"] += 1
+        return f"built for version {state['version']}"
+
+    thing = kdb.Published(version, build)
+    with kdb.one_answer():
+        assert thing.get(url) == "built for version 1"
+        checks = state["checks"]
+        state["version"] = 2  # a sync publishes while this answer is being made
+        assert thing.get(url) == thing.get(url) == "built for version 1"
+        assert state["checks"] == checks  # no further check in this answer
+    with kdb.one_answer():  # the next answer
+        assert thing.get(url) == "built for version 2"
+    # Outside an answer: checked at every use, as before.
+    before = state["checks"]
+    thing.get(url)
+    thing.get(url)
+    assert state["checks"] == before + 2
+
+
+def test_threads_that_find_it_missing_together_build_it_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    builds: list[int] = []
+    started = threading.Barrier(8)
+
+    def build(conn: Any) -> str:
+        builds.append(1)
+        time.sleep(0.2)  # the other threads arrive meanwhile and wait for the lock
+        return "index"
+
+    thing = db.Published(lambda conn: 1, build)
+    db.get_engine(url)  # the database exists, as it does in the assistant
+    got: list[str] = []
+
+    def use() -> None:
+        started.wait()
+        got.append(thing.get(url))
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == ["index"] * 8
+    assert len(builds) == 1

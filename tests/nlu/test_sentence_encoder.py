@@ -253,3 +253,34 @@ def test_standardised_features_are_learnt_persisted_and_loaded(tmp_path: Path, t
     raw = sentence_encoder.encode(["visa extension"])[0]
     mean, std = loaded._stats  # type: ignore[misc]
     assert np.allclose(dense(message)[1][0], 2.0 * (raw - mean) / std, atol=1e-4)
+
+
+@pytest.mark.parametrize("lang", sorted(TEXTS))
+def test_message_carries_the_encoder_output_of_its_text(lang, featurizer, tokenizer) -> None:
+    """The NLU result holds the encoder's raw output for the text (for the action server), and the
+    features are what encoding alone gives."""
+    from bot.faq import encoder as faq_encoder
+    from bot.nlu import text_vector
+
+    text = TEXTS[lang]
+    (message,) = featurized([text], featurizer, tokenizer)
+    assert text_vector.TEXT_VECTOR in message.output_properties
+    raw = text_vector.unpack(message.get(text_vector.TEXT_VECTOR), text, "use")
+    assert raw is not None
+    assert np.array_equal(raw, sentence_encoder.get_encoder().encode([text])[0])
+    _, sent = dense(message)
+    assert np.array_equal(sent, featurizer.features(sentence_encoder.encode([text])))
+    # The questions-and-answers matcher gets bit for bit what encoding the text itself gives.
+    fresh = faq_encoder.encode([text])
+    with faq_encoder.given(message.as_dict(only_output_properties=True) | {TEXT: text}):
+        assert np.array_equal(faq_encoder.encode([text]), fresh)
+    assert faq_encoder.BACKEND == sentence_encoder.DEFAULT_BACKEND
+
+
+def test_training_messages_carry_no_vector(tokenizer) -> None:
+    from bot.nlu import text_vector
+
+    messages = [Message({TEXT: t}) for t in TEXTS.values()]
+    tokenizer.process(messages)
+    make_featurizer().process_training_data(TrainingData(messages))
+    assert all(m.get(text_vector.TEXT_VECTOR) is None for m in messages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -101,3 +102,26 @@ def test_saving_twice_writes_nothing_twice(tmp_path: Path, domain: Domain) -> No
     asyncio.run(store.save(tracker))
     asyncio.run(store.save(tracker))
     assert dump(asyncio.run(store.retrieve_full_tracker("u"))) == dump(tracker)
+
+
+@pytest.mark.parametrize("patches", ["on", "off"])
+def test_the_nlu_sentence_vector_is_not_stored(
+    tmp_path: Path, domain: Domain, patches: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The NLU's vector of a message (bot/nlu/text_vector.py) serves its turn's actions only."""
+    from bot.nlu.text_vector import TEXT_VECTOR, pack
+
+    if patches == "off":
+        monkeypatch.setenv("BJ_RASA_PATCHES", "0")
+    store = UrlSQLTrackerStore(domain=domain, url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = DialogueStateTracker("u", domain.slots)
+    vector = pack("hi", "use", np.ones(4, dtype=np.float32))
+    intent = {"name": "greet", "confidence": 0.9}
+    tracker.update(UserUttered("hi", intent, parse_data={"intent": intent, TEXT_VECTOR: vector}))
+    tracker.update(ActionExecuted("action_listen"))
+    assert TEXT_VECTOR in tracker.latest_message.parse_data  # what the turn's actions receive
+    asyncio.run(store.save(tracker))
+    stored = dump(asyncio.run(store.retrieve_full_tracker("u")))
+    (user,) = [e for e in stored if e["event"] == "user"]
+    assert TEXT_VECTOR not in user["parse_data"]
+    assert user["parse_data"]["intent"] == intent and user["text"] == "hi"
