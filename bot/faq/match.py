@@ -114,16 +114,33 @@ def decide(
 
 def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     """`decide` for a message the NLU placed in a topic, on the scores without the classifier (see
-    `plain_threshold`): an entry answers from the in-topic threshold, or from the plain threshold when
-    it leads the second-best entry by the in-topic lead."""
+    `plain_threshold` and `judge_in_topic`)."""
     decision = decide(text, url=url, minimum=in_topic_threshold(), learned=False)
     if decision.answer or not decision.closest:
         return decision
-    lead = in_topic_lead()
-    closest = decision.closest
-    if len(closest) > 1 and closest[0].score - closest[1].score >= lead:
-        return Decision(judge(closest, minimum=plain_threshold(), lead=lead), closest)
-    return decision
+    return Decision(judge_in_topic(decision.closest), decision.closest)
+
+
+def judge_in_topic(closest: list[index.Match]) -> index.Match | None:
+    """The entry that answers instead of the NLU's topic, from the closest entries (best first, scores
+    without the classifier): the best one when it reaches the in-topic threshold and leads the next by
+    the plain margin; or reaches the plain threshold and leads by the in-topic lead; or reaches the
+    in-topic threshold and every entry within the plain margin of it is about the same subject (its
+    `topic:`, e.g. three driving-licence entries for "how do I switch to a Chinese licence?", which the
+    NLU's nearest topic, work permits, does not answer): the best of siblings answers rather than a
+    topic the message is not about."""
+    if not closest:
+        return None
+    answer = judge(closest, minimum=in_topic_threshold())
+    if answer is None and len(closest) > 1:
+        answer = judge(closest, minimum=plain_threshold(), lead=in_topic_lead())
+    if answer is None and closest[0].score >= in_topic_threshold():
+        best = closest[0]
+        rivals = [m for m in closest[1:] if best.score - m.score < plain_margin()]
+        subject = best.entry.get("topic")
+        if subject and all(m.entry.get("topic") == subject for m in rivals):
+            answer = best
+    return answer
 
 
 def judge(

@@ -147,6 +147,30 @@ def test_two_entries_about_as_close_are_offered_not_answered() -> None:
     assert match.judge([], minimum=0.62) is None
 
 
+def test_in_a_topic_the_best_of_close_siblings_answers_but_not_the_best_of_strangers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Entries about as close as each other: in a topic, the best answers when its rivals share its
+    subject (three driving-licence entries, none of which the NLU's topic answers), and only from the
+    in-topic threshold; rivals about other subjects leave the topic's own answer."""
+    monkeypatch.setattr(match, "in_topic_threshold", lambda: 0.82)
+    monkeypatch.setattr(match, "in_topic_lead", lambda: 0.18)
+    monkeypatch.setattr(match, "plain_threshold", lambda: 0.64)
+    monkeypatch.setattr(match, "plain_margin", lambda: 0.04)
+
+    def m(entry_id: str, score: float, topic: str) -> index.Match:
+        return index.Match(entry_id, score, {"id": entry_id, "topic": topic})
+
+    where, documents = m("where", 0.84, "driving"), m("documents", 0.83, "driving")
+    assert match.judge_in_topic([where, documents, m("probation", 0.79, "driving")]) == where
+    assert match.judge_in_topic([where, m("sim", 0.83, "phone")]) is None
+    assert match.judge_in_topic([where, documents, m("sim", 0.81, "phone")]) is None
+    assert match.judge_in_topic([m("where", 0.80, "driving"), m("d", 0.79, "driving")]) is None
+    # far rivals of other subjects do not matter: the plain margin decides as before
+    assert match.judge_in_topic([where, m("sim", 0.70, "phone")]) == where
+    assert match.judge_in_topic([]) is None
+
+
 def test_scores_without_the_classifier_are_judged_by_the_plain_threshold(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
