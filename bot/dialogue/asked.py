@@ -453,7 +453,7 @@ MATCH_MARGIN = 1.5
 # "faut-il être à jeun pour la visite médicale ?" (the medical examination, not permanent residence;
 # two title words, 4.4 against 1.4, since function words such as "pour" no longer count).
 OVERRIDE_MIN = 4.0
-OVERRIDE_MARGIN = 3.0
+OVERRIDE_MARGIN = 2.5
 
 
 def matched_procedure(
