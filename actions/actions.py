@@ -493,7 +493,10 @@ class ActionOfferTopics(OffLoopAction):
         # A message asking something of a record it names, or of the topic in context, however
         # unsure the NLU is of its topic.
         ctx = context.load(tracker.get_slot(context.SLOT))
-        turn = asked.out_of_scope_turn(question(tracker, message), ctx, lang=lang, unsure=True)
+        guesses = [str(r.get("name")) for r in message.get("intent_ranking") or []]
+        turn = asked.out_of_scope_turn(
+            question(tracker, message), ctx, lang=lang, unsure=True, guesses=guesses
+        )
         if turn is not None:
             return send_turn(dispatcher, turn)
         answer = answers.offer_topics(

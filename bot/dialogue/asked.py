@@ -32,7 +32,7 @@ from bot.faq import match as faq_match
 from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
-from bot.knowledge.kinds import hospitals, procedures, schools, service_points
+from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 from bot.nlu import gazetteer
 
 logger = logging.getLogger(__name__)
@@ -424,12 +424,25 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
         intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES
     )
     # Unless the message names one of the topic's procedures ("体检", the medical examination), or
-    # matches one that is not a type of permit clearly better than the types ("справка о медосмотре").
+    # its words match one clearly better than the others: a procedure that is not a type of permit
+    # ("справка о медосмотре"), or one type by the words of its title ("Aufenthaltserlaubnis zum
+    # Studieren", where no permit-type entity was found) when they also name a residence permit
+    # (another type matches some words too; not "Bescheinigung" read in "Beschäftigung"): that type.
+    permit_type = q.filters.get("permit_type")
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
         found = matched_procedure(intent, q.text)
-        if found is None or found.get("permit_type") in vocab.PERMIT_TYPES:
+        if found is None:
             return []
-    return [dict(r) for r in procedures.rank(intent, q.text, q.filters.get("permit_type"))]
+        if found.get("permit_type") in vocab.PERMIT_TYPES:
+            typed = [
+                s
+                for s, r in procedures.rank_scored(intent, q.text)
+                if r.get("permit_type") in vocab.PERMIT_TYPES and s > 0
+            ]
+            if len(typed) < 2:
+                return []
+            permit_type = str(found["permit_type"])
+    return [dict(r) for r in procedures.rank(intent, q.text, permit_type)]
 
 
 # A procedure the words of a message match (procedures.rank_scored) without naming it counts only with
@@ -437,9 +450,10 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
 MATCH_MIN = 1.5
 MATCH_MARGIN = 1.5
 # Against the topic the NLU gave, a procedure of another topic needs several distinctive words:
-# "faut-il être à jeun pour la visite médicale ?" (the medical examination, not permanent residence).
-OVERRIDE_MIN = 5.0
-OVERRIDE_MARGIN = 4.0
+# "faut-il être à jeun pour la visite médicale ?" (the medical examination, not permanent residence;
+# two title words, 4.4 against 1.4, since function words such as "pour" no longer count).
+OVERRIDE_MIN = 4.0
+OVERRIDE_MARGIN = 2.5
 
 
 def matched_procedure(
@@ -861,11 +875,14 @@ def out_of_scope_turn(
     lang: str = "en",
     now: dt.datetime | None = None,
     unsure: bool = False,
+    guesses: Sequence[str] = (),
 ) -> Turn | None:
     """A message the NLU put outside the topics (or was unsure of) that asks a facet: about the
     records it names; else, when the conversation has a topic and no staff-written entry answers the
     message, a follow-up on that topic ("and how long will that take?", "and on Saturday?" when the
-    NLU was unsure). None: the entries answer, or the topics are offered."""
+    NLU was unsure); else, when the NLU was unsure, the fact asked of its likeliest topic in `guesses`
+    (its ranked intents) whose records can hold it ("거류허가 예약은 어느 사이트에서 해요?": the halls'
+    booking). None: the entries answer, or the topics are offered."""
     # `unsure` (the NLU's fallback): a weekday, a district or an ordinal alone also refer back.
     refers = unsure and (q.ordinal is not None or bool({"weekday", "district"} & q.filters.keys()))
     if not q.facets and not (refers and not ctx.empty):
@@ -875,11 +892,49 @@ def out_of_scope_turn(
             return None
         return answer_named(q, lang=lang, now=now)
     turn = answer_named(q, lang=lang, now=now) if q.facets else None
-    if turn is not None or ctx.empty:
+    if turn is not None:
         return turn
     if faq_match.decide(q.text).answer:
         return None
-    return follow_up(q, ctx, lang=lang, now=now)
+    if not ctx.empty:
+        turn = follow_up(q, ctx, lang=lang, now=now)
+    if turn is None and unsure and q.facets:
+        turn = guessed_topic_turn(q, guesses, lang, now)
+    return turn
+
+
+# The NLU's unsure guesses that count: the first two topics, as the buttons offered instead would be.
+GUESSES = 2
+
+
+def guessed_topic_turn(
+    q: Question, guesses: Sequence[str], lang: str, now: dt.datetime | None = None
+) -> Turn | None:
+    """A facet the facet rules recognised in a message the NLU was unsure of, nothing named and no
+    topic in context: the fact of the first of the NLU's likeliest topics (`guesses`, best first; at
+    most GUESSES) whose records can hold it: a procedure's fee, documents, ... or a place's phone,
+    address, hours, booking. None: no guess can hold it (the topics are offered)."""
+    topics = [g for g in guesses if g in TOPIC_INTENTS][:GUESSES]
+    for intent in topics:
+        if intent in PROCEDURE_INTENTS and set(q.facets) == {"phone"}:
+            # "출입국 상담 전화번호가 뭐예요?": a procedure has no phone of its own; its topic's hotline
+            # answers (12367 for immigration matters, else 12345), as it confirms the procedure's facts.
+            number = (
+                prov.IMMIGRATION_HOTLINE
+                if intent in procedures.IMMIGRATION_TOPICS
+                else prov.CITY_HOTLINE
+            )
+            rec = hotlines.hotline(number)
+            if rec is not None:
+                base = Context(intent=intent, filters=dict(q.filters))
+                return _records_turn("hotlines", [dict(rec)], q, q.facets, lang, now, base)
+        kinds = {PLACE_INTENTS.get(intent, "service_points")}
+        if intent in PROCEDURE_INTENTS:
+            kinds.add("procedures")
+        if any(f in kfacets.facets_of(k) for f in q.facets for k in kinds):
+            guessed = replace(q, intent=intent)
+            return _topic_turn(intent, guessed, q.facets, lang, _when(guessed, now))
+    return None
 
 
 @_safe_turn

@@ -217,6 +217,20 @@ def test_offer_topics_buttons() -> None:
     ]
 
 
+def test_offer_topics_answers_a_recognised_facet_of_the_likeliest_topic() -> None:
+    """Unsure of the topic, sure of the fact asked (the booking): the halls' booking, no buttons."""
+    trk = tracker(
+        "거류허가 예약은 어느 사이트에서 해요?", "nlu_fallback", [ent("facet", "booking")]
+    )
+    trk.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "residence_permit", "confidence": 0.52},
+        {"name": "find_service_point", "confidence": 0.48},
+    ]
+    out = texts(run(acts.ActionOfferTopics(), trk)[0])
+    assert "bjgaj.gov.cn" in out
+
+
 @pytest.mark.parametrize(
     ("text", "intent", "entities", "current", "metadata", "expected"),
     [

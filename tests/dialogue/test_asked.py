@@ -621,3 +621,42 @@ def test_a_fact_read_as_a_residence_permit_of_no_type_is_the_procedure_in_contex
     q = Question("residence_permit", "wie lange gilt eine Aufenthaltserlaubnis?", ("validity",))
     turn = asked.answer_question(q, ctx, lang="de", now=NOW, faq_first=False)
     assert turn is not None and turn.context.intent == "residence_permit"
+
+
+def test_an_unsure_facet_question_gets_the_fact_of_the_likeliest_topic_that_holds_it() -> None:
+    """The NLU unsure ("거류허가 예약은 어느 사이트에서 해요?": residence permit 0.52, offices 0.48), the
+    facet rules sure of the booking: the halls' booking, not the topic buttons."""
+    q = Question("nlu_fallback", "거류허가 예약은 어느 사이트에서 해요?", facets=("booking",))
+    guesses = ["nlu_fallback", "residence_permit", "find_service_point"]
+    assert asked.out_of_scope_turn(q, Context(), lang="ko", now=NOW) is None  # not unsure: FAQ
+    turn = asked.out_of_scope_turn(q, Context(), lang="ko", now=NOW, unsure=True, guesses=guesses)
+    assert turn is not None and "bjgaj.gov.cn" in lead(turn.answer)
+    # A fact no guessed topic's records hold, or no topic guessed: the topics are offered.
+    q = Question("nlu_fallback", "커리큘럼이 뭐예요?", facets=("curriculum",))
+    assert asked.guessed_topic_turn(q, ["visa", "work_permit"], "ko", NOW) is None
+    assert asked.guessed_topic_turn(q, ["greet", "nlu_fallback"], "ko", NOW) is None
+
+
+def test_a_permit_type_said_only_in_the_title_words_is_that_type() -> None:
+    """No permit-type entity in "zum Studieren", but the words match the study permit's title clearly:
+    its processing time, not "which residence permit?"; no type in the words: the type is asked."""
+    q = Question(
+        "residence_permit",
+        "wie lange braucht man für die Aufenthaltserlaubnis zum Studieren",
+        facets=("processing_time",),
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
+    assert turn is not None and "7 Arbeitstage" in lead(turn.answer)
+    assert turn.context.procedures[0] == "residence_permit_study"
+    q = Question(
+        "residence_permit", "how long does a residence permit take?", facets=("processing_time",)
+    )
+    assert asked.ranked_procedures("residence_permit", q) == []
+
+
+def test_an_unsure_phone_question_on_an_immigration_topic_is_its_hotline() -> None:
+    q = Question("nlu_fallback", "출입국 상담 전화번호가 뭐예요?", facets=("phone",))
+    turn = asked.guessed_topic_turn(q, ["nlu_fallback", "visa", "opening_hours"], "ko", NOW)
+    assert turn is not None and "12367" in lead(turn.answer)
+    turn = asked.guessed_topic_turn(q, ["work_permit"], "ko", NOW)
+    assert turn is not None and "12345" in lead(turn.answer)

@@ -157,6 +157,13 @@ def test_hotline_phone_and_languages(kb_url: str) -> None:
         ("residence_permit", "how much is a work residence permit", "residence_permit_work"),
         ("residence_permit", "medical check for my permit", "medical_examination_residence_permit"),
         (None, "I lost my passport", "lost_passport"),
+        # Function words ("für", "die", "zum", "для") do not count: the nouns decide.
+        (
+            "residence_permit",
+            "wie lange dauert die Aufenthaltserlaubnis zum Studieren",
+            "residence_permit_study",
+        ),
+        ("residence_permit", "сколько стоит вид на жительство для учёбы", "residence_permit_study"),
     ],
 )
 def test_rank_puts_the_procedure_the_question_is_about_first(
@@ -164,6 +171,12 @@ def test_rank_puts_the_procedure_the_question_is_about_first(
 ) -> None:
     ranked = procedures.rank(topic, question, None, kb_url)
     assert ranked[0]["id"] == best
+
+
+def test_function_words_are_not_terms() -> None:
+    assert procedures._terms("für die Aufenthaltserlaubnis zum Studieren") == {"aufen", "studi"}
+    assert procedures._terms("the fee for the R visa") == {"R", "fee", "visa"}
+    assert procedures._terms("для вида на жительство") == {"вида", "жител"}
 
 
 def test_rank_prefers_the_asked_permit_type(kb_url: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Column, String, select
 
-from bot.core import vocab
+from bot.core import function_words, vocab
 from bot.dialogue.i18n import local, t
 from bot.dialogue.render import format_amount, provenance
 from bot.knowledge.facets import numbered, with_doubts
@@ -274,7 +274,8 @@ _EAST_ASIAN = re.compile(
 def _terms(text: str) -> set[str]:
     """Words cut to their first 5 letters ("extend", "extension" -> "exten"; "продлить", "продление"
     -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期),
-    none with hiragana; and single capital letters (a visa's type)."""
+    none with hiragana; and single capital letters (a visa's type). Function words ("für", "die", "the",
+    "для", "pour": bot/core/function_words.py) name nothing and are left out."""
     # A visa's letter ("R-Visum", "visa R", "L visa") as written, apart from the lower-case words.
     out: set[str] = set(_LETTER.findall(text))
     text = text.lower()
@@ -283,7 +284,7 @@ def _terms(text: str) -> set[str]:
         # Not a pair with Japanese kana of particles and endings ("可の", "の費"): they name nothing.
         out.update(p for p in pairs if not _HIRAGANA.search(p))
     for word in _WORD.findall(_EAST_ASIAN.sub(" ", text)):
-        if len(word) >= 3 or word.isdigit():
+        if (len(word) >= 3 and not function_words.is_function_word(word)) or word.isdigit():
             out.add(word[:5])
     return out
 
