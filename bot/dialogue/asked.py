@@ -32,7 +32,7 @@ from bot.faq import match as faq_match
 from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
-from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
+from bot.knowledge.kinds import hospitals, procedures, schools, service_points
 from bot.nlu import gazetteer
 
 logger = logging.getLogger(__name__)
@@ -915,19 +915,13 @@ def guessed_topic_turn(
     most GUESSES) whose records can hold it: a procedure's fee, documents, ... or a place's phone,
     address, hours, booking. None: no guess can hold it (the topics are offered)."""
     topics = [g for g in guesses if g in TOPIC_INTENTS][:GUESSES]
+    if set(q.facets) == {"phone"}:
+        # A number to call is the one fact a wrong guess makes harmful: "시민 서비스 핫라인" (the citizen
+        # hotline, 12345) guessed as a visa question would get the immigration hotline or the halls'
+        # phones. Hotlines are not yet known by what they are called (names.py knows their numbers), so
+        # an unsure phone question gets the topics to choose from.
+        return None
     for intent in topics:
-        if intent in PROCEDURE_INTENTS and set(q.facets) == {"phone"}:
-            # "출입국 상담 전화번호가 뭐예요?": a procedure has no phone of its own; its topic's hotline
-            # answers (12367 for immigration matters, else 12345), as it confirms the procedure's facts.
-            number = (
-                prov.IMMIGRATION_HOTLINE
-                if intent in procedures.IMMIGRATION_TOPICS
-                else prov.CITY_HOTLINE
-            )
-            rec = hotlines.hotline(number)
-            if rec is not None:
-                base = Context(intent=intent, filters=dict(q.filters))
-                return _records_turn("hotlines", [dict(rec)], q, q.facets, lang, now, base)
         kinds = {PLACE_INTENTS.get(intent, "service_points")}
         if intent in PROCEDURE_INTENTS:
             kinds.add("procedures")
