@@ -493,18 +493,12 @@ def emergency_fallback(lang: str, order: tuple[str, ...] = EMERGENCY_CATEGORIES)
     return first + "\n".join(sorted(parts, key=position))
 
 
-IMMIGRATION_TOPICS = {
-    "residence_permit",
-    "visa",
-    "accommodation_registration",
-    "lost_passport",
-    "permanent_residence",
+# The intents "did you mean" may offer: what users ask about, in the order of the classifier's ranking.
+# (Which of them are the immigration administration's, and so confirmed with 12367, is
+# procedures.IMMIGRATION_TOPICS.)
+TOPIC_INTENTS = procedures.IMMIGRATION_TOPICS | {
     "work_permit",
     "talent_services",
-}
-
-# The intents "did you mean" may offer: what users ask about, in the order of the classifier's ranking.
-TOPIC_INTENTS = IMMIGRATION_TOPICS | {
     "international_school",
     "healthcare",
     "emergency",
@@ -528,7 +522,7 @@ def handoff_answer(
     rated, so they are not asked again.
     """
     numbers = [hotlines_mod.IMMIGRATION, hotlines_mod.CITY]
-    if topic not in IMMIGRATION_TOPICS:
+    if topic not in procedures.IMMIGRATION_TOPICS:
         numbers.reverse()
     # Someone who asks for a person was not helped well enough (or is complaining): apologise first,
     # unless the rating reply just did.

@@ -201,6 +201,13 @@ def test_handoff_gives_immigration_hotline_and_office_phone() -> None:
     assert "8402 0101" in out
 
 
+def test_handoff_after_a_work_permit_gives_the_city_hotline_first() -> None:
+    """Work permits are the talent centre's, confirmed through 12345, not the immigration hotline."""
+    trk = tracker("I want a real person", "human_handoff", last_topic="work_permit")
+    out = texts(run(acts.ActionHumanHandoff(), trk)[0])
+    assert out.index("12345") < out.index("12367")
+
+
 def test_offer_topics_buttons() -> None:
     trk = tracker("permit thing chaoyang", "nlu_fallback", [ent("district", "chaoyang")])
     trk.latest_message["intent_ranking"] = [
