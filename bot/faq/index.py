@@ -9,6 +9,8 @@ at once, without retraining or a restart.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +110,27 @@ class Classifier:
         return out
 
     @classmethod
+    def trained(cls, labels: list[int], vectors: np.ndarray, n: int) -> Classifier | None:
+        """`train`, or the classifier last trained on exactly these labels and vectors. Every sync
+        publishes a new version and the index is rebuilt, but most syncs change no question (a
+        service point's hours, a school's phone): refitting the same model (deterministic, up to
+        seconds under load) would hold up the first answers after each such sync."""
+        if len(set(labels)) < 2 or n > CLASSIFIER_MAX_ENTRIES:
+            return None
+        key = hashlib.sha256(
+            repr((CLASSIFIER_C, CLASSIFIER_ITERATIONS, n)).encode()
+            + np.asarray(labels, dtype=np.int64).tobytes()
+            + np.ascontiguousarray(vectors, dtype=np.float32).tobytes()
+        ).digest()
+        with _LAST_TRAINED_LOCK:
+            if _LAST_TRAINED and _LAST_TRAINED[0] == key:
+                return _LAST_TRAINED[1]
+        classifier = cls.train(labels, vectors, n)
+        with _LAST_TRAINED_LOCK:
+            _LAST_TRAINED[:] = [key, classifier]
+        return classifier
+
+    @classmethod
     def train(cls, labels: list[int], vectors: np.ndarray, n: int) -> Classifier | None:
         """Trained on `vectors` of the entries `labels` (rows); None for fewer than two entries or
         more than CLASSIFIER_MAX_ENTRIES."""
@@ -119,6 +142,11 @@ class Classifier:
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(vectors, np.asarray(labels))
         return cls(model, n)
+
+
+# The last classifier trained and the fingerprint of its training data (see `Classifier.trained`).
+_LAST_TRAINED: list[Any] = []
+_LAST_TRAINED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -176,7 +204,7 @@ class Index:
                 penalty[slot] = ANSWER_PENALTY if t.role == "answer" else 0.0
                 slots.append(slot)
                 labels.append(i)
-        classifier = Classifier.train(labels, matrix[slots], len(entries))
+        classifier = Classifier.trained(labels, matrix[slots], len(entries))
         return cls(entries, matrix, penalty, width, slots, Lexicon.build(entries), classifier)
 
     def scores(

@@ -408,3 +408,17 @@ def test_the_staff_report_scores_a_question_as_the_assistant_does(use_kb: str) -
     ((entry_id, score),) = closest([question])
     (best,) = index.current(use_kb).search(encoder.encode([question])[0], k=1, text=question)
     assert (entry_id, score) == (best.entry_id, pytest.approx(best.score))
+
+
+def test_a_sync_that_changes_no_question_does_not_refit_the_classifier() -> None:
+    """The index is rebuilt after every sync; the classifier is refitted only when the entries' texts
+    (labels and vectors) changed."""
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(6, encoder.DIMENSION)).astype(np.float32)
+    labels = [0, 0, 1, 1, 2, 2]
+    first = index.Classifier.trained(labels, vectors, 3)
+    assert first is not None
+    assert index.Classifier.trained(labels, vectors.copy(), 3) is first
+    changed = vectors.copy()
+    changed[0, 0] += 1.0
+    assert index.Classifier.trained(labels, changed, 3) is not first
