@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,12 +149,16 @@ def test_publishing_while_users_ask_gives_no_error_and_no_half_applied_answer(
     for t in users:
         t.start()
     try:
-        for i in range(40):
+        # At least 40 publications, and on until the users have had 6 answers between them: a sync
+        # takes well under a second here, the first answers after a start several seconds.
+        i, deadline = 0, time.monotonic() + 180
+        while (i < 40 or len(answers) < 6) and time.monotonic() < deadline:
             loader.sync(
                 url=env["KB_DATABASE_URL"],
                 knowledge=versions["B" if i % 2 == 0 else "A"],
                 actor="e2e",
             )
+            i += 1
     finally:
         done.set()
         for t in users:
