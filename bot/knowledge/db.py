@@ -27,6 +27,8 @@ from bot.knowledge.models import KNOWLEDGE_TABLES, RETIRED_TABLES, SCHEMA_VERSIO
 
 # Any constant: the PostgreSQL advisory lock that serialises syncs.
 _SYNC_LOCK_KEY = 4_201_126_001
+# Read connections kept open per SQLite file (more are opened, and closed after use, when more threads read).
+_READ_POOL_SIZE = 4
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -58,9 +60,7 @@ def _sqlite_engine(url: str, timeout: float, *, pooled: bool = False) -> Engine:
             url,
             future=True,
             poolclass=QueuePool,
-            # One kept open per thread of the action server that reads (ACTION_THREADS); more threads
-            # (a CLI, tests) open further ones, closed after use.
-            pool_size=config.action_threads(),
+            pool_size=_READ_POOL_SIZE,
             max_overflow=config.action_threads(),
             # Pooled connections move between the action server's threads (one thread at a time).
             connect_args={"timeout": timeout, "check_same_thread": False},
