@@ -20,15 +20,12 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
 
 from bot.core import config
 from bot.knowledge.models import KNOWLEDGE_TABLES, RETIRED_TABLES, SCHEMA_VERSION, Base, Meta
 
 # Any constant: the PostgreSQL advisory lock that serialises syncs.
 _SYNC_LOCK_KEY = 4_201_126_001
-# Read connections kept open per SQLite file (more are opened, and closed after use, when more threads read).
-_READ_POOL_SIZE = 4
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -48,25 +45,9 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_engine(url: str, timeout: float, *, pooled: bool = False) -> Engine:
-    """A SQLite engine whose connections wait at most `timeout` seconds for a lock.
-
-    `pooled`: keep connections open between uses (SQLAlchemy 1.4 opens and closes a file database's
-    connection for every session, about 1 ms each, several times per turn; the close also checkpoints
-    the WAL). Every read session still begins its own transaction, so a pooled connection sees what a
-    sync committed before the session began, at once, in this process and from any other."""
-    if pooled:
-        engine = create_engine(
-            url,
-            future=True,
-            poolclass=QueuePool,
-            pool_size=_READ_POOL_SIZE,
-            max_overflow=config.action_threads(),
-            # Pooled connections move between the action server's threads (one thread at a time).
-            connect_args={"timeout": timeout, "check_same_thread": False},
-        )
-    else:
-        engine = create_engine(url, future=True, connect_args={"timeout": timeout})
+def _sqlite_engine(url: str, timeout: float) -> Engine:
+    """A SQLite engine whose connections wait at most `timeout` seconds for a lock."""
+    engine = create_engine(url, future=True, connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -110,7 +91,7 @@ def _read_engine(url: str) -> Engine:
     timeout = config.kb_lock_timeout()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        reads = _sqlite_engine(url, timeout=timeout, pooled=True)
+        reads = _sqlite_engine(url, timeout=timeout)
         # The schema check too gives up after `timeout` (the first read may come while a sync, or another
         # process, holds the lock); an error is not cached, so the next read tries again.
         Base.metadata.create_all(reads)
