@@ -914,14 +914,13 @@ def guessed_topic_turn(
     topic in context: the fact of the first of the NLU's likeliest topics (`guesses`, best first; at
     most GUESSES) whose records can hold it: a procedure's fee, documents, ... or a place's phone,
     address, hours, booking. None: no guess can hold it (the topics are offered)."""
-    topics = [g for g in guesses if g in TOPIC_INTENTS][:GUESSES]
     if set(q.facets) == {"phone"}:
         # A number to call is the one fact a wrong guess makes harmful: "시민 서비스 핫라인" (the citizen
         # hotline, 12345) guessed as a visa question would get the immigration hotline or the halls'
         # phones. Hotlines are not yet known by what they are called (names.py knows their numbers), so
         # an unsure phone question gets the topics to choose from.
         return None
-    for intent in topics:
+    for intent in [g for g in guesses if g in TOPIC_INTENTS][:GUESSES]:
         kinds = {PLACE_INTENTS.get(intent, "service_points")}
         if intent in PROCEDURE_INTENTS:
             kinds.add("procedures")

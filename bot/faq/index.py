@@ -111,7 +111,8 @@ class Classifier:
 
     @classmethod
     def trained(cls, labels: list[int], vectors: np.ndarray, n: int) -> Classifier | None:
-        """`train`, or the classifier last trained on exactly these labels and vectors. Every sync
+        """Trained on `vectors` of the entries `labels` (rows), or the classifier last trained on exactly
+        these; None for fewer than two entries or more than CLASSIFIER_MAX_ENTRIES. Every sync
         publishes a new version and the index is rebuilt, but most syncs change no question (a
         service point's hours, a school's phone): refitting the same model (deterministic, up to
         seconds under load) would hold up the first answers after each such sync."""
@@ -125,17 +126,14 @@ class Classifier:
         with _LAST_TRAINED_LOCK:
             if _LAST_TRAINED and _LAST_TRAINED[0] == key:
                 return _LAST_TRAINED[1]
-        classifier = cls.train(labels, vectors, n)
+        classifier = cls._fit(labels, vectors, n)
         with _LAST_TRAINED_LOCK:
             _LAST_TRAINED[:] = [key, classifier]
         return classifier
 
     @classmethod
-    def train(cls, labels: list[int], vectors: np.ndarray, n: int) -> Classifier | None:
-        """Trained on `vectors` of the entries `labels` (rows); None for fewer than two entries or
-        more than CLASSIFIER_MAX_ENTRIES."""
-        if len(set(labels)) < 2 or n > CLASSIFIER_MAX_ENTRIES:
-            return None
+    def _fit(cls, labels: list[int], vectors: np.ndarray, n: int) -> Classifier:
+        """Trained on `vectors` of the entries `labels` (rows)."""
         model = LogisticRegression(C=CLASSIFIER_C, max_iter=CLASSIFIER_ITERATIONS)
         with warnings.catch_warnings():
             # A few iterations are enough to rank the entries; full convergence takes seconds more.
