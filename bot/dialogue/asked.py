@@ -335,6 +335,7 @@ FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "ages": ("age_min", "age_max", "grades"),
     "status": ("status", "hours"),
     "booking": ("appointment",),
+    "website": ("website", "links"),
 }
 
 

@@ -323,3 +323,21 @@ def test_trained_pipeline_complete_question_keeps_its_topic(parse: Any) -> None:
 )
 def test_trained_pipeline_others_are_not_follow_ups(parse: Any, text: str, intent: str) -> None:
     assert parse(text)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the school's website?",
+        "学校的官网是什么",
+        "公式サイトはありますか",
+        "학교 홈페이지 주소 알려주세요",
+        "какой у школы сайт?",
+        "quel est le site internet de l'école ?",
+        "Hat die Schule eine Webseite?",
+        "¿cuál es la página web del colegio?",
+        "ما هو الموقع الإلكتروني للمدرسة؟",
+    ],
+)
+def test_a_website_is_asked_in_every_language(text: str) -> None:
+    assert "website" in {f.value for f in facets.analyse(text).facets}
