@@ -23,7 +23,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
-from bot.dialogue import answers, cards, render
+from bot.dialogue import answers, cards, hotline_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -32,7 +32,7 @@ from bot.faq import match as faq_match
 from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
-from bot.knowledge.kinds import hospitals, procedures, schools, service_points
+from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 from bot.nlu import gazetteer
 
 logger = logging.getLogger(__name__)
@@ -531,12 +531,18 @@ def find_places(
 # --- The turns -----------------------------------------------------------------------------------------
 
 
+# Facets both a procedure and a place can hold that a topic question asks of the procedure: a topic's
+# website is its procedure's official pages ("which website do I apply for the work permit on?"); a
+# place's website is asked by naming the place.
+PROCEDURE_FIRST = frozenset({"website"})
+
+
 def _split(
     facets: Sequence[str], has_procedure: bool, place_kind: str
 ) -> tuple[list[str], list[str]]:
     """Facets asked of the procedure, and of the places."""
     proc_facets = kfacets.facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
-    place_facets = kfacets.facets_of(place_kind)
+    place_facets = kfacets.facets_of(place_kind) - PROCEDURE_FIRST
     of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
     of_places = [f for f in facets if f not in of_proc]
     return of_proc, of_places
@@ -833,7 +839,7 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
     them, or what one needs first; whatever intent the NLU gave it. None: it names none."""
     named = named_records(q.text)
     if not named:
-        return _named_procedure_turn(q, lang, now)
+        return _hotline_turn(q, lang) or _named_procedure_turn(q, lang, now)
     kind, records = named
     facets = q.facets or DEFAULT_FACETS[kind]
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
@@ -843,6 +849,28 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
         if proc is not None and any(kfacets.fact("procedures", proc, f, lang) for f in facets):
             records, kind = [proc], "procedures"
     return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+def named_hotlines(text: str) -> list[dict[str, Any]]:
+    """The hotlines a message names by number ("12345") or by what they are ("the citizen hotline",
+    "병원 예약 전화번호": bot/dialogue/hotline_words.py)."""
+    ids = dict.fromkeys(m.id for m in names.find_mentions(text or "") if m.kind == "hotlines")
+    found = [r for r in (names.record("hotlines", i) for i in ids) if r]
+    found += [r for r in hotline_words.hotlines_asked(text) if r["id"] not in ids]
+    return found
+
+
+def _hotline_turn(q: Question, lang: str) -> Turn | None:
+    """A hotline's phone, hours or languages asked ("Bürgerhotline Nummer?", "what languages does 12345
+    speak?"): that hotline's fact, not a topic's offices. None: no hotline named or no such facet."""
+    facets = [f for f in q.facets if f in hotlines.FACETS]
+    if not facets:
+        return None
+    records = named_hotlines(q.text)
+    if not records:
+        return None
+    base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
+    return _records_turn("hotlines", records, q, facets, lang, None, base)
 
 
 def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Turn | None:
@@ -918,8 +946,8 @@ def guessed_topic_turn(
     if set(q.facets) == {"phone"}:
         # A number to call is the one fact a wrong guess makes harmful: "시민 서비스 핫라인" (the citizen
         # hotline, 12345) guessed as a visa question would get the immigration hotline or the halls'
-        # phones. Hotlines are not yet known by what they are called (names.py knows their numbers), so
-        # an unsure phone question gets the topics to choose from.
+        # phones. Hotlines named by what they are were answered before (answer_named), so an unsure
+        # phone question left gets the topics to choose from.
         return None
     for intent in [g for g in guesses if g in TOPIC_INTENTS][:GUESSES]:
         kinds = {PLACE_INTENTS.get(intent, "service_points")}
@@ -1211,6 +1239,10 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
                     cards.hospital_card(place, lang, district),
                 )
             replies.append(Reply(text, card=card.to_json()))
+            shown.append(rec)
+    if kind == "hotlines":
+        for rec in places:
+            replies.append(Reply(hotlines.render(rec, lang)))  # type: ignore[arg-type]
             shown.append(rec)
     if not replies:
         return clarify(lang)
