@@ -18,7 +18,8 @@ Strict, so that nothing unrelated matches:
 * the name must stand next to a word saying the kind of place in the message's language ("해로우
   국제학교", "школы Хэрроу", "مدرسة هارو", "キーストーン・アカデミー");
 * a skeleton of four consonants or more must be nearly the same (ratio >= 0.9) and have four or more;
-  a shorter one ("Harrow": "HR") exactly the same, with vowels where the name has them;
+  a shorter one ("Harrow": "HR") exactly the same, with vowels where the name has them; a name of
+  one consonant ("OASIS") only with the same vowels and consonants in the same places ("오아시스");
 * one record only: two records matching equally well name none.
 
 What it cannot tell apart: a two-consonant name and an everyday word with the same sounds next to the
@@ -224,6 +225,12 @@ def skeleton(latin: str, vowels: bool = False) -> str:
     return folded[:-1] if vowels and folded.endswith("V") else folded
 
 
+def _spelled(word: str) -> bool:
+    """An abbreviation said letter by letter ("WAB", "ITHCC"), not a name in capitals said as a word
+    ("OASIS": five letters or more, two vowels or more)."""
+    return word.isupper() and (len(word) < 5 or sum(ch in "AEIOU" for ch in word) < 2)
+
+
 def distinctive(name: str) -> str | None:
     """The words of a Latin name that name it ("Harrow International School Beijing" -> "Harrow"); None
     for names in other scripts, abbreviations ("WAB") and names made only of generic words."""
@@ -231,7 +238,7 @@ def distinctive(name: str) -> str | None:
         return None
     head = re.sub(r"\s*\([^)]*\)", "", name.split(" - ", 1)[0])
     words = [w for w in re.findall(r"[A-Za-z]+", head) if w.lower() not in _GENERIC]
-    if not words or all(w.isupper() or w.lower() in _SAID_OTHERWISE for w in words):
+    if not words or all(_spelled(w) or w.lower() in _SAID_OTHERWISE for w in words):
         return None
     return " ".join(words)
 
@@ -277,7 +284,11 @@ class SoundIndex:
                 # Two consonants only ("Harrow"): one word, else "Yew Chung", "Chao-Yang" sound like
                 # everyday words.
                 one_word = bool(words) and " " not in str(words)
-                if (len(key) >= 3 or (len(key) == 2 and one_word)) and entry not in entries:
+                # One consonant ("OASIS": "S"), one word: only its whole sound ("VSVS", four or more).
+                heard = len(key) == 1 and one_word and len(entry[3]) >= LONG
+                if (
+                    len(key) >= 3 or (len(key) == 2 and one_word) or heard
+                ) and entry not in entries:
                     entries.append(entry)
         return cls(entries)
 
@@ -336,6 +347,8 @@ class SoundIndex:
             return ratio if ratio >= RATIO and len(key) >= LONG else 0.0
         if key != name_key:
             return 0.0
+        if len(name_key) == 1:
+            return 1.0 if voiced == name_voiced else 0.0
         # Short and equal ("TRS"): the vowels must be where the name has them too ("تدرس", "teaches",
         # is "TRS" as well, with no vowel at all).
         ratio = difflib.SequenceMatcher(None, voiced, name_voiced).ratio()

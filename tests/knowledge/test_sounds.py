@@ -25,6 +25,8 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
         ("телефон Дульвич колледжа", ("schools", "dulwich_college_beijing")),
         ("номер больницы Юнайтед Фэмили", ("hospitals", "beijing_united_family_hospital")),
         ("キーストーン・アカデミーのカリキュラムは？", ("schools", "keystone_academy")),
+        ("오아시스 병원 전화 번호", ("hospitals", "oasis_international_hospital")),
+        ("رقم هاتف مستشفى أواسيس", ("hospitals", "oasis_international_hospital")),
     ],
 )
 def test_names_written_as_they_sound_are_found(
@@ -68,6 +70,8 @@ def test_only_distinctive_latin_words_are_indexed() -> None:
     assert distinctive("Chaoyang Hospital") is None  # a district: said, not a name by sound
     assert distinctive("International School of Beijing (ISB)") is None
     assert distinctive("WAB") is None
+    assert distinctive("ITHCC") is None  # said letter by letter
+    assert distinctive("OASIS Hospital") == "OASIS"  # a word in capitals
     assert distinctive("和睦家") is None
 
 
