@@ -587,6 +587,7 @@ def _topic_turn(
     if of_proc and procs:
         # The best-ranked procedure that holds the fact asked (its title says which it is).
         holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)]
+        holds = holds or joined_parts(procs[0], of_proc, lang)
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
@@ -643,6 +644,25 @@ def _topic_turn(
         facet=None if summary or not facets else _answered(facets, shown_kind, shown, of_places),
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def joined_parts(proc: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[dict[str, Any]]:
+    """The procedures a joint application combines, holding one of `facets`: a procedure with no
+    service of its own (the "two-permit joint application": its one service is offered by the work
+    permit and the work-type residence permit) has the fee and documents of its parts ("Was kostet die
+    Aufenthaltserlaubnis zum Arbeiten?" matched to the joint application: the residence permit's fee).
+    None for any other procedure."""
+    codes = {str(c) for c in proc.get("services") or []}
+    others = [p for p in procedures.rank(None, "") if p.get("id") != proc.get("id")]
+    offered = {str(c) for p in others for c in p.get("services") or []}
+    if not codes or not codes <= offered:
+        return []
+    return [
+        dict(p)
+        for p in others
+        if codes & set(p.get("services") or [])
+        and any(kfacets.fact("procedures", p, f, lang) for f in facets)
+    ]
 
 
 def same_for_every_type(

@@ -35,3 +35,15 @@ def test_a_school_named_in_arabic_script_without_a_phone_declines_with_no_other_
 def test_a_school_named_in_hangul_gets_its_own_fact(use_kb: str) -> None:
     q = Question("international_school", "덜위치 칼리지 전화번호 알려줘", ("phone",))
     assert "6454 9000" in text_of(asked.answer_question(q, Context(), lang="ko"))
+
+
+def test_a_joint_applications_fee_is_its_parts_fee_and_the_work_permits_own_stays_unknown(
+    use_kb: str,
+) -> None:
+    q = Question("work_permit", "Was kostet die Aufenthaltserlaubnis zum Arbeiten?", ("fee",))
+    out = text_of(asked.answer_question(q, Context(), lang="de"))
+    assert "400" in out and "1000" in out.replace(" ", "").replace(".", "")
+    # The work permit itself lists no fee: said so, never the residence permit's.
+    q = Question("work_permit", "how much is the work permit?", ("fee",))
+    out = text_of(asked.answer_question(q, Context(), lang="en"))
+    assert "400" not in out and "I don't have that" in out
