@@ -586,8 +586,10 @@ def _topic_turn(
     brief = summary or len(shown) + bool(of_proc and procs) > 1
     if of_proc and procs:
         # The best-ranked procedure that holds the fact asked (its title says which it is).
-        holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)]
-        holds = holds or joined_parts(procs[0], of_proc, lang)
+        holds: list[Mapping[str, Any]] = [
+            p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)
+        ]
+        holds = holds or list(joined_parts(procs[0], of_proc, lang))
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
