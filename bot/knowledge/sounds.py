@@ -34,7 +34,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from anyascii import anyascii
 
@@ -209,6 +209,7 @@ _CLASSES = str.maketrans(
 )
 LONG = 4  # consonants from which a near match is enough
 RATIO = 0.9
+SEEN = 256  # messages whose result is kept
 SHORT_RATIO = 0.85  # of the vowel-marked forms, when the skeletons are short and equal
 
 
@@ -270,6 +271,8 @@ class SoundIndex:
     """The distinctive names' skeletons of the schools and hospitals."""
 
     entries: list[tuple[str, str, str, str]]  # (kind, id, skeleton, with vowels)
+    # The last messages' results: a turn asks for the names of one message several times.
+    _seen: dict[str, SoundMatch | None] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, named: Iterable[tuple[str, str, Iterable[str]]]) -> SoundIndex:
@@ -296,6 +299,13 @@ class SoundIndex:
         """The one school or hospital `text` names by sound next to a word saying its kind, or None."""
         if not self.entries:
             return None
+        if text not in self._seen:
+            if len(self._seen) >= SEEN:
+                self._seen.clear()
+            self._seen[text] = self._find(text)
+        return self._seen[text]
+
+    def _find(self, text: str) -> SoundMatch | None:
         words = list(_WORD.finditer(text))
         kinds = [_cue_kind(w.group()) for w in words]
         # (kind, start, end, surface) of the word runs next to a word of that kind.
@@ -343,8 +353,12 @@ class SoundIndex:
     @staticmethod
     def _score(key: str, voiced: str, name_key: str, name_voiced: str) -> float:
         if len(name_key) >= LONG:
+            if len(key) < LONG or 2 * min(len(key), len(name_key)) < RATIO * (
+                len(key) + len(name_key)
+            ):
+                return 0.0  # too different in length to reach RATIO
             ratio = difflib.SequenceMatcher(None, key, name_key).ratio()
-            return ratio if ratio >= RATIO and len(key) >= LONG else 0.0
+            return ratio if ratio >= RATIO else 0.0
         if key != name_key:
             return 0.0
         if len(name_key) == 1:
