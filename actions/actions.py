@@ -342,6 +342,20 @@ class ActionEmergency(KnowledgeAction):
     def name(self) -> str:
         return "action_emergency"
 
+    def work(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        # "<a school>'s phone number?" read as an emergency by the classifier alone (no acute-danger
+        # rule matched, so no emergency_type): the fact asked of the place or hotline named.
+        message = tracker.latest_message
+        if entity(message, "emergency_type") is None:
+            q = question(tracker, message)
+            if q.facets and (asked.named_records(q.text) or asked.named_hotlines(q.text)):
+                turn = asked.answer_named(q, lang=language_of(tracker))
+                if turn is not None:
+                    return send_turn(dispatcher, turn)
+        return super().work(dispatcher, tracker, domain)
+
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
         return answers.emergency_answer(
             entity(message, "district"),

@@ -186,4 +186,5 @@ FACETS: tuple[str, ...] = (
     "ages",
     "status",
     "booking",
+    "website",
 )

@@ -23,7 +23,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
-from bot.dialogue import answers, cards, render
+from bot.dialogue import answers, cards, hotline_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -32,7 +32,7 @@ from bot.faq import match as faq_match
 from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
-from bot.knowledge.kinds import hospitals, procedures, schools, service_points
+from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 from bot.nlu import gazetteer
 
 logger = logging.getLogger(__name__)
@@ -335,6 +335,7 @@ FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "ages": ("age_min", "age_max", "grades"),
     "status": ("status", "hours"),
     "booking": ("appointment",),
+    "website": ("website", "links"),
 }
 
 
@@ -530,12 +531,18 @@ def find_places(
 # --- The turns -----------------------------------------------------------------------------------------
 
 
+# Facets both a procedure and a place can hold that a topic question asks of the procedure: a topic's
+# website is its procedure's official pages ("which website do I apply for the work permit on?"); a
+# place's website is asked by naming the place.
+PROCEDURE_FIRST = frozenset({"website"})
+
+
 def _split(
     facets: Sequence[str], has_procedure: bool, place_kind: str
 ) -> tuple[list[str], list[str]]:
     """Facets asked of the procedure, and of the places."""
     proc_facets = kfacets.facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
-    place_facets = kfacets.facets_of(place_kind)
+    place_facets = kfacets.facets_of(place_kind) - PROCEDURE_FIRST
     of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
     of_places = [f for f in facets if f not in of_proc]
     return of_proc, of_places
@@ -579,7 +586,10 @@ def _topic_turn(
     brief = summary or len(shown) + bool(of_proc and procs) > 1
     if of_proc and procs:
         # The best-ranked procedure that holds the fact asked (its title says which it is).
-        holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)]
+        holds: list[Mapping[str, Any]] = [
+            p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)
+        ]
+        holds = holds or list(joined_parts(procs[0], of_proc, lang))
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     if shown:
@@ -636,6 +646,25 @@ def _topic_turn(
         facet=None if summary or not facets else _answered(facets, shown_kind, shown, of_places),
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def joined_parts(proc: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[dict[str, Any]]:
+    """The procedures a joint application combines, holding one of `facets`: a procedure with no
+    service of its own (the "two-permit joint application": its one service is offered by the work
+    permit and the work-type residence permit) has the fee and documents of its parts ("Was kostet die
+    Aufenthaltserlaubnis zum Arbeiten?" matched to the joint application: the residence permit's fee).
+    None for any other procedure."""
+    codes = {str(c) for c in proc.get("services") or []}
+    others = [p for p in procedures.rank(None, "") if p.get("id") != proc.get("id")]
+    offered = {str(c) for p in others for c in p.get("services") or []}
+    if not codes or not codes <= offered:
+        return []
+    return [
+        dict(p)
+        for p in others
+        if codes & set(p.get("services") or [])
+        and any(kfacets.fact("procedures", p, f, lang) for f in facets)
+    ]
 
 
 def same_for_every_type(
@@ -832,7 +861,7 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
     them, or what one needs first; whatever intent the NLU gave it. None: it names none."""
     named = named_records(q.text)
     if not named:
-        return _named_procedure_turn(q, lang, now)
+        return _hotline_turn(q, lang) or _named_procedure_turn(q, lang, now)
     kind, records = named
     facets = q.facets or DEFAULT_FACETS[kind]
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
@@ -842,6 +871,28 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
         if proc is not None and any(kfacets.fact("procedures", proc, f, lang) for f in facets):
             records, kind = [proc], "procedures"
     return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+def named_hotlines(text: str) -> list[dict[str, Any]]:
+    """The hotlines a message names by number ("12345") or by what they are ("the citizen hotline",
+    "병원 예약 전화번호": bot/dialogue/hotline_words.py)."""
+    ids = dict.fromkeys(m.id for m in names.find_mentions(text or "") if m.kind == "hotlines")
+    found = [r for r in (names.record("hotlines", i) for i in ids) if r]
+    found += [r for r in hotline_words.hotlines_asked(text) if r["id"] not in ids]
+    return found
+
+
+def _hotline_turn(q: Question, lang: str) -> Turn | None:
+    """A hotline's phone, hours or languages asked ("Bürgerhotline Nummer?", "what languages does 12345
+    speak?"): that hotline's fact, not a topic's offices. None: no hotline named or no such facet."""
+    facets = [f for f in q.facets if f in hotlines.FACETS]
+    if not facets:
+        return None
+    records = named_hotlines(q.text)
+    if not records:
+        return None
+    base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
+    return _records_turn("hotlines", records, q, facets, lang, None, base)
 
 
 def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Turn | None:
@@ -917,8 +968,8 @@ def guessed_topic_turn(
     if set(q.facets) == {"phone"}:
         # A number to call is the one fact a wrong guess makes harmful: "시민 서비스 핫라인" (the citizen
         # hotline, 12345) guessed as a visa question would get the immigration hotline or the halls'
-        # phones. Hotlines are not yet known by what they are called (names.py knows their numbers), so
-        # an unsure phone question gets the topics to choose from.
+        # phones. Hotlines named by what they are were answered before (answer_named), so an unsure
+        # phone question left gets the topics to choose from.
         return None
     for intent in [g for g in guesses if g in TOPIC_INTENTS][:GUESSES]:
         kinds = {PLACE_INTENTS.get(intent, "service_points")}
@@ -1210,6 +1261,10 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
                     cards.hospital_card(place, lang, district),
                 )
             replies.append(Reply(text, card=card.to_json()))
+            shown.append(rec)
+    if kind == "hotlines":
+        for rec in places:
+            replies.append(Reply(hotlines.render(rec, lang)))  # type: ignore[arg-type]
             shown.append(rec)
     if not replies:
         return clarify(lang)

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from bot.core import config
-from bot.knowledge import db
+from bot.knowledge import db, sounds
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class Landmark:
     surface: str = field(default="", compare=False)
 
 
+# The kinds of places (as bot/dialogue/context.py's PLACE_KINDS).
+PLACE_KINDS = ("service_points", "schools", "hospitals")
 # The kinds whose records are named in messages, and the fields holding their names.
 NAME_FIELDS: dict[str, tuple[str, ...]] = {
     "service_points": ("name",),
@@ -319,6 +321,7 @@ class _Names:
     records: Matcher
     landmarks: Matcher
     landmark_records: dict[str, dict[str, Any]]
+    sounds: sounds.SoundIndex = field(default_factory=lambda: sounds.SoundIndex([]))
 
 
 def _version(conn: Connection) -> Any:
@@ -345,7 +348,12 @@ def _load(conn: Connection) -> _Names:
             names = derived_names(data.get("name") or {})
             names += [a for a in data.get("aliases") or [] if a not in names]
             landmark_names.append(("landmarks", rid, names))
-    return _Names(Matcher.build(named), Matcher.build(landmark_names), landmark_records)
+    return _Names(
+        Matcher.build(named),
+        Matcher.build(landmark_names),
+        landmark_records,
+        sounds.SoundIndex.build(named),
+    )
 
 
 _NAMES = db.Published(_version, _load)
@@ -360,7 +368,17 @@ def find_mentions(text: str, url: str | None = None) -> list[Mention]:
     """Records named in `text`, in text order (longest names win; see the module docstring)."""
     if not text.strip():
         return []
-    return mentions(current(url).records, text)
+    names = current(url)
+    found = mentions(names.records, text)
+    if any(m.kind in PLACE_KINDS for m in found):
+        return found
+    # No place named in its own spelling: a school or hospital written as it sounds in another
+    # script ("덜위치 칼리지", "مدرسة هارو"; bot/knowledge/sounds.py).
+    heard = names.sounds.find(text)
+    if heard is None:
+        return found
+    mention = Mention(heard.kind, heard.id, heard.start, heard.end, text[heard.start : heard.end])
+    return sorted([*found, mention], key=lambda m: m.start)
 
 
 def find_landmarks(text: str, url: str | None = None) -> list[Landmark]:

@@ -362,3 +362,17 @@ def test_show_original_after_more_details_renders_the_full_page_again() -> None:
     messages, _ = run(acts.ActionShowOriginal(), trk)
     text = texts(messages)
     assert "Documents:" in text and "1. Valid passport" in text  # the whole page, in English
+
+
+def test_a_classifier_emergency_asking_a_named_places_phone_gets_that_phone() -> None:
+    # No acute-danger rule matched (no emergency_type): "<a school>'s phone" read as an emergency.
+    trk = tracker("Dulwich College phone number please", "emergency", [ent("facet", "phone")])
+    out = texts(run(acts.ActionEmergency(), trk)[0])
+    assert "6454 9000" in out and "120" not in out
+    # An emergency the safety rules found stays the emergency numbers, whatever is named.
+    acute = tracker(
+        "fire at Dulwich College, phone?",
+        "emergency",
+        [ent("facet", "phone"), ent("emergency_type", "fire")],
+    )
+    assert "119" in texts(run(acts.ActionEmergency(), acute)[0])

@@ -273,3 +273,26 @@ def test_a_place_named_in_the_users_script_gets_its_fact(
 ) -> None:
     turn = Chat(base, lang).say(question)
     assert fact in turn.text, turn.text
+
+
+# --- Names written as they sound, hotlines by what they are, and no other record's fact (issue 13) -------
+
+NAMED_BY_SOUND = [
+    ("ko", "덜위치 칼리지 전화번호 알려주세요", "6454 9000"),
+    ("ru", "где находится школа Хэрроу?", "Hegezhuang"),
+    ("ko", "베이징 시민 서비스 핫라인 번호 알려줘", "12345"),
+    ("ja", "病院の予約電話は何番ですか", "114"),
+]
+
+
+@pytest.mark.parametrize(("lang", "question", "fact"), NAMED_BY_SOUND, ids=lambda x: x[:8])
+def test_a_name_written_as_it_sounds_or_a_hotline_by_what_it_is_gets_its_fact(
+    base: str, lang: str, question: str, fact: str
+) -> None:
+    short_fact(Chat(base, lang).say(question), fact)
+
+
+def test_a_named_school_without_a_phone_gets_a_decline_not_another_schools_phone(base: str) -> None:
+    turn = Chat(base, "ar").say("ما هو رقم هاتف مدرسة هارو؟")
+    unknown(turn, "ar", "12345")
+    assert "6443" not in turn.text  # BISS's phone, the topic's first school

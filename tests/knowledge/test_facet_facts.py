@@ -60,6 +60,7 @@ def test_a_procedure_without_a_fact_gives_none(kb_url: str) -> None:
         "deadline": "deadlines",
         "eligibility": "who",
         "order": "order",
+        "website": "links",
     }
     with snapshot(kb_url) as session:
         records = [
@@ -269,3 +270,18 @@ def test_located_fact_gives_a_located_records_address_and_phone_and_nothing_else
     assert text is not None and "1 Some Road" in text and fields == ("locations",)
     assert located_fact(rec, "phone", "en") == (None, ("phones", "locations"))
     assert located_fact(rec, "curriculum", "en") is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_website_facet_gives_the_records_own_web_address(kb_url: str, lang: str) -> None:
+    wab = record(kb_url, "schools", "western_academy_of_beijing")
+    assert "www.wab.edu" in (schools.facet_text(wab, "website", lang) or "")
+    oasis = record(kb_url, "hospitals", "oasis_international_hospital")
+    assert "oasishealth.cn" in (hospitals.facet_text(oasis, "website", lang) or "")
+    work = record(kb_url, "procedures", "work_permit")
+    assert "fwp.safea.gov.cn" in (procedures.facet_text(work, "website", lang) or "")
+    # No website in the record: none (the answer says so and gives the channel), never another's.
+    bsb = record(kb_url, "schools", "british_school_of_beijing_shunyi")
+    assert schools.facet_text(bsb, "website", lang) is None
+    hall = record(kb_url, "service_points", "chaoyang_exit_entry_hall")
+    assert service_points.facet_text(hall, "website", lang) is None

@@ -323,3 +323,34 @@ def test_trained_pipeline_complete_question_keeps_its_topic(parse: Any) -> None:
 )
 def test_trained_pipeline_others_are_not_follow_ups(parse: Any, text: str, intent: str) -> None:
     assert parse(text)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the school's website?",
+        "学校的官网是什么",
+        "公式サイトはありますか",
+        "학교 홈페이지 주소 알려주세요",
+        "какой у школы сайт?",
+        "quel est le site internet de l'école ?",
+        "Hat die Schule eine Webseite?",
+        "¿cuál es la página web del colegio?",
+        "ما هو الموقع الإلكتروني للمدرسة؟",
+    ],
+)
+def test_a_website_is_asked_in_every_language(text: str) -> None:
+    assert "website" in {f.value for f in facets.analyse(text).facets}
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        ("비자 연장은 체류기간 끝나기 며칠 전에 신청해야 돼요?", "deadline"),
+        ("за сколько дней до окончания визы надо подать на продление?", "deadline"),
+        ("справка об утере паспорта платная?", "fee"),
+    ],
+)
+def test_how_many_days_before_is_a_deadline_and_paid_is_a_fee(text: str, facet: str) -> None:
+    found = {f.value for f in facets.analyse(text).facets}
+    assert facet in found and "processing_time" not in found

@@ -153,7 +153,7 @@ def facts(rec: HospitalRecord, lang: str) -> list[str]:
 # One fact at a time (issue 13; bot/knowledge/facets.py)
 # ---------------------------------------------------------------------------------------------
 
-FACETS: frozenset[str] = frozenset({"address", "phone", "hours", "languages"})
+FACETS: frozenset[str] = frozenset({"address", "phone", "hours", "languages", "website"})
 
 
 def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> str | None:
@@ -176,6 +176,8 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
     elif facet == "languages" and rec.get("languages"):
         spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
         text = t("languages", lang, text=spoken)
+    elif facet == "website" and rec.get("website"):
+        text = t("website", lang, text=rec["website"])
     return with_doubts(text, "hospitals", rec, fields, lang)
 
 

@@ -194,7 +194,17 @@ def render(rec: ProcedureRecord, lang: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 FACETS: frozenset[str] = frozenset(
-    {"fee", "documents", "processing_time", "validity", "deadline", "eligibility", "steps", "order"}
+    {
+        "fee",
+        "documents",
+        "processing_time",
+        "validity",
+        "deadline",
+        "eligibility",
+        "steps",
+        "order",
+        "website",
+    }
 )
 
 
@@ -254,6 +264,10 @@ def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) ->
     elif facet == "eligibility" and rec.get("who"):
         text = t("who", lang, text=local(rec["who"], lang))
         fields = ("who",)
+    elif facet == "website" and rec.get("links"):
+        # The official pages the record cites (a procedure has no website of its own).
+        text = "\n".join(f"🔗 {local(x['label'], lang)}: {x['url']}" for x in rec["links"])
+        fields = ("links",)
     return with_doubts(text, "procedures", rec, fields, lang)
 
 

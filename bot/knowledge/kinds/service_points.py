@@ -279,7 +279,7 @@ def intro(
 # One fact at a time (issue 13; bot/knowledge/facets.py)
 # ---------------------------------------------------------------------------------------------
 
-FACETS: frozenset[str] = frozenset({"address", "hours", "phone", "booking", "status"})
+FACETS: frozenset[str] = frozenset({"address", "hours", "phone", "booking", "status", "website"})
 
 
 def facet_text(
@@ -311,6 +311,8 @@ def facet_text(
     elif facet == "booking" and rec.get("appointment"):
         text = t("booking", lang, text=local(rec["appointment"], lang))
         fields = ("appointment",)
+    elif facet == "website" and rec.get("website"):
+        text = t("website", lang, text=rec["website"])
     return with_doubts(text, "service_points", rec, fields, lang)
 
 

@@ -1,0 +1,86 @@
+"""Hotlines asked by what they are ("the citizen hotline", "시민 서비스 핫라인", "병원 예약 전화번호"), not by
+their number: the words are data (bot/dialogue/language_data/hotlines.yml), the hotlines and their facts
+come from the knowledge base (knowledge/hotlines.yml, `category` and English `name`).
+
+A message means the hotlines of a concept when it has a word of each of the concept's lists and, unless
+the concept says otherwise, a word for "hotline". Two concepts matched (a citizen and an immigration
+hotline) mean both; a concept without a hotline in the knowledge base means none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.nlu.facets import fold
+
+DATA = Path(__file__).with_name("language_data") / "hotlines.yml"
+# Scripts whose words match anywhere (no spaces between words, or clitics on Arabic words).
+_ANYWHERE = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class Concept:
+    category: str
+    name_has: str | None
+    hotline_word: bool
+    lists: tuple[re.Pattern[str], ...]
+
+
+def _pattern(words: list[str]) -> re.Pattern[str]:
+    parts = []
+    for word in words:
+        word = fold(str(word))
+        head, tail = word.startswith("*"), word.endswith("*")
+        body = r"\s+".join(re.escape(w) for w in word.strip("*").split())
+        if _ANYWHERE.search(word):
+            parts.append(body)
+        else:
+            before = r"\w*" if head else r"(?<!\w)"
+            parts.append(before + body + (r"\w*" if tail else r"(?!\w)"))
+    return re.compile("|".join(parts))
+
+
+@lru_cache(maxsize=1)
+def _load(path: Path = DATA) -> tuple[re.Pattern[str], tuple[Concept, ...]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    concepts = tuple(
+        Concept(
+            str(c["category"]),
+            c.get("name_has"),
+            bool(c.get("hotline_word", True)),
+            tuple(_pattern(words) for words in c["all"]),
+        )
+        for c in data["concepts"]
+    )
+    return _pattern(data["hotline"]), concepts
+
+
+def asked(text: str) -> list[tuple[str, str | None]]:
+    """(category, English name word) of each hotline concept the message means, in the file's order."""
+    hotline, concepts = _load()
+    folded = fold(text or "")
+    said_hotline = bool(hotline.search(folded))
+    return [
+        (c.category, c.name_has)
+        for c in concepts
+        if (said_hotline or not c.hotline_word) and all(p.search(folded) for p in c.lists)
+    ]
+
+
+def hotlines_asked(text: str, url: str | None = None) -> list[dict[str, Any]]:
+    """The knowledge base's hotlines the message means by what they are (none: an empty list)."""
+    from bot.knowledge.kinds import hotlines
+
+    found: list[dict[str, Any]] = []
+    for category, name_has in asked(text):
+        for rec in hotlines.hotlines([category], url):
+            name = str((rec.get("name") or {}).get("en") or "").lower()
+            if (name_has is None or name_has in name) and rec not in found:
+                found.append(dict(rec))
+    return found

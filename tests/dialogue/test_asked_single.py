@@ -1,0 +1,49 @@
+"""Single questions (issue 13): a topic's website, and a record named in another script that lacks the
+fact asked (bot/dialogue/asked.py)."""
+
+from __future__ import annotations
+
+from bot.dialogue import asked
+from bot.dialogue.asked import Question
+from bot.dialogue.context import Context
+from bot.dialogue.i18n import t
+
+
+def text_of(turn: asked.Turn | None) -> str:
+    assert turn is not None
+    return "\n".join(r.text for r in turn.answer.replies)
+
+
+def test_a_topics_website_is_its_procedures_official_pages(use_kb: str) -> None:
+    q = Question(
+        "work_permit", "auf welcher Webseite beantrage ich die Arbeitserlaubnis", ("website",)
+    )
+    out = text_of(asked.answer_question(q, Context(), lang="de"))
+    assert "fwp.safea.gov.cn" in out
+
+
+def test_a_school_named_in_arabic_script_without_a_phone_declines_with_no_other_schools_phone(
+    use_kb: str,
+) -> None:
+    q = Question("international_school", "ما هو رقم هاتف مدرسة هارو؟", ("phone",))
+    out = text_of(asked.answer_question(q, Context(), lang="ar"))
+    assert "Harrow" in out
+    assert t("fact_unknown", "ar", what="\x00").split("\x00")[0].rstrip("\u2066") in out
+    assert "6443" not in out  # BISS's phone, which the topic's list used to give
+
+
+def test_a_school_named_in_hangul_gets_its_own_fact(use_kb: str) -> None:
+    q = Question("international_school", "덜위치 칼리지 전화번호 알려줘", ("phone",))
+    assert "6454 9000" in text_of(asked.answer_question(q, Context(), lang="ko"))
+
+
+def test_a_joint_applications_fee_is_its_parts_fee_and_the_work_permits_own_stays_unknown(
+    use_kb: str,
+) -> None:
+    q = Question("work_permit", "Was kostet die Aufenthaltserlaubnis zum Arbeiten?", ("fee",))
+    out = text_of(asked.answer_question(q, Context(), lang="de"))
+    assert "400" in out and "1000" in out.replace(" ", "").replace(".", "")
+    # The work permit itself lists no fee: said so, never the residence permit's.
+    q = Question("work_permit", "how much is the work permit?", ("fee",))
+    out = text_of(asked.answer_question(q, Context(), lang="en"))
+    assert "400" not in out and "I don't have that" in out
