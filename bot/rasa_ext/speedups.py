@@ -279,6 +279,27 @@ def _no_deep_copies_for_silent_debug_logs(patches: Patches) -> None:
         patches.replace(importlib.import_module(name), "copy", shim)
 
 
+def _domain_emptiness_compared_once(patches: Patches) -> None:
+    """Compare the domain with an empty one built once, not once per message.
+
+    For every parsed message Rasa checks `domain.is_empty()` (processor `_check_for_unseen_features`), and
+    `Domain.is_empty` builds a new empty Domain (`Domain.from_dict({})`, with its default slots and
+    actions) each time only to compare dictionaries with it: about 1.4 % of the Rasa server's CPU per
+    turn. An empty domain's dictionary is always the same, so it is built once (a copy nobody else holds)
+    and the comparison is Rasa's own.
+    """
+    import copy
+
+    from rasa.shared.core.domain import Domain
+
+    empty = copy.deepcopy(Domain.empty().as_dict())
+
+    def is_empty(self: Domain) -> bool:
+        return bool(self.as_dict() == empty)
+
+    patches.replace(Domain, "is_empty", is_empty)
+
+
 def _language_slot(tracker: Any) -> list[Any]:
     """The events `action_set_language` would return for the tracker's latest message."""
     from rasa.shared.core.events import SlotSet
@@ -348,6 +369,7 @@ def install() -> bool:
     _no_deep_copies_for_silent_debug_logs(patches)
     _planned_graph_runs(patches)
     _in_process_slot_mappings(patches)
+    _domain_emptiness_compared_once(patches)
     _installed = patches
     logger.debug("Rasa speed-ups installed")
     return True

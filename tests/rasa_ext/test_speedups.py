@@ -402,3 +402,15 @@ def test_other_custom_mappings_still_call_the_action_server() -> None:
     events = asyncio.run(scenario())
     assert calls == ["action_other"]
     assert [(e.key, e.value) for e in events] == [("x", 1), ("language", "en")]
+
+
+def test_domain_emptiness_is_rasas() -> None:
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+
+    assert Domain.empty().is_empty()
+    assert Domain.from_dict({}).is_empty()
+    assert not Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml")).is_empty()
+    assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
+    assert Domain.empty().is_empty()  # the first comparison changed nothing
