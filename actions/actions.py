@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core import vocab
 from bot.dialogue import answers, asked, context, feedback
-from bot.dialogue.language import answer_language, detect_language
+from bot.dialogue.language import conversation_language
 from bot.faq import encoder as faq_encoder
 from bot.knowledge import db
 from bot.runtime.offloop import off_loop
@@ -164,7 +164,9 @@ class OffLoopAction(Action, abc.ABC):
 
 
 class ActionSetLanguage(OffLoopAction):
-    """Custom slot mapping of `language`: runs on every user message (via action_extract_slots)."""
+    """Custom slot mapping of `language`: runs on every user message (via action_extract_slots). With its
+    patches on, the Rasa server computes the same slot itself and does not call this action
+    (bot/rasa_ext/speedups.py); both use `conversation_language`."""
 
     def name(self) -> str:
         return "action_set_language"
@@ -173,25 +175,8 @@ class ActionSetLanguage(OffLoopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         current = tracker.get_slot("language")
-        message = tracker.latest_message
-        intent = (message.get("intent") or {}).get("name")
-        # "i don't read chinese, english pls": the last language named is the one wanted.
-        named = list(tracker.get_latest_entity_values("language"))
-        requested = named[-1] if named else None
-        if intent == "change_language" and requested in vocab.LANGUAGES:
-            lang = requested
-        else:
-            meta = message.get("metadata") or {}
-            hint = meta.get("language") if isinstance(meta, dict) else None
-            # The channel's language hint stands in for a missing conversation language and breaks
-            # ties after it (kanji-only text in a Japanese widget stays Japanese).
-            text = message.get("text") or ""
-            if text.startswith("/"):
-                lang = current or (hint if hint in vocab.LANGUAGES else None)
-            else:
-                lang = detect_language(text, current, hint=hint)
-        lang = answer_language(lang)
-        return [] if lang == tracker.get_slot("language") else [SlotSet("language", lang)]
+        lang = conversation_language(current, tracker.latest_message)
+        return [] if lang == current else [SlotSet("language", lang)]
 
 
 class KnowledgeAction(OffLoopAction):

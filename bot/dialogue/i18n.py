@@ -30,7 +30,14 @@ def catalog(lang: str) -> dict[str, Any]:
 
 
 def available() -> list[str]:
-    return sorted(p.stem for p in LOCALE_DIR.glob("*.yml"))
+    """The languages with a catalogue. Read once per process, like the catalogues themselves (a new
+    language needs a restart): the language of every message is checked against it."""
+    return list(_available())
+
+
+@cache
+def _available() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in LOCALE_DIR.glob("*.yml")))
 
 
 def text(key: str, lang: str) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -374,3 +375,39 @@ def answer_language(code: str | None) -> str:
     from bot.dialogue import i18n
 
     return code if code in i18n.available() else "en"
+
+
+def conversation_language(current: str | None, message: Mapping[str, Any]) -> str:
+    """The conversation's reply language after the user message `message` (its parse data with the
+    channel's metadata, as custom actions see `tracker.latest_message`), `current` being the `language`
+    slot before it.
+
+    A language the user asks for (intent `change_language`, the last `language` entity named: "i don't
+    read chinese, english pls") wins; a button payload ("/greet") keeps the conversation's language (or
+    the channel's hint when there is none); any other text is detected (`detect_language`). The result
+    is always one the assistant has texts in (`answer_language`).
+
+    The `language` slot's custom mapping: run by the action server's `action_set_language`, and by the
+    Rasa server itself when its patches are on (bot/rasa_ext/speedups.py), so both give the same value.
+    """
+    intent = (message.get("intent") or {}).get("name")
+    # Rasa SDK's Tracker.get_latest_entity_values("language"): entities without a role or group.
+    named = [
+        e.get("value")
+        for e in message.get("entities") or []
+        if e.get("entity") == "language" and e.get("group") is None and e.get("role") is None
+    ]
+    requested = named[-1] if named else None
+    if intent == "change_language" and requested in LANGUAGES:
+        lang = requested
+    else:
+        meta = message.get("metadata") or {}
+        hint = meta.get("language") if isinstance(meta, dict) else None
+        # The channel's language hint stands in for a missing conversation language and breaks
+        # ties after it (kanji-only text in a Japanese widget stays Japanese).
+        text = message.get("text") or ""
+        if text.startswith("/"):
+            lang = current or (hint if hint in LANGUAGES else None)
+        else:
+            lang = detect_language(text, current, hint=hint)
+    return answer_language(lang)

@@ -279,6 +279,77 @@ def _no_deep_copies_for_silent_debug_logs(patches: Patches) -> None:
         patches.replace(importlib.import_module(name), "copy", shim)
 
 
+def _domain_emptiness_compared_once(patches: Patches) -> None:
+    """Compare the domain with an empty one built once, not once per message.
+
+    For every parsed message Rasa checks `domain.is_empty()` (processor `_check_for_unseen_features`), and
+    `Domain.is_empty` builds a new empty Domain (`Domain.from_dict({})`, with its default slots and
+    actions) each time only to compare dictionaries with it: about 1.4 % of the Rasa server's CPU per
+    turn. An empty domain's dictionary is always the same, so it is built once (a copy nobody else holds)
+    and the comparison is Rasa's own.
+    """
+    import copy
+
+    from rasa.shared.core.domain import Domain
+
+    empty = copy.deepcopy(Domain.empty().as_dict())
+
+    def is_empty(self: Domain) -> bool:
+        return bool(self.as_dict() == empty)
+
+    patches.replace(Domain, "is_empty", is_empty)
+
+
+def _language_slot(tracker: Any) -> list[Any]:
+    """The events `action_set_language` would return for the tracker's latest message."""
+    from rasa.shared.core.events import SlotSet
+
+    from bot.dialogue.language import conversation_language
+
+    latest = tracker.latest_message
+    # What the action server's Tracker.latest_message holds (Rasa's `_latest_message_data`).
+    message = {**latest.parse_data, "entities": latest.entities} if latest is not None else {}
+    current = tracker.get_slot("language")
+    lang = conversation_language(current, message)
+    return [] if lang == current else [SlotSet("language", lang)]
+
+
+# Custom slot mappings computed in the Rasa server: the action's name, and a function of the tracker
+# returning the SlotSet events the action server's action of that name returns (the same code runs there).
+IN_PROCESS_SLOT_ACTIONS = {"action_set_language": _language_slot}
+
+
+def _in_process_slot_mappings(patches: Patches) -> None:
+    """Fill the `language` slot in the Rasa server instead of calling the action server for it.
+
+    Its custom mapping (domain.yml) made `action_extract_slots` call `action_set_language` on the action
+    server for every user message: a second HTTP round trip per turn carrying the whole conversation as
+    JSON, each way serialised and parsed, for a decision that needs only the slot and the latest message.
+    The decision is one function (`bot.dialogue.language.conversation_language`) that the action runs
+    too; here Rasa's `_run_custom_action` calls it directly for that action and returns the same SlotSet
+    event the action server would. Every other custom mapping still calls the action server. With the
+    patches off (fence.py) the action server is called as before.
+    """
+    from rasa.core.actions.action import ActionExtractSlots
+
+    original = ActionExtractSlots._run_custom_action
+
+    async def _run_custom_action(
+        self: ActionExtractSlots,
+        custom_action: str,
+        output_channel: Any,
+        nlg: Any,
+        tracker: Any,
+        domain: Any,
+    ) -> list[Any]:
+        in_process = IN_PROCESS_SLOT_ACTIONS.get(custom_action)
+        if in_process is None:
+            return await original(self, custom_action, output_channel, nlg, tracker, domain)
+        return in_process(tracker)
+
+    patches.replace(ActionExtractSlots, "_run_custom_action", _run_custom_action)
+
+
 _installed: Patches | None = None
 
 
@@ -297,6 +368,8 @@ def install() -> bool:
     _direct_sparse_feature_combination(patches)
     _no_deep_copies_for_silent_debug_logs(patches)
     _planned_graph_runs(patches)
+    _in_process_slot_mappings(patches)
+    _domain_emptiness_compared_once(patches)
     _installed = patches
     logger.debug("Rasa speed-ups installed")
     return True

@@ -264,3 +264,153 @@ def test_planned_graph_runs_give_what_dask_gives() -> None:
             ActionExecuted(agent.domain.action_names_or_texts[prediction.max_confidence_index])
         )
         tracker.update(ActionExecuted("action_listen"))
+
+
+# Messages of several kinds: the cases of tests/actions/test_actions.py test_set_language and others.
+LANGUAGE_CASES = [
+    ("朝阳区哪里办居留", "residence_permit", [], None, None),
+    ("ok", "affirm", [], "zh", None),
+    ("hello", "greet", [], "zh", None),
+    ("where is the nearest hospital", "healthcare", [], "zh", None),
+    ("说中文", "change_language", [{"entity": "language", "value": "zh"}], "en", None),
+    (
+        "i dont read chinese, english pls",
+        "change_language",
+        [{"entity": "language", "value": "zh"}, {"entity": "language", "value": "en"}],
+        "zh",
+        None,
+    ),
+    (
+        "english please",
+        "change_language",
+        [{"entity": "language", "value": "en", "role": "spoken"}],
+        "zh",
+        None,
+    ),
+    (
+        "hospital that speaks arabic",
+        "healthcare",
+        [{"entity": "language", "value": "ar"}],
+        "en",
+        None,
+    ),
+    ("ok", "affirm", [], None, {"language": "zh"}),
+    ("/greet", "greet", [], "zh", None),
+    ("/greet", "greet", [], None, {"language": "ja"}),
+    ("/greet", "greet", [], None, None),
+    ("警察", "emergency", [], "en", {"language": "ja"}),
+    ("救急車", "emergency", [], None, None),
+    ("病院", "healthcare", [], "ja", {"language": "ja"}),
+    ("hola, ¿dónde renuevo el permiso de residencia?", "residence_permit", [], "en", None),
+    ("", "nlu_fallback", [], "fr", None),
+    ("hi", "greet", [], "xx", {"language": 3}),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "entities", "current", "metadata"), LANGUAGE_CASES)
+def test_language_slot_is_filled_in_process_as_the_action_fills_it(
+    text: str, intent: str, entities: list, current: str | None, metadata: dict | None
+) -> None:
+    """action_extract_slots fills `language` without calling the action server, with the events that
+    the action server's action_set_language returns for the same conversation (sent as Rasa sends it)."""
+    import json
+    from pathlib import Path
+
+    from rasa.core.actions.action import ActionExtractSlots
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa_sdk import Tracker
+    from rasa_sdk.events import SlotSet as SdkSlotSet
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.actions import ActionSetLanguage
+
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    tracker = DialogueStateTracker("t", domain.slots)
+    if current is not None:
+        tracker.update(SlotSet("language", current))
+    tracker.update(
+        UserUttered(
+            text,
+            {"name": intent, "confidence": 0.9},
+            entities,
+            metadata=metadata,
+            parse_data={"text_vector": "AAAA"},
+        )
+    )
+    # Nothing listens there: a call to the action server would fail and fill nothing.
+    extract = ActionExtractSlots(EndpointConfig("http://127.0.0.1:9/webhook"))
+    events = asyncio.run(
+        extract.run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain
+        )
+    )
+    in_process = [
+        (e.key, e.value) for e in events if isinstance(e, SlotSet) and e.key == "language"
+    ]
+
+    state = json.loads(json.dumps(tracker.current_state(EventVerbosity.ALL)))
+    sdk_events = asyncio.run(
+        ActionSetLanguage().run(CollectingDispatcher(), Tracker.from_dict(state), {})
+    )
+    remote = [(e["name"], e["value"]) for e in sdk_events if e == SdkSlotSet(e["name"], e["value"])]
+    assert in_process == remote
+
+
+def test_other_custom_mappings_still_call_the_action_server() -> None:
+    from rasa.core.actions.action import ActionExtractSlots
+
+    calls: list[str] = []
+
+    async def scenario() -> list:
+        async def webhook(request: web.Request) -> web.Response:
+            calls.append((await request.json())["next_action"])
+            return web.json_response({"events": [{"event": "slot", "name": "x", "value": 1}]})
+
+        from rasa.core.channels.channel import CollectingOutputChannel
+        from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.trackers import DialogueStateTracker
+        from rasa.utils.endpoints import EndpointConfig
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        try:
+            extract = ActionExtractSlots(EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+            domain, tracker = Domain.empty(), DialogueStateTracker("t", [])
+            args = (
+                CollectingOutputChannel(),
+                TemplatedNaturalLanguageGenerator({}),
+                tracker,
+                domain,
+            )
+            return await extract._run_custom_action("action_other", *args) + (
+                await extract._run_custom_action("action_set_language", *args)
+            )
+        finally:
+            await runner.cleanup()
+
+    events = asyncio.run(scenario())
+    assert calls == ["action_other"]
+    assert [(e.key, e.value) for e in events] == [("x", 1), ("language", "en")]
+
+
+def test_domain_emptiness_is_rasas() -> None:
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+
+    assert Domain.empty().is_empty()
+    assert Domain.from_dict({}).is_empty()
+    assert not Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml")).is_empty()
+    assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
+    assert Domain.empty().is_empty()  # the first comparison changed nothing
