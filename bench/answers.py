@@ -3,6 +3,7 @@
     .venv/bin/python bench/answers.py                       # starts Rasa + action server on free ports
     .venv/bin/python bench/answers.py --url http://127.0.0.1:5005   # or uses a running assistant
     .venv/bin/python bench/answers.py --verbose             # also prints every miss (first 200 characters)
+                                                            # and every turn over 700 characters
     .venv/bin/python bench/answers.py --check               # only check the set against knowledge/
 
 The set is bench/data/answers_heldout.yml (how it was made is written at its top; never train on it). Each
@@ -166,6 +167,7 @@ class Results:
     scripts: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     lengths: list[int] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    long: list[str] = field(default_factory=list)  # turns over LEAD_CHARS (printed with --verbose)
 
 
 class Assistant:
@@ -192,9 +194,15 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
             f"{ident} [{turn.lang}] {text!r}\n    expected {turn.expect}; got: {flat[:200]}"
         )
 
+    def measure(ident: str, turn: Turn, text: str) -> None:
+        res.lengths.append(len(turn.reply))
+        if len(turn.reply) > LEAD_CHARS:
+            flat = " ".join(turn.reply.split())
+            res.long.append(f"{ident} [{turn.lang}] {len(turn.reply)} chars {text!r}: {flat[:120]}")
+
     for q in data["questions"]:
         turn = Turn(q["lang"], q["expect"], bot.say(f"bench-answers-{run_id}-{q['id']}", q["text"]))
-        res.lengths.append(len(turn.reply))
+        measure(q["id"], turn, q["text"])
         ok = turn.right(declines, decline_max)
         if q["expect"] == "decline":
             res.declines[q["lang"]].add(ok)
@@ -208,7 +216,7 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
         whole = True
         for i, t in enumerate(s["turns"]):
             turn = Turn(s["lang"], t["expect"], bot.say(sender, t["text"]))
-            res.lengths.append(len(turn.reply))
+            measure(f"{s['id']} turn {i + 1}", turn, t["text"])
             ok = turn.right(declines, decline_max)
             res.turns[s["lang"]].add(ok)
             res.turns_lead[s["lang"]].add(turn.right(declines, decline_max, LEAD_CHARS))
@@ -219,6 +227,9 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
     if verbose:
         print("\nMisses:")
         for m in res.misses:
+            print(m)
+        print(f"\nTurns over {LEAD_CHARS} characters:")
+        for m in res.long:
             print(m)
     return res
 
