@@ -47,7 +47,9 @@ SET = ROOT / "bench" / "data" / "answers_heldout.yml"
 LANGS = languages.CODES
 _IGNORED = re.compile(r"[\s\-‐‑‒–—―,]+")
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+# Thousands separators: "1,000"; and "1 500" / "1.500" (Russian, French, German: a space, a no-break
+# space or a dot before exactly three digits).
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})|(?<=\d)[.\u00a0\u202f ](?=\d{3}(?!\d))")
 LEAD_CHARS = 700  # issue 13: an answer turn stays under about 700 characters before "More details"
 
 
@@ -58,7 +60,8 @@ def norm(text: str) -> str:
 
 def contains(haystack: str, needle: str) -> bool:
     """`needle` in `haystack` after `norm`; a bare number ("7", "400") only as a whole number, so "7" does not
-    match "17:00" or "2017" and "400" does not match "4000" ("1,000" still matches "1000")."""
+    match "17:00" or "2017" and "400" does not match "4000" ("1,000", "1 500" and "1.500" still match "1000"
+    and "1500")."""
     if needle.strip().isdigit():
         plain = _THOUSANDS.sub("", haystack)
         return re.search(rf"(?<!\d){needle.strip()}(?!\d)", plain) is not None
