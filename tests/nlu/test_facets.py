@@ -131,6 +131,21 @@ def test_component_adds_ordinals() -> None:
     assert _entities(message, "facet") == ["phone"]
 
 
+def test_component_reads_a_time_alone_as_asking_the_hours() -> None:
+    for text in ("and in the afternoon?", "и вечером?", "주말에도요?", "et le week-end ?"):
+        (message,) = FacetExtractor({}).process([_message(text, "visa")])
+        assert message.get("intent")["name"] == "follow_up", text
+        assert _entities(message, "facet") == ["hours"], text
+    # A fact asked with the time keeps that fact; a complete question gets no hours.
+    (message,) = FacetExtractor({}).process([_message("and how much in the evening?", "visa")])
+    assert _entities(message, "facet") == ["fee"]
+    (message,) = FacetExtractor({}).process(
+        [_message("is the visa office busy in the afternoon?", "visa", 0.9)]
+    )
+    assert message.get("intent")["name"] == "visa"
+    assert "hours" not in _entities(message, "facet")
+
+
 def test_component_overrides_an_ambiguous_fallback_and_keeps_places() -> None:
     # The FallbackClassifier found follow_up-like text ambiguous; the weekday was not extracted
     # because the classifier's intent does not allow it (config.yml's entity_intents).
