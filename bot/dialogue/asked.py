@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -651,16 +652,62 @@ def same_for_every_type(
     }
     if set(typed) != set(answers.ASKED_PERMIT_TYPES):
         return None
+    first = typed[answers.ASKED_PERMIT_TYPES[0]]
+    title = f"📋 {t('same_every_permit_type', lang)}"
+    facts: list[str] = []
+    led = False
     for facet in facets:
         texts = {
             _without_doubts(kfacets.fact("procedures", p, facet, lang) or "", lang)
             for p in typed.values()
         }
-        if len(texts) != 1 or not texts.pop():
+        if len(texts) == 1 and next(iter(texts)):
+            facts.append(kfacets.fact("procedures", first, facet, lang, when) or "")
+            continue
+        # "How long does a residence permit take?": the types' texts differ after a lead they share
+        # ("Usually quoted as 7 working days; ..."): that lead, the rest per type behind More details.
+        lead = shared_lead(texts)
+        if lead is None:
             return None
-    first = typed[answers.ASKED_PERMIT_TYPES[0]]
+        facts.append(lead)
+        led = True
+    if led:
+        return "\n".join([title, *facts, *short_provenance(first, lang)]), first
     block = record_block("procedures", first, facets, lang, when).split("\n")
-    return "\n".join([f"📋 {t('same_every_permit_type', lang)}", *block[1:]]), first
+    return "\n".join([title, *block[1:]]), first
+
+
+# Where a fact's lead ends: its first sentence, else its first clause ("보통 7영업일로 안내되며,").
+_LEAD_ENDS = (
+    re.compile(r"[;.](?=\s|$)|[。；؛]"),
+    re.compile(r"[;.,](?=\s|$)|[。；，、؛،]"),
+)
+_BOUNDARY = re.compile(r".*[\s;.,。；，、؛،]", re.S)
+
+
+def shared_lead(texts: set[str]) -> str | None:
+    """The first sentence (or clause, or words) that one-line facts ("Processing time: Usually quoted as
+    7 working days; ...") all begin with, followed by "…"; None when they are lists, or when what they
+    share says no number and little else."""
+    if any(not text or "\n" in text for text in texts):
+        return None
+    candidates = []
+    for pattern in _LEAD_ENDS:
+        leads = set()
+        for text in texts:
+            end = pattern.search(text)
+            leads.add(text[: end.start()] if end else text)
+        candidates += [leads.pop()] if len(leads) == 1 else []
+    # The words they share ("処理期間：通常は7営業日とされ", then ますが / 、 differ).
+    prefix = os.path.commonprefix(sorted(texts))
+    whole = _BOUNDARY.match(prefix)
+    candidates.append(prefix[: whole.end() - 1] if whole and " " in prefix else prefix)
+    for lead in candidates:
+        lead = lead.rstrip(" ;,.，、؛،")
+        value = re.split(r"[:：]", lead, maxsplit=1)[-1].strip()
+        if any(c.isdigit() for c in value) or len(value) >= 24:
+            return f"{lead} …"
+    return None
 
 
 def _answered(

@@ -283,6 +283,31 @@ def test_the_fee_of_a_residence_permit_of_no_type_is_said_once_when_every_type_c
     assert turn.context.intent == "residence_permit" and turn.context.facet == "fee"
 
 
+@pytest.mark.parametrize("lang", ["en", "ru", "ja", "ar"])
+def test_the_processing_time_of_a_residence_permit_of_no_type_is_the_lead_every_type_shares(
+    lang: str,
+) -> None:
+    # Every type is "usually quoted as 7 working days", then the sources differ by type: the lead
+    # is said once (the rest behind More details), the type is not asked.
+    q = Question(
+        "residence_permit", "how long does a residence permit take?", facets=("processing_time",)
+    )
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert text.startswith(f"📋 {t('same_every_permit_type', lang)}")
+    assert "7" in text and "…" in text and t("ask_permit_type", lang) not in text
+    assert "5 working days" not in text  # the work permit's joint application: a detail
+
+
+def test_a_shared_lead_needs_one_line_facts_that_begin_alike_with_something_in_it() -> None:
+    assert asked.shared_lead({"Time: about 7 days; or 10", "Time: about 7 days. Ask"}) == (
+        "Time: about 7 days …"
+    )
+    assert asked.shared_lead({"Who: students", "Who: workers"}) is None
+    assert asked.shared_lead({"Deadlines:\n• 30 days", "Deadlines:\n• 24 hours"}) is None
+
+
 def test_a_new_district_after_a_fee_shows_the_places_there() -> None:
     ctx = replace(fee_turn().context, filters={"permit_type": "work", "district": "chaoyang"})
     q = Question("follow_up", "and in Haidian?", filters={"district": "haidian"})
