@@ -86,8 +86,14 @@ class Question:
 
 
 # Facets one word can wrongly add next to another: "how long does it take" (processing time) also
-# holds "time" (hours) in some languages (時間, 시간); "where do I apply" asks where, not the steps.
-SUBSUMES = {"processing_time": ("hours",), "order": ("steps",), "address": ("steps",)}
+# holds "time" (hours) in some languages (時間, 시간); "where do I apply" asks where, not the steps, and
+# "the deadline to apply" when, not how.
+SUBSUMES = {
+    "processing_time": ("hours",),
+    "order": ("steps",),
+    "address": ("steps",),
+    "deadline": ("steps",),
+}
 
 
 def asked_facets(facets: Sequence[str]) -> tuple[str, ...]:

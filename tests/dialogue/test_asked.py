@@ -300,6 +300,11 @@ def test_the_processing_time_of_a_residence_permit_of_no_type_is_the_lead_every_
     assert "5 working days" not in text  # the work permit's joint application: a detail
 
 
+def test_the_deadline_to_apply_asks_when_not_how() -> None:
+    assert asked.asked_facets(("deadline", "steps")) == ("deadline",)
+    assert asked.asked_facets(("steps", "fee")) == ("steps", "fee")
+
+
 def test_a_shared_lead_needs_one_line_facts_that_begin_alike_with_something_in_it() -> None:
     assert asked.shared_lead({"Time: about 7 days; or 10", "Time: about 7 days. Ask"}) == (
         "Time: about 7 days …"

@@ -64,6 +64,12 @@ def test_offsets_point_into_the_original_text() -> None:
     assert [o.value for o in analysis.ordinals] == ["2"]
 
 
+def test_english_after_and_before_are_not_read_as_a_near_word() -> None:
+    # "after" is one letter from German "alter" (age): a filler word, never respelled.
+    for text in ("deadline to register after I arrive?", "what do I do before my visa expires"):
+        assert "ages" not in {f.value for f in facets.analyse(text).facets}, text
+
+
 def test_several_facets_in_one_message() -> None:
     found = {f.value for f in facets.analyse("address, phone and opening hours please").facets}
     assert found == {"address", "phone", "hours"}
