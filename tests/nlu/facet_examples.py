@@ -845,6 +845,12 @@ BATCH_6: list[Example] = [
     _e("ko", "일요일도 해요?", True),
     _e("ko", "공휴일에도요?", True),
     _e("ko", "증명서는 뭐 필요해요?", True, "documents"),
+    _e("de", "und sonntags auch?", True),
+    _e("fr", "le samedi aussi ?", True),
+    _e("es", "¿los sábados también?", True),
+    _e("ru", "а сколько займёт?", True, "processing_time"),
+    _e("de", "was soll ich mitnehmen?", True, "documents"),
+    _e("fr", "et ça dure combien de temps ?", True, "processing_time"),
     _e("ru", "доки для визы какие?", False, "documents"),
     _e("de", "wie lange darf ich mit dem Touristenvisum bleiben?", False, "validity"),
 ]
