@@ -589,6 +589,7 @@ def _topic_turn(
         holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)]
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
+    others = len(blocks)  # the procedure's block, before the places'
     if shown:
         # Places from the context were shown before: the district is not searched again, so "nothing
         # in <district>, the nearest are" would be wrong about them (a hospital picked by "the second
@@ -614,6 +615,11 @@ def _topic_turn(
             )
             for i, r in enumerate(shown)
         ]
+        if summary and blocks and len(blocks[0]) + len(intro) + len(place_blocks[0]) >= TURN_BUDGET:
+            # A procedure's page in short that already says what to do ("report the loss, then go to
+            # Window 25 at ..."): the first place is named, the others after it ("Also: ..."), their
+            # addresses behind More details.
+            place_blocks = [_title(shown_kind, shown[0], lang)]
         place_blocks[0] = f"{intro}\n{place_blocks[0]}"  # said with the first place, never alone
         blocks += place_blocks
     if not blocks:
@@ -621,7 +627,6 @@ def _topic_turn(
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
         kept = _fit(blocks)
-        others = len(blocks) - len(shown)  # the procedure's block, before the places'
         if shown and len(kept) <= others:
             # Where to go is what a topic's page in short is for: its first place stays, over the budget.
             kept = blocks[: others + 1]

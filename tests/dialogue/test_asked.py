@@ -300,6 +300,20 @@ def test_the_processing_time_of_a_residence_permit_of_no_type_is_the_lead_every_
     assert "5 working days" not in text  # the work permit's joint application: a detail
 
 
+@pytest.mark.parametrize("lang", ["en", "de", "es"])
+def test_a_procedure_page_in_short_that_says_what_to_do_names_where_to_go(lang: str) -> None:
+    # The lost passport's summary already says where (Window 25, No. 2 Andingmen East Street): the
+    # hall is named, its address behind More details, and the turn stays one message long.
+    turn = asked.summary_turn(
+        Question("lost_passport", "lost my passport"), lang=lang, faq_first=False
+    )
+    assert turn is not None
+    text = lead(turn.answer)
+    assert len(turn.answer.replies[0].text) <= asked.TURN_BUDGET + 10
+    assert "30" in text and "Exit-Entry Administration Reception Hall" in text
+    assert turn.context.procedures == ["lost_passport"] and turn.context.ids
+
+
 def test_the_deadline_to_apply_asks_when_not_how() -> None:
     assert asked.asked_facets(("deadline", "steps")) == ("deadline",)
     assert asked.asked_facets(("steps", "fee")) == ("steps", "fee")
