@@ -381,6 +381,25 @@ def _fit(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
     return kept
 
 
+def closing_once(blocks: list[str]) -> list[str]:
+    """Records' blocks that all end with the same line ("Not yet confirmed by our staff."): that line
+    said once, after the last of them."""
+    ends = {block.rsplit("\n", 1)[-1] for block in blocks}
+    if len(blocks) < 2 or len(ends) != 1 or any("\n" not in block for block in blocks):
+        return blocks
+    return [block.rsplit("\n", 1)[0] for block in blocks[:-1]] + blocks[-1:]
+
+
+def fit_once(blocks: list[str]) -> list[str]:
+    """`_fit` with the closing line the blocks share said once (`closing_once`), under the last block
+    that fits."""
+    short = closing_once(blocks)
+    kept = _fit(short)
+    if short != blocks and len(kept) < len(short):
+        kept[-1] = blocks[len(kept) - 1]
+    return kept
+
+
 def offer_details(body: str, lang: str, translation: str | None = None) -> Answer:
     """A short answer with the "More details" button and, as every knowledge answer, 👍 / 👎 on it
     (answers.rated); then the offer of the original (translated texts)."""
@@ -414,7 +433,8 @@ def facet_answer(
     if intro and blocks:
         blocks[0] = f"{intro}\n{blocks[0]}"
     shown = [rec for _, rec in records[:MAX_RECORDS]]
-    return offer_details("\n\n".join(_fit(blocks)), lang, translations.status(shown, lang))
+    body = "\n\n".join(fit_once(blocks))
+    return offer_details(body, lang, translations.status(shown, lang))
 
 
 def clarify(lang: str) -> Answer:
@@ -626,7 +646,7 @@ def _topic_turn(
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
-        kept = _fit(blocks)
+        kept = fit_once(blocks)
         if shown and len(kept) <= others:
             # Where to go is what a topic's page in short is for: its first place stays, over the budget.
             kept = blocks[: others + 1]

@@ -314,6 +314,16 @@ def test_a_procedure_page_in_short_that_says_what_to_do_names_where_to_go(lang: 
     assert turn.context.procedures == ["lost_passport"] and turn.context.ids
 
 
+def test_the_closing_line_every_record_shares_is_said_once_after_the_last_shown() -> None:
+    blocks = ["📍 A\nAddress: 1\nNot confirmed.", "📍 B\nAddress: 2\nNot confirmed."]
+    assert asked.closing_once(blocks) == ["📍 A\nAddress: 1", "📍 B\nAddress: 2\nNot confirmed."]
+    mixed = ["📍 A\nNot confirmed.", "📍 B\nConfirmed by the office."]
+    assert asked.closing_once(mixed) == mixed
+    # When the last record does not fit, the last one shown keeps the line.
+    long = ["📍 A\nNot confirmed.", "📍 B\n" + "x" * asked.TURN_BUDGET + "\nNot confirmed."]
+    assert asked.fit_once(long) == ["📍 A\nNot confirmed."]
+
+
 def test_the_deadline_to_apply_asks_when_not_how() -> None:
     assert asked.asked_facets(("deadline", "steps")) == ("deadline",)
     assert asked.asked_facets(("steps", "fee")) == ("steps", "fee")
