@@ -390,11 +390,11 @@ def closing_once(blocks: list[str]) -> list[str]:
     return [block.rsplit("\n", 1)[0] for block in blocks[:-1]] + blocks[-1:]
 
 
-def fit_once(blocks: list[str]) -> list[str]:
+def fit_once(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
     """`_fit` with the closing line the blocks share said once (`closing_once`), under the last block
     that fits."""
     short = closing_once(blocks)
-    kept = _fit(short)
+    kept = _fit(short, budget)
     if short != blocks and len(kept) < len(short):
         kept[-1] = blocks[len(kept) - 1]
     return kept
@@ -433,8 +433,14 @@ def facet_answer(
     if intro and blocks:
         blocks[0] = f"{intro}\n{blocks[0]}"
     shown = [rec for _, rec in records[:MAX_RECORDS]]
-    body = "\n\n".join(fit_once(blocks))
-    return offer_details(body, lang, translations.status(shown, lang))
+    status = translations.status(shown, lang)
+    body = "\n\n".join(fit_once(blocks, budget_with(status, lang)))
+    return offer_details(body, lang, status)
+
+
+def budget_with(status: str | None, lang: str) -> int:
+    """The turn's budget for the records' blocks when the note on the translation follows them."""
+    return TURN_BUDGET - (len(t(f"translation_{status}", lang)) + 1 if status else 0)
 
 
 def clarify(lang: str) -> Answer:
@@ -646,7 +652,9 @@ def _topic_turn(
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
-        kept = fit_once(blocks)
+        records = [*procs[:1], *shown] if of_proc else shown
+        status = translations.status(records, lang)
+        kept = fit_once(blocks, budget_with(status, lang))
         if shown and len(kept) <= others:
             # Where to go is what a topic's page in short is for: its first place stays, over the budget.
             kept = blocks[: others + 1]
@@ -656,8 +664,6 @@ def _topic_turn(
         if shown and 0 < seen < len(shown):
             also = t("list_sep", lang).join(local(r.get("name"), lang) for r in shown[seen:])
             kept.append(t("also_places", lang, names=also))
-        records = [*procs[:1], *shown] if of_proc else shown
-        status = translations.status(records, lang)
         answer = offer_details("\n\n".join(kept), lang, status)
     ctx = Context(
         intent=intent,

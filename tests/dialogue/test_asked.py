@@ -718,3 +718,9 @@ def test_an_unsure_phone_question_is_not_answered_from_a_guessed_topic() -> None
             is None
         )
         assert asked.guessed_topic_turn(q, ["work_permit"], "ko", NOW) is None
+
+
+def test_the_note_on_a_translation_counts_in_the_turn() -> None:
+    assert asked.budget_with(None, "en") == asked.TURN_BUDGET
+    note = t("translation_machine", "ru")
+    assert asked.budget_with("machine", "ru") == asked.TURN_BUDGET - len(note) - 1
