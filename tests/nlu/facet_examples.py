@@ -851,6 +851,13 @@ BATCH_6: list[Example] = [
     _e("ru", "а сколько займёт?", True, "processing_time"),
     _e("de", "was soll ich mitnehmen?", True, "documents"),
     _e("fr", "et ça dure combien de temps ?", True, "processing_time"),
+    _e("de", "und was braucht man dazu?", True, "documents"),
+    _e("de", "was brauch ich alles dafür?", True, "documents"),
+    _e("ru", "а что для этого нужно?", True, "documents"),
+    _e("ru", "что с собой брать?", True, "documents"),
+    _e("ko", "그거 하려면 서류 뭐예요?", True, "documents"),
+    _e("ko", "그럼 어디서 해요?", True, "address"),
+    _e("fr", "et il faut quoi ?", True, "documents"),
     _e("ru", "доки для визы какие?", False, "documents"),
     _e("de", "wie lange darf ich mit dem Touristenvisum bleiben?", False, "validity"),
 ]
