@@ -319,8 +319,9 @@ def test_the_closing_line_every_record_shares_is_said_once_after_the_last_shown(
     assert asked.closing_once(blocks) == ["📍 A\nAddress: 1", "📍 B\nAddress: 2\nNot confirmed."]
     mixed = ["📍 A\nNot confirmed.", "📍 B\nConfirmed by the office."]
     assert asked.closing_once(mixed) == mixed
-    # When the last record does not fit, the last one shown keeps the line.
-    long = ["📍 A\nNot confirmed.", "📍 B\n" + "x" * asked.TURN_BUDGET + "\nNot confirmed."]
+    # The records kept are the ones that fit with the line under each (never one more).
+    room = asked.TURN_BUDGET - 10
+    long = ["📍 A\nNot confirmed.", "📍 B\n" + "x" * room + "\nNot confirmed."]
     assert asked.fit_once(long) == ["📍 A\nNot confirmed."]
 
 
