@@ -3,6 +3,7 @@
     .venv/bin/python bench/answers.py                       # starts Rasa + action server on free ports
     .venv/bin/python bench/answers.py --url http://127.0.0.1:5005   # or uses a running assistant
     .venv/bin/python bench/answers.py --verbose             # also prints every miss (first 200 characters)
+                                                            # and every turn over 700 characters
     .venv/bin/python bench/answers.py --check               # only check the set against knowledge/
 
 The set is bench/data/answers_heldout.yml (how it was made is written at its top; never train on it). Each
@@ -46,7 +47,9 @@ SET = ROOT / "bench" / "data" / "answers_heldout.yml"
 LANGS = languages.CODES
 _IGNORED = re.compile(r"[\s\-‐‑‒–—―,]+")
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+# Thousands separators: "1,000"; and "1 500" / "1.500" (Russian, French, German: a space, a no-break
+# space or a dot before exactly three digits).
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})|(?<=\d)[.\u00a0\u202f ](?=\d{3}(?!\d))")
 LEAD_CHARS = 700  # issue 13: an answer turn stays under about 700 characters before "More details"
 
 
@@ -57,7 +60,8 @@ def norm(text: str) -> str:
 
 def contains(haystack: str, needle: str) -> bool:
     """`needle` in `haystack` after `norm`; a bare number ("7", "400") only as a whole number, so "7" does not
-    match "17:00" or "2017" and "400" does not match "4000" ("1,000" still matches "1000")."""
+    match "17:00" or "2017" and "400" does not match "4000" ("1,000", "1 500" and "1.500" still match "1000"
+    and "1500")."""
     if needle.strip().isdigit():
         plain = _THOUSANDS.sub("", haystack)
         return re.search(rf"(?<!\d){needle.strip()}(?!\d)", plain) is not None
@@ -166,6 +170,7 @@ class Results:
     scripts: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     lengths: list[int] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    long: list[str] = field(default_factory=list)  # turns over LEAD_CHARS (printed with --verbose)
 
 
 class Assistant:
@@ -192,9 +197,15 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
             f"{ident} [{turn.lang}] {text!r}\n    expected {turn.expect}; got: {flat[:200]}"
         )
 
+    def measure(ident: str, turn: Turn, text: str) -> None:
+        res.lengths.append(len(turn.reply))
+        if len(turn.reply) > LEAD_CHARS:
+            flat = " ".join(turn.reply.split())
+            res.long.append(f"{ident} [{turn.lang}] {len(turn.reply)} chars {text!r}: {flat[:120]}")
+
     for q in data["questions"]:
         turn = Turn(q["lang"], q["expect"], bot.say(f"bench-answers-{run_id}-{q['id']}", q["text"]))
-        res.lengths.append(len(turn.reply))
+        measure(q["id"], turn, q["text"])
         ok = turn.right(declines, decline_max)
         if q["expect"] == "decline":
             res.declines[q["lang"]].add(ok)
@@ -208,7 +219,7 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
         whole = True
         for i, t in enumerate(s["turns"]):
             turn = Turn(s["lang"], t["expect"], bot.say(sender, t["text"]))
-            res.lengths.append(len(turn.reply))
+            measure(f"{s['id']} turn {i + 1}", turn, t["text"])
             ok = turn.right(declines, decline_max)
             res.turns[s["lang"]].add(ok)
             res.turns_lead[s["lang"]].add(turn.right(declines, decline_max, LEAD_CHARS))
@@ -219,6 +230,9 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
     if verbose:
         print("\nMisses:")
         for m in res.misses:
+            print(m)
+        print(f"\nTurns over {LEAD_CHARS} characters:")
+        for m in res.long:
             print(m)
     return res
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -85,8 +86,14 @@ class Question:
 
 
 # Facets one word can wrongly add next to another: "how long does it take" (processing time) also
-# holds "time" (hours) in some languages (時間, 시간); "where do I apply" asks where, not the steps.
-SUBSUMES = {"processing_time": ("hours",), "order": ("steps",), "address": ("steps",)}
+# holds "time" (hours) in some languages (時間, 시간); "where do I apply" asks where, not the steps, and
+# "the deadline to apply" when, not how.
+SUBSUMES = {
+    "processing_time": ("hours",),
+    "order": ("steps",),
+    "address": ("steps",),
+    "deadline": ("steps",),
+}
 
 
 def asked_facets(facets: Sequence[str]) -> tuple[str, ...]:
@@ -375,6 +382,21 @@ def _fit(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
     return kept
 
 
+def closing_once(blocks: list[str]) -> list[str]:
+    """Records' blocks that all end with the same line ("Not yet confirmed by our staff."): that line
+    said once, after the last of them."""
+    ends = {block.rsplit("\n", 1)[-1] for block in blocks}
+    if len(blocks) < 2 or len(ends) != 1 or any("\n" not in block for block in blocks):
+        return blocks
+    return [block.rsplit("\n", 1)[0] for block in blocks[:-1]] + blocks[-1:]
+
+
+def fit_once(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
+    """The blocks `_fit` keeps, with the closing line they share said once (`closing_once`): the same
+    records as without it, in fewer characters."""
+    return closing_once(_fit(blocks, budget))
+
+
 def offer_details(body: str, lang: str, translation: str | None = None) -> Answer:
     """A short answer with the "More details" button and, as every knowledge answer, 👍 / 👎 on it
     (answers.rated); then the offer of the original (translated texts)."""
@@ -408,7 +430,14 @@ def facet_answer(
     if intro and blocks:
         blocks[0] = f"{intro}\n{blocks[0]}"
     shown = [rec for _, rec in records[:MAX_RECORDS]]
-    return offer_details("\n\n".join(_fit(blocks)), lang, translations.status(shown, lang))
+    status = translations.status(shown, lang)
+    body = "\n\n".join(fit_once(blocks, budget_with(status, lang)))
+    return offer_details(body, lang, status)
+
+
+def budget_with(status: str | None, lang: str) -> int:
+    """The turn's budget for the records' blocks when the note on the translation follows them."""
+    return TURN_BUDGET - (len(t(f"translation_{status}", lang)) + 1 if status else 0)
 
 
 def clarify(lang: str) -> Answer:
@@ -592,6 +621,7 @@ def _topic_turn(
         holds = holds or list(joined_parts(procs[0], of_proc, lang))
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
+    others = len(blocks)  # the procedure's block, before the places'
     if shown:
         # Places from the context were shown before: the district is not searched again, so "nothing
         # in <district>, the nearest are" would be wrong about them (a hospital picked by "the second
@@ -617,14 +647,20 @@ def _topic_turn(
             )
             for i, r in enumerate(shown)
         ]
+        if summary and blocks and len(blocks[0]) + len(intro) + len(place_blocks[0]) >= TURN_BUDGET:
+            # A procedure's page in short that already says what to do ("report the loss, then go to
+            # Window 25 at ..."): the first place is named, the others after it ("Also: ..."), their
+            # addresses behind More details.
+            place_blocks = [_title(shown_kind, shown[0], lang)]
         place_blocks[0] = f"{intro}\n{place_blocks[0]}"  # said with the first place, never alone
         blocks += place_blocks
     if not blocks:
         kind = "procedures" if intent in PROCEDURE_INTENTS else shown_kind
         answer = answers.rated(Answer([Reply(unknown_line(kind, None, list(facets), lang))]), lang)
     else:
-        kept = _fit(blocks)
-        others = len(blocks) - len(shown)  # the procedure's block, before the places'
+        records = [*procs[:1], *shown] if of_proc else shown
+        status = translations.status(records, lang)
+        kept = fit_once(blocks, budget_with(status, lang))
         if shown and len(kept) <= others:
             # Where to go is what a topic's page in short is for: its first place stays, over the budget.
             kept = blocks[: others + 1]
@@ -634,8 +670,6 @@ def _topic_turn(
         if shown and 0 < seen < len(shown):
             also = t("list_sep", lang).join(local(r.get("name"), lang) for r in shown[seen:])
             kept.append(t("also_places", lang, names=also))
-        records = [*procs[:1], *shown] if of_proc else shown
-        status = translations.status(records, lang)
         answer = offer_details("\n\n".join(kept), lang, status)
     ctx = Context(
         intent=intent,
@@ -680,16 +714,62 @@ def same_for_every_type(
     }
     if set(typed) != set(answers.ASKED_PERMIT_TYPES):
         return None
+    first = typed[answers.ASKED_PERMIT_TYPES[0]]
+    title = f"📋 {t('same_every_permit_type', lang)}"
+    facts: list[str] = []
+    led = False
     for facet in facets:
         texts = {
             _without_doubts(kfacets.fact("procedures", p, facet, lang) or "", lang)
             for p in typed.values()
         }
-        if len(texts) != 1 or not texts.pop():
+        if len(texts) == 1 and next(iter(texts)):
+            facts.append(kfacets.fact("procedures", first, facet, lang, when) or "")
+            continue
+        # "How long does a residence permit take?": the types' texts differ after a lead they share
+        # ("Usually quoted as 7 working days; ..."): that lead, the rest per type behind More details.
+        lead = shared_lead(texts)
+        if lead is None:
             return None
-    first = typed[answers.ASKED_PERMIT_TYPES[0]]
+        facts.append(lead)
+        led = True
+    if led:
+        return "\n".join([title, *facts, *short_provenance(first, lang)]), first
     block = record_block("procedures", first, facets, lang, when).split("\n")
-    return "\n".join([f"📋 {t('same_every_permit_type', lang)}", *block[1:]]), first
+    return "\n".join([title, *block[1:]]), first
+
+
+# Where a fact's lead ends: its first sentence, else its first clause ("보통 7영업일로 안내되며,").
+_LEAD_ENDS = (
+    re.compile(r"[;.](?=\s|$)|[。；؛]"),
+    re.compile(r"[;.,](?=\s|$)|[。；，、؛،]"),
+)
+_BOUNDARY = re.compile(r".*[\s;.,。；，、؛،]", re.S)
+
+
+def shared_lead(texts: set[str]) -> str | None:
+    """The first sentence (or clause, or words) that one-line facts ("Processing time: Usually quoted as
+    7 working days; ...") all begin with, followed by "…"; None when they are lists, or when what they
+    share says no number and little else."""
+    if any(not text or "\n" in text for text in texts):
+        return None
+    candidates = []
+    for pattern in _LEAD_ENDS:
+        leads = set()
+        for text in texts:
+            end = pattern.search(text)
+            leads.add(text[: end.start()] if end else text)
+        candidates += [leads.pop()] if len(leads) == 1 else []
+    # The words they share ("処理期間：通常は7営業日とされ", then ますが / 、 differ).
+    prefix = os.path.commonprefix(sorted(texts))
+    whole = _BOUNDARY.match(prefix)
+    candidates.append(prefix[: whole.end() - 1] if whole and " " in prefix else prefix)
+    for lead in candidates:
+        lead = lead.rstrip(" ;,.，、؛،")
+        value = re.split(r"[:：]", lead, maxsplit=1)[-1].strip()
+        if any(c.isdigit() for c in value) or len(value) >= 24:
+            return f"{lead} …"
+    return None
 
 
 def _answered(

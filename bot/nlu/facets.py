@@ -521,6 +521,21 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
             rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != FOLLOW_UP_INTENT]
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
+            if a.times and not a.facets and not a.ordinals and not a.places:
+                # "and in the afternoon?", "и вечером?", "주말에도요?": a time of day, the weekend or
+                # holidays alone asks when the places shown are open.
+                hours = {
+                    ENTITY_ATTRIBUTE_TYPE: "facet",
+                    ENTITY_ATTRIBUTE_VALUE: "hours",
+                    ENTITY_ATTRIBUTE_START: 0,
+                    ENTITY_ATTRIBUTE_END: len(text),
+                    "confidence_entity": 1.0,
+                }
+                message.set(
+                    ENTITIES,
+                    message.get(ENTITIES, []) + self.add_extractor_name([hours]),
+                    add_to_output=True,
+                )
             # The gazetteer extracts some entities only in some intents (config.yml's
             # entity_intents); a follow-up keeps every district and weekday it names.
             present = {

@@ -283,6 +283,61 @@ def test_the_fee_of_a_residence_permit_of_no_type_is_said_once_when_every_type_c
     assert turn.context.intent == "residence_permit" and turn.context.facet == "fee"
 
 
+@pytest.mark.parametrize("lang", ["en", "ru", "ja", "ar"])
+def test_the_processing_time_of_a_residence_permit_of_no_type_is_the_lead_every_type_shares(
+    lang: str,
+) -> None:
+    # Every type is "usually quoted as 7 working days", then the sources differ by type: the lead
+    # is said once (the rest behind More details), the type is not asked.
+    q = Question(
+        "residence_permit", "how long does a residence permit take?", facets=("processing_time",)
+    )
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert text.startswith(f"📋 {t('same_every_permit_type', lang)}")
+    assert "7" in text and "…" in text and t("ask_permit_type", lang) not in text
+    assert "5 working days" not in text  # the work permit's joint application: a detail
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "es"])
+def test_a_procedure_page_in_short_that_says_what_to_do_names_where_to_go(lang: str) -> None:
+    # The lost passport's summary already says where (Window 25, No. 2 Andingmen East Street): the
+    # hall is named, its address behind More details, and the turn stays one message long.
+    turn = asked.summary_turn(
+        Question("lost_passport", "lost my passport"), lang=lang, faq_first=False
+    )
+    assert turn is not None
+    text = lead(turn.answer)
+    assert len(turn.answer.replies[0].text) <= asked.TURN_BUDGET + 10
+    assert "30" in text and "Exit-Entry Administration Reception Hall" in text
+    assert turn.context.procedures == ["lost_passport"] and turn.context.ids
+
+
+def test_the_closing_line_every_record_shares_is_said_once_after_the_last_shown() -> None:
+    blocks = ["📍 A\nAddress: 1\nNot confirmed.", "📍 B\nAddress: 2\nNot confirmed."]
+    assert asked.closing_once(blocks) == ["📍 A\nAddress: 1", "📍 B\nAddress: 2\nNot confirmed."]
+    mixed = ["📍 A\nNot confirmed.", "📍 B\nConfirmed by the office."]
+    assert asked.closing_once(mixed) == mixed
+    # The records kept are the ones that fit with the line under each (never one more).
+    room = asked.TURN_BUDGET - 10
+    long = ["📍 A\nNot confirmed.", "📍 B\n" + "x" * room + "\nNot confirmed."]
+    assert asked.fit_once(long) == ["📍 A\nNot confirmed."]
+
+
+def test_the_deadline_to_apply_asks_when_not_how() -> None:
+    assert asked.asked_facets(("deadline", "steps")) == ("deadline",)
+    assert asked.asked_facets(("steps", "fee")) == ("steps", "fee")
+
+
+def test_a_shared_lead_needs_one_line_facts_that_begin_alike_with_something_in_it() -> None:
+    assert asked.shared_lead({"Time: about 7 days; or 10", "Time: about 7 days. Ask"}) == (
+        "Time: about 7 days …"
+    )
+    assert asked.shared_lead({"Who: students", "Who: workers"}) is None
+    assert asked.shared_lead({"Deadlines:\n• 30 days", "Deadlines:\n• 24 hours"}) is None
+
+
 def test_a_new_district_after_a_fee_shows_the_places_there() -> None:
     ctx = replace(fee_turn().context, filters={"permit_type": "work", "district": "chaoyang"})
     q = Question("follow_up", "and in Haidian?", filters={"district": "haidian"})
@@ -664,3 +719,9 @@ def test_an_unsure_phone_question_is_not_answered_from_a_guessed_topic() -> None
             is None
         )
         assert asked.guessed_topic_turn(q, ["work_permit"], "ko", NOW) is None
+
+
+def test_the_note_on_a_translation_counts_in_the_turn() -> None:
+    assert asked.budget_with(None, "en") == asked.TURN_BUDGET
+    note = t("translation_machine", "ru")
+    assert asked.budget_with("machine", "ru") == asked.TURN_BUDGET - len(note) - 1

@@ -829,3 +829,37 @@ FOLLOW_UPS += [e for e in BATCH_5 if e[2]]
 QUESTIONS += [e for e in BATCH_5 if not e[2] and e[3]]
 OTHERS += [e for e in BATCH_5 if not e[2] and not e[3]]
 EMERGENCIES += EMERGENCIES_5
+
+# Batch 6 (helper ans13h): colloquial follow-up words — short forms ("docs", "доки", "cmb", "скок"),
+# "where do I go" in Russian, German "lang"/"bleiben", Korean "증명서" and "…도 해요?" after a day.
+BATCH_6: list[Example] = [
+    _e("en", "which docs?", True, "documents"),
+    _e("en", "docs for it?", True, "documents"),
+    _e("ru", "а доки?", True, "documents"),
+    _e("ru", "и куда ехать?", True, "address"),
+    _e("ru", "а скок по деньгам?", True, "fee"),
+    _e("de", "dauert das lange?", True, "processing_time"),
+    _e("de", "und wie lang ist das gültig?", True, "validity"),
+    _e("de", "wie lange kann man da bleiben?", True, "validity"),
+    _e("fr", "et ça fait cmb ?", True, "fee"),
+    _e("ko", "일요일도 해요?", True),
+    _e("ko", "공휴일에도요?", True),
+    _e("ko", "증명서는 뭐 필요해요?", True, "documents"),
+    _e("de", "und sonntags auch?", True),
+    _e("fr", "le samedi aussi ?", True),
+    _e("es", "¿los sábados también?", True),
+    _e("ru", "а сколько займёт?", True, "processing_time"),
+    _e("de", "was soll ich mitnehmen?", True, "documents"),
+    _e("fr", "et ça dure combien de temps ?", True, "processing_time"),
+    _e("de", "und was braucht man dazu?", True, "documents"),
+    _e("de", "was brauch ich alles dafür?", True, "documents"),
+    _e("ru", "а что для этого нужно?", True, "documents"),
+    _e("ru", "что с собой брать?", True, "documents"),
+    _e("ko", "그거 하려면 서류 뭐예요?", True, "documents"),
+    _e("ko", "그럼 어디서 해요?", True, "address"),
+    _e("fr", "et il faut quoi ?", True, "documents"),
+    _e("ru", "доки для визы какие?", False, "documents"),
+    _e("de", "wie lange darf ich mit dem Touristenvisum bleiben?", False, "validity"),
+]
+FOLLOW_UPS += [e for e in BATCH_6 if e[2]]
+QUESTIONS += [e for e in BATCH_6 if not e[2] and e[3]]

@@ -64,6 +64,12 @@ def test_offsets_point_into_the_original_text() -> None:
     assert [o.value for o in analysis.ordinals] == ["2"]
 
 
+def test_english_after_and_before_are_not_read_as_a_near_word() -> None:
+    # "after" is one letter from German "alter" (age): a filler word, never respelled.
+    for text in ("deadline to register after I arrive?", "what do I do before my visa expires"):
+        assert "ages" not in {f.value for f in facets.analyse(text).facets}, text
+
+
 def test_several_facets_in_one_message() -> None:
     found = {f.value for f in facets.analyse("address, phone and opening hours please").facets}
     assert found == {"address", "phone", "hours"}
@@ -129,6 +135,21 @@ def test_component_adds_ordinals() -> None:
     assert message.get("intent")["name"] == "follow_up"
     assert _entities(message, "ordinal") == ["2"]
     assert _entities(message, "facet") == ["phone"]
+
+
+def test_component_reads_a_time_alone_as_asking_the_hours() -> None:
+    for text in ("and in the afternoon?", "и вечером?", "주말에도요?", "et le week-end ?"):
+        (message,) = FacetExtractor({}).process([_message(text, "visa")])
+        assert message.get("intent")["name"] == "follow_up", text
+        assert _entities(message, "facet") == ["hours"], text
+    # A fact asked with the time keeps that fact; a complete question gets no hours.
+    (message,) = FacetExtractor({}).process([_message("and how much in the evening?", "visa")])
+    assert _entities(message, "facet") == ["fee"]
+    (message,) = FacetExtractor({}).process(
+        [_message("is the visa office busy in the afternoon?", "visa", 0.9)]
+    )
+    assert message.get("intent")["name"] == "visa"
+    assert "hours" not in _entities(message, "facet")
 
 
 def test_component_overrides_an_ambiguous_fallback_and_keeps_places() -> None:
