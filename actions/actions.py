@@ -294,7 +294,8 @@ class ActionFindSchool(KnowledgeAction):
         return "action_find_school"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
-        instead = answers.faq_instead(message.get("text"), lang=lang)
+        asked_of = {"curriculum": entity(message, "curriculum"), "age": entity(message, "age")}
+        instead = answers.faq_instead(message.get("text"), lang=lang, filters=asked_of)
         if instead:
             return instead
         return answers.school_answer(
@@ -310,7 +311,8 @@ class ActionFindHospital(KnowledgeAction):
         return "action_find_hospital"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
-        instead = answers.faq_instead(message.get("text"), lang=lang)
+        spoken = {"spoken": entity(message, "language")}
+        instead = answers.faq_instead(message.get("text"), lang=lang, filters=spoken)
         if instead:
             return instead
         return answers.hospital_answer(

@@ -600,12 +600,23 @@ def faq_answer(text: str | None, faq_id: str | None = None, *, lang: str = "en")
     return Answer([Reply(t("faq_outside", lang), [_person_button(lang)])])
 
 
-def faq_instead(text: str | None, *, lang: str = "en") -> Answer | None:
+# Filters that say what the places must offer (a language spoken, a curriculum, an age): a message with
+# one asks for places, whatever entry its words resemble ("차오양구에 있는 병원 중에 영어 되는 곳 있어요?"
+# matched the entry on English-speaking doctors in special-needs wards, not the hospitals in Chaoyang).
+PLACE_ATTRIBUTE_FILTERS = frozenset({"spoken", "curriculum", "age"})
+
+
+def faq_instead(
+    text: str | None, *, lang: str = "en", filters: Mapping[str, Any] | None = None
+) -> Answer | None:
     """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
     healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`).
-    None: answer from the topic's records as usual."""
+    Never when `filters` (the message's, by entity name) say what the places must offer
+    (`PLACE_ATTRIBUTE_FILTERS`). None: answer from the topic's records as usual."""
+    if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
+        return None
     try:
         decision = faq_match.decide_in_topic(text)
     except SQLAlchemyError:

@@ -1122,7 +1122,7 @@ def answer_question(
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
     if faq_first:
-        instead = answers.faq_instead(q.text, lang=lang)
+        instead = answers.faq_instead(q.text, lang=lang, filters=q.filters)
         if instead:
             return Turn(instead, Context())
     if "order" in q.facets:
@@ -1170,7 +1170,7 @@ def summary_turn(
     if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return None
     if faq_first:
-        instead = answers.faq_instead(q.text, lang=lang)
+        instead = answers.faq_instead(q.text, lang=lang, filters=q.filters)
         if instead:
             return Turn(instead, Context())
     turn = _topic_turn(

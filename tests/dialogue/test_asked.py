@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.dialogue import asked, i18n
+from bot.dialogue import answers, asked, i18n
 from bot.dialogue.answers import Answer
 from bot.dialogue.asked import Question
 from bot.dialogue.context import Context
@@ -725,3 +725,16 @@ def test_the_note_on_a_translation_counts_in_the_turn() -> None:
     assert asked.budget_with(None, "en") == asked.TURN_BUDGET
     note = t("translation_machine", "ru")
     assert asked.budget_with("machine", "ru") == asked.TURN_BUDGET - len(note) - 1
+
+
+def test_a_language_the_places_must_speak_asks_for_places_not_for_a_similar_entry() -> None:
+    """Tried as a user: "among the hospitals in Chaoyang, is there one where English works?" matched the
+    entry on English-speaking doctors in special-needs wards, and the hospitals were never listed."""
+    text = "차오양구에 있는 병원 중에 영어 되는 곳 있어요?"
+    assert answers.faq_instead(text, lang="ko") is not None  # the words resemble an entry...
+    assert answers.faq_instead(text, lang="ko", filters={"spoken": "en"}) is None
+    q = Question("healthcare", text, filters={"district": "chaoyang", "spoken": "en"})
+    turn = asked.summary_turn(q, lang="ko", now=NOW)
+    assert turn is not None and turn.context.ids  # ...but the hospitals answer
+    assert all(names_record("hospitals", rid) for rid in turn.context.ids)
+    assert answers.faq_instead(text, lang="ko", filters={"spoken": None}) is not None
