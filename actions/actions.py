@@ -311,8 +311,11 @@ class ActionFindHospital(KnowledgeAction):
         return "action_find_hospital"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
-        spoken = {"spoken": entity(message, "language")}
-        instead = answers.faq_instead(message.get("text"), lang=lang, filters=spoken)
+        asked_of = {
+            "spoken": entity(message, "language"),
+            "medical_need": entity(message, "medical_need"),
+        }
+        instead = answers.faq_instead(message.get("text"), lang=lang, filters=asked_of)
         if instead:
             return instead
         return answers.hospital_answer(

@@ -600,10 +600,11 @@ def faq_answer(text: str | None, faq_id: str | None = None, *, lang: str = "en")
     return Answer([Reply(t("faq_outside", lang), [_person_button(lang)])])
 
 
-# Filters that say what the places must offer (a language spoken, a curriculum, an age): a message with
-# one asks for places, whatever entry its words resemble ("차오양구에 있는 병원 중에 영어 되는 곳 있어요?"
-# matched the entry on English-speaking doctors in special-needs wards, not the hospitals in Chaoyang).
-PLACE_ATTRIBUTE_FILTERS = frozenset({"spoken", "curriculum", "age"})
+# Filters that say what the places must offer (a language spoken, a medical need such as an emergency room
+# or English-speaking staff, a curriculum, an age): a message with one asks for places, whatever entry its
+# words resemble ("차오양구에 있는 병원 중에 영어 되는 곳 있어요?" matched the entry on English-speaking
+# doctors in special-needs wards, not the hospitals in Chaoyang).
+PLACE_ATTRIBUTE_FILTERS = frozenset({"spoken", "medical_need", "curriculum", "age"})
 
 
 def faq_instead(

@@ -733,6 +733,12 @@ def test_a_language_the_places_must_speak_asks_for_places_not_for_a_similar_entr
     text = "차오양구에 있는 병원 중에 영어 되는 곳 있어요?"
     assert answers.faq_instead(text, lang="ko") is not None  # the words resemble an entry...
     assert answers.faq_instead(text, lang="ko", filters={"spoken": "en"}) is None
+    # As the NLU reads it: the need for English-speaking staff, and the languages asked.
+    need = {"district": "chaoyang", "medical_need": "english_speaking"}
+    assert answers.faq_instead(text, lang="ko", filters=need) is None
+    q = Question("healthcare", text, facets=("languages",), filters=need)
+    listed = asked.answer_question(q, Context(), lang="ko", now=NOW)
+    assert listed is not None and listed.context.ids
     q = Question("healthcare", text, filters={"district": "chaoyang", "spoken": "en"})
     turn = asked.summary_turn(q, lang="ko", now=NOW)
     assert turn is not None and turn.context.ids  # ...but the hospitals answer
