@@ -57,7 +57,7 @@ def test_overlap_check_catches_copies_and_near_copies() -> None:
 NOT_TYPED = NOT_CLASSIFIED | {"rate_answer", "show_original"}
 
 
-@pytest.mark.parametrize("name", ["nlu_dev.tsv", "nlu_dev2.tsv", "nlu_dev3.tsv"])
+@pytest.mark.parametrize("name", ["nlu_dev.tsv", "nlu_dev2.tsv", "nlu_dev3.tsv", "nlu_dev4.tsv"])
 def test_the_development_sets_are_well_formed_and_not_copied_into_training(name: str) -> None:
     """bench/data/nlu_dev*.tsv (the `#` header is skipped): known intents, ~15+ per language, no overlap."""
     rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / name)
@@ -72,7 +72,7 @@ def test_the_development_sets_are_well_formed_and_not_copied_into_training(name:
     assert nlu_heldout.overlaps(rows, nlu_heldout.training_texts()) == []
 
 
-@pytest.mark.parametrize("name", ["nlu_dev2.tsv", "nlu_dev3.tsv"])
+@pytest.mark.parametrize("name", ["nlu_dev2.tsv", "nlu_dev3.tsv", "nlu_dev4.tsv"])
 def test_the_later_development_sets_cover_every_typed_intent_in_every_language(name: str) -> None:
     rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / name)
     intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
