@@ -35,6 +35,8 @@ ACUTE = [
     ("у мамы сильная боль в груди", "medical"),
     ("на меня напали на улице", "police"),
     ("mon bébé ne respire plus", "medical"),
+    ("mon père fait un malaise, il ne répond plus", "medical"),
+    ("mon ami ne répond pas quand je lui parle", "medical"),
     ("il y a un incendie dans le couloir", "fire"),
     ("mein Vater ist bewusstlos", "medical"),
     ("Hilfe, Einbrecher im Haus", "police"),
@@ -58,6 +60,10 @@ NOT_ACUTE = [
     "hatte letztes Jahr einen Unfall, brauche ich das für die Verlängerung?",
     "el año pasado me robaron, ¿afecta al permiso de residencia?",
     "need a dentist in Chaoyang",
+    # A driver or an office not answering the phone, a theft already reported (nlu_dev4 false alarms)
+    "passeport oublié dans un taxi, le chauffeur ne répond pas, quelles démarches ?",
+    "mon ami ne répond pas au téléphone depuis hier",
+    "护照被偷了，报警以后还要去哪补办",
     "which school has a German curriculum",
 ]
 
