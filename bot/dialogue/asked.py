@@ -829,7 +829,11 @@ def _filters_intro(
     if filters.get("spoken") and kind == "hospitals":
         said += t("with_need", lang, need=name("languages", filters["spoken"], lang))
     if district and in_district:
-        said += t("in_district", lang, district=render.district_name(district, lang))
+        # Places outside the district fill the list after those in it (nearest first): said, so that
+        # none of them is taken to be in the district.
+        everyone_in = all(_in_district(r, str(district)) for r in shown)
+        key = "in_district" if everyone_in else "in_district_first"
+        said += t(key, lang, district=render.district_name(district, lang))
     intro = t(f"{kind}_intro", lang, filters=said)
     if district and not in_district:
         dname = render.district_name(district, lang)

@@ -744,3 +744,26 @@ def test_a_language_the_places_must_speak_asks_for_places_not_for_a_similar_entr
     assert turn is not None and turn.context.ids  # ...but the hospitals answer
     assert all(names_record("hospitals", rid) for rid in turn.context.ids)
     assert answers.faq_instead(text, lang="ko", filters={"spoken": None}) is not None
+
+
+def test_places_outside_the_district_asked_are_said_to_be_the_nearest() -> None:
+    """Tried as a user: "hospitals in Chaoyang where they speak English" listed a Dongcheng hospital
+    under "in Chaoyang"."""
+
+    def in_chaoyang(rid: str) -> bool:
+        rec = names_record("hospitals", rid)
+        return rec.get("district") == "chaoyang" or any(
+            loc.get("district") == "chaoyang" for loc in rec.get("locations") or []
+        )
+
+    q = Question(
+        "healthcare", "English-speaking hospitals in Chaoyang", filters={"district": "chaoyang"}
+    )
+    mixed = asked.summary_turn(replace(q, filters={**q.filters, "spoken": "en"}), now=NOW)
+    assert mixed is not None
+    ids = mixed.context.ids
+    assert in_chaoyang(ids[0]) and not all(in_chaoyang(r) for r in ids)
+    assert "in Chaoyang first, then the nearest" in all_text(mixed.answer)
+    only = asked.summary_turn(replace(q, filters={"district": "chaoyang"}), now=NOW)
+    assert only is not None and all(in_chaoyang(r) for r in only.context.ids)
+    assert "in Chaoyang:" in all_text(only.answer)
