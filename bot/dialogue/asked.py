@@ -1239,8 +1239,16 @@ def follow_up(
     places = None
     intent = str(ctx.intent)
     held = bool(ctx.kind) and bool(set(facets) & set(kfacets.facets_of(str(ctx.kind))))
+    kind = str(ctx.kind or "")
+    shown = [r for r in (names.record(kind, i) for i in ctx.ids) if r] if kind else []
+    # "Which documents?" after the offices for a service: their service's procedure, if they hold none.
+    proc = (
+        None if procs or not shown else _procedure_instead_of(kind, shown, question, facets, lang)
+    )
+    if proc is not None:
+        return _records_turn("procedures", [proc], question, facets, lang, when, merged)
     if ctx.kind and ctx.ids and held:
-        places = (ctx.kind, [r for r in (names.record(ctx.kind, i) for i in ctx.ids) if r])
+        places = (ctx.kind, shown)
     elif (
         not procs
         and intent not in PROCEDURE_INTENTS
@@ -1252,6 +1260,26 @@ def follow_up(
         question = replace(question, intent=intent)
     # No procedure in context: the topic's own, ranked for the question (with the filters kept).
     return _topic_turn(intent, question, facets, lang, when, procs=procs or None, places=places)
+
+
+def _procedure_instead_of(
+    kind: str,
+    shown: Sequence[Mapping[str, Any]],
+    q: Question,
+    facets: tuple[str, ...],
+    lang: str,
+) -> dict[str, Any] | None:
+    """ "Which documents?" after the offices for a service ("where can I extend my visa in Haidian?"):
+    when none of the places shown holds a fact asked, the service's own procedure that holds one."""
+    if any(kfacets.fact(kind, r, f, lang) for r in shown for f in facets):
+        return None
+    # The procedure listing exactly the service asked ("visa_extension"), before the service's wider
+    # group (a visa extension's group holds the stay permit too).
+    service = q.filters.get("service")
+    exact = [p for p in procedures.rank(None, "") if service in (p.get("services") or [])]
+    if len(exact) == 1 and any(kfacets.fact("procedures", exact[0], f, lang) for f in facets):
+        return dict(exact[0])
+    return service_procedure(replace(q, facets=facets), lang)
 
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:

@@ -767,3 +767,21 @@ def test_places_outside_the_district_asked_are_said_to_be_the_nearest() -> None:
     only = asked.summary_turn(replace(q, filters={"district": "chaoyang"}), now=NOW)
     assert only is not None and all(in_chaoyang(r) for r in only.context.ids)
     assert "in Chaoyang:" in all_text(only.answer)
+
+
+def test_a_fact_the_offices_shown_do_not_hold_comes_from_their_service_s_procedure() -> None:
+    """Tried as a user: "а какие документы нужны?" after the offices for a visa extension in Haidian
+    got "not in our sources" under each office, while the extension's procedure lists them."""
+    q = Question(
+        "find_service_point",
+        "where can I extend my visa in Haidian?",
+        filters={"district": "haidian", "service": "visa_extension"},
+    )
+    offices = asked.summary_turn(q, now=NOW)
+    assert offices is not None and offices.context.kind == "service_points" and offices.context.ids
+    documents = Question("follow_up", "which documents?", facets=("documents",))
+    turn = asked.follow_up(documents, offices.context, now=NOW)
+    assert "itinerary" in all_text(turn.answer)  # knowledge/procedures.yml visa_stay_extension
+    # A fact the offices hold (their hours) is still theirs.
+    hours = Question("follow_up", "is it open on Saturday?", facets=("hours",))
+    assert "itinerary" not in all_text(asked.follow_up(hours, offices.context, now=NOW).answer)
