@@ -78,6 +78,11 @@ NEVER_FOLLOW_UP = frozenset({"change_language"})
 PRONOUN_REFERS = frozenset({"change_language", "find_service_point"})
 # Longer messages are complete questions, whatever words they use.
 MAX_CHARS = 80
+# A gapped form ("wie lange … bleiben"): its last words count only after its first ones in the same
+# clause, so that "bleiben" asks the validity in "wie lange darf ich mit dem Visum bleiben?" but not
+# in "ich will für immer bleiben, wie lange dauert der Antrag?".
+GAP = "…"
+GAP_MAX_CHARS = 60
 
 _CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -209,8 +214,38 @@ def load_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str]]:
 
 @lru_cache(maxsize=4)
 def lexicon(directory: Path = RULES_DIR) -> gazetteer._Forms:
-    """The gazetteer index over every language's facet rules."""
-    return gazetteer.build_index(sorted(set(load_entries(directory))), _is_substring_form)
+    """The gazetteer index over every language's facet rules (not the gapped forms: `_gapped`)."""
+    entries = {e for e in load_entries(directory) if GAP not in e[2]}
+    return gazetteer.build_index(sorted(entries), _is_substring_form)
+
+
+@lru_cache(maxsize=4)
+def _gapped(directory: Path = RULES_DIR) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """The rules' gapped forms ("wie lange … bleiben"), as (kind, value, pattern): the last part
+    counts only after the first one in the same clause (no punctuation between, at most
+    `GAP_MAX_CHARS` characters); the pattern's group 1 is the last part."""
+
+    def words(part: str) -> str:
+        return r"\s+".join(re.escape(w) for w in part.split())
+
+    out: list[tuple[str, str, re.Pattern[str]]] = []
+    for kind, value, form in sorted(set(load_entries(directory))):
+        if GAP not in form:
+            continue
+        first, _, last = (p.strip() for p in form.partition(GAP))
+        if not first or not last or GAP in last:
+            raise LexiconError(f"{kind}: {value}: {form!r}: expected 'words {GAP} words'")
+        out.append(
+            (
+                kind,
+                value,
+                re.compile(
+                    rf"(?<!\w){words(first)}(?!\w)[^,.;:!?¿¡]{{0,{GAP_MAX_CHARS}}}?"
+                    rf"(?<!\w)({words(last)})(?!\w)"
+                ),
+            )
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -407,6 +442,12 @@ def _analyse(text: str, rules: Path) -> Analysis:
             taken.append((start, w.end()))
             clitic_and += 1
     found = gazetteer.match_index(lexicon(rules), folded, taken=taken)
+    for kind, value, pattern in _gapped(rules):
+        for g in pattern.finditer(folded):
+            start, end = g.span(1)
+            if free(start, end):
+                taken.append((start, end))
+                found.append(gazetteer.Match(kind, value, start, end, text[start:end]))
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
         for m in gazetteer.find_entities(text, {"language"}):

@@ -863,3 +863,18 @@ BATCH_6: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_6 if e[2]]
 QUESTIONS += [e for e in BATCH_6 if not e[2] and e[3]]
+
+# Batch 7 (helper ans13i): "bleiben" asks the validity only after "wie lange" in the same clause (a gapped
+# form of de.yml), not in a complete question about staying for good.
+BATCH_7: list[Example] = [
+    _e("de", "und wie lang kann man bleiben?", True, "validity"),
+    _e("de", "wie lange kann ich dann dort bleiben?", True, "validity"),
+    _e(
+        "de",
+        "wie lange kann ich mit dem F-Visum nach einer Verlängerung bleiben?",
+        False,
+        "validity",
+    ),
+]
+FOLLOW_UPS += [e for e in BATCH_7 if e[2]]
+QUESTIONS += [e for e in BATCH_7 if not e[2] and e[3]]

@@ -265,6 +265,32 @@ def test_short_or_ambiguous_words_are_not_respelled(text: str) -> None:
     assert not analysis.facets and not facets.is_follow_up(text, None, analysis)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Ich will dauerhaft in Peking bleiben, wie lange dauert das Verfahren für den Daueraufenthalt?",
+            {"processing_time", "steps"},
+        ),
+        (
+            "Wie viel kostet der Antrag auf Daueraufenthalt, wenn ich für immer bleiben will?",
+            {"fee"},
+        ),
+        ("wie lange darf ich mit dem Touristenvisum bleiben?", {"eligibility", "validity"}),
+    ],
+)
+def test_a_gapped_form_counts_only_in_one_clause_after_its_first_words(
+    text: str, expected: set[str]
+) -> None:
+    assert {f.value for f in facets.analyse(text).facets} == expected
+
+
+def test_a_gapped_form_needs_words_on_both_sides(tmp_path: Path) -> None:
+    (tmp_path / "xx.yml").write_text('facet:\n  validity: ["… bleiben"]\n', encoding="utf-8")
+    with pytest.raises(LexiconError, match="expected 'words … words'"):
+        facets._gapped(tmp_path)
+
+
 def test_how_long_with_validity_or_deadline_is_not_processing_time() -> None:
     assert {f.value for f in facets.analyse("c'est valable combien de temps ?").facets} == {
         "validity"
