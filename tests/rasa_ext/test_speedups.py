@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import numpy as np
 import pytest
@@ -161,6 +162,24 @@ def test_sparse_features_combine_like_scipy(shapes: tuple) -> None:
         )
 
 
+@contextlib.asynccontextmanager
+async def loopback_webhook(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> AsyncIterator[str]:
+    """A stand-in action server on a free loopback port: yields its webhook URL."""
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        await runner.cleanup()
+
+
 def test_action_server_connections_are_kept_alive() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
@@ -171,20 +190,13 @@ def test_action_server_connections_are_kept_alive() -> None:
             peers.add(request.transport.get_extra_info("peername"))
             return web.json_response({"events": [], "responses": []})
 
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
-        for _ in range(5):
-            assert await endpoint.request(json={"x": 1}, method="post") == {
-                "events": [],
-                "responses": [],
-            }
-        await runner.cleanup()
+        async with loopback_webhook(webhook) as url:
+            endpoint = EndpointConfig(url)
+            for _ in range(5):
+                assert await endpoint.request(json={"x": 1}, method="post") == {
+                    "events": [],
+                    "responses": [],
+                }
         return peers
 
     assert len(asyncio.run(scenario())) == 1  # five calls, one TCP connection
@@ -377,15 +389,8 @@ def test_other_custom_mappings_still_call_the_action_server() -> None:
         from rasa.shared.core.trackers import DialogueStateTracker
         from rasa.utils.endpoints import EndpointConfig
 
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        try:
-            extract = ActionExtractSlots(EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        async with loopback_webhook(webhook) as url:
+            extract = ActionExtractSlots(EndpointConfig(url))
             domain, tracker = Domain.empty(), DialogueStateTracker("t", [])
             args = (
                 CollectingOutputChannel(),
@@ -396,8 +401,6 @@ def test_other_custom_mappings_still_call_the_action_server() -> None:
             return await extract._run_custom_action("action_other", *args) + (
                 await extract._run_custom_action("action_set_language", *args)
             )
-        finally:
-            await runner.cleanup()
 
     events = asyncio.run(scenario())
     assert calls == ["action_other"]
