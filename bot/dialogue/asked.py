@@ -162,14 +162,29 @@ def _source_rank(source: str) -> tuple[bool, bool, bool]:
     )
 
 
-def _site(source: str) -> str:
-    """A page address as its site and tag ("english.beijing.gov.cn/… [OFF]"); other sources cut."""
+def _site(source: str, lang: str) -> str:
+    """A page address as its site and what kind of site it is ("english.beijing.gov.cn (official
+    site)"): the reference's tags ([OFF], [MEDIA], [3P]) mean nothing to a reader. Other sources cut."""
     found = prov.PAGE_ADDRESS_RE.match(source)
     if not found:
         return _cut(source, SITE_CHARS)
     host = found.group(0).split("//")[-1].split("/")[0]
-    tag = prov.TAG_RE.search(source)
-    return f"{host}/…" + (f" [{tag.group(1)}]" if tag else "")
+    kind = render.source_kind(source, lang)
+    return t("source_site", lang, site=host, kind=kind) if kind else host
+
+
+def _cut_date(text: str, limit: int) -> str:
+    """A source date such as "page undated; opening 2016; Korean name undated" cut after whole
+    clauses ("page undated; opening 2016 …"), so that no clause is left as a stump ("K…")."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for clause in text.split("; "):
+        longer = f"{kept}; {clause}" if kept else clause
+        if len(longer) + 2 > limit:
+            break
+        kept = longer
+    return kept + " …" if kept else _cut(text, limit)
 
 
 def short_provenance(
@@ -181,10 +196,16 @@ def short_provenance(
     lines = []
     sources = sorted(rec.get("source") or [], key=_source_rank)
     if sources:
-        first = _site(sources[0]) if site_only else _cut(sources[0], SOURCE_CHARS)
+        first = (
+            _site(sources[0], lang)
+            if site_only
+            else _cut(render.source_in_words(sources[0], lang), SOURCE_CHARS)
+        )
         shown = first + (" …" if len(sources) > 1 else "")
         limit = DATE_CHARS // 2 if site_only else DATE_CHARS
-        date = _cut(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
+        date = (
+            _cut_date(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
+        )
         lines.append(
             t("source_dated", lang, text=shown, date=date)
             if date

@@ -785,3 +785,18 @@ def test_a_fact_the_offices_shown_do_not_hold_comes_from_their_service_s_procedu
     # A fact the offices hold (their hours) is still theirs.
     hours = Question("follow_up", "is it open on Saturday?", facets=("hours",))
     assert "itinerary" not in all_text(asked.follow_up(hours, offices.context, now=NOW).answer)
+
+
+def test_short_source_says_what_kind_of_site_and_cuts_dates_at_clauses() -> None:
+    """The reference's tags ([OFF], [MEDIA]) are said in the reader's language, and a long source
+    date is cut after a whole clause, never in the middle of a word."""
+    rec = {
+        "source": ["english.beijing.gov.cn/a/b.html [OFF]", "chinadaily.com.cn/x.htm [MEDIA]"],
+        "source_date": "page undated; opening 2016; Korean name undated; French names 2025-02-12",
+    }
+    brief = asked.short_provenance(rec, "en", site_only=True)[0]
+    assert brief.startswith("Source: english.beijing.gov.cn (official)")
+    assert "[OFF]" not in brief and "page undated; opening 2016 …" in brief and "K…" not in brief
+    assert "（官方）" in asked.short_provenance(rec, "zh", site_only=True)[0]
+    full = asked.short_provenance({"source": ["chinadaily.com.cn/x.htm [MEDIA]"]}, "fr")[0]
+    assert "chinadaily.com.cn/x.htm (presse)" in full and "[MEDIA]" not in full
