@@ -1026,6 +1026,10 @@ def out_of_scope_turn(
         if named_records(q.text) is None or faq_match.decide(q.text).answer:
             return None
         return answer_named(q, lang=lang, now=now)
+    if named_records(q.text) is None and faq_match.outside_topics(q.text):
+        # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?": an entry on a subject no topic page
+        # answers fits it clearly; the procedure its words come near (the work permit) does not.
+        return None
     turn = answer_named(q, lang=lang, now=now) if q.facets else None
     if turn is not None:
         return turn
@@ -1086,6 +1090,14 @@ def answer_question(
     if turn is not None:
         return turn
     when = _when(q, now)
+    if faq_first and q.facets and q.intent in TOPIC_INTENTS and q.intent != ctx.intent:
+        # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?" read as a permit question: an entry
+        # on a subject no topic page answers (social insurance) that clearly fits it answers, before
+        # the words are matched against other topics' procedures (not for a question on the topic in
+        # context: "which documents do I need for that?" comes close to the driving-licence entry).
+        outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+        if outside:
+            return Turn(outside, Context())
     if q.facets and q.intent in PROCEDURE_INTENTS:
         # A procedure of another topic that the words match far better than the topic the NLU gave
         # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
@@ -1171,6 +1183,12 @@ def summary_turn(
     q = with_named_permit_type(q)
     if q.intent not in SUMMARY_FACETS:
         return None
+    if faq_first:
+        # "права у меня российские плюс международное удостоверение, можно с ним ездить?" read as a
+        # topic: an entry on a subject no topic page answers, when it clearly fits.
+        outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+        if outside:
+            return Turn(outside, Context())
     if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return None
     if faq_first:
@@ -1231,6 +1249,10 @@ def follow_up(
             facets = (str(ctx.facet),) if held else DEFAULT_FACETS[kind]
         procs = _procedures(ctx)
         return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
+    if not facets and ctx.facet:
+        # "а на 5 лет?", "3년짜리는요?" after a fee (a length of time, or the same district again):
+        # the fact asked last, again.
+        facets = (ctx.facet,)
     if not facets:
         return Turn(clarify(lang), ctx)
     if "order" in facets:
