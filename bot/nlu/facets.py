@@ -130,6 +130,7 @@ _DURATION = re.compile(
     r"|\d{1,3}\s*(?:년|개월|달|주|일|年|个月|個月|ヶ月|か月|カ月|週間|周|天)"
 )
 
+
 class LexiconError(ValueError):
     """A facet rule file that cannot be used: names the file and the key."""
 
@@ -484,7 +485,9 @@ def _analyse(text: str, rules: Path) -> Analysis:
         # "сколько?", "а сколько?": the message asks nothing else, so its word asks the facet.
         first = min(alone, key=lambda x: x.start)
         facets.append(
-            gazetteer.Match("facet", first.value, first.start, first.end, text[first.start : first.end])
+            gazetteer.Match(
+                "facet", first.value, first.start, first.end, text[first.start : first.end]
+            )
         )
     if any(f.value in ABSORB_HOW_LONG for f in facets):
         # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the

@@ -446,7 +446,9 @@ def test_which_languages_naming_none_is_a_follow_up_not_a_reply_language(text: s
     assert facets.is_follow_up(text, "change_language")
 
 
-@pytest.mark.parametrize("text", ["영어로 해 주세요", "speak English please", "по-английски, пожалуйста"])
+@pytest.mark.parametrize(
+    "text", ["영어로 해 주세요", "speak English please", "по-английски, пожалуйста"]
+)
 def test_a_reply_language_named_stays_change_language(text: str) -> None:
     assert not facets.is_follow_up(text, "change_language")
 
