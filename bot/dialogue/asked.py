@@ -1086,18 +1086,25 @@ def answer_question(
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
     q = with_named_permit_type(q)
+    if (
+        faq_first
+        and q.facets
+        and q.intent in TOPIC_INTENTS
+        and q.intent != ctx.intent
+        and named_records(q.text) is None
+    ):
+        # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?" read as a healthcare question: an
+        # entry on a subject no topic page answers (social insurance) that clearly fits it answers,
+        # before the words are matched against procedures (the work permit's deadline); not for a
+        # question on the topic in context ("which documents do I need for that?" comes close to the
+        # driving-licence entry), nor one naming a place.
+        outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+        if outside:
+            return Turn(outside, Context())
     turn = answer_named(q, lang=lang, now=now)
     if turn is not None:
         return turn
     when = _when(q, now)
-    if faq_first and q.facets and q.intent in TOPIC_INTENTS and q.intent != ctx.intent:
-        # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?" read as a permit question: an entry
-        # on a subject no topic page answers (social insurance) that clearly fits it answers, before
-        # the words are matched against other topics' procedures (not for a question on the topic in
-        # context: "which documents do I need for that?" comes close to the driving-licence entry).
-        outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
-        if outside:
-            return Turn(outside, Context())
     if q.facets and q.intent in PROCEDURE_INTENTS:
         # A procedure of another topic that the words match far better than the topic the NLU gave
         # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
