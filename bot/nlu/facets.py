@@ -55,7 +55,10 @@ from bot.nlu import gazetteer, safety
 
 RULES_DIR = Path(__file__).with_name("facet_rules")
 FACETS = vocab.FACETS
-KINDS = ("facet", "alone", "ordinal", "time", "marker", "pronoun", "filler")
+KINDS = ("facet", "alone", "ordinal", "time", "marker", "pronoun", "noun", "filler")
+# `noun`: words for a kind of place ("офис", "사무소", "больница"): after an ordinal or a pronoun they
+# only repeat what it points at ("второй офис где?", "두 번째 병원 전화번호", "этой больницы"), so they
+# name nothing; elsewhere they name a topic ("больница рядом?") and the message is a complete one.
 # `alone`: words that ask a facet only when the message asks nothing else and names nothing else
 # (Russian "сколько?", "а сколько?": how much; in "сколько сим-карт можно?" or "сколько месяцев в
 # году?" they ask no fee and, like fillers, name nothing).
@@ -464,6 +467,10 @@ def _analyse(text: str, rules: Path) -> Analysis:
             if free(start, end):
                 taken.append((start, end))
                 found.append(gazetteer.Match(kind, value, start, end, text[start:end]))
+    if not ordinals and not any(m.entity in ("ordinal", "pronoun") for m in found):
+        # A kind of place with nothing pointing back names a topic: it stays in the message.
+        nouns = {(m.start, m.end) for m in found if m.entity == "noun"}
+        taken[:] = [span for span in taken if span not in nouns]
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
         for m in gazetteer.find_entities(text, {"language"}):

@@ -459,11 +459,13 @@ def test_a_reply_language_named_stays_change_language(text: str) -> None:
         ("거류허가는 최대 몇 년까지 받을 수 있어요?", "validity"),
         ("영구거류증은 만료 얼마 전에 갱신해요?", "deadline"),
         ("분실 신고는 몇 번 창구에서 해요?", "address"),
+        ("여권 분실 증명서는 어느 창구예요?", "address"),
         ("취업허가 B급 점수 기준이 뭐예요?", "eligibility"),
         ("이 학교는 어떤 과정이 있어요?", "curriculum"),
         ("на какой максимальный срок выдают визу?", "validity"),
         ("когда нужно подавать на продление ВНЖ?", "deadline"),
         ("в каком окне принимают документы?", "address"),
+        ("в какое окно сдавать анкету?", "address"),
         ("сколько баллов нужно для категории B?", "eligibility"),
     ],
 )
@@ -474,3 +476,26 @@ def test_korean_and_russian_facet_words(text: str, facet: str) -> None:
 def test_what_is_the_address_in_korean_asks_no_steps() -> None:
     found = {f.value for f in facets.analyse("학교 주소가 어떻게 돼요?").facets}
     assert found == {"address"}
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinal"),
+    [
+        ("второй офис где?", "2"),
+        ("телефон второй больницы?", "2"),
+        ("세 번째 학교 주소는요?", "3"),
+        ("두번째 병원 전화번호", "2"),
+        ("а телефон этой больницы?", None),
+    ],
+)
+def test_a_kind_of_place_after_an_ordinal_or_a_pronoun_is_a_follow_up(
+    text: str, ordinal: str | None
+) -> None:
+    analysis = facets.analyse(text)
+    assert facets.is_follow_up(text, None, analysis), analysis
+    assert (analysis.ordinals[0].value if analysis.ordinals else None) == ordinal
+
+
+@pytest.mark.parametrize("text", ["больница рядом есть?", "병원 전화번호 알려줘", "школа в Шуньи"])
+def test_a_kind_of_place_alone_names_a_topic(text: str) -> None:
+    assert not facets.is_follow_up(text)
