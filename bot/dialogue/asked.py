@@ -910,6 +910,44 @@ def with_named_permit_type(q: Question) -> Question:
     return replace(q, filters={**q.filters, "permit_type": types.pop()})
 
 
+def named_service_topics(text: str) -> set[str]:
+    """The topics of the procedures of the services a message names by the gazetteer's words for them
+    (entity `service`: "ВНЖ", "거류허가", "permis de séjour", "продление визы"), whatever intent the
+    NLU gave it."""
+    topics: set[str] = set()
+    for m in gazetteer.find_entities(text or "", {"service"}):
+        codes = set(service_points.service_codes(m.value))
+        topics |= {
+            str(p.get("topic"))
+            for p in procedures.rank(None, "")
+            if codes & set(p.get("services") or [])
+        }
+    return topics
+
+
+def with_named_topic(q: Question) -> Question:
+    """A facet question the NLU put into one procedure topic while its words name the service of
+    exactly one other ("ВНЖ кончается, когда подавать на продление?" read as a visa question;
+    "거류허가 변경 신고는 며칠 안에?" read as accommodation registration): that topic. A message that
+    also names a service of the NLU's topic keeps it ("для ВНЖ нужна регистрация?"), and so does one
+    whose words do not match that topic's procedures clearly better (by MATCH_MARGIN) than the NLU
+    topic's ("خلال كم ساعة يجب أن أسجل مكان إقامتي؟": "إقامتي" is a residence, the question a
+    registration)."""
+    if not q.facets or q.intent not in PROCEDURE_INTENTS:
+        return q
+    topics = named_service_topics(q.text)
+    if len(topics) != 1 or q.intent in topics:
+        return q
+    topic = topics.pop()
+    if topic not in PROCEDURE_INTENTS:
+        return q
+    theirs = procedures.rank_scored(topic, q.text)
+    ours = procedures.rank_scored(str(q.intent), q.text)
+    if not theirs or theirs[0][0] < (ours[0][0] if ours else 0.0) + MATCH_MARGIN:
+        return q
+    return replace(q, intent=topic)
+
+
 def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The one procedure the places offer (the health-check centre: the medical examination), whose
     facts (fee, documents) a question about the place asks; None when they offer none or several."""
@@ -1085,7 +1123,7 @@ def answer_question(
     A record named wins over the topic the NLU guessed ("what's <school>'s phone number" under
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
-    q = with_named_permit_type(q)
+    q = with_named_permit_type(with_named_topic(q))
     if (
         faq_first
         and q.facets

@@ -820,3 +820,29 @@ def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_ne
     named = Question("healthcare", "Harrow 학교 전화번호", facets=("phone",))
     turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
     assert turn is not None and turn.answer is not entry
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "topic"),
+    [
+        # Names the residence permit, its words fit the study permit far better than any visa page.
+        (
+            "visa",
+            "X1 비자로 입국한 유학생인데 학습 거류허가 신청 기한이 며칠이에요?",
+            "residence_permit",
+        ),
+        # Names a residence permit and registers with the police: the NLU's topic fits as well.
+        (
+            "accommodation_registration",
+            "Ich wohne in einer Wohnung, muss ich mich für die Aufenthaltserlaubnis bei der Polizei anmelden?",
+            "accommodation_registration",
+        ),
+        # Names no service.
+        ("visa", "wie lange dauert das?", "visa"),
+    ],
+)
+def test_a_service_named_moves_the_question_to_its_topic_only_when_its_words_fit(
+    intent: str, text: str, topic: str
+) -> None:
+    q = Question(intent, text, facets=("deadline",))
+    assert asked.with_named_topic(q).intent == topic

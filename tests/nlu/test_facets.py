@@ -467,6 +467,7 @@ def test_a_reply_language_named_stays_change_language(text: str) -> None:
         ("в каком окне принимают документы?", "address"),
         ("в какое окно сдавать анкету?", "address"),
         ("сколько баллов нужно для категории B?", "eligibility"),
+        ("через сколько дней после приезда подавать на ВНЖ?", "deadline"),
     ],
 )
 def test_korean_and_russian_facet_words(text: str, facet: str) -> None:
