@@ -627,6 +627,23 @@ def faq_instead(
     return _faq_answer_safe(decision.answer.entry, lang) if decision.answer else None
 
 
+def faq_outside_topics(
+    text: str | None, *, lang: str = "en", filters: Mapping[str, Any] | None = None
+) -> Answer | None:
+    """An entry on a subject no topic page answers (a SIM card, a card in WeChat Pay, tax, a driving
+    licence: `match.outside_topics`) that clearly answers a message the NLU put into a topic, or read
+    as a wish for a person ("номер поддержки China Unicom"); before the topic's own procedures are
+    matched. Never when `filters` say what the places must offer. None otherwise."""
+    if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
+        return None
+    try:
+        decision = faq_match.outside_topics(text)
+    except SQLAlchemyError:
+        logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
+        return None
+    return _faq_answer_safe(decision.answer.entry, lang) if decision and decision.answer else None
+
+
 def offer_topics(
     intent_ranking: list[dict[str, Any]],
     entities: list[dict[str, Any]],

@@ -112,6 +112,12 @@ def decide(
     return Decision(judge(closest, minimum), closest)
 
 
+# Subjects of entries (their `topic:`) that one of the assistant's topic pages also answers: visas,
+# permits, registration and exit-entry offices (`immigration`), hospitals (`health`). The others
+# (money, phone, driving, social insurance, tax) have no topic page.
+TOPIC_SUBJECTS = frozenset({"immigration", "health"})
+
+
 def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     """`decide` for a message the NLU placed in a topic, on the scores without the classifier (see
     `plain_threshold` and `judge_in_topic`)."""
@@ -119,6 +125,25 @@ def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     if decision.answer or not decision.closest:
         return decision
     return Decision(judge_in_topic(decision.closest), decision.closest)
+
+
+def outside_topics(text: str | None, url: str | None = None) -> Decision | None:
+    """The ordinary decision (with the classifier) when it answers with an entry on a subject that no
+    topic page answers, clearly: its score reaches the threshold plus the margin. The NLU's topic of
+    such a message ("유심 어디서 사요?" as find_service_point, "위챗페이에 한국 카드 ... 수수료" as
+    permanent residence) is only the nearest wrong one, so the higher in-topic bar, which keeps an entry
+    near a topic's own question from answering it, does not apply; below threshold plus margin, the
+    topic answers as before ("wie viel kostet der Daueraufenthalt", 0.77, stays permanent residence
+    rather than the cash limit). Generic questions ("¿qué documentos necesito?") can come close to an
+    entry too, so callers use it for a complete question that starts a subject (not a follow-up on the
+    topic in context). None otherwise."""
+    decision = decide(text, url=url)
+    best = decision.answer
+    if best is None or best.entry.get("topic") in TOPIC_SUBJECTS:
+        return None
+    if best.score < threshold() + margin():
+        return None
+    return decision
 
 
 def judge_in_topic(closest: list[index.Match]) -> index.Match | None:

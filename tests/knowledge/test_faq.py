@@ -422,3 +422,35 @@ def test_a_sync_that_changes_no_question_does_not_refit_the_classifier() -> None
     changed = vectors.copy()
     changed[0, 0] += 1.0
     assert index.Classifier.trained(labels, changed, 3) is not first
+
+
+@pytest.mark.parametrize(
+    ("subject", "score", "answers"),
+    [
+        ("phone", 0.90, True),  # no topic page answers SIM cards: clearly above threshold + margin
+        ("tax", 0.84, False),  # above the threshold, not clearly: the NLU's topic answers
+        ("immigration", 1.20, False),  # a topic page answers these: the in-topic bar stays
+        ("health", 1.20, False),
+    ],
+)
+def test_an_entry_on_a_subject_no_topic_answers_needs_threshold_plus_margin(
+    monkeypatch: pytest.MonkeyPatch, subject: str, score: float, answers: bool
+) -> None:
+    monkeypatch.setattr(match, "threshold", lambda: 0.77)
+    monkeypatch.setattr(match, "margin", lambda: 0.08)
+    best = index.Match("e1", score, {"id": "e1", "topic": subject}, learned=True)
+    other = index.Match("e2", 0.3, {"id": "e2", "topic": subject}, learned=True)
+    monkeypatch.setattr(
+        match,
+        "decide",
+        lambda text, url=None: match.Decision(best if score >= 0.77 else None, [best, other]),
+    )
+    found = match.outside_topics("some question")
+    assert (found is not None and found.answer == best) is answers
+
+
+def test_no_entry_answers_outside_the_topics_when_none_is_close(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(match, "decide", lambda text, url=None: match.Decision(None, []))
+    assert match.outside_topics("как дела?") is None
