@@ -257,7 +257,7 @@ def test_answer_in_another_language_falls_back_to_english_with_a_lead_in(
         "⚠" in text and "ответ (test fixture only)" in text and "источник (a test fixture)" in text
     )
     assert "(12345)" in text and "12367" not in text  # a driving question: the city hotline
-    assert 'Источник: "test fixture" [3P], 2026-12-06.' in text
+    assert 'Источник: "test fixture" (сторонний), 2026-12-06.' in text
     assert "Пока не подтверждено нашими сотрудниками." in text
     assert answer.faq_entry == "test_parking_card"
     zh = answers.faq_answer("小区的停车卡在哪里办？", lang="zh").replies[0].text
