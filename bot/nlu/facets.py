@@ -110,6 +110,8 @@ _SPELLABLE = re.compile("[a-z\u00df-\u024f\u0430-\u044f]+")
 _SPELL_MIN = 5
 _SWAP_MIN = 4
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
+# The words of a message, for telling its language by the rule words it uses.
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # Ordinals written with a digit: "number 2", "#3", "第2", "2番目", "2번째", or the digit alone.
 _DIGIT_ORDINALS = (
     re.compile(r"(?:#|№|\bno\.?|\bnr\.?|\bnumber|\boption|\bnumero|\bnummer|\bномер)\s*([1-9])\b"),
@@ -168,10 +170,16 @@ def _is_substring_form(form: str) -> bool:
 def load_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str]]:
     """(kind, value, folded form) for every word of every language's file; kind is one of KINDS, the
     value a facet, an ordinal ("1".., "last") or the kind itself."""
+    return [(kind, value, form) for _, kind, value, form in _language_entries(directory)]
+
+
+def _language_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str, str]]:
+    """(language, kind, value, folded form) for every word of every file; the language is the
+    file's name ("de" for de.yml)."""
     files = sorted(directory.glob("*.yml"))
     if not files:
         raise LexiconError(f"{directory}: no facet rule files")
-    entries: list[tuple[str, str, str]] = []
+    entries: list[tuple[str, str, str, str]] = []
     for path in files:
         try:
             data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
@@ -208,7 +216,7 @@ def load_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str]]:
                     if not folded.strip("*"):
                         raise LexiconError(f"{path.name}: {kind}: {value}: empty word")
                     for variant in _arabic_variants(folded) if _ARABIC.search(folded) else [folded]:
-                        entries.append((kind, value, variant))
+                        entries.append((path.stem, kind, value, variant))
     return entries
 
 
@@ -337,11 +345,61 @@ def _spelling(
     return known, {k: frozenset(v) for k, v in index.items()}
 
 
+@lru_cache(maxsize=4)
+def _word_languages(rules: Path) -> dict[str, frozenset[str]]:
+    """Every word of the rules (as folded) with the languages whose files hold it ("de" for de.yml)."""
+    langs: dict[str, set[str]] = {}
+    for lang, _, _, form in _language_entries(rules):
+        for w in form.rstrip("*").split():
+            langs.setdefault(w, set()).add(lang)
+    return {w: frozenset(ls) for w, ls in langs.items()}
+
+
+def _message_languages(folded: str, rules: Path) -> frozenset[str]:
+    """The languages whose rule words the message uses most ("Unser Baby ist letzte Woche …": de);
+    empty when it uses none ("adress?")."""
+    langs = _word_languages(rules)
+    votes: dict[str, int] = {}
+    for w in _WORD.findall(folded):
+        for lang in langs.get(w, ()):
+            votes[lang] = votes.get(lang, 0) + 1
+    top = max(votes.values(), default=0)
+    return frozenset(lang for lang, n in votes.items() if n == top)
+
+
+@lru_cache(maxsize=1)
+def _real_words() -> frozenset[str]:
+    """The words of our en, fr, de and es training examples (the reply-language word lists,
+    bot/dialogue/language_data/words.yml, built from data/nlu), as folded: words people write, so
+    words of their own rather than misspellings ("nicht", "Woche", "suchen", "femme", "route")."""
+    from bot.dialogue import language_words
+
+    data = _yaml_mapping(language_words.WORDS)
+    return frozenset(
+        fold(w) for ws in (data.get("latin") or {}).values() for w in str(ws).split()
+    )
+
+
+def _yaml_mapping(path: Path) -> dict[str, Any]:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return data if isinstance(data, dict) else {}
+
+
 def _respell(text: str, a: Analysis, rules: Path) -> tuple[str, list[int]] | None:
     """`text` with its misspelled leftover words replaced by the rule word they are one edit away
-    from (when exactly one is), and where each character came from; None when nothing changed."""
+    from (when exactly one is), and where each character came from; None when nothing changed.
+
+    A misspelling is of a word of the message's own language: the rule word must be in the file of
+    a language whose words the message uses most ("nicht" in German text is not English "night",
+    "Woche" not Spanish "noche", "cartes" not "martes"), when it uses any (a weekday, whose language
+    the gazetteer does not say, only then: the gazetteer reads misspelled weekdays itself). And a word that people write in our training
+    examples is a word of its own, not a misspelling ("femme" is not "ferme", "suchen" not
+    "buchen"), unless it is a rule word's plural ("numbers", "precios")."""
     known, index = _spelling(rules)
     folded = fold(text)
+    langs = _message_languages(folded, rules)
+    of_language = _word_languages(rules)
+    real = _real_words()
     changes: list[tuple[int, int, str]] = []
     for start, end in a.leftover_spans:
         word = folded[start:end]
@@ -354,6 +412,8 @@ def _respell(text: str, a: Analysis, rules: Path) -> tuple[str, list[int]] | Non
             for c in index.get(k, ())
             if gazetteer._edit_distance_le1(word, c)
             and (min(len(word), len(c)) >= _SPELL_MIN or len(word) == len(c) and _swapped(word, c))
+            and (not langs or langs & of_language.get(c, frozenset()))
+            and (word not in real or word == c + "s")
         }
         # One word, or words of one meaning ("adress": address, adresse).
         if near and len({known[c] for c in near}) == 1:
@@ -467,7 +527,12 @@ def _analyse(text: str, rules: Path) -> Analysis:
     blanked = list(text)
     for start, end in taken:
         blanked[start:end] = " " * (end - start)
-    residue = [m for m in _RESIDUE.finditer("".join(blanked)) if m.group(0) not in _AR_CLITICS]
+    # A number names no topic: "und für 3 Jahre?", "ça coûte cmb pour 3 ans ?" (its unit is a filler).
+    residue = [
+        m
+        for m in _RESIDUE.finditer("".join(blanked))
+        if m.group(0) not in _AR_CLITICS and not m.group(0).isdecimal()
+    ]
     # "و"/"ف" (and) written on a day, a district or a facet after the first word ("طيب والسبت؟").
     joined = sum(_and_on(folded, m, rules) for m in [*places, *found])
     return Analysis(
