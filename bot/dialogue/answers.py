@@ -613,18 +613,30 @@ def faq_instead(
     """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
-    healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`).
+    healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`), or
+    clearly matches an entry about a subject no topic answers (tax, SIM cards: `match.
+    decide_outside_topics`) and names no service or permit type of the topics.
     Never when `filters` (the message's, by entity name) say what the places must offer
     (`PLACE_ATTRIBUTE_FILTERS`). None: answer from the topic's records as usual."""
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
         return None
     try:
         decision = faq_match.decide_in_topic(text)
+        if decision.answer is None and text and not _names_a_service(text):
+            decision = faq_match.decide_outside_topics(text)
     except SQLAlchemyError:
         # The topic's own answer follows, and it answers politely when the knowledge base is down.
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
         return None
     return _faq_answer_safe(decision.answer.entry, lang) if decision.answer else None
+
+
+def _names_a_service(text: str) -> bool:
+    """The message names a service or permit type of the topics ("Daueraufenthalt", "ПМЖ",
+    "Aufenthaltserlaubnis als Student"): it is about that procedure."""
+    from bot.nlu import gazetteer
+
+    return bool(gazetteer.find_entities(text, {"service", "permit_type"}))
 
 
 def offer_topics(

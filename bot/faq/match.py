@@ -121,6 +121,25 @@ def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     return Decision(judge_in_topic(decision.closest), decision.closest)
 
 
+# Subjects of entries (their `topic:`) that the NLU's topics answer too: immigration procedures and
+# offices, hospitals.
+TOPIC_SUBJECTS = frozenset({"immigration", "health"})
+
+
+def decide_outside_topics(text: str | None, url: str | None = None) -> Decision:
+    """For a message the NLU placed in a topic that `decide_in_topic` left: an entry about a subject
+    no topic answers (money, SIM cards, driving licences, social insurance, tax: not in
+    TOPIC_SUBJECTS) that the message clearly matches, with the classifier's part, at the calibrated
+    threshold plus the margin ("Ab wie vielen Tagen im Jahr bin ich in China steuerpflichtig?", which
+    the NLU puts under visas only because it has no tax topic). The caller makes sure the message
+    names no procedure of the topic ("wie viel kostet der Daueraufenthalt in China" is not about
+    the cash one may carry)."""
+    decision = decide(text, url=url, minimum=threshold() + margin())
+    if decision.answer is not None and decision.answer.entry.get("topic") in TOPIC_SUBJECTS:
+        return Decision(None, decision.closest)
+    return decision
+
+
 def judge_in_topic(closest: list[index.Match]) -> index.Match | None:
     """The entry that answers instead of the NLU's topic, from the closest entries (best first, scores
     without the classifier): the best one when it reaches the in-topic threshold and leads the next by

@@ -241,6 +241,27 @@ def test_in_a_topic_an_entry_answers_when_it_clearly_fits_that_one_entry(
     assert match.decide_in_topic(question, url=url).answer == best
 
 
+def test_in_a_topic_an_entry_no_topic_answers_needs_the_usual_bar_and_the_margin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry about a subject none of the NLU's topics answers (driving here) answers a message the
+    NLU placed in a topic when it clears the calibrated threshold plus the margin; an entry about a
+    subject the topics answer (as if driving were one) does not."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(only_entries(tmp_path), url)
+    question = "Как получить парковочную карту для моего жилого комплекса?"
+    best = match.decide(question, url=url).answer
+    assert best is not None and best.entry_id == "test_parking_card"
+    monkeypatch.setattr(match, "threshold", lambda: best.score - match.margin() - 0.01)
+    answer = match.decide_outside_topics(question, url=url).answer
+    assert answer is not None and answer.entry_id == "test_parking_card"
+    monkeypatch.setattr(match, "TOPIC_SUBJECTS", frozenset({"immigration", "health", "driving"}))
+    assert match.decide_outside_topics(question, url=url).answer is None
+    monkeypatch.setattr(match, "TOPIC_SUBJECTS", frozenset({"immigration", "health"}))
+    monkeypatch.setattr(match, "threshold", lambda: best.score - match.margin() + 0.01)
+    assert match.decide_outside_topics(question, url=url).answer is None
+
+
 def test_answer_in_another_language_falls_back_to_english_with_a_lead_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
