@@ -968,8 +968,9 @@ def named_hotlines(text: str) -> list[dict[str, Any]]:
 
 def _hotline_turn(q: Question, lang: str) -> Turn | None:
     """A hotline's phone, hours or languages asked ("Bürgerhotline Nummer?", "what languages does 12345
-    speak?"): that hotline's fact, not a topic's offices. None: no hotline named or no such facet."""
-    facets = [f for f in q.facets if f in hotlines.FACETS]
+    speak?"): that hotline's fact, not a topic's offices; its phone when nothing in particular is
+    asked ("Gesundheitshotline in Peking?"). None: no hotline named or no such facet."""
+    facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else ["phone"])
     if not facets:
         return None
     records = named_hotlines(q.text)
