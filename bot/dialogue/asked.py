@@ -1127,7 +1127,9 @@ def answer_question(
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
     if faq_first:
-        instead = answers.faq_instead(q.text, lang=lang, filters=q.filters)
+        instead = answers.faq_instead(
+            q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
+        )
         if instead:
             return Turn(instead, Context())
     if "order" in q.facets:
@@ -1135,6 +1137,18 @@ def answer_question(
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+def _asks_beyond_places(q: Question) -> bool:
+    """The NLU put the message in a topic whose answer is places and nothing else (hospitals,
+    schools), and it asks only facts such places never hold ("bis wann müssen wir das Baby
+    anmelden?" read as healthcare: a deadline): the topic's answer could only be "I don't have that"."""
+    kind = PLACE_INTENTS.get(str(q.intent))
+    return (
+        kind in ("hospitals", "schools")
+        and bool(q.facets)
+        and not set(q.facets) & kfacets.facets_of(kind)
+    )
 
 
 def _elliptic_permit_question(q: Question, ctx: Context, lang: str) -> bool:

@@ -375,9 +375,7 @@ def _real_words() -> frozenset[str]:
     from bot.dialogue import language_words
 
     data = _yaml_mapping(language_words.WORDS)
-    return frozenset(
-        fold(w) for ws in (data.get("latin") or {}).values() for w in str(ws).split()
-    )
+    return frozenset(fold(w) for ws in (data.get("latin") or {}).values() for w in str(ws).split())
 
 
 def _yaml_mapping(path: Path) -> dict[str, Any]:
