@@ -110,6 +110,8 @@ _SPELLABLE = re.compile("[a-z\u00df-\u024f\u0430-\u044f]+")
 _SPELL_MIN = 5
 _SWAP_MIN = 4
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
+# What ends a clause (as in a gapped form).
+_CLAUSE_END = re.compile(r"[,.;:!?¿¡]")
 # The words of a message, for telling its language by the rule words it uses.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # Ordinals written with a digit: "number 2", "#3", "第2", "2番目", "2번째", or the digit alone.
@@ -522,6 +524,9 @@ def _analyse(text: str, rules: Path) -> Analysis:
         # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the
         # validity (or the deadline: "며칠 안에"), not the processing time.
         facets = [f for f in facets if f.value != "processing_time"]
+    elif _how_long_open(folded, found):
+        # "wie lange hat das Amt am Samstag offen?", "how long is it open?": the hours.
+        facets = [f for f in facets if f.value != "processing_time"]
     blanked = list(text)
     for start, end in taken:
         blanked[start:end] = " " * (end - start)
@@ -542,6 +547,24 @@ def _analyse(text: str, rules: Path) -> Analysis:
         pronouns=sum(1 for m in found if m.entity == "pronoun"),
         leftover=[m.group(0) for m in residue],
         leftover_spans=tuple((m.start(), m.end()) for m in residue),
+    )
+
+
+def _how_long_open(folded: str, found: list[gazetteer.Match]) -> bool:
+    """The message's one processing-time phrase ("wie lange", "how long") comes before an hours word
+    in the same clause ("wie lange hat es offen"): it asks how long the place is open, not how long a
+    procedure takes ("bis wann hat es offen und wie lange dauert es?" asks both)."""
+    taking = [m for m in found if m.entity == "facet" and m.value == "processing_time"]
+    if len(taking) != 1:
+        return False
+    how_long = taking[0]
+    return any(
+        m.entity == "facet"
+        and m.value == "hours"
+        and 0 < m.start - how_long.end <= GAP_MAX_CHARS
+        and folded[how_long.end : m.start].strip()  # words between ("どのくらい時間": one phrase)
+        and not _CLAUSE_END.search(folded, how_long.end, m.start)
+        for m in found
     )
 
 
