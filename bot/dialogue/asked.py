@@ -1022,6 +1022,10 @@ def out_of_scope_turn(
     # `unsure` (the NLU's fallback): a weekday, a district or an ordinal alone also refer back.
     refers = unsure and (q.ordinal is not None or bool({"weekday", "district"} & q.filters.keys()))
     if not q.facets and not (refers and not ctx.empty):
+        hotline = _hotline_turn(q, lang)
+        if hotline is not None:
+            # "y a-t-il une ligne de police en anglais ?": that hotline's phone.
+            return hotline
         # "Tell me about Dulwich College": what one first needs to know of the place named, unless a
         # staff-written entry answers the message.
         if named_records(q.text) is None or faq_match.decide(q.text).answer:

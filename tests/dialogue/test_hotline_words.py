@@ -67,3 +67,9 @@ def test_a_hotline_named_with_nothing_asked_answers_its_phone(use_kb: str) -> No
     # A fact asked that a hotline does not hold is not read as its phone.
     q = Question("healthcare", "Gesundheitshotline, welche Unterlagen?", facets=("documents",))
     assert asked._hotline_turn(q, "de") is None
+
+
+def test_a_hotline_named_in_a_message_the_nlu_did_not_place_gets_its_phone(use_kb: str) -> None:
+    q = Question("nlu_fallback", "y a-t-il une ligne de police en anglais pour les étrangers ?")
+    turn = asked.out_of_scope_turn(q, asked.Context(), lang="fr", unsure=True)
+    assert turn is not None and "6525 5486" in "\n".join(r.text for r in turn.answer.replies)
