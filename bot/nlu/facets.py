@@ -552,18 +552,24 @@ def _analyse(text: str, rules: Path) -> Analysis:
 
 def _how_long_open(folded: str, found: list[gazetteer.Match]) -> bool:
     """The message's one processing-time phrase ("wie lange", "how long") comes before an hours word
-    in the same clause ("wie lange hat es offen"): it asks how long the place is open, not how long a
-    procedure takes ("bis wann hat es offen und wie lange dauert es?" asks both)."""
+    in the same clause, with no "and" between ("wie lange hat es offen"): it asks how long the place
+    is open, not how long a procedure takes ("bis wann hat es offen und wie lange dauert es?", "how
+    long does it take and are they open on Saturday?" ask both)."""
     taking = [m for m in found if m.entity == "facet" and m.value == "processing_time"]
     if len(taking) != 1:
         return False
     how_long = taking[0]
+
+    def joined(start: int, end: int) -> bool:
+        return any(m.entity == "marker" and start <= m.start < end for m in found)
+
     return any(
         m.entity == "facet"
         and m.value == "hours"
         and 0 < m.start - how_long.end <= GAP_MAX_CHARS
         and folded[how_long.end : m.start].strip()  # words between ("どのくらい時間": one phrase)
         and not _CLAUSE_END.search(folded, how_long.end, m.start)
+        and not joined(how_long.end, m.start)
         for m in found
     )
 

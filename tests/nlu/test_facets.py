@@ -410,6 +410,7 @@ def test_how_many_days_before_is_a_deadline_and_paid_is_a_fee(text: str, facet: 
         ("how long is it open on saturday?", {"hours"}),
         ("how long does it take?", {"processing_time"}),
         ("どのくらい時間がかかりますか？", {"processing_time", "hours"}),
+        ("how long does it take and are they open on saturday?", {"processing_time", "hours"}),
         (
             "bis wann hat es offen und wie lange dauert die Bearbeitung?",
             {"hours", "processing_time"},
