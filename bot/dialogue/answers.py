@@ -617,11 +617,9 @@ def faq_instead(
     """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
-    healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`), or
-    clearly matches an entry about a subject no topic answers (tax, SIM cards: `match.
-    decide_outside_topics`) and names no service or permit type of the topics. `beyond`: the
-    message asks only facts the topic's records never hold, so an entry answers as it would outside
-    a topic (`match.decide`).
+    healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`).
+    `beyond`: the message asks only facts the topic's records never hold, so an entry answers as it
+    would outside a topic (`match.decide`). (Entries on subjects no topic answers: `faq_outside_topics`.)
     Never when `filters` (the message's, by entity name) say what the places must offer
     (`PLACE_ATTRIBUTE_FILTERS`). None: answer from the topic's records as usual."""
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
@@ -630,8 +628,6 @@ def faq_instead(
         decision = faq_match.decide_in_topic(text)
         if decision.answer is None and beyond:
             decision = faq_match.decide(text)
-        if decision.answer is None and text and not _names_a_service(text):
-            decision = faq_match.decide_outside_topics(text)
     except SQLAlchemyError:
         # The topic's own answer follows, and it answers politely when the knowledge base is down.
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
@@ -639,12 +635,21 @@ def faq_instead(
     return _faq_answer_safe(decision.answer.entry, lang) if decision.answer else None
 
 
-def _names_a_service(text: str) -> bool:
-    """The message names a service or permit type of the topics ("Daueraufenthalt", "ПМЖ",
-    "Aufenthaltserlaubnis als Student"): it is about that procedure."""
-    from bot.nlu import gazetteer
-
-    return bool(gazetteer.find_entities(text, {"service", "permit_type"}))
+def faq_outside_topics(
+    text: str | None, *, lang: str = "en", filters: Mapping[str, Any] | None = None
+) -> Answer | None:
+    """An entry on a subject no topic page answers (a SIM card, a card in WeChat Pay, tax, a driving
+    licence: `match.outside_topics`) that clearly answers a message the NLU put into a topic, or read
+    as a wish for a person ("номер поддержки China Unicom"); before the topic's own procedures are
+    matched. Never when `filters` say what the places must offer. None otherwise."""
+    if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
+        return None
+    try:
+        decision = faq_match.outside_topics(text)
+    except SQLAlchemyError:
+        logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
+        return None
+    return _faq_answer_safe(decision.answer.entry, lang) if decision and decision.answer else None
 
 
 def offer_topics(

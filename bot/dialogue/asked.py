@@ -162,14 +162,29 @@ def _source_rank(source: str) -> tuple[bool, bool, bool]:
     )
 
 
-def _site(source: str) -> str:
-    """A page address as its site and tag ("english.beijing.gov.cn/… [OFF]"); other sources cut."""
+def _site(source: str, lang: str) -> str:
+    """A page address as its site and what kind of site it is ("english.beijing.gov.cn (official
+    site)"): the reference's tags ([OFF], [MEDIA], [3P]) mean nothing to a reader. Other sources cut."""
     found = prov.PAGE_ADDRESS_RE.match(source)
     if not found:
         return _cut(source, SITE_CHARS)
     host = found.group(0).split("//")[-1].split("/")[0]
-    tag = prov.TAG_RE.search(source)
-    return f"{host}/…" + (f" [{tag.group(1)}]" if tag else "")
+    kind = render.source_kind(source, lang)
+    return t("source_site", lang, site=host, kind=kind) if kind else host
+
+
+def _cut_date(text: str, limit: int) -> str:
+    """A source date such as "page undated; opening 2016; Korean name undated" cut after whole
+    clauses ("page undated; opening 2016 …"), so that no clause is left as a stump ("K…")."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for clause in text.split("; "):
+        longer = f"{kept}; {clause}" if kept else clause
+        if len(longer) + 2 > limit:
+            break
+        kept = longer
+    return kept + " …" if kept else _cut(text, limit)
 
 
 def short_provenance(
@@ -181,10 +196,16 @@ def short_provenance(
     lines = []
     sources = sorted(rec.get("source") or [], key=_source_rank)
     if sources:
-        first = _site(sources[0]) if site_only else _cut(sources[0], SOURCE_CHARS)
+        first = (
+            _site(sources[0], lang)
+            if site_only
+            else _cut(render.source_in_words(sources[0], lang), SOURCE_CHARS)
+        )
         shown = first + (" …" if len(sources) > 1 else "")
         limit = DATE_CHARS // 2 if site_only else DATE_CHARS
-        date = _cut(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
+        date = (
+            _cut_date(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
+        )
         lines.append(
             t("source_dated", lang, text=shown, date=date)
             if date
@@ -910,6 +931,44 @@ def with_named_permit_type(q: Question) -> Question:
     return replace(q, filters={**q.filters, "permit_type": types.pop()})
 
 
+def named_service_topics(text: str) -> set[str]:
+    """The topics of the procedures of the services a message names by the gazetteer's words for them
+    (entity `service`: "ВНЖ", "거류허가", "permis de séjour", "продление визы"), whatever intent the
+    NLU gave it."""
+    topics: set[str] = set()
+    for m in gazetteer.find_entities(text or "", {"service"}):
+        codes = set(service_points.service_codes(m.value))
+        topics |= {
+            str(p.get("topic"))
+            for p in procedures.rank(None, "")
+            if codes & set(p.get("services") or [])
+        }
+    return topics
+
+
+def with_named_topic(q: Question) -> Question:
+    """A facet question the NLU put into one procedure topic while its words name the service of
+    exactly one other ("ВНЖ кончается, когда подавать на продление?" read as a visa question;
+    "거류허가 변경 신고는 며칠 안에?" read as accommodation registration): that topic. A message that
+    also names a service of the NLU's topic keeps it ("для ВНЖ нужна регистрация?"), and so does one
+    whose words do not match that topic's procedures clearly better (by MATCH_MARGIN) than the NLU
+    topic's ("خلال كم ساعة يجب أن أسجل مكان إقامتي؟": "إقامتي" is a residence, the question a
+    registration)."""
+    if not q.facets or q.intent not in PROCEDURE_INTENTS:
+        return q
+    topics = named_service_topics(q.text)
+    if len(topics) != 1 or q.intent in topics:
+        return q
+    topic = topics.pop()
+    if topic not in PROCEDURE_INTENTS:
+        return q
+    theirs = procedures.rank_scored(topic, q.text)
+    ours = procedures.rank_scored(str(q.intent), q.text)
+    if not theirs or theirs[0][0] < (ours[0][0] if ours else 0.0) + MATCH_MARGIN:
+        return q
+    return replace(q, intent=topic)
+
+
 def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The one procedure the places offer (the health-check centre: the medical examination), whose
     facts (fee, documents) a question about the place asks; None when they offer none or several."""
@@ -1031,6 +1090,10 @@ def out_of_scope_turn(
         if named_records(q.text) is None or faq_match.decide(q.text).answer:
             return None
         return answer_named(q, lang=lang, now=now)
+    if named_records(q.text) is None and faq_match.outside_topics(q.text):
+        # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?": an entry on a subject no topic page
+        # answers fits it clearly; the procedure its words come near (the work permit) does not.
+        return None
     turn = answer_named(q, lang=lang, now=now) if q.facets else None
     if turn is not None:
         return turn
@@ -1086,7 +1149,22 @@ def answer_question(
     A record named wins over the topic the NLU guessed ("what's <school>'s phone number" under
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
-    q = with_named_permit_type(q)
+    q = with_named_permit_type(with_named_topic(q))
+    if (
+        faq_first
+        and q.facets
+        and q.intent in TOPIC_INTENTS
+        and q.intent != ctx.intent
+        and named_records(q.text) is None
+    ):
+        # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?" read as a healthcare question: an
+        # entry on a subject no topic page answers (social insurance) that clearly fits it answers,
+        # before the words are matched against procedures (the work permit's deadline); not for a
+        # question on the topic in context ("which documents do I need for that?" comes close to the
+        # driving-licence entry), nor one naming a place.
+        outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+        if outside:
+            return Turn(outside, Context())
     turn = answer_named(q, lang=lang, now=now)
     if turn is not None:
         return turn
@@ -1190,6 +1268,12 @@ def summary_turn(
     q = with_named_permit_type(q)
     if q.intent not in SUMMARY_FACETS:
         return None
+    if faq_first:
+        # "права у меня российские плюс международное удостоверение, можно с ним ездить?" read as a
+        # topic: an entry on a subject no topic page answers, when it clearly fits.
+        outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+        if outside:
+            return Turn(outside, Context())
     if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return None
     if faq_first:
@@ -1250,6 +1334,10 @@ def follow_up(
             facets = (str(ctx.facet),) if held else DEFAULT_FACETS[kind]
         procs = _procedures(ctx)
         return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
+    if not facets and ctx.facet:
+        # "а на 5 лет?", "3년짜리는요?" after a fee (a length of time, or the same district again):
+        # the fact asked last, again.
+        facets = (ctx.facet,)
     if not facets:
         return Turn(clarify(lang), ctx)
     if "order" in facets:

@@ -195,8 +195,9 @@ def _phone_text(phone: Phone) -> str:
 # ---------------------------------------------------------------------------------------------- builders
 
 
-def sources(record: Mapping[str, Any]) -> list[Source]:
-    """The record's sources, pages a reader can open first; a page named without a scheme gets one."""
+def sources(record: Mapping[str, Any], lang: str = "en") -> list[Source]:
+    """The record's sources, pages a reader can open first; a page named without a scheme gets one.
+    Each `text` is written as the source line writes it (its tag in words), for the widget to link."""
     found = sorted(record.get("source") or [], key=prov.is_research_file)
     out = []
     for text in found[:2]:
@@ -204,7 +205,7 @@ def sources(record: Mapping[str, Any]) -> list[Source]:
         url = None
         if site and not prov.is_research_file(text):
             url = site.group(0) if site.group(0).startswith("http") else f"https://{site.group(1)}"
-        out.append(Source(text, url))
+        out.append(Source(render.source_in_words(text, lang), url))
     return out
 
 
@@ -216,7 +217,7 @@ def provenance_fields(record: Mapping[str, Any], lang: str, kind: str) -> dict[s
     notes = lines[len(uncertain) + 1 :]
     return {
         "uncertain": uncertain,
-        "source": sources(record),
+        "source": sources(record, lang),
         "source_notes": [*lines[len(uncertain) : len(uncertain) + 1], *notes],
     }
 

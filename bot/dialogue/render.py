@@ -10,6 +10,7 @@ name or address we translated ourselves is shown as our translation, never as th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -147,6 +148,31 @@ def format_phones(phones: Sequence[Phone], lang: str) -> str:
     return "; ".join(parts)
 
 
+# The reference's source tags, said in the reader's language.
+SOURCE_KIND_KEYS = {
+    "OFF": "source_kind_official",
+    "MEDIA": "source_kind_media",
+    "3P": "source_kind_third",
+}
+SOURCE_TAG_RE = re.compile(r"\s*\[(?:OFF|MEDIA|3P)\??\]")
+
+
+def source_kind(source: str, lang: str) -> str | None:
+    """What kind of site a source is ("official", "news", "third party"), from its tag; None untagged."""
+    key = SOURCE_KIND_KEYS.get(prov.source_type(source) or "")
+    return t(key, lang) if key else None
+
+
+def source_in_words(source: str, lang: str) -> str:
+    """The source with its tag said in words: "x.gov.cn/a.html [OFF]" -> "x.gov.cn/a.html (official)".
+    The tags ([OFF], [MEDIA], [3P]) are the research files' shorthand and mean nothing to a reader."""
+    kind = source_kind(source, lang)
+    if not kind:
+        return source
+    said = t("source_site", lang, site="", kind=kind)
+    return SOURCE_TAG_RE.sub(lambda _: said, source, count=1)
+
+
 def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
     """Uncertainty warning, source and date, staff confirmation (or its absence), translation note.
 
@@ -162,7 +188,9 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
     sources = list(record.get("source") or [])
     # Pages a reader can open first; the research file (which names only a site) last.
     sources.sort(key=prov.is_research_file)
-    shown = "; ".join(sources[:2]) + (" …" if len(sources) > 2 else "")
+    shown = "; ".join(source_in_words(s, lang) for s in sources[:2]) + (
+        " …" if len(sources) > 2 else ""
+    )
     date = record.get("source_date")
     lines.append(
         t("source_dated", lang, text=shown, date=date)

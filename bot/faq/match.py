@@ -112,6 +112,12 @@ def decide(
     return Decision(judge(closest, minimum), closest)
 
 
+# Subjects of entries (their `topic:`) that one of the assistant's topic pages also answers: visas,
+# permits, registration and exit-entry offices (`immigration`), hospitals (`health`). The others
+# (money, phone, driving, social insurance, tax) have no topic page.
+TOPIC_SUBJECTS = frozenset({"immigration", "health"})
+
+
 def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     """`decide` for a message the NLU placed in a topic, on the scores without the classifier (see
     `plain_threshold` and `judge_in_topic`)."""
@@ -121,22 +127,22 @@ def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     return Decision(judge_in_topic(decision.closest), decision.closest)
 
 
-# Subjects of entries (their `topic:`) that the NLU's topics answer too: immigration procedures and
-# offices, hospitals.
-TOPIC_SUBJECTS = frozenset({"immigration", "health"})
-
-
-def decide_outside_topics(text: str | None, url: str | None = None) -> Decision:
-    """For a message the NLU placed in a topic that `decide_in_topic` left: an entry about a subject
-    no topic answers (money, SIM cards, driving licences, social insurance, tax: not in
-    TOPIC_SUBJECTS) that the message clearly matches, with the classifier's part, at the calibrated
-    threshold plus the margin ("Ab wie vielen Tagen im Jahr bin ich in China steuerpflichtig?", which
-    the NLU puts under visas only because it has no tax topic). The caller makes sure the message
-    names no procedure of the topic ("wie viel kostet der Daueraufenthalt in China" is not about
-    the cash one may carry)."""
-    decision = decide(text, url=url, minimum=threshold() + margin())
-    if decision.answer is not None and decision.answer.entry.get("topic") in TOPIC_SUBJECTS:
-        return Decision(None, decision.closest)
+def outside_topics(text: str | None, url: str | None = None) -> Decision | None:
+    """The ordinary decision (with the classifier) when it answers with an entry on a subject that no
+    topic page answers, clearly: its score reaches the threshold plus the margin. The NLU's topic of
+    such a message ("유심 어디서 사요?" as find_service_point, "위챗페이에 한국 카드 ... 수수료" as
+    permanent residence) is only the nearest wrong one, so the higher in-topic bar, which keeps an entry
+    near a topic's own question from answering it, does not apply; below threshold plus margin, the
+    topic answers as before ("wie viel kostet der Daueraufenthalt", 0.77, stays permanent residence
+    rather than the cash limit). Generic questions ("¿qué documentos necesito?") can come close to an
+    entry too, so callers use it for a complete question that starts a subject (not a follow-up on the
+    topic in context). None otherwise."""
+    decision = decide(text, url=url)
+    best = decision.answer
+    if best is None or best.entry.get("topic") in TOPIC_SUBJECTS:
+        return None
+    if best.score < threshold() + margin():
+        return None
     return decision
 
 

@@ -55,7 +55,13 @@ from bot.nlu import gazetteer, safety
 
 RULES_DIR = Path(__file__).with_name("facet_rules")
 FACETS = vocab.FACETS
-KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler")
+KINDS = ("facet", "alone", "ordinal", "time", "marker", "pronoun", "noun", "filler")
+# `noun`: words for a kind of place ("офис", "사무소", "больница"): after an ordinal or a pronoun they
+# only repeat what it points at ("второй офис где?", "두 번째 병원 전화번호", "этой больницы"), so they
+# name nothing; elsewhere they name a topic ("больница рядом?") and the message is a complete one.
+# `alone`: words that ask a facet only when the message asks nothing else and names nothing else
+# (Russian "сколько?", "а сколько?": how much; in "сколько сим-карт можно?" or "сколько месяцев в
+# году?" they ask no fee and, like fillers, name nothing).
 # Facets that alone do not make a follow-up: "where do I start?", "how does it work?" are as often
 # questions about the assistant; after a marker they are ("and the steps?").
 WEAK_FACETS = frozenset({"order", "steps"})
@@ -120,6 +126,15 @@ _DIGIT_ORDINALS = (
     re.compile(r"第\s*([1-9])"),
     re.compile(r"([1-9])\s*(?:番目|番|つ目|번째|번(?![\uac00-\ud7af]))"),
     re.compile(r"^\W*([1-9])\W*$"),
+)
+
+# A length of time ("5 лет", "3 years", "3년", "半年" not): after a marker it narrows what was asked
+# ("а на 5 лет?", "and for 3 years?", "3년짜리는요?" after a fee), like a district or a weekday.
+_DURATION = re.compile(
+    r"(?<!\w)\d{1,3}\s*(?:years?|yrs?|months?|weeks?|days?|лет|года?|месяц\w*|недел\w*|дн\w*|"
+    r"ans?|mois|semaines?|jours?|jahre?n?|monate?n?|wochen?|tage?n?|años?|mes(?:es)?|semanas?|días?|"
+    r"سنوات|سنة|سنه|أشهر|اشهر|شهر|أسابيع|أيام|ايام|يوم)(?!\w)"
+    r"|\d{1,3}\s*(?:년|개월|달|주|일|年|个月|個月|ヶ月|か月|カ月|週間|周|天)"
 )
 
 
@@ -195,7 +210,7 @@ def _language_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str, 
                     f"{path.name}: unknown key {kind!r} (allowed: {', '.join(KINDS)})"
                 )
             groups: dict[str, Any]
-            if kind in ("facet", "ordinal"):
+            if kind in ("facet", "alone", "ordinal"):
                 if not isinstance(body, dict):
                     raise LexiconError(
                         f"{path.name}: {kind}: expected a mapping of values to lists"
@@ -205,7 +220,7 @@ def _language_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str, 
                 groups = {kind: body}
             for value, forms in groups.items():
                 value = str(value)
-                if kind == "facet" and value not in FACETS:
+                if kind in ("facet", "alone") and value not in FACETS:
                     raise LexiconError(
                         f"{path.name}: unknown facet {value!r} (allowed: {', '.join(FACETS)})"
                     )
@@ -271,14 +286,16 @@ class Analysis:
     leftover: list[str]  # what names something else: words, or single CJK characters
     # Where the leftover words are (start, end), for the spelling correction.
     leftover_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    durations: int = 0  # lengths of time ("5 лет", "3년")
 
     @property
     def asks(self) -> bool:
         """It asks for a fact or an item of a list ("how much?", "the second one"), or for a place, a
-        day, a time, the order or the steps after a marker ("and on Saturday?", "海淀呢？")."""
+        day, a time, a length of time, the order or the steps after a marker ("and on Saturday?",
+        "海淀呢？", "а на 5 лет?")."""
         if self.ordinals or any(f.value not in WEAK_FACETS for f in self.facets):
             return True
-        return bool(self.markers and (self.facets or self.places or self.times))
+        return bool(self.markers and (self.facets or self.places or self.times or self.durations))
 
     @property
     def elliptical(self) -> bool:
@@ -483,6 +500,8 @@ def _analyse(text: str, rules: Path) -> Analysis:
         m for m in gazetteer.find_entities(text, {"district", "weekday"}) if free(m.start, m.end)
     ]
     taken.extend((m.start, m.end) for m in places)
+    durations = [d.span() for d in _DURATION.finditer(folded) if free(*d.span())]
+    taken.extend(durations)
     # A day or district with Arabic "and" on it that the gazetteer does not list ("وغدا", "فالسبت"):
     # the day or district, after the marker.
     clitic_and = 0
@@ -508,6 +527,10 @@ def _analyse(text: str, rules: Path) -> Analysis:
             if free(start, end):
                 taken.append((start, end))
                 found.append(gazetteer.Match(kind, value, start, end, text[start:end]))
+    if not ordinals and not any(m.entity in ("ordinal", "pronoun") for m in found):
+        # A kind of place with nothing pointing back names a topic: it stays in the message.
+        nouns = {(m.start, m.end) for m in found if m.entity == "noun"}
+        taken[:] = [span for span in taken if span not in nouns]
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
         for m in gazetteer.find_entities(text, {"language"}):
@@ -520,13 +543,7 @@ def _analyse(text: str, rules: Path) -> Analysis:
             facets.append(original)
         elif m.entity == "ordinal":
             ordinals.append(original)
-    if any(f.value in ABSORB_HOW_LONG for f in facets):
-        # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the
-        # validity (or the deadline: "며칠 안에"), not the processing time.
-        facets = [f for f in facets if f.value != "processing_time"]
-    elif _how_long_open(folded, found):
-        # "wie lange hat das Amt am Samstag offen?", "how long is it open?": the hours.
-        facets = [f for f in facets if f.value != "processing_time"]
+    alone = [m for m in found if m.entity == "alone"]
     blanked = list(text)
     for start, end in taken:
         blanked[start:end] = " " * (end - start)
@@ -536,6 +553,21 @@ def _analyse(text: str, rules: Path) -> Analysis:
         for m in _RESIDUE.finditer("".join(blanked))
         if m.group(0) not in _AR_CLITICS and not m.group(0).isdecimal()
     ]
+    if alone and not facets and not residue:
+        # "сколько?", "а сколько?": the message asks nothing else, so its word asks the facet.
+        first = min(alone, key=lambda x: x.start)
+        facets.append(
+            gazetteer.Match(
+                "facet", first.value, first.start, first.end, text[first.start : first.end]
+            )
+        )
+    if any(f.value in ABSORB_HOW_LONG for f in facets):
+        # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the
+        # validity (or the deadline: "며칠 안에"), not the processing time.
+        facets = [f for f in facets if f.value != "processing_time"]
+    elif _how_long_open(folded, found):
+        # "wie lange hat das Amt am Samstag offen?", "how long is it open?": the hours.
+        facets = [f for f in facets if f.value != "processing_time"]
     # "و"/"ف" (and) written on a day, a district or a facet after the first word ("طيب والسبت؟").
     joined = sum(_and_on(folded, m, rules) for m in [*places, *found])
     return Analysis(
@@ -547,6 +579,7 @@ def _analyse(text: str, rules: Path) -> Analysis:
         pronouns=sum(1 for m in found if m.entity == "pronoun"),
         leftover=[m.group(0) for m in residue],
         leftover_spans=tuple((m.start(), m.end()) for m in residue),
+        durations=len(durations),
     )
 
 
@@ -584,12 +617,21 @@ def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None
     if len(text.strip()) > MAX_CHARS or not a.elliptical:
         return False
     refers = bool(a.pronouns) and intent in PRONOUN_REFERS
-    if intent in NEVER_FOLLOW_UP and not refers:
+    if intent in NEVER_FOLLOW_UP and not (refers or _spoken_not_reply(text, a)):
         return False
     own = STANDALONE_INTENTS.get(intent or "")
     if own is not None and not (a.markers or a.ordinals or refers):
         return any(f.value not in own for f in a.facets) and safety.check(text).acute is None
     return safety.check(text).acute is None
+
+
+def _spoken_not_reply(text: str, a: Analysis) -> bool:
+    """The message asks which languages are spoken and names none ("무슨 언어 돼요?", "на каких языках
+    говорят?"): it cannot ask for a reply language (it names no language to switch to), so it asks
+    about the places shown."""
+    return any(f.value == "languages" for f in a.facets) and not gazetteer.find_entities(
+        text, {"language"}
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -57,7 +57,10 @@ def test_overlap_check_catches_copies_and_near_copies() -> None:
 NOT_TYPED = NOT_CLASSIFIED | {"rate_answer", "show_original"}
 
 
-@pytest.mark.parametrize("name", ["nlu_dev.tsv", "nlu_dev2.tsv", "nlu_dev3.tsv", "nlu_dev4.tsv"])
+@pytest.mark.parametrize(
+    "name",
+    ["nlu_dev.tsv", "nlu_dev2.tsv", "nlu_dev3.tsv", "nlu_dev4.tsv", "nlu_dev5.tsv"],
+)
 def test_the_development_sets_are_well_formed_and_not_copied_into_training(name: str) -> None:
     """bench/data/nlu_dev*.tsv (the `#` header is skipped): known intents, ~15+ per language, no overlap."""
     rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / name)
@@ -81,3 +84,33 @@ def test_the_later_development_sets_cover_every_typed_intent_in_every_language(n
         by_lang[lang].add(intent)
     for lang in nlu_heldout.LANGS:
         assert by_lang[lang] == intents - NOT_TYPED, (lang, (intents - NOT_TYPED) ^ by_lang[lang])
+
+
+def test_the_fifth_development_set_covers_every_typed_intent_in_zh_ja_de_ar() -> None:
+    """nlu_dev5.tsv: 40 messages and every typed intent in zh ja de ar; 16 (confusable pairs) in the others."""
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev5.tsv")
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    by_lang: dict[str, set[str]] = defaultdict(set)
+    count: dict[str, int] = defaultdict(int)
+    for lang, intent, _ in rows:
+        by_lang[lang].add(intent)
+        count[lang] += 1
+    for lang in ("zh", "ja", "de", "ar"):
+        assert count[lang] >= 40, (lang, count[lang])
+        assert by_lang[lang] == intents - NOT_TYPED, (lang, (intents - NOT_TYPED) ^ by_lang[lang])
+    confusable = {"residence_permit", "visa", "accommodation_registration", "work_permit"}
+    for lang in nlu_heldout.LANGS:
+        assert confusable <= by_lang[lang], (lang, confusable - by_lang[lang])
+
+
+def test_the_blind_development_set_is_well_formed_and_not_copied_into_training() -> None:
+    """nlu_dev6.tsv (10 per language, a blind check of nlu12f's examples): known intents, no overlap."""
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev6.tsv")
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    count: dict[str, int] = defaultdict(int)
+    for lang, intent, text in rows:
+        assert lang in nlu_heldout.LANGS and intent in intents - NOT_TYPED, (lang, intent)
+        assert text.strip() and not text.startswith("#"), (lang, intent)
+        count[lang] += 1
+    assert all(count[lang] >= 10 for lang in nlu_heldout.LANGS), dict(count)
+    assert nlu_heldout.overlaps(rows, nlu_heldout.training_texts()) == []

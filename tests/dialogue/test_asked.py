@@ -785,3 +785,79 @@ def test_a_fact_the_offices_shown_do_not_hold_comes_from_their_service_s_procedu
     # A fact the offices hold (their hours) is still theirs.
     hours = Question("follow_up", "is it open on Saturday?", facets=("hours",))
     assert "itinerary" not in all_text(asked.follow_up(hours, offices.context, now=NOW).answer)
+
+
+def test_short_source_says_what_kind_of_site_and_cuts_dates_at_clauses() -> None:
+    """The reference's tags ([OFF], [MEDIA]) are said in the reader's language, and a long source
+    date is cut after a whole clause, never in the middle of a word."""
+    rec = {
+        "source": ["english.beijing.gov.cn/a/b.html [OFF]", "chinadaily.com.cn/x.htm [MEDIA]"],
+        "source_date": "page undated; opening 2016; Korean name undated; French names 2025-02-12",
+    }
+    brief = asked.short_provenance(rec, "en", site_only=True)[0]
+    assert brief.startswith("Source: english.beijing.gov.cn (official)")
+    assert "[OFF]" not in brief and "page undated; opening 2016 …" in brief and "K…" not in brief
+    assert "（官方）" in asked.short_provenance(rec, "zh", site_only=True)[0]
+    full = asked.short_provenance({"source": ["chinadaily.com.cn/x.htm [MEDIA]"]}, "fr")[0]
+    assert "chinadaily.com.cn/x.htm (presse)" in full and "[MEDIA]" not in full
+
+
+def test_a_follow_up_asking_nothing_new_asks_the_fact_asked_last_again() -> None:
+    """ "а на 5 лет?" after the fee: a length of time names no facet; the fee again (every tier)."""
+    ctx = fee_turn().context
+    turn = asked.follow_up(Question("follow_up", "а на 5 лет?"), ctx, lang="ru")
+    digits = "".join(ch for ch in lead(turn.answer) if ch not in " ,\u00a0\u202f")
+    assert "1000" in digits
+    assert turn.context.facet == "fee"
+    # Nothing asked before: the short clarifying question, as before.
+    bare = replace(ctx, facet=None)
+    assert asked.follow_up(Question("follow_up", "а на 5 лет?"), bare, lang="ru").answer == (
+        asked.clarify("ru")
+    )
+
+
+def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_near(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A social-insurance question read as healthcare: the entry, not the work permit's deadline;
+    never for a question on the topic in context, nor one naming a place."""
+    entry = Answer([answers.Reply("The employer must register ... within 30 days.")])
+    monkeypatch.setattr(answers, "faq_outside_topics", lambda text, lang, filters: entry)
+    text = "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?"
+    q = Question("healthcare", text, facets=("deadline",))
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW)
+    assert turn is not None and turn.answer is entry and turn.context.empty
+    in_context = Context(
+        intent="healthcare", kind="hospitals", ids=["beijing_united_family_hospital"]
+    )
+    turn = asked.answer_question(q, in_context, lang="ko", now=NOW)
+    assert turn is None or turn.answer is not entry
+    named = Question("healthcare", "Harrow 학교 전화번호", facets=("phone",))
+    turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
+    assert turn is not None and turn.answer is not entry
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "topic"),
+    [
+        # Names the residence permit, its words fit the study permit far better than any visa page.
+        (
+            "visa",
+            "X1 비자로 입국한 유학생인데 학습 거류허가 신청 기한이 며칠이에요?",
+            "residence_permit",
+        ),
+        # Names a residence permit and registers with the police: the NLU's topic fits as well.
+        (
+            "accommodation_registration",
+            "Ich wohne in einer Wohnung, muss ich mich für die Aufenthaltserlaubnis bei der Polizei anmelden?",
+            "accommodation_registration",
+        ),
+        # Names no service.
+        ("visa", "wie lange dauert das?", "visa"),
+    ],
+)
+def test_a_service_named_moves_the_question_to_its_topic_only_when_its_words_fit(
+    intent: str, text: str, topic: str
+) -> None:
+    q = Question(intent, text, facets=("deadline",))
+    assert asked.with_named_topic(q).intent == topic

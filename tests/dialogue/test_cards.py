@@ -70,8 +70,16 @@ def test_sources_named_without_a_scheme_become_https_links() -> None:
         {"source": ["english.beijing.gov.cn/a/b.html [OFF]", "research file (site only)"]}
     )
     assert found[0] == cards.Source(
-        "english.beijing.gov.cn/a/b.html [OFF]", "https://english.beijing.gov.cn/a/b.html"
+        "english.beijing.gov.cn/a/b.html (official)", "https://english.beijing.gov.cn/a/b.html"
     )
+
+
+def test_each_source_is_written_as_in_the_source_line() -> None:
+    """The widget links a source where its text occurs in the source line: both say the tag in words."""
+    rec = {"source": ["english.beijing.gov.cn/a/b.html [OFF]"], "source_date": "2025-02-12"}
+    for lang in ("en", "zh", "ar"):
+        fields = cards.provenance_fields(rec, lang, "service_points")
+        assert fields["source"][0].text in fields["source_notes"][0]
 
 
 @pytest.mark.parametrize(

@@ -19,23 +19,13 @@ def _match(topic: str) -> index.Match:
 @pytest.fixture
 def decisions(monkeypatch: pytest.MonkeyPatch) -> dict[str, match.Decision]:
     """What each of match's deciders returns (none answers unless a test says so)."""
-    found = {name: match.Decision(None) for name in ("in_topic", "anywhere", "outside")}
+    found = {name: match.Decision(None) for name in ("in_topic", "anywhere")}
     monkeypatch.setattr(match, "decide_in_topic", lambda text, url=None: found["in_topic"])
     monkeypatch.setattr(match, "decide", lambda text, url=None, **kw: found["anywhere"])
-    monkeypatch.setattr(match, "decide_outside_topics", lambda text, url=None: found["outside"])
     monkeypatch.setattr(
         answers, "_faq_answer_safe", lambda entry, lang="en": ("entry", entry["id"])
     )
     return found
-
-
-def test_an_entry_about_what_no_topic_answers_needs_no_service_named(
-    decisions: dict[str, match.Decision],
-) -> None:
-    decisions["outside"] = match.Decision(_match("tax"))
-    assert answers.faq_instead("Ab wie vielen Tagen bin ich steuerpflichtig?") == ("entry", "e")
-    # "wie viel kostet der Daueraufenthalt" names a procedure: its topic answers, not an entry.
-    assert answers.faq_instead("wie viel kostet der Daueraufenthalt in China") is None
 
 
 def test_beyond_the_places_an_entry_answers_at_the_usual_bar(

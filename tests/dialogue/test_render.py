@@ -65,3 +65,11 @@ def test_amounts_use_each_languages_separators() -> None:
     assert render.format_amount(1500, "de") == "1.500"
     assert render.format_amount(1500, "fr") == "1\u202f500"
     assert render.format_amount(400, "es") == "400"
+
+
+def test_the_full_page_says_source_tags_in_words() -> None:
+    """More details names what kind of site each source is, in the reader's language."""
+    rec = {"source": ["example.gov.cn/s.html [OFF]", "news.example.com/a.htm [MEDIA]"]}
+    line = next(x for x in render.provenance(rec, "de") if x.startswith("Quelle"))
+    assert "example.gov.cn/s.html (amtlich)" in line and "news.example.com/a.htm (Presse)" in line
+    assert "[OFF]" not in line and "[MEDIA]" not in line

@@ -403,6 +403,105 @@ def test_how_many_days_before_is_a_deadline_and_paid_is_a_fee(text: str, facet: 
     assert facet in found and "processing_time" not in found
 
 
+@pytest.mark.parametrize("text", ["сколько?", "а сколько?", "ну и сколько", "скока?"])
+def test_how_much_alone_asks_the_fee(text: str) -> None:
+    analysis = facets.analyse(text)
+    assert facets.is_follow_up(text, None, analysis)
+    assert [f.value for f in analysis.facets] == ["fee"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "сколько сим-карт дают на паспорт?",
+        "сколько месяцев в году надо жить в Китае?",
+        "сколько часов идти пешком до посольства?",
+    ],
+)
+def test_how_much_with_something_else_asks_no_fee(text: str) -> None:
+    analysis = facets.analyse(text)
+    assert "fee" not in {f.value for f in analysis.facets}
+    assert not facets.is_follow_up(text, None, analysis)
+
+
+@pytest.mark.parametrize(
+    "text", ["а на 3 года?", "и на полгода?", "and for 2 years?", "3년짜리는요?", "那5年的呢？"]
+)
+def test_a_length_of_time_after_a_marker_is_a_follow_up(text: str) -> None:
+    analysis = facets.analyse(text)
+    if "полгода" in text:  # no number: "half a year" is not read as a length of time
+        assert not facets.is_follow_up(text, None, analysis)
+        return
+    assert facets.is_follow_up(text, None, analysis), analysis
+    assert analysis.durations == 1 and not analysis.facets
+
+
+def test_a_length_of_time_alone_or_in_a_question_is_not_a_follow_up() -> None:
+    assert not facets.is_follow_up("3 года")
+    assert not facets.is_follow_up("сколько стоит вид на жительство на 3 года?")
+
+
+@pytest.mark.parametrize("text", ["어떤 언어 돼요?", "на каких языках?", "which languages?"])
+def test_which_languages_naming_none_is_a_follow_up_not_a_reply_language(text: str) -> None:
+    assert facets.is_follow_up(text, "change_language")
+
+
+@pytest.mark.parametrize(
+    "text", ["영어로 해 주세요", "speak English please", "по-английски, пожалуйста"]
+)
+def test_a_reply_language_named_stays_change_language(text: str) -> None:
+    assert not facets.is_follow_up(text, "change_language")
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        ("거류허가는 최대 몇 년까지 받을 수 있어요?", "validity"),
+        ("영구거류증은 만료 얼마 전에 갱신해요?", "deadline"),
+        ("분실 신고는 몇 번 창구에서 해요?", "address"),
+        ("여권 분실 증명서는 어느 창구예요?", "address"),
+        ("취업허가 B급 점수 기준이 뭐예요?", "eligibility"),
+        ("이 학교는 어떤 과정이 있어요?", "curriculum"),
+        ("на какой максимальный срок выдают визу?", "validity"),
+        ("когда нужно подавать на продление ВНЖ?", "deadline"),
+        ("в каком окне принимают документы?", "address"),
+        ("в какое окно сдавать анкету?", "address"),
+        ("сколько баллов нужно для категории B?", "eligibility"),
+        ("через сколько дней после приезда подавать на ВНЖ?", "deadline"),
+    ],
+)
+def test_korean_and_russian_facet_words(text: str, facet: str) -> None:
+    assert facet in {f.value for f in facets.analyse(text).facets}
+
+
+def test_what_is_the_address_in_korean_asks_no_steps() -> None:
+    found = {f.value for f in facets.analyse("학교 주소가 어떻게 돼요?").facets}
+    assert found == {"address"}
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinal"),
+    [
+        ("второй офис где?", "2"),
+        ("телефон второй больницы?", "2"),
+        ("세 번째 학교 주소는요?", "3"),
+        ("두번째 병원 전화번호", "2"),
+        ("а телефон этой больницы?", None),
+    ],
+)
+def test_a_kind_of_place_after_an_ordinal_or_a_pronoun_is_a_follow_up(
+    text: str, ordinal: str | None
+) -> None:
+    analysis = facets.analyse(text)
+    assert facets.is_follow_up(text, None, analysis), analysis
+    assert (analysis.ordinals[0].value if analysis.ordinals else None) == ordinal
+
+
+@pytest.mark.parametrize("text", ["больница рядом есть?", "병원 전화번호 알려줘", "школа в Шуньи"])
+def test_a_kind_of_place_alone_names_a_topic(text: str) -> None:
+    assert not facets.is_follow_up(text)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
