@@ -608,18 +608,26 @@ PLACE_ATTRIBUTE_FILTERS = frozenset({"spoken", "medical_need", "curriculum", "ag
 
 
 def faq_instead(
-    text: str | None, *, lang: str = "en", filters: Mapping[str, Any] | None = None
+    text: str | None,
+    *,
+    lang: str = "en",
+    filters: Mapping[str, Any] | None = None,
+    beyond: bool = False,
 ) -> Answer | None:
     """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
     healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`).
+    `beyond`: the message asks only facts the topic's records never hold, so an entry answers as it
+    would outside a topic (`match.decide`). (Entries on subjects no topic answers: `faq_outside_topics`.)
     Never when `filters` (the message's, by entity name) say what the places must offer
     (`PLACE_ATTRIBUTE_FILTERS`). None: answer from the topic's records as usual."""
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
         return None
     try:
         decision = faq_match.decide_in_topic(text)
+        if decision.answer is None and beyond:
+            decision = faq_match.decide(text)
     except SQLAlchemyError:
         # The topic's own answer follows, and it answers politely when the knowledge base is down.
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)

@@ -1027,8 +1027,9 @@ def named_hotlines(text: str) -> list[dict[str, Any]]:
 
 def _hotline_turn(q: Question, lang: str) -> Turn | None:
     """A hotline's phone, hours or languages asked ("Bürgerhotline Nummer?", "what languages does 12345
-    speak?"): that hotline's fact, not a topic's offices. None: no hotline named or no such facet."""
-    facets = [f for f in q.facets if f in hotlines.FACETS]
+    speak?"): that hotline's fact, not a topic's offices; its phone when nothing in particular is
+    asked ("Gesundheitshotline in Peking?"). None: no hotline named or no such facet."""
+    facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else ["phone"])
     if not facets:
         return None
     records = named_hotlines(q.text)
@@ -1080,6 +1081,10 @@ def out_of_scope_turn(
     # `unsure` (the NLU's fallback): a weekday, a district or an ordinal alone also refer back.
     refers = unsure and (q.ordinal is not None or bool({"weekday", "district"} & q.filters.keys()))
     if not q.facets and not (refers and not ctx.empty):
+        hotline = _hotline_turn(q, lang)
+        if hotline is not None:
+            # "y a-t-il une ligne de police en anglais ?": that hotline's phone.
+            return hotline
         # "Tell me about Dulwich College": what one first needs to know of the place named, unless a
         # staff-written entry answers the message.
         if named_records(q.text) is None or faq_match.decide(q.text).answer:
@@ -1204,7 +1209,9 @@ def answer_question(
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
     if faq_first:
-        instead = answers.faq_instead(q.text, lang=lang, filters=q.filters)
+        instead = answers.faq_instead(
+            q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
+        )
         if instead:
             return Turn(instead, Context())
     if "order" in q.facets:
@@ -1212,6 +1219,18 @@ def answer_question(
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+def _asks_beyond_places(q: Question) -> bool:
+    """The NLU put the message in a topic whose answer is places and nothing else (hospitals,
+    schools), and it asks only facts such places never hold ("bis wann müssen wir das Baby
+    anmelden?" read as healthcare: a deadline): the topic's answer could only be "I don't have that"."""
+    kind = PLACE_INTENTS.get(str(q.intent))
+    return (
+        kind in ("hospitals", "schools")
+        and bool(q.facets)
+        and not set(q.facets) & kfacets.facets_of(kind)
+    )
 
 
 def _elliptic_permit_question(q: Question, ctx: Context, lang: str) -> bool:

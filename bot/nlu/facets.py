@@ -116,6 +116,10 @@ _SPELLABLE = re.compile("[a-z\u00df-\u024f\u0430-\u044f]+")
 _SPELL_MIN = 5
 _SWAP_MIN = 4
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
+# What ends a clause (as in a gapped form).
+_CLAUSE_END = re.compile(r"[,.;:!?¿¡]")
+# The words of a message, for telling its language by the rule words it uses.
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # Ordinals written with a digit: "number 2", "#3", "第2", "2番目", "2번째", or the digit alone.
 _DIGIT_ORDINALS = (
     re.compile(r"(?:#|№|\bno\.?|\bnr\.?|\bnumber|\boption|\bnumero|\bnummer|\bномер)\s*([1-9])\b"),
@@ -183,10 +187,16 @@ def _is_substring_form(form: str) -> bool:
 def load_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str]]:
     """(kind, value, folded form) for every word of every language's file; kind is one of KINDS, the
     value a facet, an ordinal ("1".., "last") or the kind itself."""
+    return [(kind, value, form) for _, kind, value, form in _language_entries(directory)]
+
+
+def _language_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str, str]]:
+    """(language, kind, value, folded form) for every word of every file; the language is the
+    file's name ("de" for de.yml)."""
     files = sorted(directory.glob("*.yml"))
     if not files:
         raise LexiconError(f"{directory}: no facet rule files")
-    entries: list[tuple[str, str, str]] = []
+    entries: list[tuple[str, str, str, str]] = []
     for path in files:
         try:
             data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
@@ -223,7 +233,7 @@ def load_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str]]:
                     if not folded.strip("*"):
                         raise LexiconError(f"{path.name}: {kind}: {value}: empty word")
                     for variant in _arabic_variants(folded) if _ARABIC.search(folded) else [folded]:
-                        entries.append((kind, value, variant))
+                        entries.append((path.stem, kind, value, variant))
     return entries
 
 
@@ -354,11 +364,59 @@ def _spelling(
     return known, {k: frozenset(v) for k, v in index.items()}
 
 
+@lru_cache(maxsize=4)
+def _word_languages(rules: Path) -> dict[str, frozenset[str]]:
+    """Every word of the rules (as folded) with the languages whose files hold it ("de" for de.yml)."""
+    langs: dict[str, set[str]] = {}
+    for lang, _, _, form in _language_entries(rules):
+        for w in form.rstrip("*").split():
+            langs.setdefault(w, set()).add(lang)
+    return {w: frozenset(ls) for w, ls in langs.items()}
+
+
+def _message_languages(folded: str, rules: Path) -> frozenset[str]:
+    """The languages whose rule words the message uses most ("Unser Baby ist letzte Woche …": de);
+    empty when it uses none ("adress?")."""
+    langs = _word_languages(rules)
+    votes: dict[str, int] = {}
+    for w in _WORD.findall(folded):
+        for lang in langs.get(w, ()):
+            votes[lang] = votes.get(lang, 0) + 1
+    top = max(votes.values(), default=0)
+    return frozenset(lang for lang, n in votes.items() if n == top)
+
+
+@lru_cache(maxsize=1)
+def _real_words() -> frozenset[str]:
+    """The words of our en, fr, de and es training examples (the reply-language word lists,
+    bot/dialogue/language_data/words.yml, built from data/nlu), as folded: words people write, so
+    words of their own rather than misspellings ("nicht", "Woche", "suchen", "femme", "route")."""
+    from bot.dialogue import language_words
+
+    data = _yaml_mapping(language_words.WORDS)
+    return frozenset(fold(w) for ws in (data.get("latin") or {}).values() for w in str(ws).split())
+
+
+def _yaml_mapping(path: Path) -> dict[str, Any]:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return data if isinstance(data, dict) else {}
+
+
 def _respell(text: str, a: Analysis, rules: Path) -> tuple[str, list[int]] | None:
     """`text` with its misspelled leftover words replaced by the rule word they are one edit away
-    from (when exactly one is), and where each character came from; None when nothing changed."""
+    from (when exactly one is), and where each character came from; None when nothing changed.
+
+    A misspelling is of a word of the message's own language: the rule word must be in the file of
+    a language whose words the message uses most ("nicht" in German text is not English "night",
+    "Woche" not Spanish "noche", "cartes" not "martes"), when it uses any (a weekday, whose language
+    the gazetteer does not say, only then: the gazetteer reads misspelled weekdays itself). And a word that people write in our training
+    examples is a word of its own, not a misspelling ("femme" is not "ferme", "suchen" not
+    "buchen"), unless it is a rule word's plural ("numbers", "precios")."""
     known, index = _spelling(rules)
     folded = fold(text)
+    langs = _message_languages(folded, rules)
+    of_language = _word_languages(rules)
+    real = _real_words()
     changes: list[tuple[int, int, str]] = []
     for start, end in a.leftover_spans:
         word = folded[start:end]
@@ -371,6 +429,8 @@ def _respell(text: str, a: Analysis, rules: Path) -> tuple[str, list[int]] | Non
             for c in index.get(k, ())
             if gazetteer._edit_distance_le1(word, c)
             and (min(len(word), len(c)) >= _SPELL_MIN or len(word) == len(c) and _swapped(word, c))
+            and (not langs or langs & of_language.get(c, frozenset()))
+            and (word not in real or word == c + "s")
         }
         # One word, or words of one meaning ("adress": address, adresse).
         if near and len({known[c] for c in near}) == 1:
@@ -487,7 +547,12 @@ def _analyse(text: str, rules: Path) -> Analysis:
     blanked = list(text)
     for start, end in taken:
         blanked[start:end] = " " * (end - start)
-    residue = [m for m in _RESIDUE.finditer("".join(blanked)) if m.group(0) not in _AR_CLITICS]
+    # A number names no topic: "und für 3 Jahre?", "ça coûte cmb pour 3 ans ?" (its unit is a filler).
+    residue = [
+        m
+        for m in _RESIDUE.finditer("".join(blanked))
+        if m.group(0) not in _AR_CLITICS and not m.group(0).isdecimal()
+    ]
     if alone and not facets and not residue:
         # "сколько?", "а сколько?": the message asks nothing else, so its word asks the facet.
         first = min(alone, key=lambda x: x.start)
@@ -499,6 +564,9 @@ def _analyse(text: str, rules: Path) -> Analysis:
     if any(f.value in ABSORB_HOW_LONG for f in facets):
         # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the
         # validity (or the deadline: "며칠 안에"), not the processing time.
+        facets = [f for f in facets if f.value != "processing_time"]
+    elif _how_long_open(folded, found):
+        # "wie lange hat das Amt am Samstag offen?", "how long is it open?": the hours.
         facets = [f for f in facets if f.value != "processing_time"]
     # "و"/"ف" (and) written on a day, a district or a facet after the first word ("طيب والسبت؟").
     joined = sum(_and_on(folded, m, rules) for m in [*places, *found])
@@ -512,6 +580,30 @@ def _analyse(text: str, rules: Path) -> Analysis:
         leftover=[m.group(0) for m in residue],
         leftover_spans=tuple((m.start(), m.end()) for m in residue),
         durations=len(durations),
+    )
+
+
+def _how_long_open(folded: str, found: list[gazetteer.Match]) -> bool:
+    """The message's one processing-time phrase ("wie lange", "how long") comes before an hours word
+    in the same clause, with no "and" between ("wie lange hat es offen"): it asks how long the place
+    is open, not how long a procedure takes ("bis wann hat es offen und wie lange dauert es?", "how
+    long does it take and are they open on Saturday?" ask both)."""
+    taking = [m for m in found if m.entity == "facet" and m.value == "processing_time"]
+    if len(taking) != 1:
+        return False
+    how_long = taking[0]
+
+    def joined(start: int, end: int) -> bool:
+        return any(m.entity == "marker" and start <= m.start < end for m in found)
+
+    return any(
+        m.entity == "facet"
+        and m.value == "hours"
+        and 0 < m.start - how_long.end <= GAP_MAX_CHARS
+        and folded[how_long.end : m.start].strip()  # words between ("どのくらい時間": one phrase)
+        and not _CLAUSE_END.search(folded, how_long.end, m.start)
+        and not joined(how_long.end, m.start)
+        for m in found
     )
 
 

@@ -21,6 +21,9 @@ from bot.dialogue.asked import Question
         ("병원 예약 전화번호 뭐예요?", "114"),
         ("病院の予約電話は何番ですか", "114"),
         ("какой номер у горячей линии для записи в больницу?", "114"),
+        ("Gesundheitshotline in Peking?", "12320"),
+        ("y a-t-il une ligne de police en anglais ?", "6525 5486"),
+        ("Polizei-Hotline auf Englisch?", "6525 5486"),
     ],
 )
 def test_hotlines_are_known_by_what_they_are(use_kb: str, text: str, number: str) -> None:
@@ -55,3 +58,18 @@ def test_a_hotline_named_by_what_it_is_answers_its_phone_not_a_topics_offices(us
     q = Question(None, "which languages does 12345 speak?", facets=("languages",))
     turn = asked.answer_named(q, lang="en")
     assert turn is not None and "Arabic" in "\n".join(r.text for r in turn.answer.replies)
+
+
+def test_a_hotline_named_with_nothing_asked_answers_its_phone(use_kb: str) -> None:
+    q = Question("healthcare", "Gesundheitshotline in Peking?")
+    turn = asked.answer_named(q, lang="de")
+    assert turn is not None and "12320" in "\n".join(r.text for r in turn.answer.replies)
+    # A fact asked that a hotline does not hold is not read as its phone.
+    q = Question("healthcare", "Gesundheitshotline, welche Unterlagen?", facets=("documents",))
+    assert asked._hotline_turn(q, "de") is None
+
+
+def test_a_hotline_named_in_a_message_the_nlu_did_not_place_gets_its_phone(use_kb: str) -> None:
+    q = Question("nlu_fallback", "y a-t-il une ligne de police en anglais pour les étrangers ?")
+    turn = asked.out_of_scope_turn(q, asked.Context(), lang="fr", unsure=True)
+    assert turn is not None and "6525 5486" in "\n".join(r.text for r in turn.answer.replies)

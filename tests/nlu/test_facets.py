@@ -500,3 +500,60 @@ def test_a_kind_of_place_after_an_ordinal_or_a_pronoun_is_a_follow_up(
 @pytest.mark.parametrize("text", ["больница рядом есть?", "병원 전화번호 알려줘", "школа в Шуньи"])
 def test_a_kind_of_place_alone_names_a_topic(text: str) -> None:
     assert not facets.is_follow_up(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wie lange hat das Government Service Center am Samstag offen?", {"hours"}),
+        ("how long is it open on saturday?", {"hours"}),
+        ("how long does it take?", {"processing_time"}),
+        ("どのくらい時間がかかりますか？", {"processing_time", "hours"}),
+        ("how long does it take and are they open on saturday?", {"processing_time", "hours"}),
+        (
+            "bis wann hat es offen und wie lange dauert die Bearbeitung?",
+            {"hours", "processing_time"},
+        ),
+        ("combien de temps faut-il, et c'est ouvert le samedi ?", {"hours", "processing_time"}),
+    ],
+)
+def test_how_long_before_an_hours_word_in_one_clause_asks_the_hours(
+    text: str, expected: set[str]
+) -> None:
+    assert {f.value for f in facets.analyse(text).facets} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("verliert man den daueraufenthalt wenn man lange nicht in china ist?", "nicht"),
+        ("eine nicht so teure internationale schule bitte", "teure"),
+        ("ma femme est en train d'accoucher", "femme"),
+        ("mes parents peuvent avoir la carte verte ?", "verte"),
+        ("wir suchen eine internationale Schule", "suchen"),
+        ("pass verloren, aber die aufenthaltskarte habe ich noch", "aber"),
+    ],
+)
+def test_words_of_their_own_are_not_read_as_another_words_misspelling(text: str, word: str) -> None:
+    # "nicht" is not English "night", "teure" not French "heure", "femme" not "ferme" (hours),
+    # "verte" not German "vierte", "suchen" not "buchen", "aber" not Spanish "abre".
+    analysis = facets.analyse(text)
+    assert word in analysis.leftover
+    assert not any(m.text == word for m in [*analysis.facets, *analysis.ordinals])
+
+
+def test_a_misspelling_is_read_in_the_messages_language_only() -> None:
+    # "adresse" is German and French, "address" English: the message's words decide.
+    assert [(f.value, f.text) for f in facets.analyse("die adress bitte").facets] == [
+        ("address", "adress")
+    ]
+    assert facets._message_languages("die adress bitte", facets.RULES_DIR) == frozenset({"de"})
+    assert facets._message_languages("adress?", facets.RULES_DIR) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [("ça coûte cmb pour 3 ans ?", True), ("was kostet die Karte für 5 Jahre?", False)],
+)
+def test_a_number_names_no_topic(text: str, follow_up: bool) -> None:
+    assert facets.is_follow_up(text) is follow_up
