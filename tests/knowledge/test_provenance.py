@@ -175,7 +175,7 @@ def test_answers_show_source_and_date_and_say_they_are_unconfirmed(lang: str) ->
         text = render_any(kind, rec, lang)
         assert rec["source_date"] in text, rec["id"]
         first = sorted(rec["source"], key=prov.is_research_file)[0]
-        assert first in text, rec["id"]
+        assert render.source_in_words(first, lang) in text, rec["id"]  # its tag said in words
         assert t("not_confirmed", lang) in text, rec["id"]
         assert "(checked " not in text and "核对日期" not in text  # the old false "checked" line
         assert "{" not in text, rec["id"]
