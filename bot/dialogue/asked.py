@@ -93,6 +93,8 @@ SUBSUMES = {
     "order": ("steps",),
     "address": ("steps",),
     "deadline": ("steps",),
+    # "how do I book an appointment?" asks how to book, not the procedure's steps.
+    "booking": ("steps",),
 }
 
 
@@ -539,7 +541,7 @@ def find_places(
         codes: Sequence[str] = ()
         if filters.get("service"):
             codes = service_points.service_codes(filters["service"])
-        elif intent == "residence_permit":
+        elif intent == "residence_permit" and not _other_than_permit(procs):
             # Every residence permit's offices, or the type's when the user said which.
             permit = filters.get("permit_type")
             typed = f"residence_permit_{permit}"
@@ -555,6 +557,12 @@ def find_places(
         return kind, [dict(p.record) for p in found]
     # Each record keeps how far it is from the user (said under its facts) under a private key.
     return kind, [{**p.record, DISTANCE: p} for p in found]
+
+
+def _other_than_permit(procs: Sequence[Mapping[str, Any]]) -> bool:
+    """The first procedure is one of the residence-permit topic that is not a type of permit (the medical
+    examination, "居留许可体检在哪里做"): its own places are asked, not the permit offices."""
+    return bool(procs) and procs[0].get("permit_type") is None and bool(procs[0].get("services"))
 
 
 # --- The turns -----------------------------------------------------------------------------------------
@@ -921,12 +929,18 @@ def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[s
 
 
 def service_procedure(q: Question, lang: str) -> dict[str, Any] | None:
-    """The one procedure of the service the question names (entity `service`), holding a facet asked."""
+    """The one procedure of the service the question names (entity `service`), holding a facet asked:
+    the procedure listing exactly that service, else the one procedure of the service's group."""
     service = q.filters.get("service")
     if not service:
         return None
     codes = set(service_points.service_codes(service))
     offered = [p for p in procedures.rank(None, "") if codes & set(p.get("services") or [])]
+    # The procedure listing exactly the service asked ("visa_extension") comes before the service's
+    # wider group (a visa extension's group holds the stay permit too).
+    exact = [p for p in procedures.rank(None, "") if service in (p.get("services") or [])]
+    if len(exact) == 1:
+        offered = exact
     if len(offered) != 1:
         return None
     if not any(kfacets.fact("procedures", offered[0], f, lang) for f in q.facets):
@@ -986,7 +1000,7 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
     if q.intent in PROCEDURE_INTENTS or not q.facets:
         return None
     if not set(q.facets) <= kfacets.facets_of("procedures"):
-        return None
+        return _named_procedure_places_turn(q, lang, now)
     procs = named_procedures(q.text)
     holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in q.facets)]
     kind = PLACE_INTENTS.get(str(q.intent))
@@ -1000,6 +1014,55 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
         return None
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
     return _records_turn("procedures", holds[:1], q, q.facets, lang, _when(q, now), base)
+
+
+# How well the words of a message under a place intent must match a procedure it does not name for its
+# places to be answered instead of the intent's (several distinctive title words).
+PLACES_MATCH_MIN = 10.0
+
+
+def _named_procedure_places_turn(q: Question, lang: str, now: dt.datetime | None) -> Turn | None:
+    """A fact of the places of a procedure the message names, under an intent whose own places are
+    others ("how do I make an appointment for the residence permit medical check?" read as healthcare:
+    the health-check centre's booking, not the hospitals'). None: no one procedure named, or it is
+    done at no place, or a fact asked is neither the procedure's nor a place's."""
+    if q.intent not in PLACE_INTENTS or q.filters.get("service"):
+        # The NLU found the need the places are for: they are the topic's business.
+        return None
+    named = named_procedures(q.text)
+    if not named:
+        # Named in a language whose title words the knowledge base has ("健康診断"), by many of
+        # them: a title word or two ("hours" in "... within 24 hours") name no procedure here.
+        scored = procedures.rank_scored(None, q.text)
+        if scored and scored[0][0] >= PLACES_MATCH_MIN:
+            found = matched_procedure(None, q.text, strong=True)
+            named = [found] if found else []
+    procs = [p for p in named if p.get("services") and p.get("topic")]
+    if len(procs) != 1:
+        return None
+    asked = set(q.facets)
+    if not asked <= kfacets.facets_of("procedures") | kfacets.facets_of("service_points"):
+        return None
+    intent = str(procs[0]["topic"])
+    topic_q = replace(q, intent=intent)
+    return _topic_turn(intent, topic_q, q.facets, lang, _when(topic_q, now), procs=procs)
+
+
+# What a message the classifier alone read as an emergency may ask of the hospitals just shown.
+EMERGENCY_FOLLOW_UP_FACETS = frozenset({"phone", "address", "hours"})
+
+
+def asks_of_hospitals_shown(q: Question, ctx: Context) -> bool:
+    """A message read as an emergency by the classifier alone (the caller checks that no acute-danger
+    rule matched) that asks a hospital's phone, address or hours while hospitals were just shown ("what's
+    their emergency number?"): a question about them, answered from the context, not the emergency page."""
+    return (
+        ctx.kind == "hospitals"
+        and bool(ctx.ids)
+        and bool(q.facets)
+        and set(q.facets) <= EMERGENCY_FOLLOW_UP_FACETS
+        and named_records(q.text) is None
+    )
 
 
 @_safe_turn
@@ -1086,7 +1149,7 @@ def answer_question(
     if turn is not None:
         return turn
     when = _when(q, now)
-    if q.facets and q.intent in PROCEDURE_INTENTS:
+    if q.facets and q.intent in PROCEDURE_INTENTS and "order" not in q.facets:
         # A procedure of another topic that the words match far better than the topic the NLU gave
         # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
         other = matched_procedure(None, q.text, q.facets, lang, strong=True)
@@ -1115,6 +1178,15 @@ def answer_question(
     if q.intent == "opening_hours" and ctx.ids and not {"service", "district"} & q.filters.keys():
         # "is it open on Saturday?" after places were shown: their hours.
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
+    if (
+        q.intent == "find_service_point"
+        and ctx.ids
+        and set(q.facets) == {"address"}
+        and not {"service", "district", "medical_need", "curriculum"} & q.filters.keys()
+    ):
+        # "地址在哪" ("where is it?") after a hospital or a school was shown: its address, not every
+        # office for foreigners.
+        return follow_up(q, ctx, lang=lang, now=now)
     if (
         q.intent == "find_service_point"
         and ctx.intent in PROCEDURE_INTENTS
@@ -1273,12 +1345,6 @@ def _procedure_instead_of(
     when none of the places shown holds a fact asked, the service's own procedure that holds one."""
     if any(kfacets.fact(kind, r, f, lang) for r in shown for f in facets):
         return None
-    # The procedure listing exactly the service asked ("visa_extension"), before the service's wider
-    # group (a visa extension's group holds the stay permit too).
-    service = q.filters.get("service")
-    exact = [p for p in procedures.rank(None, "") if service in (p.get("services") or [])]
-    if len(exact) == 1 and any(kfacets.fact("procedures", exact[0], f, lang) for f in facets):
-        return dict(exact[0])
     return service_procedure(replace(q, facets=facets), lang)
 
 
@@ -1294,10 +1360,13 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
     offer of details."""
     steps = procedures.first_steps()
     chain = {r["id"] for r in steps}
+    chain_topics = {r.get("topic") for r in steps}
     if q.intent in PROCEDURE_INTENTS:
         procs = ranked_procedures(str(q.intent), q)
-        if procs and procs[0]["id"] not in chain:
-            # "I lost my passport, what do I do first?": that procedure's own steps.
+        if procs and procs[0]["id"] not in chain and procs[0].get("topic") not in chain_topics:
+            # "I lost my passport, what do I do first?": that procedure's own steps (not for a
+            # procedure of a topic in the chain: "work permit and residence permit, what first?",
+            # matched to their joint application, is the chain's question).
             return _topic_turn(str(q.intent), q, ("steps",), lang, None, procs=procs)
     if not steps:
         answer = answers.rated(

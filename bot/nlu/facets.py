@@ -55,7 +55,9 @@ from bot.nlu import gazetteer, safety
 
 RULES_DIR = Path(__file__).with_name("facet_rules")
 FACETS = vocab.FACETS
-KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler")
+KINDS = ("facet", "ordinal", "time", "marker", "pronoun", "filler", "noun")
+# Between an ordinal and its noun ("2番目の病院", "第二家医院", "the second school's"): only these.
+_ORDINAL_NOUN_GAP = re.compile(r"[\s'’の的个家-]{0,3}")
 # Facets that alone do not make a follow-up: "where do I start?", "how does it work?" are as often
 # questions about the assistant; after a marker they are ("and the steps?").
 WEAK_FACETS = frozenset({"order", "steps"})
@@ -223,7 +225,7 @@ def lexicon(directory: Path = RULES_DIR) -> gazetteer._Forms:
 def _gapped(directory: Path = RULES_DIR) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     """The rules' gapped forms ("wie lange … bleiben"), as (kind, value, pattern): the last part
     counts only after the first one in the same clause (no punctuation between, at most
-    `GAP_MAX_CHARS` characters); the pattern's group 1 is the last part."""
+    `GAP_MAX_CHARS` characters); the pattern's group 1 is the first part, group 2 the last."""
 
     def words(part: str) -> str:
         return r"\s+".join(re.escape(w) for w in part.split())
@@ -240,7 +242,7 @@ def _gapped(directory: Path = RULES_DIR) -> tuple[tuple[str, str, re.Pattern[str
                 kind,
                 value,
                 re.compile(
-                    rf"(?<!\w){words(first)}(?!\w)[^,.;:!?¿¡]{{0,{GAP_MAX_CHARS}}}?"
+                    rf"(?<!\w)({words(first)})(?!\w)[^,.;:!?¿¡]{{0,{GAP_MAX_CHARS}}}?"
                     rf"(?<!\w)({words(last)})(?!\w)"
                 ),
             )
@@ -444,10 +446,32 @@ def _analyse(text: str, rules: Path) -> Analysis:
     found = gazetteer.match_index(lexicon(rules), folded, taken=taken)
     for kind, value, pattern in _gapped(rules):
         for g in pattern.finditer(folded):
-            start, end = g.span(1)
-            if free(start, end):
+            start, end = g.span(2)
+            # Its last words may also be a word of its own facet ("open" in "how long … open").
+            same = any(
+                (m.entity, m.value, m.start, m.end) == (kind, value, start, end) for m in found
+            )
+            if not free(start, end) and not same:
+                continue
+            # The gapped phrase owns its first words: "how long … open" asks the hours, so its
+            # "how long" no longer asks the processing time.
+            found = [
+                m
+                for m in found
+                if not (m.entity == kind == "facet" and m.value != value)
+                or not (g.start(1) <= m.start and m.end <= g.end(1))
+            ]
+            if not same:
                 taken.append((start, end))
                 found.append(gazetteer.Match(kind, value, start, end, text[start:end]))
+    # A noun naming a kind of record ("school", "医院", "病院", "مدرسة") counts only next to an ordinal
+    # ("the second school", "第二家医院", "المدرسة الثانية"); anywhere else it names a topic.
+    picks = [(o.start, o.end) for o in ordinals]
+    picks += [(m.start, m.end) for m in found if m.entity == "ordinal"]
+    for noun in [m for m in found if m.entity == "noun"]:
+        found.remove(noun)
+        if not any(_next_to(folded, noun.start, noun.end, s, e) for s, e in picks):
+            taken.remove((noun.start, noun.end))
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
         for m in gazetteer.find_entities(text, {"language"}):
@@ -480,6 +504,12 @@ def _analyse(text: str, rules: Path) -> Analysis:
         leftover=[m.group(0) for m in residue],
         leftover_spans=tuple((m.start(), m.end()) for m in residue),
     )
+
+
+def _next_to(folded: str, start: int, end: int, other_start: int, other_end: int) -> bool:
+    """The spans are neighbours: only spaces, an apostrophe or a particle (の, 的, 个, 家) between them."""
+    gap = folded[end:other_start] if end <= other_start else folded[other_end:start]
+    return _ORDINAL_NOUN_GAP.fullmatch(gap) is not None
 
 
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
