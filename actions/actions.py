@@ -352,7 +352,9 @@ class ActionEmergency(KnowledgeAction):
             ctx = context.load(tracker.get_slot(context.SLOT))
             if asked.asks_of_hospitals_shown(q, ctx):
                 return send_turn(dispatcher, asked.follow_up(q, ctx, lang=language_of(tracker)))
-        return super().work(dispatcher, tracker, domain)
+        answer = self.answer(tracker, message, language_of(tracker))
+        # The emergency departments named: "More details" sends their pages, "its address?" asks theirs.
+        return send_turn(dispatcher, asked.Turn(answer, asked.context_of_records(answer)))
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
         return answers.emergency_answer(

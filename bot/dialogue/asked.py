@@ -399,6 +399,21 @@ def fit_once(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
     return closing_once(_fit(blocks, budget))
 
 
+def gaps_once(blocks: list[str], lang: str) -> list[str]:
+    """Records' blocks that all say the same "I don't have that in our sources: ..." line (the same fact
+    missing, the same number to call): that line said once, after the last of them, instead of once per
+    record."""
+    prefix = t("fact_unknown", lang, what="\x00").split("\x00")[0].rstrip("\u2066")
+    found = [[line for line in block.split("\n") if line.startswith(prefix)] for block in blocks]
+    if len(blocks) < 2 or any(len(lines) != 1 for lines in found):
+        return blocks
+    if len({lines[0] for lines in found}) != 1:
+        return blocks
+    gap = found[0][0]
+    kept = ["\n".join(line for line in block.split("\n") if line != gap) for block in blocks]
+    return [*kept[:-1], f"{kept[-1]}\n\n{gap}"]
+
+
 def offer_details(body: str, lang: str, translation: str | None = None) -> Answer:
     """A short answer with the "More details" button and, as every knowledge answer, 👍 / 👎 on it
     (answers.rated); then the offer of the original (translated texts)."""
@@ -433,7 +448,7 @@ def facet_answer(
         blocks[0] = f"{intro}\n{blocks[0]}"
     shown = [rec for _, rec in records[:MAX_RECORDS]]
     status = translations.status(shown, lang)
-    body = "\n\n".join(fit_once(blocks, budget_with(status, lang)))
+    body = "\n\n".join(gaps_once(fit_once(blocks, budget_with(status, lang)), lang))
     return offer_details(body, lang, status)
 
 
@@ -672,6 +687,8 @@ def _topic_turn(
         if shown and len(kept) <= others:
             # Where to go is what a topic's page in short is for: its first place stays, over the budget.
             kept = blocks[: others + 1]
+        # The places' shared gap ("no opening hours for either") said once, after them.
+        kept = [*kept[:others], *gaps_once(kept[others:], lang)]
         # The places that did not fit are named (the user sees what "the second one" is; the
         # rest of their facts are behind More details).
         seen = len(kept) - others
@@ -1455,6 +1472,19 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
 
 
 # --- The context a topic's own answer leaves ------------------------------------------------------------
+
+
+def context_of_records(answer: Answer) -> Context:
+    """The context after an answer that lists records of its own (the emergency departments): those
+    records, for "More details" and follow-ups; empty when it lists none."""
+    if answer.shown_records is None:
+        return Context()
+    kind, ids = answer.shown_records
+    return Context(intent=PLACE_INTENT_OF_KIND.get(kind), kind=kind, ids=list(ids))
+
+
+# The place intent of each kind of place (what a follow-up on them is about).
+PLACE_INTENT_OF_KIND = {"hospitals": "healthcare", "schools": "international_school"}
 
 
 def context_of(q: Question, answer: Answer) -> Context:

@@ -131,3 +131,26 @@ def test_where_is_it_after_a_hospital_is_its_address_not_every_office() -> None:
     q = Question("find_service_point", "地址在哪", facets=("address",))
     turn = asked.answer_question(q, ctx, lang="zh", now=NOW, faq_first=False)
     assert turn is not None and "将台路2号" in all_text(turn.answer)
+
+
+def test_a_gap_every_place_shown_shares_is_said_once() -> None:
+    """Tried as a user: the opening hours asked of the E-Town and Fengtai halls (neither holds any)
+    said "I don't have that in our sources: opening hours" under each."""
+    gap = asked.unknown_line("service_points", None, ["hours"], "en")
+    blocks = [f"📍 A\n{gap}\nSource: a", f"📍 B\n{gap}\nSource: b\nNot yet confirmed by our staff."]
+    once = asked.gaps_once(blocks, "en")
+    assert "\n\n".join(once).count(gap) == 1 and once[-1].endswith(gap)
+    # Not when one place holds the fact (its block has no gap line), nor for one place.
+    assert asked.gaps_once([blocks[0], "📍 C\nOpen 09:00-17:00\nSource: c"], "en")[0] == blocks[0]
+    assert asked.gaps_once(blocks[:1], "en") == blocks[:1]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ar", "es"])
+def test_the_offer_of_a_person_is_short_and_keeps_the_numbers(lang: str) -> None:
+    from bot.dialogue import answers
+
+    answer = answers.handoff_answer(["psb_exit_entry_main_hall"], "residence_permit", lang=lang)
+    text = all_text(answer)
+    assert text.index("12367") < text.index("12345") and "8402 0101" in text
+    assert len(text) < 760  # issue 13 §7 (the note on a translation follows)
+    assert answer.replies[0].card  # the whole descriptions are on the card
