@@ -479,7 +479,11 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
         found = matched_procedure(intent, q.text)
         if found is None:
-            return []
+            # Clear among every procedure though not among the topic's own: "الفحص الطبي الخاص
+            # بالإقامة" (the medical examination, whose words some permit types share).
+            found = matched_procedure(None, q.text)
+            if found is None or found.get("topic") != intent:
+                return []
         if found.get("permit_type") in vocab.PERMIT_TYPES:
             typed = [
                 s
@@ -1173,6 +1177,12 @@ def answer_question(
         if other is not None and other.get("topic") != q.intent:
             base = Context(intent=q.intent, filters=q.filters)
             return _records_turn("procedures", [other], q, q.facets, lang, when, base)
+    in_context = _context_procedure_matched(q, ctx, lang)
+    if in_context is not None:
+        # "كم تكلفة التحقق من فحص أجريته في بلدي؟" (the verification's fee) read as a visa question
+        # after the health-check centre was shown: the fact of the procedure in context its words match.
+        base = Context(intent=q.intent, filters=q.filters)
+        return _records_turn("procedures", [in_context], q, q.facets, lang, when, base)
     if _elliptic_permit_question(q, ctx, lang):
         # "wie lange gilt die Bescheinigung?" after the lost passport, read as a residence permit of no
         # type: the fact of the procedure in context, not "which residence permit?".
@@ -1214,7 +1224,7 @@ def answer_question(
         return follow_up(q, ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
-    if faq_first:
+    if faq_first and not _names_a_procedure(q):
         instead = answers.faq_instead(q.text, lang=lang, filters=q.filters)
         if instead:
             return Turn(instead, Context())
@@ -1223,6 +1233,36 @@ def answer_question(
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+def _names_a_procedure(q: Question) -> bool:
+    """The message names one of its topic's procedures other than the topic's namesake, or its words
+    match one clearly ("كيف أحجز موعداً للفحص الطبي الخاص بالإقامة؟", the medical examination, under
+    residence permits): the knowledge base's records answer it, not a questions-and-answers entry about
+    something near (booking at public hospitals). A question about the topic's namesake procedure may
+    still get an entry ("do I register at a friend's flat too?", accommodation registration)."""
+    if q.intent not in PROCEDURE_INTENTS:
+        return False
+    found = [p for p in named_procedures(q.text) if p.get("topic") == q.intent]
+    if not found:
+        matched = matched_procedure(None, q.text)
+        found = [matched] if matched and matched.get("topic") == q.intent else []
+    return any(p["id"] != q.intent for p in found)
+
+
+def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str, Any] | None:
+    """The procedure in context (or the one the places shown offer) when the message's words clearly
+    match it, it holds a fact asked, and the NLU read another topic: the question is still about it."""
+    if not q.facets or ctx.empty:
+        return None
+    found = matched_procedure(None, q.text, q.facets, lang)
+    if found is None or found.get("topic") == q.intent:
+        return None
+    kind = str(ctx.kind or "")
+    shown = [r for r in (names.record(kind, i) for i in ctx.ids) if r] if kind else []
+    offered = offered_procedure(kind, shown) if shown else None
+    in_context = {p["id"] for p in _procedures(ctx)} | ({offered["id"]} if offered else set())
+    return found if found["id"] in in_context else None
 
 
 def _elliptic_permit_question(q: Question, ctx: Context, lang: str) -> bool:

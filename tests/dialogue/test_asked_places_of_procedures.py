@@ -154,3 +154,38 @@ def test_the_offer_of_a_person_is_short_and_keeps_the_numbers(lang: str) -> None
     assert text.index("12367") < text.index("12345") and "8402 0101" in text
     assert len(text) < 760  # issue 13 §7 (the note on a translation follows)
     assert answer.replies[0].card  # the whole descriptions are on the card
+
+
+def test_a_fact_of_the_procedure_the_centre_shown_offers_is_asked_whatever_topic_the_nlu_read() -> (
+    None
+):
+    """ "كم تكلفة التحقق من فحص أجريته في بلدي؟" (the verification's fee) after the health-check centre,
+    read as a visa question: the medical examination's fee (knowledge/procedures.yml: CNY 60)."""
+    where = Question(
+        "find_service_point",
+        "where do I get the medical exam for my residence permit?",
+        facets=("address",),
+        filters={"service": "medical_examination"},
+    )
+    shown = asked.answer_question(where, Context(), now=NOW, faq_first=False)
+    assert shown is not None and shown.context.ids == ["beijing_ithcc"]
+    q = Question("visa", "كم تكلفة التحقق من فحص أجريته في بلدي؟", facets=("fee",))
+    turn = asked.answer_question(q, shown.context, lang="ar", now=NOW, faq_first=False)
+    assert turn is not None and "60" in all_text(turn.answer)
+    assert turn.context.procedures == ["medical_examination_residence_permit"]
+    # Without that context the NLU's topic stands.
+    assert not asked._context_procedure_matched(q, Context(), "ar")
+
+
+def test_booking_the_residence_permits_medical_examination_is_not_a_hospital_entry() -> None:
+    q = Question(
+        "residence_permit",
+        "كيف أحجز موعداً للفحص الطبي الخاص بالإقامة؟",
+        facets=("steps", "booking"),
+    )
+    assert asked._names_a_procedure(q)
+    turn = asked.answer_question(q, Context(), lang="ar", now=NOW, faq_first=True)
+    assert turn is not None and "beijingithc.org.cn/yuyue" in all_text(turn.answer)
+    # The topic's namesake procedure may still get an entry.
+    register = Question("accommodation_registration", "do I register at a friend's flat too?")
+    assert not asked._names_a_procedure(register)
