@@ -447,7 +447,7 @@ def emergency_answer(
     # reasons are in the card); under about 700 characters before "More details".
     lines = [t("emergency_intro", lang)]
     for h in records:
-        lines.append(hotlines.number_line(h, lang))
+        lines.append(hotlines.number_brief(h, lang))
         lines += brief_doubts("hotlines", h, ("number",), lang)
     lines.append(t("emergency_interpreting", lang))
     card = cards.emergency_card(lines[0], records, lang, lines[-1])
@@ -467,10 +467,15 @@ def emergency_answer(
         card_er = cards.hospital_card(ers[0], lang, district).to_json()
         replies.append(Reply(named, buttons=[more_details_button(lang)], card=card_er))
         shown = ("hospitals", [str(p.record["id"]) for p in ers])
-    # The numbers come first; the line saying the texts are translated (and the originals) comes last.
+    # The numbers come first; the line saying the texts are translated (and the originals) comes last,
+    # with More details after Show original (the last message's buttons are the widget's quick replies).
     status = translations.status([*records, *(p.record for p in ers)], lang)
     if status:
-        replies.append(offer_original(status, lang))
+        offer = offer_original(status, lang)
+        if ers:
+            replies[-1] = replace(replies[-1], buttons=[])
+            offer = replace(offer, buttons=[*offer.buttons, more_details_button(lang)])
+        replies.append(offer)
     return Answer(replies, topic="emergency", translation=status, shown_records=shown)
 
 

@@ -189,3 +189,14 @@ def test_booking_the_residence_permits_medical_examination_is_not_a_hospital_ent
     # The topic's namesake procedure may still get an entry.
     register = Question("accommodation_registration", "do I register at a friend's flat too?")
     assert not asked._names_a_procedure(register)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Ambulance"), ("ru", "номер скорой помощи")])
+def test_an_emergency_number_is_said_in_the_users_language(lang: str, words: str) -> None:
+    """The hotlines' names are English and Chinese; other languages get the first words of the
+    translated description instead (knowledge/translations/ru/hotlines.yml)."""
+    from bot.dialogue import answers
+
+    first = answers.emergency_answer(None, lang=lang).replies[0].text
+    line = next(x for x in first.split("\n") if x.startswith("☎ 120"))
+    assert words in line and len(line) < 80
