@@ -14,6 +14,7 @@ from bot.dialogue import answers, asked, context, feedback
 from bot.dialogue.language import conversation_language
 from bot.faq import encoder as faq_encoder
 from bot.knowledge import db
+from bot.knowledge.kinds import service_points
 from bot.runtime.offloop import off_loop
 
 # The questions-and-answers encoder is loaded with the actions, not in the first user's turn.
@@ -120,6 +121,9 @@ def question(
         value = entity(message, name)
         if value is not None:
             filters[name] = value
+    services = [str(e["value"]) for e in ents if e.get("entity") == "service"]
+    if len(services) > 1:
+        filters["service"] = service_points.narrowest_service(services)
     intent = (message.get("intent") or {}).get("name")
     spoken = entity(message, "language")
     if intent == "healthcare" and spoken in vocab.LANGUAGES:
@@ -344,7 +348,13 @@ class ActionEmergency(KnowledgeAction):
                 turn = asked.answer_named(q, lang=language_of(tracker))
                 if turn is not None:
                     return send_turn(dispatcher, turn)
-        return super().work(dispatcher, tracker, domain)
+            # "what's their emergency number?" after a hospital was shown: that hospital's phones.
+            ctx = context.load(tracker.get_slot(context.SLOT))
+            if asked.asks_of_hospitals_shown(q, ctx):
+                return send_turn(dispatcher, asked.follow_up(q, ctx, lang=language_of(tracker)))
+        answer = self.answer(tracker, message, language_of(tracker))
+        # The emergency departments named: "More details" sends their pages, "its address?" asks theirs.
+        return send_turn(dispatcher, asked.Turn(answer, asked.context_of_records(answer)))
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
         return answers.emergency_answer(

@@ -73,6 +73,9 @@ class Answer:
     # then says so and offers the English and Chinese original (offer_original).
     translation: str | None = None
     faq_entry: str | None = None  # the questions-and-answers entry that answered (for reports)
+    # Records shown other than service points, as (kind, ids): the emergency departments listed, whose
+    # full pages "More details" sends and which "its phone?" refers to.
+    shown_records: tuple[str, list[str]] | None = None
 
 
 def _safe(fn: Callable[P, Answer]) -> Callable[P, Answer]:
@@ -438,9 +441,14 @@ def emergency_answer(
         return Answer(
             [Reply(emergency_fallback(lang, order), card=card.to_json())], topic="emergency"
         )
-    # In short, as every answer (issue 13): a number a line; the whole descriptions are in the card.
+    from bot.dialogue.asked import brief_doubts, more_details_button  # asked.py builds on this
+
+    # In short, as every answer (issue 13): a number a line, its name only (what it is and the doubts'
+    # reasons are in the card); under about 700 characters before "More details".
     lines = [t("emergency_intro", lang)]
-    lines += [hotlines.render_brief(h, lang) for h in records]
+    for h in records:
+        lines.append(hotlines.number_brief(h, lang))
+        lines += brief_doubts("hotlines", h, ("number",), lang)
     lines.append(t("emergency_interpreting", lang))
     card = cards.emergency_card(lines[0], records, lang, lines[-1])
     first = Reply("\n".join(lines), card=card.to_json())
@@ -449,25 +457,26 @@ def emergency_answer(
         ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
     except SQLAlchemyError:
         ers = []
+    shown = None
     if ers:
-        replies.append(Reply(t("emergency_er", lang)))
-        # Each department's phone and address for the driver, in short; the rest is in its card.
-        from bot.dialogue.asked import record_block  # asked.py builds on this module
-
-        replies += [
-            Reply(
-                record_block(
-                    "hospitals", p.record, ("phone", "address"), lang, gaps=False, brief=True
-                ),
-                card=cards.hospital_card(p, lang, district).to_json(),
-            )
-            for p in ers
-        ]
-    # The numbers come first; the line saying the texts are translated (and the originals) comes last.
+        # Named, nearest first; each department's phones and address for the driver are behind
+        # "More details" (and on the nearest one's card, which the widget shows now).
+        named = "\n".join(
+            [t("emergency_er", lang), *(f"📍 {local(p.record.get('name'), lang)}" for p in ers)]
+        )
+        card_er = cards.hospital_card(ers[0], lang, district).to_json()
+        replies.append(Reply(named, buttons=[more_details_button(lang)], card=card_er))
+        shown = ("hospitals", [str(p.record["id"]) for p in ers])
+    # The numbers come first; the line saying the texts are translated (and the originals) comes last,
+    # with More details after Show original (the last message's buttons are the widget's quick replies).
     status = translations.status([*records, *(p.record for p in ers)], lang)
     if status:
-        replies.append(offer_original(status, lang))
-    return Answer(replies, topic="emergency", translation=status)
+        offer = offer_original(status, lang)
+        if ers:
+            replies[-1] = replace(replies[-1], buttons=[])
+            offer = replace(offer, buttons=[*offer.buttons, more_details_button(lang)])
+        replies.append(offer)
+    return Answer(replies, topic="emergency", translation=status, shown_records=shown)
 
 
 _FALLBACK_NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")
@@ -530,7 +539,8 @@ def handoff_answer(
     lines.append(t("handoff_intro", lang))
     records = [hotlines.hotline(n) for n in numbers]
     shown: list[Mapping[str, Any]] = [r for r in records if r]
-    lines += [hotlines.render(r, lang, with_source=False) for r in records if r]
+    # In short, as every answer (issue 13): a number a line; the whole descriptions are in the card.
+    lines += [hotlines.render_brief(r, lang) for r in records if r]
     for pid in last_points or []:
         point = service_points.get_service_point(pid)
         if point and point.get("phones"):
@@ -540,13 +550,17 @@ def handoff_answer(
                     "handoff_office",
                     lang,
                     name=local(point["name"], lang),
-                    phone=render.format_phones(point["phones"], lang),
+                    # The first number (its label and the others are on the card).
+                    phone=str(point["phones"][0]["number"]),
                 )
             )
             break
     sources = [r for r in records if r]
     if sources:
-        lines += render.provenance(sources[0], lang, "hotlines")
+        from bot.dialogue.asked import short_provenance  # asked.py builds on this module
+
+        # The first source and its date; every source is on the hotline's card.
+        lines += short_provenance(sources[0], lang, site_only=True)
     office = (
         (local(shown[-1]["name"], lang), shown[-1]["phones"]) if len(shown) > len(sources) else None
     )

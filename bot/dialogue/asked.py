@@ -93,6 +93,8 @@ SUBSUMES = {
     "order": ("steps",),
     "address": ("steps",),
     "deadline": ("steps",),
+    # "how do I book an appointment?" asks how to book, not the procedure's steps.
+    "booking": ("steps",),
 }
 
 
@@ -418,6 +420,21 @@ def fit_once(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:
     return closing_once(_fit(blocks, budget))
 
 
+def gaps_once(blocks: list[str], lang: str) -> list[str]:
+    """Records' blocks that all say the same "I don't have that in our sources: ..." line (the same fact
+    missing, the same number to call): that line said once, after the last of them, instead of once per
+    record."""
+    prefix = t("fact_unknown", lang, what="\x00").split("\x00")[0].rstrip("\u2066")
+    found = [[line for line in block.split("\n") if line.startswith(prefix)] for block in blocks]
+    if len(blocks) < 2 or any(len(lines) != 1 for lines in found):
+        return blocks
+    if len({lines[0] for lines in found}) != 1:
+        return blocks
+    gap = found[0][0]
+    kept = ["\n".join(line for line in block.split("\n") if line != gap) for block in blocks]
+    return [*kept[:-1], f"{kept[-1]}\n\n{gap}"]
+
+
 def offer_details(body: str, lang: str, translation: str | None = None) -> Answer:
     """A short answer with the "More details" button and, as every knowledge answer, 👍 / 👎 on it
     (answers.rated); then the offer of the original (translated texts)."""
@@ -452,7 +469,7 @@ def facet_answer(
         blocks[0] = f"{intro}\n{blocks[0]}"
     shown = [rec for _, rec in records[:MAX_RECORDS]]
     status = translations.status(shown, lang)
-    body = "\n\n".join(fit_once(blocks, budget_with(status, lang)))
+    body = "\n\n".join(gaps_once(fit_once(blocks, budget_with(status, lang)), lang))
     return offer_details(body, lang, status)
 
 
@@ -483,7 +500,11 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
         found = matched_procedure(intent, q.text)
         if found is None:
-            return []
+            # Clear among every procedure though not among the topic's own: "الفحص الطبي الخاص
+            # بالإقامة" (the medical examination, whose words some permit types share).
+            found = matched_procedure(None, q.text)
+            if found is None or found.get("topic") != intent:
+                return []
         if found.get("permit_type") in vocab.PERMIT_TYPES:
             typed = [
                 s
@@ -560,7 +581,7 @@ def find_places(
         codes: Sequence[str] = ()
         if filters.get("service"):
             codes = service_points.service_codes(filters["service"])
-        elif intent == "residence_permit":
+        elif intent == "residence_permit" and not _other_than_permit(procs):
             # Every residence permit's offices, or the type's when the user said which.
             permit = filters.get("permit_type")
             typed = f"residence_permit_{permit}"
@@ -576,6 +597,12 @@ def find_places(
         return kind, [dict(p.record) for p in found]
     # Each record keeps how far it is from the user (said under its facts) under a private key.
     return kind, [{**p.record, DISTANCE: p} for p in found]
+
+
+def _other_than_permit(procs: Sequence[Mapping[str, Any]]) -> bool:
+    """The first procedure is one of the residence-permit topic that is not a type of permit (the medical
+    examination, "居留许可体检在哪里做"): its own places are asked, not the permit offices."""
+    return bool(procs) and procs[0].get("permit_type") is None and bool(procs[0].get("services"))
 
 
 # --- The turns -----------------------------------------------------------------------------------------
@@ -685,6 +712,8 @@ def _topic_turn(
         if shown and len(kept) <= others:
             # Where to go is what a topic's page in short is for: its first place stays, over the budget.
             kept = blocks[: others + 1]
+        # The places' shared gap ("no opening hours for either") said once, after them.
+        kept = [*kept[:others], *gaps_once(kept[others:], lang)]
         # The places that did not fit are named (the user sees what "the second one" is; the
         # rest of their facts are behind More details).
         seen = len(kept) - others
@@ -980,12 +1009,18 @@ def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[s
 
 
 def service_procedure(q: Question, lang: str) -> dict[str, Any] | None:
-    """The one procedure of the service the question names (entity `service`), holding a facet asked."""
+    """The one procedure of the service the question names (entity `service`), holding a facet asked:
+    the procedure listing exactly that service, else the one procedure of the service's group."""
     service = q.filters.get("service")
     if not service:
         return None
     codes = set(service_points.service_codes(service))
     offered = [p for p in procedures.rank(None, "") if codes & set(p.get("services") or [])]
+    # The procedure listing exactly the service asked ("visa_extension") comes before the service's
+    # wider group (a visa extension's group holds the stay permit too).
+    exact = [p for p in procedures.rank(None, "") if service in (p.get("services") or [])]
+    if len(exact) == 1:
+        offered = exact
     if len(offered) != 1:
         return None
     if not any(kfacets.fact("procedures", offered[0], f, lang) for f in q.facets):
@@ -1046,7 +1081,7 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
     if q.intent in PROCEDURE_INTENTS or not q.facets:
         return None
     if not set(q.facets) <= kfacets.facets_of("procedures"):
-        return None
+        return _named_procedure_places_turn(q, lang, now)
     procs = named_procedures(q.text)
     holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in q.facets)]
     kind = PLACE_INTENTS.get(str(q.intent))
@@ -1060,6 +1095,55 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
         return None
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
     return _records_turn("procedures", holds[:1], q, q.facets, lang, _when(q, now), base)
+
+
+# How well the words of a message under a place intent must match a procedure it does not name for its
+# places to be answered instead of the intent's (several distinctive title words).
+PLACES_MATCH_MIN = 10.0
+
+
+def _named_procedure_places_turn(q: Question, lang: str, now: dt.datetime | None) -> Turn | None:
+    """A fact of the places of a procedure the message names, under an intent whose own places are
+    others ("how do I make an appointment for the residence permit medical check?" read as healthcare:
+    the health-check centre's booking, not the hospitals'). None: no one procedure named, or it is
+    done at no place, or a fact asked is neither the procedure's nor a place's."""
+    if q.intent not in PLACE_INTENTS or q.filters.get("service"):
+        # The NLU found the need the places are for: they are the topic's business.
+        return None
+    named = named_procedures(q.text)
+    if not named:
+        # Named in a language whose title words the knowledge base has ("健康診断"), by many of
+        # them: a title word or two ("hours" in "... within 24 hours") name no procedure here.
+        scored = procedures.rank_scored(None, q.text)
+        if scored and scored[0][0] >= PLACES_MATCH_MIN:
+            found = matched_procedure(None, q.text, strong=True)
+            named = [found] if found else []
+    procs = [p for p in named if p.get("services") and p.get("topic")]
+    if len(procs) != 1:
+        return None
+    asked = set(q.facets)
+    if not asked <= kfacets.facets_of("procedures") | kfacets.facets_of("service_points"):
+        return None
+    intent = str(procs[0]["topic"])
+    topic_q = replace(q, intent=intent)
+    return _topic_turn(intent, topic_q, q.facets, lang, _when(topic_q, now), procs=procs)
+
+
+# What a message the classifier alone read as an emergency may ask of the hospitals just shown.
+EMERGENCY_FOLLOW_UP_FACETS = frozenset({"phone", "address", "hours"})
+
+
+def asks_of_hospitals_shown(q: Question, ctx: Context) -> bool:
+    """A message read as an emergency by the classifier alone (the caller checks that no acute-danger
+    rule matched) that asks a hospital's phone, address or hours while hospitals were just shown ("what's
+    their emergency number?"): a question about them, answered from the context, not the emergency page."""
+    return (
+        ctx.kind == "hospitals"
+        and bool(ctx.ids)
+        and bool(q.facets)
+        and set(q.facets) <= EMERGENCY_FOLLOW_UP_FACETS
+        and named_records(q.text) is None
+    )
 
 
 @_safe_turn
@@ -1169,13 +1253,19 @@ def answer_question(
     if turn is not None:
         return turn
     when = _when(q, now)
-    if q.facets and q.intent in PROCEDURE_INTENTS:
+    if q.facets and q.intent in PROCEDURE_INTENTS and "order" not in q.facets:
         # A procedure of another topic that the words match far better than the topic the NLU gave
         # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
         other = matched_procedure(None, q.text, q.facets, lang, strong=True)
         if other is not None and other.get("topic") != q.intent:
             base = Context(intent=q.intent, filters=q.filters)
             return _records_turn("procedures", [other], q, q.facets, lang, when, base)
+    in_context = _context_procedure_matched(q, ctx, lang)
+    if in_context is not None:
+        # "كم تكلفة التحقق من فحص أجريته في بلدي؟" (the verification's fee) read as a visa question
+        # after the health-check centre was shown: the fact of the procedure in context its words match.
+        base = Context(intent=q.intent, filters=q.filters)
+        return _records_turn("procedures", [in_context], q, q.facets, lang, when, base)
     if _elliptic_permit_question(q, ctx, lang):
         # "wie lange gilt die Bescheinigung?" after the lost passport, read as a residence permit of no
         # type: the fact of the procedure in context, not "which residence permit?".
@@ -1200,6 +1290,15 @@ def answer_question(
         return follow_up(replace(q, facets=q.facets or ("hours",)), ctx, lang=lang, now=now)
     if (
         q.intent == "find_service_point"
+        and ctx.ids
+        and set(q.facets) == {"address"}
+        and not {"service", "district", "medical_need", "curriculum"} & q.filters.keys()
+    ):
+        # "地址在哪" ("where is it?") after a hospital or a school was shown: its address, not every
+        # office for foreigners.
+        return follow_up(q, ctx, lang=lang, now=now)
+    if (
+        q.intent == "find_service_point"
         and ctx.intent in PROCEDURE_INTENTS
         and not {"service", "medical_need"} & q.filters.keys()
     ):
@@ -1208,7 +1307,7 @@ def answer_question(
         return follow_up(q, ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
-    if faq_first:
+    if faq_first and not _names_a_procedure(q):
         instead = answers.faq_instead(
             q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
         )
@@ -1231,6 +1330,36 @@ def _asks_beyond_places(q: Question) -> bool:
         and bool(q.facets)
         and not set(q.facets) & kfacets.facets_of(kind)
     )
+
+
+def _names_a_procedure(q: Question) -> bool:
+    """The message names one of its topic's procedures other than the topic's namesake, or its words
+    match one clearly ("كيف أحجز موعداً للفحص الطبي الخاص بالإقامة؟", the medical examination, under
+    residence permits): the knowledge base's records answer it, not a questions-and-answers entry about
+    something near (booking at public hospitals). A question about the topic's namesake procedure may
+    still get an entry ("do I register at a friend's flat too?", accommodation registration)."""
+    if q.intent not in PROCEDURE_INTENTS:
+        return False
+    found = [p for p in named_procedures(q.text) if p.get("topic") == q.intent]
+    if not found:
+        matched = matched_procedure(None, q.text)
+        found = [matched] if matched and matched.get("topic") == q.intent else []
+    return any(p["id"] != q.intent for p in found)
+
+
+def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str, Any] | None:
+    """The procedure in context (or the one the places shown offer) when the message's words clearly
+    match it, it holds a fact asked, and the NLU read another topic: the question is still about it."""
+    if not q.facets or ctx.empty:
+        return None
+    found = matched_procedure(None, q.text, q.facets, lang)
+    if found is None or found.get("topic") == q.intent:
+        return None
+    kind = str(ctx.kind or "")
+    shown = [r for r in (names.record(kind, i) for i in ctx.ids) if r] if kind else []
+    offered = offered_procedure(kind, shown) if shown else None
+    in_context = {p["id"] for p in _procedures(ctx)} | ({offered["id"]} if offered else set())
+    return found if found["id"] in in_context else None
 
 
 def _elliptic_permit_question(q: Question, ctx: Context, lang: str) -> bool:
@@ -1380,12 +1509,6 @@ def _procedure_instead_of(
     when none of the places shown holds a fact asked, the service's own procedure that holds one."""
     if any(kfacets.fact(kind, r, f, lang) for r in shown for f in facets):
         return None
-    # The procedure listing exactly the service asked ("visa_extension"), before the service's wider
-    # group (a visa extension's group holds the stay permit too).
-    service = q.filters.get("service")
-    exact = [p for p in procedures.rank(None, "") if service in (p.get("services") or [])]
-    if len(exact) == 1 and any(kfacets.fact("procedures", exact[0], f, lang) for f in facets):
-        return dict(exact[0])
     return service_procedure(replace(q, facets=facets), lang)
 
 
@@ -1401,10 +1524,13 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
     offer of details."""
     steps = procedures.first_steps()
     chain = {r["id"] for r in steps}
+    chain_topics = {r.get("topic") for r in steps}
     if q.intent in PROCEDURE_INTENTS:
         procs = ranked_procedures(str(q.intent), q)
-        if procs and procs[0]["id"] not in chain:
-            # "I lost my passport, what do I do first?": that procedure's own steps.
+        if procs and procs[0]["id"] not in chain and procs[0].get("topic") not in chain_topics:
+            # "I lost my passport, what do I do first?": that procedure's own steps (not for a
+            # procedure of a topic in the chain: "work permit and residence permit, what first?",
+            # matched to their joint application, is the chain's question).
             return _topic_turn(str(q.intent), q, ("steps",), lang, None, procs=procs)
     if not steps:
         answer = answers.rated(
@@ -1493,6 +1619,19 @@ def more_details(ctx: Context, *, lang: str = "en") -> Answer:
 
 
 # --- The context a topic's own answer leaves ------------------------------------------------------------
+
+
+def context_of_records(answer: Answer) -> Context:
+    """The context after an answer that lists records of its own (the emergency departments): those
+    records, for "More details" and follow-ups; empty when it lists none."""
+    if answer.shown_records is None:
+        return Context()
+    kind, ids = answer.shown_records
+    return Context(intent=PLACE_INTENT_OF_KIND.get(kind), kind=kind, ids=list(ids))
+
+
+# The place intent of each kind of place (what a follow-up on them is about).
+PLACE_INTENT_OF_KIND = {"hospitals": "healthcare", "schools": "international_school"}
 
 
 def context_of(q: Question, answer: Answer) -> Context:

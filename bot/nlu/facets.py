@@ -62,6 +62,8 @@ KINDS = ("facet", "alone", "ordinal", "time", "marker", "pronoun", "noun", "fill
 # `alone`: words that ask a facet only when the message asks nothing else and names nothing else
 # (Russian "сколько?", "а сколько?": how much; in "сколько сим-карт можно?" or "сколько месяцев в
 # году?" they ask no fee and, like fillers, name nothing).
+# Between an ordinal and its noun ("2番目の病院", "第二家医院", "the second school's"): only these.
+_ORDINAL_NOUN_GAP = re.compile(r"[\s'’の的个家-]{0,3}")
 # Facets that alone do not make a follow-up: "where do I start?", "how does it work?" are as often
 # questions about the assistant; after a marker they are ("and the steps?").
 WEAK_FACETS = frozenset({"order", "steps"})
@@ -248,7 +250,7 @@ def lexicon(directory: Path = RULES_DIR) -> gazetteer._Forms:
 def _gapped(directory: Path = RULES_DIR) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     """The rules' gapped forms ("wie lange … bleiben"), as (kind, value, pattern): the last part
     counts only after the first one in the same clause (no punctuation between, at most
-    `GAP_MAX_CHARS` characters); the pattern's group 1 is the last part."""
+    `GAP_MAX_CHARS` characters); the pattern's group 1 is the first part, group 2 the last."""
 
     def words(part: str) -> str:
         return r"\s+".join(re.escape(w) for w in part.split())
@@ -265,7 +267,7 @@ def _gapped(directory: Path = RULES_DIR) -> tuple[tuple[str, str, re.Pattern[str
                 kind,
                 value,
                 re.compile(
-                    rf"(?<!\w){words(first)}(?!\w)[^,.;:!?¿¡]{{0,{GAP_MAX_CHARS}}}?"
+                    rf"(?<!\w)({words(first)})(?!\w)[^,.;:!?¿¡]{{0,{GAP_MAX_CHARS}}}?"
                     rf"(?<!\w)({words(last)})(?!\w)"
                 ),
             )
@@ -523,14 +525,38 @@ def _analyse(text: str, rules: Path) -> Analysis:
     found = gazetteer.match_index(lexicon(rules), folded, taken=taken)
     for kind, value, pattern in _gapped(rules):
         for g in pattern.finditer(folded):
-            start, end = g.span(1)
-            if free(start, end):
+            start, end = g.span(2)
+            # Its last words may also be a word of its own facet ("open" in "how long … open").
+            same = any(
+                (m.entity, m.value, m.start, m.end) == (kind, value, start, end) for m in found
+            )
+            if not free(start, end) and not same:
+                continue
+            # The gapped phrase owns its first words: "how long … open" asks the hours, so its
+            # "how long" no longer asks the processing time.
+            found = [
+                m
+                for m in found
+                if not (m.entity == kind == "facet" and m.value != value)
+                or not (g.start(1) <= m.start and m.end <= g.end(1))
+            ]
+            if not same:
                 taken.append((start, end))
                 found.append(gazetteer.Match(kind, value, start, end, text[start:end]))
-    if not ordinals and not any(m.entity in ("ordinal", "pronoun") for m in found):
-        # A kind of place with nothing pointing back names a topic: it stays in the message.
-        nouns = {(m.start, m.end) for m in found if m.entity == "noun"}
-        taken[:] = [span for span in taken if span not in nouns]
+    # A noun naming a kind of place ("school", "医院", "病院", "офис", "병원") names nothing next to an
+    # ordinal ("the second school", "第二家医院", "두 번째 병원") or in a follow-up whose pronoun points
+    # back ("а телефон этой больницы?": a marker, then a pronoun); anywhere else it names a topic
+    # ("больница рядом?", and "这家医院说英语吗？" is as often asked with no list shown) and stays.
+    picks = [(o.start, o.end) for o in ordinals]
+    picks += [(m.start, m.end) for m in found if m.entity == "ordinal"]
+    pronouns = [m.start for m in found if m.entity == "pronoun"]
+    pointed = bool(pronouns) and any(
+        m.entity == "marker" and m.start < min(pronouns) for m in found
+    )
+    for noun in [m for m in found if m.entity == "noun"]:
+        found.remove(noun)
+        if not pointed and not any(_next_to(folded, noun.start, noun.end, s, e) for s, e in picks):
+            taken.remove((noun.start, noun.end))
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
         for m in gazetteer.find_entities(text, {"language"}):
@@ -605,6 +631,12 @@ def _how_long_open(folded: str, found: list[gazetteer.Match]) -> bool:
         and not joined(how_long.end, m.start)
         for m in found
     )
+
+
+def _next_to(folded: str, start: int, end: int, other_start: int, other_end: int) -> bool:
+    """The spans are neighbours: only spaces, an apostrophe or a particle (の, 的, 个, 家) between them."""
+    gap = folded[end:other_start] if end <= other_start else folded[other_end:start]
+    return _ORDINAL_NOUN_GAP.fullmatch(gap) is not None
 
 
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:

@@ -540,19 +540,26 @@ def test_cut_longest_cuts_the_long_line_so_the_short_ones_after_it_stay() -> Non
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_the_emergency_answer_gives_each_hospitals_address_and_phone_not_its_whole_page(
+def test_the_emergency_answer_names_the_departments_and_more_details_gives_their_phones(
     lang: str,
 ) -> None:
     from bot.dialogue import answers
 
     answer = answers.emergency_answer(None, lang=lang)
     assert answer.replies[0].text.startswith(t("emergency_intro", lang))
-    hospitals = [r for r in answer.replies if r.text.startswith("📍")]
+    # Issue 13 §7: the numbers and the departments named, under about 700 characters before "More
+    # details" (ru: each number said by the first words of its translated description, and the note
+    # on the translation with Show original, which More details follows).
+    assert len(lead(answer)) < (700 if lang == "en" else 950)
+    assert "United Family" in lead(answer) and answer.replies[1].card  # the nearest one's card
+    # "More details": each department's phone and address for the driver, not its whole page.
+    ctx = asked.context_of_records(answer)
+    assert ctx.kind == "hospitals" and "beijing_united_family_hospital" in ctx.ids
+    details = asked.more_details(ctx, lang=lang)
+    hospitals = [r for r in details.replies if r.text.startswith("📍")]
     assert hospitals and all(r.card for r in hospitals)  # the card keeps the whole page
     united = next(r.text for r in hospitals if "United Family" in r.text)
     assert "5927 7120" in united and "Jiangtai" in united
-    assert "BlueCross" not in united  # the insurance notes are not for an emergency
-    assert sum(len(r.text) for r in answer.replies) < 3500
 
 
 def test_a_summary_names_the_places_that_did_not_fit_and_an_ordinal_under_the_topic_picks_one() -> (

@@ -89,6 +89,22 @@ def render(rec: HotlineRecord, lang: str, with_source: bool = True) -> str:
 _FIRST_SENTENCE = re.compile(r"^(.+?(?:[。！？]|[.!?](?=\s|$)))")
 
 
+# Where a description's first clause ends.
+_FIRST_CLAUSE = re.compile(r"[,.;:!?，。；：、،؛(（]")
+
+
+def number_brief(rec: HotlineRecord, lang: str) -> str:
+    """A number and what it is in a few words, in `lang`: its name ("☎ 110 — Police") where the name is
+    in that language (English, Chinese), else the first clause of its translated description ("☎ 120 —
+    Общенациональный номер скорой помощи"), which the other languages have."""
+    names = rec.get("name") or {}
+    description = local(rec.get("description"), lang)
+    if lang in names or not description or description == local(rec.get("description"), "en"):
+        return number_line(rec, lang)
+    clause = _FIRST_CLAUSE.split(description, maxsplit=1)[0].strip()
+    return f"☎ {rec['number']} — {clause}" if clause else number_line(rec, lang)
+
+
 def render_brief(rec: HotlineRecord, lang: str) -> str:
     """A number in one line, as an emergency needs it: the number, its name and the first sentence of
     its description (the name is rarely translated, the description is), with the doubts staff

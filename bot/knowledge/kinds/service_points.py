@@ -175,6 +175,21 @@ def service_codes(service: str | None) -> tuple[str, ...]:
     return SERVICE_ENTITY_CODES.get(service, (service,))
 
 
+def narrowest_service(services: Sequence[str]) -> str | None:
+    """Of the needs a message names, the one it asks where to go for: when they are done at different
+    kinds of office, the narrowest (fewest service codes): "居留许可的体检在哪里做" names the residence
+    permit and its medical examination (a health-check centre) and asks where the examination is done;
+    when one kind of office does them all ("verlängern" and "Aufenthaltserlaubnis", both at an
+    exit-entry hall), the first named."""
+    kinds = {
+        vocab.SERVICE_PRIMARY_KIND.get(codes[0]) if codes else None
+        for codes in (service_codes(s) for s in services)
+    }
+    if len(kinds) < 2:
+        return services[0] if services else None
+    return min(services, key=lambda s: len(service_codes(s)))
+
+
 def find_service_points(
     services: Sequence[str] = (),
     district: str | None = None,
