@@ -417,3 +417,77 @@ def test_domain_emptiness_is_rasas() -> None:
     assert not Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml")).is_empty()
     assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
     assert Domain.empty().is_empty()  # the first comparison changed nothing
+
+
+def test_past_states_are_built_once_per_prediction_with_the_same_result() -> None:
+    """Predictions with states remembered within the prediction equal Rasa's, and the remembered states
+    are handed out as copies that callers may change."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    model = Path(__file__).resolve().parents[2] / "models" / "current.tar.gz"
+    assert model.exists(), "no trained model: run `make train` (make test does it)"
+    agent = Agent.load(str(model))
+    processor = agent.processor
+    runner, domain = processor.graph_runner, agent.domain
+    nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
+    tracker = DialogueStateTracker("t", domain.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    calls: list[int] = []
+    original = speedups._copy_states
+
+    def counting(states: list) -> list:
+        calls.append(len(states))
+        return original(states)
+
+    for text in [
+        "hi",
+        "where can I renew my residence permit in Chaoyang?",
+        "is it open on saturday?",
+        "朝阳区哪里可以办居留许可？",
+        "emergency! my friend is unconscious",
+        "",
+        "blorp",
+        "thanks",
+    ]:
+        parsed = runner.run(inputs={"__message__": [UserMessage(text)]}, targets=[nlu])[nlu][0]
+        parse = parsed.as_dict()
+        tracker.update(UserUttered(text, parse.get("intent"), parse.get("entities", []), parse))
+        tracker.update(SlotSet("language", "en"))
+        for _ in range(3):  # the answer, then listen (more if a rule chains actions)
+            speedups._copy_states = counting  # type: ignore[assignment]
+            try:
+                mine = processor._predict_next_with_tracker(tracker)
+            finally:
+                speedups._copy_states = original  # type: ignore[assignment]
+            theirs = runner.run(inputs={"__tracker__": tracker}, targets=[core])[core]
+            assert (mine.max_confidence_index, mine.policy_name, mine.probabilities) == (
+                theirs.max_confidence_index,
+                theirs.policy_name,
+                theirs.probabilities,
+            ), text
+            assert [
+                {k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in mine.events
+            ] == [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in theirs.events]
+            action = domain.action_names_or_texts[mine.max_confidence_index]
+            tracker.update(ActionExecuted(action))
+            if action == "action_listen":
+                break
+    assert calls, "no prediction asked for the same states twice"
+
+    # inside a prediction, a caller's change to the states it got does not reach the next caller
+    reference = domain.states_for_tracker_history(tracker)
+    token = speedups._PREDICTION_STATES.set({})
+    try:
+        first = tracker.past_states(domain)
+        first[-1].clear()
+        second = tracker.past_states(domain)
+        second[0].setdefault("user", {})["intent"] = "changed"
+        assert tracker.past_states(domain) == reference
+    finally:
+        speedups._PREDICTION_STATES.reset(token)
+    assert tracker.past_states(domain) == reference
