@@ -351,6 +351,84 @@ def _in_process_slot_mappings(patches: Patches) -> None:
     patches.replace(ActionExtractSlots, "_run_custom_action", _run_custom_action)
 
 
+def _count_rows(vectorizer: Any, documents: list[str]) -> Any:
+    """`vectorizer.transform(documents)` with sorted indices, as COO: what Rasa keeps of it.
+
+    scikit-learn's `CountVectorizer._count_vocab` for a fitted vocabulary: each document's n-grams
+    (the vectorizer's own analyzer, built once per vectorizer) counted per vocabulary index, unknown ones
+    skipped; `binary` makes every count 1; the matrix has the vectorizer's dtype and one column per
+    vocabulary entry. Rasa then sorts each row's indices and converts to COO (row-major, 32-bit indices).
+    """
+    import numpy as np
+    import scipy.sparse
+
+    analyze = vectorizer.__dict__.get("_bj_analyzer")
+    if analyze is None:
+        analyze = vectorizer.__dict__["_bj_analyzer"] = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    rows: list[int] = []
+    cols: list[int] = []
+    counts: list[int] = []
+    for i, document in enumerate(documents):
+        counter: dict[int, int] = {}
+        for feature in analyze(document):
+            index = vocabulary.get(feature)
+            if index is not None:
+                counter[index] = counter.get(index, 0) + 1
+        for index in sorted(counter):
+            rows.append(i)
+            cols.append(index)
+            counts.append(counter[index])
+    data = np.array(counts, dtype=np.intc).astype(vectorizer.dtype)
+    if vectorizer.binary:
+        data.fill(1)
+    shape = (len(documents), len(vocabulary))
+    return scipy.sparse.coo_matrix(
+        (data, (np.array(rows, dtype=np.int32), np.array(cols, dtype=np.int32))), shape=shape
+    )
+
+
+def _direct_count_vectors(patches: Patches) -> None:
+    """Count a message's n-grams without scikit-learn's and SciPy's per-call machinery.
+
+    Rasa's CountVectorsFeaturizer calls `transform` twice per message and featurizer (the tokens for
+    the sequence features, the joined tokens for the sentence features), and converts each result to
+    COO; the validation, CSR construction and conversions cost more than counting a message's n-grams.
+    `_count_rows` builds the same COO matrices (same entries, order, dtypes and shape) from the same
+    analyzer and vocabulary. A vectorizer that is not fitted goes through Rasa's code (and its error).
+    """
+    from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    original = CountVectorsFeaturizer._create_features
+
+    def _create_features(
+        self: CountVectorsFeaturizer, attribute: str, all_tokens: list[list[str]]
+    ) -> tuple[list[Any], list[Any]]:
+        vectorizer = (self.vectorizers or {}).get(attribute)
+        if not vectorizer or not hasattr(vectorizer, "vocabulary_"):
+            return original(self, attribute, all_tokens)
+        sequence_features: list[Any] = []
+        sentence_features: list[Any] = []
+        for tokens in all_tokens:
+            if not tokens:
+                sequence_features.append(None)
+                sentence_features.append(None)
+                continue
+            sequence_features.append(_count_rows(vectorizer, tokens))
+            if attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+                sentence_features.append(_count_rows(vectorizer, [" ".join(tokens)]))
+            else:
+                sentence_features.append(None)
+        return sequence_features, sentence_features
+
+    # Rasa's own, kept for tests/rasa_ext/test_speedups.py
+    patches.replace(CountVectorsFeaturizer, "rasa_create_features", original)
+    patches.replace(CountVectorsFeaturizer, "_create_features", _create_features)
+
+
 # Inside one prediction (`MessageProcessor._predict_next_with_tracker`): the dialogue states already built
 # from its tracker, by the arguments of `past_states`.
 _PREDICTION_STATES: ContextVar[dict[tuple[Any, ...], tuple[Any, list[Any]]] | None] = ContextVar(
@@ -445,6 +523,7 @@ def install() -> bool:
     _in_process_slot_mappings(patches)
     _domain_emptiness_compared_once(patches)
     _past_states_once_per_prediction(patches)
+    _direct_count_vectors(patches)
     _installed = patches
     logger.debug("Rasa speed-ups installed")
     return True

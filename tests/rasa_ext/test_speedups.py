@@ -491,3 +491,57 @@ def test_past_states_are_built_once_per_prediction_with_the_same_result() -> Non
     finally:
         speedups._PREDICTION_STATES.reset(token)
     assert tracker.past_states(domain) == reference
+
+
+def test_count_vectors_are_the_ones_scikit_learn_counts() -> None:
+    """Both featurizers of the model give the same COO matrices (entries, order, dtypes, shape) as Rasa's
+    `_create_features` through scikit-learn, for the tokens of messages in several scripts."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.components import MultilingualTokenizer
+
+    model = Path(__file__).resolve().parents[2] / "models" / "current.tar.gz"
+    assert model.exists(), "no trained model: run `make train` (make test does it)"
+    nodes = Agent.load(str(model)).processor.graph_runner._instantiated_nodes
+    components = [node._component for node in nodes.values()]
+    tokenizer = next(c for c in components if isinstance(c, MultilingualTokenizer))
+    featurizers = [c for c in components if isinstance(c, CountVectorsFeaturizer)]
+    assert len(featurizers) == 2
+
+    def same(a: scipy.sparse.coo_matrix | None, b: scipy.sparse.coo_matrix | None) -> bool:
+        if a is None or b is None:
+            return a is None and b is None
+        return (
+            (a.shape, a.dtype, a.row.dtype, a.col.dtype)
+            == (b.shape, b.dtype, b.row.dtype, b.col.dtype)
+            and a.row.tolist() == b.row.tolist()
+            and a.col.tolist() == b.col.tolist()
+            and a.data.tobytes() == b.data.tobytes()
+        )
+
+    for text in [
+        "where can I renew my residence permit in Chaoyang?",
+        "朝阳区哪里可以办居留许可？",
+        "英語が通じる病院はどこですか",
+        "차오양구에서 거류허가 연장은 어디서 해요?",
+        "Где продлить визу в Хайдяне?",
+        "أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟",
+        "Gibt es internationale Schulen mit IB in Shunyi? IB IB ib",
+        "hi hi hi",
+        "zzqxj",  # no known word
+        "🙂🙂🙂",
+        "",
+    ]:
+        message = Message(data={"text": text})
+        tokenizer.process([message])
+        for featurizer in featurizers:
+            tokens = featurizer._get_processed_message_tokens_by_attribute(message, "text")
+            mine = featurizer._create_features("text", [tokens])
+            theirs = featurizer.rasa_create_features("text", [tokens])  # type: ignore[attr-defined]
+            assert same(mine[0][0], theirs[0][0]) and same(mine[1][0], theirs[1][0]), text
