@@ -137,8 +137,8 @@ class SafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         return softmax(decision, copy=False)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        row = _direct_row if fence.enabled() else _row
-        rows = [row(m) for m in messages]
+        build = _direct_row if fence.enabled() else _row
+        rows = [build(m) for m in messages]
         featured = [(m, r) for m, r in zip(messages, rows, strict=True) if r is not None]
         if featured:
             X = (
