@@ -138,30 +138,12 @@ def load_rules(directory: Path = RULES_DIR) -> dict[str, re.Pattern[str]]:
     return {k: re.compile("|".join(v) or r"(?!x)x") for k, v in parts.items()}
 
 
-# The alternation of the acute kinds, per rule set (`load_rules` result, kept so its id stays its own).
-_ACUTE_ANY: dict[int, tuple[dict[str, re.Pattern[str]], re.Pattern[str]]] = {}
-
-
-def acute_any(directory: Path = RULES_DIR) -> re.Pattern[str]:
-    """One alternation of every acute kind's rules: it finds a match in a message exactly when one of
-    the kinds does, so most messages (no danger at all) are scanned once instead of once per kind.
-    Built once per rule set that `load_rules` returns (a reloaded rule set gets its own)."""
-    rules = load_rules(directory)
-    cached = _ACUTE_ANY.get(id(rules))
-    if cached is None or cached[0] is not rules:
-        pattern = re.compile("|".join(f"(?:{rules[k].pattern})" for k in ACUTE_KINDS))
-        cached = _ACUTE_ANY[id(rules)] = (rules, pattern)
-    return cached[1]
-
-
 def check(text: str) -> Verdict:
     """The rules' verdict on a message."""
     rules = load_rules()
     folded = fold(text or "")
     not_now = bool(rules["not_now"].search(folded))
-    kinds = (
-        [k for k in ACUTE_KINDS if rules[k].search(folded)] if acute_any().search(folded) else []
-    )
+    kinds = [k for k in ACUTE_KINDS if rules[k].search(folded)]
     if not_now:
         # A past accident, robbery or fire is told after the fact; a body in danger is not, so
         # "he had a stroke last year and now he is not breathing" stays an emergency.
@@ -234,7 +216,6 @@ class SafetyLayer(GraphComponent):
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self._threshold = float((config or {}).get("fallback_threshold", 0.40))
         load_rules()  # compile while the model loads; a broken rule file fails here, not on a message
-        acute_any()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
