@@ -9,6 +9,7 @@ BJ_RASA_PATCHES=0. `uninstall()` puts Rasa's code back.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from bot.rasa_ext import fence
@@ -350,6 +351,157 @@ def _in_process_slot_mappings(patches: Patches) -> None:
     patches.replace(ActionExtractSlots, "_run_custom_action", _run_custom_action)
 
 
+def _count_rows(vectorizer: Any, documents: list[str]) -> Any:
+    """`vectorizer.transform(documents)` with sorted indices, as COO: what Rasa keeps of it.
+
+    scikit-learn's `CountVectorizer._count_vocab` for a fitted vocabulary: each document's n-grams
+    (the vectorizer's own analyzer, built once per vectorizer) counted per vocabulary index, unknown ones
+    skipped; `binary` makes every count 1; the matrix has the vectorizer's dtype and one column per
+    vocabulary entry. Rasa then sorts each row's indices and converts to COO (row-major, 32-bit indices).
+    """
+    import numpy as np
+    import scipy.sparse
+
+    analyze = vectorizer.__dict__.get("_bj_analyzer")
+    if analyze is None:
+        analyze = vectorizer.__dict__["_bj_analyzer"] = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    rows: list[int] = []
+    cols: list[int] = []
+    counts: list[int] = []
+    for i, document in enumerate(documents):
+        counter: dict[int, int] = {}
+        for feature in analyze(document):
+            index = vocabulary.get(feature)
+            if index is not None:
+                counter[index] = counter.get(index, 0) + 1
+        for index in sorted(counter):
+            rows.append(i)
+            cols.append(index)
+            counts.append(counter[index])
+    data = np.array(counts, dtype=np.intc).astype(vectorizer.dtype)
+    if vectorizer.binary:
+        data.fill(1)
+    shape = (len(documents), len(vocabulary))
+    return scipy.sparse.coo_matrix(
+        (data, (np.array(rows, dtype=np.int32), np.array(cols, dtype=np.int32))), shape=shape
+    )
+
+
+def _direct_count_vectors(patches: Patches) -> None:
+    """Count a message's n-grams without scikit-learn's and SciPy's per-call machinery.
+
+    Rasa's CountVectorsFeaturizer calls `transform` twice per message and featurizer (the tokens for
+    the sequence features, the joined tokens for the sentence features), and converts each result to
+    COO; the validation, CSR construction and conversions cost more than counting a message's n-grams.
+    `_count_rows` builds the same COO matrices (same entries, order, dtypes and shape) from the same
+    analyzer and vocabulary. A vectorizer that is not fitted goes through Rasa's code (and its error).
+    """
+    from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    original = CountVectorsFeaturizer._create_features
+
+    def _create_features(
+        self: CountVectorsFeaturizer, attribute: str, all_tokens: list[list[str]]
+    ) -> tuple[list[Any], list[Any]]:
+        vectorizer = (self.vectorizers or {}).get(attribute)
+        if not vectorizer or not hasattr(vectorizer, "vocabulary_"):
+            return original(self, attribute, all_tokens)
+        sequence_features: list[Any] = []
+        sentence_features: list[Any] = []
+        for tokens in all_tokens:
+            if not tokens:
+                sequence_features.append(None)
+                sentence_features.append(None)
+                continue
+            sequence_features.append(_count_rows(vectorizer, tokens))
+            if attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+                sentence_features.append(_count_rows(vectorizer, [" ".join(tokens)]))
+            else:
+                sentence_features.append(None)
+        return sequence_features, sentence_features
+
+    # Rasa's own, kept for tests/rasa_ext/test_speedups.py
+    patches.replace(CountVectorsFeaturizer, "rasa_create_features", original)
+    patches.replace(CountVectorsFeaturizer, "_create_features", _create_features)
+
+
+# Inside one prediction (`MessageProcessor._predict_next_with_tracker`): the dialogue states already built
+# from its tracker, by the arguments of `past_states`.
+_PREDICTION_STATES: ContextVar[dict[tuple[Any, ...], tuple[Any, list[Any]]] | None] = ContextVar(
+    "bj_prediction_states", default=None
+)
+
+
+def _copy_states(states: list[dict[str, dict[str, Any]]]) -> list[dict[str, dict[str, Any]]]:
+    """A copy that callers may change: a state maps each part (user, prev_action, slots, active_loop) to
+    a dictionary of strings and tuples, which are not changed in place."""
+    return [{part: dict(sub) for part, sub in state.items()} for state in states]
+
+
+def _past_states_once_per_prediction(patches: Patches) -> None:
+    """Build a tracker's dialogue states once per prediction and set of arguments.
+
+    Predicting one action, the policies turn the same tracker into its list of past states several times
+    (`DialogueStateTracker.past_states`: MemoizationPolicy once, RulePolicy once for text and once for
+    intents, each replaying every event of the session on a fresh copy of the tracker). Within one
+    prediction the tracker does not change, so a second call with the same arguments gets a copy of the
+    first call's states (the featurizers edit the states they get). The cache lives only during
+    `MessageProcessor._predict_next_with_tracker` and is keyed by the tracker object, its number of events
+    and the arguments; outside a prediction Rasa's code runs as shipped.
+    """
+    import json
+
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original_states = DialogueStateTracker.past_states
+    original_predict = MessageProcessor._predict_next_with_tracker
+
+    def past_states(
+        self: DialogueStateTracker,
+        domain: Any,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        cache = _PREDICTION_STATES.get()
+        if cache is None:
+            return original_states(
+                self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+            )
+        key = (
+            id(self),
+            len(self.events),
+            id(domain),
+            bool(omit_unset_slots),
+            bool(ignore_rule_only_turns),
+            None if rule_only_data is None else json.dumps(rule_only_data, sort_keys=True),
+        )
+        hit = cache.get(key)
+        if hit is None or hit[0] is not self:
+            states = original_states(
+                self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+            )
+            # the tracker is kept with its states, so its id cannot be reused during the prediction
+            cache[key] = (self, _copy_states(states))
+            return states
+        return _copy_states(hit[1])
+
+    def _predict_next_with_tracker(self: MessageProcessor, tracker: Any) -> Any:
+        token = _PREDICTION_STATES.set({})
+        try:
+            return original_predict(self, tracker)
+        finally:
+            _PREDICTION_STATES.reset(token)
+
+    patches.replace(DialogueStateTracker, "past_states", past_states)
+    patches.replace(MessageProcessor, "_predict_next_with_tracker", _predict_next_with_tracker)
+
+
 _installed: Patches | None = None
 
 
@@ -370,6 +522,8 @@ def install() -> bool:
     _planned_graph_runs(patches)
     _in_process_slot_mappings(patches)
     _domain_emptiness_compared_once(patches)
+    _past_states_once_per_prediction(patches)
+    _direct_count_vectors(patches)
     _installed = patches
     logger.debug("Rasa speed-ups installed")
     return True

@@ -91,3 +91,22 @@ def test_the_facets_of_a_kind_come_from_the_registry() -> None:
         assert kind.facets <= facets.ALL_FACETS
     assert facets.facets_of("no_such_kind") == frozenset()
     assert facets.fact("faq", {}, "phone", "en") is None
+
+
+def test_a_procedures_remembered_terms_are_its_terms() -> None:
+    """rank_scored cuts every procedure's title and summary into terms once per text, not per question."""
+    from ruamel.yaml import YAML
+
+    from bot.knowledge.kinds import procedures
+
+    texts = []
+    data = YAML(typ="safe").load((ROOT / "knowledge" / "procedures.yml").read_text("utf-8"))
+    for record in data["procedures"]:
+        for field in ("title", "summary"):
+            value = record.get(field)
+            texts.append(" ".join(v for v in (value or {}).values() if isinstance(v, str)))
+        texts.append(" ".join(record.get("aliases") or []))
+    texts += ["", "R-Visum für die Familie", "签证延期怎么办", "ビザの延長", "продление визы 2024"]
+    for text in texts:
+        assert procedures._record_terms(text) == procedures._terms(text)
+        assert procedures._record_terms(text) is procedures._record_terms(text)

@@ -87,3 +87,77 @@ def test_a_message_without_features_gets_no_intent(fitted: tuple) -> None:
         and done[0].get("intent_ranking") == []
     )
     assert done[1].get("intent")["name"].startswith("intent_")
+
+
+def counts(width: int, columns: list[int], seed: int) -> scipy.sparse.coo_matrix:
+    """A count-vector sentence row as Rasa's CountVectorsFeaturizer leaves it (int64 COO, sorted columns)."""
+    values = np.random.default_rng(seed).integers(1, 4, size=len(columns)).astype(np.int64)
+    return scipy.sparse.coo_matrix(
+        (values, (np.zeros(len(columns), dtype=np.int32), np.array(columns, dtype=np.int32))),
+        shape=(1, width),
+    )
+
+
+def featured(sparse: list[scipy.sparse.coo_matrix], dense: list[np.ndarray]) -> Message:
+    msg = Message(data={TEXT: "x"})
+    for i, row in enumerate(sparse):
+        msg.add_features(Features(row, FEATURE_TYPE_SENTENCE, TEXT, f"CountVectorsFeaturizer{i}"))
+        # sequence features (one row per token) are not part of the sentence row
+        msg.add_features(
+            Features(scipy.sparse.coo_matrix((3, row.shape[1])), "sequence", TEXT, f"Cvf{i}")
+        )
+    for i, values in enumerate(dense):
+        msg.add_features(Features(values, FEATURE_TYPE_SENTENCE, TEXT, f"Dense{i}"))
+    return msg
+
+
+def direct_row_cases() -> list[Message]:
+    rng = np.random.default_rng(5)
+    encoder = rng.standard_normal((1, 512)).astype(np.float32)
+    with_zeros = encoder.copy()
+    with_zeros[0, [0, 7, 511]] = 0.0
+    with_zeros[0, 9] = -0.0
+    with_nan = encoder.copy()
+    with_nan[0, 3] = np.nan
+    words, chars = counts(400, [3, 17, 250], 1), counts(2000, [0, 5, 6, 1999], 2)
+    return [
+        featured([words, chars], [encoder]),  # the assistant's pipeline
+        featured([words, chars], [with_zeros]),
+        featured([words, chars], [with_nan]),
+        featured([words, chars], []),  # one part only: its own dtype
+        featured([], [encoder]),
+        featured([words], [encoder, with_zeros]),  # two dense featurizers
+        featured([counts(400, [], 3), chars], [encoder]),  # a featurizer without known n-grams
+        featured([counts(0, [], 4)], [np.zeros((1, 0), dtype=np.float32)]),  # no width: no row
+        featured([], []),
+        # premise broken (unsorted or repeated columns, two rows): built by `_row` instead
+        featured([scipy.sparse.coo_matrix(([1, 2], ([0, 0], [9, 4])), shape=(1, 10))], [encoder]),
+        featured([scipy.sparse.coo_matrix(([1, 2], ([0, 0], [4, 4])), shape=(1, 10))], [encoder]),
+        featured([scipy.sparse.coo_matrix(([1, 2], ([0, 1], [4, 5])), shape=(2, 10))], []),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(direct_row_cases())))
+def test_direct_row_is_the_row_scipy_builds(case: int) -> None:
+    """Same entries, order and dtype as `_row` (Rasa's feature combination and SciPy's stacking), so the
+    product with the weights gives the same bits."""
+    from bot.nlu.intent_classifier import _direct_row, _row
+    from bot.rasa_ext import speedups
+
+    speedups.install()  # Rasa's feature combination as the server runs it
+    try:
+        msg = direct_row_cases()[case]
+        theirs = _row(copy.deepcopy(msg))
+        mine = _direct_row(msg)
+        if theirs is None:
+            assert mine is None
+            return
+        assert mine is not None
+        assert (mine.shape, mine.dtype) == (theirs.shape, theirs.dtype)
+        assert mine.indices.tolist() == theirs.indices.tolist()
+        assert mine.indptr.tolist() == theirs.indptr.tolist()
+        assert mine.data.tobytes() == theirs.data.tobytes()
+        weights = np.random.default_rng(6).standard_normal((mine.shape[1], 23))
+        assert np.asarray(mine @ weights).tobytes() == np.asarray(theirs @ weights).tobytes()
+    finally:
+        speedups.uninstall()

@@ -417,3 +417,131 @@ def test_domain_emptiness_is_rasas() -> None:
     assert not Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml")).is_empty()
     assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
     assert Domain.empty().is_empty()  # the first comparison changed nothing
+
+
+def test_past_states_are_built_once_per_prediction_with_the_same_result() -> None:
+    """Predictions with states remembered within the prediction equal Rasa's, and the remembered states
+    are handed out as copies that callers may change."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    model = Path(__file__).resolve().parents[2] / "models" / "current.tar.gz"
+    assert model.exists(), "no trained model: run `make train` (make test does it)"
+    agent = Agent.load(str(model))
+    processor = agent.processor
+    runner, domain = processor.graph_runner, agent.domain
+    nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
+    tracker = DialogueStateTracker("t", domain.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    calls: list[int] = []
+    original = speedups._copy_states
+
+    def counting(states: list) -> list:
+        calls.append(len(states))
+        return original(states)
+
+    for text in [
+        "hi",
+        "where can I renew my residence permit in Chaoyang?",
+        "is it open on saturday?",
+        "朝阳区哪里可以办居留许可？",
+        "emergency! my friend is unconscious",
+        "",
+        "blorp",
+        "thanks",
+    ]:
+        parsed = runner.run(inputs={"__message__": [UserMessage(text)]}, targets=[nlu])[nlu][0]
+        parse = parsed.as_dict()
+        tracker.update(UserUttered(text, parse.get("intent"), parse.get("entities", []), parse))
+        tracker.update(SlotSet("language", "en"))
+        for _ in range(3):  # the answer, then listen (more if a rule chains actions)
+            speedups._copy_states = counting  # type: ignore[assignment]
+            try:
+                mine = processor._predict_next_with_tracker(tracker)
+            finally:
+                speedups._copy_states = original  # type: ignore[assignment]
+            theirs = runner.run(inputs={"__tracker__": tracker}, targets=[core])[core]
+            assert (mine.max_confidence_index, mine.policy_name, mine.probabilities) == (
+                theirs.max_confidence_index,
+                theirs.policy_name,
+                theirs.probabilities,
+            ), text
+            assert [
+                {k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in mine.events
+            ] == [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in theirs.events]
+            action = domain.action_names_or_texts[mine.max_confidence_index]
+            tracker.update(ActionExecuted(action))
+            if action == "action_listen":
+                break
+    assert calls, "no prediction asked for the same states twice"
+
+    # inside a prediction, a caller's change to the states it got does not reach the next caller
+    reference = domain.states_for_tracker_history(tracker)
+    token = speedups._PREDICTION_STATES.set({})
+    try:
+        first = tracker.past_states(domain)
+        first[-1].clear()
+        second = tracker.past_states(domain)
+        second[0].setdefault("user", {})["intent"] = "changed"
+        assert tracker.past_states(domain) == reference
+    finally:
+        speedups._PREDICTION_STATES.reset(token)
+    assert tracker.past_states(domain) == reference
+
+
+def test_count_vectors_are_the_ones_scikit_learn_counts() -> None:
+    """Both featurizers of the model give the same COO matrices (entries, order, dtypes, shape) as Rasa's
+    `_create_features` through scikit-learn, for the tokens of messages in several scripts."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.components import MultilingualTokenizer
+
+    model = Path(__file__).resolve().parents[2] / "models" / "current.tar.gz"
+    assert model.exists(), "no trained model: run `make train` (make test does it)"
+    nodes = Agent.load(str(model)).processor.graph_runner._instantiated_nodes
+    components = [node._component for node in nodes.values()]
+    tokenizer = next(c for c in components if isinstance(c, MultilingualTokenizer))
+    featurizers = [c for c in components if isinstance(c, CountVectorsFeaturizer)]
+    assert len(featurizers) == 2
+
+    def same(a: scipy.sparse.coo_matrix | None, b: scipy.sparse.coo_matrix | None) -> bool:
+        if a is None or b is None:
+            return a is None and b is None
+        return (
+            (a.shape, a.dtype, a.row.dtype, a.col.dtype)
+            == (b.shape, b.dtype, b.row.dtype, b.col.dtype)
+            and a.row.tolist() == b.row.tolist()
+            and a.col.tolist() == b.col.tolist()
+            and a.data.tobytes() == b.data.tobytes()
+        )
+
+    for text in [
+        "where can I renew my residence permit in Chaoyang?",
+        "朝阳区哪里可以办居留许可？",
+        "英語が通じる病院はどこですか",
+        "차오양구에서 거류허가 연장은 어디서 해요?",
+        "Где продлить визу в Хайдяне?",
+        "أين يمكنني تجديد تصريح الإقامة في تشاويانغ؟",
+        "Gibt es internationale Schulen mit IB in Shunyi? IB IB ib",
+        "hi hi hi",
+        "zzqxj",  # no known word
+        "🙂🙂🙂",
+        "",
+    ]:
+        message = Message(data={"text": text})
+        tokenizer.process([message])
+        for featurizer in featurizers:
+            tokens = featurizer._get_processed_message_tokens_by_attribute(message, "text")
+            mine = featurizer._create_features("text", [tokens])
+            theirs = featurizer.rasa_create_features("text", [tokens])  # type: ignore[attr-defined]
+            assert same(mine[0][0], theirs[0][0]) and same(mine[1][0], theirs[1][0]), text
