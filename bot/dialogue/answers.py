@@ -650,7 +650,11 @@ def faq_instead(
 
 
 def faq_outside_topics(
-    text: str | None, *, lang: str = "en", filters: Mapping[str, Any] | None = None
+    text: str | None,
+    *,
+    lang: str = "en",
+    filters: Mapping[str, Any] | None = None,
+    clearly: bool = True,
 ) -> Answer | None:
     """An entry on a subject no topic page answers (a SIM card, a card in WeChat Pay, tax, a driving
     licence: `match.outside_topics`) that clearly answers a message the NLU put into a topic, or read
@@ -659,7 +663,7 @@ def faq_outside_topics(
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
         return None
     try:
-        decision = faq_match.outside_topics(text)
+        decision = faq_match.outside_topics(text, clearly=clearly)
     except SQLAlchemyError:
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
         return None

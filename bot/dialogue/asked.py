@@ -1246,7 +1246,11 @@ def answer_question(
         # before the words are matched against procedures (the work permit's deadline); not for a
         # question on the topic in context ("which documents do I need for that?" comes close to the
         # driving-licence entry), nor one naming a place.
-        outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+        # A service point with no service named would be the offices for foreigners in general.
+        unnamed = q.intent == "find_service_point" and not q.filters.get("service")
+        outside = answers.faq_outside_topics(
+            q.text, lang=lang, filters=q.filters, clearly=not unnamed
+        )
         if outside:
             return Turn(outside, Context())
     turn = answer_named(q, lang=lang, now=now)

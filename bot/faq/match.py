@@ -127,7 +127,9 @@ def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     return Decision(judge_in_topic(decision.closest), decision.closest)
 
 
-def outside_topics(text: str | None, url: str | None = None) -> Decision | None:
+def outside_topics(
+    text: str | None, url: str | None = None, *, clearly: bool = True
+) -> Decision | None:
     """The ordinary decision (with the classifier) when it answers with an entry on a subject that no
     topic page answers, clearly: its score reaches the threshold plus the margin. The NLU's topic of
     such a message ("유심 어디서 사요?" as find_service_point, "위챗페이에 한국 카드 ... 수수료" as
@@ -136,12 +138,14 @@ def outside_topics(text: str | None, url: str | None = None) -> Decision | None:
     topic answers as before ("wie viel kostet der Daueraufenthalt", 0.77, stays permanent residence
     rather than the cash limit). Generic questions ("¿qué documentos necesito?") can come close to an
     entry too, so callers use it for a complete question that starts a subject (not a follow-up on the
-    topic in context). None otherwise."""
+    topic in context). `clearly=False`: the ordinary threshold alone, for a message whose topic is only
+    "a service point" with no service or place named ("유심은 어디서 사요?", 0.78), where the topic's
+    answer would be the offices for foreigners in general. None otherwise."""
     decision = decide(text, url=url)
     best = decision.answer
     if best is None or best.entry.get("topic") in TOPIC_SUBJECTS:
         return None
-    if best.score < threshold() + margin():
+    if best.score < threshold() + (margin() if clearly else 0.0):
         return None
     return decision
 

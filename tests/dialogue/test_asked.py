@@ -829,7 +829,7 @@ def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_ne
     """A social-insurance question read as healthcare: the entry, not the work permit's deadline;
     never for a question on the topic in context, nor one naming a place."""
     entry = Answer([answers.Reply("The employer must register ... within 30 days.")])
-    monkeypatch.setattr(answers, "faq_outside_topics", lambda text, lang, filters: entry)
+    monkeypatch.setattr(answers, "faq_outside_topics", lambda text, lang, filters, clearly: entry)
     text = "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?"
     q = Question("healthcare", text, facets=("deadline",))
     turn = asked.answer_question(q, Context(), lang="ko", now=NOW)
@@ -868,3 +868,30 @@ def test_a_service_named_moves_the_question_to_its_topic_only_when_its_words_fit
 ) -> None:
     q = Question(intent, text, facets=("deadline",))
     assert asked.with_named_topic(q).intent == topic
+
+
+def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordinary_bar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "유심은 어디서 사요?" read as find_service_point: with no service named, the topic's answer would
+    be the offices for foreigners in general, so the entry needs only the ordinary threshold; a service
+    named keeps the clear bar."""
+    asked_with: list[bool] = []
+    entry = Answer([answers.Reply("SIM cards: China Mobile, China Unicom, China Telecom shops.")])
+
+    def outside(text: str, lang: str, filters: object, clearly: bool) -> Answer | None:
+        asked_with.append(clearly)
+        return None if clearly else entry
+
+    monkeypatch.setattr(answers, "faq_outside_topics", outside)
+    q = Question("find_service_point", "유심은 어디서 사요?", facets=("address",))
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW)
+    assert turn is not None and turn.answer is entry and asked_with == [False]
+    named = Question(
+        "find_service_point",
+        "거류허가 어디서 해요?",
+        facets=("address",),
+        filters={"service": "residence_permit"},
+    )
+    turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
+    assert asked_with[-1] is True and (turn is None or turn.answer is not entry)

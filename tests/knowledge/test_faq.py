@@ -454,3 +454,13 @@ def test_no_entry_answers_outside_the_topics_when_none_is_close(
 ) -> None:
     monkeypatch.setattr(match, "decide", lambda text, url=None: match.Decision(None, []))
     assert match.outside_topics("как дела?") is None
+
+
+def test_clearly_false_asks_only_the_ordinary_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(match, "threshold", lambda: 0.77)
+    monkeypatch.setattr(match, "margin", lambda: 0.08)
+    best = index.Match("e1", 0.78, {"id": "e1", "topic": "phone"}, learned=True)
+    monkeypatch.setattr(match, "decide", lambda text, url=None: match.Decision(best, [best]))
+    assert match.outside_topics("유심은 어디서 사요?") is None
+    found = match.outside_topics("유심은 어디서 사요?", clearly=False)
+    assert found is not None and found.answer == best
