@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core import vocab
-from bot.dialogue import answers, asked, context, feedback
+from bot.dialogue import answers, asked, context, feedback, place_words
 from bot.dialogue.language import conversation_language
 from bot.faq import encoder as faq_encoder
 from bot.knowledge import db
@@ -124,7 +124,10 @@ def question(
     services = [str(e["value"]) for e in ents if e.get("entity") == "service"]
     if len(services) > 1:
         filters["service"] = service_points.narrowest_service(services)
-    intent = (message.get("intent") or {}).get("name")
+    # "¿y el hospital más cercano en Chaoyang?" read as find_service_point: the hospitals' topic.
+    intent = place_words.place_intent(
+        (message.get("intent") or {}).get("name"), message.get("text"), entity(message, "service")
+    )
     spoken = entity(message, "language")
     if intent == "healthcare" and spoken in vocab.LANGUAGES:
         # "a hospital where they speak Arabic": the language spoken there, not the reply's.
@@ -268,6 +271,13 @@ class ActionFindServicePoint(KnowledgeAction):
         instead = answers.faq_instead(message.get("text"), lang=lang)
         if instead:
             return instead
+        kind_intent = place_words.place_intent(
+            "find_service_point", message.get("text"), entity(message, "service")
+        )
+        if kind_intent == "healthcare":
+            return ActionFindHospital().answer(tracker, message, lang)
+        if kind_intent == "international_school":
+            return ActionFindSchool().answer(tracker, message, lang)
         service = entity(message, "service") or tracker.get_slot("service")
         return answers.service_point_answer(
             service, tracker.get_slot("district"), user_position(tracker, message), lang=lang

@@ -32,7 +32,7 @@ class Concept:
     lists: tuple[re.Pattern[str], ...]
 
 
-def _pattern(words: list[str]) -> re.Pattern[str]:
+def word_pattern(words: list[str]) -> re.Pattern[str]:
     parts = []
     for word in words:
         word = fold(str(word))
@@ -54,11 +54,11 @@ def _load(path: Path = DATA) -> tuple[re.Pattern[str], tuple[Concept, ...]]:
             str(c["category"]),
             c.get("name_has"),
             bool(c.get("hotline_word", True)),
-            tuple(_pattern(words) for words in c["all"]),
+            tuple(word_pattern(words) for words in c["all"]),
         )
         for c in data["concepts"]
     )
-    return _pattern(data["hotline"]), concepts
+    return word_pattern(data["hotline"]), concepts
 
 
 def asked(text: str) -> list[tuple[str, str | None]]:

@@ -1,0 +1,48 @@
+"""Kinds of place named by their words (bot/dialogue/place_words.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue import place_words
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("¿y el hospital más cercano en Chaoyang?", "healthcare"),
+        ("最近的医院在哪里", "healthcare"),
+        ("一番近い病院はどこ", "healthcare"),
+        ("가까운 병원 어디예요?", "healthcare"),
+        ("где ближайшая больница?", "healthcare"),
+        ("wo ist das nächste Krankenhaus?", "healthcare"),
+        ("l'hopital le plus proche ?", "healthcare"),
+        ("أين أقرب مستشفى؟", "healthcare"),
+        ("where is the nearest school in Shunyi?", "international_school"),
+        ("顺义有什么学校", "international_school"),
+    ],
+)
+def test_a_service_point_question_naming_a_kind_of_place_asks_for_it(
+    text: str, intent: str
+) -> None:
+    assert place_words.place_intent("find_service_point", text, None) == intent
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "service"),
+    [
+        # A service named: the offices that handle it, even where a hospital is named too.
+        (
+            "find_service_point",
+            "where do I get the health check for my residence permit, which hospital?",
+            "medical_check",
+        ),
+        # No kind of place named, or both: the intent stays.
+        ("find_service_point", "where is the exit-entry office in Chaoyang?", None),
+        ("find_service_point", "a school or a hospital near Wangjing?", None),
+        # Other intents are not touched.
+        ("residence_permit", "do I need a hospital check for the residence permit?", None),
+    ],
+)
+def test_the_intent_stays_otherwise(intent: str, text: str, service: str | None) -> None:
+    assert place_words.place_intent(intent, text, service) == intent
