@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from bot.core import hotlines as hotlines_mod
 from bot.dialogue import hours as hours_mod
@@ -24,6 +24,7 @@ from bot.dialogue import render
 from bot.dialogue.i18n import catalog, local, name, t
 from bot.knowledge import provenance as prov
 from bot.knowledge.kinds import hospitals
+from bot.knowledge.kinds import hotlines as hotline_kind
 from bot.knowledge.queries import Place
 
 VERSION = 1
@@ -389,7 +390,9 @@ def contacts_card(
     numbers, details = [], []
     for rec in records:
         number = str(rec["number"])
-        numbers.append(EmergencyNumber(number, tel(number), local(rec["name"], lang)))
+        # Named as the text names it: in the reader's language where the name is not translated.
+        label = hotline_kind.number_label(cast(hotline_kind.HotlineRecord, rec), lang)
+        numbers.append(EmergencyNumber(number, tel(number), label))
         about = local(rec.get("description"), lang)
         details.append(
             f"{number} — {about}" + (f" ({local(rec['hours'], lang)})" if rec.get("hours") else "")
@@ -455,7 +458,9 @@ def emergency_card(
     numbers, details = [], []
     for rec in records:
         number = str(rec["number"])
-        numbers.append(EmergencyNumber(number, tel(number), local(rec["name"], lang)))
+        # Named as the text names it: in the reader's language where the name is not translated.
+        label = hotline_kind.number_label(cast(hotline_kind.HotlineRecord, rec), lang)
+        numbers.append(EmergencyNumber(number, tel(number), label))
         about = local(rec.get("description"), lang)
         if rec.get("hours"):
             about += f" ({local(rec['hours'], lang)})"

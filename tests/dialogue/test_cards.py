@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.dialogue import answers, cards, i18n
+from bot.knowledge.kinds import hotlines as hotline_kind
 from bot.knowledge.loader import read_knowledge
 from bot.knowledge.queries import Place
 
@@ -113,6 +114,20 @@ def test_emergency_card_numbers_first_in_the_order_given_background_in_details()
     assert data["details"][0] == "interpreting"
     assert all(n["number"] in d for n, d in zip(data["numbers"], data["details"][1:], strict=True))
     assert card.to_text("en").splitlines()[1].startswith("☎ 120 — ")
+
+
+@pytest.mark.parametrize("lang", ["es", "ru", "ar"])
+def test_emergency_card_names_each_number_as_the_text_does(lang: str) -> None:
+    """The widget shows the card: its numbers are named in the reader's language as in the text ("☎ 120
+    — Número nacional de ambulancias"), not by the English name where the name has no translation."""
+    records = [r for r in KNOWLEDGE.records["hotlines"] if r["category"] == "ambulance"]
+    data = roundtrip(cards.emergency_card("🚨 intro", records, lang, "interpreting"))
+    for rec, shown in zip(records, data["numbers"], strict=True):
+        assert f"☎ {rec['number']} — {shown['name']}" == hotline_kind.number_brief(rec, lang)
+        if lang not in rec["name"] and i18n.local(rec["description"], lang) != i18n.local(
+            rec["description"], "en"
+        ):
+            assert shown["name"] != i18n.local(rec["name"], "en"), rec["number"]
 
 
 @pytest.mark.parametrize("lang", LANGS)

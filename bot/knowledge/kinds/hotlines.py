@@ -93,16 +93,22 @@ _FIRST_SENTENCE = re.compile(r"^(.+?(?:[。！？]|[.!?](?=\s|$)))")
 _FIRST_CLAUSE = re.compile(r"[,.;:!?，。；：、،؛(（]")
 
 
-def number_brief(rec: HotlineRecord, lang: str) -> str:
-    """A number and what it is in a few words, in `lang`: its name ("☎ 110 — Police") where the name is
-    in that language (English, Chinese), else the first clause of its translated description ("☎ 120 —
-    Общенациональный номер скорой помощи"), which the other languages have."""
+def number_label(rec: HotlineRecord, lang: str) -> str:
+    """What a number is in a few words, in `lang`: its name ("Police") where the name is in that
+    language (English, Chinese), else the first clause of its translated description ("Общенациональный
+    номер скорой помощи"), which the other languages have."""
     names = rec.get("name") or {}
     description = local(rec.get("description"), lang)
     if lang in names or not description or description == local(rec.get("description"), "en"):
-        return number_line(rec, lang)
+        return local(rec["name"], lang)
     clause = _FIRST_CLAUSE.split(description, maxsplit=1)[0].strip()
-    return f"☎ {rec['number']} — {clause}" if clause else number_line(rec, lang)
+    return clause or local(rec["name"], lang)
+
+
+def number_brief(rec: HotlineRecord, lang: str) -> str:
+    """A number and what it is in a few words, in `lang` ("☎ 120 — Общенациональный номер скорой
+    помощи"): `number_label`."""
+    return f"☎ {rec['number']} — {number_label(rec, lang)}"
 
 
 def render_brief(rec: HotlineRecord, lang: str) -> str:
