@@ -169,7 +169,7 @@ def source_in_words(source: str, lang: str) -> str:
     kind = source_kind(source, lang)
     if not kind:
         return source
-    said = t("source_site", lang, site="", kind=kind)
+    said = t("source_kind_tag", lang, kind=kind)
     return SOURCE_TAG_RE.sub(lambda _: said, source, count=1)
 
 
