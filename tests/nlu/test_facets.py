@@ -560,7 +560,7 @@ def test_a_number_names_no_topic(text: str, follow_up: bool) -> None:
 
 
 def test_german_how_long_extend_is_the_validity_only_with_can() -> None:
-    """"wie lange kann … verlängern" asks by how long (the validity); "wie lange dauert es … zu
+    """German "wie lange kann … verlängern" asks by how long (the validity); "wie lange dauert es … zu
     verlängern" still asks the processing time."""
     asked = facets.analyse("wie lange kann man das Visum verlängern?").facets
     assert {f.value for f in asked} == {"validity"}
