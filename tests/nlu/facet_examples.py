@@ -878,3 +878,19 @@ BATCH_7: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_7 if e[2]]
 QUESTIONS += [e for e in BATCH_7 if not e[2] and e[3]]
+
+# Batch 8 (helper ans13m, the German translation probe answers_dev10): German words for what the English
+# wording already asked ("how long can it be extended", "how many days do I have", "can Chinese kids",
+# "what ages", "their emergency number", "Arabic-speaking staff").
+BATCH_8: list[Example] = [
+    _e("de", "wie lange kann ich mein Touristenvisum verlängern lassen?", False, "validity"),
+    _e("de", "wie lange kann das L-Visum verlaengert werden?", False, "validity"),
+    _e("de", "Pass weg – wie viele Tage hab ich für den neuen Pass?", False, "deadline"),
+    _e("de", "dürfen Kinder mit chinesischem Pass auf die Dulwich?", False, "eligibility"),
+    _e("de", "nimmt die WAB chinesische Schüler auf?", False, "eligibility"),
+    _e("de", "welche Altersklassen hat die Daystar Academy?", False, "ages"),
+    _e("de", "und die Notrufnummer?", True, "phone"),
+    _e("de", "Klinik mit spanischsprachigen Ärzten in Chaoyang?", False, "languages"),
+]
+FOLLOW_UPS += [e for e in BATCH_8 if e[2]]
+QUESTIONS += [e for e in BATCH_8 if not e[2] and e[3]]

@@ -557,3 +557,20 @@ def test_a_misspelling_is_read_in_the_messages_language_only() -> None:
 )
 def test_a_number_names_no_topic(text: str, follow_up: bool) -> None:
     assert facets.is_follow_up(text) is follow_up
+
+
+def test_german_how_long_extend_is_the_validity_only_with_can() -> None:
+    """German "wie lange kann … verlängern" asks by how long (the validity); "wie lange dauert es … zu
+    verlängern" still asks the processing time."""
+    asked = facets.analyse("wie lange kann man das Visum verlängern?").facets
+    assert {f.value for f in asked} == {"validity"}
+    asked = facets.analyse("wie lange dauert es das Visum zu verlängern?").facets
+    assert {f.value for f in asked} == {"processing_time"}
+
+
+def test_german_language_adjectives_name_the_language() -> None:
+    found = gazetteer.find_entities("Krankenhaus mit arabischsprachigem Personal", {"language"})
+    assert [(m.entity, m.value) for m in found] == [("language", "ar")]
+    # "englischsprachig" stays a medical need (English-speaking staff), not a reply language.
+    found = gazetteer.find_entities("englischsprachige Ärzte", {"language"})
+    assert found == []
