@@ -878,3 +878,15 @@ BATCH_7: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_7 if e[2]]
 QUESTIONS += [e for e in BATCH_7 if not e[2] and e[3]]
+
+# Batch 8 (helper ans13n): Korean eligibility in school questions ("can Chinese kids go?"), and 증명서
+# ("certificate") names the thing asked about, not the documents to bring: the question word decides.
+BATCH_8: list[Example] = [
+    _e("ko", "분실 증명서는 어디서 받아요?", False, "address"),
+    _e("ko", "증명서는 어디서 받아요?", True, "address"),
+    _e("ko", "중국 애들도 다닐 수 있어요?", True, "eligibility"),
+    _e("ko", "중국 국적 아이도 입학 가능한가요?", False, "eligibility"),
+    _e("ko", "여권 분실 증명서 유효기간은?", False, "validity"),
+]
+FOLLOW_UPS += [e for e in BATCH_8 if e[2]]
+QUESTIONS += [e for e in BATCH_8 if not e[2] and e[3]]
