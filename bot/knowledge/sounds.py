@@ -244,6 +244,21 @@ def distinctive(name: str) -> str | None:
     return " ".join(words)
 
 
+def spoken(name: str, translated: bool = False) -> list[str]:
+    """The ways a name's distinctive words are heard: as written, and without an r after a vowel and
+    before a consonant or the end ("Daystar" as "데이스타", "Western" as "웨스턴": Korean and Japanese write
+    English r only before a vowel). `translated`: the same without the words people translate ("Saint
+    Paul American" as "세인트폴 미국"); none when no word is translated."""
+    words = distinctive(name)
+    if words and translated:
+        kept = " ".join(w for w in words.split() if w.lower() not in _SAID_OTHERWISE)
+        words = kept if kept != words else None
+    if not words:
+        return []
+    non_rhotic = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", words, flags=re.IGNORECASE)
+    return [words] if non_rhotic == words else [words, non_rhotic]
+
+
 def _forms(word: str) -> list[str]:
     """A message word and the same without a Korean particle or an Arabic article."""
     forms = [word]
@@ -277,16 +292,26 @@ class SoundIndex:
     @classmethod
     def build(cls, named: Iterable[tuple[str, str, Iterable[str]]]) -> SoundIndex:
         entries: list[tuple[str, str, str, str]] = []
+        named = [(kind, rid, list(names)) for kind, rid, names in named if kind in KINDS]
+        # A name without its translated words is heard only when it is no other record's name
+        # ("United Family Jianguomen" without "Jianguomen" is the main hospital's "United Family").
+        own = {
+            (kind, skeleton(form)) for kind, _, names in named for n in names for form in spoken(n)
+        }
         for kind, rid, names in named:
-            if kind not in KINDS:
-                continue
-            for name in names:
-                words = distinctive(name)
-                key = skeleton(words) if words else ""
-                entry = (kind, rid, key, skeleton(words or "", vowels=True))
+            forms = [form for name in names for form in spoken(name)]
+            forms += [
+                form
+                for name in names
+                for form in spoken(name, translated=True)
+                if (kind, skeleton(form)) not in own
+            ]
+            for words in forms:
+                key = skeleton(words)
+                entry = (kind, rid, key, skeleton(words, vowels=True))
                 # Two consonants only ("Harrow"): one word, else "Yew Chung", "Chao-Yang" sound like
                 # everyday words.
-                one_word = bool(words) and " " not in str(words)
+                one_word = " " not in words
                 # One consonant ("OASIS": "S"), one word: only its whole sound ("VSVS", four or more).
                 heard = len(key) == 1 and one_word and len(entry[3]) >= LONG
                 if (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge import names
-from bot.knowledge.sounds import SoundIndex, distinctive, skeleton
+from bot.knowledge.sounds import SoundIndex, SoundMatch, distinctive, skeleton, spoken
 
 
 def ids(text: str, url: str) -> list[tuple[str, str]]:
@@ -27,6 +27,12 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
         ("キーストーン・アカデミーのカリキュラムは？", ("schools", "keystone_academy")),
         ("오아시스 병원 전화 번호", ("hospitals", "oasis_international_hospital")),
         ("رقم هاتف مستشفى أواسيس", ("hospitals", "oasis_international_hospital")),
+        # English r after a vowel is not written in Hangul ("Daystar" 데이스타, "Western" 웨스턴).
+        ("데이스타 아카데미 전화번호", ("schools", "daystar_academy")),
+        ("웨스턴 아카데미 오브 베이징 전화번호 뭐예요?", ("schools", "western_academy_of_beijing")),
+        # "American" translated ("미국학교"), the rest of the name transcribed.
+        ("세인트폴 미국학교 문 닫았어요?", ("schools", "saint_paul_american_school")),
+        ("유나이티드 패밀리 병원 전화번호", ("hospitals", "beijing_united_family_hospital")),
     ],
 )
 def test_names_written_as_they_sound_are_found(
@@ -81,6 +87,25 @@ def test_two_records_sounding_alike_name_none() -> None:
     )
     assert index.find("키스톤 아카데미") is None
     assert SoundIndex.build([("schools", "a", ["Keystone Academy"])]).find("키스톤 학교")
+
+
+def test_names_are_heard_without_r_after_a_vowel_and_without_translated_words() -> None:
+    assert spoken("Daystar Academy") == ["Daystar", "Daysta"]
+    assert spoken("Harrow International School Beijing") == ["Harrow", "Harow"]
+    assert spoken("Saint Paul American School", translated=True) == ["Saint Paul"]
+    assert spoken("Dulwich College Beijing", translated=True) == []  # nothing translated
+
+
+def test_a_name_without_its_translated_words_is_not_another_records_name() -> None:
+    index = SoundIndex.build(
+        [
+            ("hospitals", "main", ["United Family Hospital"]),
+            ("hospitals", "branch", ["United Family Jianguomen Clinic"]),
+        ]
+    )
+    assert index.find("유나이티드 패밀리 병원") == SoundMatch("hospitals", "main", 0, 9)
+    only_branch = SoundIndex.build([("hospitals", "branch", ["United Family Jianguomen Clinic"])])
+    assert only_branch.find("유나이티드 패밀리 병원")
 
 
 def test_other_kinds_are_not_matched_by_sound() -> None:

@@ -891,6 +891,13 @@ BATCH_8: list[Example] = [
     _e("de", "welche Altersklassen hat die Daystar Academy?", False, "ages"),
     _e("de", "und die Notrufnummer?", True, "phone"),
     _e("de", "Klinik mit spanischsprachigen Ärzten in Chaoyang?", False, "languages"),
+    # Helper ans13n: Korean eligibility in school questions ("can Chinese kids go?"), and 증명서
+    # ("certificate") names the thing asked about, not the documents to bring: the question word decides.
+    _e("ko", "분실 증명서는 어디서 받아요?", False, "address"),
+    _e("ko", "증명서는 어디서 받아요?", True, "address"),
+    _e("ko", "중국 애들도 다닐 수 있어요?", True, "eligibility"),
+    _e("ko", "중국 국적 아이도 입학 가능한가요?", False, "eligibility"),
+    _e("ko", "여권 분실 증명서 유효기간은?", False, "validity"),
 ]
 FOLLOW_UPS += [e for e in BATCH_8 if e[2]]
 QUESTIONS += [e for e in BATCH_8 if not e[2] and e[3]]
