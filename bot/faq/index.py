@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from bot.core import config
 from bot.faq import encoder
 from bot.faq.vectors import entry_texts, from_bytes, text_hash
 from bot.knowledge import db
@@ -289,7 +290,15 @@ def current(url: str | None = None) -> Index:
 
 def lookup(text: str, k: int = 3, url: str | None = None, learned: bool = True) -> list[Match]:
     """The `k` entries closest in meaning to `text` (any language), best first (`learned` False:
-    without the classifier)."""
+    without the classifier). Within one answer (`db.one_answer`) a text is searched once: the topic's
+    decision and the one for a subject no topic answers often match the same message."""
+    url = url or config.kb_database_url()
+    return list(
+        db.per_answer(("faq_lookup", text, k, url, learned), lambda: _search(text, k, url, learned))
+    )
+
+
+def _search(text: str, k: int, url: str, learned: bool) -> list[Match]:
     index = current(url)
     if not len(index) or not text.strip():
         return []

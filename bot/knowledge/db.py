@@ -123,8 +123,9 @@ def read_session(url: str | None = None) -> Session:
 T = TypeVar("T")
 
 
-# Inside `one_answer`: what each Published thing gave in this answer, by (thing, database URL).
-_ANSWER: ContextVar[dict[tuple[int, str], Any] | None] = ContextVar(
+# Inside `one_answer`: what each Published thing gave in this answer, by (thing, database URL), and
+# what `per_answer` computed, by its key.
+_ANSWER: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar(
     "knowledge_answer", default=None
 )
 
@@ -139,6 +140,22 @@ def one_answer() -> Iterator[None]:
         yield
     finally:
         _ANSWER.reset(token)
+
+
+def per_answer(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """Inside `one_answer`: `compute()` once per `key` (which must name everything the result depends
+    on besides the published knowledge) and the same result for the rest of the answer; outside it,
+    `compute()` at every call. Never kept across answers, so a sync is seen by the next answer. An
+    error is not kept (the next call tries again)."""
+    answer = _ANSWER.get()
+    if answer is None:
+        return compute()
+    full = ("per_answer", *key)
+    if full in answer:
+        return answer[full]
+    value = compute()
+    answer[full] = value
+    return value
 
 
 class Published(Generic[T]):
@@ -163,9 +180,16 @@ class Published(Generic[T]):
             answer[(id(self), url)] = built
         return built
 
-    def _current(self, url: str) -> T:
+    def _read_version(self, url: str) -> Any:
         with read_session(url) as session:
-            version = self._version(session.connection())
+            return self._version(session.connection())
+
+    def _current(self, url: str) -> T:
+        # Things with the same version function (the names matcher, the procedures) share one check
+        # per answer: a read session, hence a new SQLite connection, each.
+        version = per_answer(
+            ("published_version", self._version, url), lambda: self._read_version(url)
+        )
         cached = self._cache.get(url)
         if cached and cached[0] == version:
             return cached[1]

@@ -365,9 +365,15 @@ def current(url: str | None = None) -> _Names:
 
 
 def find_mentions(text: str, url: str | None = None) -> list[Mention]:
-    """Records named in `text`, in text order (longest names win; see the module docstring)."""
+    """Records named in `text`, in text order (longest names win; see the module docstring). Within
+    one answer (`db.one_answer`) a text is looked at once (several rules ask of the same message)."""
     if not text.strip():
         return []
+    url = url or config.kb_database_url()
+    return list(db.per_answer(("find_mentions", text, url), lambda: _find_mentions(text, url)))
+
+
+def _find_mentions(text: str, url: str) -> list[Mention]:
     names = current(url)
     found = mentions(names.records, text)
     if any(m.kind in PLACE_KINDS for m in found):

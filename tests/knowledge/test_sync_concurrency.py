@@ -180,6 +180,62 @@ def test_one_answer_checks_the_published_version_once(tmp_path: Path) -> None:
     assert state["checks"] == before + 2
 
 
+def test_per_answer_computes_once_per_answer_and_things_share_a_version_check(
+    tmp_path: Path,
+) -> None:
+    """`db.per_answer` keeps a result for the rest of one answer only (never across answers, nor
+    outside one); two Published things with the same version function check it once per answer."""
+    from sqlalchemy import literal, select
+
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    calls: list[str] = []
+
+    def compute() -> str:
+        calls.append("x")
+        return f"result {len(calls)}"
+
+    with db.one_answer():
+        assert db.per_answer(("k", 1), compute) == db.per_answer(("k", 1), compute) == "result 1"
+        assert db.per_answer(("k", 2), compute) == "result 2"  # another key
+    with db.one_answer():  # the next answer computes again
+        assert db.per_answer(("k", 1), compute) == "result 3"
+    assert db.per_answer(("k", 1), compute) == "result 4"  # outside an answer: every call
+    assert db.per_answer(("k", 1), compute) == "result 5"
+
+    checks: list[int] = []
+
+    def version(conn: Any) -> int:
+        checks.append(1)
+        return int(conn.execute(select(literal(1))).scalar())
+
+    first, second = db.Published(version, lambda _: "a"), db.Published(version, lambda _: "b")
+    with db.one_answer():
+        assert (first.get(url), second.get(url)) == ("a", "b")
+    assert len(checks) == 1 + 2  # one check per answer, plus the rebuild's own check of each
+    with db.one_answer():
+        assert (first.get(url), second.get(url)) == ("a", "b")
+    assert len(checks) == 3 + 1
+
+
+def test_procedures_ranked_from_records_decoded_once_per_version(tmp_path: Path) -> None:
+    """The procedures are decoded once per published version, and a sync is seen by the next answer."""
+    from bot.knowledge.kinds import procedures
+
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(version_of(tmp_path, "A"), url=url)
+    with db.one_answer():
+        first = procedures.rank_scored(None, "visa", url=url)
+        assert procedures.rank_scored(None, "visa", url=url) == first
+    with db.one_answer():
+        again = procedures.rank_scored(None, "visa", url=url)
+    assert [r for _, r in again][0] is [r for _, r in first][0]  # not decoded again
+    changed = version_of(tmp_path, "B")
+    loader.sync(changed, url=url)
+    with db.one_answer():
+        after = procedures.rank_scored(None, "visa", url=url)
+    assert [r for _, r in after][0] is not [r for _, r in first][0]
+
+
 def test_threads_that_find_it_missing_together_build_it_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     builds: list[int] = []

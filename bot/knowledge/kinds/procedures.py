@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
-from typing import Any, TypedDict
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import Column, String, select
+from sqlalchemy.engine import Connection
 
 from bot.core import function_words, vocab
 from bot.dialogue.i18n import local, t
@@ -31,6 +32,9 @@ from bot.knowledge.schema import (
     list_of,
     one_of,
 )
+
+if TYPE_CHECKING:
+    from bot.knowledge.db import Published  # db -> models -> kinds -> this module
 
 
 class Fee(TypedDict):
@@ -337,14 +341,8 @@ def rank_scored(
     the asked `permit_type` is preferred. Ties keep the id order."""
     from bot.knowledge.names import find_mentions  # names reads every kind's table
 
-    with snapshot(url) as session:
-        stmt = select(Procedure).order_by(Procedure.id)
-        if topic:
-            stmt = stmt.where(Procedure.topic == topic)
-        records: list[ProcedureRecord] = [r.data for r in session.execute(stmt).scalars().all()]
-        named = (
-            {m.id for m in find_mentions(text, url) if m.kind == "procedures"} if text else set()
-        )
+    records = [r for r in _published().get(url) if not topic or r["topic"] == topic]
+    named = {m.id for m in find_mentions(text, url) if m.kind == "procedures"} if text else set()
     asked = _terms(text)
     titles = {
         r["id"]: _record_terms(" ".join(_all_texts(r.get("title")) + list(r.get("aliases") or [])))
@@ -368,6 +366,21 @@ def rank_scored(
     scored = [(score(r), i, r) for i, r in enumerate(records)]
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [(s, r) for s, _, r in scored]
+
+
+def _all(conn: Connection) -> tuple[ProcedureRecord, ...]:
+    return tuple(conn.execute(select(Procedure.data).order_by(Procedure.id)).scalars())
+
+
+@cache
+def _published() -> Published[tuple[ProcedureRecord, ...]]:
+    """Every procedure, in id order, decoded once per published version (rank_scored ran several
+    times per question, each time reading and decoding the topic's records again). The records are
+    shared by every answer until the next sync: read them, never change them."""
+    from bot.knowledge.db import Published  # db -> models -> kinds -> this module
+    from bot.knowledge.names import _version  # the same check, shared per answer with the names
+
+    return Published(_version, _all)
 
 
 def first_steps(url: str | None = None) -> list[ProcedureRecord]:
