@@ -636,17 +636,12 @@ def faq_instead(
     would outside a topic (`match.decide`). (Entries on subjects no topic answers: `faq_outside_topics`.)
     Never when `filters` (the message's, by entity name) say what the places must offer
     (`PLACE_ATTRIBUTE_FILTERS`). None: answer from the topic's records as usual."""
-    if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
-        return None
-    try:
+
+    def decide() -> faq_match.Decision:
         decision = faq_match.decide_in_topic(text)
-        if decision.answer is None and beyond:
-            decision = faq_match.decide(text)
-    except SQLAlchemyError:
-        # The topic's own answer follows, and it answers politely when the knowledge base is down.
-        logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
-        return None
-    return _faq_answer_safe(decision.answer.entry, lang) if decision.answer else None
+        return faq_match.decide(text) if decision.answer is None and beyond else decision
+
+    return _entry_for_topic_message(decide, lang, filters)
 
 
 def faq_outside_topics(
@@ -660,10 +655,23 @@ def faq_outside_topics(
     licence: `match.outside_topics`) that clearly answers a message the NLU put into a topic, or read
     as a wish for a person ("номер поддержки China Unicom"); before the topic's own procedures are
     matched. Never when `filters` say what the places must offer. None otherwise."""
+    return _entry_for_topic_message(
+        lambda: faq_match.outside_topics(text, clearly=clearly), lang, filters
+    )
+
+
+def _entry_for_topic_message(
+    decide: Callable[[], faq_match.Decision | None],
+    lang: str,
+    filters: Mapping[str, Any] | None,
+) -> Answer | None:
+    """The entry `decide` picks for a message the NLU put in a topic, as an answer; None when the
+    message's `filters` say what the places must offer, when nothing is picked, or when the knowledge
+    base cannot be read (the topic's own answer follows, and it answers politely then)."""
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
         return None
     try:
-        decision = faq_match.outside_topics(text, clearly=clearly)
+        decision = decide()
     except SQLAlchemyError:
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
         return None
