@@ -169,7 +169,7 @@ def _site(source: str, lang: str) -> str:
     site)"): the reference's tags ([OFF], [MEDIA], [3P]) mean nothing to a reader. Other sources cut."""
     found = prov.PAGE_ADDRESS_RE.match(source)
     if not found:
-        return _cut(source, SITE_CHARS)
+        return _cut_words(source, SITE_CHARS)
     host = found.group(0).split("//")[-1].split("/")[0]
     kind = render.source_kind(source, lang)
     return t("source_site", lang, site=host, kind=kind) if kind else host
@@ -186,7 +186,7 @@ def _cut_date(text: str, limit: int) -> str:
         if len(longer) + 2 > limit:
             break
         kept = longer
-    return kept + " …" if kept else _cut(text, limit)
+    return kept + " …" if kept else _cut_words(text, limit)
 
 
 def short_provenance(
@@ -201,7 +201,7 @@ def short_provenance(
         first = (
             _site(sources[0], lang)
             if site_only
-            else _cut(render.source_in_words(sources[0], lang), SOURCE_CHARS)
+            else _cut_words(render.source_in_words(sources[0], lang), SOURCE_CHARS)
         )
         shown = first + (" …" if len(sources) > 1 else "")
         limit = DATE_CHARS // 2 if site_only else DATE_CHARS

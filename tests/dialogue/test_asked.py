@@ -809,6 +809,18 @@ def test_short_source_says_what_kind_of_site_and_cuts_dates_at_clauses() -> None
     assert "chinadaily.com.cn/x.htm (presse)" in full and "[MEDIA]" not in full
 
 
+def test_a_long_source_with_no_page_is_cut_between_words() -> None:
+    """A research-file source (no page address) longer than the room ends at a whole word."""
+    source = (
+        "the research file names only the sites (the tourist office in London, a news site); "
+        "the pages were not recorded and nobody has opened them since"
+    )
+    line = asked.short_provenance({"source": [source]}, "en")[0]
+    kept = line.split("Source: ", 1)[-1].split("…")[0].rstrip()
+    assert "…" in line and source.startswith(kept)
+    assert source[len(kept)] in " ,;", kept  # the cut falls between words
+
+
 def test_a_follow_up_asking_nothing_new_asks_the_fact_asked_last_again() -> None:
     """ "а на 5 лет?" after the fee: a length of time names no facet; the fee again (every tier)."""
     ctx = fee_turn().context
