@@ -441,14 +441,14 @@ def emergency_answer(
         return Answer(
             [Reply(emergency_fallback(lang, order), card=card.to_json())], topic="emergency"
         )
-    from bot.dialogue.asked import brief_doubts, more_details_button  # asked.py builds on this
+    from bot.dialogue.asked import doubt_tag, more_details_button  # asked.py builds on this
 
     # In short, as every answer (issue 13): a number a line, its name only (what it is and the doubts'
-    # reasons are in the card); under about 700 characters before "More details".
+    # reasons are in the card; a doubted number is marked on its line); under about 700 characters
+    # before "More details".
     lines = [t("emergency_intro", lang)]
     for h in records:
-        lines.append(hotlines.number_brief(h, lang))
-        lines += brief_doubts("hotlines", h, ("number",), lang)
+        lines.append(hotlines.number_brief(h, lang) + doubt_tag(h, ("number",), lang))
     lines.append(t("emergency_interpreting", lang))
     card = cards.emergency_card(lines[0], records, lang, lines[-1])
     first = Reply("\n".join(lines), card=card.to_json())

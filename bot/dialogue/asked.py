@@ -378,19 +378,31 @@ def _without_doubts(fact: str, lang: str) -> str:
     return "\n".join(line for line in fact.split("\n") if not line.startswith(prefix))
 
 
-def brief_doubts(kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[str]:
-    """One line naming the facts shown that staff marked uncertain, with the number to confirm them."""
+def _doubted_labels(rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[str]:
+    """The names of the facts shown (`facets`) that staff marked uncertain on the record."""
     fields = {f for facet in facets for f in FACET_FIELDS.get(facet, (facet,))}
     marked = [
         key
         for key in (rec.get("uncertain") or {})
         if key.split(".", 1)[0].split("[", 1)[0] in fields
     ]
-    labels = list(dict.fromkeys(render.field_label(key.split(".", 1)[0], lang) for key in marked))
+    return list(dict.fromkeys(render.field_label(key.split(".", 1)[0], lang) for key in marked))
+
+
+def brief_doubts(kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[str]:
+    """One line naming the facts shown that staff marked uncertain, with the number to confirm them."""
+    labels = _doubted_labels(rec, facets, lang)
     if not labels:
         return []
     what = t("list_sep", lang).join(labels)
     return [t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, rec))]
+
+
+def doubt_tag(rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> str:
+    """ " (⚠ not confirmed)" after a line whose facts staff marked uncertain, else "". For lists that
+    must stay short, such as the emergency numbers, where "confirm by phone before you go" (and a
+    number to confirm a phone number with) would make no sense; the card and the page give the reason."""
+    return t("uncertain_tag", lang) if _doubted_labels(rec, facets, lang) else ""
 
 
 def _fit(blocks: list[str], budget: int = TURN_BUDGET) -> list[str]:

@@ -547,10 +547,15 @@ def test_the_emergency_answer_names_the_departments_and_more_details_gives_their
 
     answer = answers.emergency_answer(None, lang=lang)
     assert answer.replies[0].text.startswith(t("emergency_intro", lang))
+    # The number nobody has confirmed is marked on its own line, without "confirm by phone before
+    # you go" (a phone number confirmed by calling it; and nobody goes anywhere in an emergency).
+    unsure = next(x for x in answer.replies[0].text.split("\n") if x.startswith("☎ 6525 5486"))
+    assert unsure.endswith(t("uncertain_tag", lang))
+    assert "12367" not in answer.replies[0].text and "12345)" not in answer.replies[0].text
     # Issue 13 §7: the numbers and the departments named, under about 700 characters before "More
     # details" (ru: each number said by the first words of its translated description, and the note
     # on the translation with Show original, which More details follows).
-    assert len(lead(answer)) < (700 if lang == "en" else 950)
+    assert len(lead(answer)) < (700 if lang == "en" else 850)
     assert "United Family" in lead(answer) and answer.replies[1].card  # the nearest one's card
     # "More details": each department's phone and address for the driver, not its whole page.
     ctx = asked.context_of_records(answer)
