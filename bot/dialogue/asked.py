@@ -1535,6 +1535,14 @@ def _procedures(ctx: Context) -> list[dict[str, Any]]:
 # --- What to do first ------------------------------------------------------------------------------------
 
 
+def _clearly_about(q: Question, proc: Mapping[str, Any]) -> bool:
+    """The message names `proc` or its words match it clearly among every procedure."""
+    if any(p["id"] == proc["id"] for p in named_procedures(q.text)):
+        return True
+    found = matched_procedure(None, q.text)
+    return found is not None and found["id"] == proc["id"]
+
+
 def first_steps_turn(q: Question, lang: str) -> Turn:
     """The ordered steps with their deadlines (procedures.first_steps), one short line each, and the
     offer of details."""
@@ -1543,10 +1551,17 @@ def first_steps_turn(q: Question, lang: str) -> Turn:
     chain_topics = {r.get("topic") for r in steps}
     if q.intent in PROCEDURE_INTENTS:
         procs = ranked_procedures(str(q.intent), q)
-        if procs and procs[0]["id"] not in chain and procs[0].get("topic") not in chain_topics:
+        if (
+            procs
+            and procs[0]["id"] not in chain
+            and procs[0].get("topic") not in chain_topics
+            and _clearly_about(q, procs[0])
+        ):
             # "I lost my passport, what do I do first?": that procedure's own steps (not for a
             # procedure of a topic in the chain: "work permit and residence permit, what first?",
-            # matched to their joint application, is the chain's question).
+            # matched to their joint application, is the chain's question; nor for the topic's
+            # first procedure when the message names none: "I just moved here for a job, what do I
+            # do first?" read as a visa question is the chain's question, not the port visa's).
             return _topic_turn(str(q.intent), q, ("steps",), lang, None, procs=procs)
     if not steps:
         answer = answers.rated(

@@ -253,6 +253,28 @@ def test_what_first_about_a_procedure_outside_the_newcomers_steps_gives_its_own_
     assert t("steps", "en") in lead(turn.answer)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi, I just moved to Beijing for a job. what do I need to do first?",
+        "Ich bin gerade für einen Job nach Peking gezogen. Was muss ich zuerst tun?",
+    ],
+)
+def test_what_first_read_as_a_visa_question_naming_no_procedure_gives_the_newcomers_steps(
+    text: str,
+) -> None:
+    """The NLU reads the newcomer's "what first?" as a visa question: the steps in order, not the
+    first visa procedure's steps (the 240-hour transit, the port visa)."""
+    turn = asked.answer_question(Question("visa", text, facets=("order",)), Context())
+    assert turn is not None
+    assert turn.context.facet == "order" and len(turn.context.procedures) >= 3
+    assert "24" in lead(turn.answer).split("\n")[0]
+    # Naming a visa procedure still gives its own steps.
+    own = Question("visa", "I need to extend my visa, what do I do first?", facets=("order",))
+    extended = asked.answer_question(own, Context(), faq_first=False)
+    assert extended is not None and extended.context.procedures[0] == "visa_stay_extension"
+
+
 def test_the_documents_of_a_residence_permit_of_no_type_ask_the_type_and_keep_the_question() -> (
     None
 ):
