@@ -256,8 +256,12 @@ def address_lines(
         return [t("address_unknown", lang)]
     lines = []
     translated = prov.is_translated(record, f"{path}.zh")
-    if lang != "zh" or translated:
-        lines.append(t("address", lang, text=local(address, lang)))
+    if lang == "zh":
+        # One line: the Chinese address is the address (marked when it is our translation).
+        return [
+            t("address_zh_translated" if translated else "address_zh", lang, text=address["zh"])
+        ]
+    lines.append(t("address", lang, text=local(address, lang)))
     if translated:
         # Not for the driver: a translation may not be what is written on the building.
         lines.append(t("address_zh_translated", lang, text=address["zh"]))

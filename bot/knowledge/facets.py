@@ -33,7 +33,12 @@ def doubts(kind: str, record: Mapping[str, Any], fields: Iterable[str], lang: st
     ]
     if not marked:
         return None
-    what = "; ".join(f"{field_label(key, lang)} ({reason})" for key, reason in marked)
+    # The reasons are staff's English notes: said in English only (a Chinese or Korean answer names the
+    # doubted facts; "More details" has the page with every reason).
+    what = "; ".join(
+        f"{field_label(key, lang)} ({reason})" if lang == "en" else field_label(key, lang)
+        for key, reason in marked
+    )
     return t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind, record))
 
 

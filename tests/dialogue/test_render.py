@@ -73,3 +73,29 @@ def test_the_full_page_says_source_tags_in_words() -> None:
     line = next(x for x in render.provenance(rec, "de") if x.startswith("Quelle"))
     assert "example.gov.cn/s.html (amtlich)" in line and "news.example.com/a.htm (Presse)" in line
     assert "[OFF]" not in line and "[MEDIA]" not in line
+
+
+@pytest.mark.parametrize("translated", [True, False])
+def test_a_chinese_reader_gets_the_address_once(translated: bool) -> None:
+    """In Chinese the address is the Chinese address: one line, marked when it is our translation."""
+    record = {"translated": ["address.zh"] if translated else []}
+    address = {"en": "No. 2 Andingmen East Street", "zh": "安定门东街2号"}
+    lines = render.address_lines(address, "zh", record, "address")
+    assert len(lines) == 1 and "安定门东街2号" in lines[0]
+    key = "address_zh_translated" if translated else "address_zh"
+    assert lines[0] == i18n.t(key, "zh", text="安定门东街2号")
+    # Other readers still get their address and the Chinese one for the driver.
+    assert len(render.address_lines(address, "fr", record, "address")) == 2
+
+
+def test_doubts_name_the_facts_in_every_language_and_staffs_english_reasons_in_english_only() -> (
+    None
+):
+    from bot.knowledge.facets import doubts
+
+    record = {"uncertain": {"fees": "only found on a university page"}}
+    english = doubts("procedures", record, ["fees"], "en")
+    assert english is not None and "only found on a university page" in english
+    chinese = doubts("procedures", record, ["fees"], "zh")
+    assert chinese is not None and chinese.startswith("⚠") and "university" not in chinese
+    assert render.field_label("fees", "zh") in chinese
