@@ -167,6 +167,10 @@ def _source_rank(source: str) -> tuple[bool, bool, bool]:
 def _site(source: str, lang: str) -> str:
     """A page address as its site and what kind of site it is ("english.beijing.gov.cn (official
     site)"): the reference's tags ([OFF], [MEDIA], [3P]) mean nothing to a reader. Other sources cut."""
+    named = prov.named_in_research_file(source)
+    if named is not None:
+        # Our research file relays a site or outlet it names: that one, said as a reader can use it.
+        return _cut_words(render.source_in_words(named, lang), SITE_CHARS)
     found = prov.PAGE_ADDRESS_RE.match(source)
     if not found:
         return _cut_words(source, SITE_CHARS)
@@ -198,12 +202,14 @@ def short_provenance(
     lines = []
     sources = sorted(rec.get("source") or [], key=_source_rank)
     if sources:
+        named = prov.named_in_research_file(sources[0])
         first = (
             _site(sources[0], lang)
-            if site_only
+            if site_only or named is not None
             else _cut_words(render.source_in_words(sources[0], lang), SOURCE_CHARS)
         )
-        shown = first + (" …" if len(sources) > 1 else "")
+        more = len(sources) > 1 and not first.endswith("…")
+        shown = first + (" …" if more else "")
         limit = DATE_CHARS // 2 if site_only else DATE_CHARS
         date = (
             _cut_date(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None

@@ -52,6 +52,17 @@ def is_research_file(source: str) -> bool:
     return source.startswith((RESEARCH_FILE, RESEARCH_ADDITIONS))
 
 
+NAMES_ONLY = ", which names only: "
+
+
+def named_in_research_file(source: str) -> str | None:
+    """What a research-file citation names ("beijing-kids [3P]"), the short form of the source for a
+    reader; None for other sources."""
+    if not is_research_file(source) or NAMES_ONLY not in source:
+        return None
+    return source.split(NAMES_ONLY, 1)[1].strip() or None
+
+
 def source_type(source: str) -> str | None:
     """OFF, MEDIA or 3P from the source's tag; None when the tag is missing."""
     m = TAG_RE.search(source)

@@ -934,3 +934,21 @@ def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordin
     )
     turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
     assert asked_with[-1] is True and (turn is None or turn.answer is not entry)
+
+
+def test_a_short_answer_names_what_our_research_file_cites_not_the_file() -> None:
+    """ "Source: Wikipedia mirrors (2015, 2022) (third party)", not a cut-off citation of the research
+    file ("… (research… …"); the full page keeps the whole citation."""
+    from bot.knowledge import provenance as prov
+
+    rec = {
+        "source": [
+            f"{prov.RESEARCH_FILE}, which names only: Wikipedia mirrors (2015, 2022) [3P]",
+            f"{prov.RESEARCH_FILE}, which names only: cryer.org.uk [3P]",
+        ],
+        "source_date": "2015-2022",
+    }
+    for site_only in (False, True):
+        line = asked.short_provenance(rec, "en", site_only=site_only)[0]
+        assert line.startswith("Source: Wikipedia mirrors (2015, 2022) (third party) …")
+        assert "research" not in line and "… …" not in line
