@@ -115,7 +115,7 @@ def question(
     """The message as asked.py reads it: intent, text, facets, ordinal, and the filters it gives
     (its entities, and the slots in `from_slots` the topic's own answer reads)."""
     ents = message.get("entities") or []
-    facets = tuple(dict.fromkeys(str(e["value"]) for e in ents if e.get("entity") == "facet"))
+    facets = asked.facets_outside_names(message.get("text") or "", ents)
     filters = {name: tracker.get_slot(name) for name in from_slots}
     for name in FILTER_ENTITIES:
         value = entity(message, name)

@@ -98,6 +98,28 @@ SUBSUMES = {
 }
 
 
+def facets_outside_names(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The facets of a message's `facet` entities, without those whose word is part of a record's name
+    the message gives ("위치", location, in "덜위치 칼리지", Dulwich College)."""
+    try:
+        spans = [(m.start, m.end) for m in names.find_mentions(text)] if text else []
+    except SQLAlchemyError:  # the knowledge base is down: every facet stays
+        spans = []
+    kept = []
+    for e in entities:
+        if e.get("entity") != "facet":
+            continue
+        start, end = e.get("start"), e.get("end")
+        if (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and any(s <= start and end <= t and (s, t) != (start, end) for s, t in spans)
+        ):
+            continue
+        kept.append(str(e["value"]))
+    return tuple(dict.fromkeys(kept))
+
+
 def asked_facets(facets: Sequence[str]) -> tuple[str, ...]:
     """The facets of a message, in order, without the ones another facet of it subsumes."""
     dropped = {d for f in facets for d in SUBSUMES.get(f, ())}

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from bot.core import config
-from bot.knowledge import db, sounds
+from bot.knowledge import db, sino_korean, sounds
 
 
 @dataclass(frozen=True)
@@ -322,6 +322,9 @@ class _Names:
     landmarks: Matcher
     landmark_records: dict[str, dict[str, Any]]
     sounds: sounds.SoundIndex = field(default_factory=lambda: sounds.SoundIndex([]))
+    # Korean names: Chinese names read in Korean ("화목가") and the Hangul names and aliases, matched in a
+    # message without its spaces ("화목가 병원", "정부 서비스 센터").
+    readings: Matcher = field(default_factory=lambda: Matcher.build([]))
 
 
 def _version(conn: Connection) -> Any:
@@ -353,6 +356,11 @@ def _load(conn: Connection) -> _Names:
         Matcher.build(landmark_names),
         landmark_records,
         sounds.SoundIndex.build(named),
+        Matcher.build(
+            (kind, rid, [*sino_korean.forms(names), *_hangul_names(names)])
+            for kind, rid, names in named
+            if kind in PLACE_KINDS
+        ),
     )
 
 
@@ -378,13 +386,44 @@ def _find_mentions(text: str, url: str) -> list[Mention]:
     found = mentions(names.records, text)
     if any(m.kind in PLACE_KINDS for m in found):
         return found
-    # No place named in its own spelling: a school or hospital written as it sounds in another
+    # No place named in its own spelling: a Korean name with other spaces, or the Chinese name read in
+    # Korean ("화목가 병원": 和睦家医院).
+    read = _read_mentions(names.readings, text)
+    if read:
+        return sorted([*found, *read], key=lambda m: m.start)
+    # A school or hospital written as it sounds in another
     # script ("덜위치 칼리지", "مدرسة هارو"; bot/knowledge/sounds.py).
     heard = names.sounds.find(text)
     if heard is None:
         return found
     mention = Mention(heard.kind, heard.id, heard.start, heard.end, text[heard.start : heard.end])
     return sorted([*found, mention], key=lambda m: m.start)
+
+
+def _hangul_names(names: Iterable[str]) -> list[str]:
+    """The Hangul names among `names`, without their spaces (Korean spacing varies: "정무 서비스 센터")."""
+    out = []
+    for n in names:
+        compact = "".join(n.split())
+        if len(compact) >= sino_korean.MIN_SYLLABLES and all(
+            "\uac00" <= ch <= "\ud7a3" for ch in compact
+        ):
+            out.append(compact)
+    return out
+
+
+def _read_mentions(matcher: Matcher, text: str) -> list[Mention]:
+    """Records named by a Korean name or the Korean reading of their Chinese name, found in `text`
+    without its spaces ("경서 국제학교"); positions are those of `text`."""
+    if not any("\uac00" <= ch <= "\ud7a3" for ch in text):
+        return []
+    kept = [i for i, ch in enumerate(text) if not ch.isspace()]
+    joined = "".join(text[i] for i in kept)
+    return [
+        Mention(kind, rid, kept[start], kept[end - 1] + 1, text[kept[start] : kept[end - 1] + 1])
+        for i, start, end in matcher.find(joined)
+        for kind, rid in matcher.owners[i]
+    ]
 
 
 def find_landmarks(text: str, url: str | None = None) -> list[Landmark]:

@@ -47,3 +47,18 @@ def test_a_joint_applications_fee_is_its_parts_fee_and_the_work_permits_own_stay
     q = Question("work_permit", "how much is the work permit?", ("fee",))
     out = text_of(asked.answer_question(q, Context(), lang="en"))
     assert "400" not in out and "I don't have that" in out
+
+
+def test_a_facet_word_inside_a_named_records_name_is_not_asked(use_kb: str) -> None:
+    # "위치" (location) is part of "덜위치" (Dulwich): the question asks the fees, not the address.
+    text = "덜위치 칼리지 1년 학비가 얼마예요?"
+    entities = [
+        {"entity": "facet", "value": "address", "start": 1, "end": 3},
+        {"entity": "facet", "value": "fee", "start": 11, "end": 13},
+        {"entity": "district", "value": "chaoyang", "start": 0, "end": 1},
+    ]
+    assert asked.facets_outside_names(text, entities) == ("fee",)
+    # A facet word outside any name stays, and a name that is the facet word itself is no name.
+    assert asked.facets_outside_names(
+        "덜위치 칼리지 위치", [{"entity": "facet", "value": "address", "start": 8, "end": 10}]
+    ) == ("address",)
