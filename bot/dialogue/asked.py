@@ -34,6 +34,7 @@ from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
 from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
+from bot.nlu import facets as nlu_facets
 from bot.nlu import gazetteer
 
 logger = logging.getLogger(__name__)
@@ -1309,11 +1310,25 @@ def answer_question(
         # "where do I apply in Chaoyang?" after a residence-permit question names no service: the
         # offices of the topic in context, not every office for foreigners.
         return follow_up(q, ctx, lang=lang, now=now)
+    if (
+        not q.facets
+        and ctx.facet
+        and q.intent == ctx.intent
+        and q.intent in PROCEDURE_INTENTS
+        and nlu_facets.continues(q.text)
+    ):
+        # "und mit F-Visum?", "а для студентов?" after a fact of a procedure: that fact again, for
+        # what the message names.
+        return follow_up(replace(q, facets=(ctx.facet,)), ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
-    if faq_first and not _names_a_procedure(q):
+    # The procedure the words name cannot answer a fact it does not hold: an entry that clearly
+    # answers the message may ("до какого числа безвиз для граждан России?", 0.97 on the entry).
+    unheld = _asks_beyond_procedure(q, lang)
+    if faq_first and (unheld or not _names_a_procedure(q)):
+        beyond = _asks_beyond_places(q) or unheld
         instead = answers.faq_instead(
-            q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
+            q.text, lang=lang, filters=q.filters, beyond=beyond, clearly=unheld
         )
         if instead:
             return Turn(instead, Context())
@@ -1334,6 +1349,24 @@ def _asks_beyond_places(q: Question) -> bool:
         and bool(q.facets)
         and not set(q.facets) & kfacets.facets_of(kind)
     )
+
+
+# Facets a procedure's own record holds (the places where it is done hold the address, hours, phone...).
+PROCEDURE_FACTS = frozenset(
+    {"fee", "documents", "processing_time", "validity", "deadline", "eligibility"}
+)
+
+
+def _asks_beyond_procedure(q: Question, lang: str) -> bool:
+    """The NLU put the message in a procedure topic, and the procedure it would answer with (the
+    topic's best for the words) does not hold a fact asked ("до какого числа действует безвиз для
+    граждан России?" read as a visa question: the 240-hour transit holds no end date): its answer
+    would be "I don't have that", so an entry answers as it would outside a topic."""
+    asked = set(q.facets) & PROCEDURE_FACTS
+    if q.intent not in PROCEDURE_INTENTS or not asked:
+        return False
+    procs = ranked_procedures(str(q.intent), q)[:1]
+    return bool(procs) and any(kfacets.fact("procedures", procs[0], f, lang) is None for f in asked)
 
 
 def _names_a_procedure(q: Question) -> bool:
