@@ -1358,15 +1358,21 @@ PROCEDURE_FACTS = frozenset(
 
 
 def _asks_beyond_procedure(q: Question, lang: str) -> bool:
-    """The NLU put the message in a procedure topic, and the procedure it would answer with (the
-    topic's best for the words) does not hold a fact asked ("до какого числа действует безвиз для
-    граждан России?" read as a visa question: the 240-hour transit holds no end date): its answer
-    would be "I don't have that", so an entry answers as it would outside a topic."""
+    """The NLU put the message in a procedure topic, and the procedure it names (or its words clearly
+    match) holds none of the facts asked: its answer would be "I don't have
+    that", so an entry that clearly answers the message may. Not when it holds one of them
+    ("영주권 카드 갱신은 만료 얼마 전에?" asks validity and deadline; permanent residence holds the
+    deadline, and an entry on the arrival card scores 0.88)."""
     asked = set(q.facets) & PROCEDURE_FACTS
     if q.intent not in PROCEDURE_INTENTS or not asked:
         return False
-    procs = ranked_procedures(str(q.intent), q)[:1]
-    return bool(procs) and any(kfacets.fact("procedures", procs[0], f, lang) is None for f in asked)
+    # Only a procedure the message names or its words clearly match: for a message that names none
+    # ("bis wann?") the topic's best is a guess.
+    named = [p for p in named_procedures(q.text) if p.get("topic") == q.intent]
+    proc = named[0] if named else matched_procedure(str(q.intent), q.text)
+    return proc is not None and all(
+        kfacets.fact("procedures", proc, f, lang) is None for f in asked
+    )
 
 
 def _names_a_procedure(q: Question) -> bool:
