@@ -76,6 +76,11 @@ def margin() -> float:
     return float(json.loads(CALIBRATION.read_text(encoding="utf-8")).get("margin", 0.0))
 
 
+def clear_threshold() -> float:
+    """The score from which an entry answers clearly: the threshold plus the margin."""
+    return threshold() + margin()
+
+
 @cache
 def offer_floor() -> float:
     """Below this score an entry is not even offered as a button (it would be noise)."""
@@ -142,12 +147,26 @@ def outside_topics(
     "a service point" with no service or place named ("유심은 어디서 사요?", 0.78), where the topic's
     answer would be the offices for foreigners in general. None otherwise."""
     decision = decide(text, url=url)
-    best = decision.answer
+    minimum = clear_threshold() if clearly else threshold()
+    # Two entries on the same subject about as close ("где поменять права" between where to go and
+    # which documents, both on driving): the best of them, as `judge_in_topic` does.
+    best = decision.answer or best_of_siblings(decision.closest, minimum, margin())
     if best is None or best.entry.get("topic") in TOPIC_SUBJECTS:
         return None
-    if best.score < threshold() + (margin() if clearly else 0.0):
+    if best.score < minimum:
         return None
-    return decision
+    return Decision(best, decision.closest)
+
+
+def best_of_siblings(closest: list[index.Match], minimum: float, lead: float) -> index.Match | None:
+    """The best entry when it reaches `minimum` and every entry within `lead` of it is about the
+    same subject (its `topic:`); None otherwise."""
+    if not closest or closest[0].score < minimum:
+        return None
+    best = closest[0]
+    rivals = [m for m in closest[1:] if best.score - m.score < lead]
+    subject = best.entry.get("topic")
+    return best if subject and all(m.entry.get("topic") == subject for m in rivals) else None
 
 
 def judge_in_topic(closest: list[index.Match]) -> index.Match | None:
@@ -163,12 +182,8 @@ def judge_in_topic(closest: list[index.Match]) -> index.Match | None:
     answer = judge(closest, minimum=in_topic_threshold())
     if answer is None and len(closest) > 1:
         answer = judge(closest, minimum=plain_threshold(), lead=in_topic_lead())
-    if answer is None and closest[0].score >= in_topic_threshold():
-        best = closest[0]
-        rivals = [m for m in closest[1:] if best.score - m.score < plain_margin()]
-        subject = best.entry.get("topic")
-        if subject and all(m.entry.get("topic") == subject for m in rivals):
-            answer = best
+    if answer is None:
+        answer = best_of_siblings(closest, in_topic_threshold(), plain_margin())
     return answer
 
 

@@ -93,6 +93,13 @@ def located_fact(
     return None
 
 
+def online_contact(record: Mapping[str, Any], lang: str) -> str | None:
+    """A place's web address and e-mail, one line each (the `website` facet: "E-Mail?", "их сайт?");
+    None when it has neither."""
+    lines = [t(key, lang, text=record[key]) for key in ("website", "email") if record.get(key)]
+    return "\n".join(lines) or None
+
+
 def facets_of(kind: str) -> frozenset[str]:
     """The facets records of `kind` can hold (empty for a kind without facet facts, or no kind)."""
     from bot.knowledge.kinds import KINDS  # the kinds' modules import this one

@@ -639,6 +639,16 @@ def _next_to(folded: str, start: int, end: int, other_start: int, other_end: int
     return _ORDINAL_NOUN_GAP.fullmatch(gap) is not None
 
 
+_FIRST_WORD = re.compile(r"\s*([^\s,.;:!?¿¡،؟]+)")
+
+
+def continues(text: str) -> bool:
+    """A short message that opens with a marker ("und mit F-Visum?", "а для студентов?", "and for
+    students?"): it goes on with what was asked before, though a word of it names something new."""
+    first = _FIRST_WORD.match(text)
+    return len(text.strip()) <= MAX_CHARS and first is not None and analyse(first[1]).markers > 0
+
+
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
     """The message is an elliptical follow-up: short, nothing but what is asked and words referring
     back, no acute danger, and not a question of an intent that is asked in such words (opening hours,

@@ -79,6 +79,8 @@ FOLLOW_UPS: list[Example] = [
     _e("ru", "сколько времени это занимает?", True, "processing_time"),
     _e("ru", "а где это?", True, "address"),
     _e("ru", "последний", True, "", "last"),
+    _e("ru", "а почта?", True, "website"),
+    _e("ru", "их имейл?", True, "website"),
     # French
     _e("fr", "et à Haidian ?", True),
     _e("fr", "et ça coûte combien ?", True, "fee"),
@@ -98,6 +100,8 @@ FOLLOW_UPS: list[Example] = [
     _e("de", "welche Unterlagen?", True, "documents"),
     _e("de", "wie lange dauert es?", True, "processing_time"),
     _e("de", "und die Telefonnummer?", True, "phone"),
+    _e("de", "E-Mail?", True, "website"),
+    _e("de", "und die E-Mail-Adresse?", True, "website"),
     _e("de", "wo ist das?", True, "address"),
     # Spanish
     _e("es", "¿y en Haidian?", True),

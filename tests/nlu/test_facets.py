@@ -391,6 +391,40 @@ def test_a_website_is_asked_in_every_language(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "what's their email?",
+        "学校的邮箱是多少",
+        "メールアドレスは？",
+        "이메일 주소 알려주세요",
+        "адрес электронной почты школы?",
+        "l'adresse e-mail de l'école ?",
+        "Welche E-Mail-Adresse hat die Schule?",
+        "¿cuál es el correo electrónico del colegio?",
+        "ما هو البريد الإلكتروني للمدرسة؟",
+    ],
+)
+def test_an_email_address_is_asked_as_the_website_in_every_language(text: str) -> None:
+    """A place's e-mail is given with its web address (the `website` facet)."""
+    assert "website" in {f.value for f in facets.analyse(text).facets}
+
+
+@pytest.mark.parametrize(
+    ("text", "goes_on"),
+    [
+        ("und mit F-Visum?", True),
+        ("а для студентов?", True),
+        ("and for a student?", True),
+        ("ich brauche ein Visum und eine Arbeitserlaubnis", False),
+        ("F-Visum verlängern", False),
+        ("and " + "x" * 90, False),
+    ],
+)
+def test_a_short_message_opening_with_a_marker_continues(text: str, goes_on: bool) -> None:
+    assert facets.continues(text) is goes_on
+
+
+@pytest.mark.parametrize(
     ("text", "facet"),
     [
         ("비자 연장은 체류기간 끝나기 며칠 전에 신청해야 돼요?", "deadline"),
