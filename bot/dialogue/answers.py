@@ -627,24 +627,19 @@ def faq_instead(
     lang: str = "en",
     filters: Mapping[str, Any] | None = None,
     beyond: bool = False,
-    clearly: bool = False,
 ) -> Answer | None:
     """For a message the NLU put in a topic (procedures, service points, schools, hospitals; never an
     emergency): an entry answers instead when it matches above what 99 % of the topics' own training
     examples reach (`match.in_topic_threshold`), e.g. "do foreigners pay more at hospitals?" under
     healthcare, or clearly fits one entry and none of its neighbours (`match.decide_in_topic`).
     `beyond`: the message asks only facts the topic's records never hold, so an entry answers as it
-    would outside a topic (`match.decide`); with `clearly`, only from the threshold plus the margin (the
-    topic's procedure holds other facts, and a near entry must not displace its honest "I don't have
-    that"). (Entries on subjects no topic answers: `faq_outside_topics`.)
+    would outside a topic (`match.decide`). (Entries on subjects no topic answers: `faq_outside_topics`.)
     Never when `filters` (the message's, by entity name) say what the places must offer
     (`PLACE_ATTRIBUTE_FILTERS`). None: answer from the topic's records as usual."""
 
     def decide() -> faq_match.Decision:
         decision = faq_match.decide_in_topic(text)
-        if decision.answer is not None or not beyond:
-            return decision
-        return faq_match.decide(text, minimum=faq_match.clear_threshold() if clearly else None)
+        return faq_match.decide(text) if decision.answer is None and beyond else decision
 
     return _entry_for_topic_message(decide, lang, filters)
 

@@ -1362,13 +1362,9 @@ def answer_question(
         return follow_up(replace(q, facets=(ctx.facet,)), ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
-    # The procedure the words name cannot answer a fact it does not hold: an entry that clearly
-    # answers the message may ("до какого числа безвиз для граждан России?", 0.97 on the entry).
-    unheld = _asks_beyond_procedure(q, lang)
-    if faq_first and (unheld or not _names_a_procedure(q)):
-        beyond = _asks_beyond_places(q) or unheld
+    if faq_first and not _names_a_procedure(q):
         instead = answers.faq_instead(
-            q.text, lang=lang, filters=q.filters, beyond=beyond, clearly=unheld
+            q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
         )
         if instead:
             return Turn(instead, Context())
@@ -1388,30 +1384,6 @@ def _asks_beyond_places(q: Question) -> bool:
         kind in ("hospitals", "schools")
         and bool(q.facets)
         and not set(q.facets) & kfacets.facets_of(kind)
-    )
-
-
-# Facets a procedure's own record holds (the places where it is done hold the address, hours, phone...).
-PROCEDURE_FACTS = frozenset(
-    {"fee", "documents", "processing_time", "validity", "deadline", "eligibility"}
-)
-
-
-def _asks_beyond_procedure(q: Question, lang: str) -> bool:
-    """The NLU put the message in a procedure topic, and the procedure it names (or its words clearly
-    match) holds none of the facts asked: its answer would be "I don't have
-    that", so an entry that clearly answers the message may. Not when it holds one of them
-    ("영주권 카드 갱신은 만료 얼마 전에?" asks validity and deadline; permanent residence holds the
-    deadline, and an entry on the arrival card scores 0.88)."""
-    asked = set(q.facets) & PROCEDURE_FACTS
-    if q.intent not in PROCEDURE_INTENTS or not asked:
-        return False
-    # Only a procedure the message names or its words clearly match: for a message that names none
-    # ("bis wann?") the topic's best is a guess.
-    named = [p for p in named_procedures(q.text) if p.get("topic") == q.intent]
-    proc = named[0] if named else matched_procedure(str(q.intent), q.text)
-    return proc is not None and all(
-        kfacets.fact("procedures", proc, f, lang) is None for f in asked
     )
 
 

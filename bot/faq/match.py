@@ -76,11 +76,6 @@ def margin() -> float:
     return float(json.loads(CALIBRATION.read_text(encoding="utf-8")).get("margin", 0.0))
 
 
-def clear_threshold() -> float:
-    """The score from which an entry answers clearly: the threshold plus the margin."""
-    return threshold() + margin()
-
-
 @cache
 def offer_floor() -> float:
     """Below this score an entry is not even offered as a button (it would be noise)."""
@@ -147,15 +142,12 @@ def outside_topics(
     "a service point" with no service or place named ("유심은 어디서 사요?", 0.78), where the topic's
     answer would be the offices for foreigners in general. None otherwise."""
     decision = decide(text, url=url)
-    minimum = clear_threshold() if clearly else threshold()
-    # Two entries on the same subject about as close ("где поменять права" between where to go and
-    # which documents, both on driving): the best of them, as `judge_in_topic` does.
-    best = decision.answer or best_of_siblings(decision.closest, minimum, margin())
+    best = decision.answer
     if best is None or best.entry.get("topic") in TOPIC_SUBJECTS:
         return None
-    if best.score < minimum:
+    if best.score < threshold() + (margin() if clearly else 0.0):
         return None
-    return Decision(best, decision.closest)
+    return decision
 
 
 def best_of_siblings(closest: list[index.Match], minimum: float, lead: float) -> index.Match | None:

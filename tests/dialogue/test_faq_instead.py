@@ -51,24 +51,3 @@ def test_a_fact_hospitals_never_hold_asks_beyond_the_places(
     asked.answer_question(Question("healthcare", "Adresse?", facets=("address",)), Context())
     asked.answer_question(Question("visa", "bis wann?", facets=("deadline",)), Context())
     assert seen[:3] == [True, False, False]
-
-
-def test_facts_the_procedure_does_not_hold_ask_beyond_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A procedure question asking only facts the topic's best procedure does not hold may get an entry
-    that clearly answers it; not when the procedure holds one of the facts asked, nor for the places'
-    facts (address, hours), nor outside the procedure topics."""
-    monkeypatch.setattr(
-        asked, "named_procedures", lambda text: [{"id": "transit", "topic": "visa"}]
-    )
-    monkeypatch.setattr(
-        asked.kfacets,
-        "fact",
-        lambda kind, rec, facet, lang, when=None: (
-            "up to 240 hours" if facet == "validity" else None
-        ),
-    )
-    assert asked._asks_beyond_procedure(Question("visa", "was kostet das?", facets=("fee",)), "de")
-    both = Question("visa", "bis wann gilt das?", facets=("deadline", "validity"))
-    assert not asked._asks_beyond_procedure(both, "de")
-    assert not asked._asks_beyond_procedure(Question("visa", "wo?", facets=("address",)), "de")
-    assert not asked._asks_beyond_procedure(Question("healthcare", "?", facets=("fee",)), "de")

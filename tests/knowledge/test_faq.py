@@ -466,28 +466,16 @@ def test_clearly_false_asks_only_the_ordinary_threshold(monkeypatch: pytest.Monk
     assert found is not None and found.answer == best
 
 
-def test_outside_the_topics_the_best_of_close_siblings_answers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Two entries on the same subject about as close ("где поменять права": where to go and which
-    documents, both on driving) leave no margin; the best answers as in a topic. Rivals on another
-    subject still leave the topic's answer."""
-    monkeypatch.setattr(match, "threshold", lambda: 0.77)
-    monkeypatch.setattr(match, "margin", lambda: 0.08)
+def test_the_best_of_close_siblings_on_one_subject() -> None:
+    """Two entries on the same subject about as close leave no margin; the best answers (in a topic,
+    `judge_in_topic`). Rivals on another subject leave none."""
 
     def m(entry_id: str, score: float, topic: str) -> index.Match:
         return index.Match(entry_id, score, {"id": entry_id, "topic": topic}, learned=True)
 
     where, documents = m("where", 0.83, "driving"), m("documents", 0.80, "driving")
-    monkeypatch.setattr(
-        match, "decide", lambda text, url=None: match.Decision(None, [where, documents])
-    )
-    found = match.outside_topics("wo tausche ich meinen Führerschein um?", clearly=False)
-    assert found is not None and found.answer == where
-    assert match.outside_topics("wo tausche ich meinen Führerschein um?") is None  # not clearly
     sim = m("sim", 0.81, "phone")
-    monkeypatch.setattr(match, "decide", lambda text, url=None: match.Decision(None, [where, sim]))
-    assert match.outside_topics("?", clearly=False) is None
     assert match.best_of_siblings([where, documents], 0.77, 0.08) == where
     assert match.best_of_siblings([where, sim], 0.77, 0.08) is None
+    assert match.best_of_siblings([where, documents], 0.85, 0.08) is None
     assert match.best_of_siblings([], 0.77, 0.08) is None
