@@ -895,3 +895,24 @@ def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordin
     )
     turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
     assert asked_with[-1] is True and (turn is None or turn.answer is not entry)
+
+
+def test_a_follow_up_on_an_entrys_answer_is_the_entry_on_that_subject_it_fits(use_kb: str) -> None:
+    """No topic in context, only the entry that answered last: "are there any fees?" after binding a
+    foreign card to Alipay is the fee entry, "quels papiers il faut ?" after where to exchange a driving
+    licence the documents entry; the new entry is the context."""
+    ctx = Context(faq="mobile_payment_foreign_card")
+    q = Question("follow_up", "are there any fees?", facets=("fee",))
+    turn = asked.follow_up(q, ctx)
+    assert turn.answer.faq_entry == "mobile_payment_fees"
+    assert turn.context == Context(faq="mobile_payment_fees")
+    q = Question("follow_up", "quels papiers il faut ?", facets=("documents",))
+    turn = asked.follow_up(q, Context(faq="driving_licence_where"), lang="fr")
+    assert turn.answer.faq_entry == "driving_licence_exchange_documents"
+
+
+def test_a_follow_up_with_neither_a_topic_nor_an_entry_in_context_gets_a_question(
+    use_kb: str,
+) -> None:
+    turn = asked.follow_up(Question("follow_up", "are there any fees?", facets=("fee",)), Context())
+    assert turn.answer.faq_entry is None and turn.context == Context()
