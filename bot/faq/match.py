@@ -124,10 +124,10 @@ TOPIC_SUBJECTS = frozenset({"immigration", "health"})
 # and leads the second entry by IN_TOPIC_LEARNED_LEAD answers instead, whatever its score without it
 # ("quelle est l'adresse mail pour enregistrer un nouveau-né ?": 1.00 leading by 0.35, but 0.79 without
 # the classifier). Measured on the 4,766 training examples of the topic intents (bench/faq.py's
-# IN_TOPIC_INTENTS), 1.3 % pass, nearly all of them an entry's own question asked under a topic ("visa on
+# IN_TOPIC_INTENTS), 1.4 % pass, nearly all of them an entry's own question asked under a topic ("visa on
 # arrival at the airport?", "after moving, do I register again?").
 IN_TOPIC_LEARNED_THRESHOLD = 1.0
-IN_TOPIC_LEARNED_LEAD = 0.3
+IN_TOPIC_LEARNED_LEAD = 0.25
 
 
 def decide_in_topic(text: str | None, url: str | None = None) -> Decision:

@@ -176,8 +176,6 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
     elif facet == "languages" and rec.get("languages"):
         spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
         text = t("languages", lang, text=spoken)
-    elif facet == "website" and rec.get("website"):
-        text = t("website", lang, text=rec["website"])
     return with_doubts(text, "hospitals", rec, fields, lang)
 
 

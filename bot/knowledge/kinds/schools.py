@@ -202,8 +202,6 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
         fields = ("status",)
     elif facet == "eligibility" and rec.get("eligibility"):
         text = t("eligibility", lang, text=local(rec["eligibility"], lang))
-    elif facet == "website" and rec.get("website"):
-        text = t("website", lang, text=rec["website"])
     return with_doubts(text, "schools", rec, fields, lang)
 
 

@@ -24,7 +24,7 @@ from bot.dialogue.render import (
     format_status,
     provenance,
 )
-from bot.knowledge.facets import with_doubts
+from bot.knowledge.facets import web_and_email, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE, IMMIGRATION_HOTLINE
@@ -326,8 +326,9 @@ def facet_text(
     elif facet == "booking" and rec.get("appointment"):
         text = t("booking", lang, text=local(rec["appointment"], lang))
         fields = ("appointment",)
-    elif facet == "website" and rec.get("website"):
-        text = t("website", lang, text=rec["website"])
+    elif facet == "website":
+        text = web_and_email(rec, lang)
+        fields = ("website", "email")
     return with_doubts(text, "service_points", rec, fields, lang)
 
 
