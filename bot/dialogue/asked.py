@@ -1484,6 +1484,9 @@ def follow_up(
         if not facets:
             held = ctx.facet in kfacets.facets_of(kind)
             facets = (str(ctx.facet),) if held else DEFAULT_FACETS[kind]
+            if held and "district" in changed and "address" not in facets:
+                # "¿y en Haidian?" after the Saturday hours: other places, so where they are too.
+                facets = ("address", *facets)
         procs = _procedures(ctx)
         return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
     if not facets and ctx.facet:

@@ -916,3 +916,18 @@ def test_a_follow_up_with_neither_a_topic_nor_an_entry_in_context_gets_a_questio
 ) -> None:
     turn = asked.follow_up(Question("follow_up", "are there any fees?", facets=("fee",)), Context())
     assert turn.answer.faq_entry is None and turn.context == Context()
+
+
+def test_another_district_after_the_hours_gives_the_new_places_address_too(use_kb: str) -> None:
+    """ "¿y en Haidian?" after the Saturday hours of the Shijingshan hall: the Haidian places are new,
+    so where they are comes with their hours."""
+    ctx = Context(
+        intent="find_service_point",
+        kind="service_points",
+        ids=["shijingshan_exit_entry_hall"],
+        filters={"district": "shijingshan"},
+        facet="hours",
+    )
+    q = Question("follow_up", "and in Haidian?", filters={"district": "haidian"})
+    text = "\n".join(r.text for r in asked.follow_up(q, ctx).answer.replies)
+    assert "Shuangyushu" in text and "09:00" in text
