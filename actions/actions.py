@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -101,8 +102,22 @@ def send(dispatcher: CollectingDispatcher, answer: answers.Answer) -> list[Event
 
 
 def send_turn(dispatcher: CollectingDispatcher, turn: asked.Turn) -> list[EventType]:
-    """The turn's answer, and the conversation's new context."""
-    return [*send(dispatcher, turn.answer), SlotSet(context.SLOT, turn.context.to_slot())]
+    """The turn's answer, and the conversation's new context (after an entry's answer with no topic's
+    context: that entry, for a follow-up on it)."""
+    ctx = turn.context
+    if ctx.empty and not ctx.faq and turn.answer.faq_entry:
+        ctx = context.Context(faq=turn.answer.faq_entry)
+    return [*send(dispatcher, turn.answer), SlotSet(context.SLOT, ctx.to_slot())]
+
+
+def send_answer(
+    dispatcher: CollectingDispatcher, answer: answers.Answer, ctx: context.Context
+) -> list[EventType]:
+    """`send`; after an entry's answer the context `ctx` also names the entry (a follow-up on it, when
+    `ctx` holds no topic: bot/dialogue/asked.py `faq_follow_up`), others leave the context as it is."""
+    if answer.faq_entry:
+        return send_turn(dispatcher, asked.Turn(answer, replace(ctx, faq=answer.faq_entry)))
+    return send(dispatcher, answer)
 
 
 # The entities a message can narrow a question by (bot/dialogue/context.py FILTERS).
@@ -235,7 +250,12 @@ class KnowledgeAction(OffLoopAction):
         if turn is not None:
             return send_turn(dispatcher, turn)
         answer = self.answer(tracker, message, lang)
-        return send_turn(dispatcher, asked.Turn(answer, asked.context_of(q, answer)))
+        ctx = asked.context_of(q, answer)
+        if answer.faq_entry and not (ctx.ids or ctx.procedures):
+            # An entry answered instead of the topic, and nothing of the topic was shown: the entry is
+            # what a follow-up is about.
+            ctx = context.Context(faq=answer.faq_entry)
+        return send_turn(dispatcher, asked.Turn(answer, ctx))
 
 
 class ActionAnswerProcedure(KnowledgeAction):
@@ -529,7 +549,7 @@ class ActionOfferTopics(OffLoopAction):
             lang=lang,
             text=message.get("text"),
         )
-        return send(dispatcher, answer)
+        return send_answer(dispatcher, answer, ctx)
 
 
 class ActionAnswerFaq(OffLoopAction):
@@ -554,4 +574,4 @@ class ActionAnswerFaq(OffLoopAction):
             if turn is not None:
                 return send_turn(dispatcher, turn)
         answer = answers.faq_answer(tracker.latest_message.get("text"), faq_id, lang=lang)
-        return send(dispatcher, answer)
+        return send_answer(dispatcher, answer, context.load(tracker.get_slot(context.SLOT)))

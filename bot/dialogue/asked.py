@@ -33,6 +33,7 @@ from bot.faq import match as faq_match
 from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
 from bot.knowledge import provenance as prov
+from bot.knowledge.kinds import faq as faq_entries
 from bot.knowledge.kinds import hospitals, hotlines, procedures, schools, service_points
 from bot.nlu import facets as nlu_facets
 from bot.nlu import gazetteer
@@ -1203,6 +1204,12 @@ def out_of_scope_turn(
     NLU was unsure); else, when the NLU was unsure, the fact asked of its likeliest topic in `guesses`
     (its ranked intents) whose records can hold it ("거류허가 예약은 어느 사이트에서 해요?": the halls'
     booking). None: the entries answer, or the topics are offered."""
+    if ctx.empty and ctx.faq and _refers_back(q.text) and not faq_match.decide(q.text).answer:
+        # "and what's the max per transaction?" after an entry's answer, no entry fitting it alone: the
+        # entry on the same subject its words fit.
+        turn = faq_follow_up(q, ctx, lang)
+        if turn is not None:
+            return turn
     # `unsure` (the NLU's fallback): a weekday, a district or an ordinal alone also refer back.
     refers = unsure and (q.ordinal is not None or bool({"weekday", "district"} & q.filters.keys()))
     if not q.facets and not (refers and not ctx.empty):
@@ -1224,7 +1231,7 @@ def out_of_scope_turn(
         return turn
     if faq_match.decide(q.text).answer:
         return None
-    if not ctx.empty:
+    if not ctx.empty or ctx.faq:
         turn = follow_up(q, ctx, lang=lang, now=now)
     if turn is None and unsure and q.facets:
         turn = guessed_topic_turn(q, guesses, lang, now)
@@ -1392,14 +1399,24 @@ def _names_a_procedure(q: Question) -> bool:
     match one clearly ("كيف أحجز موعداً للفحص الطبي الخاص بالإقامة؟", the medical examination, under
     residence permits): the knowledge base's records answer it, not a questions-and-answers entry about
     something near (booking at public hospitals). A question about the topic's namesake procedure may
-    still get an entry ("do I register at a friend's flat too?", accommodation registration)."""
+    still get an entry ("do I register at a friend's flat too?", accommodation registration), and so may
+    one asking only facts a procedure done at no office does not hold ("sans visa ? pour combien de
+    jours ?" names the 240-hour visa-free transit, which has no processing time: the entry on visa-free
+    entry answers)."""
     if q.intent not in PROCEDURE_INTENTS:
         return False
     found = [p for p in named_procedures(q.text) if p.get("topic") == q.intent]
     if not found:
         matched = matched_procedure(None, q.text)
         found = [matched] if matched and matched.get("topic") == q.intent else []
-    return any(p["id"] != q.intent for p in found)
+
+    def holds(proc: Mapping[str, Any]) -> bool:
+        # A procedure done at offices: they may hold the fact (the medical examination's booking).
+        if not q.facets or proc.get("services"):
+            return True
+        return any(kfacets.fact("procedures", proc, f, "en") for f in q.facets)
+
+    return any(p["id"] != q.intent and holds(p) for p in found)
 
 
 def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str, Any] | None:
@@ -1484,7 +1501,8 @@ def follow_up(
         asks = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS[kind])
         return _records_turn(kind, records, q, asks, lang, _when(q, now), ctx)
     if ctx.empty:
-        return Turn(clarify(lang), ctx)
+        turn = faq_follow_up(q, ctx, lang) if ctx.faq else None
+        return turn or Turn(clarify(lang), ctx)
     merged = ctx.with_filters(q.filters)
     question = replace(q, intent=ctx.intent, filters=merged.filters)
     when = _when(question, now)
@@ -1516,6 +1534,9 @@ def follow_up(
         if not facets:
             held = ctx.facet in kfacets.facets_of(kind)
             facets = (str(ctx.facet),) if held else DEFAULT_FACETS[kind]
+            if held and "district" in changed and "address" not in facets:
+                # "¿y en Haidian?" after the Saturday hours: other places, so where they are too.
+                facets = ("address", *facets)
         procs = _procedures(ctx)
         return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
     if not facets and ctx.facet:
@@ -1551,6 +1572,30 @@ def follow_up(
         question = replace(question, intent=intent)
     # No procedure in context: the topic's own, ranked for the question (with the filters kept).
     return _topic_turn(intent, question, facets, lang, when, procs=procs or None, places=places)
+
+
+def _refers_back(text: str) -> bool:
+    """A short message with a connective or a pronoun ("and what's the max?", "can we do it by email?")."""
+    if len(text) > nlu_facets.MAX_CHARS:
+        return False
+    found = nlu_facets.analyse(text)
+    return bool(found.markers or found.pronouns)
+
+
+def faq_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
+    """A follow-up on a questions-and-answers entry's answer ("are there any fees?" after binding a card
+    to Alipay, "要带什么？" after where to exchange a driving licence): the entry on the same subject its
+    words fit (`match.follow_up_entry`). None: the entry is gone or nothing fits."""
+    try:
+        entry = faq_entries.faq_entry(str(ctx.faq))
+        found = faq_match.follow_up_entry(q.text, entry) if entry else None
+    except SQLAlchemyError:
+        logger.warning("questions and answers unavailable", exc_info=True)
+        return None
+    if found is None:
+        return None
+    answer = answers.faq_answer(q.text, found.entry_id, lang=lang)
+    return Turn(answer, Context(faq=found.entry_id))
 
 
 def _procedure_instead_of(

@@ -35,7 +35,9 @@ class Context:
     """`intent`: the topic intent of the question being discussed (residence_permit, healthcare, ...).
     `procedures`: ids of the procedure records the answer was about, best first.
     `kind`/`ids`: the kind and ids of the places shown, in the order shown (what "the second one" means).
-    `filters`: entity values the question was narrowed by. `facet`: the fact asked last (phone, fee...)."""
+    `filters`: entity values the question was narrowed by. `facet`: the fact asked last (phone, fee...).
+    `faq`: the questions-and-answers entry that answered last, when no topic did (a follow-up on its
+    answer, "are there any fees?", is matched among the entries on its subject)."""
 
     intent: str | None = None
     procedures: list[str] = field(default_factory=list)
@@ -43,6 +45,7 @@ class Context:
     ids: list[str] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
     facet: str | None = None
+    faq: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -91,4 +94,5 @@ def load(value: Any) -> Context:
         if isinstance(filters, Mapping)
         else {},
         facet=str(value["facet"]) if value.get("facet") else None,
+        faq=str(value["faq"]) if value.get("faq") else None,
     )

@@ -81,23 +81,26 @@ def all_phones(record: Mapping[str, Any], lang: str) -> str | None:
     return t("phone", lang, text=format_phones(phones, lang)) if phones else None
 
 
+def web_and_email(record: Mapping[str, Any], lang: str) -> str | None:
+    """A place's web address and e-mail (the `website` facet: "their website?", "email for admissions");
+    None when it has neither."""
+    lines = [t(key, lang, text=record[key]) for key in ("website", "email") if record.get(key)]
+    return "\n".join(lines) or None
+
+
 def located_fact(
     record: Mapping[str, Any], facet: str, lang: str
 ) -> tuple[str | None, tuple[str, ...]] | None:
-    """A located record's (a school's, a hospital's) address or phone over its locations, and the fields
-    its doubts are marked on; None for any other facet (the kind's own `facet_text` writes it)."""
+    """A located record's (a school's, a hospital's) address or phone over its locations, or its web
+    address and e-mail, and the fields its doubts are marked on; None for any other facet (the kind's
+    own `facet_text` writes it)."""
     if facet == "address":
         return location_addresses(record, lang), ("locations",)
     if facet == "phone":
         return all_phones(record, lang), ("phones", "locations")
+    if facet == "website":
+        return web_and_email(record, lang), ("website", "email")
     return None
-
-
-def online_contact(record: Mapping[str, Any], lang: str) -> str | None:
-    """A place's web address and e-mail, one line each (the `website` facet: "E-Mail?", "их сайт?");
-    None when it has neither."""
-    lines = [t(key, lang, text=record[key]) for key in ("website", "email") if record.get(key)]
-    return "\n".join(lines) or None
 
 
 def facets_of(kind: str) -> frozenset[str]:

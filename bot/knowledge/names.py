@@ -86,12 +86,23 @@ _FOLD[0x3000] = " "  # ideographic space
 
 
 def _fold(text: str) -> str:
-    """Lower case, one character for one character (positions stay those of the message)."""
+    """Lower case and, in Latin letters, without accents ("lycee francais" names the "Lycée Français
+    ..."), one character for one character (positions stay those of the message)."""
     out = []
     for ch in text.translate(_FOLD):
         low = ch.lower()
-        out.append(low if len(low) == 1 else ch)
+        out.append(_LATIN_BASE.get(low, low) if len(low) == 1 else ch)
     return "".join(out)
+
+
+def _latin_base(ch: str) -> str:
+    """The letter without its accent ("é" -> "e"), when it is one Latin letter and a mark."""
+    decomposed = unicodedata.normalize("NFD", ch)
+    return decomposed[0] if len(decomposed) > 1 and decomposed[0].isascii() else ch
+
+
+# Accented Latin letters (Latin-1 Supplement and Latin Extended-A/B) and their bases.
+_LATIN_BASE = {ch: _latin_base(ch) for ch in map(chr, range(0xC0, 0x250)) if _latin_base(ch) != ch}
 
 
 def _is_cjk(text: str) -> bool:

@@ -952,3 +952,38 @@ def test_a_short_answer_names_what_our_research_file_cites_not_the_file() -> Non
         line = asked.short_provenance(rec, "en", site_only=site_only)[0]
         assert line.startswith("Source: Wikipedia mirrors (2015, 2022) (third party) …")
         assert "research" not in line and "… …" not in line
+
+def test_a_follow_up_on_an_entrys_answer_is_the_entry_on_that_subject_it_fits(use_kb: str) -> None:
+    """No topic in context, only the entry that answered last: "are there any fees?" after binding a
+    foreign card to Alipay is the fee entry, "quels papiers il faut ?" after where to exchange a driving
+    licence the documents entry; the new entry is the context."""
+    ctx = Context(faq="mobile_payment_foreign_card")
+    q = Question("follow_up", "are there any fees?", facets=("fee",))
+    turn = asked.follow_up(q, ctx)
+    assert turn.answer.faq_entry == "mobile_payment_fees"
+    assert turn.context == Context(faq="mobile_payment_fees")
+    q = Question("follow_up", "quels papiers il faut ?", facets=("documents",))
+    turn = asked.follow_up(q, Context(faq="driving_licence_where"), lang="fr")
+    assert turn.answer.faq_entry == "driving_licence_exchange_documents"
+
+
+def test_a_follow_up_with_neither_a_topic_nor_an_entry_in_context_gets_a_question(
+    use_kb: str,
+) -> None:
+    turn = asked.follow_up(Question("follow_up", "are there any fees?", facets=("fee",)), Context())
+    assert turn.answer.faq_entry is None and turn.context == Context()
+
+
+def test_another_district_after_the_hours_gives_the_new_places_address_too(use_kb: str) -> None:
+    """ "¿y en Haidian?" after the Saturday hours of the Shijingshan hall: the Haidian places are new,
+    so where they are comes with their hours."""
+    ctx = Context(
+        intent="find_service_point",
+        kind="service_points",
+        ids=["shijingshan_exit_entry_hall"],
+        filters={"district": "shijingshan"},
+        facet="hours",
+    )
+    q = Question("follow_up", "and in Haidian?", filters={"district": "haidian"})
+    text = "\n".join(r.text for r in asked.follow_up(q, ctx).answer.replies)
+    assert "Shuangyushu" in text and "09:00" in text

@@ -51,3 +51,9 @@ def test_a_new_district_replaces_the_old_one_and_keeps_the_other_filters() -> No
     ctx = shown().with_filters({"district": "haidian", "weekday": "saturday", "facet": "x"})
     assert ctx.filters == {"district": "haidian", "permit_type": "work", "weekday": "saturday"}
     assert ctx.intent == "residence_permit" and ctx.ids == shown().ids
+
+
+def test_the_entry_that_answered_reads_back_and_is_no_topic() -> None:
+    ctx = Context(faq="mobile_payment_fees")
+    assert load(ctx.to_slot()) == ctx
+    assert ctx.empty

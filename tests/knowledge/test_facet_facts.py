@@ -285,3 +285,14 @@ def test_the_website_facet_gives_the_records_own_web_address(kb_url: str, lang: 
     assert schools.facet_text(bsb, "website", lang) is None
     hall = record(kb_url, "service_points", "chaoyang_exit_entry_hall")
     assert service_points.facet_text(hall, "website", lang) is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_website_facet_also_gives_the_records_e_mail(kb_url: str, lang: str) -> None:
+    """ "email for admissions at the canadian school": the web address and the e-mail, or the e-mail
+    alone when there is no web address (the airport's port-visa office)."""
+    cisb = record(kb_url, "schools", "canadian_international_school_beijing")
+    text = schools.facet_text(cisb, "website", lang) or ""
+    assert "cisbeijing.com" in text and "admissions@cisbeijing.com" in text
+    office = record(kb_url, "service_points", "airport_port_visa_office")
+    assert "bjcrjka@nia.gov.cn" in (service_points.facet_text(office, "website", lang) or "")

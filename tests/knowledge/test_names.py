@@ -104,6 +104,13 @@ def test_matcher_folds_case_and_dashes_and_keeps_cjk_substrings() -> None:
     assert mentions(matcher, "etownship") == []
 
 
+def test_matcher_folds_latin_accents_but_no_other_script() -> None:
+    matcher = Matcher.build([("schools", "lfip", ["Lycée Français"]), ("x", "y", ["Йошкар"])])
+    assert [m.surface for m in mentions(matcher, "le lycee francais ?")] == ["lycee francais"]
+    assert [m.surface for m in mentions(matcher, "le LYCÉE Français")] == ["LYCÉE Français"]
+    assert mentions(matcher, "Иошкар") == []
+
+
 def test_landmarks_give_district_and_cited_coordinates(kb_url: str) -> None:
     (guomao,) = names.find_landmarks("an exit-entry hall near Guomao?", kb_url)
     assert (guomao.id, guomao.district) == ("guomao", "chaoyang")

@@ -905,3 +905,14 @@ BATCH_8: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_8 if e[2]]
 QUESTIONS += [e for e in BATCH_8 if not e[2] and e[3]]
+
+# Batch 9 (helper ans13q, answers_dev14): the verb of "what curriculum do they follow", "to be" before a
+# facet word, "là-bas" (over there) pointing back, "any" before a facet word.
+BATCH_9: list[Example] = [
+    _e("fr", "ils suivent quel programme ?", True, "curriculum"),
+    _e("fr", "ils parlent français là-bas ?", True, "languages"),
+    _e("en", "are there any fees?", True, "fee"),
+    _e("en", "is there any hospital in Haidian?", False),
+]
+FOLLOW_UPS += [e for e in BATCH_9 if e[2]]
+QUESTIONS += [e for e in BATCH_9 if not e[2] and e[3]]

@@ -9,7 +9,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, select
 from bot.core import vocab
 from bot.dialogue.i18n import local, name, t
 from bot.dialogue.render import _location_lines, _name_lines, format_phones, provenance
-from bot.knowledge.facets import located_fact, online_contact, with_doubts
+from bot.knowledge.facets import located_fact, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE
@@ -202,8 +202,6 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
         fields = ("status",)
     elif facet == "eligibility" and rec.get("eligibility"):
         text = t("eligibility", lang, text=local(rec["eligibility"], lang))
-    elif facet == "website":
-        text, fields = online_contact(rec, lang), ("website", "email")
     return with_doubts(text, "schools", rec, fields, lang)
 
 

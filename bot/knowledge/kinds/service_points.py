@@ -24,7 +24,7 @@ from bot.dialogue.render import (
     format_status,
     provenance,
 )
-from bot.knowledge.facets import online_contact, with_doubts
+from bot.knowledge.facets import web_and_email, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
 from bot.knowledge.orm import Base, data_column
 from bot.knowledge.provenance import CITY_HOTLINE, IMMIGRATION_HOTLINE
@@ -327,7 +327,8 @@ def facet_text(
         text = t("booking", lang, text=local(rec["appointment"], lang))
         fields = ("appointment",)
     elif facet == "website":
-        text, fields = online_contact(rec, lang), ("website", "email")
+        text = web_and_email(rec, lang)
+        fields = ("website", "email")
     return with_doubts(text, "service_points", rec, fields, lang)
 
 
