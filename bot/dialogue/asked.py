@@ -1399,24 +1399,14 @@ def _names_a_procedure(q: Question) -> bool:
     match one clearly ("كيف أحجز موعداً للفحص الطبي الخاص بالإقامة؟", the medical examination, under
     residence permits): the knowledge base's records answer it, not a questions-and-answers entry about
     something near (booking at public hospitals). A question about the topic's namesake procedure may
-    still get an entry ("do I register at a friend's flat too?", accommodation registration), and so may
-    one asking only facts a procedure done at no office does not hold ("sans visa ? pour combien de
-    jours ?" names the 240-hour visa-free transit, which has no processing time: the entry on visa-free
-    entry answers)."""
+    still get an entry ("do I register at a friend's flat too?", accommodation registration)."""
     if q.intent not in PROCEDURE_INTENTS:
         return False
     found = [p for p in named_procedures(q.text) if p.get("topic") == q.intent]
     if not found:
         matched = matched_procedure(None, q.text)
         found = [matched] if matched and matched.get("topic") == q.intent else []
-
-    def holds(proc: Mapping[str, Any]) -> bool:
-        # A procedure done at offices: they may hold the fact (the medical examination's booking).
-        if not q.facets or proc.get("services"):
-            return True
-        return any(kfacets.fact("procedures", proc, f, "en") for f in q.facets)
-
-    return any(p["id"] != q.intent and holds(p) for p in found)
+    return any(p["id"] != q.intent for p in found)
 
 
 def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str, Any] | None:

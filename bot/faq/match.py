@@ -120,37 +120,13 @@ def decide(
 TOPIC_SUBJECTS = frozenset({"immigration", "health"})
 
 
-# For a message the NLU placed in a topic: an entry whose score WITH the entries' classifier reaches this
-# and leads the second entry by IN_TOPIC_LEARNED_LEAD answers instead, whatever its score without it
-# ("quelle est l'adresse mail pour enregistrer un nouveau-né ?": 1.00 leading by 0.35, but 0.79 without
-# the classifier). Measured on the 4,766 training examples of the topic intents (bench/faq.py's
-# IN_TOPIC_INTENTS), 1.4 % pass, nearly all of them an entry's own question asked under a topic ("visa on
-# arrival at the airport?", "after moving, do I register again?").
-IN_TOPIC_LEARNED_THRESHOLD = 1.0
-IN_TOPIC_LEARNED_LEAD = 0.25
-
-
 def decide_in_topic(text: str | None, url: str | None = None) -> Decision:
     """`decide` for a message the NLU placed in a topic, on the scores without the classifier (see
-    `plain_threshold` and `judge_in_topic`), or with it when one entry stands out by far
-    (`IN_TOPIC_LEARNED_THRESHOLD`)."""
+    `plain_threshold` and `judge_in_topic`)."""
     decision = decide(text, url=url, minimum=in_topic_threshold(), learned=False)
     if decision.answer or not decision.closest:
         return decision
-    answer = judge_in_topic(decision.closest)
-    if answer is None:
-        learned = decide(text, url=url, minimum=IN_TOPIC_LEARNED_THRESHOLD)
-        best = learned.answer
-        if (
-            best is not None
-            and best.learned
-            and (
-                len(learned.closest) < 2
-                or best.score - learned.closest[1].score >= IN_TOPIC_LEARNED_LEAD
-            )
-        ):
-            answer = best
-    return Decision(answer, decision.closest)
+    return Decision(judge_in_topic(decision.closest), decision.closest)
 
 
 def outside_topics(
@@ -185,6 +161,7 @@ def best_of_siblings(closest: list[index.Match], minimum: float, lead: float) ->
     rivals = [m for m in closest[1:] if best.score - m.score < lead]
     subject = best.entry.get("topic")
     return best if subject and all(m.entry.get("topic") == subject for m in rivals) else None
+
 
 # A follow-up on an entry's answer ("are there any fees?" after binding a card to Alipay): the entries on
 # the same subject (`topic:`), the one answered among them, scored on the follow-up's words alone; an entry of

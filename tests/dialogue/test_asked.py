@@ -953,6 +953,7 @@ def test_a_short_answer_names_what_our_research_file_cites_not_the_file() -> Non
         assert line.startswith("Source: Wikipedia mirrors (2015, 2022) (third party) …")
         assert "research" not in line and "… …" not in line
 
+
 def test_a_follow_up_on_an_entrys_answer_is_the_entry_on_that_subject_it_fits(use_kb: str) -> None:
     """No topic in context, only the entry that answered last: "are there any fees?" after binding a
     foreign card to Alipay is the fee entry, "quels papiers il faut ?" after where to exchange a driving

@@ -232,7 +232,6 @@ def test_in_a_topic_an_entry_answers_when_it_clearly_fits_that_one_entry(
     best, second = index.lookup(question, url=url, learned=False)[:2]
     assert best.entry_id == "test_parking_card" and best.score >= match.plain_threshold()
     assert not best.learned
-    monkeypatch.setattr(match, "IN_TOPIC_LEARNED_THRESHOLD", 9.0)  # not the classifier's scores
     monkeypatch.setattr(match, "in_topic_threshold", lambda: 2.0)  # only the lead can let it answer
     monkeypatch.setattr(match, "in_topic_lead", lambda: best.score - second.score - 0.01)
     assert match.decide_in_topic(question, url=url).answer == best
@@ -240,28 +239,6 @@ def test_in_a_topic_an_entry_answers_when_it_clearly_fits_that_one_entry(
     assert match.decide_in_topic(question, url=url).answer is None
     monkeypatch.setattr(match, "in_topic_threshold", lambda: best.score - 0.01)
     assert match.decide_in_topic(question, url=url).answer == best
-
-
-def test_in_a_topic_an_entry_far_ahead_with_the_classifier_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Below every bar on the scores without the classifier, an entry answers a message the NLU placed
-    in a topic when, with the classifier, it reaches IN_TOPIC_LEARNED_THRESHOLD and leads the second
-    entry by IN_TOPIC_LEARNED_LEAD."""
-    url = f"sqlite:///{tmp_path / 'kb.db'}"
-    loader.sync(only_entries(tmp_path), url)
-    question = "Как получить парковочную карту для моего жилого комплекса?"
-    monkeypatch.setattr(match, "in_topic_threshold", lambda: 2.0)
-    monkeypatch.setattr(match, "in_topic_lead", lambda: 2.0)
-    monkeypatch.setattr(match, "threshold", lambda: 0.0)
-    best, second = index.lookup(question, url=url)[:2]
-    lead = best.score - second.score
-    monkeypatch.setattr(match, "IN_TOPIC_LEARNED_THRESHOLD", best.score - 0.01)
-    monkeypatch.setattr(match, "IN_TOPIC_LEARNED_LEAD", lead - 0.01)
-    answer = match.decide_in_topic(question, url=url).answer
-    assert (answer is not None and answer.entry_id == best.entry_id) == best.learned
-    monkeypatch.setattr(match, "IN_TOPIC_LEARNED_LEAD", lead + 0.01)
-    assert match.decide_in_topic(question, url=url).answer is None
 
 
 def test_answer_in_another_language_falls_back_to_english_with_a_lead_in(
