@@ -351,6 +351,7 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
             results, info = [], {}
             for channel in args.channels:
                 before = cpu_seconds(rasa_pid), cpu_seconds(actions_pid)
+                generator = time.process_time()
                 result = asyncio.run(
                     drive(
                         servers.rasa_url,
@@ -368,9 +369,10 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
                 if turns:
                     rasa_ms = 1000 * (cpu_seconds(rasa_pid) - before[0]) / turns
                     actions_ms = 1000 * (cpu_seconds(actions_pid) - before[1]) / turns
-                    info[f"{label}: CPU per {channel} turn, Rasa / action server"] = (
-                        f"{rasa_ms:.1f} / {actions_ms:.1f} ms"
-                    )
+                    generator_ms = 1000 * (time.process_time() - generator) / turns
+                    info[
+                        f"{label}: CPU per {channel} turn, Rasa / action server / load generator"
+                    ] = f"{rasa_ms:.1f} / {actions_ms:.1f} / {generator_ms:.1f} ms"
                 results.append(result)
             info[f"{label}: Rasa server peak memory"] = f"{peak_rss_mb(rasa_pid):.0f} MB"
             info[f"{label}: action server peak memory"] = f"{peak_rss_mb(actions_pid):.0f} MB"
@@ -410,6 +412,7 @@ def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[s
     try:
         cold = wait_first_answer(base, "hello", started)
         before, wall = cpu_seconds(proc.pid), time.monotonic()
+        generator = time.process_time()
         results = [
             asyncio.run(
                 drive(
@@ -425,9 +428,11 @@ def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[s
             )
         ]
         used, wall = cpu_seconds(proc.pid) - before, time.monotonic() - wall
+        generated = time.process_time() - generator
         turns = len(results[0].latencies) * (args.warmup + args.duration) / args.duration
         info = {
             "stock: CPU per rest turn, Rasa server": f"{1000 * used / max(turns, 1):.1f} ms ({100 * used / wall:.0f} % of one core)",
+            "stock: CPU per rest turn, load generator": f"{1000 * generated / max(turns, 1):.1f} ms",
             "stock: Rasa server peak memory": f"{peak_rss_mb(proc.pid):.0f} MB",
             "stock: start to first answer": f"{cold:.1f} s",
         }

@@ -10,6 +10,7 @@ Two guarantees the assistant relies on while staff publish new knowledge:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,6 +21,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from bot.core import config
 from bot.knowledge.models import KNOWLEDGE_TABLES, RETIRED_TABLES, SCHEMA_VERSION, Base, Meta
@@ -45,9 +47,91 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_engine(url: str, timeout: float) -> Engine:
-    """A SQLite engine whose connections wait at most `timeout` seconds for a lock."""
-    engine = create_engine(url, future=True, connect_args={"timeout": timeout})
+class IdleClosingPool(NullPool):
+    """SQLite connections kept between read sessions while reads keep coming, closed once idle.
+
+    Each new SQLite connection loads the database's schema at its first statement, and in WAL mode the
+    last one to close checkpoints and removes the -wal and -shm files: about half of a knowledge read's
+    CPU (docs/measurements.md, seventh session). A returned connection is therefore kept for the next
+    read session, but only for IDLE_SECONDS: an open connection keeps another process from taking an
+    exclusive lock on the file (SQLite's own locking, e.g. a backup tool; tests/e2e/test_faults.py), so
+    a background thread closes every connection idle that long, and an idle assistant holds none. Each
+    read session still begins its own transaction, so a sync is seen by the next read.
+    """
+
+    IDLE_SECONDS = 0.2
+
+    def __init__(self, creator: Any, **kw: Any) -> None:
+        super().__init__(creator, **kw)
+        self._free: list[tuple[float, Any]] = []  # (returned at, connection record), latest last
+        self._free_lock = threading.Lock()
+        self._closer: threading.Thread | None = None
+
+    def status(self) -> str:
+        return f"IdleClosingPool ({len(self._free)} idle)"
+
+    def _do_get(self) -> Any:
+        with self._free_lock:
+            if self._free:
+                return self._free.pop()[1]
+        return self._create_connection()
+
+    def _do_return_conn(self, record: Any) -> None:
+        with self._free_lock:
+            self._free.append((time.monotonic(), record))
+            if self._closer is None:
+                self._closer = threading.Thread(
+                    target=self._close_idle, name="kb-idle-connections", daemon=True
+                )
+                self._closer.start()
+
+    def _close_idle(self) -> None:
+        while True:
+            time.sleep(self.IDLE_SECONDS / 2)
+            now = time.monotonic()
+            with self._free_lock:
+                stale = [r for t, r in self._free if now - t >= self.IDLE_SECONDS]
+                self._free = [(t, r) for t, r in self._free if now - t < self.IDLE_SECONDS]
+                done = not self._free
+                if done:
+                    self._closer = None
+            for record in stale:
+                record.close()
+            if done:
+                return
+
+    def dispose(self) -> None:
+        with self._free_lock:
+            free, self._free = self._free, []
+        for _, record in free:
+            record.close()
+
+    def recreate(self) -> IdleClosingPool:
+        return self.__class__(
+            self._creator,
+            recycle=self._recycle,
+            echo=self.echo,
+            logging_name=self._orig_logging_name,
+            reset_on_return=self._reset_on_return,
+            pre_ping=self._pre_ping,
+            _dispatch=self.dispatch,
+            dialect=self._dialect,
+        )
+
+
+def _sqlite_engine(url: str, timeout: float, keep_idle: bool = False) -> Engine:
+    """A SQLite engine whose connections wait at most `timeout` seconds for a lock; with `keep_idle`,
+    connections are reused between sessions until idle (IdleClosingPool)."""
+    if keep_idle:
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=IdleClosingPool,
+            # a kept connection serves the next session in another thread; the pool's thread closes it
+            connect_args={"timeout": timeout, "check_same_thread": False},
+        )
+    else:
+        engine = create_engine(url, future=True, connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -91,7 +175,7 @@ def _read_engine(url: str) -> Engine:
     timeout = config.kb_lock_timeout()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        reads = _sqlite_engine(url, timeout=timeout)
+        reads = _sqlite_engine(url, timeout=timeout, keep_idle=True)
         # The schema check too gives up after `timeout` (the first read may come while a sync, or another
         # process, holds the lock); an error is not cached, so the next read tries again.
         Base.metadata.create_all(reads)

@@ -431,8 +431,8 @@ def _direct_count_vectors(patches: Patches) -> None:
 
 # Inside one prediction (`MessageProcessor._predict_next_with_tracker`): the dialogue states already built
 # from its tracker, by the arguments of `past_states`.
-_PREDICTION_STATES: ContextVar[dict[tuple[Any, ...], tuple[Any, list[Any]]] | None] = ContextVar(
-    "bj_prediction_states", default=None
+_PREDICTION_STATES: ContextVar[dict[tuple[Any, ...], tuple[Any, Any, list[Any]]] | None] = (
+    ContextVar("bj_prediction_states", default=None)
 )
 
 
@@ -453,8 +453,6 @@ def _past_states_once_per_prediction(patches: Patches) -> None:
     `MessageProcessor._predict_next_with_tracker` and is keyed by the tracker object, its number of events
     and the arguments; outside a prediction Rasa's code runs as shipped.
     """
-    import json
-
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -479,17 +477,20 @@ def _past_states_once_per_prediction(patches: Patches) -> None:
             id(domain),
             bool(omit_unset_slots),
             bool(ignore_rule_only_turns),
-            None if rule_only_data is None else json.dumps(rule_only_data, sort_keys=True),
+            # The policies get the one dictionary the model's rule-only-data provider holds (a copy
+            # with the same content would only miss the cache, never share another one's states).
+            id(rule_only_data),
         )
         hit = cache.get(key)
-        if hit is None or hit[0] is not self:
+        if hit is None or hit[0] is not self or hit[1] is not rule_only_data:
             states = original_states(
                 self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
             )
-            # the tracker is kept with its states, so its id cannot be reused during the prediction
-            cache[key] = (self, _copy_states(states))
+            # the tracker and the rule-only data are kept with the states, so their ids cannot be
+            # reused during the prediction
+            cache[key] = (self, rule_only_data, _copy_states(states))
             return states
-        return _copy_states(hit[1])
+        return _copy_states(hit[2])
 
     def _predict_next_with_tracker(self: MessageProcessor, tracker: Any) -> Any:
         token = _PREDICTION_STATES.set({})

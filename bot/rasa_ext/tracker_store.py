@@ -171,25 +171,44 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         events = self.SQLEvent.__table__
         sid = sa.bindparam("sender_id")
         # The latest session starts at its SessionStarted event's timestamp (None: no session yet, all
-        # events). Asked first, so the session's events are a range of the (sender_id, timestamp) index:
-        # as one statement with a subquery, SQLite read every stored event of the conversation (all its
-        # sessions) through the sender_id index, and a turn's cost grew with the conversation's length.
+        # events). Each statement below asks for it in an uncorrelated subquery, so the session's events
+        # are a range of the (sender_id, timestamp) index (tests/rasa_ext/test_tracker_store.py checks
+        # the query plans): a comparison with the timestamp that the planner could not use as a range
+        # read every stored event of the conversation (all its sessions), and a turn's cost grew with
+        # the conversation's length.
         self._session_start = sa.select(sa.func.max(events.c.timestamp)).where(
             events.c.sender_id == sid, events.c.type_name == SessionStarted.type_name
-        )
-        in_session = sa.and_(events.c.sender_id == sid, events.c.timestamp >= sa.bindparam("since"))
-        # Index order in SQL; the rows are put in id order (Rasa's order) after reading.
-        self._select_session = (
-            sa.select(events.c.id, events.c.data)
-            .where(in_session)
-            .order_by(events.c.timestamp, events.c.id)
         )
         self._select_all = (
             sa.select(events.c.data).where(events.c.sender_id == sid).order_by(events.c.id)
         )
-        self._count_session = sa.select(sa.func.count()).select_from(events).where(in_session)
         self._count_all = (
             sa.select(sa.func.count()).select_from(events).where(events.c.sender_id == sid)
+        )
+        # What a save asks: the number of stored events of the latest session (of the conversation, when
+        # it has no session start yet), in one statement; CASE runs only the count it returns.
+        start = self._session_start.scalar_subquery()
+        self._count_stored = sa.select(
+            sa.case(
+                (start.is_(None), self._count_all.scalar_subquery()),
+                else_=sa.select(sa.func.count())
+                .select_from(events)
+                .where(events.c.sender_id == sid, events.c.timestamp >= start)
+                .scalar_subquery(),
+            )
+        )
+        # What a read asks, as one statement: the latest session's events, or all of the conversation's
+        # events when it has no session start yet. The second part looks up the sender only then (else
+        # NULL, which no row has): a condition that does not name a column, such as `start IS NULL`,
+        # is checked on every row of the conversation instead. The rows are put in id order after
+        # reading.
+        self._select_latest = sa.union_all(
+            sa.select(events.c.id, events.c.data).where(
+                events.c.sender_id == sid, events.c.timestamp >= start
+            ),
+            sa.select(events.c.id, events.c.data).where(
+                events.c.sender_id == sa.case((start.is_(None), sid))
+            ),
         )
         self._insert = events.insert()
 
@@ -201,12 +220,9 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
         def read() -> list[str]:
             with self.engine.connect() as conn:
-                since = None
-                if not fetch_events_from_all_sessions:
-                    since = conn.execute(self._session_start, {"sender_id": sender_id}).scalar()
-                if since is None:
+                if fetch_events_from_all_sessions:
                     return list(conn.execute(self._select_all, {"sender_id": sender_id}).scalars())
-                rows = conn.execute(self._select_session, {"sender_id": sender_id, "since": since})
+                rows = conn.execute(self._select_latest, {"sender_id": sender_id})
                 return [data for _id, data in sorted(rows.all())]
 
         rows = await self._retrying("read", read)
@@ -225,14 +241,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
     def _save(self, tracker: DialogueStateTracker) -> None:
         with self.engine.begin() as conn:
-            since = conn.execute(self._session_start, {"sender_id": tracker.sender_id}).scalar()
-            if since is None:
-                count = conn.execute(self._count_all, {"sender_id": tracker.sender_id})
-            else:
-                count = conn.execute(
-                    self._count_session, {"sender_id": tracker.sender_id, "since": since}
-                )
-            stored = count.scalar_one()
+            stored = conn.execute(self._count_stored, {"sender_id": tracker.sender_id}).scalar_one()
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = stored_form(event)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from bot.rasa_ext.tracker_store import UrlSQLTrackerStore
 
@@ -125,3 +127,103 @@ def test_the_nlu_sentence_vector_is_not_stored(
     (user,) = [e for e in stored if e["event"] == "user"]
     assert TEXT_VECTOR not in user["parse_data"]
     assert user["parse_data"]["intent"] == intent and user["text"] == "hi"
+
+
+def _write(
+    store: UrlSQLTrackerStore | SQLTrackerStore, sender: str, everything: list[list]
+) -> None:
+    for events in everything:  # as the processor does: retrieve, add the turn's events, save
+        tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(
+            sender, Domain.empty().slots
+        )
+        for e in events:
+            tracker.update(e)
+        asyncio.run(store.save(tracker))
+
+
+def _no_session_turns() -> list[list]:
+    """A conversation without a session start (Rasa's first save of a new conversation is like this)."""
+    return [
+        [ActionExecuted("action_listen", timestamp=1_700_000_000.0)],
+        [
+            UserUttered("hi", {"name": "greet", "confidence": 0.9}, timestamp=1_700_000_001.0),
+            BotUttered("hello", timestamp=1_700_000_001.5),
+            ActionExecuted("action_listen", timestamp=1_700_000_002.0),
+        ],
+    ]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_one_statement_reads_and_counts_as_rasas_queries(
+    tmp_path: Path, domain: Domain, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read and the save's count, one statement each, give what Rasa's own queries give, with and
+    without a session start, on SQLite and PostgreSQL (written by ours, read by ours and by Rasa's)."""
+    from contextlib import ExitStack
+
+    from databases import throwaway_postgres
+
+    with ExitStack() as stack:
+        if database == "sqlite":
+            url = f"sqlite:///{tmp_path / 'tracker.db'}"
+        else:
+            url = stack.enter_context(throwaway_postgres("tracker_store"))
+        ours = UrlSQLTrackerStore(domain=domain, url=url)
+        stack.callback(ours.engine.dispose)
+        assert ours._fast
+        _write(ours, "sessions", turns(sessions=3))
+        _write(ours, "no-session", _no_session_turns())
+        # the same once more: nothing is stored twice
+        for sender in ("sessions", "no-session"):
+            asyncio.run(ours.save(asyncio.run(ours.retrieve(sender))))
+        monkeypatch.setenv("BJ_RASA_PATCHES", "0")
+        rasa = UrlSQLTrackerStore(domain=domain, url=url)
+        stack.callback(rasa.engine.dispose)
+        assert not rasa._fast
+        for sender in ("sessions", "no-session", "nobody"):
+            for retrieve in ("retrieve", "retrieve_full_tracker"):
+                mine = asyncio.run(getattr(ours, retrieve)(sender))
+                theirs = asyncio.run(getattr(rasa, retrieve)(sender))
+                assert (mine is None) == (theirs is None) == (sender == "nobody")
+                if mine is not None:
+                    assert dump(mine) == dump(theirs), (sender, retrieve)
+        assert [
+            e["text"]
+            for e in dump(asyncio.run(ours.retrieve("no-session")))
+            if e["event"] == "user"
+        ] == ["hi"]
+
+
+def test_reads_and_counts_stay_within_the_latest_session(tmp_path: Path, domain: Domain) -> None:
+    """SQLite's work for the latest session does not grow with the conversation's earlier sessions
+    (a condition the planner cannot use as an index range would read every stored event)."""
+    import sqlite3
+
+    path = tmp_path / "tracker.db"
+    store = UrlSQLTrackerStore(domain=domain, url=f"sqlite:///{path}")
+    _write(store, "short", turns(sessions=2))
+    _write(store, "long", turns(sessions=60))
+    _write(store, "no-session", _no_session_turns())
+    store.engine.dispose()
+
+    conn = sqlite3.connect(path)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    def work(statement: sa.sql.Select, sender: str) -> int:
+        compiled = statement.compile(dialect=sqlite_dialect())
+        params = compiled.construct_params({"sender_id": sender})
+        steps[0] = 0
+        conn.set_progress_handler(count, 1)
+        conn.execute(str(compiled), tuple(params[k] for k in compiled.positiontup)).fetchall()
+        conn.set_progress_handler(None, 1)
+        return steps[0]
+
+    for statement in (store._select_latest, store._count_stored):
+        short, long = work(statement, "short"), work(statement, "long")
+        assert long <= short + 20, (statement, short, long)  # 60 sessions of 16 events vs 2
+        assert work(statement, "no-session") <= short + 20
+    conn.close()
