@@ -59,7 +59,7 @@ NOT_TYPED = NOT_CLASSIFIED | {"rate_answer", "show_original"}
 
 @pytest.mark.parametrize(
     "name",
-    ["nlu_dev.tsv", "nlu_dev2.tsv", "nlu_dev3.tsv", "nlu_dev4.tsv", "nlu_dev5.tsv"],
+    ["nlu_dev.tsv", "nlu_dev2.tsv", "nlu_dev3.tsv", "nlu_dev4.tsv", "nlu_dev5.tsv", "nlu_dev7.tsv"],
 )
 def test_the_development_sets_are_well_formed_and_not_copied_into_training(name: str) -> None:
     """bench/data/nlu_dev*.tsv (the `#` header is skipped): known intents, ~15+ per language, no overlap."""
