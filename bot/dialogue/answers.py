@@ -327,6 +327,8 @@ def opening_hours_answer(
         places = [queries.Place(r) for r in records if r]
     if not places:
         return Answer([Reply(t("opening_which", lang))])
+    from bot.dialogue.asked import brief_doubts, short_provenance  # asked.py builds on this
+
     replies = []
     for place in places:
         rec = place.record
@@ -339,11 +341,13 @@ def opening_hours_answer(
             if specific_day
             else render.format_status(rec.get("hours"), lang, now)
         )
+        # In short, as every answer (issue 13): the hours, the doubts on them, the first source.
         lines = [
             head,
             render.format_hours(rec.get("hours"), lang),
             detail,
-            *render.provenance(rec, lang, "service_points"),
+            *brief_doubts("service_points", rec, ("hours",), lang),
+            *short_provenance(rec, lang, site_only=True),
         ]
         replies.append(Reply("\n".join(lines)))
     return rated(

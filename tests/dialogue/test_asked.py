@@ -988,3 +988,16 @@ def test_another_district_after_the_hours_gives_the_new_places_address_too(use_k
     q = Question("follow_up", "and in Haidian?", filters={"district": "haidian"})
     text = "\n".join(r.text for r in asked.follow_up(q, ctx).answer.replies)
     assert "Shuangyushu" in text and "09:00" in text
+
+
+def test_opening_hours_by_district_are_short_with_their_doubts_named() -> None:
+    """ "macht das Ausländeramt in Shijingshan Mittagspause?": each office's hours, the doubts on the
+    hours named (not every field's English reason) and its first source; well under the old 3,200
+    characters for three offices."""
+    from bot.dialogue import answers
+
+    answer = answers.opening_hours_answer(None, "shijingshan", None, None, lang="de")
+    texts = [r.text for r in answer.replies if r.text.startswith("📍")]
+    assert texts and all("Öffnungszeiten" in x for x in texts)
+    assert sum(len(x) for x in texts) < 1500  # the Government Service Center's hours alone are long
+    assert "People's Daily" not in "\n".join(texts)  # a staff note on the address, not the hours
