@@ -296,3 +296,17 @@ def test_the_website_facet_also_gives_the_records_e_mail(kb_url: str, lang: str)
     assert "cisbeijing.com" in text and "admissions@cisbeijing.com" in text
     office = record(kb_url, "service_points", "airport_port_visa_office")
     assert "bjcrjka@nia.gov.cn" in (service_points.facet_text(office, "website", lang) or "")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_hospital_known_only_for_its_emergency_department_says_its_hours_are_unknown(
+    kb_url: str, lang: str
+) -> None:
+    """ "토요일에도 해요?" after United Family: its 24-hour emergency department, and that its other hours
+    are not in our sources, rather than the emergency line as if it answered the question."""
+    from bot.dialogue.i18n import t
+
+    bju = record(kb_url, "hospitals", "beijing_united_family_hospital")
+    assert bju.get("emergency_24h") is True and not bju.get("hours")
+    text = hospitals.facet_text(bju, "hours", lang) or ""
+    assert t("emergency_24h_yes", lang) in text and t("hours_unknown", lang) in text

@@ -171,6 +171,10 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
             parts.append(t("emergency_24h_yes", lang))
         if rec.get("hours"):
             parts.append(t("hours", lang, text=local(rec["hours"], lang)))
+        elif parts:
+            # "Open on Saturday?" of a hospital known only for its 24-hour emergency department: that,
+            # and that its other hours are not in our sources (not the emergency line as if it answered).
+            parts.append(t("hours_unknown", lang))
         text = "\n".join(parts) or None
         fields = ("hours", "emergency_24h")
     elif facet == "languages" and rec.get("languages"):
