@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
-from bot.dialogue import answers, cards, hotline_words, render
+from bot.dialogue import answers, cards, hotline_words, newcomer_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -1204,6 +1204,8 @@ def out_of_scope_turn(
     NLU was unsure); else, when the NLU was unsure, the fact asked of its likeliest topic in `guesses`
     (its ranked intents) whose records can hold it ("거류허가 예약은 어느 사이트에서 해요?": the halls'
     booking). None: the entries answer, or the topics are offered."""
+    if _newcomer_first_steps(q):
+        return first_steps_turn(q, lang, newcomer=True)
     if ctx.empty and ctx.faq and _refers_back(q.text) and not faq_match.decide(q.text).answer:
         # "and what's the max per transaction?" after an entry's answer, no entry fitting it alone: the
         # entry on the same subject its words fit.
@@ -1282,6 +1284,8 @@ def answer_question(
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
     q = with_named_permit_type(with_named_topic(q))
+    if _newcomer_first_steps(q):
+        return first_steps_turn(q, lang, newcomer=True)
     if (
         faq_first
         and q.facets
@@ -1617,13 +1621,25 @@ def _clearly_about(q: Question, proc: Mapping[str, Any]) -> bool:
     return found is not None and found["id"] == proc["id"]
 
 
-def first_steps_turn(q: Question, lang: str) -> Turn:
+def _newcomer_first_steps(q: Question) -> bool:
+    """ "I just arrived for work, what do I do first?" (a newcomer's words, a first-steps facet, no
+    procedure named): the newcomers' steps, whatever topic the NLU read in the arrival words (the
+    240-hour transit, the port visa, a work permit)."""
+    if not newcomer_words.asks_first_steps(q.text, q.facets) or named_procedures(q.text):
+        return False
+    # Words that clearly match one procedure besides the arrival words ("240 hour transit: I just
+    # landed", "I just arrived and lost my passport"): that procedure's own steps.
+    rest = newcomer_words.without_newcomer(q.text)
+    return matched_procedure(None, rest, strong=True) is None
+
+
+def first_steps_turn(q: Question, lang: str, newcomer: bool = False) -> Turn:
     """The ordered steps with their deadlines (procedures.first_steps), one short line each, and the
-    offer of details."""
+    offer of details. `newcomer`: the newcomers' steps, never one procedure's own."""
     steps = procedures.first_steps()
     chain = {r["id"] for r in steps}
     chain_topics = {r.get("topic") for r in steps}
-    if q.intent in PROCEDURE_INTENTS:
+    if q.intent in PROCEDURE_INTENTS and not newcomer:
         procs = ranked_procedures(str(q.intent), q)
         if (
             procs
