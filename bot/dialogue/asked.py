@@ -411,12 +411,8 @@ def _without_doubts(fact: str, lang: str) -> str:
 def _doubted_labels(rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[str]:
     """The names of the facts shown (`facets`) that staff marked uncertain on the record."""
     fields = {f for facet in facets for f in FACET_FIELDS.get(facet, (facet,))}
-    marked = [
-        key
-        for key in (rec.get("uncertain") or {})
-        if key.split(".", 1)[0].split("[", 1)[0] in fields
-    ]
-    return list(dict.fromkeys(render.field_label(key.split(".", 1)[0], lang) for key in marked))
+    marked = kfacets.marked_doubts(rec, fields)
+    return list(dict.fromkeys(render.field_label(key.split(".", 1)[0], lang) for key, _ in marked))
 
 
 def brief_doubts(kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[str]:

@@ -22,15 +22,20 @@ from bot.knowledge import provenance as prov
 ALL_FACETS: frozenset[str] = frozenset(vocab.FACETS)
 
 
-def doubts(kind: str, record: Mapping[str, Any], fields: Iterable[str], lang: str) -> str | None:
-    """The ⚠ line for the uncertain marks on `fields` (top-level fields; "steps[2]" counts for steps)."""
+def marked_doubts(record: Mapping[str, Any], fields: Iterable[str]) -> list[tuple[str, str]]:
+    """The record's uncertain marks (key, staff's reason) on `fields`: top-level fields, so that
+    "steps[2]" and "address.zh" count for steps and address."""
     wanted = set(fields)
-    unc = record.get("uncertain") or {}
-    marked = [
+    return [
         (key, reason)
-        for key, reason in unc.items()
+        for key, reason in (record.get("uncertain") or {}).items()
         if key.split(".", 1)[0].split("[", 1)[0] in wanted
     ]
+
+
+def doubts(kind: str, record: Mapping[str, Any], fields: Iterable[str], lang: str) -> str | None:
+    """The ⚠ line for the uncertain marks on `fields` (top-level fields; "steps[2]" counts for steps)."""
+    marked = marked_doubts(record, fields)
     if not marked:
         return None
     # The reasons are staff's English notes: said in English only (a Chinese or Korean answer names the
