@@ -10,6 +10,7 @@ hotline) mean both; a concept without a hotline in the knowledge base means none
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,12 @@ def word_pattern(words: list[str]) -> re.Pattern[str]:
             before = r"\w*" if head else r"(?<!\w)"
             parts.append(before + body + (r"\w*" if tail else r"(?!\w)"))
     return re.compile("|".join(parts))
+
+
+def load_word_patterns(path: Path, keys: Iterable[str]) -> dict[str, re.Pattern[str]]:
+    """One `word_pattern` per list `keys` names in the YAML file `path` (language_data/*.yml)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {key: word_pattern([str(w) for w in data[key]]) for key in keys}
 
 
 @lru_cache(maxsize=1)

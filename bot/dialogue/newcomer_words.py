@@ -8,9 +8,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from bot.dialogue.hotline_words import word_pattern
+from bot.dialogue.hotline_words import load_word_patterns
 from bot.nlu.facets import fold
 
 DATA = Path(__file__).with_name("language_data") / "newcomer.yml"
@@ -20,8 +18,7 @@ FIRST_STEP_FACETS = frozenset({"order", "steps"})
 
 @lru_cache(maxsize=2)
 def _pattern(key: str = "newcomer", path: Path = DATA) -> re.Pattern[str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return word_pattern([str(w) for w in data[key]])
+    return load_word_patterns(path, (key,))[key]
 
 
 def is_newcomer(text: str | None) -> bool:

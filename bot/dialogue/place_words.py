@@ -9,9 +9,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from bot.dialogue.hotline_words import word_pattern
+from bot.dialogue.hotline_words import load_word_patterns
 from bot.nlu.facets import fold
 
 DATA = Path(__file__).with_name("language_data") / "places.yml"
@@ -21,8 +19,7 @@ KIND_INTENTS = {"hospitals": "healthcare", "schools": "international_school"}
 
 @lru_cache(maxsize=1)
 def _load(path: Path = DATA) -> dict[str, re.Pattern[str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {kind: word_pattern([str(w) for w in data[kind]]) for kind in KIND_INTENTS}
+    return load_word_patterns(path, KIND_INTENTS)
 
 
 def kinds_named(text: str | None) -> set[str]:
