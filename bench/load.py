@@ -3,6 +3,8 @@
     .venv/bin/python bench/load.py                      # 16 users, REST and Socket.IO, ours and stock `rasa init`
     .venv/bin/python bench/load.py --users 32 --duration 60 --target ours --channel rest
     .venv/bin/python bench/load.py --target ours --postgres   # conversations and knowledge in PostgreSQL
+    .venv/bin/python bench/load.py --replicas 2               # ours as deploy/'s layout: 2 Rasa servers
+                                                              # and 2 action servers behind nginx
 
 Each simulated user holds one conversation after another (a new sender each time), sending the next
 message as soon as the previous answer is complete (closed loop, no think time). Our conversations mix
@@ -10,7 +12,15 @@ knowledge questions in nine languages (each turn runs language detection, custom
 queries); the stock bot (`rasa init`, default config, trained once into var/bench/stock) gets its own
 greet/mood conversations. Both run one after the other in the same invocation on the same machine, with
 fresh conversation stores. Printed: turns per second, latency percentiles, errors, peak memory (VmHWM) of
-each server, and the time from start to the first answer.
+each server, CPU per turn of each kind of process, and the time from start to the first answer.
+
+By default ours runs as `make run` starts it: one Rasa server, one action server. A Rasa server handles one
+message at a time on one core, so on a machine with more cores that layout leaves them idle; `--replicas N`
+runs ours the way deploy/ runs it in production (`beijing-assistant cluster`, the scale-out test's layout):
+N Rasa servers and N action servers behind nginx, each conversation routed to one Rasa server, Rasa's lock
+store in Redis. The stock bot always runs as `rasa run` starts it (one process, in-memory lock store: Rasa
+refuses more than one Sanic worker without a shared lock store). Compare like with like when you quote the
+ratio: the printed line names the layout.
 
 Socket.IO turns have no end marker: a turn ends when no further bot message arrives for --idle seconds;
 its latency is measured to the last message, and its turns/s include that idle wait.
@@ -334,10 +344,40 @@ def store_size(url: str) -> str:
     return f"{rows / senders:.0f} event rows, {size / senders / 1024:.1f} KB per conversation ({senders} conversations)"
 
 
-def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[str, str]]:
-    label = "ours (PostgreSQL)" if args.postgres else "ours"
-    with stores(var, args.postgres) as env:
-        started = time.monotonic()
+@dataclass
+class Deployment:
+    """Where the load goes (`url`) and which processes serve it, for CPU and memory figures."""
+
+    url: str
+    rasa: list[int]
+    actions: list[int]
+    proxy: list[int] = field(default_factory=list)  # nginx's master and workers (--replicas)
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (nginx's workers are children of its master)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+@contextlib.contextmanager
+def deployment(args: argparse.Namespace, env: dict[str, str], var: Path) -> Iterator[Deployment]:
+    """Our servers: one Rasa server and one action server (`make run`'s layout), or with --replicas N the
+    production layout of deploy/ on this machine (`beijing-assistant cluster`): N Rasa servers and N action
+    servers behind nginx, routed by conversation, sharing the conversation store and a Redis lock store."""
+    if args.replicas <= 1:
         servers = serve.start(
             ROOT / "models" / "current.tar.gz",
             rasa_port=free_port(),
@@ -346,15 +386,63 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
             log_dir=var / "logs",
         )
         try:
-            cold = wait_first_answer(servers.rasa_url, "hi", started)
-            rasa_pid, actions_pid = servers.processes[1].pid, servers.processes[0].pid
+            yield Deployment(
+                servers.rasa_url, [servers.processes[1].pid], [servers.processes[0].pid]
+            )
+        finally:
+            servers.stop()
+        return
+    from bot.runtime import cluster
+
+    ports = [free_port() for _ in range(2 * args.replicas + 2)]
+    running = cluster.start_cluster(
+        ROOT / "models" / "current.tar.gz",
+        rasa_ports=ports[: args.replicas],
+        action_ports=ports[args.replicas : 2 * args.replicas],
+        port=ports[-2],
+        actions_port=ports[-1],
+        prefix=var / "cluster",
+        env={
+            **env,
+            # One client address sends every simulated user's messages: nginx's per-address limit is off.
+            cluster.NGINX_RATE_ENV: "0",
+            "LOCK_STORE_KEY_PREFIX": f"benchload{uuid.uuid4().hex[:8]}",
+        },
+        log_dir=var / "logs",
+    )
+    try:
+        assert running.nginx is not None
+        yield Deployment(
+            running.url,
+            [p.pid for p in running.rasa],
+            [p.pid for p in running.actions],
+            descendants(running.nginx.pid),
+        )
+    finally:
+        running.stop()
+
+
+def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[str, str]]:
+    label = "ours (PostgreSQL)" if args.postgres else "ours"
+    if args.replicas > 1:
+        label += f", {args.replicas} Rasa servers behind nginx"
+    with stores(var, args.postgres) as env:
+        started = time.monotonic()
+        with deployment(args, env, var) as deployed:
+            cold = wait_first_answer(deployed.url, "hi", started)
+            groups = {
+                "Rasa": deployed.rasa,
+                "action server": deployed.actions,
+                **({"nginx": deployed.proxy} if deployed.proxy else {}),
+            }
             results, info = [], {}
             for channel in args.channels:
-                before = cpu_seconds(rasa_pid), cpu_seconds(actions_pid)
+                before = {name: sum(map(cpu_seconds, pids)) for name, pids in groups.items()}
+                wall = time.monotonic()
                 generator = time.process_time()
                 result = asyncio.run(
                     drive(
-                        servers.rasa_url,
+                        deployed.url,
                         channel,
                         OURS,
                         args.users,
@@ -364,21 +452,29 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
                         label,
                     )
                 )
+                wall = time.monotonic() - wall
                 # CPU per turn over warm-up and measurement together (turns of both, roughly in proportion).
                 turns = len(result.latencies) * (args.warmup + args.duration) / args.duration
                 if turns:
-                    rasa_ms = 1000 * (cpu_seconds(rasa_pid) - before[0]) / turns
-                    actions_ms = 1000 * (cpu_seconds(actions_pid) - before[1]) / turns
-                    generator_ms = 1000 * (time.process_time() - generator) / turns
-                    info[
-                        f"{label}: CPU per {channel} turn, Rasa / action server / load generator"
-                    ] = f"{rasa_ms:.1f} / {actions_ms:.1f} / {generator_ms:.1f} ms"
+                    used = {
+                        name: sum(map(cpu_seconds, pids)) - before[name]
+                        for name, pids in groups.items()
+                    }
+                    generator_s = time.process_time() - generator
+                    names = " / ".join(groups) + " / load generator"
+                    per_turn = " / ".join(f"{1000 * u / turns:.1f}" for u in used.values())
+                    info[f"{label}: CPU per {channel} turn, {names}"] = (
+                        f"{per_turn} / {1000 * generator_s / turns:.1f} ms"
+                    )
+                    busy = (sum(used.values()) + generator_s) / wall
+                    info[f"{label}: {channel} CPU in use, all of the above"] = (
+                        f"{busy:.2f} of {os.cpu_count()} cores"
+                    )
                 results.append(result)
-            info[f"{label}: Rasa server peak memory"] = f"{peak_rss_mb(rasa_pid):.0f} MB"
-            info[f"{label}: action server peak memory"] = f"{peak_rss_mb(actions_pid):.0f} MB"
+            for name, pids in (("Rasa server", deployed.rasa), ("action server", deployed.actions)):
+                peaks = ", ".join(f"{peak_rss_mb(pid):.0f}" for pid in pids)
+                info[f"{label}: {name} peak memory"] = f"{peaks} MB"
             info[f"{label}: start to first answer"] = f"{cold:.1f} s"
-        finally:
-            servers.stop()
         if args.postgres:
             info[f"{label}: conversation store"] = store_size(env["TRACKER_STORE_URL"])
     return results, info
@@ -473,6 +569,13 @@ def main() -> int:
         nargs="?",
         const="postgresql://postgres@127.0.0.1:5432/postgres",
         help="our bot on a throw-away PostgreSQL database (conversations and knowledge) instead of SQLite",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="our bot as N Rasa servers and N action servers behind nginx (deploy/'s layout; needs Redis "
+        "and `make nginx`) instead of one of each (default 1, `make run`'s layout)",
     )
     args = parser.parse_args()
     args.channels = ["rest", "socketio"] if args.channel == "both" else [args.channel]
