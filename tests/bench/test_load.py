@@ -3,18 +3,14 @@ workers are children of its master), and --replicas chooses the layout (no serve
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# bench/ is not a package: load the script under its own name, without putting bench/ on sys.path.
-_spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-assert _spec and _spec.loader
-load = importlib.util.module_from_spec(_spec)
-sys.modules["bench_load"] = load
-_spec.loader.exec_module(load)
+sys.path.insert(0, str(ROOT / "bench"))
+
+import load  # noqa: E402
 
 
 def test_descendants_are_the_process_and_everything_below_it() -> None:
