@@ -322,6 +322,26 @@ def test_the_processing_time_of_a_residence_permit_of_no_type_is_the_lead_every_
     assert "5 working days" not in text  # the work permit's joint application: a detail
 
 
+@pytest.mark.parametrize("lang", ["en", "ko", "de"])
+def test_the_deadlines_every_residence_permit_type_shares_answer_a_deadline_of_no_type(
+    lang: str,
+) -> None:
+    # knowledge/procedures.yml: every type's deadlines have "Apply for renewal 30 days before the permit
+    # expires" and "Report changes ... within 10 days"; the first differs (the study permit's X1 visa).
+    q = Question(
+        "residence_permit",
+        "거류허가 변경 신고는 며칠 안에 해야 하나요?",
+        facets=("deadline",),
+    )
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert text.startswith(f"📋 {t('same_every_permit_type', lang)}")
+    assert "10" in text and "30" in text and "…" in text
+    assert "X1" not in text and t("ask_permit_type", lang) not in text
+    assert asked.shared_deadlines("documents", [], {}, lang) is None
+
+
 @pytest.mark.parametrize("lang", ["en", "de", "es"])
 def test_a_procedure_page_in_short_that_says_what_to_do_names_where_to_go(lang: str) -> None:
     # The lost passport's summary already says where (Window 25, No. 2 Andingmen East Street): the
