@@ -694,7 +694,7 @@ def _topic_turn(
         return Turn(Answer([ask], topic=intent), ctx)
     shown_kind, shown = places if places else (place_kind, [])
     if of_places and not places:
-        shown_kind, shown = find_places(intent, q.filters, procs, q.near)
+        shown_kind, shown = find_places(intent, q.filters, _place_procedures(q, procs), q.near)
     if not of_places:
         shown = []
     where = (
@@ -781,6 +781,24 @@ def _topic_turn(
         facet=None if summary or not facets else _answered(facets, shown_kind, shown, of_places),
     )
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
+
+
+def _place_procedures(q: Question, procs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The procedures whose places a topic question asks for: the first ranked when the message names
+    it or some distinctive words of it are in the message (MATCH_MIN); else, in a topic of several procedures done at different offices,
+    one standing for all of their services ("해정구 출입국 서비스홀 전화번호" read as a visa question: any
+    visa office in Haidian, not the airport's port-visa office that "출입국" alone ranked first)."""
+    if len(procs) < 2 or q.intent == "residence_permit" or q.intent not in PROCEDURE_INTENTS:
+        return [dict(p) for p in procs]
+    first = str(procs[0]["id"])
+    if any(p["id"] == first for p in named_procedures(q.text)):
+        return [dict(p) for p in procs]
+    scored = procedures.rank_scored(str(q.intent), q.text)
+    if scored and scored[0][1]["id"] == first and scored[0][0] >= MATCH_MIN:
+        # Some distinctive words of its own ("مكتب تأشيرة الميناء", the port-visa office).
+        return [dict(p) for p in procs]
+    services = list(dict.fromkeys(s for p in procs for s in p.get("services") or []))
+    return [{**procs[0], "services": services}, *(dict(p) for p in procs[1:])]
 
 
 def _steps_say_where(

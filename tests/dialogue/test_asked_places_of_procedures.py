@@ -270,3 +270,24 @@ def test_a_part_of_the_joint_application_answering_makes_its_own_topic_the_conte
     turn = asked.follow_up(q, turn.context, lang="de", now=NOW)
     assert "Shuangyushu" in all_text(turn.answer)
     assert "Arbeitserlaubnis" not in all_text(turn.answer).split("\n")[0]
+
+
+def test_offices_of_a_topic_whose_first_procedure_the_words_barely_match_are_any_of_its_offices() -> (
+    None
+):
+    # "출입국" alone ranks the port visa first among the visa procedures (1.2, under MATCH_MIN): the
+    # visa offices in Haidian (the Zhongguancun hall extends visas), not the airports' office.
+    q = Question(
+        "visa",
+        "해정구 출입국 서비스홀 전화번호 뭐에요?",
+        facets=("phone",),
+        filters={"district": "haidian"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW, faq_first=False)
+    assert turn is not None
+    assert turn.context.ids[0] == "zhongguancun_exit_entry_hall"
+    assert "airport_port_visa_office" not in turn.context.ids
+    # Words of its own (the port-visa office) keep the first procedure's office.
+    q = Question("visa", "ما هو رقم هاتف مكتب تأشيرة الميناء في المطار؟", facets=("phone",))
+    turn = asked.answer_question(q, Context(), lang="ar", now=NOW, faq_first=False)
+    assert turn is not None and turn.context.ids[0] == "airport_port_visa_office"
