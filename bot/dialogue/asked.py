@@ -1362,12 +1362,14 @@ def answer_question(
         and q.intent in TOPIC_INTENTS
         and q.intent != ctx.intent
         and named_records(q.text) is None
+        and not named_service_topics(q.text)
     ):
         # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?" read as a healthcare question: an
         # entry on a subject no topic page answers (social insurance) that clearly fits it answers,
         # before the words are matched against procedures (the work permit's deadline); not for a
         # question on the topic in context ("which documents do I need for that?" comes close to the
-        # driving-licence entry), nor one naming a place.
+        # driving-licence entry), nor one naming a place or a topic's service ("welche Unterlagen für die
+        # Verlängerung meiner Aufenthaltserlaubnis?" is close to the driving-licence documents' entry).
         # A service point with no service named would be the offices for foreigners in general.
         unnamed = q.intent == "find_service_point" and not q.filters.get("service")
         outside = answers.faq_outside_topics(

@@ -291,3 +291,24 @@ def test_offices_of_a_topic_whose_first_procedure_the_words_barely_match_are_any
     q = Question("visa", "ما هو رقم هاتف مكتب تأشيرة الميناء في المطار؟", facets=("phone",))
     turn = asked.answer_question(q, Context(), lang="ar", now=NOW, faq_first=False)
     assert turn is not None and turn.context.ids[0] == "airport_port_visa_office"
+
+
+def test_an_entry_outside_the_topics_does_not_answer_a_message_naming_a_topics_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The entries' classifier put "welche Unterlagen?" close to the driving licence's documents (0.86).
+    entry = Answer([], faq_entry="driving_licence_exchange_documents")
+    monkeypatch.setattr(asked.answers, "faq_outside_topics", lambda *a, **k: entry)
+    monkeypatch.setattr(asked.answers, "faq_instead", lambda *a, **k: None)
+    q = Question(
+        "work_permit",
+        "Ich brauche eine Verlaengerung meiner Aufenthaltserlaubnis zum Arbeiten, welche Unterlagen?",
+        facets=("documents",),
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW)
+    assert turn is not None and turn.answer is not entry
+    assert "Reisepass" in all_text(turn.answer)
+    # Naming no topic's service, it does.
+    q = Question("work_permit", "welche Unterlagen brauche ich?", facets=("documents",))
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW)
+    assert turn is not None and turn.answer is entry
