@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
-from bot.dialogue import answers, cards, hotline_words, newcomer_words, render
+from bot.dialogue import answers, cards, hotline_words, newcomer_words, place_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -594,8 +594,10 @@ def find_places(
     filters: Mapping[str, str],
     procs: Sequence[Mapping[str, Any]] = (),
     near: tuple[float, float] | None = None,
+    text: str = "",
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The places a topic's question is about (its kind and records, best first), with its filters."""
+    """The places a topic's question is about (its kind and records, best first), with its filters;
+    `text`, the message, may name the kind of office ("exit-entry office")."""
     district = filters.get("district")
     kind = PLACE_INTENTS.get(intent or "", "service_points")
     found: Sequence[queries.Place[Any]]
@@ -628,8 +630,10 @@ def find_places(
             codes = list(dict.fromkeys(s for p in procs[:1] for s in p.get("services", [])))
         elif intent in PROCEDURE_INTENTS:
             codes = service_points.service_codes(intent)
+        # "조양구 출입국 사무소 주소" (no service named): the exit-entry hall before the district's other offices.
+        named = place_words.offices_named(text) if not codes else frozenset()
         found = service_points.find_service_points(
-            codes, district=district, near=near, limit=MAX_RECORDS
+            codes, district=district, near=near, limit=MAX_RECORDS, kinds=named
         )
     if near is None:
         return kind, [dict(p.record) for p in found]
@@ -694,7 +698,9 @@ def _topic_turn(
         return Turn(Answer([ask], topic=intent), ctx)
     shown_kind, shown = places if places else (place_kind, [])
     if of_places and not places:
-        shown_kind, shown = find_places(intent, q.filters, _place_procedures(q, procs), q.near)
+        shown_kind, shown = find_places(
+            intent, q.filters, _place_procedures(q, procs), q.near, q.text
+        )
     if not of_places:
         shown = []
     where = (

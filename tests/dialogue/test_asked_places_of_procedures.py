@@ -312,3 +312,25 @@ def test_an_entry_outside_the_topics_does_not_answer_a_message_naming_a_topics_s
     q = Question("work_permit", "welche Unterlagen brauche ich?", facets=("documents",))
     turn = asked.answer_question(q, Context(), lang="de", now=NOW)
     assert turn is not None and turn.answer is entry
+
+
+def test_the_exit_entry_office_of_a_district_is_its_exit_entry_hall_before_its_other_offices() -> (
+    None
+):
+    # Chaoyang has the CBD talent centre and the Chaoyang exit-entry hall (knowledge/service_points.yml).
+    q = Question(
+        "find_service_point",
+        "조양구 출입국 사무소 주소",
+        facets=("address",),
+        filters={"district": "chaoyang"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW, faq_first=False)
+    assert turn is not None and turn.context.ids[0] == "chaoyang_exit_entry_hall"
+    q = Question(
+        "find_service_point",
+        "offices for foreigners in Chaoyang",
+        facets=("address",),
+        filters={"district": "chaoyang"},
+    )
+    turn = asked.answer_question(q, Context(), now=NOW, faq_first=False)
+    assert turn is not None and "cbd_talent_one_stop_centre" in turn.context.ids
