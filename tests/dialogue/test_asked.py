@@ -933,8 +933,8 @@ def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordin
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """ "유심은 어디서 사요?" read as find_service_point: with no service named, the topic's answer would
-    be the offices for foreigners in general, so the entry needs only the ordinary threshold; a service
-    named keeps the clear bar."""
+    be the offices for foreigners in general, so the entry needs only the ordinary threshold; a message
+    naming a topic's service is that topic's (no entry outside the topics is asked)."""
     asked_with: list[bool] = []
     entry = Answer([answers.Reply("SIM cards: China Mobile, China Unicom, China Telecom shops.")])
 
@@ -953,7 +953,7 @@ def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordin
         filters={"service": "residence_permit"},
     )
     turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
-    assert asked_with[-1] is True and (turn is None or turn.answer is not entry)
+    assert asked_with == [False] and (turn is None or turn.answer is not entry)
 
 
 def test_a_short_answer_names_what_our_research_file_cites_not_the_file() -> None:
