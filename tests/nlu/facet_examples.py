@@ -95,6 +95,10 @@ FOLLOW_UPS: list[Example] = [
     _e("fr", "l'adresse ?", True, "address"),
     # German
     _e("de", "und in Haidian?", True),
+    _e("de", "und was brauche ich dafuer?", True, "documents"),
+    _e("de", "wann oeffnet es?", True, "hours"),
+    _e("de", "wie lange ist das gueltig?", True, "validity"),
+    _e("de", "Gebuehren?", True, "fee"),
     _e("de", "und am Samstag?", True),
     _e("de", "was kostet das?", True, "fee"),
     _e("de", "der zweite", True, "", "2"),
