@@ -410,6 +410,11 @@ class ActionHumanHandoff(KnowledgeAction):
             turn = asked.answer_named(q, lang=language_of(tracker))
             if turn is not None:
                 return send_turn(dispatcher, turn)
+        # "차이나유니콤 고객센터 번호 몇 번이에요?" (a fact asked of a customer service) read as a wish for a
+        # person: an entry on a subject no topic answers that clearly answers it.
+        entry = answers.faq_outside_topics(q.text, lang=language_of(tracker)) if q.facets else None
+        if entry is not None:
+            return send_turn(dispatcher, asked.Turn(entry, context.Context()))
         return super().work(dispatcher, tracker, domain)
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:

@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
-from bot.dialogue import answers, cards, hotline_words, newcomer_words, render
+from bot.dialogue import answers, cards, hotline_words, newcomer_words, place_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -594,8 +594,10 @@ def find_places(
     filters: Mapping[str, str],
     procs: Sequence[Mapping[str, Any]] = (),
     near: tuple[float, float] | None = None,
+    text: str = "",
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The places a topic's question is about (its kind and records, best first), with its filters."""
+    """The places a topic's question is about (its kind and records, best first), with its filters;
+    `text`, the message, may name the kind of office ("exit-entry office")."""
     district = filters.get("district")
     kind = PLACE_INTENTS.get(intent or "", "service_points")
     found: Sequence[queries.Place[Any]]
@@ -628,8 +630,10 @@ def find_places(
             codes = list(dict.fromkeys(s for p in procs[:1] for s in p.get("services", [])))
         elif intent in PROCEDURE_INTENTS:
             codes = service_points.service_codes(intent)
+        # "조양구 출입국 사무소 주소" (no service named): the exit-entry hall before the district's other offices.
+        named = place_words.offices_named(text) if not codes else frozenset()
         found = service_points.find_service_points(
-            codes, district=district, near=near, limit=MAX_RECORDS
+            codes, district=district, near=near, limit=MAX_RECORDS, kinds=named
         )
     if near is None:
         return kind, [dict(p.record) for p in found]
@@ -694,9 +698,19 @@ def _topic_turn(
         return Turn(Answer([ask], topic=intent), ctx)
     shown_kind, shown = places if places else (place_kind, [])
     if of_places and not places:
-        shown_kind, shown = find_places(intent, q.filters, procs, q.near)
+        shown_kind, shown = find_places(
+            intent, q.filters, _place_procedures(q, procs), q.near, q.text
+        )
     if not of_places:
         shown = []
+    where = (
+        None if summary else _steps_say_where(q, of_proc, of_places, procs, shown_kind, shown, lang)
+    )
+    if where is not None:
+        # "숙박등록은 어디서 해요?": no office for it has a known address, and the procedure's steps say
+        # where to go ("the local police station where you live"): they lead, the places follow.
+        of_proc = [*of_proc, "steps"]
+        procs = procs or [where]
     blocks = []
     brief = summary or len(shown) + bool(of_proc and procs) > 1
     if of_proc and procs:
@@ -706,6 +720,11 @@ def _topic_turn(
         ]
         holds = holds or list(joined_parts(procs[0], of_proc, lang))
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
+        if procs[0].get("topic") in PROCEDURE_INTENTS:
+            # A part of a joint application answered ("Was kostet die Aufenthaltserlaubnis zum
+            # Arbeiten?" read as a work-permit question: the work-type residence permit's fee): its
+            # own topic is the context, so "und in Haidian, wo?" names its offices as what they are.
+            intent = str(procs[0]["topic"])
         blocks.append(record_block("procedures", procs[0], of_proc, lang, when, not summary, brief))
     others = len(blocks)  # the procedure's block, before the places'
     if shown:
@@ -770,6 +789,47 @@ def _topic_turn(
     return Turn(replace(answer, topic=intent, shown_points=_points(ctx)), ctx)
 
 
+def _place_procedures(q: Question, procs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The procedures whose places a topic question asks for: the first ranked when the message names
+    it or some distinctive words of it are in the message (MATCH_MIN); else, in a topic of several procedures done at different offices,
+    one standing for all of their services ("해정구 출입국 서비스홀 전화번호" read as a visa question: any
+    visa office in Haidian, not the airport's port-visa office that "출입국" alone ranked first)."""
+    if len(procs) < 2 or q.intent == "residence_permit" or q.intent not in PROCEDURE_INTENTS:
+        return [dict(p) for p in procs]
+    first = str(procs[0]["id"])
+    if any(p["id"] == first for p in named_procedures(q.text)):
+        return [dict(p) for p in procs]
+    scored = procedures.rank_scored(str(q.intent), q.text)
+    if scored and scored[0][1]["id"] == first and scored[0][0] >= MATCH_MIN:
+        # Some distinctive words of its own ("مكتب تأشيرة الميناء", the port-visa office).
+        return [dict(p) for p in procs]
+    services = list(dict.fromkeys(s for p in procs for s in p.get("services") or []))
+    return [{**procs[0], "services": services}, *(dict(p) for p in procs[1:])]
+
+
+def _steps_say_where(
+    q: Question,
+    of_proc: Sequence[str],
+    of_places: Sequence[str],
+    procs: Sequence[Mapping[str, Any]],
+    kind: str,
+    shown: Sequence[Mapping[str, Any]],
+    lang: str,
+) -> Mapping[str, Any] | None:
+    """Where to go is asked of a procedure's places (the topic's, or the service's named: "where do I do
+    accommodation registration?"), none of them has a known address, and the procedure has steps
+    (which say where: "the local police station (派出所) for the address where you live"): that
+    procedure, whose steps answer where to go. None otherwise."""
+    if "address" not in of_places or "steps" in of_proc or kind != "service_points":
+        return None
+    if any(kfacets.fact(kind, r, "address", lang) for r in shown):
+        return None
+    proc = procs[0] if procs else service_procedure(replace(q, facets=("steps",)), lang)
+    if proc is None or kfacets.fact("procedures", proc, "steps", lang) is None:
+        return None
+    return proc
+
+
 def joined_parts(proc: Mapping[str, Any], facets: Sequence[str], lang: str) -> list[dict[str, Any]]:
     """The procedures a joint application combines, holding one of `facets`: a procedure with no
     service of its own (the "two-permit joint application": its one service is offered by the work
@@ -816,7 +876,7 @@ def same_for_every_type(
             continue
         # "How long does a residence permit take?": the types' texts differ after a lead they share
         # ("Usually quoted as 7 working days; ..."): that lead, the rest per type behind More details.
-        lead = shared_lead(texts)
+        lead = shared_lead(texts) or shared_deadlines(facet, list(typed.values()), first, lang)
         if lead is None:
             return None
         facts.append(lead)
@@ -825,6 +885,26 @@ def same_for_every_type(
         return "\n".join([title, *facts, *short_provenance(first, lang)]), first
     block = record_block("procedures", first, facets, lang, when).split("\n")
     return "\n".join([title, *block[1:]]), first
+
+
+def shared_deadlines(
+    facet: str, typed: Sequence[Mapping[str, Any]], first: Mapping[str, Any], lang: str
+) -> str | None:
+    """The deadlines every type of residence permit has ("Apply for renewal 30 days before the permit
+    expires", "Report changes ... within 10 days"), when their lists differ only in others (the study
+    permit's first deadline is the X1 visa's): those, followed by "…" (the rest per type behind More
+    details), with their doubts. None for another facet, or when no deadline is shared."""
+    if facet != "deadline":
+        return None
+    lists = [[local(x, "en") for x in p.get("deadlines") or []] for p in typed]
+    shared = [
+        x for x in first.get("deadlines") or [] if all(local(x, "en") in items for items in lists)
+    ]
+    if not shared:
+        return None
+    text = "\n".join([t("deadlines", lang), *(f"• {local(x, lang)}" for x in shared), "• …"])
+    warning = kfacets.doubts("procedures", first, ("deadlines",), lang)
+    return f"{text}\n{warning}" if warning else text
 
 
 # Where a fact's lead ends: its first sentence, else its first clause ("보통 7영업일로 안내되며,").
@@ -1288,12 +1368,14 @@ def answer_question(
         and q.intent in TOPIC_INTENTS
         and q.intent != ctx.intent
         and named_records(q.text) is None
+        and not named_service_topics(q.text)
     ):
         # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?" read as a healthcare question: an
         # entry on a subject no topic page answers (social insurance) that clearly fits it answers,
         # before the words are matched against procedures (the work permit's deadline); not for a
         # question on the topic in context ("which documents do I need for that?" comes close to the
-        # driving-licence entry), nor one naming a place.
+        # driving-licence entry), nor one naming a place or a topic's service ("welche Unterlagen für die
+        # Verlängerung meiner Aufenthaltserlaubnis?" is close to the driving-licence documents' entry).
         # A service point with no service named would be the offices for foreigners in general.
         unnamed = q.intent == "find_service_point" and not q.filters.get("service")
         outside = answers.faq_outside_topics(
@@ -1322,6 +1404,12 @@ def answer_question(
         # "wie lange gilt die Bescheinigung?" after the lost passport, read as a residence permit of no
         # type: the fact of the procedure in context, not "which residence permit?".
         return follow_up(q, ctx, lang=lang, now=now)
+    other = _instead_of_permit_type(q, lang)
+    if other is not None:
+        # "Wie lange darf ich mit dem R-Visum pro Aufenthalt bleiben?" read as a residence permit of no
+        # type: the procedure the words clearly match holds the fact; asking the permit type would not help.
+        base = Context(intent=q.intent, filters=q.filters)
+        return _records_turn("procedures", [other], q, q.facets, lang, when, base)
     if (
         not q.facets
         and q.intent == ctx.intent == "residence_permit"
@@ -1422,6 +1510,18 @@ def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str
     offered = offered_procedure(kind, shown) if shown else None
     in_context = {p["id"] for p in _procedures(ctx)} | ({offered["id"]} if offered else set())
     return found if found["id"] in in_context else None
+
+
+def _instead_of_permit_type(q: Question, lang: str) -> dict[str, Any] | None:
+    """A facet asked under residence_permit that would get the permit-type question (no type said, no
+    type or procedure of the topic matched), while the words clearly match a procedure of another topic
+    holding a fact asked (the R visa, "R-Visum"): that procedure."""
+    if q.intent != "residence_permit" or not q.facets or "order" in q.facets:
+        return None
+    if q.filters.get("permit_type") in vocab.PERMIT_TYPES or ranked_procedures(q.intent, q):
+        return None
+    found = matched_procedure(None, q.text, q.facets, lang)
+    return found if found is not None and found.get("topic") != q.intent else None
 
 
 def _elliptic_permit_question(q: Question, ctx: Context, lang: str) -> bool:

@@ -22,6 +22,22 @@ def _load(path: Path = DATA) -> dict[str, re.Pattern[str]]:
     return load_word_patterns(path, KIND_INTENTS)
 
 
+@lru_cache(maxsize=1)
+def _offices(path: Path = DATA) -> dict[str, re.Pattern[str]]:
+    return load_word_patterns(path, OFFICE_KINDS)
+
+
+# Kinds of service point named by their words (the key in places.yml -> the service point `kind`).
+OFFICE_KINDS = {"exit_entry_halls": "exit_entry_hall"}
+
+
+def offices_named(text: str | None) -> frozenset[str]:
+    """The kinds of service point ("exit_entry_hall") whose words the message has ("출입국 사무소",
+    "Ausländerbehörde", "exit-entry office")."""
+    folded = fold(text or "")
+    return frozenset(OFFICE_KINDS[k] for k, pattern in _offices().items() if pattern.search(folded))
+
+
 def kinds_named(text: str | None) -> set[str]:
     """The kinds of place ("hospitals", "schools") whose words the message has."""
     folded = fold(text or "")

@@ -14,7 +14,10 @@ The names come from the published knowledge base, never from training data:
 Matching is case-insensitive; Latin, Cyrillic and other spaced scripts match whole words only ("ISB" not
 inside "ISBN"), Chinese, Japanese and Korean anywhere in the text. The longest name wins where two overlap;
 a name shared by two records (the health-check centre is a service point and a hospital) gives one
-mention per record at the same place.
+mention per record at the same place; a short name said with the other words of a longer name, in any
+order, is the longer name's record ("United Family Klinik am Jianguomen": the clinic). Korean names are also
+found without their spaces, and places and procedures by the Korean reading of their Chinese names
+("화목가" 和睦家, "영구거류" 永久居留; bot/knowledge/sino_korean.py).
 
 One Aho-Corasick automaton (ahocorasick-rs) over every name finds them all in one pass. It is built from
 the knowledge base and rebuilt when a sync publishes a new version (a new audit entry, the check
@@ -26,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ahocorasick_rs
@@ -65,6 +68,9 @@ class Landmark:
 
 # The kinds of places (as bot/dialogue/context.py's PLACE_KINDS).
 PLACE_KINDS = ("service_points", "schools", "hospitals")
+# The kinds also known by the Korean reading of their Chinese names and by their Hangul names without
+# spaces: places, and procedures ("영구거류", 永久居留).
+READ_KINDS = (*PLACE_KINDS, "procedures")
 # The kinds whose records are named in messages, and the fields holding their names.
 NAME_FIELDS: dict[str, tuple[str, ...]] = {
     "service_points": ("name",),
@@ -370,7 +376,7 @@ def _load(conn: Connection) -> _Names:
         Matcher.build(
             (kind, rid, [*sino_korean.forms(names), *_hangul_names(names)])
             for kind, rid, names in named
-            if kind in PLACE_KINDS
+            if kind in READ_KINDS
         ),
     )
 
@@ -394,14 +400,22 @@ def find_mentions(text: str, url: str | None = None) -> list[Mention]:
 
 def _find_mentions(text: str, url: str) -> list[Mention]:
     names = current(url)
-    found = mentions(names.records, text)
+    found = _more_specific(names.records, mentions(names.records, text), text)
+    # A Korean name with other spaces, or the Chinese name read in Korean ("화목가 병원": 和睦家医院;
+    # "영구거류": 永久居留, permanent residence): for a kind not named in its own spelling.
+    named_kinds = {m.kind for m in found}
+    read = [
+        m
+        for m in _read_mentions(names.readings, text)
+        if m.kind not in named_kinds
+        and not (m.kind in PLACE_KINDS and named_kinds & set(PLACE_KINDS))
+    ]
     if any(m.kind in PLACE_KINDS for m in found):
-        return found
-    # No place named in its own spelling: a Korean name with other spaces, or the Chinese name read in
-    # Korean ("화목가 병원": 和睦家医院).
-    read = _read_mentions(names.readings, text)
-    if read:
+        return sorted([*found, *read], key=lambda m: m.start) if read else found
+    if any(m.kind in PLACE_KINDS for m in read):
         return sorted([*found, *read], key=lambda m: m.start)
+    if read:
+        found = sorted([*found, *read], key=lambda m: m.start)
     # A school or hospital written as it sounds in another
     # script ("덜위치 칼리지", "مدرسة هارو"; bot/knowledge/sounds.py).
     heard = names.sounds.find(text)
@@ -409,6 +423,38 @@ def _find_mentions(text: str, url: str) -> list[Mention]:
         return found
     mention = Mention(heard.kind, heard.id, heard.start, heard.end, text[heard.start : heard.end])
     return sorted([*found, mention], key=lambda m: m.start)
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _tokens(folded: str) -> frozenset[str]:
+    return frozenset(_TOKEN.findall(folded))
+
+
+def _more_specific(matcher: Matcher, found: list[Mention], text: str) -> list[Mention]:
+    """A place named by a short name that another place's longer name contains, when every other
+    distinctive word of that longer name is in the message too, in any order: the longer one ("United
+    Family Klinik am Jianguomen", "the Jianguomen clinic of United Family": the United Family
+    Jianguomen Clinic, not the United Family hospital its short name "United Family" names)."""
+    if not any(m.kind in PLACE_KINDS for m in found):
+        return found
+    words = _tokens(_fold(text))
+    out = []
+    for m in found:
+        said = _tokens(_fold(m.surface)) - _GENERIC
+        better = None
+        if m.kind in PLACE_KINDS and said and not _is_cjk(m.surface):
+            for i, key in enumerate(matcher.keys):
+                if matcher.cjk[i]:
+                    continue
+                wanted = _tokens(key) - _GENERIC
+                if said < wanted <= words:
+                    owners = [o for o in matcher.owners[i] if o[0] == m.kind and o[1] != m.id]
+                    if len(owners) == 1 and (better is None or len(wanted) > better[0]):
+                        better = (len(wanted), owners[0][1])
+        out.append(replace(m, id=better[1]) if better else m)
+    return out
 
 
 def _hangul_names(names: Iterable[str]) -> list[str]:

@@ -376,3 +376,28 @@ def test_a_classifier_emergency_asking_a_named_places_phone_gets_that_phone() ->
         [ent("facet", "phone"), ent("emergency_type", "fire")],
     )
     assert "119" in texts(run(acts.ActionEmergency(), acute)[0])
+
+
+def test_a_fact_asked_of_a_customer_service_read_as_handoff_is_the_entry_that_answers_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "차이나유니콤 고객센터 번호 몇 번이에요?" read as a wish for a person: an entry on a subject no
+    topic answers that clearly answers it; without a fact asked, the people to call."""
+    from bot.dialogue import answers
+
+    seen: list[str | None] = []
+
+    def outside(text: str | None, **_: Any) -> answers.Answer:
+        seen.append(text)
+        return answers.Answer(
+            [answers.Reply("China Unicom 10010")], faq_entry="mobile_operator_hotlines"
+        )
+
+    monkeypatch.setattr(answers, "faq_outside_topics", outside)
+    trk = tracker(
+        "차이나유니콤 고객센터 번호 몇 번이에요", "human_handoff", [ent("facet", "phone")]
+    )
+    assert "10010" in texts(run(acts.ActionHumanHandoff(), trk)[0])
+    out = texts(run(acts.ActionHumanHandoff(), tracker("a person please", "human_handoff"))[0])
+    assert "10010" not in out and "12345" in out
+    assert seen == ["차이나유니콤 고객센터 번호 몇 번이에요"]

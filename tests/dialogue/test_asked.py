@@ -322,6 +322,26 @@ def test_the_processing_time_of_a_residence_permit_of_no_type_is_the_lead_every_
     assert "5 working days" not in text  # the work permit's joint application: a detail
 
 
+@pytest.mark.parametrize("lang", ["en", "ko", "de"])
+def test_the_deadlines_every_residence_permit_type_shares_answer_a_deadline_of_no_type(
+    lang: str,
+) -> None:
+    # knowledge/procedures.yml: every type's deadlines have "Apply for renewal 30 days before the permit
+    # expires" and "Report changes ... within 10 days"; the first differs (the study permit's X1 visa).
+    q = Question(
+        "residence_permit",
+        "거류허가 변경 신고는 며칠 안에 해야 하나요?",
+        facets=("deadline",),
+    )
+    turn = asked.answer_question(q, Context(), lang=lang, faq_first=False)
+    assert turn is not None
+    text = lead(turn.answer)
+    assert text.startswith(f"📋 {t('same_every_permit_type', lang)}")
+    assert "10" in text and "30" in text and "…" in text
+    assert "X1" not in text and t("ask_permit_type", lang) not in text
+    assert asked.shared_deadlines("documents", [], {}, lang) is None
+
+
 @pytest.mark.parametrize("lang", ["en", "de", "es"])
 def test_a_procedure_page_in_short_that_says_what_to_do_names_where_to_go(lang: str) -> None:
     # The lost passport's summary already says where (Window 25, No. 2 Andingmen East Street): the
@@ -913,8 +933,8 @@ def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordin
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """ "유심은 어디서 사요?" read as find_service_point: with no service named, the topic's answer would
-    be the offices for foreigners in general, so the entry needs only the ordinary threshold; a service
-    named keeps the clear bar."""
+    be the offices for foreigners in general, so the entry needs only the ordinary threshold; a message
+    naming a topic's service is that topic's (no entry outside the topics is asked)."""
     asked_with: list[bool] = []
     entry = Answer([answers.Reply("SIM cards: China Mobile, China Unicom, China Telecom shops.")])
 
@@ -933,7 +953,7 @@ def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordin
         filters={"service": "residence_permit"},
     )
     turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
-    assert asked_with[-1] is True and (turn is None or turn.answer is not entry)
+    assert asked_with == [False] and (turn is None or turn.answer is not entry)
 
 
 def test_a_short_answer_names_what_our_research_file_cites_not_the_file() -> None:

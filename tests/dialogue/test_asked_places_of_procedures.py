@@ -200,3 +200,137 @@ def test_an_emergency_number_is_said_in_the_users_language(lang: str, words: str
     first = answers.emergency_answer(None, lang=lang).replies[0].text
     line = next(x for x in first.split("\n") if x.startswith("☎ 120"))
     assert words in line and len(line) < 80
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "filters", "lang"),
+    [
+        ("accommodation_registration", "숙박등록은 어디서 해요?", {}, "ko"),
+        (
+            "find_service_point",
+            "where do I do accommodation registration?",
+            {"service": "accommodation_registration"},
+            "en",
+        ),
+    ],
+)
+def test_where_to_go_when_no_office_for_it_has_an_address_is_the_procedures_steps(
+    intent: str, text: str, filters: dict[str, str], lang: str
+) -> None:
+    # knowledge/procedures.yml accommodation_registration, steps[1]: "go to the local police station (派出所)
+    # for the address where you live"; its two service points have no address.
+    q = Question(intent, text, facets=("address",), filters=filters)
+    turn = asked.answer_question(q, Context(), lang=lang, now=NOW, faq_first=False)
+    assert turn is not None
+    text_out = all_text(turn.answer)
+    assert "派出所" in text_out
+    assert text_out.index("派出所") < text_out.index("Huaqingjiayuan")
+    assert turn.context.procedures[:1] == ["accommodation_registration"]
+
+
+def test_where_to_go_with_addresses_known_is_the_places_only() -> None:
+    q = Question(
+        "residence_permit",
+        "where do I renew my work residence permit in Chaoyang?",
+        facets=("address",),
+        filters={"district": "chaoyang", "permit_type": "work"},
+    )
+    turn = asked.answer_question(q, Context(), now=NOW, faq_first=False)
+    assert turn is not None
+    assert "Steps" not in all_text(turn.answer) and "Jiuxianqiao" in all_text(turn.answer)
+
+
+def test_a_procedure_the_words_match_answers_instead_of_asking_the_permit_type() -> None:
+    # knowledge/procedures.yml r_visa_high_level_talent validity: "up to 180 days per stay".
+    q = Question(
+        "residence_permit",
+        "Wie lange darf ich mit dem R-Visum pro Aufenthalt bleiben?",
+        facets=("validity",),
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
+    assert turn is not None and "180" in all_text(turn.answer)
+    assert turn.context.procedures == ["r_visa_high_level_talent"]
+    # A residence permit of no type whose words match no other procedure still asks the type.
+    q = Question("residence_permit", "how long is a residence permit valid?", facets=("validity",))
+    turn = asked.answer_question(q, Context(), now=NOW, faq_first=False)
+    assert turn is not None and not turn.context.procedures
+
+
+def test_a_part_of_the_joint_application_answering_makes_its_own_topic_the_context() -> None:
+    # Read as a work-permit question; the joint application has no fee, its part the residence permit has.
+    q = Question(
+        "work_permit", "Was kostet die Aufenthaltserlaubnis zum Arbeiten?", facets=("fee",)
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
+    assert turn is not None and "400" in all_text(turn.answer)
+    assert turn.context.intent == "residence_permit"
+    q = Question(
+        "follow_up", "und in Haidian, wo?", facets=("address",), filters={"district": "haidian"}
+    )
+    turn = asked.follow_up(q, turn.context, lang="de", now=NOW)
+    assert "Shuangyushu" in all_text(turn.answer)
+    assert "Arbeitserlaubnis" not in all_text(turn.answer).split("\n")[0]
+
+
+def test_offices_of_a_topic_whose_first_procedure_the_words_barely_match_are_any_of_its_offices() -> (
+    None
+):
+    # "출입국" alone ranks the port visa first among the visa procedures (1.2, under MATCH_MIN): the
+    # visa offices in Haidian (the Zhongguancun hall extends visas), not the airports' office.
+    q = Question(
+        "visa",
+        "해정구 출입국 서비스홀 전화번호 뭐에요?",
+        facets=("phone",),
+        filters={"district": "haidian"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW, faq_first=False)
+    assert turn is not None
+    assert turn.context.ids[0] == "zhongguancun_exit_entry_hall"
+    assert "airport_port_visa_office" not in turn.context.ids
+    # Words of its own (the port-visa office) keep the first procedure's office.
+    q = Question("visa", "ما هو رقم هاتف مكتب تأشيرة الميناء في المطار؟", facets=("phone",))
+    turn = asked.answer_question(q, Context(), lang="ar", now=NOW, faq_first=False)
+    assert turn is not None and turn.context.ids[0] == "airport_port_visa_office"
+
+
+def test_an_entry_outside_the_topics_does_not_answer_a_message_naming_a_topics_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The entries' classifier put "welche Unterlagen?" close to the driving licence's documents (0.86).
+    entry = Answer([], faq_entry="driving_licence_exchange_documents")
+    monkeypatch.setattr(asked.answers, "faq_outside_topics", lambda *a, **k: entry)
+    monkeypatch.setattr(asked.answers, "faq_instead", lambda *a, **k: None)
+    q = Question(
+        "work_permit",
+        "Ich brauche eine Verlaengerung meiner Aufenthaltserlaubnis zum Arbeiten, welche Unterlagen?",
+        facets=("documents",),
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW)
+    assert turn is not None and turn.answer is not entry
+    assert "Reisepass" in all_text(turn.answer)
+    # Naming no topic's service, it does.
+    q = Question("work_permit", "welche Unterlagen brauche ich?", facets=("documents",))
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW)
+    assert turn is not None and turn.answer is entry
+
+
+def test_the_exit_entry_office_of_a_district_is_its_exit_entry_hall_before_its_other_offices() -> (
+    None
+):
+    # Chaoyang has the CBD talent centre and the Chaoyang exit-entry hall (knowledge/service_points.yml).
+    q = Question(
+        "find_service_point",
+        "조양구 출입국 사무소 주소",
+        facets=("address",),
+        filters={"district": "chaoyang"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ko", now=NOW, faq_first=False)
+    assert turn is not None and turn.context.ids[0] == "chaoyang_exit_entry_hall"
+    q = Question(
+        "find_service_point",
+        "offices for foreigners in Chaoyang",
+        facets=("address",),
+        filters={"district": "chaoyang"},
+    )
+    turn = asked.answer_question(q, Context(), now=NOW, faq_first=False)
+    assert turn is not None and "cbd_talent_one_stop_centre" in turn.context.ids

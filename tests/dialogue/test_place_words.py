@@ -46,3 +46,23 @@ def test_a_service_point_question_naming_a_kind_of_place_asks_for_it(
 )
 def test_the_intent_stays_otherwise(intent: str, text: str, service: str | None) -> None:
     assert place_words.place_intent(intent, text, service) == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is the exit-entry office in Chaoyang?",
+        "Wo ist die Ausländerbehörde in Chaoyang?",
+        "Wo ist die Ein- und Ausreisebehoerde?",
+        "조양구 출입국 사무소 주소",
+        "朝阳出入境在哪里",
+        "où est le bureau d'immigration de Chaoyang ?",
+    ],
+)
+def test_the_exit_entry_halls_are_named_in_every_language(text: str) -> None:
+    assert place_words.offices_named(text) == frozenset({"exit_entry_hall"})
+
+
+def test_offices_for_foreigners_name_no_kind_of_office() -> None:
+    assert place_words.offices_named("offices for foreigners in Chaoyang") == frozenset()
+    assert place_words.offices_named("nearest hospital") == frozenset()

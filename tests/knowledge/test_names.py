@@ -252,3 +252,23 @@ def test_spoken_forms_are_never_only_generic_words() -> None:
     assert names.spoken_forms("中日友好病院") == ["中日友好医院"]
     assert names.spoken_forms("베이징시 정무서비스센터") == ["정무서비스센터"]
     assert names.spoken_forms("北京英国学校") == []  # "British school" says no school
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Telefonnummer der United Family Klinik am Jianguomen",
+        "Wo ist die Jianguomen Klinik von United Family?",
+        "United Family Jianguomen clinic address",
+    ],
+)
+def test_a_short_name_with_the_other_words_of_a_longer_name_is_the_longer_ones(
+    kb_url: str, text: str
+) -> None:
+    found = [(m.kind, m.id) for m in names.find_mentions(text, kb_url)]
+    assert found == [("hospitals", "united_family_jianguomen_clinic")]
+
+
+def test_a_short_name_alone_is_still_its_own_record(kb_url: str) -> None:
+    found = [(m.kind, m.id) for m in names.find_mentions("United Family phone number", kb_url)]
+    assert found == [("hospitals", "beijing_united_family_hospital")]

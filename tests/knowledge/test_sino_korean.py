@@ -66,3 +66,11 @@ def test_positions_are_those_of_the_message_with_its_spaces(kb_url: str) -> None
 def test_everyday_korean_names_no_place(kb_url: str) -> None:
     assert ids("영국학교 추천해 주세요", kb_url) == []
     assert ids("정석대로 하면 돼요?", kb_url) == []
+
+
+def test_procedures_are_found_by_the_korean_reading_of_their_chinese_names(kb_url: str) -> None:
+    # 永久居留 (permanent residence) read 영구거류, also next to a place named in its own spelling.
+    assert ids("영구거류 신청비 얼마예요", kb_url) == [("procedures", "permanent_residence")]
+    found = ids("중관춘 외국인 서비스홀에서 영구거류 신청 돼요?", kb_url)
+    assert ("procedures", "permanent_residence") in found
+    assert ("service_points", "zhongguancun_exit_entry_hall") in found

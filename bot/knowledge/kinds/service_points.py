@@ -196,8 +196,10 @@ def find_service_points(
     near: tuple[float, float] | None = None,
     limit: int | None = 3,
     url: str | None = None,
+    kinds: frozenset[str] = frozenset(),
 ) -> list[Place[ServicePointRecord]]:
-    """Service points offering any of `services`, nearest first.
+    """Service points offering any of `services`, nearest first (among equally near ones, the kind
+    that specialises in the services, or one of `kinds`: the kind of office the message named).
 
     Ranks on narrow columns and decodes the full records of the winners only: thousands of
     candidates cost milliseconds, not the time to decode thousands of JSON documents.
@@ -219,7 +221,7 @@ def find_service_points(
             ServicePointService.service.in_(list(services))
         )
         narrow = narrow.where(sp.id.in_(ids))
-    prefer = frozenset(SERVICE_PRIMARY_KIND[s] for s in services if s in SERVICE_PRIMARY_KIND)
+    prefer = kinds | {SERVICE_PRIMARY_KIND[s] for s in services if s in SERVICE_PRIMARY_KIND}
     with snapshot(url) as session:
         for condition, enough in _narrowings(district, near, limit):
             stmt = narrow if condition is None else narrow.where(condition)
