@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
 
@@ -662,6 +662,27 @@ def faq_outside_topics(
     return _entry_for_topic_message(
         lambda: faq_match.outside_topics(text, clearly=clearly), lang, filters
     )
+
+
+def faq_beside_procedure(
+    text: str | None,
+    procedure_ids: Sequence[str],
+    *,
+    lang: str = "en",
+    filters: Mapping[str, Any] | None = None,
+) -> Answer | None:
+    """An entry that answers a message (`match.decide`, the ordinary bar) and that staff wrote beside
+    one of the procedures the message's words only come near (its `related:` lists it): "безвизовый
+    режим для россиян до какой даты?" shares "безвизовый" with the 240-hour visa-free transit's title
+    but asks the 30-day visa-free entry's end date, which the entry beside it holds. None otherwise."""
+
+    def decide() -> faq_match.Decision | None:
+        decision = faq_match.decide(text)
+        best = decision.answer
+        related = set(best.entry.get("related") or []) if best else set()
+        return decision if related & set(procedure_ids) else None
+
+    return _entry_for_topic_message(decide, lang, filters)
 
 
 def _entry_for_topic_message(

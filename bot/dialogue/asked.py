@@ -1031,9 +1031,22 @@ def with_named_topic(q: Question) -> Question:
         return q
     theirs = procedures.rank_scored(topic, q.text)
     ours = procedures.rank_scored(str(q.intent), q.text)
-    if not theirs or theirs[0][0] < (ours[0][0] if ours else 0.0) + MATCH_MARGIN:
+    # A residence permit named with its type ("titre de séjour travail", "visa de trabajo … permiso
+    # de residencia", read as the work permit) is that permit when its words match at least as well.
+    types = _permit_types_named(q.text) if topic == "residence_permit" else set()
+    margin = 0.0 if len(types) == 1 else MATCH_MARGIN
+    if not theirs or theirs[0][0] < (ours[0][0] if ours else 0.0) + margin:
         return q
+    if len(types) == 1 and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        return replace(q, intent=topic, filters={**q.filters, "permit_type": types.pop()})
     return replace(q, intent=topic)
+
+
+def _permit_types_named(text: str) -> set[str]:
+    """The residence-permit types the gazetteer's words name ("travail", "рабочий"), whatever intent
+    the NLU gave the message (the entity is only extracted for some)."""
+    found = gazetteer.find_entities(text or "", {"permit_type"})
+    return {m.value for m in found} & set(vocab.PERMIT_TYPES)
 
 
 def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
@@ -1087,6 +1100,23 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
         if proc is not None and any(kfacets.fact("procedures", proc, f, lang) for f in facets):
             records, kind = [proc], "procedures"
     return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+def handoff_fact_turn(
+    q: Question, *, lang: str = "en", now: dt.datetime | None = None
+) -> Turn | None:
+    """A message read as a wish for a person that asks a fact: "phone number of <a place>?" is the fact
+    of the place named; "numéros des opérateurs China Mobile et China Unicom ?", "номер поддержки China
+    Unicom" (an operator, a customer service) is the staff-written entry on a subject no topic answers
+    that clearly fits it. None: it asks no fact, or none fits (the right humans are offered)."""
+    if not q.facets:
+        return None
+    if named_records(q.text):
+        turn = answer_named(q, lang=lang, now=now)
+        if turn is not None:
+            return turn
+    outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+    return Turn(outside, Context()) if outside else None
 
 
 def named_hotlines(text: str) -> list[dict[str, Any]]:
@@ -1369,6 +1399,9 @@ def answer_question(
         return follow_up(replace(q, facets=(ctx.facet,)), ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
+    beside = _entry_beside(q, lang) if faq_first else None
+    if beside is not None:
+        return beside
     if faq_first and not _names_a_procedure(q):
         instead = answers.faq_instead(
             q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
@@ -1407,6 +1440,25 @@ def _names_a_procedure(q: Question) -> bool:
         matched = matched_procedure(None, q.text)
         found = [matched] if matched and matched.get("topic") == q.intent else []
     return any(p["id"] != q.intent for p in found)
+
+
+def _entry_beside(q: Question, lang: str) -> Turn | None:
+    """The entry written beside a procedure of the message's topic that its words come near without
+    naming it (`answers.faq_beside_procedure`), if one answers the message and none of those
+    procedures holds a fact asked (they would say "I don't have that"). Not beside the topic's
+    namesake (accommodation registration), whose page is the topic's own answer."""
+    if q.intent not in PROCEDURE_INTENTS or named_procedures(q.text):
+        return None
+    scored = [
+        r
+        for s, r in procedures.rank_scored(str(q.intent), q.text)
+        if s >= MATCH_MIN and r["id"] != q.intent
+    ]
+    if not scored or any(kfacets.fact("procedures", r, f, lang) for r in scored for f in q.facets):
+        return None
+    near = [str(r["id"]) for r in scored]
+    beside = answers.faq_beside_procedure(q.text, near, lang=lang, filters=q.filters)
+    return Turn(beside, Context()) if beside else None
 
 
 def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str, Any] | None:
@@ -1465,6 +1517,9 @@ def summary_turn(
         outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
         if outside:
             return Turn(outside, Context())
+    beside = _entry_beside(q, lang) if faq_first else None
+    if beside is not None:
+        return beside
     if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return None
     if faq_first:

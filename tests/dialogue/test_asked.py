@@ -909,6 +909,20 @@ def test_a_service_named_moves_the_question_to_its_topic_only_when_its_words_fit
     assert asked.with_named_topic(q).intent == topic
 
 
+def test_a_residence_permit_named_with_its_type_moves_a_work_permit_question_to_it() -> None:
+    # "titre de séjour" + "travail" read as the work permit: the work-type residence permit, with its
+    # type, though its words match it only a little better than the work permit's (no margin).
+    q = Question(
+        "work_permit", "combien coute le titre de sejour travail de moins d'un an", ("fee",)
+    )
+    moved = asked.with_named_topic(q)
+    assert moved.intent == "residence_permit"
+    assert moved.filters.get("permit_type") == "work"
+    # The same words without the type stay the work permit's.
+    q = Question("work_permit", "combien coute le titre de sejour de moins d'un an", ("fee",))
+    assert asked.with_named_topic(q).intent == "work_permit"
+
+
 def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordinary_bar(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -1001,3 +1015,25 @@ def test_opening_hours_by_district_are_short_with_their_doubts_named() -> None:
     assert texts and all("Öffnungszeiten" in x for x in texts)
     assert sum(len(x) for x in texts) < 1500  # the Government Service Center's hours alone are long
     assert "People's Daily" not in "\n".join(texts)  # a staff note on the address, not the hours
+
+
+def test_a_fact_asked_as_a_wish_for_a_person_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "numéros des opérateurs China Mobile et China Unicom ?" read as human_handoff: the entry on
+    operators' hotlines; a place named: its fact; nothing asked: the handoff (None)."""
+    entry = Answer([answers.Reply("Operator hotlines: China Mobile 10086, China Unicom 10010.")])
+    seen: list[str] = []
+
+    def outside(text: str, lang: str, filters: object) -> Answer:
+        seen.append(text)
+        return entry
+
+    monkeypatch.setattr(answers, "faq_outside_topics", outside)
+    text = "Quels sont les numéros des opérateurs China Mobile et China Unicom ?"
+    turn = asked.handoff_fact_turn(Question("human_handoff", text, facets=("phone",)), lang="fr")
+    assert turn is not None and turn.answer is entry and turn.context.empty
+    named = Question("human_handoff", "ITHCC phone number", facets=("phone",))
+    turn = asked.handoff_fact_turn(named, lang="en")
+    assert turn is not None and "8240 3675" in lead(turn.answer)
+    seen.clear()
+    assert asked.handoff_fact_turn(Question("human_handoff", "I want a real person")) is None
+    assert seen == []
