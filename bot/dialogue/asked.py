@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
-from bot.dialogue import answers, cards, hotline_words, newcomer_words, render
+from bot.dialogue import answers, cards, hotline_words, newcomer_words, place_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -56,7 +56,7 @@ MAX_RECORDS = 3
 # What a question naming a record without asking anything in particular is told first.
 DEFAULT_FACETS: dict[str, tuple[str, ...]] = {
     "service_points": ("address", "hours", "phone"),
-    "schools": ("address", "curriculum", "phone"),
+    "schools": ("address", "curriculum", "ages", "phone"),
     "hospitals": ("address", "languages", "phone"),
     "procedures": ("fee", "processing_time", "documents"),
 }
@@ -901,7 +901,9 @@ def _filters_intro(
     if kind == "service_points":
         service = filters.get("service")
         if service:
-            label = name("service_needs", service, lang)
+            # A need ("a residence permit"), or a service code the words name ("citizen_services").
+            section = "service_needs" if service in vocab.SERVICE_ENTITY_CODES else "services"
+            label = name(section, str(service), lang)
         elif intent in PROCEDURE_INTENTS:
             label = name("intents", str(intent), lang)
         else:
@@ -973,11 +975,28 @@ def named_records(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     # (procedures.rank), not a record to answer about instead of the places asked for.
     mentions = [m for m in names.find_mentions(text or "") if m.kind in PLACE_KINDS]
     if not mentions:
-        return None
+        school = school_by_curriculum(text)
+        return ("schools", [school]) if school else None
     kind = mentions[0].kind
     ids = list(dict.fromkeys(m.id for m in mentions if m.kind == kind))
     records = [r for r in (names.record(kind, i) for i in ids) if r]
     return (kind, records) if records else None
+
+
+def school_by_curriculum(text: str | None) -> dict[str, Any] | None:
+    """A school named by the one curriculum only it teaches: "le lycée français", "l'école canadienne",
+    "немецкая школа" (a school's word, one curriculum's, no district: "a French school in Shunyi?" asks
+    for a list, whose answer says what is where)."""
+    if place_words.kinds_named(text) != {"schools"}:
+        return None
+    found = gazetteer.find_entities(text or "", {"curriculum", "district"})
+    if any(m.entity == "district" for m in found):
+        return None
+    curricula = {m.value for m in found}
+    if len(curricula) != 1:
+        return None
+    schools_found = schools.find_schools(curricula.pop(), None, None, limit=2)
+    return dict(schools_found[0].record) if len(schools_found) == 1 else None
 
 
 def named_procedures(text: str) -> list[dict[str, Any]]:

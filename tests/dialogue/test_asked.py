@@ -1037,3 +1037,38 @@ def test_a_fact_asked_as_a_wish_for_a_person_is_answered(monkeypatch: pytest.Mon
     seen.clear()
     assert asked.handoff_fact_turn(Question("human_handoff", "I want a real person")) is None
     assert seen == []
+
+
+def test_the_government_service_centre_asked_by_what_it_is(use_kb: str) -> None:
+    """ "Центр госуслуг Пекина работает в воскресенье?": the gazetteer's words for a government service
+    centre name the service `citizen_services`; the municipal centre (address and hours known) comes
+    first, introduced by the service's name in the language."""
+    from bot.nlu import gazetteer
+
+    text = "Центр госуслуг Пекина у Люлицяо работает в воскресенье?"
+    found = {(m.entity, m.value) for m in gazetteer.find_entities(text, {"service"})}
+    assert found == {("service", "citizen_services")}
+    q = Question("opening_hours", text, facets=("hours",), filters={"service": "citizen_services"})
+    turn = asked.answer_question(q, Context(), lang="ru", now=NOW)
+    assert turn is not None
+    body = lead(turn.answer)
+    assert "Beijing Government Service Center" in body.split("📍")[1]
+    assert i18n.name("services", "citizen_services", "ru") in body
+
+
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("le lycee francais de pekin prepare a quel diplome ?", "lycee_francais_pekin"),
+        ("le numéro de téléphone de l'école canadienne ?", "canadian_international_school_beijing"),
+        # Two schools teach a German curriculum; a district asks for a list; no school word.
+        ("немецкая школа адрес", None),
+        ("is there a French school in Chaoyang?", None),
+        ("le programme français, c'est quoi ?", None),
+    ],
+)
+def test_a_school_named_by_the_one_curriculum_only_it_teaches(
+    use_kb: str, text: str, school: str | None
+) -> None:
+    found = asked.named_records(text)
+    assert (found[1][0]["id"] if found else None) == school
