@@ -1463,8 +1463,8 @@ def _names_a_procedure(q: Question) -> bool:
 
 def _entry_beside(q: Question, lang: str) -> Turn | None:
     """The entry written beside a procedure of the message's topic that its words come near without
-    naming it (`answers.faq_beside_procedure`), if one answers the message and none of those
-    procedures holds a fact asked (they would say "I don't have that"). Not beside the topic's
+    naming it (`answers.faq_beside_procedure`), if one answers the message and those procedures do
+    not hold every fact asked (they would say "I don't have that"). Not beside the topic's
     namesake (accommodation registration), whose page is the topic's own answer."""
     if q.intent not in PROCEDURE_INTENTS or named_procedures(q.text):
         return None
@@ -1473,7 +1473,8 @@ def _entry_beside(q: Question, lang: str) -> Turn | None:
         for s, r in procedures.rank_scored(str(q.intent), q.text)
         if s >= MATCH_MIN and r["id"] != q.intent
     ]
-    if not scored or any(kfacets.fact("procedures", r, f, lang) for r in scored for f in q.facets):
+    held = {f for f in q.facets if any(kfacets.fact("procedures", r, f, lang) for r in scored)}
+    if not scored or (q.facets and held == set(q.facets)):
         return None
     near = [str(r["id"]) for r in scored]
     beside = answers.faq_beside_procedure(q.text, near, lang=lang, filters=q.filters)

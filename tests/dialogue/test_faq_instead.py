@@ -87,3 +87,30 @@ def test_the_entry_beside_never_replaces_a_fact_the_procedure_holds(
     q = Question("visa", "продлить визу L на сколько дней?", facets=("validity",))
     asked._entry_beside(q, "ru")
     assert seen == []
+    # Two facts asked, one the transit lacks (the end date): the entries beside it are asked.
+    q = Question(
+        "visa", "безвизовый въезд для россиян до какого числа действует?", ("deadline", "validity")
+    )
+    asked._entry_beside(q, "ru")
+    assert seen and "visa_free_transit_240h" in seen[-1]
+
+
+def test_the_entries_beside_a_procedure_compete_with_the_others_not_with_each_other(
+    decisions: dict[str, match.Decision],
+) -> None:
+    def entry(entry_id: str, score: float, related: list[str]) -> index.Match:
+        return index.Match(
+            entry_id, score, {"id": entry_id, "topic": "immigration", "related": related}
+        )
+
+    transit = ["visa_free_transit_240h"]
+    russia, thirty = entry("russia", 0.85, transit), entry("thirty", 0.79, transit)
+    # No answer at the ordinary bar (the two lead each other by less than the margin).
+    decisions["anywhere"] = match.Decision(None, [russia, thirty])
+    assert answers.faq_beside_procedure("безвиз до какого числа?", transit) == ("entry", "russia")
+    # An entry on something else as close: no answer.
+    decisions["anywhere"] = match.Decision(None, [russia, entry("other", 0.80, ["port_visa"])])
+    assert answers.faq_beside_procedure("безвиз до какого числа?", transit) is None
+    # Below the threshold: no answer.
+    decisions["anywhere"] = match.Decision(None, [entry("russia", 0.70, transit)])
+    assert answers.faq_beside_procedure("безвиз до какого числа?", transit) is None
