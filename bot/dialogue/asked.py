@@ -1367,6 +1367,11 @@ def answer_question(
         # after the health-check centre was shown: the fact of the procedure in context its words match.
         base = Context(intent=q.intent, filters=q.filters)
         return _records_turn("procedures", [in_context], q, q.facets, lang, when, base)
+    if not ctx.empty and _only_weak_facets(q.text):
+        # "faut-il venir à jeun ?" (fasting: the steps) after the health-check centre was shown, read
+        # as another topic: nothing but the steps or the order is asked, which alone is not a follow-up
+        # without a conversation ("how does it work?" may ask about the assistant); with one, it is.
+        return follow_up(q, ctx, lang=lang, now=now)
     if _elliptic_permit_question(q, ctx, lang):
         # "wie lange gilt die Bescheinigung?" after the lost passport, read as a residence permit of no
         # type: the fact of the procedure in context, not "which residence permit?".
@@ -1459,6 +1464,17 @@ def _names_a_procedure(q: Question) -> bool:
         matched = matched_procedure(None, q.text)
         found = [matched] if matched and matched.get("topic") == q.intent else []
     return any(p["id"] != q.intent for p in found)
+
+
+def _only_weak_facets(text: str) -> bool:
+    """The message asks only the steps or the order and names nothing else."""
+    a = nlu_facets.analyse(text)
+    return (
+        bool(a.facets)
+        and not a.leftover
+        and not a.ordinals
+        and all(f.value in nlu_facets.WEAK_FACETS for f in a.facets)
+    )
 
 
 def _entry_beside(q: Question, lang: str) -> Turn | None:

@@ -1072,3 +1072,26 @@ def test_a_school_named_by_the_one_curriculum_only_it_teaches(
 ) -> None:
     found = asked.named_records(text)
     assert (found[1][0]["id"] if found else None) == school
+
+
+def test_only_the_steps_asked_in_a_conversation_is_a_follow_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "faut-il venir à jeun ?" after the health-check centre, read as accommodation registration: a
+    follow-up on what was shown; without a conversation it stays the topic's question."""
+    seen: list[str] = []
+
+    def follow(q: Question, ctx: Context, **kw: object) -> asked.Turn:
+        seen.append(q.text)
+        return asked.Turn(Answer([answers.Reply("steps")]), ctx)
+
+    monkeypatch.setattr(asked, "follow_up", follow)
+    ctx = Context(intent="find_service_point", kind="service_points", ids=["beijing_ithcc"])
+    q = Question("accommodation_registration", "faut-il venir a jeun ?", facets=("steps",))
+    asked.answer_question(q, ctx, lang="fr", now=NOW)
+    assert seen == ["faut-il venir a jeun ?"]
+    seen.clear()
+    asked.answer_question(q, Context(), lang="fr", now=NOW)
+    assert seen == []
+    assert not asked._only_weak_facets("faut-il venir a jeun pour le titre de séjour ?")
+    assert asked._only_weak_facets("faut-il venir a jeun ?")
