@@ -720,11 +720,12 @@ def _topic_turn(
         )
         intro = _filters_intro(shown_kind, shown, said, lang, q.near is not None, intent)
         first_room = TURN_BUDGET - len(intro) - 1
+        codes = _codes_asked(intent, q.filters, procs)
         place_blocks = [
             _place_block(
                 shown_kind,
                 r,
-                of_places,
+                _with_service_hours(shown_kind, r, of_places, codes),
                 lang,
                 when,
                 summary,
@@ -866,6 +867,33 @@ def _answered(
     """The facet a follow-up on these places keeps asking: the last one asked that they hold."""
     held = [f for f in of_places if f in kfacets.facets_of(kind)] if shown else []
     return (held or list(facets))[-1]
+
+
+def _codes_asked(
+    intent: str | None, filters: Mapping[str, str], procs: Sequence[Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """The service codes the places are listed for (as `find_places` chooses them)."""
+    if filters.get("service"):
+        return tuple(service_points.service_codes(filters["service"]))
+    if procs:
+        return tuple(str(s) for s in procs[0].get("services") or [])
+    return tuple(service_points.service_codes(intent)) if intent in PROCEDURE_INTENTS else ()
+
+
+def _with_service_hours(
+    kind: str, rec: Mapping[str, Any], facets: Sequence[str], codes: Sequence[str]
+) -> tuple[str, ...]:
+    """A place listed for a service whose opening-hours note is about that service ("Lost-passport
+    certificates (Window No. 25, 2nd floor) are issued on weekdays ...") also says its hours: the note
+    tells where inside and when, which its address alone does not."""
+    hours = rec.get("hours") if kind == "service_points" else None
+    note = hours.get("note") if isinstance(hours, Mapping) else None
+    text = str(note.get("en") or "") if isinstance(note, Mapping) else ""
+    if "hours" in facets or not text:
+        return tuple(facets)
+    folded = text.casefold().replace("-", " ")
+    named = any(name("services", c, "en").casefold().replace("-", " ") in folded for c in codes)
+    return (*facets, "hours") if named else tuple(facets)
 
 
 def _place_block(

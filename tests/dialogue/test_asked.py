@@ -14,6 +14,7 @@ from bot.dialogue.asked import Question
 from bot.dialogue.context import Context
 from bot.dialogue.i18n import t
 from bot.knowledge import names
+from bot.knowledge.kinds import service_points
 
 # A Wednesday morning in Beijing.
 NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -1095,3 +1096,27 @@ def test_only_the_steps_asked_in_a_conversation_is_a_follow_up(
     assert seen == []
     assert not asked._only_weak_facets("faut-il venir a jeun pour le titre de séjour ?")
     assert asked._only_weak_facets("faut-il venir a jeun ?")
+
+
+def test_a_place_listed_for_a_service_its_hours_note_is_about_says_its_hours(use_kb: str) -> None:
+    """The main hall's hours note says where inside and when lost-passport certificates are issued
+    (Window No. 25): listed for that certificate, the hall's block says its hours; for a residence
+    permit, the address alone."""
+    hall = service_points.get_service_point("psb_exit_entry_main_hall")
+    assert hall is not None
+    lost = asked._with_service_hours(
+        "service_points", hall, ("address",), ("lost_passport_certificate",)
+    )
+    assert lost == ("address", "hours")
+    permit = asked._with_service_hours(
+        "service_points", hall, ("address",), ("residence_permit_work",)
+    )
+    assert permit == ("address",)
+    q = Question(
+        "find_service_point",
+        "в какое окно идти за справкой об утере паспорта",
+        ("address",),
+        filters={"service": "lost_passport_certificate"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ru")
+    assert turn is not None and "25" in lead(turn.answer)
