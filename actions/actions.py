@@ -404,17 +404,13 @@ class ActionHumanHandoff(KnowledgeAction):
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        # "phone number of <a place>?" read as a wish for a person: the fact asked of the place named.
-        q = question(tracker, tracker.latest_message)
-        if q.facets and asked.named_records(q.text):
-            turn = asked.answer_named(q, lang=language_of(tracker))
-            if turn is not None:
-                return send_turn(dispatcher, turn)
-        # "차이나유니콤 고객센터 번호 몇 번이에요?" (a fact asked of a customer service) read as a wish for a
-        # person: an entry on a subject no topic answers that clearly answers it.
-        entry = answers.faq_outside_topics(q.text, lang=language_of(tracker)) if q.facets else None
-        if entry is not None:
-            return send_turn(dispatcher, asked.Turn(entry, context.Context()))
+        # "phone number of <a place>?", "China Unicom's customer service number?" read as a wish for a
+        # person: the fact asked.
+        turn = asked.handoff_fact_turn(
+            question(tracker, tracker.latest_message), lang=language_of(tracker)
+        )
+        if turn is not None:
+            return send_turn(dispatcher, turn)
         return super().work(dispatcher, tracker, domain)
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:

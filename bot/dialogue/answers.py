@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec
 
@@ -21,6 +21,7 @@ from bot.core import vocab
 from bot.dialogue import cards, feedback, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
+from bot.faq import index as faq_index
 from bot.faq import match as faq_match
 from bot.knowledge import queries, translations
 from bot.knowledge.kinds import faq, hospitals, hotlines, procedures, schools, service_points
@@ -662,6 +663,41 @@ def faq_outside_topics(
     return _entry_for_topic_message(
         lambda: faq_match.outside_topics(text, clearly=clearly), lang, filters
     )
+
+
+def faq_beside_procedure(
+    text: str | None,
+    procedure_ids: Sequence[str],
+    *,
+    lang: str = "en",
+    filters: Mapping[str, Any] | None = None,
+) -> Answer | None:
+    """An entry that answers a message (`match.decide`, the ordinary bar) and that staff wrote beside
+    one of the procedures the message's words only come near (its `related:` lists it): "безвизовый
+    режим для россиян до какой даты?" shares "безвизовый" with the 240-hour visa-free transit's title
+    but asks the 30-day visa-free entry's end date, which the entry beside it holds. The entries beside
+    the procedures compete with the others, not with each other: the best one answers from the
+    threshold when it leads every other entry by the margin ("безвизовый въезд для россиян до какого
+    числа?": the Russian end date 0.85, the 30-day entry 0.79, both beside the transit). None otherwise."""
+    ids = set(procedure_ids)
+
+    def beside(m: faq_index.Match) -> bool:
+        return bool(set(m.entry.get("related") or []) & ids)
+
+    def decide() -> faq_match.Decision | None:
+        decision = faq_match.decide(text)
+        best = decision.answer or (decision.closest[0] if decision.closest else None)
+        if best is None or not beside(best):
+            return None
+        if decision.answer is not None:
+            return decision
+        others = [m.score for m in decision.closest[1:] if not beside(m)]
+        clear = best.score >= faq_match.threshold() and all(
+            best.score - score >= faq_match.margin() for score in others
+        )
+        return faq_match.Decision(best, decision.closest) if clear else None
+
+    return _entry_for_topic_message(decide, lang, filters)
 
 
 def _entry_for_topic_message(

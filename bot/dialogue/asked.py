@@ -56,7 +56,7 @@ MAX_RECORDS = 3
 # What a question naming a record without asking anything in particular is told first.
 DEFAULT_FACETS: dict[str, tuple[str, ...]] = {
     "service_points": ("address", "hours", "phone"),
-    "schools": ("address", "curriculum", "phone"),
+    "schools": ("address", "curriculum", "ages", "phone"),
     "hospitals": ("address", "languages", "phone"),
     "procedures": ("fee", "processing_time", "documents"),
 }
@@ -739,11 +739,12 @@ def _topic_turn(
         )
         intro = _filters_intro(shown_kind, shown, said, lang, q.near is not None, intent)
         first_room = TURN_BUDGET - len(intro) - 1
+        codes = _codes_asked(intent, q.filters, procs)
         place_blocks = [
             _place_block(
                 shown_kind,
                 r,
-                of_places,
+                _with_service_hours(shown_kind, r, of_places, codes),
                 lang,
                 when,
                 summary,
@@ -948,6 +949,33 @@ def _answered(
     return (held or list(facets))[-1]
 
 
+def _codes_asked(
+    intent: str | None, filters: Mapping[str, str], procs: Sequence[Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """The service codes the places are listed for (as `find_places` chooses them)."""
+    if filters.get("service"):
+        return tuple(service_points.service_codes(filters["service"]))
+    if procs:
+        return tuple(str(s) for s in procs[0].get("services") or [])
+    return tuple(service_points.service_codes(intent)) if intent in PROCEDURE_INTENTS else ()
+
+
+def _with_service_hours(
+    kind: str, rec: Mapping[str, Any], facets: Sequence[str], codes: Sequence[str]
+) -> tuple[str, ...]:
+    """A place listed for a service whose opening-hours note is about that service ("Lost-passport
+    certificates (Window No. 25, 2nd floor) are issued on weekdays ...") also says its hours: the note
+    tells where inside and when, which its address alone does not."""
+    hours = rec.get("hours") if kind == "service_points" else None
+    note = hours.get("note") if isinstance(hours, Mapping) else None
+    text = str(note.get("en") or "") if isinstance(note, Mapping) else ""
+    if "hours" in facets or not text:
+        return tuple(facets)
+    folded = text.casefold().replace("-", " ")
+    named = any(name("services", c, "en").casefold().replace("-", " ") in folded for c in codes)
+    return (*facets, "hours") if named else tuple(facets)
+
+
 def _place_block(
     kind: str,
     rec: Mapping[str, Any],
@@ -981,7 +1009,9 @@ def _filters_intro(
     if kind == "service_points":
         service = filters.get("service")
         if service:
-            label = name("service_needs", service, lang)
+            # A need ("a residence permit"), or a service code the words name ("citizen_services").
+            section = "service_needs" if service in vocab.SERVICE_ENTITY_CODES else "services"
+            label = name(section, str(service), lang)
         elif intent in PROCEDURE_INTENTS:
             label = name("intents", str(intent), lang)
         else:
@@ -1053,11 +1083,28 @@ def named_records(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     # (procedures.rank), not a record to answer about instead of the places asked for.
     mentions = [m for m in names.find_mentions(text or "") if m.kind in PLACE_KINDS]
     if not mentions:
-        return None
+        school = school_by_curriculum(text)
+        return ("schools", [school]) if school else None
     kind = mentions[0].kind
     ids = list(dict.fromkeys(m.id for m in mentions if m.kind == kind))
     records = [r for r in (names.record(kind, i) for i in ids) if r]
     return (kind, records) if records else None
+
+
+def school_by_curriculum(text: str | None) -> dict[str, Any] | None:
+    """A school named by the one curriculum only it teaches: "le lycée français", "l'école canadienne",
+    "немецкая школа" (a school's word, one curriculum's, no district: "a French school in Shunyi?" asks
+    for a list, whose answer says what is where)."""
+    if place_words.kinds_named(text) != {"schools"}:
+        return None
+    found = gazetteer.find_entities(text or "", {"curriculum", "district"})
+    if any(m.entity == "district" for m in found):
+        return None
+    curricula = {m.value for m in found}
+    if len(curricula) != 1:
+        return None
+    schools_found = schools.find_schools(curricula.pop(), None, None, limit=2)
+    return dict(schools_found[0].record) if len(schools_found) == 1 else None
 
 
 def named_procedures(text: str) -> list[dict[str, Any]]:
@@ -1111,9 +1158,22 @@ def with_named_topic(q: Question) -> Question:
         return q
     theirs = procedures.rank_scored(topic, q.text)
     ours = procedures.rank_scored(str(q.intent), q.text)
-    if not theirs or theirs[0][0] < (ours[0][0] if ours else 0.0) + MATCH_MARGIN:
+    # A residence permit named with its type ("titre de séjour travail", "visa de trabajo … permiso
+    # de residencia", read as the work permit) is that permit when its words match at least as well.
+    types = _permit_types_named(q.text) if topic == "residence_permit" else set()
+    margin = 0.0 if len(types) == 1 else MATCH_MARGIN
+    if not theirs or theirs[0][0] < (ours[0][0] if ours else 0.0) + margin:
         return q
+    if len(types) == 1 and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        return replace(q, intent=topic, filters={**q.filters, "permit_type": types.pop()})
     return replace(q, intent=topic)
+
+
+def _permit_types_named(text: str) -> set[str]:
+    """The residence-permit types the gazetteer's words name ("travail", "рабочий"), whatever intent
+    the NLU gave the message (the entity is only extracted for some)."""
+    found = gazetteer.find_entities(text or "", {"permit_type"})
+    return {m.value for m in found} & set(vocab.PERMIT_TYPES)
 
 
 def offered_procedure(kind: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
@@ -1167,6 +1227,23 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
         if proc is not None and any(kfacets.fact("procedures", proc, f, lang) for f in facets):
             records, kind = [proc], "procedures"
     return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+def handoff_fact_turn(
+    q: Question, *, lang: str = "en", now: dt.datetime | None = None
+) -> Turn | None:
+    """A message read as a wish for a person that asks a fact: "phone number of <a place>?" is the fact
+    of the place named; "numéros des opérateurs China Mobile et China Unicom ?", "номер поддержки China
+    Unicom" (an operator, a customer service) is the staff-written entry on a subject no topic answers
+    that clearly fits it. None: it asks no fact, or none fits (the right humans are offered)."""
+    if not q.facets:
+        return None
+    if named_records(q.text):
+        turn = answer_named(q, lang=lang, now=now)
+        if turn is not None:
+            return turn
+    outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
+    return Turn(outside, Context()) if outside else None
 
 
 def named_hotlines(text: str) -> list[dict[str, Any]]:
@@ -1400,6 +1477,11 @@ def answer_question(
         # after the health-check centre was shown: the fact of the procedure in context its words match.
         base = Context(intent=q.intent, filters=q.filters)
         return _records_turn("procedures", [in_context], q, q.facets, lang, when, base)
+    if not ctx.empty and _only_weak_facets(q.text):
+        # "faut-il venir à jeun ?" (fasting: the steps) after the health-check centre was shown, read
+        # as another topic: nothing but the steps or the order is asked, which alone is not a follow-up
+        # without a conversation ("how does it work?" may ask about the assistant); with one, it is.
+        return follow_up(q, ctx, lang=lang, now=now)
     if _elliptic_permit_question(q, ctx, lang):
         # "wie lange gilt die Bescheinigung?" after the lost passport, read as a residence permit of no
         # type: the fact of the procedure in context, not "which residence permit?".
@@ -1457,6 +1539,9 @@ def answer_question(
         return follow_up(replace(q, facets=(ctx.facet,)), ctx, lang=lang, now=now)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
+    beside = _entry_beside(q, lang) if faq_first else None
+    if beside is not None:
+        return beside
     if faq_first and not _names_a_procedure(q):
         instead = answers.faq_instead(
             q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
@@ -1495,6 +1580,37 @@ def _names_a_procedure(q: Question) -> bool:
         matched = matched_procedure(None, q.text)
         found = [matched] if matched and matched.get("topic") == q.intent else []
     return any(p["id"] != q.intent for p in found)
+
+
+def _only_weak_facets(text: str) -> bool:
+    """The message asks only the steps or the order and names nothing else."""
+    a = nlu_facets.analyse(text)
+    return (
+        bool(a.facets)
+        and not a.leftover
+        and not a.ordinals
+        and all(f.value in nlu_facets.WEAK_FACETS for f in a.facets)
+    )
+
+
+def _entry_beside(q: Question, lang: str) -> Turn | None:
+    """The entry written beside a procedure of the message's topic that its words come near without
+    naming it (`answers.faq_beside_procedure`), if one answers the message and those procedures do
+    not hold every fact asked (they would say "I don't have that"). Not beside the topic's
+    namesake (accommodation registration), whose page is the topic's own answer."""
+    if q.intent not in PROCEDURE_INTENTS or named_procedures(q.text):
+        return None
+    scored = [
+        r
+        for s, r in procedures.rank_scored(str(q.intent), q.text)
+        if s >= MATCH_MIN and r["id"] != q.intent
+    ]
+    held = {f for f in q.facets if any(kfacets.fact("procedures", r, f, lang) for r in scored)}
+    if not scored or (q.facets and held == set(q.facets)):
+        return None
+    near = [str(r["id"]) for r in scored]
+    beside = answers.faq_beside_procedure(q.text, near, lang=lang, filters=q.filters)
+    return Turn(beside, Context()) if beside else None
 
 
 def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str, Any] | None:
@@ -1565,6 +1681,9 @@ def summary_turn(
         outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
         if outside:
             return Turn(outside, Context())
+    beside = _entry_beside(q, lang) if faq_first else None
+    if beside is not None:
+        return beside
     if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return None
     if faq_first:

@@ -122,6 +122,9 @@ def _rank(
         in_district = district is not None and c.district == district
         key = (
             0 if (near is None and in_district) else 1,
+            # In the district asked (no position given), the specialised kind of office first: the
+            # district's centre is not where the user is.
+            near is None and in_district and c.kind not in prefer_kinds,
             dist if dist is not None else math.inf,
             # At equal distance: the specialised kind of office for the service, a place whose address
             # is known first, then the office that handles the most services (the main hall), then

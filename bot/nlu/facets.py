@@ -84,6 +84,12 @@ NEVER_FOLLOW_UP = frozenset({"change_language"})
 # "на каком языке там говорят?" ask about a place; "where is it?", "its address?" for its address.
 # (Opening hours keep their intent: the dialogue answers "is it open on Sunday?" from the places shown.)
 PRONOUN_REFERS = frozenset({"change_language", "find_service_point"})
+# A newcomer asking what to do first ("I just arrived for work, what should I do first?") is often read
+# as `help`, whose rule sends the fixed help text; such a message asks for the newcomers' steps in order,
+# which the dialogue gives to a message outside the topics (asked.out_of_scope_turn), so it becomes
+# `out_of_scope` (bot/dialogue/newcomer_words.py has the words).
+NEWCOMER_FROM = frozenset({"help"})
+NEWCOMER_INTENT = "out_of_scope"
 # Longer messages are complete questions, whatever words they use.
 MAX_CHARS = 80
 # A gapped form ("wie lange … bleiben"): its last words count only after its first ones in the same
@@ -667,6 +673,13 @@ def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None
     return safety.check(text).acute is None
 
 
+def newcomer_first_steps(text: str, a: Analysis) -> bool:
+    """A newcomer's words and a first-steps facet (`order`, `steps`): "I just arrived, what do I do first?"."""
+    from bot.dialogue import newcomer_words  # the dialogue's word list (it reads `fold` from here)
+
+    return newcomer_words.asks_first_steps(text, [f.value for f in a.facets])
+
+
 def _spoken_not_reply(text: str, a: Analysis) -> bool:
     """The message asks which languages are spoken and names none ("무슨 언어 돼요?", "на каких языках
     говорят?"): it cannot ask for a reply language (it names no language to switch to), so it asks
@@ -676,9 +689,18 @@ def _spoken_not_reply(text: str, a: Analysis) -> bool:
     )
 
 
+def _set_intent(message: Message, name: str, ranking: list[dict[str, Any]]) -> None:
+    """Make `name` the message's intent, certain, ahead of the classifier's ranking."""
+    top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != name]
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class FacetExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds `facet` and `ordinal` entities and sets the intent `follow_up` on elliptical messages.
+    """Adds `facet` and `ordinal` entities and sets the intent `follow_up` on elliptical messages (and
+    `out_of_scope` on a newcomer's "what do I do first?" read as `help`).
 
     Put it after the FallbackClassifier and before the SafetyLayer.
     """
@@ -732,12 +754,12 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
                 ),
                 (message.get(INTENT) or {}).get(INTENT_NAME_KEY),
             )
+            if intent in NEWCOMER_FROM and newcomer_first_steps(text, a):
+                _set_intent(message, NEWCOMER_INTENT, ranking)
+                continue
             if intent == FOLLOW_UP_INTENT or not is_follow_up(text, intent, a):
                 continue
-            top = {INTENT_NAME_KEY: FOLLOW_UP_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != FOLLOW_UP_INTENT]
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
+            _set_intent(message, FOLLOW_UP_INTENT, ranking)
             if a.times and not a.facets and not a.ordinals and not a.places:
                 # "and in the afternoon?", "и вечером?", "주말에도요?": a time of day, the weekend or
                 # holidays alone asks when the places shown are open.

@@ -14,6 +14,7 @@ from bot.dialogue.asked import Question
 from bot.dialogue.context import Context
 from bot.dialogue.i18n import t
 from bot.knowledge import names
+from bot.knowledge.kinds import service_points
 
 # A Wednesday morning in Beijing.
 NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -929,6 +930,20 @@ def test_a_service_named_moves_the_question_to_its_topic_only_when_its_words_fit
     assert asked.with_named_topic(q).intent == topic
 
 
+def test_a_residence_permit_named_with_its_type_moves_a_work_permit_question_to_it() -> None:
+    # "titre de séjour" + "travail" read as the work permit: the work-type residence permit, with its
+    # type, though its words match it only a little better than the work permit's (no margin).
+    q = Question(
+        "work_permit", "combien coute le titre de sejour travail de moins d'un an", ("fee",)
+    )
+    moved = asked.with_named_topic(q)
+    assert moved.intent == "residence_permit"
+    assert moved.filters.get("permit_type") == "work"
+    # The same words without the type stay the work permit's.
+    q = Question("work_permit", "combien coute le titre de sejour de moins d'un an", ("fee",))
+    assert asked.with_named_topic(q).intent == "work_permit"
+
+
 def test_a_service_point_with_no_service_named_lets_an_entry_answer_at_the_ordinary_bar(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -1021,3 +1036,107 @@ def test_opening_hours_by_district_are_short_with_their_doubts_named() -> None:
     assert texts and all("Öffnungszeiten" in x for x in texts)
     assert sum(len(x) for x in texts) < 1500  # the Government Service Center's hours alone are long
     assert "People's Daily" not in "\n".join(texts)  # a staff note on the address, not the hours
+
+
+def test_a_fact_asked_as_a_wish_for_a_person_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "numéros des opérateurs China Mobile et China Unicom ?" read as human_handoff: the entry on
+    operators' hotlines; a place named: its fact; nothing asked: the handoff (None)."""
+    entry = Answer([answers.Reply("Operator hotlines: China Mobile 10086, China Unicom 10010.")])
+    seen: list[str] = []
+
+    def outside(text: str, lang: str, filters: object) -> Answer:
+        seen.append(text)
+        return entry
+
+    monkeypatch.setattr(answers, "faq_outside_topics", outside)
+    text = "Quels sont les numéros des opérateurs China Mobile et China Unicom ?"
+    turn = asked.handoff_fact_turn(Question("human_handoff", text, facets=("phone",)), lang="fr")
+    assert turn is not None and turn.answer is entry and turn.context.empty
+    named = Question("human_handoff", "ITHCC phone number", facets=("phone",))
+    turn = asked.handoff_fact_turn(named, lang="en")
+    assert turn is not None and "8240 3675" in lead(turn.answer)
+    seen.clear()
+    assert asked.handoff_fact_turn(Question("human_handoff", "I want a real person")) is None
+    assert seen == []
+
+
+def test_the_government_service_centre_asked_by_what_it_is(use_kb: str) -> None:
+    """ "Центр госуслуг Пекина работает в воскресенье?": the gazetteer's words for a government service
+    centre name the service `citizen_services`; the municipal centre (address and hours known) comes
+    first, introduced by the service's name in the language."""
+    from bot.nlu import gazetteer
+
+    text = "Центр госуслуг Пекина у Люлицяо работает в воскресенье?"
+    found = {(m.entity, m.value) for m in gazetteer.find_entities(text, {"service"})}
+    assert found == {("service", "citizen_services")}
+    q = Question("opening_hours", text, facets=("hours",), filters={"service": "citizen_services"})
+    turn = asked.answer_question(q, Context(), lang="ru", now=NOW)
+    assert turn is not None
+    body = lead(turn.answer)
+    assert "Beijing Government Service Center" in body.split("📍")[1]
+    assert i18n.name("services", "citizen_services", "ru") in body
+
+
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("le lycee francais de pekin prepare a quel diplome ?", "lycee_francais_pekin"),
+        ("le numéro de téléphone de l'école canadienne ?", "canadian_international_school_beijing"),
+        # Two schools teach a German curriculum; a district asks for a list; no school word.
+        ("немецкая школа адрес", None),
+        ("is there a French school in Chaoyang?", None),
+        ("le programme français, c'est quoi ?", None),
+    ],
+)
+def test_a_school_named_by_the_one_curriculum_only_it_teaches(
+    use_kb: str, text: str, school: str | None
+) -> None:
+    found = asked.named_records(text)
+    assert (found[1][0]["id"] if found else None) == school
+
+
+def test_only_the_steps_asked_in_a_conversation_is_a_follow_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "faut-il venir à jeun ?" after the health-check centre, read as accommodation registration: a
+    follow-up on what was shown; without a conversation it stays the topic's question."""
+    seen: list[str] = []
+
+    def follow(q: Question, ctx: Context, **kw: object) -> asked.Turn:
+        seen.append(q.text)
+        return asked.Turn(Answer([answers.Reply("steps")]), ctx)
+
+    monkeypatch.setattr(asked, "follow_up", follow)
+    ctx = Context(intent="find_service_point", kind="service_points", ids=["beijing_ithcc"])
+    q = Question("accommodation_registration", "faut-il venir a jeun ?", facets=("steps",))
+    asked.answer_question(q, ctx, lang="fr", now=NOW)
+    assert seen == ["faut-il venir a jeun ?"]
+    seen.clear()
+    asked.answer_question(q, Context(), lang="fr", now=NOW)
+    assert seen == []
+    assert not asked._only_weak_facets("faut-il venir a jeun pour le titre de séjour ?")
+    assert asked._only_weak_facets("faut-il venir a jeun ?")
+
+
+def test_a_place_listed_for_a_service_its_hours_note_is_about_says_its_hours(use_kb: str) -> None:
+    """The main hall's hours note says where inside and when lost-passport certificates are issued
+    (Window No. 25): listed for that certificate, the hall's block says its hours; for a residence
+    permit, the address alone."""
+    hall = service_points.get_service_point("psb_exit_entry_main_hall")
+    assert hall is not None
+    lost = asked._with_service_hours(
+        "service_points", hall, ("address",), ("lost_passport_certificate",)
+    )
+    assert lost == ("address", "hours")
+    permit = asked._with_service_hours(
+        "service_points", hall, ("address",), ("residence_permit_work",)
+    )
+    assert permit == ("address",)
+    q = Question(
+        "find_service_point",
+        "в какое окно идти за справкой об утере паспорта",
+        ("address",),
+        filters={"service": "lost_passport_certificate"},
+    )
+    turn = asked.answer_question(q, Context(), lang="ru")
+    assert turn is not None and "25" in lead(turn.answer)

@@ -51,3 +51,66 @@ def test_a_fact_hospitals_never_hold_asks_beyond_the_places(
     asked.answer_question(Question("healthcare", "Adresse?", facets=("address",)), Context())
     asked.answer_question(Question("visa", "bis wann?", facets=("deadline",)), Context())
     assert seen[:3] == [True, False, False]
+
+
+def _related(topic: str, related: list[str]) -> index.Match:
+    return index.Match("e", 1.0, {"id": "e", "topic": topic, "related": related})
+
+
+def test_an_entry_beside_a_procedure_the_words_only_come_near_answers(
+    decisions: dict[str, match.Decision],
+) -> None:
+    # The 30-day visa-free entry lists the 240-hour transit, whose title shares "безвизовый".
+    decisions["anywhere"] = match.Decision(_related("immigration", ["visa_free_transit_240h"]))
+    text = "безвизовый режим для россиян до какой даты продлён?"
+    assert answers.faq_beside_procedure(text, ["visa_free_transit_240h"]) == ("entry", "e")
+    assert answers.faq_beside_procedure(text, ["port_visa"]) is None
+    decisions["anywhere"] = match.Decision(None)
+    assert answers.faq_beside_procedure(text, ["visa_free_transit_240h"]) is None
+
+
+def test_the_entry_beside_never_replaces_a_fact_the_procedure_holds(
+    use_kb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[list[str]] = []
+
+    def beside(text: str | None, ids: list[str], **kw: Any) -> None:
+        seen.append(list(ids))
+
+    monkeypatch.setattr(answers, "faq_beside_procedure", beside)
+    # The transit holds no end date: the entries beside it are asked.
+    q = Question("visa", "безвизовый въезд для россиян до какого числа?", facets=("deadline",))
+    asked._entry_beside(q, "ru")
+    assert seen and "visa_free_transit_240h" in seen[-1]
+    # An L-visa extension's validity is the procedure's own fact: no entry is asked.
+    seen.clear()
+    q = Question("visa", "продлить визу L на сколько дней?", facets=("validity",))
+    asked._entry_beside(q, "ru")
+    assert seen == []
+    # Two facts asked, one the transit lacks (the end date): the entries beside it are asked.
+    q = Question(
+        "visa", "безвизовый въезд для россиян до какого числа действует?", ("deadline", "validity")
+    )
+    asked._entry_beside(q, "ru")
+    assert seen and "visa_free_transit_240h" in seen[-1]
+
+
+def test_the_entries_beside_a_procedure_compete_with_the_others_not_with_each_other(
+    decisions: dict[str, match.Decision],
+) -> None:
+    def entry(entry_id: str, score: float, related: list[str]) -> index.Match:
+        return index.Match(
+            entry_id, score, {"id": entry_id, "topic": "immigration", "related": related}
+        )
+
+    transit = ["visa_free_transit_240h"]
+    russia, thirty = entry("russia", 0.85, transit), entry("thirty", 0.79, transit)
+    # No answer at the ordinary bar (the two lead each other by less than the margin).
+    decisions["anywhere"] = match.Decision(None, [russia, thirty])
+    assert answers.faq_beside_procedure("безвиз до какого числа?", transit) == ("entry", "russia")
+    # An entry on something else as close: no answer.
+    decisions["anywhere"] = match.Decision(None, [russia, entry("other", 0.80, ["port_visa"])])
+    assert answers.faq_beside_procedure("безвиз до какого числа?", transit) is None
+    # Below the threshold: no answer.
+    decisions["anywhere"] = match.Decision(None, [entry("russia", 0.70, transit)])
+    assert answers.faq_beside_procedure("безвиз до какого числа?", transit) is None

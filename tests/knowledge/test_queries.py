@@ -17,6 +17,18 @@ def test_residence_permit_in_chaoyang_puts_the_chaoyang_hall_first(kb_url: str) 
     assert all(p.record["district"] == "chaoyang" for p in places if p.distance_km == 0)
 
 
+def test_in_a_district_the_specialised_office_comes_before_the_nearer_one(kb_url: str) -> None:
+    # Both are in Chaoyang; the talent centre is nearer the district's centre, but the user is not there.
+    work = queries.find_service_points(
+        queries.service_codes("work_permit"), district="chaoyang", url=kb_url
+    )
+    assert work[0].record["id"] == "cbd_talent_one_stop_centre"
+    # No service named ("the exit-entry office in Chaoyang"): the exit-entry hall, the general office.
+    general = queries.find_service_points((), district="chaoyang", url=kb_url)
+    assert general[0].record["id"] == "chaoyang_exit_entry_hall"
+    assert general[0].record["kind"] == "exit_entry_hall"
+
+
 def test_without_district_the_main_hall_comes_first(kb_url: str) -> None:
     places = queries.find_service_points(["residence_permit_work"], url=kb_url)
     assert places[0].record["id"] == "psb_exit_entry_main_hall"

@@ -122,6 +122,31 @@ def test_component_sets_follow_up_and_keeps_the_ranking() -> None:
     assert message.get("entities")[0]["extractor"] == "FacetExtractor"
 
 
+def test_component_sends_a_newcomers_first_steps_read_as_help_outside_the_topics() -> None:
+    # "help" has a rule to the fixed help text; the newcomers' steps are given outside the topics.
+    (message,) = FacetExtractor({}).process(
+        [_message("I just arrived for work, what should I do first?", "help", 0.86)]
+    )
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")][:2] == ["out_of_scope", "help"]
+    # Without the newcomer's words it stays help; a newcomer's question of a topic keeps its topic.
+    (message,) = FacetExtractor({}).process([_message("what should I do first?", "help", 0.9)])
+    assert message.get("intent")["name"] == "help"
+    (message,) = FacetExtractor({}).process(
+        [_message("I just arrived, what should I do first?", "work_permit", 0.6)]
+    )
+    assert message.get("intent")["name"] == "work_permit"
+
+
+def test_component_reads_an_ordinal_with_a_facet_read_as_help_as_a_follow_up() -> None:
+    (message,) = FacetExtractor({}).process(
+        [_message("the second one - what curriculum do they follow?", "help", 0.75)]
+    )
+    assert message.get("intent")["name"] == "follow_up"
+    assert _entities(message, "ordinal") == ["2"]
+    assert _entities(message, "facet") == ["curriculum"]
+
+
 def test_component_keeps_the_intent_of_a_complete_question() -> None:
     (message,) = FacetExtractor({}).process(
         [_message("which documents do I need for a work permit?", "work_permit", 0.9)]

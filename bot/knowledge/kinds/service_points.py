@@ -190,6 +190,10 @@ def narrowest_service(services: Sequence[str]) -> str | None:
     return min(services, key=lambda s: len(service_codes(s)))
 
 
+# The kind of office for foreigners in general, when a question names no service.
+GENERAL_KIND = "exit_entry_hall"
+
+
 def find_service_points(
     services: Sequence[str] = (),
     district: str | None = None,
@@ -221,7 +225,12 @@ def find_service_points(
             ServicePointService.service.in_(list(services))
         )
         narrow = narrow.where(sp.id.in_(ids))
+    # The kind of office the message named, and the kind that specialises in the services asked; with
+    # neither ("the exit-entry office in Chaoyang" read without a kind, "bureau d'immigration"), the
+    # offices for foreigners in general, of which the exit-entry halls are the main ones.
     prefer = kinds | {SERVICE_PRIMARY_KIND[s] for s in services if s in SERVICE_PRIMARY_KIND}
+    if not services and not kinds:
+        prefer = frozenset([GENERAL_KIND])
     with snapshot(url) as session:
         for condition, enough in _narrowings(district, near, limit):
             stmt = narrow if condition is None else narrow.where(condition)
