@@ -179,7 +179,10 @@ class Index:
         self.slots = slots  # slot of each embedded text, in the order of entry_texts() over entries
         valid = np.isfinite(penalty.reshape(len(entries), width))
         self.counts = np.maximum(valid.sum(axis=1), 1).astype(np.float32)
-        sums = (matrix.reshape(len(entries), width, -1) * valid[:, :, None]).sum(axis=1)
+        # The vector width given, not -1: a knowledge base without entries has a (0, dim) matrix.
+        sums = (matrix.reshape(len(entries), width, matrix.shape[-1]) * valid[:, :, None]).sum(
+            axis=1
+        )
         self.centroids = (
             sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         ).astype(np.float32)

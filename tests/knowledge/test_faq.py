@@ -479,3 +479,11 @@ def test_the_best_of_close_siblings_on_one_subject() -> None:
     assert match.best_of_siblings([where, sim], 0.77, 0.08) is None
     assert match.best_of_siblings([where, documents], 0.85, 0.08) is None
     assert match.best_of_siblings([], 0.77, 0.08) is None
+
+
+def test_an_index_without_entries_finds_nothing() -> None:
+    # A knowledge base with no questions-and-answers entries (a fresh install, a test database): the
+    # index is empty, not an error, and a lookup finds nothing.
+    empty = index.Index.build([], {})
+    assert len(empty) == 0
+    assert empty.centroids.shape == (0, encoder.DIMENSION)
