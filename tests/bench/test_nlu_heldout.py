@@ -59,7 +59,15 @@ NOT_TYPED = NOT_CLASSIFIED | {"rate_answer", "show_original"}
 
 @pytest.mark.parametrize(
     "name",
-    ["nlu_dev.tsv", "nlu_dev2.tsv", "nlu_dev3.tsv", "nlu_dev4.tsv", "nlu_dev5.tsv", "nlu_dev7.tsv"],
+    [
+        "nlu_dev.tsv",
+        "nlu_dev2.tsv",
+        "nlu_dev3.tsv",
+        "nlu_dev4.tsv",
+        "nlu_dev5.tsv",
+        "nlu_dev7.tsv",
+        "nlu_dev8.tsv",
+    ],
 )
 def test_the_development_sets_are_well_formed_and_not_copied_into_training(name: str) -> None:
     """bench/data/nlu_dev*.tsv (the `#` header is skipped): known intents, ~15+ per language, no overlap."""
@@ -101,6 +109,23 @@ def test_the_fifth_development_set_covers_every_typed_intent_in_zh_ja_de_ar() ->
     confusable = {"residence_permit", "visa", "accommodation_registration", "work_permit"}
     for lang in nlu_heldout.LANGS:
         assert confusable <= by_lang[lang], (lang, confusable - by_lang[lang])
+
+
+def test_the_eighth_development_set_covers_every_intent_and_the_confusable_topics_in_every_language() -> (
+    None
+):
+    """nlu_dev8.tsv: every intent of domain.yml somewhere; in every language 20 messages and two each of the
+    confusable topics (residence permit, accommodation registration, visa, service point)."""
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev8.tsv")
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    assert {intent for _, intent, _ in rows} == intents
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    for lang, intent, _ in rows:
+        count[lang, intent] += 1
+    confusable = ("residence_permit", "accommodation_registration", "visa", "find_service_point")
+    for lang in nlu_heldout.LANGS:
+        assert sum(n for (lg, _), n in count.items() if lg == lang) == 20, lang
+        assert all(count[lang, intent] == 2 for intent in confusable), lang
 
 
 def test_the_blind_development_set_is_well_formed_and_not_copied_into_training() -> None:
