@@ -12,7 +12,8 @@ knowledge questions in nine languages (each turn runs language detection, custom
 queries); the stock bot (`rasa init`, default config, trained once into var/bench/stock) gets its own
 greet/mood conversations. Both run one after the other in the same invocation on the same machine, with
 fresh conversation stores. Printed: turns per second, latency percentiles, errors, peak memory (VmHWM) of
-each server, CPU per turn of each kind of process, and the time from start to the first answer.
+each server, CPU per turn of each kind of process (counted over the measured window only, so that each
+server's first-use work during the warm-up is left out), and the time from start to the first answer.
 
 By default ours runs as `make run` starts it: one Rasa server, one action server. A Rasa server handles one
 message at a time on one core, so on a machine with more cores that layout leaves them idle; `--replicas N`
@@ -42,7 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,9 +218,14 @@ async def drive(
     duration: float,
     idle: float,
     name: str,
+    on_measure: Callable[[], None] | None = None,
 ) -> Result:
+    """`users` closed-loop users for `warmup` + `duration` seconds; `on_measure` is called when the
+    measured window starts (CPU counters are read there, so the servers' first-use work is left out)."""
     now = time.monotonic()
     measure_from, deadline = now + warmup, now + warmup + duration
+    if on_measure is not None:
+        asyncio.get_running_loop().call_later(warmup, on_measure)
     result = Result(name, channel, users, duration)
     if channel == "rest":
         tasks = [
@@ -437,9 +443,15 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
             }
             results, info = [], {}
             for channel in args.channels:
-                before = {name: sum(map(cpu_seconds, pids)) for name, pids in groups.items()}
-                wall = time.monotonic()
-                generator = time.process_time()
+                start: dict[str, float] = {}
+
+                def mark(start: dict[str, float] = start) -> None:
+                    start.update(
+                        {name: sum(map(cpu_seconds, pids)) for name, pids in groups.items()}
+                    )
+                    start["load generator"] = time.process_time()
+                    start["wall"] = time.monotonic()
+
                 result = asyncio.run(
                     drive(
                         deployed.url,
@@ -450,25 +462,23 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
                         args.duration,
                         args.idle,
                         label,
+                        mark,
                     )
                 )
-                wall = time.monotonic() - wall
-                # CPU per turn over warm-up and measurement together (turns of both, roughly in proportion).
-                turns = len(result.latencies) * (args.warmup + args.duration) / args.duration
-                if turns:
+                # CPU per turn over the measured window (the turns answered in it).
+                turns = len(result.latencies)
+                if turns and start:
                     used = {
-                        name: sum(map(cpu_seconds, pids)) - before[name]
+                        name: sum(map(cpu_seconds, pids)) - start[name]
                         for name, pids in groups.items()
                     }
-                    generator_s = time.process_time() - generator
-                    names = " / ".join(groups) + " / load generator"
+                    used["load generator"] = time.process_time() - start["load generator"]
+                    wall = time.monotonic() - start["wall"]
+                    names = " / ".join(used)
                     per_turn = " / ".join(f"{1000 * u / turns:.1f}" for u in used.values())
-                    info[f"{label}: CPU per {channel} turn, {names}"] = (
-                        f"{per_turn} / {1000 * generator_s / turns:.1f} ms"
-                    )
-                    busy = (sum(used.values()) + generator_s) / wall
+                    info[f"{label}: CPU per {channel} turn, {names}"] = f"{per_turn} ms"
                     info[f"{label}: {channel} CPU in use, all of the above"] = (
-                        f"{busy:.2f} of {os.cpu_count()} cores"
+                        f"{sum(used.values()) / wall:.2f} of {os.cpu_count()} cores"
                     )
                 results.append(result)
             for name, pids in (("Rasa server", deployed.rasa), ("action server", deployed.actions)):
@@ -507,8 +517,13 @@ def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[s
     base = f"http://127.0.0.1:{port}"
     try:
         cold = wait_first_answer(base, "hello", started)
-        before, wall = cpu_seconds(proc.pid), time.monotonic()
-        generator = time.process_time()
+        start: dict[str, float] = {}
+
+        def mark() -> None:
+            start.update(
+                rasa=cpu_seconds(proc.pid), generator=time.process_time(), wall=time.monotonic()
+            )
+
         results = [
             asyncio.run(
                 drive(
@@ -520,12 +535,14 @@ def run_stock(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[s
                     args.duration,
                     args.idle,
                     "stock rasa init",
+                    mark,
                 )
             )
         ]
-        used, wall = cpu_seconds(proc.pid) - before, time.monotonic() - wall
-        generated = time.process_time() - generator
-        turns = len(results[0].latencies) * (args.warmup + args.duration) / args.duration
+        # CPU per turn over the measured window, as for ours.
+        used, wall = cpu_seconds(proc.pid) - start["rasa"], time.monotonic() - start["wall"]
+        generated = time.process_time() - start["generator"]
+        turns = len(results[0].latencies)
         info = {
             "stock: CPU per rest turn, Rasa server": f"{1000 * used / max(turns, 1):.1f} ms ({100 * used / wall:.0f} % of one core)",
             "stock: CPU per rest turn, load generator": f"{1000 * generated / max(turns, 1):.1f} ms",
