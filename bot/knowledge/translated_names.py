@@ -24,39 +24,13 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from bot.knowledge import sounds
+
 WORDS_FILE = Path(__file__).with_name("name_words.yml")
 KINDS = ("schools", "hospitals")
 
 # Words of English names that name nothing on their own (kinds of place, the city, function words).
-GENERIC = frozenset(
-    [
-        "international",
-        "school",
-        "schools",
-        "college",
-        "academy",
-        "hospital",
-        "clinic",
-        "center",
-        "centre",
-        "medical",
-        "department",
-        "services",
-        "service",
-        "main",
-        "campus",
-        "beijing",
-        "peking",
-        "pekin",
-        "of",
-        "the",
-        "and",
-        "in",
-        "for",
-        "at",
-        "bilingual",
-    ]
-)
+GENERIC = sounds.GENERIC
 _TOKEN = re.compile(r"[^\W_]+")
 _LATIN_ACCENTS = str.maketrans("àáâãäåçèéêëìíîïñòóôõöùúûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy")
 
