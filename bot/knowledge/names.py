@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from bot.core import config
-from bot.knowledge import db, sino_korean, sounds
+from bot.knowledge import db, sino_korean, sounds, translated_names
 
 
 @dataclass(frozen=True)
@@ -342,6 +342,10 @@ class _Names:
     # Korean names: Chinese names read in Korean ("화목가") and the Hangul names and aliases, matched in a
     # message without its spaces ("화목가 병원", "정부 서비스 센터").
     readings: Matcher = field(default_factory=lambda: Matcher.build([]))
+    # Schools and hospitals named with translated words ("больница Дружбы"; translated_names.py).
+    translated: translated_names.TranslatedIndex = field(
+        default_factory=translated_names.TranslatedIndex
+    )
 
 
 def _version(conn: Connection) -> Any:
@@ -378,6 +382,7 @@ def _load(conn: Connection) -> _Names:
             for kind, rid, names in named
             if kind in READ_KINDS
         ),
+        translated_names.TranslatedIndex.build(named),
     )
 
 
@@ -416,6 +421,12 @@ def _find_mentions(text: str, url: str) -> list[Mention]:
         return sorted([*found, *read], key=lambda m: m.start)
     if read:
         found = sorted([*found, *read], key=lambda m: m.start)
+    # A school or hospital named with translated words ("hôpital de l'amitié", "больница Дружбы";
+    # bot/knowledge/translated_names.py).
+    said = names.translated.find(text)
+    if said is not None:
+        mention = Mention(said.kind, said.id, said.start, said.end, text[said.start : said.end])
+        return sorted([*found, mention], key=lambda m: m.start)
     # A school or hospital written as it sounds in another
     # script ("덜위치 칼리지", "مدرسة هارو"; bot/knowledge/sounds.py).
     heard = names.sounds.find(text)

@@ -66,7 +66,7 @@ CUES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 # Words of Latin names that are no name of their own (kind of place, the city, function words).
-_GENERIC = frozenset(
+GENERIC = frozenset(
     [
         "international",
         "school",
@@ -238,7 +238,7 @@ def distinctive(name: str) -> str | None:
     if not name.isascii():
         return None
     head = re.sub(r"\s*\([^)]*\)", "", name.split(" - ", 1)[0])
-    words = [w for w in re.findall(r"[A-Za-z]+", head) if w.lower() not in _GENERIC]
+    words = [w for w in re.findall(r"[A-Za-z]+", head) if w.lower() not in GENERIC]
     if not words or all(_spelled(w) or w.lower() in _SAID_OTHERWISE for w in words):
         return None
     return " ".join(words)

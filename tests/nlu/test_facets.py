@@ -455,6 +455,8 @@ def test_a_short_message_opening_with_a_marker_continues(text: str, goes_on: boo
         ("비자 연장은 체류기간 끝나기 며칠 전에 신청해야 돼요?", "deadline"),
         ("за сколько дней до окончания визы надо подать на продление?", "deadline"),
         ("справка об утере паспорта платная?", "fee"),
+        ("J'ai combien de jours pour demander mon permis de séjour étudiant ?", "deadline"),
+        ("je dois faire la demande de prolongation combien de jours avant la fin ?", "deadline"),
     ],
 )
 def test_how_many_days_before_is_a_deadline_and_paid_is_a_fee(text: str, facet: str) -> None:

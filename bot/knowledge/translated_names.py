@@ -1,0 +1,131 @@
+"""School and hospital names whose words are translated: "hôpital d'amitié sino-japonaise", "Пекинской
+больницы Дружбы", "el hospital de la amistad", "la escuela británica de Sanlitun".
+
+People translate the common words of a foreign place's name (Friendship, British, China-Japan) and keep the
+proper ones (Sanlitun). The words they write for the English ones are data (`name_words.yml`). A record is
+named when every distinctive word of one of its English names (its `name`, the name without brackets or
+" - " suffix, its Latin aliases; not the kind of place, not the city, not function words) is in the message,
+as itself or as a translation of it, and at least one of them as a translation (otherwise the exact
+matcher, bot/knowledge/names.py, has already found it).
+
+Strict, like the sound matcher (bot/knowledge/sounds.py): only schools and hospitals, only when the message
+also says the kind of place in words ("hôpital", "больница", "escuela"), and only one record: where several
+are named, the one with the most words wins ("China-Japan Friendship" over "Beijing Friendship" for
+"l'hôpital d'amitié sino-japonaise"), a tie names none. Used only when the exact matcher found no place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from bot.knowledge import sounds
+
+WORDS_FILE = Path(__file__).with_name("name_words.yml")
+KINDS = ("schools", "hospitals")
+
+# Words of English names that name nothing on their own (kinds of place, the city, function words).
+GENERIC = sounds.GENERIC
+_TOKEN = re.compile(r"[^\W_]+")
+_LATIN_ACCENTS = str.maketrans("àáâãäåçèéêëìíîïñòóôõöùúûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy")
+
+
+def fold(text: str) -> str:
+    """Lower case, Latin letters without accents, Russian ё as е, typographic apostrophes as "'"."""
+    return text.lower().translate(_LATIN_ACCENTS).replace("ё", "е").replace("’", "'")
+
+
+def _pattern(word: str) -> re.Pattern[str]:
+    """A rule word as a whole-word pattern; `*` at its end: any ending; spaces: any spaces."""
+    stem = fold(word.strip())
+    prefix = stem.endswith("*")
+    body = r"\s+".join(re.escape(part) for part in stem.rstrip("*").split())
+    return re.compile(rf"(?<![^\W_]){body}" + (r"[^\W_]*" if prefix else r"(?![^\W_])"))
+
+
+@dataclass(frozen=True)
+class Rules:
+    words: tuple[tuple[frozenset[str], re.Pattern[str]], ...]
+    kinds: dict[str, tuple[re.Pattern[str], ...]]
+
+
+@lru_cache(maxsize=1)
+def rules(path: Path = WORDS_FILE) -> Rules:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    words = tuple(
+        (frozenset(str(english).split()), _pattern(str(w)))
+        for english, written in (data.get("words") or {}).items()
+        for w in written or []
+    )
+    kinds = {
+        str(kind): tuple(_pattern(str(w)) for w in written or [])
+        for kind, written in (data.get("kinds") or {}).items()
+    }
+    return Rules(words, kinds)
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    kind: str
+    id: str
+    start: int
+    end: int
+
+
+@dataclass
+class TranslatedIndex:
+    """The distinctive words of the English names of every school and hospital."""
+
+    entries: list[tuple[str, str, frozenset[str]]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, named: Iterable[tuple[str, str, Iterable[str]]]) -> TranslatedIndex:
+        entries = []
+        for kind, rid, names in named:
+            if kind not in KINDS:
+                continue
+            for name in names:
+                if not name.isascii():
+                    continue
+                words = frozenset(_TOKEN.findall(fold(name))) - GENERIC
+                if words:
+                    entries.append((kind, rid, words))
+        return cls(entries)
+
+    def find(self, text: str) -> NameMatch | None:
+        """The one school or hospital the message names with translated words, or None."""
+        folded = fold(text)
+        r = rules()
+        said: set[str] = set()
+        spans: list[tuple[int, int]] = []
+        for english, pattern in r.words:
+            for m in pattern.finditer(folded):
+                said |= english
+                spans.append(m.span())
+        if not said:
+            return None
+        kinds_said: dict[str, tuple[int, int]] = {}
+        for kind, patterns in r.kinds.items():
+            for pattern in patterns:
+                kind_word = pattern.search(folded)
+                if kind_word:
+                    kinds_said.setdefault(kind, kind_word.span())
+        present = set(_TOKEN.findall(folded)) | said
+        best: dict[tuple[str, str], int] = {}
+        for kind, rid, words in self.entries:
+            if kind in kinds_said and words <= present and words & said:
+                best[(kind, rid)] = max(best.get((kind, rid), 0), len(words))
+        if not best:
+            return None
+        top = max(best.values())
+        winners = [key for key, n in best.items() if n == top]
+        if len(winners) != 1:
+            return None
+        kind, rid = winners[0]
+        spans.append(kinds_said[kind])
+        return NameMatch(kind, rid, min(s for s, _ in spans), max(e for _, e in spans))

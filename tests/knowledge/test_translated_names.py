@@ -1,0 +1,69 @@
+"""School and hospital names whose words are translated (bot/knowledge/translated_names.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import names
+from bot.knowledge.translated_names import TranslatedIndex
+
+
+def ids(text: str, url: str) -> list[tuple[str, str]]:
+    return [(m.kind, m.id) for m in names.find_mentions(text, url)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Au département international de l'hôpital d'amitié sino-japonaise, on parle quelles langues ?",
+            ("hospitals", "china_japan_friendship_hospital_international"),
+        ),
+        (
+            "телефон международного центра Пекинской больницы Дружбы",
+            ("hospitals", "beijing_friendship_hospital_international"),
+        ),
+        (
+            "donde queda el hospital de la amistad de pekin?",
+            ("hospitals", "beijing_friendship_hospital_international"),
+        ),
+        (
+            "¿donde queda la escuela britanica de sanlitun?",
+            ("schools", "british_school_of_beijing_sanlitun"),
+        ),
+        (
+            "Где находится Международная больница Пекинского университета?",
+            ("hospitals", "peking_university_international_hospital"),
+        ),
+        ("телефон больницы дружбы", ("hospitals", "beijing_friendship_hospital_international")),
+    ],
+)
+def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str, str]) -> None:
+    assert ids(text, kb_url) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "escuela británica en Pekín",  # two British schools, neither named by its district
+        "la amistad entre China y Japón",  # no word saying a hospital or a school
+        "¿hay escuelas alemanas en Pekín?",  # "German" alone is no school's whole name
+        "hôpital universitaire",  # "universitaire" is not "université"
+    ],
+)
+def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:
+    assert names.current(kb_url).translated.find(text) is None
+
+
+def test_the_place_with_more_words_named_wins_and_a_tie_names_none() -> None:
+    index = TranslatedIndex(
+        [
+            ("hospitals", "a", frozenset({"friendship"})),
+            ("hospitals", "b", frozenset({"china", "japan", "friendship"})),
+            ("schools", "c", frozenset({"british", "x"})),
+            ("schools", "d", frozenset({"british", "y"})),
+        ]
+    )
+    found = index.find("l'hôpital d'amitié sino-japonaise")
+    assert found is not None and found.id == "b"
+    assert index.find("l'école britannique x y") is None
