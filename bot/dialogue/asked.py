@@ -1439,6 +1439,12 @@ def answer_question(
     q = with_named_permit_type(with_named_topic(q))
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
+    if ctx.empty and ctx.faq and nlu_facets.continues(q.text) and named_records(q.text) is None:
+        # "а прививки?" (and the vaccinations?) after the entry on registering a newborn, read as a
+        # healthcare question: the entry on the same subject its words fit, not the topic's hospitals.
+        turn = faq_follow_up(q, ctx, lang)
+        if turn is not None:
+            return turn
     if (
         faq_first
         and q.facets

@@ -138,9 +138,15 @@ _DIGIT_ORDINALS = (
 
 # A length of time ("5 лет", "3 years", "3년", "半年" not): after a marker it narrows what was asked
 # ("а на 5 лет?", "and for 3 years?", "3년짜리는요?" after a fee), like a district or a weekday.
+# A small number written as a word counts as its digit ("а на два года?", "and for two years?").
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|ten|один|одного|одну|два|две|двух|три|трех|четыре|пять|шесть|десять|"
+    r"un|une|deux|trois|quatre|cinq|six|dix|ein|einen|einem|eine|zwei|drei|vier|funf|sechs|zehn|"
+    r"uno|dos|tres|cuatro|cinco|seis|diez"
+)
 _DURATION = re.compile(
-    r"(?<!\w)\d{1,3}\s*(?:years?|yrs?|months?|weeks?|days?|лет|года?|месяц\w*|недел\w*|дн\w*|"
-    r"ans?|mois|semaines?|jours?|jahre?n?|monate?n?|wochen?|tage?n?|años?|mes(?:es)?|semanas?|días?|"
+    rf"(?<!\w)(?:\d{{1,3}}|{_NUMBER_WORDS})\s*(?:years?|yrs?|months?|weeks?|days?|лет|года?|месяц\w*|недел\w*|дн\w*|"
+    r"ans?|mois|semaines?|jours?|jahre?n?|monate?n?|wochen?|tage?n?|anos?|mes(?:es)?|semanas?|dias?|"
     r"سنوات|سنة|سنه|أشهر|اشهر|شهر|أسابيع|أيام|ايام|يوم)(?!\w)"
     r"|\d{1,3}\s*(?:년|개월|달|주|일|年|个月|個月|ヶ月|か月|カ月|週間|周|天)"
 )

@@ -1003,6 +1003,20 @@ def test_a_follow_up_on_an_entrys_answer_is_the_entry_on_that_subject_it_fits(us
     assert turn.answer.faq_entry == "driving_licence_exchange_documents"
 
 
+def test_a_topic_question_opening_with_and_after_an_entrys_answer_stays_on_its_subject(
+    use_kb: str,
+) -> None:
+    """ "and are there any fees?" read as a topic question (healthcare, visa...) after an entry's answer
+    and nothing else: the entry on that subject its words fit, not the topic's page; the same words
+    with no entry in context are the topic's question."""
+    q = Question("healthcare", "and are there any fees?", facets=("fee",))
+    turn = asked.answer_question(q, Context(faq="mobile_payment_foreign_card"))
+    assert turn is not None and turn.answer.faq_entry == "mobile_payment_fees"
+    assert turn.context == Context(faq="mobile_payment_fees")
+    turn = asked.answer_question(q, Context())
+    assert turn is None or turn.answer.faq_entry != "mobile_payment_fees"
+
+
 def test_a_follow_up_with_neither_a_topic_nor_an_entry_in_context_gets_a_question(
     use_kb: str,
 ) -> None:

@@ -32,6 +32,7 @@ FOLLOW_UPS: list[Example] = [
     _e("en", "is it still open?", True, "status"),
     _e("en", "number 3 please", True, "", "3"),
     _e("en", "where is it?", True, "address"),
+    _e("en", "and the emergency one?", True, "phone"),
     # Chinese
     _e("zh", "海淀呢？", True),
     _e("zh", "那周六呢", True),
@@ -111,6 +112,7 @@ FOLLOW_UPS: list[Example] = [
     _e("de", "wo ist das?", True, "address"),
     # Spanish
     _e("es", "¿y en Haidian?", True),
+    _e("es", "¿y el de urgencias?", True, "phone"),
     _e("es", "¿y el sábado?", True),
     _e("es", "¿cuánto cuesta?", True, "fee"),
     _e("es", "el segundo", True, "", "2"),

@@ -486,7 +486,21 @@ def test_how_much_with_something_else_asks_no_fee(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["а на 3 года?", "и на полгода?", "and for 2 years?", "3년짜리는요?", "那5年的呢？"]
+    "text",
+    [
+        "а на 3 года?",
+        "и на полгода?",
+        "and for 2 years?",
+        "3년짜리는요?",
+        "那5年的呢？",
+        # a number in words: "а сколько стоит на два года?" asks the fee for two years
+        "а на два года?",
+        "and for two years?",
+        "et pour deux ans ?",
+        "und für zwei Jahre?",
+        "¿y para dos años?",
+        "¿y por 3 años?",
+    ],
 )
 def test_a_length_of_time_after_a_marker_is_a_follow_up(text: str) -> None:
     analysis = facets.analyse(text)
@@ -495,6 +509,23 @@ def test_a_length_of_time_after_a_marker_is_a_follow_up(text: str) -> None:
         return
     assert facets.is_follow_up(text, None, analysis), analysis
     assert analysis.durations == 1 and not analysis.facets
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        ("how many days before it runs out do I have to apply", "deadline"),
+        ("how long before it expires must I apply?", "deadline"),
+        ("何日くらいかかりますか", "processing_time"),
+        ("どのくらいかかりますか", "processing_time"),
+    ],
+)
+def test_how_long_before_and_about_how_many_days_are_follow_ups(text: str, facet: str) -> None:
+    analysis = facets.analyse(text)
+    assert facets.is_follow_up(text, None, analysis), analysis
+    assert facet in {f.value for f in analysis.facets}
+    if facet == "deadline":
+        assert "processing_time" not in {f.value for f in analysis.facets}
 
 
 def test_a_length_of_time_alone_or_in_a_question_is_not_a_follow_up() -> None:
