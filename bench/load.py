@@ -436,8 +436,12 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
         started = time.monotonic()
         with deployment(args, env, var) as deployed:
             cold = wait_first_answer(deployed.url, "hi", started)
+            # The Rasa servers' encoder workers (bot/nlu/encoder_worker.py) are their children,
+            # started when the model loads: they count as a kind of their own.
+            workers = [child for pid in deployed.rasa for child in descendants(pid) if child != pid]
             groups = {
                 "Rasa": deployed.rasa,
+                **({"encoder workers": workers} if workers else {}),
                 "action server": deployed.actions,
                 **({"nginx": deployed.proxy} if deployed.proxy else {}),
             }
@@ -481,7 +485,13 @@ def run_ours(args: argparse.Namespace, var: Path) -> tuple[list[Result], dict[st
                         f"{sum(used.values()) / wall:.2f} of {os.cpu_count()} cores"
                     )
                 results.append(result)
-            for name, pids in (("Rasa server", deployed.rasa), ("action server", deployed.actions)):
+            for name, pids in (
+                ("Rasa server", deployed.rasa),
+                ("encoder worker", workers),
+                ("action server", deployed.actions),
+            ):
+                if not pids:
+                    continue
                 peaks = ", ".join(f"{peak_rss_mb(pid):.0f}" for pid in pids)
                 info[f"{label}: {name} peak memory"] = f"{peaks} MB"
             info[f"{label}: start to first answer"] = f"{cold:.1f} s"

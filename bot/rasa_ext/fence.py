@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 CHECKED_RASA_VERSION = "3.6.21"
 SWITCH = "BJ_RASA_PATCHES"
-_OFF = {"0", "false", "no", "off"}
+OFF = {"0", "false", "no", "off"}
 
 _warned: set[str] = set()
 
@@ -38,7 +38,7 @@ def rasa_version() -> str:
 
 def enabled() -> bool:
     """Whether the patches of Rasa internals may be used (read on every call: tests switch it)."""
-    if os.environ.get(SWITCH, "").strip().lower() in _OFF:
+    if os.environ.get(SWITCH, "").strip().lower() in OFF:
         return False
     version = rasa_version()
     if version != CHECKED_RASA_VERSION:

@@ -98,3 +98,45 @@ def test_each_server_says_whether_the_patches_are_on(assistants: dict[str, Assis
 
     assert "Rasa speed-ups: installed (Rasa 3.6.21)" in log("1")
     assert "Rasa speed-ups: off, Rasa runs as shipped" in log("0")
+
+
+def _encoder_workers(rasa_pid: int) -> list[int]:
+    """The Rasa server's encoder worker processes (bot/nlu/encoder_worker.py), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == rasa_pid and b"bot.nlu.encoder_worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_encoder_worker_runs_beside_the_patched_server_and_may_die(
+    assistants: dict[str, Assistant],
+) -> None:
+    """With the patches on, a worker process encodes the messages (bot/nlu/encoder_worker.py); when it
+    dies the server encodes in process and answers the same, and starts the worker again later."""
+    import os
+    import signal
+    import time
+
+    on, off = assistants["1"].servers, assistants["0"].servers
+    rasa_pid = on.processes[1].pid
+    assert not _encoder_workers(off.processes[1].pid)
+    workers = _encoder_workers(rasa_pid)
+    assert len(workers) == 1
+    os.kill(workers[0], signal.SIGKILL)
+    time.sleep(0.5)
+    for text in ["how much does a work residence permit cost?", "и в Хайдяне?"]:
+        assert _say(on.rasa_url, "worker-gone", text) == _say(off.rasa_url, "worker-gone", text)
+    time.sleep(11)  # RESTART_AFTER: the next message starts it again
+    _say(on.rasa_url, "worker-back", "hi")
+    deadline = time.monotonic() + 60
+    while not (again := _encoder_workers(rasa_pid)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert again and again != workers
