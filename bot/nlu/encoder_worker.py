@@ -199,7 +199,9 @@ class EncoderWorker:
             self._loop = loop
             assert self.process is not None and self.process.stdout is not None
             loop.add_reader(self.process.stdout.fileno(), self._on_readable)
-        return self.ready
+            if not self.ready:
+                self._on_readable()  # READY may be waiting already (the worker started with the model)
+        return self.ready and self.process is not None
 
     def _send(self, frame: bytes) -> None:
         self._outbox += frame

@@ -172,10 +172,11 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         self._resource = resource
         self._stats = stats
         # Load and warm the encoder now, when the model loads, not on the first user message. In the
-        # Rasa server a worker process encodes user messages (bot/nlu/encoder_worker.py); it starts here
-        # too, and this one encodes whatever the worker cannot.
-        self._encoder = get_encoder(self._config["backend"], self._config["threads"])
-        encoder_worker.ensure_started(self._config["backend"], self._config["threads"])
+        # Rasa server a worker process encodes user messages (bot/nlu/encoder_worker.py) and starts
+        # here instead; this process then loads its own copy (about 125 MB) only when the worker cannot
+        # answer (not ready, gone), on the first such message.
+        if encoder_worker.ensure_started(self._config["backend"], self._config["threads"]) is None:
+            get_encoder(self._config["backend"], self._config["threads"])
 
     @property
     def dim(self) -> int:

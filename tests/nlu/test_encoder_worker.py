@@ -130,6 +130,26 @@ def test_a_request_the_worker_cannot_encode_is_answered_and_the_worker_goes_on(
     assert bad is None and good is not None
 
 
+def test_a_worker_that_became_ready_before_the_first_message_answers_it() -> None:
+    """The worker starts with the model, long before the first message: that message gets its vector
+    (the server would otherwise load its own copy of the encoder for it)."""
+    early = EncoderWorker(DEFAULT_BACKEND, 1)
+    early.start()
+    try:
+        assert early.process is not None and early.process.stdout is not None
+        import select
+
+        readable, _, _ = select.select([early.process.stdout], [], [], 120)
+        assert readable, "the worker never said READY"
+
+        async def first() -> np.ndarray | None:
+            return await early.encode("hi")
+
+        assert asyncio.run(first()) is not None
+    finally:
+        early.stop()
+
+
 def test_too_long_text_and_a_worker_not_ready_yet_are_left_to_the_server() -> None:
     fresh = EncoderWorker(DEFAULT_BACKEND, 1)
     fresh.start()
