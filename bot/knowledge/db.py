@@ -9,6 +9,7 @@ Two guarantees the assistant relies on while staff publish new knowledge:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,8 @@ from sqlalchemy.pool import NullPool
 
 from bot.core import config
 from bot.knowledge.models import KNOWLEDGE_TABLES, RETIRED_TABLES, SCHEMA_VERSION, Base, Meta
+
+logger = logging.getLogger(__name__)
 
 # Any constant: the PostgreSQL advisory lock that serialises syncs.
 _SYNC_LOCK_KEY = 4_201_126_001
@@ -253,6 +256,7 @@ class Published(Generic[T]):
         self._build = build
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[Any, T]] = {}
+        _PUBLISHED.append(self)
 
     def get(self, url: str | None = None) -> T:
         url = url or config.kb_database_url()
@@ -288,6 +292,43 @@ class Published(Generic[T]):
             built = self._build(conn)
             self._cache[url] = (version, built)
         return built
+
+
+# Every Published thing (a few, each made once per process), for `build_published`.
+_PUBLISHED: list[Published[Any]] = []
+
+
+def build_published(url: str | None = None) -> list[str]:
+    """Build everything made from the published knowledge that exists so far in this process (the
+    questions-and-answers index and the names matcher, made when their modules are imported) now, as
+    the first question would; the errors, one line each, are
+    returned rather than raised (the first question then tries again, and answers politely if it
+    cannot). The action server calls it in the background at start (`build_published_in_background`)."""
+    errors = []
+    for published in list(_PUBLISHED):
+        try:
+            published.get(url)
+        except Exception as error:  # a database not synced yet, locked, or unreachable
+            errors.append(f"{published._build.__module__}: {type(error).__name__}: {error}")
+    return errors
+
+
+def build_published_in_background(url: str | None = None) -> threading.Thread:
+    """`build_published` in a daemon thread, so the server listens meanwhile; the first questions
+    that come before it is done wait for the same lock instead of building it a second time."""
+
+    def build() -> None:
+        started = time.monotonic()
+        errors = build_published(url)
+        for error in errors:
+            logger.warning(
+                "Knowledge not prepared at start (the first question will try again): %s", error
+            )
+        logger.info("Knowledge prepared at start in %.1f s", time.monotonic() - started)
+
+    thread = threading.Thread(target=build, name="build-published", daemon=True)
+    thread.start()
+    return thread
 
 
 def write_connection(url: str | None = None) -> Connection:

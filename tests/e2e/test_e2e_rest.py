@@ -67,6 +67,19 @@ def chat(servers: serve.Servers) -> Chat:
     return Chat(servers.rasa_url)
 
 
+def test_action_server_prepares_the_knowledge_at_start(chat: Chat, env: dict[str, str]) -> None:
+    """The names matcher and the questions-and-answers index are built in the background when the action
+    server starts (bot.knowledge.db.build_published_in_background), not in the first questions' turns."""
+    import time
+
+    log = Path(env["ASSISTANT_VAR_DIR"]) / "logs" / "actions.log"
+    deadline = time.monotonic() + 120
+    while "Knowledge prepared at start" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the action server never prepared the knowledge"
+        time.sleep(0.5)
+    assert "Knowledge not prepared at start" not in log.read_text(errors="replace")
+
+
 def test_where_to_renew_residence_permit_in_chaoyang(chat: Chat) -> None:
     answer = chat.text("u-where", "where can I renew my residence permit in chaoyang?")
     assert "Jiuxianqiao" in answer  # the Chaoyang exit-entry hall's address
