@@ -22,11 +22,11 @@ from bot.runtime.offloop import off_loop
 # The questions-and-answers encoder is loaded with the actions, not in the first user's turn.
 faq_encoder.warm_up()
 # In the action server (`rasa run actions`, which imports this module before it listens), what is built
-# from the published knowledge (the questions-and-answers index, the names matcher: seconds) is built in
-# the background now, not in the first questions' turns, where under load it outlasted the Rasa server's
-# ACTION_SERVER_TIMEOUT. Not when tests or tools import the actions.
+# from the published knowledge (the questions-and-answers index, the names matcher: seconds) is built now,
+# not in the first questions' turns, where under load it outlasted the Rasa server's ACTION_SERVER_TIMEOUT.
+# Not when tests or tools import the actions.
 if sys.argv[1:3] == ["run", "actions"]:
-    db.build_published_in_background()
+    db.prepare_published()
 
 # Which knowledge topic each intent asks about.
 PROCEDURE_INTENTS = set(vocab.PROCEDURE_TOPICS)

@@ -303,7 +303,7 @@ def build_published(url: str | None = None) -> list[str]:
     questions-and-answers index and the names matcher, made when their modules are imported) now, as
     the first question would; the errors, one line each, are
     returned rather than raised (the first question then tries again, and answers politely if it
-    cannot). The action server calls it in the background at start (`build_published_in_background`)."""
+    cannot). The action server calls it at start (`prepare_published`)."""
     errors = []
     for published in list(_PUBLISHED):
         try:
@@ -313,22 +313,17 @@ def build_published(url: str | None = None) -> list[str]:
     return errors
 
 
-def build_published_in_background(url: str | None = None) -> threading.Thread:
-    """`build_published` in a daemon thread, so the server listens meanwhile; the first questions
-    that come before it is done wait for the same lock instead of building it a second time."""
-
-    def build() -> None:
-        started = time.monotonic()
-        errors = build_published(url)
-        for error in errors:
-            logger.warning(
-                "Knowledge not prepared at start (the first question will try again): %s", error
-            )
-        logger.info("Knowledge prepared at start in %.1f s", time.monotonic() - started)
-
-    thread = threading.Thread(target=build, name="build-published", daemon=True)
-    thread.start()
-    return thread
+def prepare_published(url: str | None = None) -> None:
+    """`build_published`, logged: the action server calls it when it starts, before it listens, so that
+    its first answers do not build (seconds under load; they outlasted the Rasa server's
+    ACTION_SERVER_TIMEOUT) and the launcher's readiness check means "ready to answer". A database that
+    cannot be read yet costs at most KB_LOCK_TIMEOUT per thing here; the first question tries again."""
+    started = time.monotonic()
+    for error in build_published(url):
+        logger.warning(
+            "Knowledge not prepared at start (the first question will try again): %s", error
+        )
+    logger.info("Knowledge prepared at start in %.1f s", time.monotonic() - started)
 
 
 def write_connection(url: str | None = None) -> Connection:

@@ -68,8 +68,8 @@ def chat(servers: serve.Servers) -> Chat:
 
 
 def test_action_server_prepares_the_knowledge_at_start(chat: Chat, env: dict[str, str]) -> None:
-    """The names matcher and the questions-and-answers index are built in the background when the action
-    server starts (bot.knowledge.db.build_published_in_background), not in the first questions' turns."""
+    """The names matcher and the questions-and-answers index are built when the action server starts
+    (bot.knowledge.db.prepare_published), not in the first questions' turns."""
     import time
 
     log = Path(env["ASSISTANT_VAR_DIR"]) / "logs" / "actions.log"

@@ -1,9 +1,12 @@
 """What is built from the published knowledge (names matcher, questions-and-answers index) can be built
-ahead of the first question: the action server does it in the background at start."""
+ahead of the first question: the action server does it when it starts, before it listens."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from bot.faq import index as faq_index
 from bot.knowledge import db, names
@@ -21,13 +24,15 @@ def test_build_published_builds_what_the_first_question_would(kb_url: str) -> No
     assert faq_index.current(kb_url) is built_index
 
 
-def test_build_published_in_background_finishes_and_reports_errors_as_lines(
-    kb_url: str, tmp_path: Path
+def test_prepare_published_builds_and_logs_and_errors_are_lines(
+    kb_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     names._NAMES._cache.pop(kb_url, None)
-    thread = db.build_published_in_background(kb_url)
-    thread.join(timeout=300)
-    assert not thread.is_alive() and kb_url in names._NAMES._cache
+    with caplog.at_level(logging.INFO, logger="bot.knowledge.db"):
+        db.prepare_published(kb_url)
+    assert kb_url in names._NAMES._cache
+    assert "Knowledge prepared at start" in caplog.text
+    assert "not prepared" not in caplog.text
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     errors = db.build_published(f"sqlite:///{blocker}/kb.db")  # cannot be created
