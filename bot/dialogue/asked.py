@@ -1624,14 +1624,37 @@ def _context_procedure_matched(q: Question, ctx: Context, lang: str) -> dict[str
     match it, it holds a fact asked, and the NLU read another topic: the question is still about it."""
     if not q.facets or ctx.empty:
         return None
-    found = matched_procedure(None, q.text, q.facets, lang)
-    if found is None or found.get("topic") == q.intent:
-        return None
     kind = str(ctx.kind or "")
     shown = [r for r in (names.record(kind, i) for i in ctx.ids) if r] if kind else []
     offered = offered_procedure(kind, shown) if shown else None
-    in_context = {p["id"] for p in _procedures(ctx)} | ({offered["id"]} if offered else set())
+    candidates = [*_procedures(ctx), *([offered] if offered else [])]
+    in_context = {p["id"] for p in candidates}
+    found = matched_procedure(None, q.text, q.facets, lang)
+    if found is None:
+        found = _fact_words_matched(q, candidates, lang)
+    if found is None or found.get("topic") == q.intent:
+        return None
     return found if found["id"] in in_context else None
+
+
+# Words of the fact asked that a message must repeat to be about a procedure in context whose title
+# it does not name ("c'est combien le bilan complet ?": "bilan", "complet" of a fee's item).
+FACT_WORDS_MIN = 2
+
+
+def _fact_words_matched(
+    q: Question, candidates: Sequence[Mapping[str, Any]], lang: str
+) -> dict[str, Any] | None:
+    """The one procedure in context whose fact asked shares at least FACT_WORDS_MIN distinctive words
+    with the message (a fee's or a document's name: "the full health check"); None otherwise."""
+    hits = {
+        str(p["id"]): p
+        for p in candidates
+        for f in q.facets
+        if len(procedures.shared_words(q.text, kfacets.fact("procedures", p, f, lang) or ""))
+        >= FACT_WORDS_MIN
+    }
+    return dict(next(iter(hits.values()))) if len(hits) == 1 else None
 
 
 def _instead_of_permit_type(q: Question, lang: str) -> dict[str, Any] | None:
@@ -1824,7 +1847,14 @@ def _procedure_instead_of(
     when none of the places shown holds a fact asked, the service's own procedure that holds one."""
     if any(kfacets.fact(kind, r, f, lang) for r in shown for f in facets):
         return None
-    return service_procedure(replace(q, facets=facets), lang)
+    found = service_procedure(replace(q, facets=facets), lang)
+    if found is None:
+        # "c'est combien ?" after the health-check centre's hours (no service named): the one
+        # procedure the places shown offer, when it holds a fact asked.
+        offered = offered_procedure(kind, shown)
+        if offered and any(kfacets.fact("procedures", offered, f, lang) for f in facets):
+            found = offered
+    return found
 
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:

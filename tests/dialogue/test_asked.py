@@ -1154,3 +1154,20 @@ def test_a_place_listed_for_a_service_its_hours_note_is_about_says_its_hours(use
     )
     turn = asked.answer_question(q, Context(), lang="ru")
     assert turn is not None and "25" in lead(turn.answer)
+
+
+def test_a_fee_asked_after_the_health_check_centre_is_its_examinations_fee(use_kb: str) -> None:
+    """ "c'est combien ?" after the health-check centre's hours (no service named): the centre holds no
+    fee, the one procedure it offers does (the medical examination); so does a message naming the fee's
+    item ("le bilan complet") that the NLU reads as a healthcare question."""
+    ctx = Context(intent="healthcare", kind="service_points", ids=["beijing_ithcc"], facet="hours")
+    turn = asked.follow_up(
+        Question("follow_up", "c'est combien ?", facets=("fee",)), ctx, lang="fr", now=NOW
+    )
+    assert turn.context.procedures == ["medical_examination_residence_permit"]
+    assert "650" in "\n".join(r.text for r in turn.answer.replies)
+    q = Question("healthcare", "c'est combien le bilan complet ?", facets=("fee",))
+    named = asked.answer_question(q, ctx, lang="fr", now=NOW)
+    assert named is not None and named.context.procedures == [
+        "medical_examination_residence_permit"
+    ]

@@ -114,3 +114,27 @@ def test_the_entries_beside_a_procedure_compete_with_the_others_not_with_each_ot
     # Below the threshold: no answer.
     decisions["anywhere"] = match.Decision(None, [entry("russia", 0.70, transit)])
     assert answers.faq_beside_procedure("безвиз до какого числа?", transit) is None
+
+
+def test_a_follow_up_on_an_entry_keeps_it_on_a_near_tie(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "und wie viele muss ich richtig haben?" after the theory test's entry: its siblings score about
+    as well on the follow-up's words alone, the entry answered last keeps the question; a sibling that
+    fits clearly better still answers ("are there any fees?" after binding a card)."""
+
+    def entry(entry_id: str) -> dict[str, Any]:
+        return {"id": entry_id, "topic": "driving"}
+
+    def closest(scores: dict[str, float]) -> list[index.Match]:
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        return [index.Match(i, s, entry(i)) for i, s in ranked]
+
+    near = {"driving_licence_exchange_documents": 0.313, "driving_theory_test": 0.297}
+    monkeypatch.setattr(match.index, "lookup", lambda *a, **kw: closest(near))
+    found = match.follow_up_entry(
+        "und wie viele muss ich richtig haben?", entry("driving_theory_test")
+    )
+    assert found is not None and found.entry_id == "driving_theory_test"
+    clear = {"driving_licence_exchange_documents": 0.40, "driving_theory_test": 0.30}
+    monkeypatch.setattr(match.index, "lookup", lambda *a, **kw: closest(clear))
+    found = match.follow_up_entry("welche Unterlagen?", entry("driving_theory_test"))
+    assert found is not None and found.entry_id == "driving_licence_exchange_documents"

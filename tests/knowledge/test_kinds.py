@@ -110,3 +110,21 @@ def test_a_procedures_remembered_terms_are_its_terms() -> None:
     for text in texts:
         assert procedures._record_terms(text) == procedures._terms(text)
         assert procedures._record_terms(text) is procedures._record_terms(text)
+
+
+def test_procedure_words_are_compared_without_accents_or_umlaut_spellings() -> None:
+    """German typed without umlauts ("verlaengern", "Pruefung") and French without accents ("sejour")
+    match the titles' words; umlauts stay ("länger" is not "lange"); other scripts are left as they are."""
+    from bot.knowledge.kinds import procedures
+
+    assert procedures._terms("Visum verlängern") == procedures._terms("visum verlaengern")
+    assert procedures._terms("Prüfung") == procedures._terms("Pruefung")
+    assert procedures._terms("länger") != procedures._terms("lange")
+    assert procedures._terms("titre de séjour") == procedures._terms("titre de sejour")
+    assert procedures._terms("продление визы") == {"продл", "визы"}
+    assert procedures.shared_words(
+        "c'est combien le bilan complet ?", "Bilan de santé complet"
+    ) == {
+        "bilan",
+        "compl",
+    }

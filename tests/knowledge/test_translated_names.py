@@ -36,6 +36,19 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             ("hospitals", "peking_university_international_hospital"),
         ),
         ("телефон больницы дружбы", ("hospitals", "beijing_friendship_hospital_international")),
+        # German compounds: the kind of place is the last part of the word ("…krankenhaus", "…schule").
+        (
+            "Telefon der internationalen Abteilung vom Chinesisch-Japanischen Freundschaftskrankenhaus",
+            ("hospitals", "china_japan_friendship_hospital_international"),
+        ),
+        (
+            "Adresse vom Pekinger Freundschaftskrankenhaus",
+            ("hospitals", "beijing_friendship_hospital_international"),
+        ),
+        (
+            "und die Kanadische Internationale Schule?",
+            ("schools", "canadian_international_school_beijing"),
+        ),
     ],
 )
 def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str, str]) -> None:
@@ -49,6 +62,7 @@ def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str,
         "la amistad entre China y Japón",  # no word saying a hospital or a school
         "¿hay escuelas alemanas en Pekín?",  # "German" alone is no school's whole name
         "hôpital universitaire",  # "universitaire" is not "université"
+        "die Freundschaft zwischen China und Japan",  # no word, nor part of one, saying a hospital
     ],
 )
 def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:

@@ -926,3 +926,14 @@ BATCH_9: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_9 if e[2]]
 QUESTIONS += [e for e in BATCH_9 if not e[2] and e[3]]
+
+# Batch 10 (helper ans13x, probes beside answers_dev21): German "teuer" (expensive) asks the fee, French
+# "site" alone the website ("et son site ?" after a school was named a residence-permit question).
+BATCH_10: list[Example] = [
+    _e("de", "wie teuer?", True, "fee"),
+    _e("de", "ist das teuer?", True, "fee"),
+    _e("fr", "et son site ?", True, "website"),
+    _e("fr", "le site de la BISS ?", False, "website"),
+]
+FOLLOW_UPS += [e for e in BATCH_10 if e[2]]
+QUESTIONS += [e for e in BATCH_10 if not e[2] and e[3]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -290,6 +291,27 @@ _EAST_ASIAN = re.compile(
 )
 
 
+# German written without umlauts ("verlaengern", "Pruefung") and French without accents ("sejour"): a
+# Latin word is compared with ae/oe/ue as ä/ö/ü and without its other accents, on both sides. Umlauts
+# stay: "länger" is not "lange".
+_DIGRAPHS = re.compile(r"(?<=[a-zäöü])([aou])e")
+_UMLAUTS = {"a": "ä", "o": "ö", "u": "ü"}
+
+
+def _plain(word: str) -> str:
+    """A Latin word with German umlaut spellings as umlauts and without other accents ("verlängern"
+    and "verlaengern" -> "verlängern"; "séjour" -> "sejour"); other scripts as they are."""
+    plain = "".join(
+        d[0]
+        if c not in "äöü" and len(d := unicodedata.normalize("NFD", c)) > 1 and d[0].isascii()
+        else c
+        for c in word
+    ).replace("ß", "ss")
+    if not all(c.isascii() or c in "äöü" for c in plain):
+        return plain
+    return _DIGRAPHS.sub(lambda m: _UMLAUTS[m.group(1)], plain)
+
+
 def _terms(text: str) -> set[str]:
     """Words cut to their first 5 letters ("extend", "extension" -> "exten"; "продлить", "продление"
     -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期),
@@ -304,8 +326,15 @@ def _terms(text: str) -> set[str]:
         out.update(p for p in pairs if not _HIRAGANA.search(p))
     for word in _WORD.findall(_EAST_ASIAN.sub(" ", text)):
         if (len(word) >= 3 and not function_words.is_function_word(word)) or word.isdigit():
-            out.add(word[:5])
+            out.add(_plain(word)[:5])
     return out
+
+
+def shared_words(text: str, other: str) -> set[str]:
+    """The distinctive words (`_terms`, no numbers or single letters) that `text` shares with `other`:
+    "c'est combien le bilan complet ?" and the medical examination's fees ("Bilan de santé complet")
+    share "bilan" and "compl"."""
+    return {x for x in _terms(text) & _record_terms(other) if len(x) >= 3 and not x.isdigit()}
 
 
 @lru_cache(maxsize=4096)
