@@ -41,11 +41,14 @@ def fold(text: str) -> str:
 
 
 def _pattern(word: str) -> re.Pattern[str]:
-    """A rule word as a whole-word pattern; `*` at its end: any ending; spaces: any spaces."""
+    """A rule word as a whole-word pattern; `*` at its end: any ending; `*` at its start: the end of a
+    word (German compounds: "*krankenhaus" in "Freundschaftskrankenhaus"); spaces: any spaces."""
     stem = fold(word.strip())
     prefix = stem.endswith("*")
-    body = r"\s+".join(re.escape(part) for part in stem.rstrip("*").split())
-    return re.compile(rf"(?<![^\W_]){body}" + (r"[^\W_]*" if prefix else r"(?![^\W_])"))
+    suffix = stem.startswith("*")
+    body = r"\s+".join(re.escape(part) for part in stem.strip("*").split())
+    start = "" if suffix else r"(?<![^\W_])"
+    return re.compile(start + body + (r"[^\W_]*" if prefix else r"(?![^\W_])"))
 
 
 @dataclass(frozen=True)
