@@ -1324,6 +1324,10 @@ def _named_procedure_places_turn(q: Question, lang: str, now: dt.datetime | None
     return _topic_turn(intent, topic_q, q.facets, lang, _when(topic_q, now), procs=procs)
 
 
+# Kinds of places whose own phone is the channel for a fact the knowledge base does not hold (issue 13:
+# the school's or the hospital's, not 12367): a follow-up asking such a fact of them is answered by them.
+OWN_CHANNEL_KINDS = ("schools", "hospitals")
+
 # What a message the classifier alone read as an emergency may ask of the hospitals just shown.
 EMERGENCY_FOLLOW_UP_FACETS = frozenset({"phone", "address", "hours"})
 
@@ -1359,9 +1363,15 @@ def out_of_scope_turn(
     booking). None: the entries answer, or the topics are offered."""
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
-    if ctx.empty and ctx.faq and _refers_back(q.text) and not faq_match.decide(q.text).answer:
+    decision = faq_match.decide(q.text) if ctx.empty and ctx.faq else None
+    if (
+        decision is not None
+        and not decision.answer
+        and (_refers_back(q.text) or _offered_on_subject(q.text, decision.offered, ctx))
+    ):
         # "and what's the max per transaction?" after an entry's answer, no entry fitting it alone: the
-        # entry on the same subject its words fit.
+        # entry on the same subject its words fit. Without "and" or "it" ("whats the max per
+        # transaction"), when the closest entry offered is on the subject of the one in context.
         turn = faq_follow_up(q, ctx, lang)
         if turn is not None:
             return turn
@@ -1797,6 +1807,17 @@ def follow_up(
     )
     if proc is not None:
         return _records_turn("procedures", [proc], question, facets, lang, when, merged)
+    if (
+        kind in OWN_CHANNEL_KINDS
+        and shown
+        and not procs
+        and not held
+        and not ctx.filters.get("service")
+    ):
+        # "学费多少", "сколько стоит обучение?" after a school (or a hospital) was shown, when no
+        # procedure in context holds the fact either: "I don't have that" and the place's own phone, not
+        # the fee of a residence permit or the offices for foreigners with the immigration hotline.
+        return _records_turn(kind, shown, question, facets, lang, when, merged)
     if ctx.kind and ctx.ids and held:
         places = (ctx.kind, shown)
     elif (
@@ -1820,6 +1841,20 @@ def _refers_back(text: str) -> bool:
     return bool(found.markers or found.pronouns)
 
 
+def _offered_on_subject(text: str, offered: Sequence[Any], ctx: Context) -> bool:
+    """A short message whose closest entry (offered, not answered) is on the subject (`topic:`) of the
+    entry that answered last: it goes on with that subject."""
+    if len(text) > nlu_facets.MAX_CHARS or not offered or not ctx.faq:
+        return False
+    try:
+        entry = faq_entries.faq_entry(str(ctx.faq))
+    except SQLAlchemyError:
+        logger.warning("questions and answers unavailable", exc_info=True)
+        return False
+    subject = entry.get("topic") if entry else None
+    return bool(subject) and offered[0].entry.get("topic") == subject
+
+
 def faq_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
     """A follow-up on a questions-and-answers entry's answer ("are there any fees?" after binding a card
     to Alipay, "要带什么？" after where to exchange a driving licence): the entry on the same subject its
@@ -1832,6 +1867,12 @@ def faq_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
         return None
     if found is None:
         return None
+    alone = faq_match.decide(q.text).answer
+    if alone is not None and alone.entry_id != found.entry_id and alone.score > found.score:
+        # "et à partir de combien de jours je deviens résident fiscal ?" after the social-insurance
+        # deadline: a complete question another entry answers on its own, better than any entry on the
+        # subject in context fits it.
+        found = alone
     answer = answers.faq_answer(q.text, found.entry_id, lang=lang)
     return Turn(answer, Context(faq=found.entry_id))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -107,11 +107,114 @@ def decide(
     if not text or not text.strip() or text.startswith("/"):
         return Decision(None)
     try:
-        closest = index.lookup(text, k=OFFERED, url=url, learned=learned)
+        closest = index.lookup(text, k=OFFERED + FACET_RIVALS, url=url, learned=learned)
     except SQLAlchemyError:
         logger.exception("questions and answers unavailable")
         return Decision(None)
-    return Decision(judge(closest, minimum), closest)
+    closest = facet_preferred(text, closest)[: max(OFFERED, 2)]
+    return Decision(judge(closest, minimum) or facet_decides(text, closest, minimum), closest)
+
+
+# What a message asks (its facets, bot/nlu/facets.py) chooses between entries on one subject that its
+# words fit about as well: "where do I exchange my licence?" is the entry whose own questions ask where
+# (driving_licence_where), not the documents' entry, which the words "exchange my licence" fit a little
+# better. An entry asks a facet when at least FACET_SHARE of its questions (all languages) do; a sibling
+# within FACET_LEAD of the best entry's score, among the OFFERED + FACET_RIVALS closest, takes its place
+# (the closest such sibling, when several ask it).
+FACET_SHARE = 0.5
+# The best entry keeps its place when this share of its own questions ask it too ("한 번에 최대
+# 얼마까지?", how much at most: the limits' entry, whose questions often say "how much", not the fees').
+FACET_KEEP = 0.25
+FACET_LEAD = 0.2
+FACET_RIVALS = 2
+# Facets that say too little about which entry is meant ("how do I ...", "what first").
+_VAGUE_FACETS = frozenset({"steps", "order"})
+
+
+def facet_preferred(text: str, closest: list[index.Match]) -> list[index.Match]:
+    """`closest` with the closest entry on the best entry's subject that asks what the message asks moved
+    to the front (with the best entry's score; the best takes its score), when the best does not ask it."""
+    if len(closest) < 2:
+        return closest
+    from bot.nlu import facets as nlu_facets  # the NLU's facet words (heavy imports, only here)
+
+    asked = {f.value for f in nlu_facets.analyse(text).facets} - _VAGUE_FACETS
+    best = closest[0]
+    subject = best.entry.get("topic")
+    if not asked or not subject or _asks(best.entry, asked, FACET_KEEP):
+        return closest
+    fits = [
+        m
+        for m in closest[1:]
+        if m.entry.get("topic") == subject
+        and best.score - m.score <= FACET_LEAD
+        and _asks(m.entry, asked)
+    ]
+    if not fits:
+        return closest
+    chosen = fits[0]
+    rest = sorted(
+        [replace(best, score=chosen.score), *(m for m in closest[1:] if m is not chosen)],
+        key=lambda m: m.score,
+        reverse=True,
+    )
+    return [replace(chosen, score=best.score), *rest]
+
+
+def facet_decides(
+    text: str, closest: list[index.Match], minimum: float | None = None
+) -> index.Match | None:
+    """The best entry when it reaches the threshold and only siblings (same subject) that do not ask
+    what the message asks come within the margin of it: what is asked tells them apart, so the message
+    is not ambiguous between them ("Wo kann ich meinen Führerschein umtauschen?": where, not which
+    documents). None otherwise."""
+    if not closest:
+        return None
+    best = closest[0]
+    if minimum is None:
+        minimum = threshold() if best.learned else plain_threshold()
+    if best.score < minimum or not best.entry.get("topic"):
+        return None
+    from bot.nlu import facets as nlu_facets
+
+    asked = {f.value for f in nlu_facets.analyse(text).facets} - _VAGUE_FACETS
+    if not asked or not _asks(best.entry, asked):
+        return None
+    lead = margin() if best.learned else plain_margin()
+    rivals = [m for m in closest[1:] if best.score - m.score < lead]
+    subject = best.entry.get("topic")
+    if all(m.entry.get("topic") == subject and not _asks(m.entry, asked) for m in rivals):
+        return best
+    return None
+
+
+def _asks(entry: Mapping[str, Any], asked: set[str], share: float | None = None) -> bool:
+    """At least `share` (default FACET_SHARE) of the entry's own questions ask one of the facets `asked`."""
+    shares = entry_facets(str(entry.get("id")), _questions(entry))
+    least = FACET_SHARE if share is None else share
+    return any(shares.get(f, 0.0) >= least for f in asked)
+
+
+def _questions(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    found = entry.get("questions") or {}
+    if not isinstance(found, Mapping):
+        return ()
+    return tuple(str(q) for qs in found.values() if isinstance(qs, list) for q in qs)
+
+
+@cache
+def entry_facets(entry_id: str, questions: tuple[str, ...]) -> dict[str, float]:
+    """The share of an entry's questions that ask each facet (cached per entry and questions: a staff
+    edit of the questions is read again). Not to be changed by callers."""
+    from bot.nlu import facets as nlu_facets
+
+    if not questions:
+        return {}
+    counts: dict[str, int] = {}
+    for q in questions:
+        for value in {f.value for f in nlu_facets.analyse(q).facets}:
+            counts[value] = counts.get(value, 0) + 1
+    return {f: n / len(questions) for f, n in counts.items()}
 
 
 # Subjects of entries (their `topic:`) that one of the assistant's topic pages also answers: visas,

@@ -651,7 +651,8 @@ def _next_to(folded: str, start: int, end: int, other_start: int, other_end: int
     return _ORDINAL_NOUN_GAP.fullmatch(gap) is not None
 
 
-_FIRST_WORD = re.compile(r"\s*([^\s,.;:!?¿¡،؟]+)")
+# Opening punctuation before the first word is skipped: Spanish "¿y en …?", "¡y …!", a quote or a bracket.
+_FIRST_WORD = re.compile(r"[\s¿¡\"'«“‘(（「]*([^\s,.;:!?¿¡،؟]+)")
 
 
 def continues(text: str) -> bool:

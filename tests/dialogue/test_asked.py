@@ -1171,3 +1171,42 @@ def test_a_fee_asked_after_the_health_check_centre_is_its_examinations_fee(use_k
     assert named is not None and named.context.procedures == [
         "medical_examination_residence_permit"
     ]
+
+
+@pytest.mark.parametrize("intent", ["find_service_point", "international_school", None])
+def test_a_fee_after_a_school_is_the_schools_gap_and_its_own_phone(intent: str | None) -> None:
+    """ "学费多少" after a school's phone was shown (the context's topic whatever the NLU read in the
+    first message): the school holds no fee, so "I don't have that" and the school's own phone; not
+    the residence permit's fee, nor the offices for foreigners with the immigration hotline."""
+    wab = "western_academy_of_beijing"
+    ctx = Context(intent=intent, kind="schools", ids=[wab], facet="phone")
+    turn = asked.follow_up(Question("follow_up", "学费多少", facets=("fee",)), ctx, lang="zh")
+    text = all_text(turn.answer)
+    assert "5986 5588" in text and "12367" not in text and "400" not in text
+    assert turn.context.kind == "schools" and turn.context.ids == [wab]
+
+
+def test_a_complete_question_another_entry_answers_is_not_a_follow_up_on_the_entry_in_context(
+    use_kb: str,
+) -> None:
+    """ "et à partir de combien de jours je deviens résident fiscal ?" after the social-insurance
+    deadline opens with "et" but another entry answers it alone: that entry, not the deadline again."""
+    q = Question(
+        "work_permit",
+        "et à partir de combien de jours par an je deviens résident fiscal ?",
+        facets=("processing_time",),
+    )
+    turn = asked.answer_question(q, Context(faq="social_insurance_deadline"), lang="fr")
+    assert turn is not None and turn.answer.faq_entry == "tax_residency_183_days"
+
+
+def test_a_short_message_whose_closest_entry_is_on_the_subject_in_context_follows_it(
+    use_kb: str,
+) -> None:
+    """ "whats the max per transaction" (no "and", no facet) after the mobile-payment fees: the closest
+    entry is on the same subject, so it answers; the same words with no entry in context do not."""
+    q = Question("out_of_scope", "whats the max per transaction")
+    turn = asked.out_of_scope_turn(q, Context(faq="mobile_payment_fees"))
+    assert turn is not None and turn.answer.faq_entry == "mobile_payment_limits"
+    alone = asked.out_of_scope_turn(q, Context())
+    assert alone is None or alone.answer.faq_entry != "mobile_payment_limits"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -487,3 +488,29 @@ def test_an_index_without_entries_finds_nothing() -> None:
     empty = index.Index.build([], {})
     assert len(empty) == 0
     assert empty.centroids.shape == (0, encoder.DIMENSION)
+
+
+def test_what_is_asked_chooses_between_sibling_entries_but_not_strangers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "where can I exchange my licence?": among entries on one subject that its words fit about as
+    well, the one whose own questions ask where comes first and answers (the documents' entry is no
+    rival for a "where" question); an entry of another subject still makes the message ambiguous."""
+    monkeypatch.setattr(match, "threshold", lambda: 0.77)
+    monkeypatch.setattr(match, "margin", lambda: 0.08)
+
+    def m(entry_id: str, score: float, topic: str, questions: list[str]) -> index.Match:
+        entry = {"id": entry_id, "topic": topic, "questions": {"en": questions}}
+        return index.Match(entry_id, score, entry, learned=True)
+
+    documents = m("documents", 0.84, "driving", ["What documents do I need?", "which papers?"])
+    where = m("where", 0.76, "driving", ["Where do I apply?", "where is the office?"])
+    sim = m("sim", 0.80, "phone", ["Where do I buy a SIM card?", "SIM card where?"])
+    text = "where can I exchange my driving licence?"
+    ranked = match.facet_preferred(text, [documents, where])
+    assert [r.entry_id for r in ranked] == ["where", "documents"]
+    assert ranked[0].score == 0.84
+    assert match.facet_decides(text, ranked) == ranked[0]
+    # not asked by the text: the order stays, and a stranger within the margin leaves it ambiguous
+    assert match.facet_preferred("tell me about licences", [documents, where]) == [documents, where]
+    assert match.facet_decides(text, [replace(where, score=0.84), sim]) is None

@@ -28,6 +28,15 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             ("hospitals", "beijing_friendship_hospital_international"),
         ),
         (
+            # German: the translated word and the kind of place inside one compound
+            "Freundschaftskrankenhaus, internationales Zentrum – Adresse?",
+            ("hospitals", "beijing_friendship_hospital_international"),
+        ),
+        (
+            "wo ist die kanadische Schule?",
+            ("schools", "canadian_international_school_beijing"),
+        ),
+        (
             "¿donde queda la escuela britanica de sanlitun?",
             ("schools", "british_school_of_beijing_sanlitun"),
         ),
@@ -63,6 +72,7 @@ def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str,
         "¿hay escuelas alemanas en Pekín?",  # "German" alone is no school's whole name
         "hôpital universitaire",  # "universitaire" is not "université"
         "die Freundschaft zwischen China und Japan",  # no word, nor part of one, saying a hospital
+        "Krankenhaus in Chaoyang mit Englisch?",  # a kind of place, no name
     ],
 )
 def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:

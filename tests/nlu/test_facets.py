@@ -443,6 +443,9 @@ def test_an_email_address_is_asked_as_the_website_in_every_language(text: str) -
         ("ich brauche ein Visum und eine Arbeitserlaubnis", False),
         ("F-Visum verlängern", False),
         ("and " + "x" * 90, False),
+        ("¿y en la T3 del aeropuerto Capital, qué horario tiene?", True),
+        ("«et à Haidian ?»", True),
+        ("¿dónde está?", False),
     ],
 )
 def test_a_short_message_opening_with_a_marker_continues(text: str, goes_on: bool) -> None:
@@ -666,3 +669,23 @@ def test_german_language_adjectives_name_the_language() -> None:
     # "englischsprachig" stays a medical need (English-speaking staff), not a reply language.
     found = gazetteer.find_entities("englischsprachige Ärzte", {"language"})
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        ("学费多少", "fee"),
+        ("сколько стоит обучение?", "fee"),
+        ("frais de scolarité ?", "fee"),
+        ("كم مدة صلاحيتها؟", "validity"),
+        ("on dépose le dossier où à Shunyi ?", "address"),
+    ],
+)
+def test_tuition_validity_and_where_to_submit_are_follow_ups_asking_their_facet(
+    text: str, facet: str
+) -> None:
+    """Tuition after a school, "how long is it valid" in Arabic (not "كم", the fee), "where do we hand
+    in the file" in French: elliptical, asking just that."""
+    found = facets.analyse(text)
+    assert [f.value for f in found.facets] == [facet]
+    assert facets.is_follow_up(text)
