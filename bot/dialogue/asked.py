@@ -68,6 +68,8 @@ PLACE_INTENTS = {
     "healthcare": "hospitals",
 }
 PROCEDURE_INTENTS = frozenset(vocab.PROCEDURE_TOPICS)
+# The hospital need that says "international" (a department, or a hospital for foreigners).
+INTERNATIONAL = "international_department"
 TOPIC_INTENTS = PROCEDURE_INTENTS | PLACE_INTENTS.keys()
 
 
@@ -617,6 +619,12 @@ def find_places(
             near=near,
             limit=MAX_RECORDS,
         )
+        if not found and filters.get("spoken") and filters.get("medical_need") == INTERNATIONAL:
+            # "which international hospital has staff who speak Korean?": the language is what is
+            # needed; an international hospital has no separate international department to flag.
+            found = hospitals.find_hospitals(
+                None, district, language=filters["spoken"], near=near, limit=MAX_RECORDS
+            )
     else:
         codes: Sequence[str] = ()
         if filters.get("service"):
@@ -1561,11 +1569,32 @@ def answer_question(
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
 
 
+# Facets the words of another often ask ("délai", "며칠": a deadline or a processing time; "how long": a
+# validity or a processing time) or that every procedure answers somehow (steps, order): a topic lacking
+# one of them may still answer the question.
+CONFUSABLE_PROCEDURE_FACETS = frozenset(
+    {"processing_time", "validity", "deadline", "steps", "order", "eligibility"}
+)
+
+
 def _asks_beyond_places(q: Question) -> bool:
     """The NLU put the message in a topic whose answer is places and nothing else (hospitals,
     schools), and it asks only facts such places never hold ("bis wann müssen wir das Baby
-    anmelden?" read as healthcare: a deadline): the topic's answer could only be "I don't have that"."""
+    anmelden?" read as healthcare: a deadline): the topic's answer could only be "I don't have that".
+    Or in a topic of procedures, and it asks a fact procedures hold that none of the topic's holds
+    ("신생아 등록 서류 보내는 이메일 주소", the newborn's mailbox, read as accommodation registration,
+    whose record has no web address): part of the topic's answer could only be "I don't have that"."""
     kind = PLACE_INTENTS.get(str(q.intent))
+    if q.intent in PROCEDURE_INTENTS and q.facets:
+        own = [p for p in procedures.rank(None, "") if p.get("topic") == q.intent]
+        asked_of = [
+            f
+            for f in q.facets
+            if f in kfacets.facets_of("procedures") and f not in CONFUSABLE_PROCEDURE_FACETS
+        ]
+        return bool(own) and any(
+            not any(kfacets.fact("procedures", p, f, "en") for p in own) for f in asked_of
+        )
     return (
         kind in ("hospitals", "schools")
         and bool(q.facets)
@@ -1821,10 +1850,19 @@ def _procedure_instead_of(
     lang: str,
 ) -> dict[str, Any] | None:
     """ "Which documents?" after the offices for a service ("where can I extend my visa in Haidian?"):
-    when none of the places shown holds a fact asked, the service's own procedure that holds one."""
+    when none of the places shown holds a fact asked, the service's own procedure that holds one, else
+    the one procedure the places offer that holds one."""
     if any(kfacets.fact(kind, r, f, lang) for r in shown for f in facets):
         return None
-    return service_procedure(replace(q, facets=facets), lang)
+    named = service_procedure(replace(q, facets=facets), lang)
+    if named is not None:
+        return named
+    # "얼마예요?" after the health-check centre was named: the one procedure the places offer (the
+    # medical examination), when it holds a fact asked.
+    offered = offered_procedure(kind, shown)
+    if offered is not None and any(kfacets.fact("procedures", offered, f, lang) for f in facets):
+        return offered
+    return None
 
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:

@@ -1154,3 +1154,39 @@ def test_a_place_listed_for_a_service_its_hours_note_is_about_says_its_hours(use
     )
     turn = asked.answer_question(q, Context(), lang="ru")
     assert turn is not None and "25" in lead(turn.answer)
+
+
+def test_a_fee_after_the_health_check_centre_named_is_its_procedures_fee() -> None:
+    # "얼마예요?" after the ITHCC's hours: the one procedure it offers (the medical examination)
+    # holds the fee; the centre itself holds none.
+    ctx = Context(intent="healthcare", kind="service_points", ids=["beijing_ithcc"], facet="hours")
+    turn = asked.follow_up(Question("follow_up", "얼마예요?", facets=("fee",)), ctx, lang="ko")
+    assert turn.context.procedures == ["medical_examination_residence_permit"]
+    assert "60" in lead(turn.answer)
+
+
+def test_an_international_hospital_speaking_the_language_asked_is_found() -> None:
+    # OASIS is an international hospital with no separate international department flagged.
+    q = Question(
+        "healthcare",
+        "which international hospital has staff who speak korean?",
+        facets=("languages",),
+        filters={"medical_need": "international_department", "spoken": "ko"},
+    )
+    kind, found = asked.find_places(q.intent, q.filters, text=q.text)
+    assert kind == "hospitals"
+    assert "oasis_international_hospital" in [r["id"] for r in found]
+
+
+def test_a_fact_no_procedure_of_the_topic_holds_asks_beyond_the_topic() -> None:
+    # The newborn's mailbox read as accommodation registration, whose record has no web address: an
+    # entry may answer as outside a topic. A time facet ("délai" read as the processing time) may be
+    # the deadline the topic holds, and documents it holds: the topic answers.
+    def beyond(text: str, *facets: str) -> bool:
+        return asked._asks_beyond_places(
+            Question("accommodation_registration", text, facets=facets)
+        )
+
+    assert beyond("신생아 등록 서류 보내는 이메일 주소가 뭐예요?", "documents", "website")
+    assert not beyond("c'est quoi le délai pour l'enregistrement ?", "processing_time")
+    assert not beyond("quels papiers ?", "documents")
