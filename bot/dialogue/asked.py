@@ -1457,7 +1457,7 @@ def answer_question(
         faq_first
         and q.facets
         and q.intent in TOPIC_INTENTS
-        and q.intent != ctx.intent
+        and (q.intent != ctx.intent or _complete_question(q.text))
         and named_records(q.text) is None
         and not named_service_topics(q.text)
     ):
@@ -1575,6 +1575,14 @@ def answer_question(
 CONFUSABLE_PROCEDURE_FACETS = frozenset(
     {"processing_time", "validity", "deadline", "steps", "order", "eligibility"}
 )
+
+
+def _complete_question(text: str) -> bool:
+    """A message that names something besides what it asks, with no connective or pronoun referring
+    back ("운전면허 교환하는 차량관리소는 어디예요?" after the Chaoyang hall, both read as service points):
+    a new question, not a follow-up on the topic in context ("which documents do I need for that?")."""
+    a = nlu_facets.analyse(text)
+    return bool(a.leftover) and not a.markers and not a.pronouns and not a.ordinals
 
 
 def _asks_beyond_places(q: Question) -> bool:

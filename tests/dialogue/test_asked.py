@@ -886,8 +886,9 @@ def test_a_follow_up_asking_nothing_new_asks_the_fact_asked_last_again() -> None
 def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_near(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A social-insurance question read as healthcare: the entry, not the work permit's deadline;
-    never for a question on the topic in context, nor one naming a place."""
+    """A social-insurance question read as healthcare: the entry, not the work permit's deadline, also
+    after a hospital was shown (a complete new question); never for a follow-up referring back to the
+    topic in context, nor a question naming a place."""
     entry = Answer([answers.Reply("The employer must register ... within 30 days.")])
     monkeypatch.setattr(answers, "faq_outside_topics", lambda text, lang, filters, clearly: entry)
     text = "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?"
@@ -898,6 +899,9 @@ def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_ne
         intent="healthcare", kind="hospitals", ids=["beijing_united_family_hospital"]
     )
     turn = asked.answer_question(q, in_context, lang="ko", now=NOW)
+    assert turn is not None and turn.answer is entry
+    back = Question("healthcare", "그럼 거기는 언제까지 해야 돼요?", facets=("deadline",))
+    turn = asked.answer_question(back, in_context, lang="ko", now=NOW)
     assert turn is None or turn.answer is not entry
     named = Question("healthcare", "Harrow 학교 전화번호", facets=("phone",))
     turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
@@ -1190,3 +1194,10 @@ def test_a_fact_no_procedure_of_the_topic_holds_asks_beyond_the_topic() -> None:
     assert beyond("신생아 등록 서류 보내는 이메일 주소가 뭐예요?", "documents", "website")
     assert not beyond("c'est quoi le délai pour l'enregistrement ?", "processing_time")
     assert not beyond("quels papiers ?", "documents")
+
+
+def test_a_complete_question_is_not_a_follow_up_on_the_same_topic() -> None:
+    assert asked._complete_question("운전면허 교환하는 차량관리소는 어디예요?")
+    assert not asked._complete_question("which documents do I need for that?")
+    assert not asked._complete_question("하이뎬은요?")
+    assert not asked._complete_question("주소는?")
