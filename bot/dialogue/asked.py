@@ -68,6 +68,8 @@ PLACE_INTENTS = {
     "healthcare": "hospitals",
 }
 PROCEDURE_INTENTS = frozenset(vocab.PROCEDURE_TOPICS)
+# The hospital need that says "international" (a department, or a hospital for foreigners).
+INTERNATIONAL = "international_department"
 TOPIC_INTENTS = PROCEDURE_INTENTS | PLACE_INTENTS.keys()
 
 
@@ -617,6 +619,12 @@ def find_places(
             near=near,
             limit=MAX_RECORDS,
         )
+        if not found and filters.get("spoken") and filters.get("medical_need") == INTERNATIONAL:
+            # "which international hospital has staff who speak Korean?": the language is what is
+            # needed; an international hospital has no separate international department to flag.
+            found = hospitals.find_hospitals(
+                None, district, language=filters["spoken"], near=near, limit=MAX_RECORDS
+            )
     else:
         codes: Sequence[str] = ()
         if filters.get("service"):
@@ -1459,7 +1467,7 @@ def answer_question(
         faq_first
         and q.facets
         and q.intent in TOPIC_INTENTS
-        and q.intent != ctx.intent
+        and (q.intent != ctx.intent or _complete_question(q.text))
         and named_records(q.text) is None
         and not named_service_topics(q.text)
     ):
@@ -1571,11 +1579,40 @@ def answer_question(
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
 
 
+# Facets the words of another often ask ("délai", "며칠": a deadline or a processing time; "how long": a
+# validity or a processing time) or that every procedure answers somehow (steps, order): a topic lacking
+# one of them may still answer the question.
+CONFUSABLE_PROCEDURE_FACETS = frozenset(
+    {"processing_time", "validity", "deadline", "steps", "order", "eligibility"}
+)
+
+
+def _complete_question(text: str) -> bool:
+    """A message that names something besides what it asks, with no connective or pronoun referring
+    back ("운전면허 교환하는 차량관리소는 어디예요?" after the Chaoyang hall, both read as service points):
+    a new question, not a follow-up on the topic in context ("which documents do I need for that?")."""
+    a = nlu_facets.analyse(text)
+    return bool(a.leftover) and not a.markers and not a.pronouns and not a.ordinals
+
+
 def _asks_beyond_places(q: Question) -> bool:
     """The NLU put the message in a topic whose answer is places and nothing else (hospitals,
     schools), and it asks only facts such places never hold ("bis wann müssen wir das Baby
-    anmelden?" read as healthcare: a deadline): the topic's answer could only be "I don't have that"."""
+    anmelden?" read as healthcare: a deadline): the topic's answer could only be "I don't have that".
+    Or in a topic of procedures, and it asks a fact procedures hold that none of the topic's holds
+    ("신생아 등록 서류 보내는 이메일 주소", the newborn's mailbox, read as accommodation registration,
+    whose record has no web address): part of the topic's answer could only be "I don't have that"."""
     kind = PLACE_INTENTS.get(str(q.intent))
+    if q.intent in PROCEDURE_INTENTS and q.facets:
+        own = [p for p in procedures.rank(None, "") if p.get("topic") == q.intent]
+        asked_of = [
+            f
+            for f in q.facets
+            if f in kfacets.facets_of("procedures") and f not in CONFUSABLE_PROCEDURE_FACETS
+        ]
+        return bool(own) and any(
+            not any(kfacets.fact("procedures", p, f, "en") for p in own) for f in asked_of
+        )
     return (
         kind in ("hospitals", "schools")
         and bool(q.facets)
@@ -1885,7 +1922,8 @@ def _procedure_instead_of(
     lang: str,
 ) -> dict[str, Any] | None:
     """ "Which documents?" after the offices for a service ("where can I extend my visa in Haidian?"):
-    when none of the places shown holds a fact asked, the service's own procedure that holds one."""
+    when none of the places shown holds a fact asked, the service's own procedure that holds one, else
+    the one procedure the places offer that holds one."""
     if any(kfacets.fact(kind, r, f, lang) for r in shown for f in facets):
         return None
     found = service_procedure(replace(q, facets=facets), lang)

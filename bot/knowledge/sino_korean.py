@@ -7,7 +7,9 @@ known is also known by its Korean reading, without an alias per record.
 
 The table gives one common Korean reading per character (simplified and traditional forms alike) for the
 characters of place names; a name with a character not in it gets no reading. The first syllable of a word
-follows the initial-sound rule (두음법칙: 리 -> 이, 락 -> 낙), as Korean writes it, and both forms are kept.
+follows the initial-sound rule (두음법칙: 리 -> 이, 락 -> 낙), as Korean writes it, and both forms are kept;
+in a name of five syllables or more (several words) so does, in a third form, every syllable: 国际旅行
+is 국제여행.
 
 Strict, so that ordinary Korean words are not taken for names (`forms`): a reading is matched only when it
 has three syllables or more; messages are compared without their spaces ("화목가 병원", "경서 국제학교"),
@@ -56,6 +58,8 @@ _INITIAL_RIEUL, _INITIAL_NIEUN, _INITIAL_IEUNG = 5, 2, 11
 # Medial vowels before which an initial ㄹ or ㄴ becomes silent (ㅑ ㅕ ㅖ ㅛ ㅠ ㅣ).
 _Y_VOWELS = frozenset({2, 6, 7, 12, 17, 20})
 MIN_SYLLABLES = 3
+# A reading this long is several words, each of which starts under the initial-sound rule.
+COMPOUND_SYLLABLES = 5
 # Words saying the kind of place, read ("...국제학교", "...의원"), and names of countries: a reading that is
 # only a country and a kind of place ("영국학교", 北京英国学校) says what people look for ("a British
 # school"), not which one, and is no name.
@@ -121,7 +125,10 @@ def forms(names: Iterable[str]) -> list[str]:
         read = reading(name)
         if read is None:
             continue
+        # Inside a name each word starts again: 国际旅行 is written 국제여행 (국제 + 여행), not 국제려행.
         variants = [read, _initial_sound_rule(read[0]) + read[1:]]
+        if _hangul(read) >= COMPOUND_SYLLABLES:
+            variants.append("".join(_initial_sound_rule(ch) for ch in read))
         for a, b in _SPOKEN:
             variants += [v.replace(a, b) for v in variants if a in v]
         for v in variants:

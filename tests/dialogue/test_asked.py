@@ -886,8 +886,9 @@ def test_a_follow_up_asking_nothing_new_asks_the_fact_asked_last_again() -> None
 def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_near(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A social-insurance question read as healthcare: the entry, not the work permit's deadline;
-    never for a question on the topic in context, nor one naming a place."""
+    """A social-insurance question read as healthcare: the entry, not the work permit's deadline, also
+    after a hospital was shown (a complete new question); never for a follow-up referring back to the
+    topic in context, nor a question naming a place."""
     entry = Answer([answers.Reply("The employer must register ... within 30 days.")])
     monkeypatch.setattr(answers, "faq_outside_topics", lambda text, lang, filters, clearly: entry)
     text = "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?"
@@ -898,6 +899,9 @@ def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_ne
         intent="healthcare", kind="hospitals", ids=["beijing_united_family_hospital"]
     )
     turn = asked.answer_question(q, in_context, lang="ko", now=NOW)
+    assert turn is not None and turn.answer is entry
+    back = Question("healthcare", "그럼 거기는 언제까지 해야 돼요?", facets=("deadline",))
+    turn = asked.answer_question(back, in_context, lang="ko", now=NOW)
     assert turn is None or turn.answer is not entry
     named = Question("healthcare", "Harrow 학교 전화번호", facets=("phone",))
     turn = asked.answer_question(named, Context(), lang="ko", now=NOW)
@@ -1210,3 +1214,46 @@ def test_a_short_message_whose_closest_entry_is_on_the_subject_in_context_follow
     assert turn is not None and turn.answer.faq_entry == "mobile_payment_limits"
     alone = asked.out_of_scope_turn(q, Context())
     assert alone is None or alone.answer.faq_entry != "mobile_payment_limits"
+
+
+def test_a_fee_after_the_health_check_centre_named_is_its_procedures_fee() -> None:
+    # "얼마예요?" after the ITHCC's hours: the one procedure it offers (the medical examination)
+    # holds the fee; the centre itself holds none.
+    ctx = Context(intent="healthcare", kind="service_points", ids=["beijing_ithcc"], facet="hours")
+    turn = asked.follow_up(Question("follow_up", "얼마예요?", facets=("fee",)), ctx, lang="ko")
+    assert turn.context.procedures == ["medical_examination_residence_permit"]
+    assert "60" in lead(turn.answer)
+
+
+def test_an_international_hospital_speaking_the_language_asked_is_found() -> None:
+    # OASIS is an international hospital with no separate international department flagged.
+    q = Question(
+        "healthcare",
+        "which international hospital has staff who speak korean?",
+        facets=("languages",),
+        filters={"medical_need": "international_department", "spoken": "ko"},
+    )
+    kind, found = asked.find_places(q.intent, q.filters, text=q.text)
+    assert kind == "hospitals"
+    assert "oasis_international_hospital" in [r["id"] for r in found]
+
+
+def test_a_fact_no_procedure_of_the_topic_holds_asks_beyond_the_topic() -> None:
+    # The newborn's mailbox read as accommodation registration, whose record has no web address: an
+    # entry may answer as outside a topic. A time facet ("délai" read as the processing time) may be
+    # the deadline the topic holds, and documents it holds: the topic answers.
+    def beyond(text: str, *facets: str) -> bool:
+        return asked._asks_beyond_places(
+            Question("accommodation_registration", text, facets=facets)
+        )
+
+    assert beyond("신생아 등록 서류 보내는 이메일 주소가 뭐예요?", "documents", "website")
+    assert not beyond("c'est quoi le délai pour l'enregistrement ?", "processing_time")
+    assert not beyond("quels papiers ?", "documents")
+
+
+def test_a_complete_question_is_not_a_follow_up_on_the_same_topic() -> None:
+    assert asked._complete_question("운전면허 교환하는 차량관리소는 어디예요?")
+    assert not asked._complete_question("which documents do I need for that?")
+    assert not asked._complete_question("하이뎬은요?")
+    assert not asked._complete_question("주소는?")

@@ -74,3 +74,10 @@ def test_procedures_are_found_by_the_korean_reading_of_their_chinese_names(kb_ur
     found = ids("중관춘 외국인 서비스홀에서 영구거류 신청 돼요?", kb_url)
     assert ("procedures", "permanent_residence") in found
     assert ("service_points", "zhongguancun_exit_entry_hall") in found
+
+
+def test_every_word_of_a_long_name_follows_the_initial_sound_rule(kb_url: str) -> None:
+    # 国际旅行 is written 국제여행 (국제 + 여행); a short name keeps its other syllables as read.
+    assert "국제여행위생보건센터" in sino_korean.forms(["国际旅行卫生保健中心"])
+    assert "육이교" not in sino_korean.forms(["六里桥"])
+    assert ("service_points", "beijing_ithcc") in ids("국제여행위생보건센터 전화번호", kb_url)
