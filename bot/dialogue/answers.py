@@ -23,6 +23,7 @@ from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
 from bot.faq import index as faq_index
 from bot.faq import match as faq_match
+from bot.knowledge import facets as kfacets
 from bot.knowledge import queries, translations
 from bot.knowledge.kinds import faq, hospitals, hotlines, procedures, schools, service_points
 
@@ -696,6 +697,48 @@ def faq_beside_procedure(
             best.score - score >= faq_match.margin() for score in others
         )
         return faq_match.Decision(best, decision.closest) if clear else None
+
+    return _entry_for_topic_message(decide, lang, filters)
+
+
+def faq_decisive(
+    text: str | None,
+    topics: set[str],
+    facets: Sequence[str],
+    *,
+    lang: str = "en",
+    filters: Mapping[str, Any] | None = None,
+) -> Answer | None:
+    """An entry that answers a message the NLU put into a topic decisively, on a subject beside that
+    topic: its score (with the classifier) reaches the threshold plus the margin, it leads the next
+    entry by the in-topic lead (`match.in_topic_lead`: the message is about that one entry and none of
+    its neighbours), and no procedure staff wrote it beside (its `related:`) is on one of `topics` (the
+    NLU's topic and the topics of the services the message names) and holds one of the `facets`
+    asked. "¿A qué correo se mandan los papeles para registrar a un bebé?" (the newborn's mailbox,
+    1.05, read as accommodation registration), "multa por quedarse con el permiso de residencia
+    vencido" (the illegal-residence fine, 1.00, read as a residence permit), "Где заполнить карту
+    прибытия онлайн?" (the online arrival card, 0.97, read as visa offices). An entry beside a
+    procedure of the message's topic that holds the fact asked is only a general form of it ("how long
+    does a work residence permit take?" reaches 0.8-1.0 on the processing-time entry written beside
+    the residence permits): the procedure answers. None otherwise."""
+
+    def decide() -> faq_match.Decision | None:
+        decision = faq_match.decide(text)
+        best = decision.answer
+        if best is None or best.score < faq_match.threshold() + faq_match.margin():
+            return None
+        rivals = decision.closest[1:]
+        if rivals and best.score - rivals[0].score < faq_match.in_topic_lead():
+            return None
+        related = set(best.entry.get("related") or [])
+        own = [
+            p
+            for p in procedures.rank(None, "")
+            if p["id"] in related
+            and p.get("topic") in topics
+            and any(kfacets.fact("procedures", p, f, lang) for f in facets)
+        ]
+        return None if own else decision
 
     return _entry_for_topic_message(decide, lang, filters)
 

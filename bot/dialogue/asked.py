@@ -23,7 +23,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.core import vocab
+from bot.core import languages, vocab
 from bot.dialogue import answers, cards, hotline_words, newcomer_words, place_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
@@ -565,6 +565,8 @@ MATCH_MARGIN = 1.5
 # "faut-il être à jeun pour la visite médicale ?" (the medical examination, not permanent residence;
 # two title words, 4.4 against 1.4, since function words such as "pour" no longer count).
 OVERRIDE_MIN = 4.0
+# A procedure named by its title or an alias scores this much (`procedures.rank_scored`).
+NAMED_SCORE = 10.0
 OVERRIDE_MARGIN = 2.5
 
 
@@ -1170,11 +1172,41 @@ def with_named_topic(q: Question) -> Question:
     # de residencia", read as the work permit) is that permit when its words match at least as well.
     types = _permit_types_named(q.text) if topic == "residence_permit" else set()
     margin = 0.0 if len(types) == 1 else MATCH_MARGIN
-    if not theirs or theirs[0][0] < (ours[0][0] if ours else 0.0) + margin:
+    if not theirs or (
+        theirs[0][0] < (ours[0][0] if ours else 0.0) + margin
+        and not _matched_only_by_shared_words(q, topic, ours)
+    ):
         return q
     if len(types) == 1 and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return replace(q, intent=topic, filters={**q.filters, "permit_type": types.pop()})
     return replace(q, intent=topic)
+
+
+def _matched_only_by_shared_words(
+    q: Question, topic: str, ours: Sequence[tuple[float, Mapping[str, Any]]]
+) -> bool:
+    """The NLU's topic matched the message (from MATCH_MIN) only through words that the facts asked of
+    the named `topic`'s own procedures use too: "за сколько дней до окончания ВНЖ подавать на
+    продление?" matches the visa extension by "продление" and "окончания", but a residence permit is
+    renewed too ("Подайте на продление за 30 дней до окончания срока действия"): without those words
+    nothing of the visa's is left, so the residence permit named answers."""
+    if not ours or ours[0][0] < MATCH_MIN:
+        return False
+    own = procedures.rank_scored(str(q.intent), q.text, ignore=_facet_terms(topic, q.facets))
+    return not own or own[0][0] < MATCH_MIN
+
+
+def _facet_terms(topic: str, facets: Sequence[str]) -> frozenset[str]:
+    """The terms of the facts `facets` of `topic`'s procedures, in every language."""
+    shared: set[str] = set()
+    for rec in procedures.rank(topic, ""):
+        for facet in facets:
+            for code in languages.CODES:
+                fact = kfacets.fact("procedures", rec, facet, code)
+                if fact:
+                    shared |= procedures.terms(fact)
+    # A visa's letter ("R-Visum") always names its own procedure.
+    return frozenset(x for x in shared if not (len(x) == 1 and x.isupper()))
 
 
 def _permit_types_named(text: str) -> set[str]:
@@ -1454,6 +1486,7 @@ def answer_question(
     A record named wins over the topic the NLU guessed ("what's <school>'s phone number" under
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
+    nlu_topic = q.intent
     q = with_named_permit_type(with_named_topic(q))
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
@@ -1487,12 +1520,18 @@ def answer_question(
     turn = answer_named(q, lang=lang, now=now)
     if turn is not None:
         return turn
+    decisive = _decisive_entry(q, ctx, lang) if faq_first else None
+    if decisive is not None:
+        return decisive
     when = _when(q, now)
     if q.facets and q.intent in PROCEDURE_INTENTS and "order" not in q.facets:
         # A procedure of another topic that the words match far better than the topic the NLU gave
         # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
         other = matched_procedure(None, q.text, q.facets, lang, strong=True)
-        if other is not None and other.get("topic") != q.intent:
+        other = other if other is None or _beyond_shared_words(q, other, OVERRIDE_MIN) else None
+        # Not back to the NLU's topic when the service named moved the question away from it.
+        back = q.intent != nlu_topic and other is not None and other.get("topic") == nlu_topic
+        if other is not None and other.get("topic") != q.intent and not back:
             base = Context(intent=q.intent, filters=q.filters)
             return _records_turn("procedures", [other], q, q.facets, lang, when, base)
     in_context = _context_procedure_matched(q, ctx, lang)
@@ -1511,7 +1550,7 @@ def answer_question(
         # type: the fact of the procedure in context, not "which residence permit?".
         return follow_up(q, ctx, lang=lang, now=now)
     other = _instead_of_permit_type(q, lang)
-    if other is not None:
+    if other is not None and (q.intent == nlu_topic or other.get("topic") != nlu_topic):
         # "Wie lange darf ich mit dem R-Visum pro Aufenthalt bleiben?" read as a residence permit of no
         # type: the procedure the words clearly match holds the fact; asking the permit type would not help.
         base = Context(intent=q.intent, filters=q.filters)
@@ -1593,6 +1632,37 @@ def _complete_question(text: str) -> bool:
     a new question, not a follow-up on the topic in context ("which documents do I need for that?")."""
     a = nlu_facets.analyse(text)
     return bool(a.leftover) and not a.markers and not a.pronouns and not a.ordinals
+
+
+def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
+    """An entry on a subject beside the message's topic that the message fits decisively
+    (`answers.faq_decisive`): "¿A qué correo se mandan los papeles para registrar a un bebé?" read as
+    accommodation registration, "Где заполнить карту прибытия онлайн?" read as visa offices. Not for
+    a follow-up on the topic in context or a message of facet words only ("quels papiers ?"), nor a
+    message naming a record (answered before), nor offices asked for a service the message names
+    ("где продлить визу?"), nor a question a procedure answers that the words name, or match strongly
+    (OVERRIDE_MIN) and that holds every fact asked that procedures hold ("Was kostet die
+    Daueraufenthaltserlaubnis?": the classifier puts it near the illegal-residence fine, but the
+    permanent residence holds its fee)."""
+    if not q.facets or q.intent not in TOPIC_INTENTS or q.intent == ctx.intent:
+        return None
+    if PLACE_INTENTS.get(str(q.intent)) not in (None, "service_points"):
+        return None
+    if not nlu_facets.analyse(q.text).leftover:
+        return None
+    named = named_service_topics(q.text)
+    if q.intent in PLACE_INTENTS and named:
+        return None
+    kept = [f for f in q.facets if f in procedures.FACETS]
+    for score, rec in procedures.rank_scored(None, q.text):
+        if score < OVERRIDE_MIN:
+            break
+        held = [f for f in kept if kfacets.fact("procedures", rec, f, lang)]
+        if held == kept or (held and score >= NAMED_SCORE):
+            return None
+    topics = named | {str(q.intent)}
+    decisive = answers.faq_decisive(q.text, topics, q.facets, lang=lang, filters=q.filters)
+    return Turn(decisive, Context()) if decisive else None
 
 
 def _asks_beyond_places(q: Question) -> bool:
@@ -1713,7 +1783,22 @@ def _instead_of_permit_type(q: Question, lang: str) -> dict[str, Any] | None:
     if q.filters.get("permit_type") in vocab.PERMIT_TYPES or ranked_procedures(q.intent, q):
         return None
     found = matched_procedure(None, q.text, q.facets, lang)
-    return found if found is not None and found.get("topic") != q.intent else None
+    if found is None or found.get("topic") == q.intent:
+        return None
+    return found if _beyond_shared_words(q, found, MATCH_MIN) else None
+
+
+def _beyond_shared_words(q: Question, other: Mapping[str, Any], minimum: float) -> bool:
+    """Whether `other` (a procedure of another topic than the message's) matches the message from
+    `minimum` by more than the words the facts asked of the message's own topic use, when the message
+    names its topic's service: "ВНЖ … подавать на продление" names the residence permit, and the visa
+    extension it matches by "продление" is a word the residence permit's deadlines use too (a
+    residence permit is renewed): the residence permit answers."""
+    if q.intent not in named_service_topics(q.text):
+        return True
+    ignore = _facet_terms(str(q.intent), q.facets)
+    rest = procedures.rank_scored(None, q.text, ignore=ignore)
+    return any(score >= minimum and r["id"] == other.get("id") for score, r in rest)
 
 
 def _elliptic_permit_question(q: Question, ctx: Context, lang: str) -> bool:

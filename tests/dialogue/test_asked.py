@@ -925,6 +925,16 @@ def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_ne
         ),
         # Names no service.
         ("visa", "wie lange dauert das?", "visa"),
+        # Names the residence permit; the visa extension matched only by words the residence
+        # permit's own deadlines use too ("продление", "окончания"): a residence permit is renewed.
+        ("visa", "ВНЖ истекает через месяц, когда подавать на продление?", "residence_permit"),
+        (
+            "visa",
+            "¿con cuántos días de antelación pido la prórroga del permiso de residencia?",
+            "residence_permit",
+        ),
+        # Names the visa extension too: the NLU's topic stays.
+        ("visa", "продление визы, а ВНЖ у меня рабочий, за сколько дней подавать?", "visa"),
     ],
 )
 def test_a_service_named_moves_the_question_to_its_topic_only_when_its_words_fit(
@@ -1257,3 +1267,14 @@ def test_a_complete_question_is_not_a_follow_up_on_the_same_topic() -> None:
     assert not asked._complete_question("which documents do I need for that?")
     assert not asked._complete_question("하이뎬은요?")
     assert not asked._complete_question("주소는?")
+
+
+def test_a_residence_permit_renewal_read_as_a_visa_question_gets_the_permits_deadline() -> None:
+    # "ВНЖ" moves the question to the residence permits; the visa extension, which the words match
+    # only by "продление", does not take it back.
+    q = Question("visa", "ВНЖ истекает через месяц, когда подавать на продление?", ("deadline",))
+    turn = asked.answer_question(q, Context(), lang="ru", now=NOW, faq_first=False)
+    assert turn is not None
+    text = all_text(turn.answer)
+    assert "30" in text
+    assert "7 дней" not in text

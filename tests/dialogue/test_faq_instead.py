@@ -138,3 +138,43 @@ def test_a_follow_up_on_an_entry_keeps_it_on_a_near_tie(monkeypatch: pytest.Monk
     monkeypatch.setattr(match.index, "lookup", lambda *a, **kw: closest(clear))
     found = match.follow_up_entry("welche Unterlagen?", entry("driving_theory_test"))
     assert found is not None and found.entry_id == "driving_licence_exchange_documents"
+
+
+def _scored(entry_id: str, score: float, related: list[str]) -> index.Match:
+    return index.Match(
+        entry_id, score, {"id": entry_id, "topic": "immigration", "related": related}
+    )
+
+
+def test_an_entry_on_a_subject_beside_the_topic_answers_when_it_is_decisive(
+    use_kb: str, decisions: dict[str, match.Decision]
+) -> None:
+    # The newborn's mailbox (written beside the stay permit) for a message read as accommodation
+    # registration: far above the bar and far ahead of the next entry.
+    mailbox = _scored("newborn_mail", 1.05, ["stay_permit"])
+    decisions["anywhere"] = match.Decision(mailbox, [mailbox, _scored("newborn_days", 0.69, [])])
+    text = "куда отправить документы на регистрацию новорождённого по почте?"
+    topics = {"accommodation_registration"}
+    assert answers.faq_decisive(text, topics, ("website",)) == ("entry", "newborn_mail")
+    # Not decisive: below threshold plus margin, or too close to the next entry.
+    low = _scored("newborn_mail", 0.80, ["stay_permit"])
+    decisions["anywhere"] = match.Decision(low, [low, _scored("newborn_days", 0.50, [])])
+    assert answers.faq_decisive(text, topics, ("website",)) is None
+    decisions["anywhere"] = match.Decision(mailbox, [mailbox, _scored("newborn_days", 0.95, [])])
+    assert answers.faq_decisive(text, topics, ("website",)) is None
+
+
+def test_an_entry_beside_a_procedure_of_the_topic_that_holds_the_fact_never_answers_first(
+    use_kb: str, decisions: dict[str, match.Decision]
+) -> None:
+    # The processing-time entry is written beside the work residence permit, which holds its own
+    # processing time: a residence-permit question gets the procedure's fact.
+    generic = _scored("processing", 0.95, ["visa_stay_extension", "residence_permit_work"])
+    decisions["anywhere"] = match.Decision(generic, [generic, _scored("other", 0.55, [])])
+    text = "how long does a work residence permit take?"
+    assert answers.faq_decisive(text, {"residence_permit"}, ("processing_time",)) is None
+    # Asked under another topic, the entry is beside nothing of it.
+    assert answers.faq_decisive(text, {"work_permit"}, ("processing_time",)) == (
+        "entry",
+        "processing",
+    )

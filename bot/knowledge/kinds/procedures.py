@@ -337,6 +337,11 @@ def shared_words(text: str, other: str) -> set[str]:
     return {x for x in _terms(text) & _record_terms(other) if len(x) >= 3 and not x.isdigit()}
 
 
+def terms(text: str) -> frozenset[str]:
+    """The terms `rank_scored` reads in a text (see `_terms`)."""
+    return _record_terms(text)
+
+
 @lru_cache(maxsize=4096)
 def _record_terms(text: str) -> frozenset[str]:
     """`_terms` of a record's title or summary, remembered: every question cut the same procedures' texts
@@ -360,19 +365,24 @@ def rank(
 
 
 def rank_scored(
-    topic: str | None, text: str, permit_type: str | None = None, url: str | None = None
+    topic: str | None,
+    text: str,
+    permit_type: str | None = None,
+    url: str | None = None,
+    ignore: frozenset[str] = frozenset(),
 ) -> list[tuple[float, ProcedureRecord]]:
     """The procedures on `topic` (all when None), best match for the question `text` first.
 
     A procedure named in the question (its title or an alias: "visa extension", "签证延期", "240-hour
     transit") wins; then the words it shares with the title (any language) and aliases count most,
     with the summary's words counting less, each weighed by how few procedures use it; a procedure of
-    the asked `permit_type` is preferred. Ties keep the id order."""
+    the asked `permit_type` is preferred. Ties keep the id order. `ignore`: terms (`terms`) of the
+    question that count for nothing."""
     from bot.knowledge.names import find_mentions  # names reads every kind's table
 
     records = [r for r in _published().get(url) if not topic or r["topic"] == topic]
     named = {m.id for m in find_mentions(text, url) if m.kind == "procedures"} if text else set()
-    asked = _terms(text)
+    asked = _terms(text) - ignore
     titles = {
         r["id"]: _record_terms(" ".join(_all_texts(r.get("title")) + list(r.get("aliases") or [])))
         for r in records
