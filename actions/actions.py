@@ -17,6 +17,7 @@ from bot.dialogue.language import conversation_language
 from bot.faq import encoder as faq_encoder
 from bot.knowledge import db
 from bot.knowledge.kinds import service_points
+from bot.nlu import facets as nlu_facets
 from bot.runtime.offloop import off_loop
 
 # The questions-and-answers encoder is loaded with the actions, not in the first user's turn.
@@ -25,7 +26,9 @@ faq_encoder.warm_up()
 # from the published knowledge (the questions-and-answers index, the names matcher: seconds) is built now,
 # not in the first questions' turns, where under load it outlasted the Rasa server's ACTION_SERVER_TIMEOUT.
 # Not when tests or tools import the actions.
+# The same for the rules of what is asked (bot/nlu/facets.py), which the answers read too.
 if sys.argv[1:3] == ["run", "actions"]:
+    nlu_facets.prepare()
     db.prepare_published()
 
 # Which knowledge topic each intent asks about.
