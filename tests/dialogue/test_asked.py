@@ -935,7 +935,9 @@ def test_an_entry_no_topic_answers_is_judged_before_the_procedures_words_come_ne
             # Known gap after the merge of the ninth session's helpers: with accents folded on both
             # sides (ans13x), "prórroga" matches the visa extension's title "Prorrogar el visado",
             # and the residence permit's deadline facts say "renovación", so the visa stays.
-            marks=pytest.mark.xfail(strict=True, reason="prórroga matches the visa extension title"),
+            marks=pytest.mark.xfail(
+                strict=True, reason="prórroga matches the visa extension title"
+            ),
         ),
         # Names the visa extension too: the NLU's topic stays.
         ("visa", "продление визы, а ВНЖ у меня рабочий, за сколько дней подавать?", "visa"),
