@@ -22,11 +22,10 @@ from bot.runtime.offloop import off_loop
 
 # The questions-and-answers encoder is loaded with the actions, not in the first user's turn.
 faq_encoder.warm_up()
-# In the action server (`rasa run actions`, which imports this module before it listens), what is built
-# from the published knowledge (the questions-and-answers index, the names matcher: seconds) is built now,
-# not in the first questions' turns, where under load it outlasted the Rasa server's ACTION_SERVER_TIMEOUT.
-# Not when tests or tools import the actions.
-# The same for the rules of what is asked (bot/nlu/facets.py), which the answers read too.
+# In the action server (`rasa run actions`, which imports this module before it listens), the rules of
+# what is asked (bot/nlu/facets.py) and what is built from the published knowledge (the questions-and-
+# answers index, the names matcher: seconds) are built now, not in the first questions' turns, where
+# under load they outlasted the Rasa server's ACTION_SERVER_TIMEOUT. Not when tests or tools import it.
 if sys.argv[1:3] == ["run", "actions"]:
     nlu_facets.prepare()
     db.prepare_published()

@@ -299,11 +299,11 @@ _PUBLISHED: list[Published[Any]] = []
 
 
 def build_published(url: str | None = None) -> list[str]:
-    """Build everything made from the published knowledge that exists so far in this process (the
-    questions-and-answers index and the names matcher, made when their modules are imported) now, as
-    the first question would; the errors, one line each, are
-    returned rather than raised (the first question then tries again, and answers politely if it
-    cannot). The action server calls it at start (`prepare_published`)."""
+    """Build now, as the first question would, everything made from the published knowledge that
+    exists so far in this process (the questions-and-answers index and the names matcher, made when
+    their modules are imported). Errors come back one line each rather than raised: the first question
+    then tries again, and answers politely if it cannot. The action server calls it at start
+    (`prepare_published`)."""
     errors = []
     for published in list(_PUBLISHED):
         try:

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 CHECKED_RASA_VERSION = "3.6.21"
 SWITCH = "BJ_RASA_PATCHES"
-OFF = {"0", "false", "no", "off"}
+_OFF = {"0", "false", "no", "off"}
 
 _warned: set[str] = set()
 
@@ -36,9 +36,14 @@ def rasa_version() -> str:
     return str(rasa.__version__)
 
 
+def switched_off(variable: str) -> bool:
+    """Whether the environment variable says off (`0`, `false`, `no`, `off`; read on every call)."""
+    return os.environ.get(variable, "").strip().lower() in _OFF
+
+
 def enabled() -> bool:
     """Whether the patches of Rasa internals may be used (read on every call: tests switch it)."""
-    if os.environ.get(SWITCH, "").strip().lower() in OFF:
+    if switched_off(SWITCH):
         return False
     version = rasa_version()
     if version != CHECKED_RASA_VERSION:

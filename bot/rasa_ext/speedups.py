@@ -9,7 +9,6 @@ BJ_RASA_PATCHES=0. `uninstall()` puts Rasa's code back.
 from __future__ import annotations
 
 import logging
-import os
 from contextvars import ContextVar
 from typing import Any
 
@@ -517,7 +516,7 @@ def _sentence_encoder_in_a_worker(patches: Patches) -> None:
 
     from bot.nlu import encoder_worker
 
-    if os.environ.get(encoder_worker.SWITCH, "").strip().lower() in fence.OFF:
+    if fence.switched_off(encoder_worker.SWITCH):
         logger.info("Sentence encoder worker off (%s)", encoder_worker.SWITCH)
         return
     original = MessageProcessor.parse_message
