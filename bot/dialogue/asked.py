@@ -241,7 +241,7 @@ def short_provenance(
             _cut_date(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
         )
         lines.append(
-            t("source_dated", lang, text=shown, date=date)
+            t("source_dated", lang, text=shown, date=render.source_date_in_words(date, lang))
             if date
             else t("source_undated", lang, text=shown)
         )

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, cast
 
 from bot.core import vocab
 from bot.dialogue import hours as hours_mod
-from bot.dialogue.i18n import local, name, t, weekday
+from bot.dialogue.i18n import catalog, local, name, t, weekday
 from bot.knowledge import provenance as prov
 from bot.knowledge.queries import Place
 from bot.knowledge.records import Phone, Record
@@ -173,6 +174,40 @@ def source_in_words(source: str, lang: str) -> str:
     return SOURCE_TAG_RE.sub(lambda _: said, source, count=1)
 
 
+_DATE_CLAUSES = re.compile(r"(\s*[;/]\s*)")
+_LATIN_WORD = re.compile(r"[A-Za-z]")
+
+
+@cache
+def _date_words(lang: str) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """The catalogue's `source_date_words` of `lang` as one pattern (longest phrase first)."""
+    words = {
+        str(k).casefold(): str(v) for k, v in (catalog(lang).get("source_date_words") or {}).items()
+    }
+    if lang == "en" or not words:
+        return None
+    alternatives = "|".join(re.escape(k) for k in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])", re.IGNORECASE), words
+
+
+def source_date_in_words(date: str, lang: str) -> str:
+    """A record's `source_date` (free English text staff write: "undated (current pages); fees 2020") in
+    `lang`, clause by clause: a clause whose every word the catalogue's `source_date_words` holds is
+    translated ("non datée (pages actuelles) ; frais 2020"); a clause with any other word stays as staff
+    wrote it, rather than half translated. Dates and years are kept as they are."""
+    found = _date_words(lang)
+    if found is None:
+        return date
+    pattern, words = found
+    parts = _DATE_CLAUSES.split(date)
+    for i in range(0, len(parts), 2):  # the clauses; odd indexes are the separators
+        clause = parts[i]
+        if _LATIN_WORD.search(pattern.sub("", clause)):
+            continue
+        parts[i] = pattern.sub(lambda m: words[m.group(0).casefold()], clause)
+    return "".join(parts)
+
+
 def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
     """Uncertainty warning, source and date, staff confirmation (or its absence), translation note.
 
@@ -193,7 +228,7 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
     )
     date = record.get("source_date")
     lines.append(
-        t("source_dated", lang, text=shown, date=date)
+        t("source_dated", lang, text=shown, date=source_date_in_words(str(date), lang))
         if date
         else t("source_undated", lang, text=shown)
     )

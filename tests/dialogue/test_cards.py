@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue import answers, cards, i18n
+from bot.dialogue import answers, cards, i18n, render
 from bot.knowledge.kinds import hotlines as hotline_kind
 from bot.knowledge.loader import read_knowledge
 from bot.knowledge.queries import Place
@@ -42,10 +42,12 @@ def test_service_point_cards_keep_the_driver_address_phones_and_provenance(lang:
         # Source and uncertainty are fields of their own; the ⚠ never hides among the details.
         assert bool(data["uncertain"]) == bool(rec.get("uncertain")), rec["id"]
         assert all("⚠" in line for line in data["uncertain"])
-        assert rec["source_date"] in data["source_notes"][0]
+        assert render.source_date_in_words(rec["source_date"], lang) in data["source_notes"][0]
         assert data["open_state"] in ("open", "closed", "unknown")
         text = card.to_text(lang)
-        assert rec["source_date"] in text and (not address or address["zh"] in text)
+        assert render.source_date_in_words(rec["source_date"], lang) in text and (
+            not address or address["zh"] in text
+        )
         assert "{" not in text, rec["id"]
 
 
@@ -138,7 +140,7 @@ def test_hospital_cards(lang: str) -> None:
         shown = data["driver_address"] or data["address_zh_note"]
         if zh:
             assert shown and shown["value"] in zh, rec["id"]
-        assert rec["source_date"] in data["source_notes"][0]
+        assert render.source_date_in_words(rec["source_date"], lang) in data["source_notes"][0]
 
 
 def test_rated_answer_carries_the_rating_on_its_last_reply_and_card() -> None:
@@ -172,7 +174,7 @@ def test_school_cards_show_curricula_and_ages(lang: str) -> None:
         data = roundtrip(cards.school_card(Place(rec), lang))
         labels = [f["label"] for f in data["facts"]]
         assert cards.label("curricula", lang) in labels, rec["id"]
-        assert rec["source_date"] in data["source_notes"][0]
+        assert render.source_date_in_words(rec["source_date"], lang) in data["source_notes"][0]
         assert "{" not in json.dumps(data, ensure_ascii=False).replace('{"', ""), rec["id"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue import i18n, render
+from bot.dialogue import asked, i18n, render
 from bot.knowledge.loader import read_knowledge
 from bot.knowledge.queries import Place
 
@@ -17,7 +17,7 @@ def test_service_points_render(lang: str) -> None:
         text = render.service_point(Place(rec), lang)
         if rec.get("address"):
             assert rec["address"]["zh"] in text, rec["id"]
-        assert rec["source_date"] in text
+        assert render.source_date_in_words(rec["source_date"], lang) in text
         if rec.get("uncertain"):
             assert "⚠" in text, rec["id"]
         assert "{" not in text and "}" not in text, f"unfilled template in {rec['id']}"
@@ -28,10 +28,10 @@ def test_procedures_schools_hospitals_hotlines_render(lang: str) -> None:
     for rec in KNOWLEDGE.records["procedures"]:
         text = render.procedure(rec, lang)
         assert rec["title"].get(lang, rec["title"]["en"]) in text
-        assert rec["source_date"] in text
+        assert render.source_date_in_words(rec["source_date"], lang) in text
     for rec in KNOWLEDGE.records["schools"]:
         text = render.school(Place(rec), lang)
-        assert rec["source_date"] in text
+        assert render.source_date_in_words(rec["source_date"], lang) in text
         assert "{" not in text, f"unfilled template in {rec['id']}"
     for rec in KNOWLEDGE.records["hospitals"]:
         text = render.hospital(Place(rec), lang)
@@ -99,3 +99,36 @@ def test_doubts_name_the_facts_in_every_language_and_staffs_english_reasons_in_e
     chinese = doubts("procedures", record, ["fees"], "zh")
     assert chinese is not None and chinese.startswith("⚠") and "university" not in chinese
     assert render.field_label("fees", "zh") in chinese
+
+
+@pytest.mark.parametrize(
+    ("lang", "date", "expected"),
+    [
+        (
+            "fr",
+            "undated (current pages); fees 2020; processing 2015-2023",
+            "sans date (pages actuelles); frais 2020; délais 2015-2023",
+        ),
+        ("ko", "2025-02-12 (contact page)", "2025-02-12 (연락처 페이지)"),
+        ("de", "page undated; opening 2016", "Seite undatiert; Eröffnung 2016"),
+        ("zh", "2012 (outdated)", "2012 (已过时)"),
+        # A clause with a word the catalogue lacks stays as staff wrote it, not half translated.
+        ("es", "undated (post-Dec 2024) / 2025-11-13", "undated (post-Dec 2024) / 2025-11-13"),
+        ("ru", "undated / 2021-09-15; hotel rule 2020", "без даты / 2021-09-15; hotel rule 2020"),
+        # English, and dates alone, are unchanged.
+        ("en", "undated (current pages); fees 2020", "undated (current pages); fees 2020"),
+        ("ja", "2024-04-24 / 2025-02-25", "2024-04-24 / 2025-02-25"),
+    ],
+)
+def test_source_dates_in_the_users_language(lang: str, date: str, expected: str) -> None:
+    assert render.source_date_in_words(date, lang) == expected
+
+
+def test_a_short_source_line_names_its_date_in_the_users_language() -> None:
+    record = {
+        "source": ["https://example.org/page"],
+        "source_date": "undated (current pages); fees 2020",
+    }
+    (line, *_rest) = asked.short_provenance(record, "fr")
+    assert "sans date (pages actuelles); frais 2020" in line
+    assert "undated" not in line
