@@ -666,6 +666,13 @@ def _other_than_permit(procs: Sequence[Mapping[str, Any]]) -> bool:
 PROCEDURE_FIRST = frozenset({"website"})
 
 
+def _of_type_said(q: Question, proc: Mapping[str, Any]) -> bool:
+    """`proc` is a residence permit of the type the question (or its context) says: a fact it lacks is
+    not answered by another procedure's."""
+    said = q.filters.get("permit_type")
+    return said in vocab.PERMIT_TYPES and proc.get("permit_type") == said
+
+
 def _split(
     facets: Sequence[str], has_procedure: bool, place_kind: str
 ) -> tuple[list[str], list[str]]:
@@ -728,6 +735,11 @@ def _topic_turn(
         holds: list[Mapping[str, Any]] = [
             p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)
         ]
+        if _of_type_said(q, procs[0]):
+            # "유효기간은?", "wie lange ist sie gültig?" after the family-reunion permit: the type said is
+            # the one asked about; another procedure's fact (the study permit's validity, the medical
+            # certificate's 6 months) is not its fact, so what it lacks is said ("I don't have that").
+            holds = [p for p in holds if p.get("id") == procs[0].get("id")]
         holds = holds or list(joined_parts(procs[0], of_proc, lang))
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         if procs[0].get("topic") in PROCEDURE_INTENTS:
@@ -1897,6 +1909,11 @@ def follow_up(
             return Turn(clarify(lang), ctx)
         facets = facets or DEFAULT_FACETS[ctx.kind]
         return _records_turn(ctx.kind, records, question, facets, lang, when, merged)
+    if set(changed) == {"permit_type"} and ctx.facet and ctx.intent == "residence_permit":
+        # "학생은요?", "und für Studenten?" after a fact of one type of residence permit: the same fact
+        # of the type named (ranked again for it), not the places of the type.
+        facets = facets or (ctx.facet,)
+        return _topic_turn(str(ctx.intent), question, facets, lang, when)
     if changed:
         # A new district (or curriculum, ...): the same question about the places there (a fact
         # of the procedure, the fee, is the same in every district: the places are shown instead).
