@@ -673,12 +673,31 @@ def _of_type_said(q: Question, proc: Mapping[str, Any]) -> bool:
     return said in vocab.PERMIT_TYPES and proc.get("permit_type") == said
 
 
+def _places_hold_instead(
+    facets: Sequence[str],
+    procs: Sequence[Mapping[str, Any]],
+    places: tuple[str, list[dict[str, Any]]] | None,
+    lang: str,
+) -> bool:
+    """ "und die E-Mail-Adresse?" after the port-visa office's phone: the procedure in context has no
+    web address or e-mail, the place shown has one (knowledge/service_points.yml): the place's."""
+    asked = [f for f in facets if f in PROCEDURE_FIRST]
+    if not asked or not procs or not places:
+        return False
+    if any(kfacets.fact("procedures", procs[0], f, lang) for f in asked):
+        return False
+    kind, shown = places
+    return any(kfacets.fact(kind, r, f, lang) for r in shown for f in asked)
+
+
 def _split(
-    facets: Sequence[str], has_procedure: bool, place_kind: str
+    facets: Sequence[str], has_procedure: bool, place_kind: str, procedure_first: bool = True
 ) -> tuple[list[str], list[str]]:
-    """Facets asked of the procedure, and of the places."""
+    """Facets asked of the procedure, and of the places (`procedure_first`: the PROCEDURE_FIRST facets
+    are the procedure's, unless it lacks them and the places shown hold them)."""
     proc_facets = kfacets.facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
-    place_facets = kfacets.facets_of(place_kind) - PROCEDURE_FIRST
+    first = PROCEDURE_FIRST if procedure_first else frozenset()
+    place_facets = kfacets.facets_of(place_kind) - first
     of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
     of_places = [f for f in facets if f not in of_proc]
     return of_proc, of_places
@@ -701,7 +720,12 @@ def _topic_turn(
         procs = ranked_procedures(intent, q) if intent in PROCEDURE_INTENTS else []
     place_kind = places[0] if places else PLACE_INTENTS.get(intent, "service_points")
     untyped = intent == "residence_permit" and not procs
-    of_proc, of_places = _split(facets, bool(procs) or untyped, place_kind)
+    of_proc, of_places = _split(
+        facets,
+        bool(procs) or untyped,
+        place_kind,
+        not _places_hold_instead(facets, procs, places, lang),
+    )
     if untyped and of_proc:
         same = same_for_every_type(of_proc, lang, when)
         if same is not None:

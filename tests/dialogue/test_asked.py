@@ -1323,3 +1323,18 @@ def test_another_permit_type_after_a_marker_asks_the_same_fact_of_that_type() ->
     assert "JW202" in all_text(turn.answer)
     assert turn.context.procedures[0] == "residence_permit_study"
     assert turn.context.facet == "documents"
+
+
+def test_an_email_the_procedure_lacks_is_the_place_shown_when_it_holds_one() -> None:
+    """ "und die E-Mail-Adresse?" after the port-visa office was shown with the port-visa procedure: the
+    procedure has no web address or e-mail, the office has bjcrjka@nia.gov.cn (knowledge/service_points.yml)."""
+    ctx = Context(
+        intent="visa",
+        procedures=["port_visa"],
+        kind="service_points",
+        ids=["airport_port_visa_office"],
+        facet="phone",
+    )
+    q = Question("follow_up", "und die E-Mail-Adresse?", facets=("website",))
+    text = all_text(asked.follow_up(q, ctx, lang="de", now=NOW).answer)
+    assert "bjcrjka@nia.gov.cn" in text

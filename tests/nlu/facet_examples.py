@@ -961,6 +961,10 @@ BATCH_11: list[Example] = [
     _e("de", "den anderen Campus bitte", True, "address"),
     _e("ko", "다른 지점은?", True, "address"),
     _e("en", "what about the other campus?", True, "address"),
+    # Korean "the emergency one?" asks its number, like English "and the emergency one?"; the admissions
+    # desk names nothing new ("입학처 메일은?": the school's e-mail).
+    _e("ko", "그럼 응급은요?", True, "phone"),
+    _e("ko", "입학처 메일 주소는?", True, "website"),
 ]
 FOLLOW_UPS += [e for e in BATCH_11 if e[2]]
 QUESTIONS += [e for e in BATCH_11 if not e[2] and e[3]]
