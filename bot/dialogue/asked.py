@@ -666,12 +666,38 @@ def _other_than_permit(procs: Sequence[Mapping[str, Any]]) -> bool:
 PROCEDURE_FIRST = frozenset({"website"})
 
 
+def _of_type_said(q: Question, proc: Mapping[str, Any]) -> bool:
+    """`proc` is a residence permit of the type the question (or its context) says: a fact it lacks is
+    not answered by another procedure's."""
+    said = q.filters.get("permit_type")
+    return said in vocab.PERMIT_TYPES and proc.get("permit_type") == said
+
+
+def _places_hold_instead(
+    facets: Sequence[str],
+    procs: Sequence[Mapping[str, Any]],
+    places: tuple[str, list[dict[str, Any]]] | None,
+    lang: str,
+) -> bool:
+    """ "und die E-Mail-Adresse?" after the port-visa office's phone: the procedure in context has no
+    web address or e-mail, the place shown has one (knowledge/service_points.yml): the place's."""
+    asked = [f for f in facets if f in PROCEDURE_FIRST]
+    if not asked or not procs or not places:
+        return False
+    if any(kfacets.fact("procedures", procs[0], f, lang) for f in asked):
+        return False
+    kind, shown = places
+    return any(kfacets.fact(kind, r, f, lang) for r in shown for f in asked)
+
+
 def _split(
-    facets: Sequence[str], has_procedure: bool, place_kind: str
+    facets: Sequence[str], has_procedure: bool, place_kind: str, procedure_first: bool = True
 ) -> tuple[list[str], list[str]]:
-    """Facets asked of the procedure, and of the places."""
+    """Facets asked of the procedure, and of the places (`procedure_first`: the PROCEDURE_FIRST facets
+    are the procedure's, unless it lacks them and the places shown hold them)."""
     proc_facets = kfacets.facets_of("procedures") | {OVERVIEW} if has_procedure else frozenset()
-    place_facets = kfacets.facets_of(place_kind) - PROCEDURE_FIRST
+    first = PROCEDURE_FIRST if procedure_first else frozenset()
+    place_facets = kfacets.facets_of(place_kind) - first
     of_proc = [f for f in facets if f in proc_facets and f not in place_facets]
     of_places = [f for f in facets if f not in of_proc]
     return of_proc, of_places
@@ -694,7 +720,12 @@ def _topic_turn(
         procs = ranked_procedures(intent, q) if intent in PROCEDURE_INTENTS else []
     place_kind = places[0] if places else PLACE_INTENTS.get(intent, "service_points")
     untyped = intent == "residence_permit" and not procs
-    of_proc, of_places = _split(facets, bool(procs) or untyped, place_kind)
+    of_proc, of_places = _split(
+        facets,
+        bool(procs) or untyped,
+        place_kind,
+        not _places_hold_instead(facets, procs, places, lang),
+    )
     if untyped and of_proc:
         same = same_for_every_type(of_proc, lang, when)
         if same is not None:
@@ -728,6 +759,11 @@ def _topic_turn(
         holds: list[Mapping[str, Any]] = [
             p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in of_proc)
         ]
+        if _of_type_said(q, procs[0]):
+            # "유효기간은?", "wie lange ist sie gültig?" after the family-reunion permit: the type said is
+            # the one asked about; another procedure's fact (the study permit's validity, the medical
+            # certificate's 6 months) is not its fact, so what it lacks is said ("I don't have that").
+            holds = [p for p in holds if p.get("id") == procs[0].get("id")]
         holds = holds or list(joined_parts(procs[0], of_proc, lang))
         procs = [*holds[:1], *(p for p in procs if p not in holds[:1])]
         if procs[0].get("topic") in PROCEDURE_INTENTS:
@@ -1897,6 +1933,11 @@ def follow_up(
             return Turn(clarify(lang), ctx)
         facets = facets or DEFAULT_FACETS[ctx.kind]
         return _records_turn(ctx.kind, records, question, facets, lang, when, merged)
+    if set(changed) == {"permit_type"} and ctx.facet and ctx.intent == "residence_permit":
+        # "학생은요?", "und für Studenten?" after a fact of one type of residence permit: the same fact
+        # of the type named (ranked again for it), not the places of the type.
+        facets = facets or (ctx.facet,)
+        return _topic_turn(str(ctx.intent), question, facets, lang, when)
     if changed:
         # A new district (or curriculum, ...): the same question about the places there (a fact
         # of the procedure, the fee, is the same in every district: the places are shown instead).

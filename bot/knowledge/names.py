@@ -120,6 +120,21 @@ def _word_char(ch: str) -> bool:
     return (ch.isalnum() or unicodedata.category(ch) == "Mn") and not _CJK.match(ch)
 
 
+# A German genitive (or an English plural or possessive without its apostrophe) on a name: "die
+# Öffnungszeiten des Regierungsdienstzentrums", "Dulwichs Adresse"; only on names this long.
+_GENITIVE_MIN = 5
+
+
+def _genitive_s(folded: str, start: int, end: int) -> bool:
+    """The name found at `start:end` is followed by one "s" that ends the word."""
+    return (
+        end - start >= _GENITIVE_MIN
+        and folded[end] == "s"
+        and folded[end - 1] != "s"
+        and (end + 1 == len(folded) or not _word_char(folded[end + 1]))
+    )
+
+
 def derived_names(name: Mapping[str, str]) -> list[str]:
     """The names a record's `name` (or title) gives in each language: the whole name, the name without
     its bracketed parts and without a " - " suffix, and abbreviations written in its brackets
@@ -306,7 +321,12 @@ class Matcher:
             if not self.cjk[i]:
                 if start > 0 and _word_char(folded[start - 1]) and _word_char(folded[start]):
                     continue
-                if end < len(folded) and _word_char(folded[end]) and _word_char(folded[end - 1]):
+                if (
+                    end < len(folded)
+                    and _word_char(folded[end])
+                    and _word_char(folded[end - 1])
+                    and not _genitive_s(folded, start, end)
+                ):
                     continue
             found.append((i, start, end))
         # Longest first; at equal length the earlier one.

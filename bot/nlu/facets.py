@@ -293,7 +293,8 @@ class Analysis:
 
     facets: list[gazetteer.Match]  # one per facet, first mention
     ordinals: list[gazetteer.Match]
-    places: list[gazetteer.Match]  # districts and weekdays (the gazetteer's)
+    # Districts and weekdays (the gazetteer's), and permit types after a marker.
+    places: list[gazetteer.Match]
     times: int
     markers: int  # connectives and question frames
     pronouns: int
@@ -582,6 +583,21 @@ def _analyse(text: str, rules: Path) -> Analysis:
         found.remove(noun)
         if not pointed and not any(_next_to(folded, noun.start, noun.end, s, e) for s, e in picks):
             taken.remove((noun.start, noun.end))
+    if clitic_and or any(m.entity == "marker" for m in found):
+        # A permit type after a marker ("학생은요?", "und für Studenten?", "и для работы?"): another
+        # type, the same fact asked again, like a district. Without a marker it names a topic ("welche
+        # Unterlagen für das Arbeitsvisum?" is a complete question).
+        for m in gazetteer.find_entities(text, {"permit_type"}):
+            inside = [f for f in found if f.start < m.end and m.start < f.end]
+            if inside and all(f.entity == "filler" for f in inside):
+                # A particle read inside the type's word ("가" in "가족은?"): the type wins.
+                for f in inside:
+                    found.remove(f)
+                    if (f.start, f.end) in taken:
+                        taken.remove((f.start, f.end))
+            if free(m.start, m.end):
+                taken.append((m.start, m.end))
+                places.append(m)
     if any(m.entity == "facet" and m.value == "languages" for m in found):
         # "do they speak English?": the language spoken is part of what is asked.
         for m in gazetteer.find_entities(text, {"language"}):

@@ -1284,3 +1284,57 @@ def test_a_residence_permit_renewal_read_as_a_visa_question_gets_the_permits_dea
     text = all_text(turn.answer)
     assert "30" in text
     assert "7 дней" not in text
+
+
+# --- Tenth session (helper ans13zb): another permit type, and a fact the type said lacks ---------------
+
+
+def family_documents_turn(lang: str = "en") -> asked.Turn:
+    q = Question(
+        "residence_permit",
+        "documents for the family reunion residence permit?",
+        facets=("documents",),
+        filters={"permit_type": "family"},
+    )
+    turn = asked.answer_question(q, Context(), lang=lang, now=NOW, faq_first=False)
+    assert turn is not None and turn.context.procedures[0] == "residence_permit_family"
+    return turn
+
+
+@pytest.mark.parametrize("lang", ["en", "ko", "de"])
+def test_a_fact_the_permit_type_said_lacks_is_a_gap_not_another_procedures_fact(lang: str) -> None:
+    """The family-reunion permit has no validity in knowledge/procedures.yml: "how long is it valid?"
+    says so (and the hotline), not the study permit's validity nor the medical certificate's 6 months."""
+    ctx = family_documents_turn(lang).context
+    q = Question("follow_up", "how long is it valid?", facets=("validity",))
+    turn = asked.follow_up(q, ctx, lang=lang, now=NOW)
+    text = all_text(turn.answer)
+    assert i18n.catalog(lang)["messages"]["fact_unknown"].split("{")[0].strip() in text
+    assert turn.context.procedures[0] == "residence_permit_family"
+    assert "duration of study" not in text and "valid 6 months" not in text
+
+
+def test_another_permit_type_after_a_marker_asks_the_same_fact_of_that_type() -> None:
+    """ "und für Studenten?" after the work permit's documents: the study permit's documents (its
+    JW201/JW202 forms, knowledge/procedures.yml)."""
+    ctx = work_permit_turn("documents", "which documents for the work residence permit?").context
+    q = Question("follow_up", "und für Studenten?", filters={"permit_type": "study"})
+    turn = asked.follow_up(q, ctx, lang="de", now=NOW)
+    assert "JW202" in all_text(turn.answer)
+    assert turn.context.procedures[0] == "residence_permit_study"
+    assert turn.context.facet == "documents"
+
+
+def test_an_email_the_procedure_lacks_is_the_place_shown_when_it_holds_one() -> None:
+    """ "und die E-Mail-Adresse?" after the port-visa office was shown with the port-visa procedure: the
+    procedure has no web address or e-mail, the office has bjcrjka@nia.gov.cn (knowledge/service_points.yml)."""
+    ctx = Context(
+        intent="visa",
+        procedures=["port_visa"],
+        kind="service_points",
+        ids=["airport_port_visa_office"],
+        facet="phone",
+    )
+    q = Question("follow_up", "und die E-Mail-Adresse?", facets=("website",))
+    text = all_text(asked.follow_up(q, ctx, lang="de", now=NOW).answer)
+    assert "bjcrjka@nia.gov.cn" in text

@@ -140,6 +140,29 @@ def test_a_follow_up_on_an_entry_keeps_it_on_a_near_tie(monkeypatch: pytest.Monk
     assert found is not None and found.entry_id == "driving_licence_exchange_documents"
 
 
+def test_a_follow_up_goes_to_the_sibling_that_asks_its_facet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "뭘 가져가야 돼요?" (what do I bring?) after where to exchange a driving licence: the words alone
+    score the exam exemptions a little higher; the documents' entry, whose own questions ask the
+    documents, answers."""
+
+    def entry(entry_id: str, questions: list[str]) -> dict[str, Any]:
+        return {"id": entry_id, "topic": "driving", "questions": {"ko": questions}}
+
+    exemptions = entry("driving_exam_exemptions", ["중국 면허로 바꿀 때 시험을 봐야 하나요?"])
+    documents = entry("driving_licence_exchange_documents", ["면허 교환에 필요한 서류는?"])
+    where = entry("driving_licence_where", ["면허 교환은 어디서 하나요?"])
+    found_scores = [
+        index.Match("driving_exam_exemptions", 0.34, exemptions),
+        index.Match("driving_licence_exchange_documents", 0.30, documents),
+        index.Match("driving_licence_where", 0.25, where),
+    ]
+    monkeypatch.setattr(match.index, "lookup", lambda *a, **kw: found_scores)
+    found = match.follow_up_entry("뭘 가져가야 돼요?", where)
+    assert found is not None and found.entry_id == "driving_licence_exchange_documents"
+
+
 def _scored(entry_id: str, score: float, related: list[str]) -> index.Match:
     return index.Match(
         entry_id, score, {"id": entry_id, "topic": "immigration", "related": related}

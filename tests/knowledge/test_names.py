@@ -272,3 +272,15 @@ def test_a_short_name_with_the_other_words_of_a_longer_name_is_the_longer_ones(
 def test_a_short_name_alone_is_still_its_own_record(kb_url: str) -> None:
     found = [(m.kind, m.id) for m in names.find_mentions("United Family phone number", kb_url)]
     assert found == [("hospitals", "beijing_united_family_hospital")]
+
+
+def test_a_german_genitive_s_on_a_long_name_still_names_the_record() -> None:
+    """ "Öffnungszeiten des Regierungsdienstzentrums": the alias "Regierungsdienstzentrum" with a
+    genitive s (knowledge/service_points.yml); not a short name, nor a word that goes on."""
+    matcher = Matcher.build(
+        [("service_points", "gsc", ["Regierungsdienstzentrum"]), ("schools", "isb", ["ISB"])]
+    )
+    found = mentions(matcher, "Öffnungszeiten des Regierungsdienstzentrums?")
+    assert [(m.id, m.surface) for m in found] == [("gsc", "Regierungsdienstzentrum")]
+    assert mentions(matcher, "ISBs Telefon") == []
+    assert mentions(matcher, "Regierungsdienstzentrumsleiter") == []

@@ -937,3 +937,34 @@ BATCH_10: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_10 if e[2]]
 QUESTIONS += [e for e in BATCH_10 if not e[2] and e[3]]
+
+# Tenth session (helper ans13zb): Korean "…할 수 있는 곳" (the place where …) asks the address, not who
+# may apply; "심사 기간" asks the processing time; "며칠 동안" and "근처" name nothing; German "wie
+# sieht's mit … aus" continues, "in der Nähe von <landmark>" and "die Bescheinigung" name nothing new;
+# a permit type after a marker is a follow-up (another type, the same fact).
+BATCH_11: list[Example] = [
+    _e("ko", "하이뎬에서 비자 연장할 수 있는 곳 알려줘", False, "address"),
+    _e("ko", "발급 기간은요?", True, "processing_time"),
+    _e("ko", "심사기간 얼마나 돼요?", True, "processing_time"),
+    _e("ko", "며칠 동안 유효한가요?", True, "validity"),
+    _e("ko", "왕징 근처는요?", True),
+    _e("ko", "유학생은요?", True),
+    _e("ko", "가족은?", True),
+    _e("de", "wie sieht's mit den Gebühren aus?", True, "fee"),
+    _e("de", "und wie siehts mit Samstag aus?", True),
+    _e("de", "und in der Naehe von Sanlitun?", True),
+    _e("de", "und in der Nähe von Wangfujing?", True),
+    _e("de", "wie lange ist die Bescheinigung gültig?", True, "validity"),
+    _e("de", "und für die Familie?", True),
+    _e("de", "und für Studierende?", True),
+    # "the other campus" asks where the other location of the school shown is.
+    _e("de", "den anderen Campus bitte", True, "address"),
+    _e("ko", "다른 지점은?", True, "address"),
+    _e("en", "what about the other campus?", True, "address"),
+    # Korean "the emergency one?" asks its number, like English "and the emergency one?"; the admissions
+    # desk names nothing new ("입학처 메일은?": the school's e-mail).
+    _e("ko", "그럼 응급은요?", True, "phone"),
+    _e("ko", "입학처 메일 주소는?", True, "website"),
+]
+FOLLOW_UPS += [e for e in BATCH_11 if e[2]]
+QUESTIONS += [e for e in BATCH_11 if not e[2] and e[3]]
