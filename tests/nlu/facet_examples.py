@@ -11,6 +11,16 @@ def _e(lang: str, text: str, follow: bool, facets: str = "", ordinal: str | None
 
 
 FOLLOW_UPS: list[Example] = [
+    # A public holiday by name after a marker (a `weekday` entity, bot/nlu/forms/), in every language
+    _e("en", "and during Spring Festival?", True),
+    _e("en", "and on public holidays?", True),
+    _e("zh", "那春节呢？", True),
+    _e("ja", "春節は？", True),
+    _e("ko", "춘절에는요?", True),
+    _e("ru", "а на майские праздники?", True),
+    _e("fr", "et pendant la Fête du Printemps ?", True),
+    _e("de", "und am Nationalfeiertag?", True),
+    _e("es", "¿y en el Año Nuevo chino?", True),
     # English
     _e("en", "what about in Haidian?", True),
     _e("en", "and on Saturday?", True),
