@@ -96,7 +96,9 @@ SUBSUMES = {
     "processing_time": ("hours",),
     "order": ("steps",),
     "address": ("steps",),
-    "deadline": ("steps",),
+    # "my permit expires on 3 March, when must I apply?": the expiry is what the user tells, the deadline
+    # what is asked ("만료되는데 언제까지", "expire le 3 mars, quand dois-je", "vence el 20, ¿cuándo debo").
+    "deadline": ("steps", "validity"),
     # "how do I book an appointment?" asks how to book, not the procedure's steps.
     "booking": ("steps",),
 }
@@ -1870,6 +1872,11 @@ def follow_up(
         kind, records = named
         asks = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS[kind])
         return _records_turn(kind, records, q, asks, lang, _when(q, now), ctx)
+    # A hotline named by its number reads as a follow-up (the number is taken away like "3 years"):
+    # "opening hours of the 12345 hotline?", "Hotline 12367 rund um die Uhr erreichbar?" ask of it.
+    hotline = _hotline_turn(q, lang) if q.facets else None
+    if hotline is not None:
+        return hotline
     if ctx.empty:
         turn = faq_follow_up(q, ctx, lang) if ctx.faq else None
         return turn or Turn(clarify(lang), ctx)

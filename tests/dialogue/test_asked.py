@@ -1284,3 +1284,17 @@ def test_a_residence_permit_renewal_read_as_a_visa_question_gets_the_permits_dea
     text = all_text(turn.answer)
     assert "30" in text
     assert "7 дней" not in text
+
+
+def test_a_deadline_asked_with_the_expiry_date_told_asks_the_deadline_only() -> None:
+    """ "My permit expires on 3 March, when must I apply?": the expiry word tells, the deadline asks."""
+    assert asked.asked_facets(("validity", "deadline")) == ("deadline",)
+    assert asked.asked_facets(("validity",)) == ("validity",)
+
+
+def test_a_hotline_named_by_its_number_in_a_message_read_as_a_follow_up_is_answered() -> None:
+    """ "What are the opening hours of the 12345 hotline?" has nothing left once its number is taken
+    away, like "and for 3 years?": with no context, the hotline's own fact, not a clarifying question."""
+    q = Question("follow_up", "What are the opening hours of the 12345 hotline?", facets=("hours",))
+    text = all_text(asked.follow_up(q, Context()).answer)
+    assert "24/7" in text and t("follow_up_unclear", "en") not in text

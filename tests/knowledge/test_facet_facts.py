@@ -310,3 +310,13 @@ def test_a_hospital_known_only_for_its_emergency_department_says_its_hours_are_u
     assert bju.get("emergency_24h") is True and not bju.get("hours")
     text = hospitals.facet_text(bju, "hours", lang) or ""
     assert t("emergency_24h_yes", lang) in text and t("hours_unknown", lang) in text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_hospitals_24_hour_emergency_comes_with_its_emergency_number(
+    kb_url: str, lang: str
+) -> None:
+    """ "Is the ER open all night?": yes, and the number staff labelled as the emergency line."""
+    bju = record(kb_url, "hospitals", "beijing_united_family_hospital")
+    text = hospitals.facet_text(bju, "hours", lang) or ""
+    assert "5927 7120" in text and "5927 7000" not in text
