@@ -1301,7 +1301,10 @@ def _hotline_turn(q: Question, lang: str) -> Turn | None:
     """A hotline's phone, hours or languages asked ("Bürgerhotline Nummer?", "what languages does 12345
     speak?"): that hotline's fact, not a topic's offices; its phone when nothing in particular is
     asked ("Gesundheitshotline in Peking?"). None: no hotline named or no such facet."""
-    facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else ["phone"])
+    # Nothing in particular asked: its number; a day ("12345 on National Day?", "и в воскресенье?"):
+    # its hours.
+    unasked = ["hours"] if q.filters.get("weekday") else ["phone"]
+    facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else unasked)
     if not facets:
         return None
     records = named_hotlines(q.text)

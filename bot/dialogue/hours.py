@@ -185,7 +185,7 @@ def asked_holiday(moment: dt.datetime | None) -> str | None:
 
 
 def resolve_day(weekday: str | None, when: dt.datetime | None = None) -> dt.datetime:
-    """Turn a weekday entity (monday..sunday, today, tomorrow, now, or a holiday) into a moment to check.
+    """Turn a weekday entity (monday..sunday, today, tomorrow, day_after_tomorrow, now, or a holiday) into a moment to check.
 
     A named day means that day's next occurrence (today if it is that day), at the current time of
     day when it is today, else at 10:00 (a typical morning visit); a holiday, a HolidayMoment.
@@ -195,9 +195,10 @@ def resolve_day(weekday: str | None, when: dt.datetime | None = None) -> dt.date
         return holiday_moment(weekday, when)
     if weekday in (None, "now", "today"):
         return when
-    if weekday == "tomorrow":
+    if weekday in ("tomorrow", "day_after_tomorrow"):
+        days = 1 if weekday == "tomorrow" else 2
         return dt.datetime.combine(
-            when.date() + dt.timedelta(days=1), dt.time(10, 0), tzinfo=TIMEZONE
+            when.date() + dt.timedelta(days=days), dt.time(10, 0), tzinfo=TIMEZONE
         )
     names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     if weekday not in names:

@@ -93,8 +93,10 @@ def format_holiday(h: dict[str, Any] | None, lang: str, holiday: str) -> str:
     if not h:
         return t("hours_unknown", lang)
     weekly = weekly_text(h, lang)
+    policy = h.get("public_holidays", "unknown")
     if h.get("open_24h"):
-        return t("hours", lang, text=weekly)
+        rule = [t("public_holidays_open", lang)] if policy == "open" else []
+        return t("hours", lang, text="; ".join([weekly, *rule]))
     label = hours_mod.HOLIDAYS.get(holiday)
     periods = [
         p
@@ -102,7 +104,6 @@ def format_holiday(h: dict[str, Any] | None, lang: str, holiday: str) -> str:
         if label is None
         or label.casefold() in str((p.get("reason") or {}).get("en", "")).casefold()
     ]
-    policy = h.get("public_holidays", "unknown")
     parts = [weekly]
     if policy in ("closed", "open"):
         parts.append(t(f"public_holidays_{policy}", lang))

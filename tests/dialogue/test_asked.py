@@ -1298,3 +1298,10 @@ def test_a_hotline_named_by_its_number_in_a_message_read_as_a_follow_up_is_answe
     q = Question("follow_up", "What are the opening hours of the 12345 hotline?", facets=("hours",))
     text = all_text(asked.follow_up(q, Context()).answer)
     assert "24/7" in text and t("follow_up_unclear", "en") not in text
+
+
+def test_a_day_asked_of_a_hotline_asks_its_hours() -> None:
+    q = Question(
+        "opening_hours", "12345 works on National Day?", filters={"weekday": "national_day"}
+    )
+    assert "24/7" in all_text(asked.answer_named(q).answer)

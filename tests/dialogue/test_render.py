@@ -149,3 +149,9 @@ def test_a_day_the_place_is_closed_also_says_when_it_is_open(lang: str) -> None:
     text = render.format_day(HALL, lang, sunday)
     assert text.startswith(i18n.t("day_closed", lang, day=f"{i18n.weekday(6, lang)} 2026-12-13"))
     assert "09:00–17:00" in text
+
+
+def test_a_place_open_around_the_clock_says_its_holiday_rule_too() -> None:
+    office = {"open_24h": True, "public_holidays": "open"}
+    text = render.format_day(office, "en", _holiday("spring_festival"))
+    assert i18n.t("open_24h", "en") in text and i18n.t("public_holidays_open", "en") in text

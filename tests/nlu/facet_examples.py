@@ -21,6 +21,8 @@ FOLLOW_UPS: list[Example] = [
     _e("fr", "et pendant la Fête du Printemps ?", True),
     _e("de", "und am Nationalfeiertag?", True),
     _e("es", "¿y en el Año Nuevo chino?", True),
+    _e("de", "und übermorgen?", True),
+    _e("ko", "모레는요?", True),
     # English
     _e("en", "what about in Haidian?", True),
     _e("en", "and on Saturday?", True),
@@ -275,6 +277,26 @@ FOLLOW_UPS: list[Example] = [
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.
 QUESTIONS: list[Example] = [
+    # Time questions (dev set 23): an expiry told with the deadline asked; "when will it be ready?"
+    _e(
+        "ko",
+        "거류허가가 3월 3일에 만료되는데 언제까지 연장 신청해야 해요?",
+        False,
+        "validity deadline",
+    ),
+    _e(
+        "en",
+        "I applied for my work permit on 1 December, when will it be ready?",
+        False,
+        "processing_time",
+    ),
+    _e(
+        "de",
+        "Ich habe die Aufenthaltserlaubnis beantragt, wann ist sie fertig?",
+        False,
+        "processing_time",
+    ),
+    _e("fr", "La ligne 12367 répond à quelles heures ?", False, "hours"),
     _e("en", "how much does a work residence permit cost?", False, "fee"),
     _e("en", "which documents do I need for the work permit?", False, "documents"),
     _e("en", "where is the nearest hospital?", False, "address"),
