@@ -1249,8 +1249,13 @@ def service_procedure(q: Question, lang: str) -> dict[str, Any] | None:
 
 
 def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
+    """The moment a question asks the hours of: a day named, a holiday; "now" and "today" are the
+    present (the weekly hours and whether it is open right now, as with no day said: "open right now?"
+    after closing time gets "closed now, next opening ..." with the weekly hours, not "today: open")."""
     weekday = q.filters.get("weekday")
-    return hours_mod.resolve_day(weekday, now) if weekday else now
+    if weekday in (None, "now", "today"):
+        return now
+    return hours_mod.resolve_day(weekday, now)
 
 
 @_safe_turn

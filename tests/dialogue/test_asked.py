@@ -1305,3 +1305,12 @@ def test_a_day_asked_of_a_hotline_asks_its_hours() -> None:
         "opening_hours", "12345 works on National Day?", filters={"weekday": "national_day"}
     )
     assert "24/7" in all_text(asked.answer_named(q).answer)
+
+
+def test_now_and_today_ask_the_present_not_a_days_schedule() -> None:
+    now = dt.datetime(2026, 12, 7, 18, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    for day in ("now", "today"):
+        assert asked._when(Question("opening_hours", filters={"weekday": day}), now) == now
+    assert asked._when(Question("opening_hours", filters={"weekday": "now"}), None) is None
+    tomorrow = asked._when(Question("opening_hours", filters={"weekday": "tomorrow"}), now)
+    assert tomorrow is not None and tomorrow.date() == dt.date(2026, 12, 8)
