@@ -1497,6 +1497,10 @@ def answer_question(
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
     nlu_topic = q.intent
+    if q.intent == "opening_hours" and not q.facets and q.filters.get("weekday"):
+        # "출입국 사무소 토요일 오후에 해요?", "Wann macht die Ausländerbehörde am Samstag zu?": the intent and
+        # the day ask the hours, though no word of the rules does.
+        q = replace(q, facets=("hours",))
     q = with_named_permit_type(with_named_topic(q))
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)

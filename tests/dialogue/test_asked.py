@@ -1314,3 +1314,13 @@ def test_now_and_today_ask_the_present_not_a_days_schedule() -> None:
     assert asked._when(Question("opening_hours", filters={"weekday": "now"}), None) is None
     tomorrow = asked._when(Question("opening_hours", filters={"weekday": "tomorrow"}), now)
     assert tomorrow is not None and tomorrow.date() == dt.date(2026, 12, 8)
+
+
+def test_an_opening_hours_question_with_a_day_and_no_hours_word_asks_the_hours() -> None:
+    """ "출입국 사무소 토요일 오후에 해요?" ("do they work Saturday afternoon?"): the intent and the day ask
+    the hours, though no rule word does; not "which office do you mean?"."""
+    q = Question(
+        "opening_hours", "출입국 사무소 토요일 오후에 해요?", filters={"weekday": "saturday"}
+    )
+    turn = asked.answer_question(q, Context(), lang="ko")
+    assert turn is not None and "09:00–17:00" in all_text(turn.answer)
