@@ -22,6 +22,7 @@ FOLLOW_UPS: list[Example] = [
     _e("de", "und am Nationalfeiertag?", True),
     _e("es", "¿y en el Año Nuevo chino?", True),
     _e("de", "und übermorgen?", True),
+    _e("de", "und Sonntagmorgen?", True),
     _e("ko", "모레는요?", True),
     # English
     _e("en", "what about in Haidian?", True),

@@ -717,3 +717,8 @@ def test_chaoyang_in_its_sino_korean_reading_is_the_district() -> None:
     assert [m.value for m in gazetteer.find_entities("조양 출입국 사무소", {"district"})] == [
         "chaoyang"
     ]
+
+
+def test_a_german_weekday_joined_to_a_part_of_the_day_is_the_day() -> None:
+    found = gazetteer.find_entities("Hat das am Samstagvormittag offen?", {"weekday"})
+    assert [m.value for m in found] == ["saturday"]
