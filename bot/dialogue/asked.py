@@ -96,7 +96,9 @@ SUBSUMES = {
     "processing_time": ("hours",),
     "order": ("steps",),
     "address": ("steps",),
-    "deadline": ("steps",),
+    # "my permit expires on 3 March, when must I apply?": the expiry is what the user tells, the deadline
+    # what is asked ("만료되는데 언제까지", "expire le 3 mars, quand dois-je", "vence el 20, ¿cuándo debo").
+    "deadline": ("steps", "validity"),
     # "how do I book an appointment?" asks how to book, not the procedure's steps.
     "booking": ("steps",),
 }
@@ -1283,8 +1285,13 @@ def service_procedure(q: Question, lang: str) -> dict[str, Any] | None:
 
 
 def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
+    """The moment a question asks the hours of: a day named, a holiday; "now" and "today" are the
+    present (the weekly hours and whether it is open right now, as with no day said: "open right now?"
+    after closing time gets "closed now, next opening ..." with the weekly hours, not "today: open")."""
     weekday = q.filters.get("weekday")
-    return hours_mod.resolve_day(weekday, now) if weekday else now
+    if weekday in (None, "now", "today"):
+        return now
+    return hours_mod.resolve_day(weekday, now)
 
 
 @_safe_turn
@@ -1335,7 +1342,10 @@ def _hotline_turn(q: Question, lang: str) -> Turn | None:
     """A hotline's phone, hours or languages asked ("Bürgerhotline Nummer?", "what languages does 12345
     speak?"): that hotline's fact, not a topic's offices; its phone when nothing in particular is
     asked ("Gesundheitshotline in Peking?"). None: no hotline named or no such facet."""
-    facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else ["phone"])
+    # Nothing in particular asked: its number; a day ("12345 on National Day?", "и в воскресенье?"):
+    # its hours.
+    unasked = ["hours"] if q.filters.get("weekday") else ["phone"]
+    facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else unasked)
     if not facets:
         return None
     records = named_hotlines(q.text)
@@ -1523,6 +1533,10 @@ def answer_question(
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
     nlu_topic = q.intent
+    if q.intent == "opening_hours" and not q.facets and q.filters.get("weekday"):
+        # "출입국 사무소 토요일 오후에 해요?", "Wann macht die Ausländerbehörde am Samstag zu?": the intent and
+        # the day ask the hours, though no word of the rules does.
+        q = replace(q, facets=("hours",))
     q = with_named_permit_type(with_named_topic(q))
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
@@ -1906,6 +1920,11 @@ def follow_up(
         kind, records = named
         asks = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS[kind])
         return _records_turn(kind, records, q, asks, lang, _when(q, now), ctx)
+    # A hotline named by its number reads as a follow-up (the number is taken away like "3 years"):
+    # "opening hours of the 12345 hotline?", "Hotline 12367 rund um die Uhr erreichbar?" ask of it.
+    hotline = _hotline_turn(q, lang) if q.facets else None
+    if hotline is not None:
+        return hotline
     if ctx.empty:
         turn = faq_follow_up(q, ctx, lang) if ctx.faq else None
         return turn or Turn(clarify(lang), ctx)

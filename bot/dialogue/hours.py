@@ -150,18 +150,55 @@ def next_opening(
     return None
 
 
+# Holidays a user names ("during Spring Festival", "国庆", "am Nationalfeiertag"): values of the `weekday`
+# entity (bot/nlu/forms/), and the name the holiday's closed periods give in knowledge/ (`reason.en`);
+# `public_holiday` is a holiday not named ("on public holidays", "节假日", "an Feiertagen").
+HOLIDAYS: dict[str, str | None] = {
+    "spring_festival": "Spring Festival",
+    "national_day": "National Day",
+    "labour_day": "Labour Day",
+    "new_year": "New Year",
+    "public_holiday": None,
+}
+
+
+class HolidayMoment(dt.datetime):
+    """A moment asked as a public holiday, not as a date: "open during Spring Festival?" asks the place's
+    holiday rule (closed, open, a closed period, or not known), whatever the year's holiday dates are
+    (`chinesecalendar` knows them only a year ahead). The moment itself is the time it was asked."""
+
+    holiday: str
+
+
+def holiday_moment(holiday: str, when: dt.datetime | None = None) -> HolidayMoment:
+    when = to_beijing(when)
+    moment = HolidayMoment(
+        when.year, when.month, when.day, when.hour, when.minute, when.second, tzinfo=when.tzinfo
+    )
+    moment.holiday = holiday
+    return moment
+
+
+def asked_holiday(moment: dt.datetime | None) -> str | None:
+    """The holiday a moment was asked as (a key of HOLIDAYS), or None for a date or now."""
+    return getattr(moment, "holiday", None)
+
+
 def resolve_day(weekday: str | None, when: dt.datetime | None = None) -> dt.datetime:
-    """Turn a weekday entity (monday..sunday, today, tomorrow, now) into a moment to check.
+    """Turn a weekday entity (monday..sunday, today, tomorrow, day_after_tomorrow, now, or a holiday) into a moment to check.
 
     A named day means that day's next occurrence (today if it is that day), at the current time of
-    day when it is today, else at 10:00 (a typical morning visit).
+    day when it is today, else at 10:00 (a typical morning visit); a holiday, a HolidayMoment.
     """
     when = to_beijing(when)
+    if weekday in HOLIDAYS:
+        return holiday_moment(weekday, when)
     if weekday in (None, "now", "today"):
         return when
-    if weekday == "tomorrow":
+    if weekday in ("tomorrow", "day_after_tomorrow"):
+        days = 1 if weekday == "tomorrow" else 2
         return dt.datetime.combine(
-            when.date() + dt.timedelta(days=1), dt.time(10, 0), tzinfo=TIMEZONE
+            when.date() + dt.timedelta(days=days), dt.time(10, 0), tzinfo=TIMEZONE
         )
     names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     if weekday not in names:

@@ -45,16 +45,20 @@ def format_ranges(ranges: list[str]) -> str:
     return ", ".join(r.replace("-", "–") for r in ranges)
 
 
+def weekly_text(h: dict[str, Any], lang: str) -> str:
+    """The weekly schedule alone: 'Mon–Sat 09:00–17:00' (or 'open 24 hours')."""
+    if h.get("open_24h"):
+        return t("open_24h", lang)
+    return "; ".join(
+        f"{format_days(rule['days'], lang)} {format_ranges(rule['ranges'])}"
+        for rule in h.get("weekly") or []
+    )
+
+
 def format_hours(h: dict[str, Any] | None, lang: str) -> str:
     if not h:
         return t("hours_unknown", lang)
-    if h.get("open_24h"):
-        text = t("open_24h", lang)
-    else:
-        text = "; ".join(
-            f"{format_days(rule['days'], lang)} {format_ranges(rule['ranges'])}"
-            for rule in h["weekly"]
-        )
+    text = weekly_text(h, lang)
     extra = []
     if h.get("public_holidays") in ("closed", "open") and not h.get("open_24h"):
         extra.append(t(f"public_holidays_{h['public_holidays']}", lang))
@@ -82,8 +86,43 @@ def format_moment(moment: dt.datetime, lang: str, now: dt.datetime) -> str:
     return f"{weekday(moment.weekday(), lang, short=True)} {moment.strftime('%Y-%m-%d')} {clock}"
 
 
+def format_holiday(h: dict[str, Any] | None, lang: str, holiday: str) -> str:
+    """The place's rule for a public holiday asked by name ("open during Spring Festival?"), whatever the
+    year's dates: its weekly hours with "closed/open on public holidays" and the closed period staff
+    gave for that holiday (its dates, even when past: the latest the sources give); with no rule,
+    "I don't have that" (holiday hours) and the regular hours, never a guess."""
+    if not h:
+        return t("hours_unknown", lang)
+    weekly = weekly_text(h, lang)
+    policy = h.get("public_holidays", "unknown")
+    if h.get("open_24h"):
+        rule = [t("public_holidays_open", lang)] if policy == "open" else []
+        return t("hours", lang, text="; ".join([weekly, *rule]))
+    label = hours_mod.HOLIDAYS.get(holiday)
+    periods = [
+        p
+        for p in h.get("closed_periods", [])
+        if label is None
+        or label.casefold() in str((p.get("reason") or {}).get("en", "")).casefold()
+    ]
+    parts = [weekly]
+    if policy in ("closed", "open"):
+        parts.append(t(f"public_holidays_{policy}", lang))
+    parts += [
+        t("closed_period", lang, start=p["from"], end=p["to"], reason=local(p.get("reason"), lang))
+        for p in periods[-1:]
+    ]
+    text = t("hours", lang, text="; ".join(parts))
+    if policy in ("closed", "open") or periods:
+        return text
+    return t("fact_unknown", lang, what=name("facet_names", "holiday_hours", lang)) + " " + text
+
+
 def format_status(h: dict[str, Any] | None, lang: str, when: dt.datetime | None = None) -> str:
     """One sentence: open now / closed and when it opens next."""
+    holiday = hours_mod.asked_holiday(when)
+    if holiday:
+        return format_holiday(h, lang, holiday)
     now = hours_mod.to_beijing(when)
     st = hours_mod.status(h, now)
     nxt = format_moment(st.next_open, lang, now) if st.next_open else None
@@ -108,16 +147,22 @@ def format_day(h: dict[str, Any] | None, lang: str, moment: dt.datetime) -> str:
     """The schedule of one day: 'On Saturday 2026-11-28: open 09:00–17:00.'"""
     if not h:
         return t("hours_unknown", lang)
+    holiday = hours_mod.asked_holiday(moment)
+    if holiday:
+        return format_holiday(h, lang, holiday)
     day = moment.date()
     label = f"{weekday(day.weekday(), lang)} {day.isoformat()}"
     ranges, why = hours_mod.day_ranges(h, day)
+    # Closed that day: when it is open instead (its weekly hours), not only "closed".
+    regular = " " + t("hours", lang, text=weekly_text(h, lang)) if h.get("weekly") else ""
     if why == "public_holiday":
-        return t("day_holiday", lang, day=label, name=hours_mod.public_holiday(day)[1] or "")
+        text = t("day_holiday", lang, day=label, name=hours_mod.public_holiday(day)[1] or "")
+        return text + regular
     if why == "closed_period":
         period = hours_mod._closed_period(h, day) or {}
-        return t("day_period", lang, day=label, reason=local(period.get("reason"), lang))
+        return t("day_period", lang, day=label, reason=local(period.get("reason"), lang)) + regular
     if not ranges:
-        return t("day_closed", lang, day=label)
+        return t("day_closed", lang, day=label) + regular
     text = t(
         "day_open",
         lang,

@@ -1338,3 +1338,41 @@ def test_an_email_the_procedure_lacks_is_the_place_shown_when_it_holds_one() -> 
     q = Question("follow_up", "und die E-Mail-Adresse?", facets=("website",))
     text = all_text(asked.follow_up(q, ctx, lang="de", now=NOW).answer)
     assert "bjcrjka@nia.gov.cn" in text
+def test_a_deadline_asked_with_the_expiry_date_told_asks_the_deadline_only() -> None:
+    """ "My permit expires on 3 March, when must I apply?": the expiry word tells, the deadline asks."""
+    assert asked.asked_facets(("validity", "deadline")) == ("deadline",)
+    assert asked.asked_facets(("validity",)) == ("validity",)
+
+
+def test_a_hotline_named_by_its_number_in_a_message_read_as_a_follow_up_is_answered() -> None:
+    """ "What are the opening hours of the 12345 hotline?" has nothing left once its number is taken
+    away, like "and for 3 years?": with no context, the hotline's own fact, not a clarifying question."""
+    q = Question("follow_up", "What are the opening hours of the 12345 hotline?", facets=("hours",))
+    text = all_text(asked.follow_up(q, Context()).answer)
+    assert "24/7" in text and t("follow_up_unclear", "en") not in text
+
+
+def test_a_day_asked_of_a_hotline_asks_its_hours() -> None:
+    q = Question(
+        "opening_hours", "12345 works on National Day?", filters={"weekday": "national_day"}
+    )
+    assert "24/7" in all_text(asked.answer_named(q).answer)
+
+
+def test_now_and_today_ask_the_present_not_a_days_schedule() -> None:
+    now = dt.datetime(2026, 12, 7, 18, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    for day in ("now", "today"):
+        assert asked._when(Question("opening_hours", filters={"weekday": day}), now) == now
+    assert asked._when(Question("opening_hours", filters={"weekday": "now"}), None) is None
+    tomorrow = asked._when(Question("opening_hours", filters={"weekday": "tomorrow"}), now)
+    assert tomorrow is not None and tomorrow.date() == dt.date(2026, 12, 8)
+
+
+def test_an_opening_hours_question_with_a_day_and_no_hours_word_asks_the_hours() -> None:
+    """ "출입국 사무소 토요일 오후에 해요?" ("do they work Saturday afternoon?"): the intent and the day ask
+    the hours, though no rule word does; not "which office do you mean?"."""
+    q = Question(
+        "opening_hours", "출입국 사무소 토요일 오후에 해요?", filters={"weekday": "saturday"}
+    )
+    turn = asked.answer_question(q, Context(), lang="ko")
+    assert turn is not None and "09:00–17:00" in all_text(turn.answer)

@@ -111,3 +111,14 @@ def test_holiday_with_unknown_policy_is_not_guessed() -> None:
     st = hours.status(unknown_policy, at("2026-10-01 10:00"))
     assert (st.state, st.reason) == ("unknown", "holiday_unknown")
     assert hours.status(unknown_policy, at("2026-11-23 10:00")).state == "open"
+
+
+def test_a_holiday_asked_by_name_is_a_moment_that_carries_it() -> None:
+    """ "during Spring Festival": not a date (the calendar knows the holidays a year ahead only) but
+    the holiday, which the answer reads as the place's holiday rule."""
+    now = at("2026-12-07 10:00")
+    moment = hours.resolve_day("spring_festival", now)
+    assert hours.asked_holiday(moment) == "spring_festival"
+    assert moment == now
+    assert hours.asked_holiday(hours.resolve_day("saturday", now)) is None
+    assert hours.asked_holiday(None) is None

@@ -132,3 +132,57 @@ def test_a_short_source_line_names_its_date_in_the_users_language() -> None:
     (line, *_rest) = asked.short_provenance(record, "fr")
     assert "sans date (pages actuelles); frais 2020" in line
     assert "undated" not in line
+HALL = {"weekly": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "ranges": ["09:00-17:00"]}]}
+
+
+def _holiday(holiday: str) -> object:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.dialogue import hours
+
+    return hours.resolve_day(
+        holiday, dt.datetime(2026, 12, 7, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
+
+
+@pytest.mark.parametrize("lang", i18n.available())
+def test_a_holiday_asked_gives_the_places_holiday_rule_or_says_it_is_not_known(lang: str) -> None:
+    t = i18n.t
+    closed = render.format_day(
+        {**HALL, "public_holidays": "closed"}, lang, _holiday("national_day")
+    )
+    assert t("public_holidays_closed", lang) in closed and "09:00–17:00" in closed
+    unknown = render.format_day(
+        {**HALL, "public_holidays": "unknown"}, lang, _holiday("labour_day")
+    )
+    what = i18n.name("facet_names", "holiday_hours", lang)
+    assert t("fact_unknown", lang, what=what) in unknown and "09:00–17:00" in unknown
+    # A closed period staff gave for that holiday is said with its dates, even once past.
+    centre = {
+        **HALL,
+        "public_holidays": "open",
+        "closed_periods": [
+            {"from": "2026-02-15", "to": "2026-02-23", "reason": {"en": "Spring Festival holiday"}}
+        ],
+    }
+    spring = render.format_status(centre, lang, _holiday("spring_festival"))
+    assert "2026-02-15" in spring and "2026-02-23" in spring
+    assert "2026-02-15" not in render.format_day(centre, lang, _holiday("national_day"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko", "de"])
+def test_a_day_the_place_is_closed_also_says_when_it_is_open(lang: str) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    sunday = dt.datetime(2026, 12, 13, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    text = render.format_day(HALL, lang, sunday)
+    assert text.startswith(i18n.t("day_closed", lang, day=f"{i18n.weekday(6, lang)} 2026-12-13"))
+    assert "09:00–17:00" in text
+
+
+def test_a_place_open_around_the_clock_says_its_holiday_rule_too() -> None:
+    office = {"open_24h": True, "public_holidays": "open"}
+    text = render.format_day(office, "en", _holiday("spring_festival"))
+    assert i18n.t("open_24h", "en") in text and i18n.t("public_holidays_open", "en") in text

@@ -310,3 +310,24 @@ def test_a_hospital_known_only_for_its_emergency_department_says_its_hours_are_u
     assert bju.get("emergency_24h") is True and not bju.get("hours")
     text = hospitals.facet_text(bju, "hours", lang) or ""
     assert t("emergency_24h_yes", lang) in text and t("hours_unknown", lang) in text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_hospitals_24_hour_emergency_comes_with_its_emergency_number(
+    kb_url: str, lang: str
+) -> None:
+    """ "Is the ER open all night?": yes, and the number staff labelled as the emergency line."""
+    bju = record(kb_url, "hospitals", "beijing_united_family_hospital")
+    text = hospitals.facet_text(bju, "hours", lang) or ""
+    assert "5927 7120" in text and "5927 7000" not in text
+
+
+def test_is_it_open_now_also_says_the_weekly_hours(kb_url: str) -> None:
+    """ "Is it open right now?" after closing time: closed now, next opening, and when it is open."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    hall = record(kb_url, "service_points", "psb_exit_entry_main_hall")
+    evening = dt.datetime(2026, 12, 7, 18, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    text = service_points.facet_text(hall, "status", "en", evening) or ""
+    assert "Closed now" in text and "09:00–17:00" in text

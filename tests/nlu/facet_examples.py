@@ -11,6 +11,19 @@ def _e(lang: str, text: str, follow: bool, facets: str = "", ordinal: str | None
 
 
 FOLLOW_UPS: list[Example] = [
+    # A public holiday by name after a marker (a `weekday` entity, bot/nlu/forms/), in every language
+    _e("en", "and during Spring Festival?", True),
+    _e("en", "and on public holidays?", True),
+    _e("zh", "那春节呢？", True),
+    _e("ja", "春節は？", True),
+    _e("ko", "춘절에는요?", True),
+    _e("ru", "а на майские праздники?", True),
+    _e("fr", "et pendant la Fête du Printemps ?", True),
+    _e("de", "und am Nationalfeiertag?", True),
+    _e("es", "¿y en el Año Nuevo chino?", True),
+    _e("de", "und übermorgen?", True),
+    _e("de", "und Sonntagmorgen?", True),
+    _e("ko", "모레는요?", True),
     # English
     _e("en", "what about in Haidian?", True),
     _e("en", "and on Saturday?", True),
@@ -265,6 +278,26 @@ FOLLOW_UPS: list[Example] = [
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.
 QUESTIONS: list[Example] = [
+    # Time questions (dev set 23): an expiry told with the deadline asked; "when will it be ready?"
+    _e(
+        "ko",
+        "거류허가가 3월 3일에 만료되는데 언제까지 연장 신청해야 해요?",
+        False,
+        "validity deadline",
+    ),
+    _e(
+        "en",
+        "I applied for my work permit on 1 December, when will it be ready?",
+        False,
+        "processing_time",
+    ),
+    _e(
+        "de",
+        "Ich habe die Aufenthaltserlaubnis beantragt, wann ist sie fertig?",
+        False,
+        "processing_time",
+    ),
+    _e("fr", "La ligne 12367 répond à quelles heures ?", False, "hours"),
     _e("en", "how much does a work residence permit cost?", False, "fee"),
     _e("en", "which documents do I need for the work permit?", False, "documents"),
     _e("en", "where is the nearest hospital?", False, "address"),

@@ -689,3 +689,36 @@ def test_tuition_validity_and_where_to_submit_are_follow_ups_asking_their_facet(
     found = facets.analyse(text)
     assert [f.value for f in found.facets] == [facet]
     assert facets.is_follow_up(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "holiday"),
+    [
+        ("Is the Andingmen hall open on National Day?", "national_day"),
+        ("北京市政务服务中心春节期间开门吗？", "spring_festival"),
+        ("조양 출입국 사무소 국경절 연휴에도 열어요?", "national_day"),
+        ("Работает ли зал в Шуньи на майские праздники?", "labour_day"),
+        ("Hat die Ausländerbehörde am Nationalfeiertag offen?", "national_day"),
+        ("¿La oficina de Tongzhou abre el Día del Trabajo?", "labour_day"),
+        ("Est-ce ouvert pendant la Fête du Printemps ?", "spring_festival"),
+        ("هل المكتب مفتوح في عيد الربيع؟", "spring_festival"),
+    ],
+)
+def test_a_public_holiday_named_is_a_day_asked(text: str, holiday: str) -> None:
+    """Holidays are values of the `weekday` entity, so a holiday is asked like a day (first turn or
+    follow-up) and kept in the context like one (bot/dialogue/hours.py HOLIDAYS)."""
+    from bot.dialogue.hours import HOLIDAYS
+
+    found = [m.value for m in gazetteer.find_entities(text, {"weekday"})]
+    assert found == [holiday] and holiday in HOLIDAYS
+
+
+def test_chaoyang_in_its_sino_korean_reading_is_the_district() -> None:
+    assert [m.value for m in gazetteer.find_entities("조양 출입국 사무소", {"district"})] == [
+        "chaoyang"
+    ]
+
+
+def test_a_german_weekday_joined_to_a_part_of_the_day_is_the_day() -> None:
+    found = gazetteer.find_entities("Hat das am Samstagvormittag offen?", {"weekday"})
+    assert [m.value for m in found] == ["saturday"]

@@ -155,6 +155,19 @@ def facts(rec: HospitalRecord, lang: str) -> list[str]:
 
 FACETS: frozenset[str] = frozenset({"address", "phone", "hours", "languages", "website"})
 
+# How staff label an emergency line (`phones[].label.en`): "Emergency", "24/7 emergency room".
+_EMERGENCY_LABEL = ("emergency",)
+
+
+def emergency_phones(rec: HospitalRecord, lang: str) -> str | None:
+    """The hospital's phones labelled as its emergency line, with their labels; None when none is."""
+    found = [
+        p
+        for p in rec.get("phones") or []
+        if any(w in str((p.get("label") or {}).get("en", "")).casefold() for w in _EMERGENCY_LABEL)
+    ]
+    return format_phones(found, lang) if found else None
+
 
 def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> str | None:
     """The one fact `facet` of a hospital in `lang`, with its doubts; None when the record lacks it.
@@ -169,6 +182,10 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
         parts = []
         if rec.get("emergency_24h") is True:
             parts.append(t("emergency_24h_yes", lang))
+            # "Is the ER open at night?": the number to call there, when staff labelled one.
+            lines = emergency_phones(rec, lang)
+            if lines:
+                parts.append(t("phone", lang, text=lines))
         if rec.get("hours"):
             parts.append(t("hours", lang, text=local(rec["hours"], lang)))
         elif parts:

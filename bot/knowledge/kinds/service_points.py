@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core import vocab
 from bot.core.vocab import DISTRICTS, SERVICE_ENTITY_CODES, SERVICE_PRIMARY_KIND
+from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, t
 from bot.dialogue.render import (
     _distance_line,
@@ -23,6 +24,7 @@ from bot.dialogue.render import (
     format_phones,
     format_status,
     provenance,
+    weekly_text,
 )
 from bot.knowledge.facets import web_and_email, with_doubts
 from bot.knowledge.kinds.base import Kind, Rows
@@ -329,7 +331,11 @@ def facet_text(
         )
         fields = ("hours",)
     elif facet == "status" and rec.get("hours"):
-        text = format_status(rec["hours"], lang, when)
+        # "Is it open now / still open?": open or closed now, and its hours (when it is open).
+        hours = rec["hours"]
+        text = format_status(hours, lang, when)
+        if hours and hours.get("weekly") and not hours_mod.asked_holiday(when):
+            text += "\n" + t("hours", lang, text=weekly_text(hours, lang))
         fields = ("hours",)
     elif facet == "phone" and rec.get("phones"):
         text = t("phone", lang, text=format_phones(rec["phones"], lang))
