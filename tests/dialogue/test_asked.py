@@ -1338,6 +1338,8 @@ def test_an_email_the_procedure_lacks_is_the_place_shown_when_it_holds_one() -> 
     q = Question("follow_up", "und die E-Mail-Adresse?", facets=("website",))
     text = all_text(asked.follow_up(q, ctx, lang="de", now=NOW).answer)
     assert "bjcrjka@nia.gov.cn" in text
+
+
 def test_a_deadline_asked_with_the_expiry_date_told_asks_the_deadline_only() -> None:
     """ "My permit expires on 3 March, when must I apply?": the expiry word tells, the deadline asks."""
     assert asked.asked_facets(("validity", "deadline")) == ("deadline",)

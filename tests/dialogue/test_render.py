@@ -132,6 +132,8 @@ def test_a_short_source_line_names_its_date_in_the_users_language() -> None:
     (line, *_rest) = asked.short_provenance(record, "fr")
     assert "sans date (pages actuelles); frais 2020" in line
     assert "undated" not in line
+
+
 HALL = {"weekly": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "ranges": ["09:00-17:00"]}]}
 
 
