@@ -145,14 +145,23 @@ def question(
         value = entity(message, name)
         if value is not None:
             filters[name] = value
+    if entity(message, "district") is None:
+        # "nearest exit-entry office to Liuliqiao": a landmark of knowledge/landmarks.yml gives the district.
+        near_landmark = place_words.landmark_district(message.get("text"))
+        if near_landmark is not None:
+            filters["district"] = near_landmark
     services = [str(e["value"]) for e in ents if e.get("entity") == "service"]
     if len(services) > 1:
         filters["service"] = service_points.narrowest_service(services)
     # "¿y el hospital más cercano en Chaoyang?" read as find_service_point: the hospitals' topic.
-    intent = place_words.place_intent(
-        (message.get("intent") or {}).get("name"), message.get("text"), entity(message, "service")
-    )
+    read = (message.get("intent") or {}).get("name")
+    intent = place_words.place_intent(read, message.get("text"), entity(message, "service"))
     spoken = entity(message, "language")
+    if intent != read:
+        # Read as another topic, the NLU kept none of the new topic's own filters ("urgencias 24 horas"
+        # read as opening hours: the emergency room); the place's words give them.
+        for name, value in place_words.needs(message.get("text")).items():
+            filters.setdefault(name, value)
     if intent == "healthcare" and spoken in vocab.LANGUAGES:
         # "a hospital where they speak Arabic": the language spoken there, not the reply's.
         filters["spoken"] = spoken
