@@ -330,8 +330,13 @@ class ActionOpeningHours(KnowledgeAction):
         return "action_opening_hours"
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        service = entity(message, "service")
+        if service is None and place_words.needs(message.get("text")):
+            # "¿Urgencias 24 horas cerca de Guomao?": "24 horas" reads as opening hours, but an
+            # emergency room is a hospital's; the hospitals with one, not the offices' hours.
+            return ActionFindHospital().answer(tracker, message, lang)
         return answers.opening_hours_answer(
-            entity(message, "service"),
+            service,
             entity(message, "district"),
             entity(message, "weekday"),
             tracker.get_slot("last_points"),
@@ -371,7 +376,9 @@ class ActionFindHospital(KnowledgeAction):
         if instead:
             return instead
         return answers.hospital_answer(
-            entity(message, "medical_need"),
+            # Read as another topic, the message has no medical need entity: its words give it.
+            entity(message, "medical_need")
+            or place_words.needs(message.get("text")).get("medical_need"),
             tracker.get_slot("district"),
             user_position(tracker, message),
             lang=lang,

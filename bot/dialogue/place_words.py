@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.dialogue.hotline_words import load_word_patterns
 from bot.knowledge import names
 from bot.nlu import gazetteer
@@ -77,7 +79,8 @@ def landmark_district(text: str | None) -> str | None:
     """The district of the first landmark or neighbourhood the message names that has one
     (knowledge/landmarks.yml, staff-maintained and picked up at the next sync: "near Liuliqiao",
     "首都机场附近"): where a "near X" question's places are looked for when no district is named."""
-    for landmark in names.find_landmarks(text or ""):
-        if landmark.district:
-            return landmark.district
-    return None
+    try:
+        found = names.find_landmarks(text or "")
+    except SQLAlchemyError:
+        return None  # the knowledge base is down: no district, and the emergency numbers still go out
+    return next((landmark.district for landmark in found if landmark.district), None)
