@@ -285,7 +285,9 @@ def record_block(
         else:
             fact = kfacets.fact(kind, rec, facet, lang, when)
         if fact:
-            lines.append(_without_doubts(fact, lang) if brief else fact)
+            said = _without_doubts(fact, lang) if brief else fact
+            if said not in lines:  # two facets with one fact (a school's curriculum and languages)
+                lines.append(said)
             shown.append(facet)
         else:
             missing.append(facet)

@@ -310,3 +310,9 @@ def test_a_hospital_known_only_for_its_emergency_department_says_its_hours_are_u
     assert bju.get("emergency_24h") is True and not bju.get("hours")
     text = hospitals.facet_text(bju, "hours", lang) or ""
     assert t("emergency_24h_yes", lang) in text and t("hours_unknown", lang) in text
+
+
+def test_a_school_teaches_in_the_languages_its_programmes_say(kb_url: str) -> None:
+    rec = record(kb_url, "schools", "beijing_world_youth_academy")
+    text = schools.facet_text(rec, "languages", "en") or ""
+    assert "80%" in text and text == schools.facet_text(rec, "curriculum", "en")
