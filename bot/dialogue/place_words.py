@@ -82,5 +82,7 @@ def landmark_district(text: str | None) -> str | None:
     try:
         found = names.find_landmarks(text or "")
     except SQLAlchemyError:
-        return None  # the knowledge base is down: no district, and the emergency numbers still go out
+        return (
+            None  # the knowledge base is down: no district, and the emergency numbers still go out
+        )
     return next((landmark.district for landmark in found if landmark.district), None)

@@ -70,7 +70,11 @@ def test_offices_for_foreigners_name_no_kind_of_office() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["¿Urgencias cerca de Guomao?", "международное отделение в Чаояне", "international department?"],
+    [
+        "¿Urgencias cerca de Guomao?",
+        "международное отделение в Чаояне",
+        "international department?",
+    ],
 )
 def test_a_medical_need_without_a_kind_of_place_asks_for_a_hospital(text: str) -> None:
     assert place_words.place_intent("find_service_point", text, None) == "healthcare"
