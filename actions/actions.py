@@ -413,7 +413,8 @@ class ActionEmergency(KnowledgeAction):
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
         return answers.emergency_answer(
-            entity(message, "district"),
+            # "urgences 24h/24 près de Wangfujing": a landmark's district when no district is named.
+            entity(message, "district") or place_words.landmark_district(message.get("text")),
             user_position(tracker, message),
             lang=lang,
             emergency_type=entity(message, "emergency_type"),

@@ -427,3 +427,13 @@ def test_a_landmark_near_which_places_are_asked_gives_their_district() -> None:
         tracker("nearest exit-entry office to Liuliqiao", "find_service_point"),
     )
     assert "Fengtai" in texts(messages)
+
+
+def test_the_emergency_rooms_near_a_landmark_come_first() -> None:
+    # Wangfujing is in Dongcheng (knowledge/landmarks.yml): PUMCH's emergency before United Family's.
+    out = texts(
+        run(
+            acts.ActionEmergency(), tracker("Des urgences 24h/24 près de Wangfujing ?", "emergency")
+        )[0]
+    )
+    assert out.index("Peking Union") < out.index("United Family")
