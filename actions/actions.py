@@ -329,6 +329,20 @@ class ActionOpeningHours(KnowledgeAction):
     def name(self) -> str:
         return "action_opening_hours"
 
+    def asked_turn(
+        self, tracker: Tracker, message: dict[str, Any], lang: str
+    ) -> tuple[asked.Question, asked.Turn | None]:
+        needs = place_words.needs(message.get("text"))
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        if entity(message, "service") is not None or not needs or ctx.ids:
+            return super().asked_turn(tracker, message, lang)
+        # "¿Urgencias 24 horas cerca de Guomao?" with nothing shown yet: "24 horas" reads as opening
+        # hours, but an emergency room is a hospital's; the hospitals with one, in short.
+        q = question(tracker, message, self.FILTER_SLOTS)
+        q = replace(q, intent="healthcare", filters={**needs, **q.filters})
+        turn = asked.answer_question(q, ctx, lang=lang) or asked.summary_turn(q, lang=lang)
+        return q, turn
+
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
         service = entity(message, "service")
         if service is None and place_words.needs(message.get("text")):

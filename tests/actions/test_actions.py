@@ -419,6 +419,7 @@ def test_an_emergency_room_read_as_opening_hours_lists_the_hospitals_with_one() 
     )
     assert "United Family" in out
     assert "Exit-Entry" not in out
+    assert len(out) < 1200  # in short, with "More details" (not the hospitals' whole page)
 
 
 def test_a_landmark_near_which_places_are_asked_gives_their_district() -> None:
