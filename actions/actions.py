@@ -145,14 +145,23 @@ def question(
         value = entity(message, name)
         if value is not None:
             filters[name] = value
+    if entity(message, "district") is None:
+        # "nearest exit-entry office to Liuliqiao": a landmark of knowledge/landmarks.yml gives the district.
+        near_landmark = place_words.landmark_district(message.get("text"))
+        if near_landmark is not None:
+            filters["district"] = near_landmark
     services = [str(e["value"]) for e in ents if e.get("entity") == "service"]
     if len(services) > 1:
         filters["service"] = service_points.narrowest_service(services)
     # "¿y el hospital más cercano en Chaoyang?" read as find_service_point: the hospitals' topic.
-    intent = place_words.place_intent(
-        (message.get("intent") or {}).get("name"), message.get("text"), entity(message, "service")
-    )
+    read = (message.get("intent") or {}).get("name")
+    intent = place_words.place_intent(read, message.get("text"), entity(message, "service"))
     spoken = entity(message, "language")
+    if intent != read:
+        # Read as another topic, the NLU kept none of the new topic's own filters ("urgencias 24 horas"
+        # read as opening hours: the emergency room); the place's words give them.
+        for name, value in place_words.needs(message.get("text")).items():
+            filters.setdefault(name, value)
     if intent == "healthcare" and spoken in vocab.LANGUAGES:
         # "a hospital where they speak Arabic": the language spoken there, not the reply's.
         filters["spoken"] = spoken
@@ -320,9 +329,28 @@ class ActionOpeningHours(KnowledgeAction):
     def name(self) -> str:
         return "action_opening_hours"
 
+    def asked_turn(
+        self, tracker: Tracker, message: dict[str, Any], lang: str
+    ) -> tuple[asked.Question, asked.Turn | None]:
+        needs = place_words.needs(message.get("text"))
+        ctx = context.load(tracker.get_slot(context.SLOT))
+        if entity(message, "service") is not None or not needs or ctx.ids:
+            return super().asked_turn(tracker, message, lang)
+        # "¿Urgencias 24 horas cerca de Guomao?" with nothing shown yet: "24 horas" reads as opening
+        # hours, but an emergency room is a hospital's; the hospitals with one, in short.
+        q = question(tracker, message, self.FILTER_SLOTS)
+        q = replace(q, intent="healthcare", filters={**needs, **q.filters})
+        turn = asked.answer_question(q, ctx, lang=lang) or asked.summary_turn(q, lang=lang)
+        return q, turn
+
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
+        service = entity(message, "service")
+        if service is None and place_words.needs(message.get("text")):
+            # "¿Urgencias 24 horas cerca de Guomao?": "24 horas" reads as opening hours, but an
+            # emergency room is a hospital's; the hospitals with one, not the offices' hours.
+            return ActionFindHospital().answer(tracker, message, lang)
         return answers.opening_hours_answer(
-            entity(message, "service"),
+            service,
             entity(message, "district"),
             entity(message, "weekday"),
             tracker.get_slot("last_points"),
@@ -362,7 +390,9 @@ class ActionFindHospital(KnowledgeAction):
         if instead:
             return instead
         return answers.hospital_answer(
-            entity(message, "medical_need"),
+            # Read as another topic, the message has no medical need entity: its words give it.
+            entity(message, "medical_need")
+            or place_words.needs(message.get("text")).get("medical_need"),
             tracker.get_slot("district"),
             user_position(tracker, message),
             lang=lang,
@@ -397,7 +427,8 @@ class ActionEmergency(KnowledgeAction):
 
     def answer(self, tracker: Tracker, message: dict[str, Any], lang: str) -> answers.Answer:
         return answers.emergency_answer(
-            entity(message, "district"),
+            # "urgences 24h/24 près de Wangfujing": a landmark's district when no district is named.
+            entity(message, "district") or place_words.landmark_district(message.get("text")),
             user_position(tracker, message),
             lang=lang,
             emergency_type=entity(message, "emergency_type"),

@@ -34,7 +34,7 @@ _WORDS: dict[str, str] = {
         cómo cuánto cuánta cuántos cuántas dónde donde cuando cuándo mi mis tu tus su sus yo me se es está
         están hay necesito puedo debo tengo hacer más muy pero porque este esta estos estas eso esa""",
     "ar": """في من على إلى الى عن مع ما ماذا كيف كم أين اين متى هل هي هو أنا انا التي الذي هذا هذه ذلك أو او
-        و يجب أحتاج احتاج أريد اريد لي عند""",
+        و يجب أحتاج احتاج أريد اريد لي عند يوجد توجد هناك""",
 }
 
 BY_LANGUAGE: dict[str, frozenset[str]] = {

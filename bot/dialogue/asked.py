@@ -287,7 +287,9 @@ def record_block(
         else:
             fact = kfacets.fact(kind, rec, facet, lang, when)
         if fact:
-            lines.append(_without_doubts(fact, lang) if brief else fact)
+            said = _without_doubts(fact, lang) if brief else fact
+            if said not in lines:  # two facets with one fact (a school's curriculum and languages)
+                lines.append(said)
             shown.append(facet)
         else:
             missing.append(facet)
@@ -1070,6 +1072,10 @@ def _filters_intro(
         said += t(
             "with_curriculum", lang, curriculum=name("curricula", filters["curriculum"], lang)
         )
+    if filters.get("age") and kind == "schools":
+        # The child's age asked ("a 6-month-old": under one year, said "<1").
+        age = str(filters["age"])
+        said += t("for_age", lang, age="<1" if age == "0" else age)
     if filters.get("medical_need") and kind == "hospitals":
         said += t("with_need", lang, need=t(f"need_{filters['medical_need']}", lang))
     if filters.get("spoken") and kind == "hospitals":

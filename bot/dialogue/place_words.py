@@ -9,7 +9,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.dialogue.hotline_words import load_word_patterns
+from bot.knowledge import names
+from bot.nlu import gazetteer
 from bot.nlu.facets import fold
 
 DATA = Path(__file__).with_name("language_data") / "places.yml"
@@ -44,10 +48,41 @@ def kinds_named(text: str | None) -> set[str]:
     return {kind for kind, pattern in _load().items() if pattern.search(folded)}
 
 
+# The entities that say which kind of place is needed when no word names the kind: a medical need
+# ("urgencias", "international department") is a hospital's. Not a curriculum: its words are
+# nationalities ("meinen deutschen Führerschein" is no German school).
+NEED_INTENTS = {"medical_need": "healthcare"}
+
+
 def place_intent(intent: str | None, text: str | None, service: str | None) -> str | None:
     """The topic of a "where is a service point" message that names no service but one kind of place
-    ("¿y el hospital más cercano en Chaoyang?" -> healthcare); `intent` otherwise."""
+    ("¿y el hospital más cercano en Chaoyang?" -> healthcare), or, naming no kind of place, one kind's
+    need ("¿urgencias cerca de Guomao?": an emergency room is a hospital's); `intent` otherwise."""
     if intent != "find_service_point" or service:
         return intent
     kinds = kinds_named(text)
-    return KIND_INTENTS[kinds.pop()] if len(kinds) == 1 else intent
+    if kinds:
+        return KIND_INTENTS[kinds.pop()] if len(kinds) == 1 else intent
+    needed = {
+        NEED_INTENTS[m.entity] for m in gazetteer.find_entities(text or "", set(NEED_INTENTS))
+    }
+    return needed.pop() if len(needed) == 1 else intent
+
+
+def needs(text: str | None) -> dict[str, str]:
+    """The needs a message says (a medical need), as filters."""
+    found = gazetteer.find_entities(text or "", set(NEED_INTENTS))
+    return {m.entity: m.value for m in reversed(found)}
+
+
+def landmark_district(text: str | None) -> str | None:
+    """The district of the first landmark or neighbourhood the message names that has one
+    (knowledge/landmarks.yml, staff-maintained and picked up at the next sync: "near Liuliqiao",
+    "首都机场附近"): where a "near X" question's places are looked for when no district is named."""
+    try:
+        found = names.find_landmarks(text or "")
+    except SQLAlchemyError:
+        return (
+            None  # the knowledge base is down: no district, and the emergency numbers still go out
+        )
+    return next((landmark.district for landmark in found if landmark.district), None)

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 from anyascii import anyascii
 
+from bot.core import function_words
+
 # The kinds matched by sound: their names are foreign proper names people transcribe.
 KINDS = ("schools", "hospitals")
 
@@ -331,7 +333,8 @@ class SoundIndex:
         return self._seen[text]
 
     def _find(self, text: str) -> SoundMatch | None:
-        words = list(_WORD.finditer(text))
+        # A function word ("توجد", "is there", next to "مدرسة") is never a name, however it sounds.
+        words = [w for w in _WORD.finditer(text) if not function_words.is_function_word(w.group())]
         kinds = [_cue_kind(w.group()) for w in words]
         # (kind, start, end, surface) of the word runs next to a word of that kind.
         candidates: list[tuple[str, int, int, str]] = []

@@ -793,7 +793,13 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
             if intent in NEWCOMER_FROM and newcomer_first_steps(text, a):
                 _set_intent(message, NEWCOMER_INTENT, ranking)
                 continue
-            if intent == FOLLOW_UP_INTENT or not is_follow_up(text, intent, a):
+            if intent == FOLLOW_UP_INTENT:
+                continue
+            # "which languages do they speak at OASIS?", read as a request for a reply language: it
+            # names no language to switch to, so it asks which languages are spoken at the place it
+            # names (the dialogue finds the place by name; a follow-up's answer starts there).
+            spoken = intent in NEVER_FOLLOW_UP and _spoken_not_reply(text, a)
+            if not spoken and not is_follow_up(text, intent, a):
                 continue
             _set_intent(message, FOLLOW_UP_INTENT, ranking)
             if a.times and not a.facets and not a.ordinals and not a.places:

@@ -66,6 +66,17 @@ AGE_PATTERNS = [
     ),
 ]
 
+# A child's age in months (nine languages): "6-month-old", "18 months", "6 mois", "8 Monate", "10 meses",
+# "9 месяцев", "6 أشهر", "6个月", "6ヶ月", "6개월".
+MONTH_PATTERNS = [
+    re.compile(
+        r"\b(\d{1,2})\s*-?\s*(?:months?|mos?|mois|monate?n?|meses|mes|месяц(?:а|ев)?|мес|"
+        r"أشهر|شهرا|شهور|شهر)(?:[\s-]*old)?(?!\w)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(\d{1,2})\s*(?:个月|個月|ヶ月|か月|カ月|ケ月|개월)"),
+]
+
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_CHARS}]")
 # A Latin (or Cyrillic, Arabic) form must not touch another letter or digit of such a script; touching
@@ -359,6 +370,14 @@ def find_entities(text: str, entities: set[str] | None = None) -> list[Match]:
                     )
                     break
     if entities is None or "age" in entities:
+        for pattern in MONTH_PATTERNS:
+            for m in pattern.finditer(text):
+                # "a 6-month-old", "18 months", "生后6个月": ages are whole years (knowledge/README.md:
+                # a school "from 18 months" is stored as age_min 1), so the months in whole years.
+                months = int(m.group(1))
+                if 0 < months < 48 and free(m.start(1), m.end(1)):
+                    taken.append((m.start(1), m.end(1)))
+                    found.append(Match("age", str(months // 12), m.start(1), m.end(1), m.group(1)))
         for pattern in AGE_PATTERNS:
             for m in pattern.finditer(text):
                 age = int(m.group(1))

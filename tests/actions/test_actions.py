@@ -401,3 +401,40 @@ def test_a_fact_asked_of_a_customer_service_read_as_handoff_is_the_entry_that_an
     out = texts(run(acts.ActionHumanHandoff(), tracker("a person please", "human_handoff"))[0])
     assert "10010" not in out and "12345" in out
     assert seen == ["차이나유니콤 고객센터 번호 몇 번이에요"]
+
+
+def test_an_emergency_room_read_as_opening_hours_lists_the_hospitals_with_one() -> None:
+    # "24 horas" reads as opening hours; the emergency room is a hospital's (and Guomao is in Chaoyang).
+    district = [{"entity": "district", "value": "chaoyang", "start": 30, "end": 36}]
+    out = texts(
+        run(
+            acts.ActionOpeningHours(),
+            tracker(
+                "¿Urgencias 24 horas cerca de Guomao?",
+                "opening_hours",
+                district,
+                district="chaoyang",
+            ),
+        )[0]
+    )
+    assert "United Family" in out
+    assert "Exit-Entry" not in out
+    assert len(out) < 1200  # in short, with "More details" (not the hospitals' whole page)
+
+
+def test_a_landmark_near_which_places_are_asked_gives_their_district() -> None:
+    messages, _ = run(
+        acts.ActionFindServicePoint(),
+        tracker("nearest exit-entry office to Liuliqiao", "find_service_point"),
+    )
+    assert "Fengtai" in texts(messages)
+
+
+def test_the_emergency_rooms_near_a_landmark_come_first() -> None:
+    # Wangfujing is in Dongcheng (knowledge/landmarks.yml): PUMCH's emergency before United Family's.
+    out = texts(
+        run(
+            acts.ActionEmergency(), tracker("Des urgences 24h/24 près de Wangfujing ?", "emergency")
+        )[0]
+    )
+    assert out.index("Peking Union") < out.index("United Family")

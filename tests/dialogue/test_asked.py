@@ -1378,3 +1378,25 @@ def test_an_opening_hours_question_with_a_day_and_no_hours_word_asks_the_hours()
     )
     turn = asked.answer_question(q, Context(), lang="ko")
     assert turn is not None and "09:00–17:00" in all_text(turn.answer)
+
+
+def test_a_school_question_with_an_age_says_the_age_and_lists_the_schools_stating_it_first() -> (
+    None
+):
+    q = Question(
+        "international_school",
+        "which schools take a 6-month-old baby?",
+        facets=("ages",),
+        filters={"age": "0"},
+    )
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    assert turn.context.ids[0] == "international_montessori_school_beijing"
+    assert t("for_age", "en", age="<1") in lead(turn.answer)
+
+
+def test_a_school_question_on_its_teaching_language_answers_from_its_programmes() -> None:
+    q = Question("international_school", "does BWYA teach in English?", facets=("languages",))
+    turn = asked.answer_question(q, Context(), faq_first=False)
+    assert turn is not None
+    assert "80%" in lead(turn.answer)

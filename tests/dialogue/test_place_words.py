@@ -66,3 +66,39 @@ def test_the_exit_entry_halls_are_named_in_every_language(text: str) -> None:
 def test_offices_for_foreigners_name_no_kind_of_office() -> None:
     assert place_words.offices_named("offices for foreigners in Chaoyang") == frozenset()
     assert place_words.offices_named("nearest hospital") == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Urgencias cerca de Guomao?",
+        "международное отделение в Чаояне",
+        "international department?",
+    ],
+)
+def test_a_medical_need_without_a_kind_of_place_asks_for_a_hospital(text: str) -> None:
+    assert place_words.place_intent("find_service_point", text, None) == "healthcare"
+    assert "medical_need" in place_words.needs(text)
+
+
+def test_a_nationality_is_no_school_need() -> None:
+    # "deutschen" is a German curriculum's word too; a driving licence is no school question.
+    text = "Wo kann ich meinen deutschen Führerschein in einen chinesischen umtauschen?"
+    assert place_words.place_intent("find_service_point", text, None) == "find_service_point"
+    assert place_words.needs(text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        ("nearest exit-entry office to Liuliqiao", "fengtai"),
+        ("renew my residence permit near Capital Airport", "chaoyang"),
+        ("首都机场附近哪里办居留许可", "chaoyang"),
+        ("hospital near Huilongguan", "changping"),
+        ("where is the exit-entry office?", None),
+    ],
+)
+def test_a_landmark_gives_the_district_of_a_near_question(
+    use_kb: str, text: str, district: str | None
+) -> None:
+    assert place_words.landmark_district(text) == district

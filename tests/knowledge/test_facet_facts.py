@@ -331,3 +331,9 @@ def test_is_it_open_now_also_says_the_weekly_hours(kb_url: str) -> None:
     evening = dt.datetime(2026, 12, 7, 18, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     text = service_points.facet_text(hall, "status", "en", evening) or ""
     assert "Closed now" in text and "09:00–17:00" in text
+
+
+def test_a_school_teaches_in_the_languages_its_programmes_say(kb_url: str) -> None:
+    rec = record(kb_url, "schools", "beijing_world_youth_academy")
+    text = schools.facet_text(rec, "languages", "en") or ""
+    assert "80%" in text and text == schools.facet_text(rec, "curriculum", "en")

@@ -173,7 +173,7 @@ def test_answers_show_source_and_date_and_say_they_are_unconfirmed(lang: str) ->
         assert t("not_confirmed", lang) != t("not_confirmed", "en"), lang
     for kind, rec in answered():
         text = render_any(kind, rec, lang)
-        assert rec["source_date"] in text, rec["id"]
+        assert render.source_date_in_words(rec["source_date"], lang) in text, rec["id"]
         first = sorted(rec["source"], key=prov.is_research_file)[0]
         assert render.source_in_words(first, lang) in text, rec["id"]  # its tag said in words
         assert t("not_confirmed", lang) in text, rec["id"]

@@ -75,6 +75,18 @@ def test_school_age_filter(kb_url: str) -> None:
         assert (lo is None or lo <= 16) and (hi is None or hi >= 16)
 
 
+def test_schools_stating_the_age_asked_come_before_those_stating_none(kb_url: str) -> None:
+    # "which schools take a 6-month-old?": MSB (from 6 months) before schools that state no ages.
+    places = queries.find_schools(age=0, limit=None, url=kb_url)
+    assert places[0].record["id"] == "international_montessori_school_beijing"
+    stated = [p.record.get("age_min") is not None for p in places]
+    assert stated == sorted(stated, reverse=True)
+    # In a district: its schools first, those stating their ages first among them.
+    shunyi = queries.find_schools(age=3, district="shunyi", limit=None, url=kb_url)
+    in_shunyi = [any(loc["district"] == "shunyi" for loc in p.record["locations"]) for p in shunyi]
+    assert in_shunyi == sorted(in_shunyi, reverse=True)
+
+
 def test_english_speaking_hospitals(kb_url: str) -> None:
     places = queries.find_hospitals("english_speaking", limit=None, url=kb_url)
     assert places

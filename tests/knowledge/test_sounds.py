@@ -49,6 +49,7 @@ def test_names_written_as_they_sound_are_found(
         "차오양 병원 추천해 주세요",  # a hospital in the district, not Chao-Yang Hospital
         "клиника в Чаояне",
         "انصحوني بمدرسة تدرس IB",  # "a school that teaches IB": "tdrs" has Dulwich's consonants
+        "هل توجد مدرسة فرنسية في بكين؟",  # "is there": a function word, not Daystar
         "중국어 못해도 들어갈 수 있는 국제학교 있나요",
         "где находится школа в Шуньи?",
         "Where is Harrow?",  # Latin: the exact matcher's business (and it knows Harrow)

@@ -541,6 +541,34 @@ def test_which_languages_naming_none_is_a_follow_up_not_a_reply_language(text: s
     assert facets.is_follow_up(text, "change_language")
 
 
+def test_which_languages_at_a_place_named_is_no_reply_language() -> None:
+    # "OASIS" is a word in no list (not elliptical), yet no language is named to switch to.
+    (message,) = FacetExtractor({}).process(
+        [_message("which languages do they speak at OASIS?", "change_language", 0.9)]
+    )
+    assert message.get("intent")["name"] == "follow_up"
+    assert _entities(message, "facet") == ["languages"]
+    (message,) = FacetExtractor({}).process(
+        [_message("please answer in English from now on", "change_language", 0.9)]
+    )
+    assert message.get("intent")["name"] == "change_language"
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        ("В BWYA уроки ведут на английском?", "languages"),
+        ("does 3e International School teach in English?", "languages"),
+        ("Daystar는 영어로 수업하나요?", "languages"),
+        ("¿En Daystar enseñan en inglés?", "languages"),
+    ],
+)
+def test_the_language_a_school_teaches_in_is_asked(text: str, facet: str) -> None:
+    assert facet in [f.value for f in facets.analyse(text).facets]
+    # "уроки" (lessons) is a word of its own, not a misspelt "сроки" (processing time).
+    assert "processing_time" not in [f.value for f in facets.analyse(text).facets]
+
+
 @pytest.mark.parametrize(
     "text", ["영어로 해 주세요", "speak English please", "по-английски, пожалуйста"]
 )

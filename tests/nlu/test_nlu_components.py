@@ -57,6 +57,11 @@ def test_tokenizer_component_handles_emoji_only() -> None:
         ("周六开门吗", "weekday", "saturday"),
         ("my son is 7", "age", "7"),
         ("孩子5岁", "age", "5"),
+        # Months in whole years, as the knowledge base stores ages ("from 18 months": age_min 1).
+        ("which schools take a 6-month-old baby?", "age", "0"),
+        ("생후 18개월 아기", "age", "1"),
+        ("une école pour mon bébé de 6 mois", "age", "0"),
+        ("ребёнку 9 месяцев", "age", "0"),
         ("visa extension", "service", "visa_extension"),
         ("english speaking doctor", "medical_need", "english_speaking"),
         ("说中文", "language", "zh"),

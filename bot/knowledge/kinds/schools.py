@@ -119,6 +119,19 @@ def find_schools(
         rows = session.execute(stmt).scalars().all()
         records = [r.data for r in rows]
     ranked = _rank_multi(records, district, near)
+    if age is not None and near is None:
+        # The age asked is a filter too: in the same district, a school whose ages are stated (and
+        # fit) before one whose ages are unknown ("which schools take a 6-month-old?": MSB, from 6
+        # months, before schools that state no age at all). A stable sort keeps the rest's order.
+        def tier(p: Place[SchoolRecord]) -> tuple[bool, bool]:
+            rec = p.record
+            in_district = district is None or any(
+                loc.get("district") == district for loc in rec["locations"]
+            )
+            unknown = rec.get("age_min") is None and rec.get("age_max") is None
+            return (not in_district, unknown)
+
+        ranked = sorted(ranked, key=tier)
     return ranked[:limit] if limit else ranked
 
 
@@ -165,7 +178,7 @@ def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -
 # ---------------------------------------------------------------------------------------------
 
 FACETS: frozenset[str] = frozenset(
-    {"address", "phone", "curriculum", "ages", "status", "eligibility", "website"}
+    {"address", "phone", "curriculum", "ages", "status", "eligibility", "website", "languages"}
 )
 
 
@@ -178,7 +191,9 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
     located = located_fact(rec, facet, lang)
     if located is not None:
         text, fields = located
-    elif facet == "curriculum" and rec.get("curricula"):
+    elif facet in ("curriculum", "languages") and rec.get("curricula"):
+        # The languages a school teaches in are said in its programmes ("about 80% of classes are
+        # taught in English", "half day in English, half day in Chinese"): "does X teach in English?".
         names = ", ".join(name("curricula", c, lang) for c in rec["curricula"])
         text = "\n".join([t("curricula", lang, text=names), local(rec["programmes"], lang)])
         fields = ("curricula", "programmes")
