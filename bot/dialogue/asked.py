@@ -1907,7 +1907,7 @@ def follow_up(
             if held and "district" in changed and "address" not in facets:
                 # "¿y en Haidian?" after the Saturday hours: other places, so where they are too.
                 facets = ("address", *facets)
-        procs = _procedures(ctx)
+        procs = _of_permit_type(_procedures(ctx), changed.get("permit_type"))
         return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
     if not facets and ctx.facet:
         # "а на 5 лет?", "3년짜리는요?" after a fee (a length of time, or the same district again):
@@ -2023,6 +2023,20 @@ def _procedure_instead_of(
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:
     return [r for r in (names.record("procedures", i) for i in ctx.procedures) if r]
+
+
+def _of_permit_type(procs: list[dict[str, Any]], permit_type: Any) -> list[dict[str, Any]] | None:
+    """The procedures in context, or None (the topic's own, ranked for the question's filters) when the
+    follow-up names another permit type than theirs: "妻の場合の必要書類は？", "und für meine Frau?" after
+    the work residence permit's fee ask of the family permit, not of the permit shown."""
+    if permit_type not in vocab.PERMIT_TYPES:
+        return procs
+    if any(
+        p.get("permit_type") in vocab.PERMIT_TYPES and p.get("permit_type") != permit_type
+        for p in procs
+    ):
+        return None
+    return procs
 
 
 # --- What to do first ------------------------------------------------------------------------------------

@@ -84,6 +84,24 @@ def test_a_facet_follow_up_uses_the_procedure_in_context() -> None:
     assert turn.context.procedures == ctx.procedures and turn.context.facet == "processing_time"
 
 
+def test_a_follow_up_naming_another_permit_type_asks_of_that_type() -> None:
+    """ "妻の場合の必要書類は？" after the work permit's fee: the family permit's documents (its marriage
+    certificate), not the work permit's, though the work permit is the procedure in context."""
+    ctx = fee_turn().context
+    q = Question(
+        "follow_up",
+        "and for my wife, which documents?",
+        facets=("documents",),
+        filters={"permit_type": "family"},
+    )
+    turn = asked.follow_up(q, ctx)
+    assert turn.context.procedures[0] == "residence_permit_family"
+    assert "marriage" in all_text(turn.answer)
+    # The same permit type again keeps the procedure in context.
+    same = replace(q, filters={"permit_type": "work"})
+    assert asked.follow_up(same, ctx).context.procedures[0] == "residence_permit_work"
+
+
 def test_a_topic_question_with_only_a_facet_follows_the_topic_in_context() -> None:
     ctx = fee_turn().context
     q = Question("residence_permit", "which documents", facets=("documents",))
