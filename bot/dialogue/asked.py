@@ -1182,6 +1182,24 @@ def with_named_topic(q: Question) -> Question:
     return replace(q, intent=topic)
 
 
+def with_service_procedure(q: Question) -> Question:
+    """A question for the offices of a service that asks what only the service's procedure holds
+    (PROCEDURE_FIRST: "auf welcher Webseite beantrage ich die Arbeitserlaubnis?", "취업허가 온라인 신청
+    사이트가 어디에요?", read as "where to go for the work permit"): the service's topic, so the website
+    comes from the procedure's official pages (the offices' other facets, an address, still follow)."""
+    service = q.filters.get("service")
+    if (
+        q.intent == "find_service_point"
+        and service in PROCEDURE_INTENTS
+        and PROCEDURE_FIRST & set(q.facets)
+    ):
+        typed = replace(q, intent=str(service))
+        # Not for a residence permit of no type: its types' pages differ, so the offices answer (their
+        # own sites) rather than the question "which residence permit?".
+        return typed if ranked_procedures(typed.intent, typed) else q
+    return q
+
+
 def _matched_only_by_shared_words(
     q: Question, topic: str, ours: Sequence[tuple[float, Mapping[str, Any]]]
 ) -> bool:
@@ -1487,7 +1505,7 @@ def answer_question(
     find_service_point). `faq_first`: a staff-written entry that matches the message answers a facet
     question instead ("do foreigners pay more at hospitals?"), as it does a topic's page."""
     nlu_topic = q.intent
-    q = with_named_permit_type(with_named_topic(q))
+    q = with_service_procedure(with_named_permit_type(with_named_topic(q)))
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
     if ctx.empty and ctx.faq and nlu_facets.continues(q.text) and named_records(q.text) is None:

@@ -1302,3 +1302,22 @@ def test_a_residence_permit_renewal_read_as_a_visa_question_gets_the_permits_dea
     text = all_text(turn.answer)
     assert "30" in text
     assert "7 дней" not in text
+
+
+def test_the_website_asked_for_a_service_s_offices_is_the_procedure_s() -> None:
+    """ "auf welcher Webseite beantrage ich die Arbeitserlaubnis?" read as the offices for the work
+    permit: the work permit's online system, not the offices (which hold no such site)."""
+    q = Question(
+        "find_service_point",
+        "auf welcher Webseite beantrage ich die Arbeitserlaubnis",
+        facets=("website",),
+        filters={"service": "work_permit"},
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
+    assert turn is not None
+    assert "fwp.safea.gov.cn" in lead(turn.answer)
+    # A residence permit of no type keeps the offices: its types' pages differ.
+    untyped = replace(
+        q, text="거류허가 예약은 어느 사이트에서 해요?", filters={"service": "residence_permit"}
+    )
+    assert asked.with_service_procedure(untyped) == untyped
