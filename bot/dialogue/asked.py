@@ -1672,7 +1672,9 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     if q.intent in PLACE_INTENTS and named:
         return None
     kept = [f for f in q.facets if f in procedures.FACETS]
-    for score, rec in procedures.rank_scored(None, q.text):
+    # A service the message names ("영주권 카드 갱신은 …": the permanent residence) counts in full.
+    ignore = frozenset() if named else _best_entry_terms(q.text)
+    for score, rec in procedures.rank_scored(None, q.text, ignore=ignore):
         if score < OVERRIDE_MIN:
             break
         held = [f for f in kept if kfacets.fact("procedures", rec, f, lang)]
@@ -1681,6 +1683,37 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     topics = named | {str(q.intent)}
     decisive = answers.faq_decisive(q.text, topics, q.facets, lang=lang, filters=q.filters)
     return Turn(decisive, Context()) if decisive else None
+
+
+def _best_entry_terms(text: str) -> frozenset[str]:
+    """The procedure terms of the closest entry's own questions (every language), or none: a procedure
+    that the message's words match only through words that entry's questions use too is no sign that
+    the procedure is meant. "베이징에서 아기를 낳았는데 출생 후 며칠 안에 거류 등록을 해야 하나요?" matches
+    accommodation registration strongly by "등록" and "며칠", which the newborn's registration entry
+    asks with as well; "아기" and "출생" are the entry's alone. "Was kostet die
+    Daueraufenthaltserlaubnis?" still names the permanent residence (no question of the
+    illegal-residence fine's says it)."""
+    try:
+        closest = faq_match.decide(text).closest
+    except SQLAlchemyError:
+        return frozenset()
+    if not closest:
+        return frozenset()
+    questions = closest[0].entry.get("questions") or {}
+    found: set[str] = set()
+    for qs in questions.values() if isinstance(questions, Mapping) else ():
+        for question in qs if isinstance(qs, list) else ():
+            found |= procedures.terms(str(question))
+    asked_terms = procedures.terms(text)
+    if not asked_terms or len(asked_terms & found) < ENTRY_WORDS_SHARE * len(asked_terms):
+        # Not phrased like the entry's questions ("Wie lange darf ich mit einer Aufenthaltserlaubnis
+        # zum Arbeiten höchstens in China bleiben?" shares only "China" with the visa-free entry).
+        return frozenset()
+    return frozenset(found)
+
+
+# The share of a message's terms that must be in the closest entry's questions for `_best_entry_terms`.
+ENTRY_WORDS_SHARE = 0.5
 
 
 def _asks_beyond_places(q: Question) -> bool:
