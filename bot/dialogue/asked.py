@@ -24,7 +24,15 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import languages, vocab
-from bot.dialogue import answers, cards, hotline_words, newcomer_words, place_words, render
+from bot.dialogue import (
+    answers,
+    cards,
+    hotline_words,
+    newcomer_words,
+    penalty_words,
+    place_words,
+    render,
+)
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -1535,6 +1543,18 @@ def answer_question(
         )
         if outside:
             return Turn(outside, Context())
+    if (
+        faq_first
+        and q.intent in TOPIC_INTENTS
+        and penalty_words.asks_penalty(q.text)
+        and named_records(q.text) is None
+    ):
+        # "опоздал с регистрацией на пять дней, какой штраф?", "welche Strafe droht?" read as
+        # accommodation registration: no procedure holds a fine, the entries on fines do; one that fits
+        # answers at the ordinary bar, as outside every topic (the topic's page otherwise).
+        instead = answers.faq_instead(q.text, lang=lang, filters=q.filters, beyond=True)
+        if instead:
+            return Turn(instead, Context())
     turn = answer_named(q, lang=lang, now=now)
     if turn is not None:
         return turn
