@@ -1204,7 +1204,7 @@ def with_service_procedure(q: Question) -> Question:
         typed = replace(q, intent=str(service))
         # Not for a residence permit of no type: its types' pages differ, so the offices answer (their
         # own sites) rather than the question "which residence permit?".
-        return typed if ranked_procedures(typed.intent, typed) else q
+        return typed if ranked_procedures(str(service), typed) else q
     return q
 
 
@@ -1978,8 +1978,8 @@ def follow_up(
             if held and "district" in changed and "address" not in facets:
                 # "¿y en Haidian?" after the Saturday hours: other places, so where they are too.
                 facets = ("address", *facets)
-        procs = _of_permit_type(_procedures(ctx), changed.get("permit_type"))
-        return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
+        typed = _of_permit_type(_procedures(ctx), changed.get("permit_type"))
+        return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=typed)
     if not facets and ctx.facet:
         # "а на 5 лет?", "3년짜리는요?" after a fee (a length of time, or the same district again):
         # the fact asked last, again.
