@@ -24,7 +24,15 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import languages, vocab
-from bot.dialogue import answers, cards, hotline_words, newcomer_words, place_words, render
+from bot.dialogue import (
+    answers,
+    cards,
+    hotline_words,
+    newcomer_words,
+    penalty_words,
+    place_words,
+    render,
+)
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
@@ -1226,6 +1234,24 @@ def with_named_topic(q: Question) -> Question:
     return replace(q, intent=topic)
 
 
+def with_service_procedure(q: Question) -> Question:
+    """A question for the offices of a service that asks what only the service's procedure holds
+    (PROCEDURE_FIRST: "auf welcher Webseite beantrage ich die Arbeitserlaubnis?", "취업허가 온라인 신청
+    사이트가 어디에요?", read as "where to go for the work permit"): the service's topic, so the website
+    comes from the procedure's official pages (the offices' other facets, an address, still follow)."""
+    service = q.filters.get("service")
+    if (
+        q.intent == "find_service_point"
+        and service in PROCEDURE_INTENTS
+        and PROCEDURE_FIRST & set(q.facets)
+    ):
+        typed = replace(q, intent=str(service))
+        # Not for a residence permit of no type: its types' pages differ, so the offices answer (their
+        # own sites) rather than the question "which residence permit?".
+        return typed if ranked_procedures(str(service), typed) else q
+    return q
+
+
 def _matched_only_by_shared_words(
     q: Question, topic: str, ours: Sequence[tuple[float, Mapping[str, Any]]]
 ) -> bool:
@@ -1543,7 +1569,7 @@ def answer_question(
         # "출입국 사무소 토요일 오후에 해요?", "Wann macht die Ausländerbehörde am Samstag zu?": the intent and
         # the day ask the hours, though no word of the rules does.
         q = replace(q, facets=("hours",))
-    q = with_named_permit_type(with_named_topic(q))
+    q = with_service_procedure(with_named_permit_type(with_named_topic(q)))
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
     if ctx.empty and ctx.faq and nlu_facets.continues(q.text) and named_records(q.text) is None:
@@ -1573,6 +1599,18 @@ def answer_question(
         )
         if outside:
             return Turn(outside, Context())
+    if (
+        faq_first
+        and q.intent in TOPIC_INTENTS
+        and penalty_words.asks_penalty(q.text)
+        and named_records(q.text) is None
+    ):
+        # "опоздал с регистрацией на пять дней, какой штраф?", "welche Strafe droht?" read as
+        # accommodation registration: no procedure holds a fine, the entries on fines do; one that fits
+        # answers at the ordinary bar, as outside every topic (the topic's page otherwise).
+        instead = answers.faq_instead(q.text, lang=lang, filters=q.filters, beyond=True)
+        if instead:
+            return Turn(instead, Context())
     turn = answer_named(q, lang=lang, now=now)
     if turn is not None:
         return turn
@@ -1710,7 +1748,9 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     if q.intent in PLACE_INTENTS and named:
         return None
     kept = [f for f in q.facets if f in procedures.FACETS]
-    for score, rec in procedures.rank_scored(None, q.text):
+    # A service the message names ("영주권 카드 갱신은 …": the permanent residence) counts in full.
+    ignore = frozenset() if named else _best_entry_terms(q.text)
+    for score, rec in procedures.rank_scored(None, q.text, ignore=ignore):
         if score < OVERRIDE_MIN:
             break
         held = [f for f in kept if kfacets.fact("procedures", rec, f, lang)]
@@ -1719,6 +1759,37 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     topics = named | {str(q.intent)}
     decisive = answers.faq_decisive(q.text, topics, q.facets, lang=lang, filters=q.filters)
     return Turn(decisive, Context()) if decisive else None
+
+
+def _best_entry_terms(text: str) -> frozenset[str]:
+    """The procedure terms of the closest entry's own questions (every language), or none: a procedure
+    that the message's words match only through words that entry's questions use too is no sign that
+    the procedure is meant. "베이징에서 아기를 낳았는데 출생 후 며칠 안에 거류 등록을 해야 하나요?" matches
+    accommodation registration strongly by "등록" and "며칠", which the newborn's registration entry
+    asks with as well; "아기" and "출생" are the entry's alone. "Was kostet die
+    Daueraufenthaltserlaubnis?" still names the permanent residence (no question of the
+    illegal-residence fine's says it)."""
+    try:
+        closest = faq_match.decide(text).closest
+    except SQLAlchemyError:
+        return frozenset()
+    if not closest:
+        return frozenset()
+    questions = closest[0].entry.get("questions") or {}
+    found: set[str] = set()
+    for qs in questions.values() if isinstance(questions, Mapping) else ():
+        for question in qs if isinstance(qs, list) else ():
+            found |= procedures.terms(str(question))
+    asked_terms = procedures.terms(text)
+    if not asked_terms or len(asked_terms & found) < ENTRY_WORDS_SHARE * len(asked_terms):
+        # Not phrased like the entry's questions ("Wie lange darf ich mit einer Aufenthaltserlaubnis
+        # zum Arbeiten höchstens in China bleiben?" shares only "China" with the visa-free entry).
+        return frozenset()
+    return frozenset(found)
+
+
+# The share of a message's terms that must be in the closest entry's questions for `_best_entry_terms`.
+ENTRY_WORDS_SHARE = 0.5
 
 
 def _asks_beyond_places(q: Question) -> bool:
@@ -1973,8 +2044,8 @@ def follow_up(
             if held and "district" in changed and "address" not in facets:
                 # "¿y en Haidian?" after the Saturday hours: other places, so where they are too.
                 facets = ("address", *facets)
-        procs = _procedures(ctx)
-        return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=procs)
+        typed = _of_permit_type(_procedures(ctx), changed.get("permit_type"))
+        return _topic_turn(str(ctx.intent), question, facets, lang, when, procs=typed)
     if not facets and ctx.facet:
         # "а на 5 лет?", "3년짜리는요?" after a fee (a length of time, or the same district again):
         # the fact asked last, again.
@@ -2089,6 +2160,20 @@ def _procedure_instead_of(
 
 def _procedures(ctx: Context) -> list[dict[str, Any]]:
     return [r for r in (names.record("procedures", i) for i in ctx.procedures) if r]
+
+
+def _of_permit_type(procs: list[dict[str, Any]], permit_type: Any) -> list[dict[str, Any]] | None:
+    """The procedures in context, or None (the topic's own, ranked for the question's filters) when the
+    follow-up names another permit type than theirs: "妻の場合の必要書類は？", "und für meine Frau?" after
+    the work residence permit's fee ask of the family permit, not of the permit shown."""
+    if permit_type not in vocab.PERMIT_TYPES:
+        return procs
+    if any(
+        p.get("permit_type") in vocab.PERMIT_TYPES and p.get("permit_type") != permit_type
+        for p in procs
+    ):
+        return None
+    return procs
 
 
 # --- What to do first ------------------------------------------------------------------------------------

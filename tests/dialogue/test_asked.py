@@ -84,6 +84,24 @@ def test_a_facet_follow_up_uses_the_procedure_in_context() -> None:
     assert turn.context.procedures == ctx.procedures and turn.context.facet == "processing_time"
 
 
+def test_a_follow_up_naming_another_permit_type_asks_of_that_type() -> None:
+    """ "妻の場合の必要書類は？" after the work permit's fee: the family permit's documents (its marriage
+    certificate), not the work permit's, though the work permit is the procedure in context."""
+    ctx = fee_turn().context
+    q = Question(
+        "follow_up",
+        "and for my wife, which documents?",
+        facets=("documents",),
+        filters={"permit_type": "family"},
+    )
+    turn = asked.follow_up(q, ctx)
+    assert turn.context.procedures[0] == "residence_permit_family"
+    assert "marriage" in all_text(turn.answer)
+    # The same permit type again keeps the procedure in context.
+    same = replace(q, filters={"permit_type": "work"})
+    assert asked.follow_up(same, ctx).context.procedures[0] == "residence_permit_work"
+
+
 def test_a_topic_question_with_only_a_facet_follows_the_topic_in_context() -> None:
     ctx = fee_turn().context
     q = Question("residence_permit", "which documents", facets=("documents",))
@@ -1400,3 +1418,22 @@ def test_a_school_question_on_its_teaching_language_answers_from_its_programmes(
     turn = asked.answer_question(q, Context(), faq_first=False)
     assert turn is not None
     assert "80%" in lead(turn.answer)
+
+
+def test_the_website_asked_for_a_service_s_offices_is_the_procedure_s() -> None:
+    """ "auf welcher Webseite beantrage ich die Arbeitserlaubnis?" read as the offices for the work
+    permit: the work permit's online system, not the offices (which hold no such site)."""
+    q = Question(
+        "find_service_point",
+        "auf welcher Webseite beantrage ich die Arbeitserlaubnis",
+        facets=("website",),
+        filters={"service": "work_permit"},
+    )
+    turn = asked.answer_question(q, Context(), lang="de", now=NOW, faq_first=False)
+    assert turn is not None
+    assert "fwp.safea.gov.cn" in lead(turn.answer)
+    # A residence permit of no type keeps the offices: its types' pages differ.
+    untyped = replace(
+        q, text="거류허가 예약은 어느 사이트에서 해요?", filters={"service": "residence_permit"}
+    )
+    assert asked.with_service_procedure(untyped) == untyped

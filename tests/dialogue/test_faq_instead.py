@@ -201,3 +201,26 @@ def test_an_entry_beside_a_procedure_of_the_topic_that_holds_the_fact_never_answ
         "entry",
         "processing",
     )
+
+
+def test_a_procedure_matched_only_by_the_entry_s_own_words_does_not_keep_the_topic(
+    use_kb: str,
+) -> None:
+    """ "베이징에서 아기를 낳았는데 출생 후 며칠 안에 거류 등록을 해야 하나요?" matches accommodation
+    registration strongly ("등록", "며칠"), but the newborn's registration entry asks with those words
+    too and the message is phrased like its questions: the entry's 60 days answer, not the 24 hours."""
+    text = "베이징에서 아기를 낳았는데 출생 후 며칠 안에 거류 등록을 해야 하나요?"
+    assert asked._best_entry_terms(text)
+    q = Question("accommodation_registration", text, facets=("deadline",))
+    turn = asked._decisive_entry(q, Context(), "ko")
+    assert turn is not None
+    assert "60" in "\n".join(r.text for r in turn.answer.replies)
+
+
+def test_a_message_not_phrased_like_the_closest_entry_keeps_every_procedure_word(
+    use_kb: str,
+) -> None:
+    text = (
+        "Wie lange darf ich mit einer Aufenthaltserlaubnis zum Arbeiten höchstens in China bleiben?"
+    )
+    assert asked._best_entry_terms(text) == frozenset()
