@@ -52,6 +52,8 @@ T = TypeVar("T")
 
 MORE_DETAILS_INTENT = "more_details"
 FOLLOW_UP_INTENT = "follow_up"
+# The NLU's intent for a message it could not place (Rasa's FallbackClassifier).
+FALLBACK_INTENT = "nlu_fallback"
 # Answer turns stay under about this many characters before "More details" (issue 13).
 TURN_BUDGET = 700
 # The key under which find_places keeps a place's distance from the user (never stored).
@@ -1196,7 +1198,18 @@ def with_named_topic(q: Question) -> Question:
     also names a service of the NLU's topic keeps it ("для ВНЖ нужна регистрация?"), and so does one
     whose words do not match that topic's procedures clearly better (by MATCH_MARGIN) than the NLU
     topic's ("خلال كم ساعة يجب أن أسجل مكان إقامتي؟": "إقامتي" is a residence, the question a
-    registration)."""
+    registration). A facet question the NLU could not place at all (`nlu_fallback`) that names the
+    service of exactly one procedure topic is about that topic ("Innerhalb wie vieler Tage nach der
+    Einreise muss ich die Aufenthaltserlaubnis für Arbeit beantragen?"), with the permit type it names."""
+    if q.facets and q.intent == FALLBACK_INTENT:
+        found = named_service_topics(q.text)
+        if len(found) == 1 and next(iter(found)) in PROCEDURE_INTENTS:
+            topic = found.pop()
+            types = _permit_types_named(q.text) if topic == "residence_permit" else set()
+            if len(types) == 1 and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+                return replace(q, intent=topic, filters={**q.filters, "permit_type": types.pop()})
+            return replace(q, intent=topic)
+        return q
     if not q.facets or q.intent not in PROCEDURE_INTENTS:
         return q
     topics = named_service_topics(q.text)
@@ -1474,6 +1487,14 @@ def out_of_scope_turn(
         # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?": an entry on a subject no topic page
         # answers fits it clearly; the procedure its words come near (the work permit) does not.
         return None
+    placed = with_named_topic(replace(q, intent=FALLBACK_INTENT)) if unsure else q
+    if placed.intent in PROCEDURE_INTENTS and named_records(q.text) is None:
+        # The NLU unsure, the message naming one topic's service and asking a fact of it: that topic's
+        # fact ("… muss ich die Aufenthaltserlaubnis für Arbeit beantragen?": the work-type residence
+        # permit, not the work permit whose title shares "Arbeit").
+        turn = answer_question(placed, ctx, lang=lang, now=now)
+        if turn is not None:
+            return turn
     turn = answer_named(q, lang=lang, now=now) if q.facets else None
     if turn is not None:
         return turn
