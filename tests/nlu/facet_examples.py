@@ -959,6 +959,11 @@ QUESTIONS += [
     _e("en", "Can my wife apply for a family reunion residence permit?", False, "eligibility"),
     _e("en", "what comes after the medical check?", False, "order"),
     _e("ru", "Виза R для талантов: на сколько лет её выдают?", False, "validity"),
-    _e("ru", "Я корреспондент с визой J1. В какой срок нужно получить пресс-карту?", False, "deadline"),
+    _e(
+        "ru",
+        "Я корреспондент с визой J1. В какой срок нужно получить пресс-карту?",
+        False,
+        "deadline",
+    ),
     _e("es", "Prórroga del visado F: ¿cuánto tiempo como máximo?", False, "validity"),
 ]
