@@ -21,7 +21,8 @@ _WORDS: dict[str, str] = {
     "ko": "",
     "ru": """и в во на с со к ко о об по за для от до из у а но или что как где когда какой какая какие каких
         какое каком какую сколько мне мой моя мои моего моей меня я ты вы он она они это этот эта эти этого
-        нужно надо нужен нужна нужны можно ли не же бы есть будет чтобы при через там тут свой свою свои""",
+        нужно надо нужен нужна нужны можно ли не же бы есть будет чтобы при через там тут свой свою свои
+        его её ее их нас нам вас вам мы наш наша наше наши ваш ваша ваше ваши""",
     "fr": """les des une un le la du de pour par avec dans sur sous est sont que qui quoi quel quelle quels
         quelles comment combien où mon ma mes ton ta tes sa ses votre vos notre nos je il elle nous vous ils
         elles faut faire dois doit peux peut pas plus aux au et ou ce cette ces cela ça""",

@@ -27,6 +27,7 @@ from bot.core import languages, vocab
 from bot.dialogue import (
     answers,
     cards,
+    family_words,
     hotline_words,
     newcomer_words,
     penalty_words,
@@ -52,6 +53,8 @@ T = TypeVar("T")
 
 MORE_DETAILS_INTENT = "more_details"
 FOLLOW_UP_INTENT = "follow_up"
+# The NLU's intent for a message it could not place (Rasa's FallbackClassifier).
+FALLBACK_INTENT = "nlu_fallback"
 # Answer turns stay under about this many characters before "More details" (issue 13).
 TURN_BUDGET = 700
 # The key under which find_places keeps a place's distance from the user (never stored).
@@ -364,7 +367,24 @@ def shorten_items(lines: list[str], room: int) -> list[str]:
     long_count = len(items) - len(short)
     if long_count:
         share = max(share, (room - fixed - sum(short)) // long_count)
-    return [_cut_words(line, share) if i in items else line for i, line in enumerate(lines)]
+    return [_cut_item(line, share) if i in items else line for i, line in enumerate(lines)]
+
+
+# A web address in a list item ("... through the online system (https://fwp.safea.gov.cn)").
+_WEB_ADDRESS = re.compile(r"\s*[(（]?(https?://[^\s)）]+)[)）]?")
+
+
+def _cut_item(line: str, limit: int) -> str:
+    """A list item cut to `limit` characters at a word; a web address in it is kept after the cut (a
+    step's online system is where to do it, the part of the item that cannot be guessed)."""
+    found = _WEB_ADDRESS.search(line)
+    cut = _cut_words(line, limit)
+    if found is None or cut == line or found.group(1) in cut:
+        return cut
+    address = f" ({found.group(1)})"
+    if limit - len(address) < MIN_ITEM_CHARS // 2:
+        return cut
+    return _cut_words(line[: found.start()] + line[found.end() :], limit - len(address)) + address
 
 
 def cut_longest(lines: list[str], room: int) -> list[str]:
@@ -1187,6 +1207,20 @@ def with_named_permit_type(q: Question) -> Question:
     return replace(q, filters={**q.filters, "permit_type": types.pop()})
 
 
+def with_family_permit_type(q: Question) -> Question:
+    """A residence-permit question for a family member of the writer ("documents for my child's residence
+    permit? I work in Beijing", "남편이 중국인인데 거류허가 서류?") asks about that person's permit: the
+    private-affairs type for the family of a foreigner working or studying here, the family-reunion type
+    for the family of a Chinese citizen or a permanent resident (bot/dialogue/family_words.py), whatever
+    type the words of the writer's own stay gave ("work")."""
+    if q.intent != "residence_permit":
+        return q
+    wanted = family_words.permit_type_for_family(q.text)
+    if wanted is None or q.filters.get("permit_type") == wanted:
+        return q
+    return replace(q, filters={**q.filters, "permit_type": wanted})
+
+
 def named_service_topics(text: str) -> set[str]:
     """The topics of the procedures of the services a message names by the gazetteer's words for them
     (entity `service`: "ВНЖ", "거류허가", "permis de séjour", "продление визы"), whatever intent the
@@ -1209,7 +1243,18 @@ def with_named_topic(q: Question) -> Question:
     also names a service of the NLU's topic keeps it ("для ВНЖ нужна регистрация?"), and so does one
     whose words do not match that topic's procedures clearly better (by MATCH_MARGIN) than the NLU
     topic's ("خلال كم ساعة يجب أن أسجل مكان إقامتي؟": "إقامتي" is a residence, the question a
-    registration)."""
+    registration). A facet question the NLU could not place at all (`nlu_fallback`) that names the
+    service of exactly one procedure topic is about that topic ("Innerhalb wie vieler Tage nach der
+    Einreise muss ich die Aufenthaltserlaubnis für Arbeit beantragen?"), with the permit type it names."""
+    if q.facets and q.intent == FALLBACK_INTENT:
+        found = named_service_topics(q.text)
+        if len(found) == 1 and next(iter(found)) in PROCEDURE_INTENTS:
+            topic = found.pop()
+            types = _permit_types_named(q.text) if topic == "residence_permit" else set()
+            if len(types) == 1 and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+                return replace(q, intent=topic, filters={**q.filters, "permit_type": types.pop()})
+            return replace(q, intent=topic)
+        return q
     if not q.facets or q.intent not in PROCEDURE_INTENTS:
         return q
     topics = named_service_topics(q.text)
@@ -1224,9 +1269,13 @@ def with_named_topic(q: Question) -> Question:
     # de residencia", read as the work permit) is that permit when its words match at least as well.
     types = _permit_types_named(q.text) if topic == "residence_permit" else set()
     margin = 0.0 if len(types) == 1 else MATCH_MARGIN
+    # No word of the NLU's topic at all ("und die Frist für die Aufenthaltserlaubnis?" read as permanent
+    # residence, whose procedure none of its words match): the service named is the topic.
+    none_of_ours = bool(theirs) and theirs[0][0] > 0 and (not ours or ours[0][0] <= 0)
     if not theirs or (
         theirs[0][0] < (ours[0][0] if ours else 0.0) + margin
         and not _matched_only_by_shared_words(q, topic, ours)
+        and not none_of_ours
     ):
         return q
     if len(types) == 1 and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
@@ -1509,6 +1558,14 @@ def out_of_scope_turn(
         # "회사가 외국인 직원 사회보험 가입을 언제까지 해줘야 돼요?": an entry on a subject no topic page
         # answers fits it clearly; the procedure its words come near (the work permit) does not.
         return None
+    placed = with_named_topic(replace(q, intent=FALLBACK_INTENT)) if unsure else q
+    if placed.intent in PROCEDURE_INTENTS and named_records(q.text) is None:
+        # The NLU unsure, the message naming one topic's service and asking a fact of it: that topic's
+        # fact ("… muss ich die Aufenthaltserlaubnis für Arbeit beantragen?": the work-type residence
+        # permit, not the work permit whose title shares "Arbeit").
+        turn = answer_question(placed, ctx, lang=lang, now=now)
+        if turn is not None:
+            return turn
     turn = answer_named(q, lang=lang, now=now) if q.facets else None
     if turn is not None:
         return turn
@@ -1569,9 +1626,13 @@ def answer_question(
         # "출입국 사무소 토요일 오후에 해요?", "Wann macht die Ausländerbehörde am Samstag zu?": the intent and
         # the day ask the hours, though no word of the rules does.
         q = replace(q, facets=("hours",))
-    q = with_service_procedure(with_named_permit_type(with_named_topic(q)))
+    q = with_service_procedure(with_family_permit_type(with_named_permit_type(with_named_topic(q))))
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
+    after = next_step_after(q) if "order" in q.facets else None
+    if after is not None:
+        # "What comes after the medical check?": the steps after it, whatever topic the NLU read.
+        return first_steps_turn(q, lang, after=after)
     if ctx.empty and ctx.faq and nlu_facets.continues(q.text) and named_records(q.text) is None:
         # "а прививки?" (and the vaccinations?) after the entry on registering a newborn, read as a
         # healthcare question: the entry on the same subject its words fit, not the topic's hospitals.
@@ -2005,6 +2066,9 @@ def follow_up(
     if ctx.empty:
         turn = faq_follow_up(q, ctx, lang) if ctx.faq else None
         return turn or Turn(clarify(lang), ctx)
+    family = _family_follow_up(q, ctx, lang, now)
+    if family is not None:
+        return family
     merged = ctx.with_filters(q.filters)
     question = replace(q, intent=ctx.intent, filters=merged.filters)
     when = _when(question, now)
@@ -2053,8 +2117,13 @@ def follow_up(
     if not facets:
         return Turn(clarify(lang), ctx)
     if "order" in facets:
-        return first_steps_turn(question, lang)
+        return first_steps_turn(question, lang, after=next_step_after(question, ctx))
     procs = _procedures(ctx)
+    if "residence_permit" in named_service_topics(q.text):
+        # "und die Frist für die Aufenthaltserlaubnis?" after the steps in order: the permit itself (a
+        # procedure with a permit type) before one done for it (the medical examination "for residence
+        # permits", whose title has the same words).
+        procs = sorted(procs, key=lambda p: p.get("permit_type") is None)
     places = None
     intent = str(ctx.intent)
     held = bool(ctx.kind) and bool(set(facets) & set(kfacets.facets_of(str(ctx.kind))))
@@ -2158,6 +2227,26 @@ def _procedure_instead_of(
     return found
 
 
+def _family_follow_up(q: Question, ctx: Context, lang: str, now: dt.datetime | None) -> Turn | None:
+    """ "and for my wife?", "제 아내는요?", "et pour mon enfant ?" after a fact of a residence permit: the
+    same fact of the permit that family member needs (the private-affairs permit for the family of a
+    foreigner working or studying here, the family-reunion one for a Chinese citizen's:
+    bot/dialogue/family_words.py). None: no family member named, or the context is another topic."""
+    if ctx.intent != "residence_permit" or q.ordinal is not None:
+        return None
+    wanted = family_words.permit_type_for_family(q.text)
+    if wanted is None:
+        return None
+    facets = q.facets or ((ctx.facet,) if ctx.facet else DEFAULT_FACETS["procedures"])
+    question = replace(
+        q, intent=ctx.intent, filters={**ctx.filters, **q.filters, "permit_type": wanted}
+    )
+    # That type's own permit only: a fact it lacks is said to be missing, not taken from the runner-up
+    # of the ranking (the medical examination's validity for "and how long is it valid?").
+    procs = [dict(p) for p in procedures.rank(ctx.intent, q.text, wanted)][:1]
+    return _topic_turn(ctx.intent, question, facets, lang, _when(question, now), procs=procs)
+
+
 def _procedures(ctx: Context) -> list[dict[str, Any]]:
     return [r for r in (names.record("procedures", i) for i in ctx.procedures) if r]
 
@@ -2199,10 +2288,34 @@ def _newcomer_first_steps(q: Question) -> bool:
     return matched_procedure(None, rest, strong=True) is None
 
 
-def first_steps_turn(q: Question, lang: str, newcomer: bool = False) -> Turn:
+def next_step_after(q: Question, ctx: Context | None = None) -> str | None:
+    """The step of the newcomers' steps a "what comes next?" question continues from: the step the
+    message names ("what comes after the medical check?"), else the first step of the context's
+    (after the steps in order, "und was kommt danach?" goes on after the first). None: the message does
+    not ask what comes next, or names no step and has none in context."""
+    if not newcomer_words.asks_next(q.text):
+        return None
+    chain = [str(r["id"]) for r in procedures.first_steps()]
+    named = [str(p["id"]) for p in named_procedures(q.text) if p["id"] in chain]
+    if not named:
+        found = matched_procedure(None, q.text)
+        named = [str(found["id"])] if found is not None and found["id"] in chain else []
+    if not named and ctx is not None:
+        named = [i for i in ctx.procedures if i in chain][:1]
+    return named[0] if named else None
+
+
+def first_steps_turn(
+    q: Question, lang: str, newcomer: bool = False, after: str | None = None
+) -> Turn:
     """The ordered steps with their deadlines (procedures.first_steps), one short line each, and the
-    offer of details. `newcomer`: the newcomers' steps, never one procedure's own."""
+    offer of details. `newcomer`: the newcomers' steps, never one procedure's own. `after`: the step
+    a "what comes next?" question continues from: the steps after it (their numbers kept)."""
     steps = procedures.first_steps()
+    ids = [str(r["id"]) for r in steps]
+    if after in ids and ids.index(str(after)) + 1 < len(ids):
+        steps = steps[ids.index(str(after)) + 1 :]
+        newcomer = True
     chain = {r["id"] for r in steps}
     chain_topics = {r.get("topic") for r in steps}
     if q.intent in PROCEDURE_INTENTS and not newcomer:
@@ -2224,7 +2337,8 @@ def first_steps_turn(q: Question, lang: str, newcomer: bool = False) -> Turn:
             Answer([Reply(unknown_line("procedures", None, ["order"], lang))]), lang
         )
         return Turn(answer, Context())
-    lines = [t("first_steps_intro", lang)]
+    # The steps after one ("what comes next?") say their numbers, without "what to do, in this order".
+    lines = [] if after in ids else [t("first_steps_intro", lang)]
     lines += [
         _without_doubts(kfacets.fact("procedures", rec, "order", lang) or "", lang) for rec in steps
     ]
@@ -2233,7 +2347,7 @@ def first_steps_turn(q: Question, lang: str, newcomer: bool = False) -> Turn:
         what = name("facet_names", "order", lang)
         lines.append(t("uncertain", lang, text=what, hotline=prov.IMMIGRATION_HOTLINE))
     lines += short_provenance(steps[0], lang, site_only=True)
-    if len("\n".join(lines)) > TURN_BUDGET:
+    if len("\n".join(lines)) > TURN_BUDGET and after not in ids:
         lines = lines[1:]  # the numbered lines say the order themselves
     if len("\n".join(lines)) > TURN_BUDGET:
         cut = len(short_provenance(steps[0], lang, site_only=True))

@@ -31,6 +31,11 @@ def asks_first_steps(text: str | None, facets: tuple[str, ...] | list[str]) -> b
     return bool(FIRST_STEP_FACETS & set(facets)) and is_newcomer(text)
 
 
+def asks_next(text: str | None) -> bool:
+    """The message asks what comes next ("what comes after the medical check?", "und was kommt danach?")."""
+    return bool(_pattern("next").search(fold(text or "")))
+
+
 def without_newcomer(text: str | None) -> str:
     """The message (folded) without its newcomer's words and the city's name: what else it asks about ("240 hour transit: I
     just landed …" still names the transit; "막 도착했는데" alone names nothing, though "도착" is a word

@@ -55,7 +55,10 @@ from bot.nlu import gazetteer, safety
 
 RULES_DIR = Path(__file__).with_name("facet_rules")
 FACETS = vocab.FACETS
-KINDS = ("facet", "alone", "ordinal", "time", "marker", "pronoun", "noun", "filler")
+KINDS = ("facet", "alone", "ordinal", "time", "person", "marker", "pronoun", "noun", "filler")
+# `person`: words for a family member the writer asks for ("my wife", "제 아내", "mon enfant"): like a
+# district they name no topic and make a follow-up after a marker ("and for my wife?", "아내는요?"); the
+# dialogue reads whose permit is asked from them (bot/dialogue/family_words.py).
 # `noun`: words for a kind of place ("офис", "사무소", "больница"): after an ordinal or a pronoun they
 # only repeat what it points at ("второй офис где?", "두 번째 병원 전화번호", "этой больницы"), so they
 # name nothing; elsewhere they name a topic ("больница рядом?") and the message is a complete one.
@@ -302,15 +305,19 @@ class Analysis:
     # Where the leftover words are (start, end), for the spelling correction.
     leftover_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
     durations: int = 0  # lengths of time ("5 лет", "3년")
+    persons: int = 0  # family members the writer asks for ("my wife", "제 아내")
 
     @property
     def asks(self) -> bool:
         """It asks for a fact or an item of a list ("how much?", "the second one"), or for a place, a
-        day, a time, a length of time, the order or the steps after a marker ("and on Saturday?",
-        "海淀呢？", "а на 5 лет?")."""
+        day, a time, a length of time, a family member, the order or the steps after a marker ("and
+        on Saturday?", "海淀呢？", "а на 5 лет?", "and for my wife?")."""
         if self.ordinals or any(f.value not in WEAK_FACETS for f in self.facets):
             return True
-        return bool(self.markers and (self.facets or self.places or self.times or self.durations))
+        return bool(
+            self.markers
+            and (self.facets or self.places or self.times or self.durations or self.persons)
+        )
 
     @property
     def elliptical(self) -> bool:
@@ -647,6 +654,7 @@ def _analyse(text: str, rules: Path) -> Analysis:
         leftover=[m.group(0) for m in residue],
         leftover_spans=tuple((m.start(), m.end()) for m in residue),
         durations=len(durations),
+        persons=sum(1 for m in found if m.entity == "person"),
     )
 
 

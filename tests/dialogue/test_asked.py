@@ -85,8 +85,10 @@ def test_a_facet_follow_up_uses_the_procedure_in_context() -> None:
 
 
 def test_a_follow_up_naming_another_permit_type_asks_of_that_type() -> None:
-    """ "妻の場合の必要書類は？" after the work permit's fee: the family permit's documents (its marriage
-    certificate), not the work permit's, though the work permit is the procedure in context."""
+    """ "妻の場合の必要書類は？" after the work permit's fee: the documents of the permit for the wife of a
+    foreigner working here (private affairs: the family visit's letter), not the work permit's, though the
+    work permit is the procedure in context (the family-reunion permit is for the family of a Chinese
+    citizen or a permanent resident: bot/dialogue/family_words.py)."""
     ctx = fee_turn().context
     q = Question(
         "follow_up",
@@ -95,10 +97,10 @@ def test_a_follow_up_naming_another_permit_type_asks_of_that_type() -> None:
         filters={"permit_type": "family"},
     )
     turn = asked.follow_up(q, ctx)
-    assert turn.context.procedures[0] == "residence_permit_family"
-    assert "marriage" in all_text(turn.answer)
+    assert turn.context.procedures[0] == "residence_permit_private_affairs"
+    assert "Family visit" in all_text(turn.answer)
     # The same permit type again keeps the procedure in context.
-    same = replace(q, filters={"permit_type": "work"})
+    same = replace(q, text="and for work, which documents?", filters={"permit_type": "work"})
     assert asked.follow_up(same, ctx).context.procedures[0] == "residence_permit_work"
 
 

@@ -1001,3 +1001,32 @@ BATCH_11: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_11 if e[2]]
 QUESTIONS += [e for e in BATCH_11 if not e[2] and e[3]]
+# Procedure facets (helper ans13za, tenth session): a family member after a marker, eligibility asked with
+# a verb of getting or using, what comes next, a deadline before something expires.
+FOLLOW_UPS += [
+    _e("en", "and for my wife?", True),
+    _e("fr", "et pour ma femme ?", True),
+    _e("ko", "제 아내는요?", True),
+    _e("ko", "배우자인 경우는요?", True),
+    _e("de", "und über die Ehe?", True),
+    _e("de", "und wer ist berechtigt?", True, "eligibility"),
+    _e("ru", "а кто может его получить?", True, "eligibility"),
+    _e("es", "¿y quién puede usarlo?", True, "eligibility"),
+    _e("de", "und was kommt danach?", True, "order"),
+    _e("ko", "그리고 신청 기한은?", True, "deadline"),
+    _e("ru", "а сколько времени оформляют?", True, "processing_time"),
+]
+QUESTIONS += [
+    _e("zh", "外国人永久居留身份证到期前多久要换发？", False, "deadline"),
+    _e("ar", "كم يوما قبل انتهاء التأشيرة السياحية يجب طلب التمديد؟", False, "deadline"),
+    _e("en", "Can my wife apply for a family reunion residence permit?", False, "eligibility"),
+    _e("en", "what comes after the medical check?", False, "order"),
+    _e("ru", "Виза R для талантов: на сколько лет её выдают?", False, "validity"),
+    _e(
+        "ru",
+        "Я корреспондент с визой J1. В какой срок нужно получить пресс-карту?",
+        False,
+        "deadline",
+    ),
+    _e("es", "Prórroga del visado F: ¿cuánto tiempo como máximo?", False, "validity"),
+]
