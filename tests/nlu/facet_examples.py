@@ -1030,3 +1030,12 @@ QUESTIONS += [
     ),
     _e("es", "Prórroga del visado F: ¿cuánto tiempo como máximo?", False, "validity"),
 ]
+
+# Integrator, tenth session: a family member with a possessive ("und für meine Frau?", "а для моей жены?") is
+# a follow-up like "and for my wife?"; the German and Russian possessives name nothing new.
+FOLLOW_UPS += [
+    _e("de", "und für meine Frau?", True),
+    _e("de", "und für unsere Kinder?", True),
+    _e("ru", "а для моей жены?", True),
+    _e("ru", "а для наших детей?", True),
+]
