@@ -1039,3 +1039,20 @@ FOLLOW_UPS += [
     _e("ru", "а для моей жены?", True),
     _e("ru", "а для наших детей?", True),
 ]
+
+# Integrator, tenth session: "where do I apply?" is a follow-up in English (apply is a facet word there); the
+# verbs of applying name nothing new in the other languages either ("¿dónde se solicita?" after the permanent
+# residence's processing time had got the help menu).
+FOLLOW_UPS += [
+    _e("es", "¿dónde se solicita?", True, "address"),
+    _e("fr", "où faut-il la demander ?", True, "address"),
+    _e("de", "wo beantragt man das?", True, "address"),
+    _e("ko", "어디서 신청해요?", True, "address"),
+    _e("zh", "在哪里申请？", True, "address"),
+    _e("ja", "どこで申請しますか？", True, "address"),
+    _e("ar", "أين أقدم الطلب؟", True, "address"),
+]
+QUESTIONS += [
+    _e("es", "¿Dónde se solicita la residencia permanente?", False, "address"),
+    _e("fr", "Où demander un permis de travail ?", False, "address"),
+]
