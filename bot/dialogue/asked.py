@@ -1127,6 +1127,14 @@ def _in_district(rec: Mapping[str, Any], district: str) -> bool:
     return any(loc.get("district") == district for loc in rec.get("locations") or [])
 
 
+def _shown_meet_need(ctx: Context, need: str) -> bool:
+    """One or two hospitals in context, and every one of them meets the medical need."""
+    if ctx.kind != "hospitals" or not 1 <= len(ctx.ids) <= 2:
+        return False
+    meeting = {str(p.record["id"]) for p in hospitals.find_hospitals(need, limit=None)}
+    return set(ctx.ids) <= meeting
+
+
 def _namesake_in(ctx: Context, district: str | None) -> dict[str, Any] | None:
     """The one other place that shares a staff alias with the one place in context and is in
     `district` ("British School of Beijing": the Sanlitun and the Shunyi schools), or None."""
@@ -2118,6 +2126,15 @@ def follow_up(
         # of the type named (ranked again for it), not the places of the type.
         facets = facets or (ctx.facet,)
         return _topic_turn(str(ctx.intent), question, facets, lang, when)
+    if (
+        facets
+        and set(changed) == {"medical_need"}
+        and _shown_meet_need(ctx, changed["medical_need"])
+    ):
+        # "¿y el teléfono de urgencias?" after PUMCH was named: its own emergency number (it has a
+        # 24-hour emergency room), not the list of hospitals with one.
+        shown = [r for r in (names.record("hospitals", i) for i in ctx.ids) if r]
+        return _records_turn("hospitals", shown, question, facets, lang, when, merged)
     namesake = _namesake_in(ctx, changed.get("district")) if set(changed) == {"district"} else None
     if namesake is not None:
         # "¿y el de Shunyi?" after the British School of Beijing in Sanlitun: the school of the same

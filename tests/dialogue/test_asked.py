@@ -1464,3 +1464,25 @@ def test_another_district_after_a_place_with_no_namesake_there_lists_the_places_
     )
     assert turn.context.ids != [HARROW]
     assert asked._namesake_in(ctx, "shunyi") is None
+
+
+def test_an_emergency_phone_after_a_named_hospital_with_an_emergency_room_is_its_own() -> None:
+    # "¿y el teléfono de urgencias?" after PUMCH (answers_dev28.yml): its emergency number, not the
+    # hospitals with a 24-hour emergency room.
+    ctx = Context(
+        intent="healthcare", kind="hospitals", ids=["pumch_international_medical_services"]
+    )
+    q = Question(
+        "follow_up",
+        "¿y el teléfono de urgencias?",
+        facets=("phone",),
+        filters={"medical_need": "emergency_room"},
+    )
+    turn = asked.follow_up(q, ctx, lang="es")
+    assert turn.context.ids == ["pumch_international_medical_services"]
+    assert "6915 5288" in lead(turn.answer)
+
+
+def test_an_emergency_room_after_a_hospital_without_one_lists_the_hospitals_with_one() -> None:
+    ctx = Context(intent="healthcare", kind="hospitals", ids=["beijing_chaoyang_hospital"])
+    assert not asked._shown_meet_need(ctx, "emergency_room")
