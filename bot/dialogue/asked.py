@@ -1127,6 +1127,34 @@ def _in_district(rec: Mapping[str, Any], district: str) -> bool:
     return any(loc.get("district") == district for loc in rec.get("locations") or [])
 
 
+def _shown_meet_need(ctx: Context, need: str) -> bool:
+    """One or two hospitals in context, and every one of them meets the medical need."""
+    if ctx.kind != "hospitals" or not 1 <= len(ctx.ids) <= 2:
+        return False
+    meeting = {str(p.record["id"]) for p in hospitals.find_hospitals(need, limit=None)}
+    return set(ctx.ids) <= meeting
+
+
+def _namesake_in(ctx: Context, district: str | None) -> dict[str, Any] | None:
+    """The one other place that shares a staff alias with the one place in context and is in
+    `district` ("British School of Beijing": the Sanlitun and the Shunyi schools), or None."""
+    if not district or ctx.kind not in PLACE_KINDS or len(ctx.ids) != 1:
+        return None
+    shown = names.record(ctx.kind, ctx.ids[0])
+    if not shown or _in_district(shown, district):
+        return None
+    same: set[str] = set()
+    for alias in shown.get("aliases") or []:
+        same |= {m.id for m in names.find_mentions(str(alias)) if m.kind == ctx.kind}
+    same.discard(ctx.ids[0])
+    there = [
+        r
+        for r in (names.record(ctx.kind, i) for i in sorted(same))
+        if r and _in_district(r, district)
+    ]
+    return there[0] if len(there) == 1 else None
+
+
 def _points(ctx: Context) -> list[str]:
     return list(ctx.ids) if ctx.kind == "service_points" else []
 
@@ -2098,6 +2126,24 @@ def follow_up(
         # of the type named (ranked again for it), not the places of the type.
         facets = facets or (ctx.facet,)
         return _topic_turn(str(ctx.intent), question, facets, lang, when)
+    if (
+        facets
+        and set(changed) == {"medical_need"}
+        and _shown_meet_need(ctx, changed["medical_need"])
+    ):
+        # "¿y el teléfono de urgencias?" after PUMCH was named: its own emergency number (it has a
+        # 24-hour emergency room), not the list of hospitals with one.
+        shown = [r for r in (names.record("hospitals", i) for i in ctx.ids) if r]
+        return _records_turn("hospitals", shown, question, facets, lang, when, merged)
+    namesake = _namesake_in(ctx, changed.get("district")) if set(changed) == {"district"} else None
+    if namesake is not None:
+        # "¿y el de Shunyi?" after the British School of Beijing in Sanlitun: the school of the same
+        # name in Shunyi, not every school of its curriculum there.
+        kind = str(ctx.kind)
+        asks = facets or (
+            (ctx.facet,) if ctx.facet in kfacets.facets_of(kind) else DEFAULT_FACETS[kind]
+        )
+        return _records_turn(kind, [namesake], question, asks, lang, when, merged)
     if changed:
         # A new district (or curriculum, ...): the same question about the places there (a fact
         # of the procedure, the fee, is the same in every district: the places are shown instead).

@@ -1439,3 +1439,50 @@ def test_the_website_asked_for_a_service_s_offices_is_the_procedure_s() -> None:
         q, text="거류허가 예약은 어느 사이트에서 해요?", filters={"service": "residence_permit"}
     )
     assert asked.with_service_procedure(untyped) == untyped
+
+
+def test_another_district_after_one_named_place_gives_the_place_of_the_same_name_there() -> None:
+    # "¿y el de Shunyi?" after the British School of Beijing in Sanlitun (answers_dev28.yml): the school
+    # that shares its name ("British School of Beijing") in Shunyi, not every British school there.
+    ctx = Context(
+        intent="international_school",
+        kind="schools",
+        ids=["british_school_of_beijing_sanlitun"],
+        filters={"curriculum": "british"},
+    )
+    turn = asked.follow_up(
+        Question("follow_up", "¿y el de Shunyi?", filters={"district": "shunyi"}), ctx, lang="es"
+    )
+    assert turn.context.ids == ["british_school_of_beijing_shunyi"]
+    assert "An Hua" in lead(turn.answer)
+
+
+def test_another_district_after_a_place_with_no_namesake_there_lists_the_places_there() -> None:
+    ctx = Context(intent="international_school", kind="schools", ids=[HARROW])
+    turn = asked.follow_up(
+        Question("follow_up", "and in Shunyi?", filters={"district": "shunyi"}), ctx
+    )
+    assert turn.context.ids != [HARROW]
+    assert asked._namesake_in(ctx, "shunyi") is None
+
+
+def test_an_emergency_phone_after_a_named_hospital_with_an_emergency_room_is_its_own() -> None:
+    # "¿y el teléfono de urgencias?" after PUMCH (answers_dev28.yml): its emergency number, not the
+    # hospitals with a 24-hour emergency room.
+    ctx = Context(
+        intent="healthcare", kind="hospitals", ids=["pumch_international_medical_services"]
+    )
+    q = Question(
+        "follow_up",
+        "¿y el teléfono de urgencias?",
+        facets=("phone",),
+        filters={"medical_need": "emergency_room"},
+    )
+    turn = asked.follow_up(q, ctx, lang="es")
+    assert turn.context.ids == ["pumch_international_medical_services"]
+    assert "6915 5288" in lead(turn.answer)
+
+
+def test_an_emergency_room_after_a_hospital_without_one_lists_the_hospitals_with_one() -> None:
+    ctx = Context(intent="healthcare", kind="hospitals", ids=["beijing_chaoyang_hospital"])
+    assert not asked._shown_meet_need(ctx, "emergency_room")

@@ -58,6 +58,23 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             "und die Kanadische Internationale Schule?",
             ("schools", "canadian_international_school_beijing"),
         ),
+        # French and Spanish (answers_dev28.yml): "United Family", "Western Academy", the travel health
+        # care centre named by what it is ("centre de santé", "centro de salud" also say the kind of place).
+        (
+            "Adresse de l'hôpital de la Famille Unie de Pékin",
+            ("hospitals", "beijing_united_family_hospital"),
+        ),
+        ("¿Dónde está el hospital Familia Unida?", ("hospitals", "beijing_united_family_hospital")),
+        ("Web de la Academia Occidental de Pekín", ("schools", "western_academy_of_beijing")),
+        (
+            "l'Académie mondiale de la jeunesse, quel programme ?",
+            ("schools", "beijing_world_youth_academy"),
+        ),
+        ("Academia Mundial de la Juventud de Pekín", ("schools", "beijing_world_youth_academy")),
+        (
+            "¿Teléfono del hospital de la Amistad China-Japón?",
+            ("hospitals", "china_japan_friendship_hospital_international"),
+        ),
     ],
 )
 def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str, str]) -> None:
@@ -73,6 +90,9 @@ def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str,
         "hôpital universitaire",  # "universitaire" is not "université"
         "die Freundschaft zwischen China und Japan",  # no word, nor part of one, saying a hospital
         "Krankenhaus in Chaoyang mit Englisch?",  # a kind of place, no name
+        "un hôpital pour toute la famille ?",  # "family" alone is no place's whole name
+        "un centro de salud cerca de Sanlitun",  # a kind of place ("health care"), no name
+        "hospital para mi familia en Haidian",
     ],
 )
 def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:
@@ -91,3 +111,16 @@ def test_the_place_with_more_words_named_wins_and_a_tie_names_none() -> None:
     found = index.find("l'hôpital d'amitié sino-japonaise")
     assert found is not None and found.id == "b"
     assert index.find("l'école britannique x y") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le centre de santé des voyages internationaux a un site web ?",
+        "¿Dónde está el centro de salud para viajeros internacionales?",
+    ],
+)
+def test_the_travel_health_care_centre_is_named_in_french_and_spanish(
+    kb_url: str, text: str
+) -> None:
+    assert ("hospitals", "beijing_ithcc") in ids(text, kb_url)

@@ -1056,3 +1056,11 @@ QUESTIONS += [
     _e("es", "¿Dónde se solicita la residencia permanente?", False, "address"),
     _e("fr", "Où demander un permis de travail ?", False, "address"),
 ]
+# Tenth session (helper ans13zf, beside answers_dev28): Spanish "web" alone asks the website ("Web de la
+# Academia Occidental de Pekín", "¿y la web?"), as French "site" does.
+BATCH_ANS13ZF: list[Example] = [
+    _e("es", "¿y la web?", True, "website"),
+    _e("es", "Web de la Academia Occidental de Pekín", False, "website"),
+]
+FOLLOW_UPS += [e for e in BATCH_ANS13ZF if e[2]]
+QUESTIONS += [e for e in BATCH_ANS13ZF if not e[2] and e[3]]
