@@ -91,6 +91,18 @@ _ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]+$")
 # ("des United-Family-Krankenhauses", "die Chao-Yang-Klinik"), and "E-Town" is also written "E Town".
 _FOLD = {ord(a): b for a, b in zip("’‘`´-‐‑‒–—―", "''''       ", strict=True)}
 _FOLD[0x3000] = " "  # ideographic space
+# Japanese (shinjitai) and traditional forms of the simplified characters in place names, folded to the
+# simplified one: "楽成国際学校" is 乐成国际学校, "豊台分局" 丰台分局, "亦荘" 亦庄, "北京明徳医院" 北京明德医院.
+# One character for one character; names and messages are folded alike.
+_KANJI = (
+    "際國楽樂豊豐荘莊華徳誼協門陽順義関關園東療務総館聯爾蘭龍韓漢経經済濟開発發衛検査證証広廣場"
+    "営業長鎮県縣戸單単辺橋亜賓飯貿懐懷価費電話時間興運動帰書線区區厳嚴鉄鐵歳紹紀醫学學"
+)
+_SIMPLIFIED = (
+    "际国乐乐丰丰庄庄华德谊协门阳顺义关关园东疗务总馆联尔兰龙韩汉经经济济开发发卫检查证证广广场"
+    "营业长镇县县户单单边桥亚宾饭贸怀怀价费电话时间兴运动归书线区区严严铁铁岁绍纪医学学"
+)
+_FOLD.update({ord(a): b for a, b in zip(_KANJI, _SIMPLIFIED, strict=True)})
 
 
 def _fold(text: str) -> str:

@@ -256,6 +256,9 @@ def test_records_are_found_by_names_sources_use_in_other_languages(
         ("英国学校三里屯地址", ("schools", "british_school_of_beijing_sanlitun")),
         ("海嘉学校网址", ("schools", "beijing_international_bilingual_academy")),
         ("北大国际医院在哪", ("hospitals", "peking_university_international_hospital")),
+        # Japanese and traditional forms of the characters fold to the simplified ones.
+        ("楽成国際学校の電話番号", ("schools", "beijing_city_international_school")),
+        ("蒙台梭利國際學校的電話", ("schools", "international_montessori_school_beijing")),
     ],
 )
 def test_names_are_found_in_the_forms_people_say_them(
