@@ -34,6 +34,7 @@ from bot.dialogue.language import answer_language, detect_language
         ("Telefon des Oasis-Krankenhauses", "de"),
         ("Telefon vom Regierungsservicezentrum", "de"),
         ("Notfallnummer des United-Family-Krankenhauses", "de"),
+        ("日本人学校网址", "zh"),  # 网 is simplified Chinese; 日本人学校 is no Japanese sign
     ],
 )
 def test_detects(text: str, expected: str) -> None:
