@@ -173,6 +173,7 @@ MARKERS: dict[str, set[str]] = {
     "de": _words(
         """
         nee bist stimmt jap
+        telefon telefonnummer notfallnummer webseite vom krankenhauses
         abend aber alles am anmelden anmeldung apotheke arbeitserlaubnis arzt auf aufenthaltserlaubnis
         aufenthaltstitel aus bald beantragen bei bezahlen bin bis bitte brauche buero büro dank danke dankee
         dankeschön das dein dem den der des deutsch die dort du ein eine einem einen einer englisch

@@ -87,8 +87,22 @@ CITY_PREFIX = "北京市"
 _BRACKETS = re.compile(r"\s*[(（]([^()（）]*)[)）]")
 _ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]+$")
 # Characters folded to one form so that "St Paul’s" and "St Paul's", "E–Town" and "E-Town" match.
-_FOLD = {ord(a): b for a, b in zip("’‘`´‐‑‒–—―", "''''------", strict=True)}
+# Hyphens and dashes are folded to a space: a German compound joins the words of a name with hyphens
+# ("des United-Family-Krankenhauses", "die Chao-Yang-Klinik"), and "E-Town" is also written "E Town".
+_FOLD = {ord(a): b for a, b in zip("’‘`´-‐‑‒–—―", "''''       ", strict=True)}
 _FOLD[0x3000] = " "  # ideographic space
+# Japanese (shinjitai) and traditional forms of the simplified characters in place names, folded to the
+# simplified one: "楽成国際学校" is 乐成国际学校, "豊台分局" 丰台分局, "亦荘" 亦庄, "北京明徳医院" 北京明德医院.
+# One character for one character; names and messages are folded alike.
+_KANJI = (
+    "際國楽樂豊豐荘莊華徳誼協門陽順義関關園東療務総館聯爾蘭龍韓漢経經済濟開発發衛検査證証広廣場"
+    "営業長鎮県縣戸單単辺橋亜賓飯貿懐懷価費電話時間興運動帰書線区區厳嚴鉄鐵歳紹紀醫学學"
+)
+_SIMPLIFIED = (
+    "际国乐乐丰丰庄庄华德谊协门阳顺义关关园东疗务总馆联尔兰龙韩汉经经济济开发发卫检查证证广广场"
+    "营业长镇县县户单单边桥亚宾饭贸怀怀价费电话时间兴运动归书线区区严严铁铁岁绍纪医学学"
+)
+_FOLD.update({ord(a): b for a, b in zip(_KANJI, _SIMPLIFIED, strict=True)})
 
 
 def _fold(text: str) -> str:
@@ -201,7 +215,7 @@ _HOSPITAL_WORDS = (("의원", "병원"), ("病院", "医院"))
 # The city said in a name ("... der Stadt Beijing", "of Beijing", "Beijing ..."), which people leave out.
 _CITY_QUALIFIER = re.compile(
     r"^(?:beijing|peking)\s+|\s+(?:of\s+beijing|der\s+stadt\s+beijing|beijings|de\s+beijing|de\s+p[eé]kin|"
-    r"in\s+beijing|beijing)$",
+    r"in\s+beijing|beijing|in\s+peking|peking)$",
     re.IGNORECASE,
 )
 # The city written before a Chinese, Japanese or Korean name ("北京和睦家医院", "베이징시 정무서비스센터").
@@ -250,12 +264,37 @@ _GENERIC = frozenset(
 )
 
 
+# A German adjective in a name ("Deutsche Botschaftsschule", "Internationale SOS") takes a case ending
+# in a sentence: "die Adresse der Deutschen Botschaftsschule", "des Internationalen SOS", "ein
+# Internationales ...". Only capitalised adjectives (-sche, -ale, -ige, -liche) before the last word
+# (the noun, which keeps its form), in names of at most four words.
+_GERMAN_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ]\w*(?:sch|al|ig|lich)e$")
+_GERMAN_ENDINGS = ("n", "r", "s", "m")
+_DECLINED_MAX_WORDS = 4
+
+
+def _declined(name: str) -> list[str]:
+    """`name` with its German adjectives in each case ending ("Deutsche Botschaftsschule" ->
+    "Deutschen Botschaftsschule", "Deutscher ...", ...); none when it has no such adjective."""
+    words = name.split()
+    if not 2 <= len(words) <= _DECLINED_MAX_WORDS:
+        return []
+    which = [i for i, w in enumerate(words[:-1]) if _GERMAN_ADJECTIVE.match(w)]
+    if not which:
+        return []
+    return [
+        " ".join(w + ending if i in which else w for i, w in enumerate(words))
+        for ending in _GERMAN_ENDINGS
+    ]
+
+
 def spoken_forms(name: str) -> list[str]:
     """Shorter or variant forms of a name that people write: the other word for "hospital" in Korean,
     Japanese and Chinese; without the city ("Regierungsdienstzentrum der Stadt Beijing" ->
     "Regierungsdienstzentrum", "베이징시 정무서비스센터" -> "정무서비스센터"); without a last word saying the kind of place when two words or more
-    are left ("United Family Jianguomen Clinic" -> "United Family Jianguomen"). Never a form made only
-    of generic words ("International School")."""
+    are left ("United Family Jianguomen Clinic" -> "United Family Jianguomen"); with the case endings of
+    its German adjectives ("der Deutschen Botschaftsschule"; `_declined`). Never a form made only of
+    generic words ("International School")."""
     forms: list[str] = []
     for a, b in _HOSPITAL_WORDS:
         for old, new in ((a, b), (b, a)):
@@ -275,6 +314,8 @@ def spoken_forms(name: str) -> list[str]:
             cut = _PLACE_WORD.sub("", base).strip()
             if cut != base and len(cut.split()) >= 2:
                 forms.append(cut)
+        for base in (name, short):
+            forms += _declined(base)
     return [
         f
         for f in dict.fromkeys(forms)
@@ -299,7 +340,7 @@ class Matcher:
         owners: list[list[tuple[str, str]]] = []
         for kind, rid, names in named:
             for name in names:
-                key = _fold(" ".join(name.split()))
+                key = " ".join(_fold(name).split())
                 if len(key) < 2:
                     continue
                 if key not in index:

@@ -30,6 +30,11 @@ from bot.dialogue.language import answer_language, detect_language
         ("où renouveler mon titre de séjour à Chaoyang", "fr"),
         ("wo kann ich meine Aufenthaltserlaubnis verlängern", "de"),
         ("dónde puedo renovar mi permiso de residencia", "es"),
+        # A German question that is mostly a place's name: "Telefon", "vom", a genitive decide it.
+        ("Telefon des Oasis-Krankenhauses", "de"),
+        ("Telefon vom Regierungsservicezentrum", "de"),
+        ("Notfallnummer des United-Family-Krankenhauses", "de"),
+        ("日本人学校网址", "zh"),  # 网 is simplified Chinese; 日本人学校 is no Japanese sign
     ],
 )
 def test_detects(text: str, expected: str) -> None:

@@ -20,6 +20,8 @@ from bot.dialogue import place_words
         ("أين أقرب مستشفى؟", "healthcare"),
         ("where is the nearest school in Shunyi?", "international_school"),
         ("顺义有什么学校", "international_school"),
+        # The German word for a secondary school (the lycée): "des Französischen Gymnasiums".
+        ("Webseite des Französischen Gymnasiums in Peking?", "international_school"),
     ],
 )
 def test_a_service_point_question_naming_a_kind_of_place_asks_for_it(

@@ -240,6 +240,25 @@ def test_records_are_found_by_names_sources_use_in_other_languages(
             "телефон клиники United Family Jianguomen",
             ("hospitals", "united_family_jianguomen_clinic"),
         ),
+        # Short names and nicknames in German, Japanese and Chinese: the aliases of knowledge/*.yml (names
+        # only), the matcher's hyphens and the German case endings.
+        ("Adresse der Deutschen Botschaftsschule", ("schools", "german_embassy_school_beijing")),
+        ("Telefon des Internationalen SOS", ("hospitals", "international_sos_beijing")),
+        (
+            "Notfallnummer des United-Family-Krankenhauses",
+            ("hospitals", "beijing_united_family_hospital"),
+        ),
+        ("ダルウィッチの住所", ("schools", "dulwich_college_beijing")),
+        ("オアシス病院の電話", ("hospitals", "oasis_international_hospital")),
+        ("日中友好病院の電話番号", ("hospitals", "china_japan_friendship_hospital_international")),
+        ("安定門の出入境管理局の電話番号", ("service_points", "psb_exit_entry_main_hall")),
+        ("明德医院电话", ("hospitals", "oasis_international_hospital")),
+        ("英国学校三里屯地址", ("schools", "british_school_of_beijing_sanlitun")),
+        ("海嘉学校网址", ("schools", "beijing_international_bilingual_academy")),
+        ("北大国际医院在哪", ("hospitals", "peking_university_international_hospital")),
+        # Japanese and traditional forms of the characters fold to the simplified ones.
+        ("楽成国際学校の電話番号", ("schools", "beijing_city_international_school")),
+        ("蒙台梭利國際學校的電話", ("schools", "international_montessori_school_beijing")),
     ],
 )
 def test_names_are_found_in_the_forms_people_say_them(
@@ -287,3 +306,25 @@ def test_a_german_genitive_s_on_a_long_name_still_names_the_record() -> None:
     assert [(m.id, m.surface) for m in found] == [("gsc", "Regierungsdienstzentrum")]
     assert mentions(matcher, "ISBs Telefon") == []
     assert mentions(matcher, "Regierungsdienstzentrumsleiter") == []
+
+
+def test_a_german_compound_with_hyphens_still_names_the_record() -> None:
+    """ "Notfallnummer des United-Family-Krankenhauses": hyphens join the words of a name to a German
+    noun; they are read as spaces, in the message and in the names ("E-Town" is also "E Town")."""
+    matcher = Matcher.build(
+        [("hospitals", "bju", ["United Family"]), ("service_points", "etown", ["E-Town hall"])]
+    )
+    found = mentions(matcher, "Notfallnummer des United-Family-Krankenhauses")
+    assert [(m.id, m.surface) for m in found] == [("bju", "United-Family")]
+    assert [m.id for m in mentions(matcher, "the E Town hall")] == ["etown"]
+    assert mentions(matcher, "unitedfamily") == []
+
+
+def test_german_adjectives_in_a_name_take_their_case_endings() -> None:
+    forms = names.spoken_forms("Deutsche Botschaftsschule Peking")
+    assert "Deutsche Botschaftsschule" in forms  # the city left out, as "... Beijing"
+    assert "Deutschen Botschaftsschule" in forms and "Deutsches Botschaftsschule" in forms
+    assert "Internationalen SOS" in names.spoken_forms("Internationale SOS")
+    # Only adjectives before the noun, in short names; English names are left as they are.
+    assert names.spoken_forms("International SOS") == []
+    assert not any("Schulen" in f for f in names.spoken_forms("Deutsche Schule Peking"))
