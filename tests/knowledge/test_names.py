@@ -287,3 +287,14 @@ def test_a_german_genitive_s_on_a_long_name_still_names_the_record() -> None:
     assert [(m.id, m.surface) for m in found] == [("gsc", "Regierungsdienstzentrum")]
     assert mentions(matcher, "ISBs Telefon") == []
     assert mentions(matcher, "Regierungsdienstzentrumsleiter") == []
+
+
+def test_a_russian_case_ending_on_a_long_cyrillic_name_still_names_the_record() -> None:
+    """ "а телефон Дульвича?", "в Дульвиче": the alias "Дульвич" with a Russian case ending; not a short
+    name, nor a word that goes on with other letters."""
+    matcher = Matcher.build([("schools", "dcb", ["Дульвич"]), ("hospitals", "x", ["Сехэ"])])
+    for text in ("а телефон Дульвича?", "учиться в Дульвиче", "Дульвич: адрес"):
+        assert [m.id for m in mentions(matcher, text)] == ["dcb"], text
+    assert [m.surface for m in mentions(matcher, "телефон Дульвича")] == ["Дульвич"]
+    assert mentions(matcher, "Дульвичский колледж") == []
+    assert mentions(matcher, "Сехэа") == []  # a name this short takes no ending

@@ -58,6 +58,15 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             "und die Kanadische Internationale Schule?",
             ("schools", "canadian_international_school_beijing"),
         ),
+        # Russian translations of names, with case endings (name_words.yml, 2026-12-07, ans13ze)
+        ("Телефон Западной академии Пекина", ("schools", "western_academy_of_beijing")),
+        ("Адрес Объединённой семейной больницы", ("hospitals", "beijing_united_family_hospital")),
+        (
+            "Американская школа Святого Павла ещё работает?",
+            ("schools", "saint_paul_american_school"),
+        ),
+        # an accented Latin alias ("Lycée Français International de Pékin") gives translated words too
+        ("Где находится Французский лицей в Пекине?", ("schools", "lycee_francais_pekin")),
     ],
 )
 def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str, str]) -> None:
@@ -73,6 +82,8 @@ def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str,
         "hôpital universitaire",  # "universitaire" is not "université"
         "die Freundschaft zwischen China und Japan",  # no word, nor part of one, saying a hospital
         "Krankenhaus in Chaoyang mit Englisch?",  # a kind of place, no name
+        "школы в западной части города",  # "western" names WAB only with "academy"
+        "французские школы в Чаояне",  # "French" alone is no school's whole name
     ],
 )
 def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:
