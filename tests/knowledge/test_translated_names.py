@@ -67,6 +67,11 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
         ),
         # an accented Latin alias ("Lycée Français International de Pékin") gives translated words too
         ("Где находится Французский лицей в Пекине?", ("schools", "lycee_francais_pekin")),
+        (
+            "Городская международная школа Пекина, сайт",
+            ("schools", "beijing_city_international_school"),
+        ),
+        ("Всемирная молодёжная академия Пекина", ("schools", "beijing_world_youth_academy")),
     ],
 )
 def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str, str]) -> None:
@@ -84,6 +89,7 @@ def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str,
         "Krankenhaus in Chaoyang mit Englisch?",  # a kind of place, no name
         "школы в западной части города",  # "western" names WAB only with "academy"
         "французские школы в Чаояне",  # "French" alone is no school's whole name
+        "городские школы в Чаояне",  # "city" names BCIS only with "international"
     ],
 )
 def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:
