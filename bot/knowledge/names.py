@@ -278,6 +278,10 @@ def spoken_forms(name: str) -> list[str]:
         for old, new in ((a, b), (b, a)):
             if name.endswith(old) and len(name) > len(old) + 1:
                 forms.append(name[: -len(old)] + new)
+    # A Cyrillic name ending in a soft sign or й declines by replacing it ("Андинмэнь" -> "на Андинмэне"):
+    # its stem, which takes the case ending (`_russian_ending`).
+    if name[-1:] in ("ь", "й") and _CYRILLIC.match(name[-2:-1] or " "):
+        forms.append(name[:-1])
     if _is_cjk(name):
         for prefix in _CJK_CITY_PREFIXES:
             rest = name[len(prefix) :].strip()
