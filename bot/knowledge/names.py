@@ -149,6 +149,23 @@ def _genitive_s(folded: str, start: int, end: int) -> bool:
     )
 
 
+# A Russian case ending on a Cyrillic name ("телефон Дульвича", "в Дульвиче", "с Кистоуном"): one or two
+# letters, only on names this long; names that do not decline ("Хэрроу", "Сехэ") are unaffected.
+_RU_ENDINGS = frozenset(["а", "я", "у", "ю", "е", "ы", "и", "ом", "ем", "ой", "ей", "ам", "ах"])
+_RU_ENDING_MIN = 5
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _russian_ending(folded: str, start: int, end: int) -> bool:
+    """The Cyrillic name found at `start:end` is followed by a Russian case ending that ends the word."""
+    if end - start < _RU_ENDING_MIN or not _CYRILLIC.match(folded[end - 1]):
+        return False
+    stop = end
+    while stop < len(folded) and _word_char(folded[stop]):
+        stop += 1
+    return folded[end:stop] in _RU_ENDINGS
+
+
 def derived_names(name: Mapping[str, str]) -> list[str]:
     """The names a record's `name` (or title) gives in each language: the whole name, the name without
     its bracketed parts and without a " - " suffix, and abbreviations written in its brackets
@@ -300,6 +317,10 @@ def spoken_forms(name: str) -> list[str]:
         for old, new in ((a, b), (b, a)):
             if name.endswith(old) and len(name) > len(old) + 1:
                 forms.append(name[: -len(old)] + new)
+    # A Cyrillic name ending in a soft sign or й declines by replacing it ("Андинмэнь" -> "на Андинмэне"):
+    # its stem, which takes the case ending (`_russian_ending`).
+    if name[-1:] in ("ь", "й") and _CYRILLIC.match(name[-2:-1] or " "):
+        forms.append(name[:-1])
     if _is_cjk(name):
         for prefix in _CJK_CITY_PREFIXES:
             rest = name[len(prefix) :].strip()
@@ -367,6 +388,7 @@ class Matcher:
                     and _word_char(folded[end])
                     and _word_char(folded[end - 1])
                     and not _genitive_s(folded, start, end)
+                    and not _russian_ending(folded, start, end)
                 ):
                     continue
             found.append((i, start, end))

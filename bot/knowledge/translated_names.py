@@ -42,11 +42,16 @@ def fold(text: str) -> str:
 
 def _pattern(word: str) -> re.Pattern[str]:
     """A rule word as a whole-word pattern; `*` at its end: any ending; `*` at its start: any letters
-    before it (the last part of a German compound, "*krankenhaus*"); spaces: any spaces."""
+    before it (the last part of a German compound, "*krankenhaus*"); `*` at the end of an inner word of a
+    phrase: any ending of that word; spaces: any spaces."""
     stem = fold(word.strip())
     prefix = stem.endswith("*")
     suffix = stem.startswith("*")
-    body = r"\s+".join(re.escape(part) for part in stem.strip("*").split())
+    # In a phrase, `*` at the end of an inner word: any ending of that word ("западн* академи*").
+    body = r"\s+".join(
+        re.escape(part[:-1]) + r"[^\W_]*" if part.endswith("*") else re.escape(part)
+        for part in stem.strip("*").split()
+    )
     start = r"[^\W_]*" if suffix else r"(?<![^\W_])"
     return re.compile(start + body + (r"[^\W_]*" if prefix else r"(?![^\W_])"))
 
@@ -93,7 +98,8 @@ class TranslatedIndex:
             if kind not in KINDS:
                 continue
             for name in names:
-                if not name.isascii():
+                # Latin names, accents and all ("Lycée Français International de Pékin").
+                if not fold(name).isascii():
                     continue
                 words = frozenset(_TOKEN.findall(fold(name))) - GENERIC
                 if words:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.knowledge import names
 from bot.knowledge.loader import read_knowledge, sync
-from bot.knowledge.names import Matcher, derived_names, mentions
+from bot.knowledge.names import Matcher, derived_names, mentions, spoken_forms
 
 
 def ids(text: str, url: str) -> list[tuple[str, str]]:
@@ -328,3 +328,22 @@ def test_german_adjectives_in_a_name_take_their_case_endings() -> None:
     # Only adjectives before the noun, in short names; English names are left as they are.
     assert names.spoken_forms("International SOS") == []
     assert not any("Schulen" in f for f in names.spoken_forms("Deutsche Schule Peking"))
+def test_a_russian_case_ending_on_a_long_cyrillic_name_still_names_the_record() -> None:
+    """ "а телефон Дульвича?", "в Дульвиче": the alias "Дульвич" with a Russian case ending; not a short
+    name, nor a word that goes on with other letters."""
+    matcher = Matcher.build([("schools", "dcb", ["Дульвич"]), ("hospitals", "x", ["Сехэ"])])
+    for text in ("а телефон Дульвича?", "учиться в Дульвиче", "Дульвич: адрес"):
+        assert [m.id for m in mentions(matcher, text)] == ["dcb"], text
+    assert [m.surface for m in mentions(matcher, "телефон Дульвича")] == ["Дульвич"]
+    assert mentions(matcher, "Дульвичский колледж") == []
+    assert mentions(matcher, "Сехэа") == []  # a name this short takes no ending
+
+
+def test_a_cyrillic_name_ending_in_a_soft_sign_declines() -> None:
+    """ "на Андинмэне", "адрес Андинмэня": the alias "Андинмэнь" (knowledge/service_points.yml) declines
+    by replacing its soft sign; its stem is a spoken form that takes the case ending."""
+    assert "Андинмэн" in spoken_forms("Андинмэнь")
+    matcher = Matcher.build([("service_points", "hall", ["Андинмэнь", *spoken_forms("Андинмэнь")])])
+    for text in ("телефон зала на Андинмэнь", "зал на Андинмэне", "адрес Андинмэня"):
+        assert [m.id for m in mentions(matcher, text)] == ["hall"], text
+    assert mentions(matcher, "Андинмэнский") == []

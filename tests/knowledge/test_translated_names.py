@@ -75,6 +75,20 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             "¿Teléfono del hospital de la Amistad China-Japón?",
             ("hospitals", "china_japan_friendship_hospital_international"),
         ),
+        # Russian translations of names, with case endings (name_words.yml, 2026-12-07, ans13ze)
+        ("Телефон Западной академии Пекина", ("schools", "western_academy_of_beijing")),
+        ("Адрес Объединённой семейной больницы", ("hospitals", "beijing_united_family_hospital")),
+        (
+            "Американская школа Святого Павла ещё работает?",
+            ("schools", "saint_paul_american_school"),
+        ),
+        # an accented Latin alias ("Lycée Français International de Pékin") gives translated words too
+        ("Где находится Французский лицей в Пекине?", ("schools", "lycee_francais_pekin")),
+        (
+            "Городская международная школа Пекина, сайт",
+            ("schools", "beijing_city_international_school"),
+        ),
+        ("Всемирная молодёжная академия Пекина", ("schools", "beijing_world_youth_academy")),
     ],
 )
 def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str, str]) -> None:
@@ -93,6 +107,9 @@ def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str,
         "un hôpital pour toute la famille ?",  # "family" alone is no place's whole name
         "un centro de salud cerca de Sanlitun",  # a kind of place ("health care"), no name
         "hospital para mi familia en Haidian",
+        "школы в западной части города",  # "western" names WAB only with "academy"
+        "французские школы в Чаояне",  # "French" alone is no school's whole name
+        "городские школы в Чаояне",  # "city" names BCIS only with "international"
     ],
 )
 def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:
