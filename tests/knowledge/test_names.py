@@ -328,6 +328,8 @@ def test_german_adjectives_in_a_name_take_their_case_endings() -> None:
     # Only adjectives before the noun, in short names; English names are left as they are.
     assert names.spoken_forms("International SOS") == []
     assert not any("Schulen" in f for f in names.spoken_forms("Deutsche Schule Peking"))
+
+
 def test_a_russian_case_ending_on_a_long_cyrillic_name_still_names_the_record() -> None:
     """ "а телефон Дульвича?", "в Дульвиче": the alias "Дульвич" with a Russian case ending; not a short
     name, nor a word that goes on with other letters."""
