@@ -139,13 +139,20 @@ def _word_char(ch: str) -> bool:
 _GENITIVE_MIN = 5
 
 
+def _rest_of_word(folded: str, end: int) -> str:
+    """The letters that follow a name found ending at `end`, up to the end of their word."""
+    stop = end
+    while stop < len(folded) and _word_char(folded[stop]):
+        stop += 1
+    return folded[end:stop]
+
+
 def _genitive_s(folded: str, start: int, end: int) -> bool:
     """The name found at `start:end` is followed by one "s" that ends the word."""
     return (
         end - start >= _GENITIVE_MIN
-        and folded[end] == "s"
         and folded[end - 1] != "s"
-        and (end + 1 == len(folded) or not _word_char(folded[end + 1]))
+        and _rest_of_word(folded, end) == "s"
     )
 
 
@@ -160,10 +167,7 @@ def _russian_ending(folded: str, start: int, end: int) -> bool:
     """The Cyrillic name found at `start:end` is followed by a Russian case ending that ends the word."""
     if end - start < _RU_ENDING_MIN or not _CYRILLIC.match(folded[end - 1]):
         return False
-    stop = end
-    while stop < len(folded) and _word_char(folded[stop]):
-        stop += 1
-    return folded[end:stop] in _RU_ENDINGS
+    return _rest_of_word(folded, end) in _RU_ENDINGS
 
 
 def derived_names(name: Mapping[str, str]) -> list[str]:
