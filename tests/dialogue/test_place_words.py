@@ -59,6 +59,12 @@ def test_the_intent_stays_otherwise(intent: str, text: str, service: str | None)
         "조양구 출입국 사무소 주소",
         "朝阳出入境在哪里",
         "où est le bureau d'immigration de Chaoyang ?",
+        # as French and Spanish speakers call them: the préfecture at home, the foreigners' office, migración
+        "ou est la prefecture de shunyi",
+        "le bureau de l'immigration a chaoyang adresse",
+        "le bureau des étrangers d'Andingmen",
+        "migracion cerca de wudaokou donde queda",
+        "horario de inmigración en Chaoyang",
     ],
 )
 def test_the_exit_entry_halls_are_named_in_every_language(text: str) -> None:
