@@ -1073,5 +1073,6 @@ BATCH_ANS13ZI: list[Example] = [
     _e("es", "la tarjeta de residencia de trabajo por cuantos años maximo", False, "validity"),
     _e("es", "quiero alargar la visa F hasta cuanto se puede", False, "validity"),
     _e("es", "el empadronamiento en pekin cuanto tiempo tengo", False, "deadline"),
+    _e("es", "¿Cuántos días vale el certificado de pérdida del pasaporte?", False, "validity"),
 ]
 QUESTIONS += BATCH_ANS13ZI
