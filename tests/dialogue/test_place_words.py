@@ -102,6 +102,8 @@ def test_a_nationality_is_no_school_need() -> None:
         ("nearest exit-entry office to Liuliqiao", "fengtai"),
         ("renew my residence permit near Capital Airport", "chaoyang"),
         ("首都机场附近哪里办居留许可", "chaoyang"),
+        ("bureau de l'immigration près de l'aéroport de la Capitale", "chaoyang"),
+        ("hospital cerca del aeropuerto de Pekín-Capital", "chaoyang"),
         ("hospital near Huilongguan", "changping"),
         ("where is the exit-entry office?", None),
     ],
