@@ -165,6 +165,11 @@ def question(
     if intent == "healthcare" and spoken in vocab.LANGUAGES:
         # "a hospital where they speak Arabic": the language spoken there, not the reply's.
         filters["spoken"] = spoken
+    if intent == "international_school" and entity(message, "curriculum") is None:
+        # "une école où les cours sont en français": the language's own curriculum.
+        taught_in = asked.curriculum_taught_in(message.get("text"))
+        if taught_in is not None:
+            filters["curriculum"] = taught_in
     ordinal = entity(message, "ordinal")
     return asked.Question(
         intent=intent,

@@ -4,7 +4,9 @@ so "Aufenthaltserlaubnis zum Arbeiten" is matched by its nouns, not by "für" an
 
 Short hand-written lists (no maintained multilingual stop-word library is a dependency of the project); only
 words that are a function word in every language using the same script, so that no language's content word
-is dropped ("son" is left out: French "his", English "son"). Chinese, Japanese and Korean are matched by
+is dropped ("son" is left out: French "his", English "son"). French "demande" and Spanish "solicitud" (an
+application: every procedure is one) are here too, so "qui peut la demander ?" is not matched to the one title
+that says "demande conjointe". Chinese, Japanese and Korean are matched by
 character pairs without kana (bot/knowledge/kinds/procedures.py), so they need no list. A new language in
 bot/core/languages.py gets a line here (tests/core/test_function_words.py says when one is missing).
 """
@@ -25,7 +27,8 @@ _WORDS: dict[str, str] = {
         его её ее их нас нам вас вам мы наш наша наше наши ваш ваша ваше ваши""",
     "fr": """les des une un le la du de pour par avec dans sur sous est sont que qui quoi quel quelle quels
         quelles comment combien où mon ma mes ton ta tes sa ses votre vos notre nos je il elle nous vous ils
-        elles faut faire dois doit peux peut pas plus aux au et ou ce cette ces cela ça""",
+        elles faut faire dois doit peux peut pas plus aux au et ou ce cette ces cela ça demande demandes
+        demander""",
     "de": """der die das den dem des ein eine einen einem einer eines und oder für fur zum zur von vom mit
         bei beim auf aus nach wie was wer wo wann welche welcher welches welchen welchem ich mich mir mein
         meine meinen meiner meinem sie ihr ihre ist sind bin hat habe haben kann können konnen muss müssen
@@ -33,7 +36,8 @@ _WORDS: dict[str, str] = {
         an um es er wir uns gibt dafür dort hier bitte""",
     "es": """los las el la un una unos unas del al de para por con sin sobre que qué cual cuál cuáles como
         cómo cuánto cuánta cuántos cuántas dónde donde cuando cuándo mi mis tu tus su sus yo me se es está
-        están hay necesito puedo debo tengo hacer más muy pero porque este esta estos estas eso esa""",
+        están hay necesito puedo debo tengo hacer más muy pero porque este esta estos estas eso esa
+        solicitud solicitudes solicitar""",
     "ar": """في من على إلى الى عن مع ما ماذا كيف كم أين اين متى هل هي هو أنا انا التي الذي هذا هذه ذلك أو او
         و يجب أحتاج احتاج أريد اريد لي عند يوجد توجد هناك""",
 }

@@ -150,6 +150,15 @@ CURRICULA: tuple[str, ...] = (
     "ipc",
 )
 
+# The curriculum of a school that teaches in a language, for a school question that names the language and no
+# curriculum ("une école où les cours sont en français", "colegio en alemán"): that country's own schools.
+CURRICULUM_TAUGHT_IN: dict[str, str] = {
+    "fr": "french",
+    "de": "german",
+    "ja": "japanese",
+    "ko": "korean",
+}
+
 HOSPITAL_KINDS = ("hospital", "clinic", "health_check_centre")
 
 MEDICAL_NEEDS = ("emergency_room", "international_department", "english_speaking")

@@ -1217,6 +1217,14 @@ def school_by_curriculum(text: str | None) -> dict[str, Any] | None:
     return dict(schools_found[0].record) if len(schools_found) == 1 else None
 
 
+def curriculum_taught_in(text: str | None) -> str | None:
+    """The curriculum a school question asks for by the one language it names ("école où les cours sont en
+    français", "colegio donde enseñen en coreano": vocab.CURRICULUM_TAUGHT_IN), None for no language, two,
+    or one without a curriculum of its own (English, Chinese)."""
+    spoken = {m.value for m in gazetteer.find_entities(text or "", {"language"})}
+    return vocab.CURRICULUM_TAUGHT_IN.get(spoken.pop()) if len(spoken) == 1 else None
+
+
 def named_procedures(text: str) -> list[dict[str, Any]]:
     """The procedures a message names by title or alias ("work residence permit", "体检")."""
     ids = dict.fromkeys(m.id for m in names.find_mentions(text or "") if m.kind == "procedures")

@@ -14,3 +14,12 @@ def test_function_words_and_content_words() -> None:
         assert function_words.is_function_word(word), word
     for word in ("visa", "Aufenthaltserlaubnis", "son", "permis", "виза", "work"):
         assert not function_words.is_function_word(word), word
+
+
+def test_the_word_for_applying_names_no_procedure() -> None:
+    """French "demande" and Spanish "solicitud" (every procedure is an application): "qui peut la demander ?"
+    is not matched to the one title saying "demande conjointe"; the distinctive words stay."""
+    for word in ("demande", "demander", "Solicitud", "solicitar"):
+        assert function_words.is_function_word(word), word
+    for word in ("conjointe", "conjunta", "prolongation"):
+        assert not function_words.is_function_word(word), word

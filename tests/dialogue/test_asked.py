@@ -1486,3 +1486,20 @@ def test_an_emergency_phone_after_a_named_hospital_with_an_emergency_room_is_its
 def test_an_emergency_room_after_a_hospital_without_one_lists_the_hospitals_with_one() -> None:
     ctx = Context(intent="healthcare", kind="hospitals", ids=["beijing_chaoyang_hospital"])
     assert not asked._shown_meet_need(ctx, "emergency_room")
+
+
+@pytest.mark.parametrize(
+    ("text", "curriculum"),
+    [
+        ("ecole ou les cours sont en francais a pekin site web", "french"),
+        ("colegio donde enseñen en alemán", "german"),
+        ("a school taught in Korean", "korean"),
+        ("une école où l'on parle anglais", None),  # no curriculum of its own
+        ("une école en français ou en allemand", None),  # two languages: no choice made
+        ("une école internationale à Shunyi", None),
+    ],
+)
+def test_a_school_asked_by_its_language_of_teaching_gets_that_curriculum(
+    text: str, curriculum: str | None
+) -> None:
+    assert asked.curriculum_taught_in(text) == curriculum

@@ -59,6 +59,12 @@ def test_the_intent_stays_otherwise(intent: str, text: str, service: str | None)
         "조양구 출입국 사무소 주소",
         "朝阳出入境在哪里",
         "où est le bureau d'immigration de Chaoyang ?",
+        # as French and Spanish speakers call them: the préfecture at home, the foreigners' office, migración
+        "ou est la prefecture de shunyi",
+        "le bureau de l'immigration a chaoyang adresse",
+        "le bureau des étrangers d'Andingmen",
+        "migracion cerca de wudaokou donde queda",
+        "horario de inmigración en Chaoyang",
     ],
 )
 def test_the_exit_entry_halls_are_named_in_every_language(text: str) -> None:
@@ -96,6 +102,8 @@ def test_a_nationality_is_no_school_need() -> None:
         ("nearest exit-entry office to Liuliqiao", "fengtai"),
         ("renew my residence permit near Capital Airport", "chaoyang"),
         ("首都机场附近哪里办居留许可", "chaoyang"),
+        ("bureau de l'immigration près de l'aéroport de la Capitale", "chaoyang"),
+        ("hospital cerca del aeropuerto de Pekín-Capital", "chaoyang"),
         ("hospital near Huilongguan", "changping"),
         ("where is the exit-entry office?", None),
     ],

@@ -1064,3 +1064,15 @@ BATCH_ANS13ZF: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_ANS13ZF if e[2]]
 QUESTIONS += [e for e in BATCH_ANS13ZF if not e[2] and e[3]]
+# Eleventh session (helper ans13zi, beside answers_dev31): how long an extension or a permit may last, asked
+# with "max" / "por cuántos años" (not the processing time, not a school's ages), and Spanish "cuánto tiempo
+# tengo" (the deadline, not the processing time).
+BATCH_ANS13ZI: list[Example] = [
+    _e("fr", "prolonger mon visa touriste de combien de jours max", False, "validity"),
+    _e("fr", "la prolongation du visa c'est combien de temps au maximum", False, "validity"),
+    _e("es", "la tarjeta de residencia de trabajo por cuantos años maximo", False, "validity"),
+    _e("es", "quiero alargar la visa F hasta cuanto se puede", False, "validity"),
+    _e("es", "el empadronamiento en pekin cuanto tiempo tengo", False, "deadline"),
+    _e("es", "¿Cuántos días vale el certificado de pérdida del pasaporte?", False, "validity"),
+]
+QUESTIONS += BATCH_ANS13ZI

@@ -64,6 +64,9 @@ NOT_ACUTE = [
     "passeport oublié dans un taxi, le chauffeur ne répond pas, quelles démarches ?",
     "mon ami ne répond pas au téléphone depuis hier",
     "护照被偷了，报警以后还要去哪补办",
+    # A stolen passport asked about as a procedure (the loss certificate, the window): no robbery going on
+    "me robaron el pasaporte el certificado de perdida cuanto dura",
+    "me robaron el pasaporte, ¿en qué ventanilla hago los trámites?",
     "which school has a German curriculum",
 ]
 
@@ -304,3 +307,10 @@ def test_a_knowledge_base_without_hotlines_still_gives_the_numbers_in_order(
     answer = answers.emergency_answer(None, lang="en", emergency_type="fire")
     lines = answer.replies[0].text.splitlines()
     assert "119" in lines[0] and "120" in lines[1]
+
+
+def test_a_robbery_going_on_stays_an_emergency_without_a_procedure_word() -> None:
+    """The Spanish procedure words ("certificado", "ventanilla", "trámites") veto a robbery only when they are
+    there: a robbery told without them is still the police's."""
+    assert safety.check("me acaban de robar el pasaporte con un cuchillo").acute == "police"
+    assert safety.check("me robaron el pasaporte ahora mismo en el metro").acute == "police"
