@@ -187,4 +187,7 @@ FACETS: tuple[str, ...] = (
     "status",
     "booking",
     "website",
+    "insurance",
+    "boarding",
+    "pupils",
 )
