@@ -433,7 +433,7 @@ class ActionEmergency(KnowledgeAction):
             lang=lang,
             emergency_type=entity(message, "emergency_type"),
             # "me robaron el pasaporte": the steps for a stolen passport after the numbers.
-            text=message.get("text"),
+            said=message.get("text"),
         )
 
 

@@ -431,10 +431,10 @@ def emergency_answer(
     *,
     lang: str = "en",
     emergency_type: str | None = None,
-    text: str | None = None,
+    said: str | None = None,
 ) -> Answer:
     """Emergency numbers first, always, the one this kind of emergency needs first (120 medical, 110
-    police, 119 fire, 122 traffic); then, when the message (`text`) names a passport ("me robaron el
+    police, 119 fire, 122 traffic); then, when the message (`said`) names a passport ("me robaron el
     pasaporte"), the steps for a lost or stolen passport; then 24-hour emergency departments when the
     data is there."""
     order = EMERGENCY_ORDER.get(emergency_type or "", EMERGENCY_CATEGORIES)
@@ -461,7 +461,7 @@ def emergency_answer(
     lines.append(t("emergency_interpreting", lang))
     card = cards.emergency_card(lines[0], records, lang, lines[-1])
     first = Reply("\n".join(lines), card=card.to_json())
-    passport = _lost_passport_steps(text, lang)
+    passport = _lost_passport_steps(said, lang)
     replies = [first, *passport]
     try:
         # A stolen passport needs the police and the steps, not the emergency departments (unless
@@ -495,14 +495,14 @@ def emergency_answer(
     return Answer(replies, topic="emergency", translation=status, shown_records=shown)
 
 
-def _lost_passport_steps(text: str | None, lang: str) -> list[Reply]:
+def _lost_passport_steps(said: str | None, lang: str) -> list[Reply]:
     """The lost-passport procedure in short (its title and summary: police report, the loss
     certificate at the exit-entry hall, a new passport from the embassy) when the message names a
     passport; nothing otherwise or when the knowledge base cannot be read."""
-    if not passport_words.names_passport(text):
+    if not passport_words.names_passport(said):
         return []
     try:
-        found = procedures.rank("lost_passport", text or "")
+        found = procedures.rank("lost_passport", said or "")
     except SQLAlchemyError:
         return []
     if not found:

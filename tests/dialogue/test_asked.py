@@ -1495,11 +1495,11 @@ def test_an_emergency_room_after_a_hospital_without_one_lists_the_hospitals_with
 def test_an_emergency_naming_a_passport_gets_the_numbers_then_the_lost_passport_steps(
     lang: str, text: str
 ) -> None:
-    answer = answers.emergency_answer(None, lang=lang, emergency_type="police", text=text)
+    answer = answers.emergency_answer(None, lang=lang, emergency_type="police", said=text)
     assert answer.replies[0].text.startswith(t("emergency_intro", lang))
     assert "110" in answer.replies[0].text
     assert answer.replies[1].text.startswith("📋") and "25" in answer.replies[1].text
-    plain = answers.emergency_answer(None, lang=lang, emergency_type="police", text="help!")
+    plain = answers.emergency_answer(None, lang=lang, emergency_type="police", said="help!")
     assert not any(r.text.startswith("📋") for r in plain.replies)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, ForeignKey, Integer, String, select
 
@@ -214,8 +214,9 @@ _IN_TEXT: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
 def text_fact(rec: SchoolRecord, facet: str, lang: str) -> tuple[str | None, tuple[str, ...]]:
     """The free texts of the school that state `facet` (boarding, pupils, hours), in `lang`."""
     keys, pattern = _IN_TEXT[facet]
-    found = [k for k in keys if pattern.search(str((rec.get(k) or {}).get("en") or ""))]
-    return "\n".join(local(rec[k], lang) for k in found) or None, tuple(found) or (facet,)
+    texts: dict[str, LocalText] = {k: v for k in keys if (v := cast(Any, rec).get(k))}
+    found = [k for k, v in texts.items() if pattern.search(str(v.get("en") or ""))]
+    return "\n".join(local(texts[k], lang) for k in found) or None, tuple(found) or (facet,)
 
 
 def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> str | None:
