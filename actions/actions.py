@@ -437,6 +437,8 @@ class ActionEmergency(KnowledgeAction):
             user_position(tracker, message),
             lang=lang,
             emergency_type=entity(message, "emergency_type"),
+            # "me robaron el pasaporte": the steps for a stolen passport after the numbers.
+            said=message.get("text"),
         )
 
 

@@ -196,4 +196,7 @@ FACETS: tuple[str, ...] = (
     "status",
     "booking",
     "website",
+    "insurance",
+    "boarding",
+    "pupils",
 )

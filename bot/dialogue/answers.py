@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import hotlines as hotlines_mod
 from bot.core import vocab
-from bot.dialogue import cards, feedback, render
+from bot.dialogue import cards, feedback, passport_words, render
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
 from bot.faq import index as faq_index
@@ -431,9 +431,12 @@ def emergency_answer(
     *,
     lang: str = "en",
     emergency_type: str | None = None,
+    said: str | None = None,
 ) -> Answer:
     """Emergency numbers first, always, the one this kind of emergency needs first (120 medical, 110
-    police, 119 fire, 122 traffic); then 24-hour emergency departments when the data is there."""
+    police, 119 fire, 122 traffic); then, when the message (`said`) names a passport ("me robaron el
+    pasaporte"), the steps for a lost or stolen passport; then 24-hour emergency departments when the
+    data is there."""
     order = EMERGENCY_ORDER.get(emergency_type or "", EMERGENCY_CATEGORIES)
     try:
         records = hotlines.hotlines(order)
@@ -458,9 +461,16 @@ def emergency_answer(
     lines.append(t("emergency_interpreting", lang))
     card = cards.emergency_card(lines[0], records, lang, lines[-1])
     first = Reply("\n".join(lines), card=card.to_json())
-    replies = [first]
+    passport = _lost_passport_steps(said, lang)
+    replies = [first, *passport]
     try:
-        ers = hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
+        # A stolen passport needs the police and the steps, not the emergency departments (unless
+        # someone is hurt: a medical emergency keeps them).
+        ers = (
+            []
+            if passport and emergency_type != "medical"
+            else hospitals.find_hospitals("emergency_room", district, near=near, limit=3)
+        )
     except SQLAlchemyError:
         ers = []
     shown = None
@@ -483,6 +493,22 @@ def emergency_answer(
             offer = replace(offer, buttons=[*offer.buttons, more_details_button(lang)])
         replies.append(offer)
     return Answer(replies, topic="emergency", translation=status, shown_records=shown)
+
+
+def _lost_passport_steps(said: str | None, lang: str) -> list[Reply]:
+    """The lost-passport procedure in short (its title and summary: police report, the loss
+    certificate at the exit-entry hall, a new passport from the embassy) when the message names a
+    passport; nothing otherwise or when the knowledge base cannot be read."""
+    if not passport_words.names_passport(said):
+        return []
+    try:
+        found = procedures.rank("lost_passport", said or "")
+    except SQLAlchemyError:
+        return []
+    if not found:
+        return []
+    rec = found[0]
+    return [Reply(f"📋 {local(rec.get('title'), lang)}\n{local(rec.get('summary'), lang)}")]
 
 
 _FALLBACK_NUMBER = re.compile(r"(?<!\d)(110|119|120|122)(?!\d)")

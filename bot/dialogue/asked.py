@@ -38,6 +38,7 @@ from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
 from bot.dialogue.context import PLACE_KINDS, Context
 from bot.dialogue.i18n import local, name, t
+from bot.faq import index as faq_index
 from bot.faq import match as faq_match
 from bot.knowledge import facets as kfacets
 from bot.knowledge import names, queries, translations
@@ -250,11 +251,15 @@ def short_provenance(
         more = len(sources) > 1 and not first.endswith("…")
         shown = first + (" …" if more else "")
         limit = DATE_CHARS // 2 if site_only else DATE_CHARS
+        # Translated first, then cut: a clause cut first ("undated (current…") is no longer a
+        # clause the catalogue knows and would stay in English.
         date = (
-            _cut_date(str(rec["source_date"]), limit) if rec.get("source_date") and dated else None
+            _cut_date(render.source_date_in_words(str(rec["source_date"]), lang), limit)
+            if rec.get("source_date") and dated
+            else None
         )
         lines.append(
-            t("source_dated", lang, text=shown, date=render.source_date_in_words(date, lang))
+            t("source_dated", lang, text=shown, date=date)
             if date
             else t("source_undated", lang, text=shown)
         )
@@ -292,6 +297,10 @@ def record_block(
     lines = [_title(kind, rec, lang)]
     missing = []
     shown = []
+    if rec.get("status") == "closed" and "status" in kfacets.facets_of(kind):
+        # A place that no longer operates says so first, whatever was asked of it ("is it still
+        # open?" read as opening hours, "its phone?"): its other facts are history.
+        facets = ["status", *(f for f in facets if f != "status")]
     for facet in facets:
         if facet == OVERVIEW:
             fact = local(rec.get("summary"), lang) or None
@@ -430,6 +439,9 @@ FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "status": ("status", "hours"),
     "booking": ("appointment",),
     "website": ("website", "links"),
+    "insurance": ("insurance",),
+    "boarding": ("notes", "programmes"),
+    "pupils": ("notes", "grades"),
 }
 
 
@@ -2082,6 +2094,38 @@ def summary_turn(
 
 
 @_safe_turn
+def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
+    """ "And the fine if I don't?" after a procedure: no procedure holds a fine, the entries on fines
+    do. Of the entries staff relate to the procedure shown (`related:`) whose answer states a fine or a
+    penalty, the one closest to the message (the late-registration fine after accommodation
+    registration; an entry whose first related procedure is the one shown first). None when no
+    procedure was shown or no such entry is related to it."""
+    if not ctx.procedures or not penalty_words.asks_penalty(q.text):
+        return None
+    shown = ctx.procedures[0]
+    try:
+        closest = faq_index.lookup(q.text, k=PENALTY_CANDIDATES, learned=False)
+    except SQLAlchemyError:
+        logger.warning("questions and answers unavailable", exc_info=True)
+        return None
+    fines = [
+        m
+        for m in closest
+        if shown in (m.entry.get("related") or [])
+        and penalty_words.asks_penalty(local(m.entry.get("answer"), "en"))
+    ]
+    if not fines:
+        return None
+    # An entry whose first related procedure is the one shown is about it (the late-registration fine),
+    # before one that only touches it (illegal residence: a visa matter first).
+    best = max(fines, key=lambda m: ((m.entry.get("related") or [None])[0] == shown, m.score))
+    return Turn(answers.faq_answer(q.text, best.entry_id, lang=lang), Context(faq=best.entry_id))
+
+
+# Every entry is scored for a fine asked after a procedure (a few hundred at most).
+PENALTY_CANDIDATES = 1000
+
+
 def follow_up(
     q: Question, ctx: Context, *, lang: str = "en", now: dt.datetime | None = None
 ) -> Turn:
@@ -2102,6 +2146,9 @@ def follow_up(
     if ctx.empty:
         turn = faq_follow_up(q, ctx, lang) if ctx.faq else None
         return turn or Turn(clarify(lang), ctx)
+    penalty = _penalty_follow_up(q, ctx, lang)
+    if penalty is not None:
+        return penalty
     family = _family_follow_up(q, ctx, lang, now)
     if family is not None:
         return family

@@ -32,6 +32,16 @@ KINDS = ("schools", "hospitals")
 # Words of English names that name nothing on their own (kinds of place, the city, function words).
 GENERIC = sounds.GENERIC
 _TOKEN = re.compile(r"[^\W_]+")
+# Words that are no part of a name made only of generic words ("International School of Beijing").
+FUNCTION_WORDS = frozenset(
+    {"of", "the", "and", "de", "der", "des", "du", "la", "le", "in", "for", "at"}
+)
+# A German compound whose last part says the kind of place, its first part hyphenated words
+# ("chao-yang-krankenhauses", "yew-chung-schule"); the text is folded (lower case, no accents).
+_HOSPITAL_PARTS = frozenset({"krankenhaus", "klinik", "spital", "hospital"})
+_COMPOUND = re.compile(
+    r"(?<![^\W_])((?:[^\W_]+-)+)(krankenhaus|klinik|spital|hospital|schule|gymnasium)[^\W_]*"
+)
 _LATIN_ACCENTS = str.maketrans("àáâãäåçèéêëìíîïñòóôõöùúûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy")
 
 
@@ -101,14 +111,37 @@ class TranslatedIndex:
                 # Latin names, accents and all ("Lycée Français International de Pékin").
                 if not fold(name).isascii():
                     continue
-                words = frozenset(_TOKEN.findall(fold(name))) - GENERIC
+                tokens = frozenset(_TOKEN.findall(fold(name)))
+                # A name made only of generic words ("International School of Beijing") is named by
+                # those words, translated as one phrase (name_words.yml: "international school beijing").
+                words = tokens - GENERIC or tokens - FUNCTION_WORDS
                 if words:
                     entries.append((kind, rid, words))
         return cls(entries)
 
+    def compound(self, folded: str) -> NameMatch | None:
+        """The one school or hospital named by the first part of a German compound whose last part
+        says the kind of place: "des Chao-Yang-Krankenhauses", "der Yew-Chung-Schule". Only the
+        hyphenated words before the kind word count, and they must be the whole of a name's distinctive
+        words, so "Krankenhaus in Chaoyang" names nothing."""
+        found: set[tuple[str, str, int, int]] = set()
+        for m in _COMPOUND.finditer(folded):
+            said = frozenset(_TOKEN.findall(m.group(1))) - GENERIC
+            kind = "hospitals" if m.group(2) in _HOSPITAL_PARTS else "schools"
+            for entry_kind, rid, words in self.entries:
+                if entry_kind == kind and words == said:
+                    found.add((kind, rid, m.start(), m.end()))
+        if len({(k, r) for k, r, _, _ in found}) != 1:
+            return None
+        kind, rid, start, end = min(found, key=lambda f: f[2])
+        return NameMatch(kind, rid, start, end)
+
     def find(self, text: str) -> NameMatch | None:
         """The one school or hospital the message names with translated words, or None."""
         folded = fold(text)
+        compound = self.compound(folded)
+        if compound is not None:
+            return compound
         r = rules()
         said: set[str] = set()
         spans: list[tuple[int, int]] = []
@@ -125,10 +158,13 @@ class TranslatedIndex:
                 if kind_word:
                     kinds_said.setdefault(kind, kind_word.span())
         present = set(_TOKEN.findall(folded)) | said
-        best: dict[tuple[str, str], int] = {}
+        best: dict[tuple[str, str], float] = {}
         for kind, rid, words in self.entries:
             if kind in kinds_said and words <= present and words & said:
-                best[(kind, rid)] = max(best.get((kind, rid), 0), len(words))
+                # A name of generic words only counts least: "Городская международная школа
+                # Пекина" is the City International School, not the International School.
+                score = len(words - GENERIC) or 0.5
+                best[(kind, rid)] = max(best.get((kind, rid), 0), score)
         if not best:
             return None
         top = max(best.values())

@@ -709,7 +709,9 @@ def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None
     if len(text.strip()) > MAX_CHARS or not a.elliptical:
         return False
     refers = bool(a.pronouns) and intent in PRONOUN_REFERS
-    if intent in NEVER_FOLLOW_UP and not (refers or _spoken_not_reply(text, a)):
+    if intent in NEVER_FOLLOW_UP and not (
+        refers or _spoken_not_reply(text, a) or _spoken_too(text, a)
+    ):
         return False
     own = STANDALONE_INTENTS.get(intent or "")
     if own is not None and not (a.markers or a.ordinals or refers):
@@ -731,6 +733,45 @@ def _spoken_not_reply(text: str, a: Analysis) -> bool:
     return any(f.value == "languages" for f in a.facets) and not gazetteer.find_entities(
         text, {"language"}
     )
+
+
+# "Too", "also" in a message that asks whether a language is spoken ("일본어도 돼요?", "do they speak
+# Japanese too?", "日本語も話せますか", "英语也可以吗"): the languages of the place shown, one more than
+# was said; a request for a reply language has no "too".
+_ALSO = re.compile(r"(?<![^\W_])(?:too|also|auch|aussi|tambien|тоже|также|ايضا)(?![^\W_])|[도も也]")
+
+
+def _spoken_too(text: str, a: Analysis) -> bool:
+    """The message asks whether a language is spoken too: about the places shown, not a request."""
+    return any(f.value == "languages" for f in a.facets) and bool(_ALSO.search(fold(text)))
+
+
+def _language_in_a_name(text: str) -> bool:
+    """Every language the message names is part of a record's name it gives ("lycee francais
+    website", "Deutsche Schule Peking"): it asks about that place, not for a reply language."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.knowledge import names  # the knowledge base's names (rebuilt after a sync)
+
+    said = gazetteer.find_entities(text, {"language"})
+    if not said:
+        return False
+    try:
+        spans = [(m.start, m.end) for m in names.find_mentions(text)]
+    except SQLAlchemyError:  # the knowledge base is down: the request stays
+        return False
+    return all(any(s <= m.start and m.end <= e for s, e in spans) for m in said)
+
+
+# Intents of talk about the conversation itself, whose short words ("no", "don't", "ok", "fine") a
+# question on a fine shares: "and the fine if I don't?" is no "no, thanks".
+SMALL_TALK = frozenset({"thank", "affirm", "deny", "goodbye", "greet"})
+
+
+def _asks_penalty(text: str) -> bool:
+    from bot.dialogue import penalty_words  # the dialogue's word list (it reads `fold` from here)
+
+    return len(text.strip()) <= MAX_CHARS and penalty_words.asks_penalty(text)
 
 
 def _set_intent(message: Message, name: str, ranking: list[dict[str, Any]]) -> None:
@@ -803,10 +844,24 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             if intent == FOLLOW_UP_INTENT:
                 continue
+            if intent in SMALL_TALK and _asks_penalty(text):
+                # "and the fine if I don't?" read as thanks or "no": a fine asked of what was shown.
+                _set_intent(message, FOLLOW_UP_INTENT, ranking)
+                continue
+            if intent in NEVER_FOLLOW_UP and _language_in_a_name(text):
+                # A language named only inside a place's name: the classifier's next guess.
+                following = [
+                    r for r in ranking if r.get(INTENT_NAME_KEY) not in (intent, FALLBACK_INTENT)
+                ]
+                if following:
+                    _set_intent(message, str(following[0][INTENT_NAME_KEY]), following)
+                    continue
             # "which languages do they speak at OASIS?", read as a request for a reply language: it
             # names no language to switch to, so it asks which languages are spoken at the place it
             # names (the dialogue finds the place by name; a follow-up's answer starts there).
-            spoken = intent in NEVER_FOLLOW_UP and _spoken_not_reply(text, a)
+            spoken = intent in NEVER_FOLLOW_UP and (
+                _spoken_not_reply(text, a) or _spoken_too(text, a)
+            )
             if not spoken and not is_follow_up(text, intent, a):
                 continue
             _set_intent(message, FOLLOW_UP_INTENT, ranking)

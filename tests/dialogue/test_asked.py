@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.dialogue import answers, asked, i18n
+from bot.dialogue import answers, asked, i18n, render
 from bot.dialogue.answers import Answer
 from bot.dialogue.asked import Question
 from bot.dialogue.context import Context
@@ -1503,3 +1503,46 @@ def test_a_school_asked_by_its_language_of_teaching_gets_that_curriculum(
     text: str, curriculum: str | None
 ) -> None:
     assert asked.curriculum_taught_in(text) == curriculum
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("es", "me robaron el pasaporte, qué hago"), ("de", "mein Reisepass wurde gestohlen, Hilfe")],
+)
+def test_an_emergency_naming_a_passport_gets_the_numbers_then_the_lost_passport_steps(
+    lang: str, text: str
+) -> None:
+    answer = answers.emergency_answer(None, lang=lang, emergency_type="police", said=text)
+    assert answer.replies[0].text.startswith(t("emergency_intro", lang))
+    assert "110" in answer.replies[0].text
+    assert answer.replies[1].text.startswith("📋") and "25" in answer.replies[1].text
+    plain = answers.emergency_answer(None, lang=lang, emergency_type="police", said="help!")
+    assert not any(r.text.startswith("📋") for r in plain.replies)
+
+
+def test_a_fine_asked_after_a_procedure_is_the_entry_on_that_procedures_fine() -> None:
+    ctx = Context(intent="accommodation_registration", procedures=["accommodation_registration"])
+    turn = asked.follow_up(Question("follow_up", "and the fine if I don't?"), ctx)
+    assert "2,000" in all_text(turn.answer)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ko"])
+def test_a_closed_school_says_so_first_whatever_is_asked(lang: str) -> None:
+    rec = names.record("schools", "saint_paul_american_school")
+    assert rec is not None
+    block = asked.record_block("schools", rec, ["hours"], lang)
+    assert t("status_closed", lang) in block.split("\n")[1]
+
+
+@pytest.mark.parametrize("lang", ["fr", "es", "ru"])
+def test_a_long_source_date_is_translated_before_it_is_cut(lang: str) -> None:
+    """Cut first, the stump of a clause ("undated (current…") is translated word by word ("(actuelle…",
+    not "(pages actuelles)"); translated first, what is shown is the start of the translation."""
+    date = " ".join(["undated"] * 6) + " (current pages)"
+    assert len(date) > asked.DATE_CHARS
+    full = render.source_date_in_words(date, lang)
+    text = "\n".join(
+        asked.short_provenance({"source": ["x.gov.cn [OFF]"], "source_date": date}, lang)
+    )
+    shown = text.split(", ", 1)[1].split("\n")[0].rstrip(".").rstrip("…")
+    assert full.startswith(shown), (shown, full)

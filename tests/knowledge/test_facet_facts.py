@@ -337,3 +337,35 @@ def test_a_school_teaches_in_the_languages_its_programmes_say(kb_url: str) -> No
     rec = record(kb_url, "schools", "beijing_world_youth_academy")
     text = schools.facet_text(rec, "languages", "en") or ""
     assert "80%" in text and text == schools.facet_text(rec, "curriculum", "en")
+
+
+def test_hospital_insurance_only_from_its_data(kb_url: str) -> None:
+    bju = record(kb_url, "hospitals", "beijing_united_family_hospital")
+    assert "BlueCross" in (hospitals.facet_text(bju, "insurance", "ru") or "")
+    # OASIS has no insurance data in our sources: no guess (the dialogue says "I don't have that").
+    oasis = record(kb_url, "hospitals", "oasis_international_hospital")
+    assert hospitals.facet_text(oasis, "insurance", "fr") is None
+
+
+@pytest.mark.parametrize(
+    ("rid", "facet", "lang", "expected"),
+    [
+        ("keystone_academy", "boarding", "en", "Grade 9"),
+        ("keystone_academy", "boarding", "zh", "9年级"),
+        ("beijing_world_youth_academy", "boarding", "en", "Day school only"),
+        ("japanese_school_of_beijing", "pupils", "ja", "244"),
+        ("harrow_beijing", "pupils", "en", "1,229"),
+        ("german_embassy_school_beijing", "pupils", "de", "600"),
+        ("yew_chung_international_school_beijing", "hours", "en", "08:00-15:15"),
+    ],
+)
+def test_school_facts_written_in_its_free_texts(
+    kb_url: str, rid: str, facet: str, lang: str, expected: str
+) -> None:
+    assert expected in (schools.facet_text(record(kb_url, "schools", rid), facet, lang) or "")
+
+
+def test_a_school_whose_texts_do_not_say_it_gives_none(kb_url: str) -> None:
+    wab = record(kb_url, "schools", "western_academy_of_beijing")
+    for facet in ("boarding", "pupils", "hours"):
+        assert schools.facet_text(wab, facet, "en") is None, facet

@@ -141,3 +141,44 @@ def test_the_travel_health_care_centre_is_named_in_french_and_spanish(
     kb_url: str, text: str
 ) -> None:
     assert ("hospitals", "beijing_ithcc") in ids(text, kb_url)
+
+
+# A name made only of generic words (International School of Beijing), translated as a whole phrase in the
+# singular with "of Beijing" (name_words.yml), and German compounds whose first part is a name (ans13zk).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Сайт Международной школы Пекина?", ("schools", "international_school_of_beijing")),
+        (
+            "teléfono de la Escuela Internacional de Pekín",
+            ("schools", "international_school_of_beijing"),
+        ),
+        (
+            "Où se trouve l'École internationale de Pékin ?",
+            ("schools", "international_school_of_beijing"),
+        ),
+        (
+            "E-Mail der Internationalen Schule Peking?",
+            ("schools", "international_school_of_beijing"),
+        ),
+        ("ما هو موقع مدرسة بكين الدولية؟", ("schools", "international_school_of_beijing")),
+        ("Telefon des Chao-Yang-Krankenhauses", ("hospitals", "beijing_chaoyang_hospital")),
+    ],
+)
+def test_generic_names_and_german_compounds(
+    kb_url: str, text: str, expected: tuple[str, str]
+) -> None:
+    assert ids(text, kb_url) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "международные школы Пекина",  # international schools of Beijing: any of them
+        "¿hay escuelas internacionales en Pekín?",
+        "eine internationale Schule in Peking mit IB?",
+        "Krankenhaus in Chao-Yang?",  # a hyphenated district, no compound with the kind of place
+    ],
+)
+def test_generic_words_in_the_plural_or_with_in_name_no_school(kb_url: str, text: str) -> None:
+    assert names.current(kb_url).translated.find(text) is None

@@ -756,3 +756,36 @@ def test_chaoyang_in_its_sino_korean_reading_is_the_district() -> None:
 def test_a_german_weekday_joined_to_a_part_of_the_day_is_the_day() -> None:
     found = gazetteer.find_entities("Hat das am Samstagvormittag offen?", {"weekday"})
     assert [m.value for m in found] == ["saturday"]
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        (
+            "일본어도 돼요?",
+            "languages",
+        ),  # "Japanese too?": of the place shown, not a reply language
+        ("do they speak japanese too?", "languages"),
+        ("а страховку они принимают?", "insurance"),
+        ("ils acceptent mon assurance ?", "insurance"),
+        ("direct billing?", "insurance"),
+    ],
+)
+def test_a_language_asked_too_and_insurance_are_follow_ups(text: str, facet: str) -> None:
+    intent = "change_language" if facet == "languages" else "healthcare"
+    (message,) = FacetExtractor({}).process([_message(text, intent)])
+    assert message.get("intent")["name"] == "follow_up"
+    assert _entities(message, "facet") == [facet]
+
+
+@pytest.mark.parametrize("text", ["영어 돼요?", "speak english please", "日本語でお願いします"])
+def test_a_request_for_a_reply_language_stays(text: str) -> None:
+    (message,) = FacetExtractor({}).process([_message(text, "change_language")])
+    assert message.get("intent")["name"] == "change_language"
+
+
+def test_a_language_inside_a_place_name_is_no_request(use_kb: str) -> None:
+    (message,) = FacetExtractor({}).process([_message("lycee francais website", "change_language")])
+    assert message.get("intent")["name"] == "visa"  # the classifier's next guess
+    (message,) = FacetExtractor({}).process([_message("en français svp", "change_language")])
+    assert message.get("intent")["name"] == "change_language"

@@ -153,7 +153,9 @@ def facts(rec: HospitalRecord, lang: str) -> list[str]:
 # One fact at a time (issue 13; bot/knowledge/facets.py)
 # ---------------------------------------------------------------------------------------------
 
-FACETS: frozenset[str] = frozenset({"address", "phone", "hours", "languages", "website"})
+FACETS: frozenset[str] = frozenset(
+    {"address", "phone", "hours", "languages", "website", "insurance"}
+)
 
 # How staff label an emergency line (`phones[].label.en`): "Emergency", "24/7 emergency room".
 _EMERGENCY_LABEL = ("emergency",)
@@ -197,6 +199,10 @@ def facet_text(rec: HospitalRecord, facet: str, lang: str, when: Any = None) -> 
     elif facet == "languages" and rec.get("languages"):
         spoken = ", ".join(name("languages", x, lang) for x in rec["languages"])
         text = t("languages", lang, text=spoken)
+    elif facet == "insurance" and rec.get("insurance"):
+        # "Do they take my insurance?", "direct billing?": what the sources say, never a guess (a
+        # hospital without it gets "I don't have that" and its own phone).
+        text = local(rec["insurance"], lang)
     return with_doubts(text, "hospitals", rec, fields, lang)
 
 

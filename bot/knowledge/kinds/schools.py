@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, cast
 
 from sqlalchemy import Column, ForeignKey, Integer, String, select
 
@@ -178,8 +179,44 @@ def render(place: Place[SchoolRecord], lang: str, district: str | None = None) -
 # ---------------------------------------------------------------------------------------------
 
 FACETS: frozenset[str] = frozenset(
-    {"address", "phone", "curriculum", "ages", "status", "eligibility", "website", "languages"}
+    {
+        "address",
+        "phone",
+        "curriculum",
+        "ages",
+        "status",
+        "eligibility",
+        "website",
+        "languages",
+        "hours",
+        "boarding",
+        "pupils",
+    }
 )
+
+# Facts staff write in a school's free texts rather than in fields of their own: boarding, the number of
+# pupils, the school day ("Day and boarding school; boarding is required from Grade 9", "244 pupils on
+# 2024-12-31", "School hours K2-Year 13 08:00-15:15"). The English text says whether the field holds
+# the fact; the field is then shown whole, in the user's language.
+_IN_TEXT: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
+    "boarding": (
+        ("notes", "programmes", "eligibility"),
+        re.compile(r"\bboarding\b|\bday school\b", re.I),
+    ),
+    "pupils": (
+        ("notes", "grades"),
+        re.compile(r"\d[\d,]*\s+(?:pupils|students)\b|\(\d[\d,]*\s+pupils\)", re.I),
+    ),
+    "hours": (("notes",), re.compile(r"\bschool hours\b|\b\d{1,2}:\d{2}\b", re.I)),
+}
+
+
+def text_fact(rec: SchoolRecord, facet: str, lang: str) -> tuple[str | None, tuple[str, ...]]:
+    """The free texts of the school that state `facet` (boarding, pupils, hours), in `lang`."""
+    keys, pattern = _IN_TEXT[facet]
+    texts: dict[str, LocalText] = {k: v for k in keys if (v := cast(Any, rec).get(k))}
+    found = [k for k, v in texts.items() if pattern.search(str(v.get("en") or ""))]
+    return "\n".join(local(texts[k], lang) for k in found) or None, tuple(found) or (facet,)
 
 
 def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> str | None:
@@ -217,6 +254,8 @@ def facet_text(rec: SchoolRecord, facet: str, lang: str, when: Any = None) -> st
         fields = ("status",)
     elif facet == "eligibility" and rec.get("eligibility"):
         text = t("eligibility", lang, text=local(rec["eligibility"], lang))
+    elif facet in _IN_TEXT:
+        text, fields = text_fact(rec, facet, lang)
     return with_doubts(text, "schools", rec, fields, lang)
 
 
