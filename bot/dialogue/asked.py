@@ -276,6 +276,21 @@ def unknown_line(
     return t("fact_unknown", lang, what=what) + " " + t("ask_channel", lang, phone=phone)
 
 
+def _duration_instead(
+    kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str
+) -> tuple[str, ...]:
+    """("validity",) when a procedure holding no processing time is asked only that and holds a validity:
+    "how many days" of the 240-hour transit ("безвиз 240 часов это сколько дней") is how long it lasts;
+    the missing processing time is still said. Not beside other facets: their facts come first."""
+    if (
+        kind != "procedures"
+        or list(facets) != ["processing_time"]
+        or kfacets.fact(kind, rec, "processing_time", lang)
+    ):
+        return ()
+    return ("validity",) if kfacets.fact(kind, rec, "validity", lang) else ()
+
+
 def record_block(
     kind: str,
     rec: Mapping[str, Any],
@@ -292,6 +307,7 @@ def record_block(
     lines = [_title(kind, rec, lang)]
     missing = []
     shown = []
+    facets = [*facets, *_duration_instead(kind, rec, facets, lang)]
     for facet in facets:
         if facet == OVERVIEW:
             fact = local(rec.get("summary"), lang) or None
@@ -570,11 +586,14 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     # (another type matches some words too; not "Bescheinigung" read in "Beschäftigung"): that type.
     permit_type = q.filters.get("permit_type")
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
-        found = matched_procedure(intent, q.text)
+        # The words naming the topic's own service ("вида на жительство") name no procedure of it: the
+        # medical examination "для вида на жительство" shares that case form, the types' titles do not.
+        words = without_service_words(q.text, intent)
+        found = matched_procedure(intent, words)
         if found is None:
             # Clear among every procedure though not among the topic's own: "الفحص الطبي الخاص
             # بالإقامة" (the medical examination, whose words some permit types share).
-            found = matched_procedure(None, q.text)
+            found = matched_procedure(None, words)
             if found is None or found.get("topic") != intent:
                 return []
         if found.get("permit_type") in vocab.PERMIT_TYPES:
@@ -587,6 +606,15 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
                 return []
             permit_type = str(found["permit_type"])
     return [dict(r) for r in procedures.rank(intent, q.text, permit_type)]
+
+
+def without_service_words(text: str, service: str) -> str:
+    """`text` without the gazetteer's words for `service` ("вида на жительство", "ВНЖ" for
+    residence_permit): what is left says which procedure of the service is meant."""
+    spans = [m for m in gazetteer.find_entities(text, {"service"}) if m.value == service]
+    for m in sorted(spans, key=lambda m: m.start, reverse=True):
+        text = text[: m.start] + " " + text[m.end :]
+    return text
 
 
 # A procedure the words of a message match (procedures.rank_scored) without naming it counts only with
@@ -1393,6 +1421,16 @@ def service_procedure(q: Question, lang: str) -> dict[str, Any] | None:
     return dict(offered[0])
 
 
+def service_named_procedure(q: Question, lang: str) -> dict[str, Any] | None:
+    """`service_procedure` for the service the gazetteer's words name in the message ("медосмотр": the
+    medical examination), for intents whose NLU keeps no `service` entity (healthcare); None when the
+    words name no service, or several."""
+    named = {m.value for m in gazetteer.find_entities(q.text or "", {"service"})}
+    if len(named) != 1:
+        return None
+    return service_procedure(replace(q, filters={**q.filters, "service": named.pop()}), lang)
+
+
 def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
     """The moment a question asks the hours of: a day named, a holiday; "now" and "today" are the
     present (the weekly hours and whether it is open right now, as with no day said: "open right now?"
@@ -1411,6 +1449,10 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
     if not named:
         return _hotline_turn(q, lang) or _named_procedure_turn(q, lang, now)
     kind, records = named
+    district = q.filters.get("district")
+    if district and len(records) > 1:
+        # "British School of Beijing in Shunyi": of the campuses a shared name names, the one there.
+        records = [r for r in records if _in_district(r, str(district))] or records
     facets = q.facets or DEFAULT_FACETS[kind]
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
     if q.facets and not set(q.facets) & kfacets.facets_of(kind):
@@ -1475,6 +1517,11 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
     procs = named_procedures(q.text)
     holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in q.facets)]
     kind = PLACE_INTENTS.get(str(q.intent))
+    if not holds and not procs:
+        # "сколько стоит медосмотр?" read as healthcare: the gazetteer's words name the service, whose
+        # one procedure holds the fact (the medical examination's fee), not the hospitals' fees.
+        found = service_named_procedure(q, lang)
+        holds = [found] if found else []
     if not holds and not procs and not (kind and set(q.facets) & kfacets.facets_of(kind)):
         # "健康診断の費用はいくら？" under healthcare (or no topic): the procedure its words match, or
         # the one procedure of the service asked ("die Gesundheitsuntersuchung"), when the places of
@@ -2097,6 +2144,9 @@ def follow_up(
     family = _family_follow_up(q, ctx, lang, now)
     if family is not None:
         return family
+    penalty = _penalty_follow_up(q, ctx, lang)
+    if penalty is not None:
+        return penalty
     merged = ctx.with_filters(q.filters)
     question = replace(q, intent=ctx.intent, filters=merged.filters)
     when = _when(question, now)
@@ -2205,6 +2255,24 @@ def follow_up(
         question = replace(question, intent=intent)
     # No procedure in context: the topic's own, ranked for the question (with the filters kept).
     return _topic_turn(intent, question, facets, lang, when, procs=procs or None, places=places)
+
+
+def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
+    """A fine asked ("а штраф какой?", "and the fine?") after a procedure: no procedure holds a fine, the entries on
+    fines do; the message read with the procedure's short name (its first alias, "accommodation
+    registration"; a long title such as "… within 24 hours" would drown the question) finds the entry on
+    that procedure's fine, as a complete question would. None: no fine asked, no procedure in context,
+    or no entry fits."""
+    if not ctx.procedures or not penalty_words.asks_penalty(q.text):
+        return None
+    proc = names.record("procedures", ctx.procedures[0])
+    if not proc:
+        return None
+    subject = next(iter(proc.get("aliases") or []), None) or local(proc.get("title"), lang)
+    if not subject:
+        return None
+    found = answers.faq_instead(f"{q.text} {subject}", lang=lang, filters=q.filters, beyond=True)
+    return Turn(found, Context()) if found else None
 
 
 def _refers_back(text: str) -> bool:
