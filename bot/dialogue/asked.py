@@ -1476,6 +1476,14 @@ def handoff_fact_turn(
         turn = answer_named(q, lang=lang, now=now)
         if turn is not None:
             return turn
+    topics = named_service_topics(q.text)
+    topic = topics.pop() if len(topics) == 1 else None
+    if topic in PROCEDURE_INTENTS and set(q.facets) <= kfacets.facets_of("procedures"):
+        # "пмж кто может получить" ("who can get PR", "who" read as a person): the fact of the one
+        # procedure topic whose service the words name.
+        turn = answer_question(replace(q, intent=topic), Context(), lang=lang, now=now)
+        if turn is not None:
+            return turn
     outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
     return Turn(outside, Context()) if outside else None
 

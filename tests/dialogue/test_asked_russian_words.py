@@ -115,3 +115,15 @@ def test_russian_words_for_services(text: str, entity: str, value: str) -> None:
 )
 def test_russian_words_for_the_exit_entry_halls(text: str) -> None:
     assert offices_named(text) == {"exit_entry_hall"}
+
+
+def test_who_may_get_pr_read_as_a_wish_for_a_person_is_the_eligibility() -> None:
+    q = Question("human_handoff", "пмж кто может получить", facets=("eligibility",))
+    turn = asked.handoff_fact_turn(q, lang="ru", now=NOW)
+    assert turn is not None and turn.context.procedures == ["permanent_residence"]
+    assert "4" in all_text(turn.answer)
+
+
+def test_a_wish_for_a_person_naming_no_service_gets_no_fact() -> None:
+    q = Question("human_handoff", "кто может мне помочь", facets=("eligibility",))
+    assert asked.handoff_fact_turn(q, lang="ru", now=NOW) is None
