@@ -36,7 +36,7 @@ def test_the_words_of_the_topics_own_service_are_left_out() -> None:
 
 
 def test_a_residence_permit_in_the_genitive_is_not_the_medical_examination() -> None:
-    """"вида на жительство" is also in the medical examination's Russian title ("… для вида на
+    """The genitive "вида на жительство" is also in the medical examination's Russian title ("… для вида на
     жительство"): the renewal deadline asked is the residence permit's (30 days before it expires)."""
     text = "за сколько дней до окончания вида на жительство подавать на продление"
     q = Question("residence_permit", text, facets=("deadline",))
@@ -111,7 +111,8 @@ def test_russian_words_for_services(text: str, entity: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["иммиграционная служба в Чаояне", "отдел въезда-выезда в Тунчжоу", "отдел въезда и выезда"]
+    "text",
+    ["иммиграционная служба в Чаояне", "отдел въезда-выезда в Тунчжоу", "отдел въезда и выезда"],
 )
 def test_russian_words_for_the_exit_entry_halls(text: str) -> None:
     assert offices_named(text) == {"exit_entry_hall"}
