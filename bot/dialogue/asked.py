@@ -281,6 +281,21 @@ def unknown_line(
     return t("fact_unknown", lang, what=what) + " " + t("ask_channel", lang, phone=phone)
 
 
+def _duration_instead(
+    kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str
+) -> tuple[str, ...]:
+    """("validity",) when a procedure holding no processing time is asked only that and holds a validity:
+    "how many days" of the 240-hour transit ("безвиз 240 часов это сколько дней") is how long it lasts;
+    the missing processing time is still said. Not beside other facets: their facts come first."""
+    if (
+        kind != "procedures"
+        or list(facets) != ["processing_time"]
+        or kfacets.fact(kind, rec, "processing_time", lang)
+    ):
+        return ()
+    return ("validity",) if kfacets.fact(kind, rec, "validity", lang) else ()
+
+
 def record_block(
     kind: str,
     rec: Mapping[str, Any],
@@ -301,6 +316,7 @@ def record_block(
         # A place that no longer operates says so first, whatever was asked of it ("is it still
         # open?" read as opening hours, "its phone?"): its other facts are history.
         facets = ["status", *(f for f in facets if f != "status")]
+    facets = [*facets, *_duration_instead(kind, rec, facets, lang)]
     for facet in facets:
         if facet == OVERVIEW:
             fact = local(rec.get("summary"), lang) or None
@@ -582,11 +598,14 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     # (another type matches some words too; not "Bescheinigung" read in "Beschäftigung"): that type.
     permit_type = q.filters.get("permit_type")
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
-        found = matched_procedure(intent, q.text)
+        # The words naming the topic's own service ("вида на жительство") name no procedure of it: the
+        # medical examination "для вида на жительство" shares that case form, the types' titles do not.
+        words = without_service_words(q.text, intent)
+        found = matched_procedure(intent, words)
         if found is None:
             # Clear among every procedure though not among the topic's own: "الفحص الطبي الخاص
             # بالإقامة" (the medical examination, whose words some permit types share).
-            found = matched_procedure(None, q.text)
+            found = matched_procedure(None, words)
             if found is None or found.get("topic") != intent:
                 return []
         if found.get("permit_type") in vocab.PERMIT_TYPES:
@@ -599,6 +618,15 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
                 return []
             permit_type = str(found["permit_type"])
     return [dict(r) for r in procedures.rank(intent, q.text, permit_type)]
+
+
+def without_service_words(text: str, service: str) -> str:
+    """`text` without the gazetteer's words for `service` ("вида на жительство", "ВНЖ" for
+    residence_permit): what is left says which procedure of the service is meant."""
+    spans = [m for m in gazetteer.find_entities(text, {"service"}) if m.value == service]
+    for m in sorted(spans, key=lambda m: m.start, reverse=True):
+        text = text[: m.start] + " " + text[m.end :]
+    return text
 
 
 # A procedure the words of a message match (procedures.rank_scored) without naming it counts only with
@@ -1413,6 +1441,16 @@ def service_procedure(q: Question, lang: str) -> dict[str, Any] | None:
     return dict(offered[0])
 
 
+def service_named_procedure(q: Question, lang: str) -> dict[str, Any] | None:
+    """`service_procedure` for the service the gazetteer's words name in the message ("медосмотр": the
+    medical examination), for intents whose NLU keeps no `service` entity (healthcare); None when the
+    words name no service, or several."""
+    named = {m.value for m in gazetteer.find_entities(q.text or "", {"service"})}
+    if len(named) != 1:
+        return None
+    return service_procedure(replace(q, filters={**q.filters, "service": named.pop()}), lang)
+
+
 def _when(q: Question, now: dt.datetime | None) -> dt.datetime | None:
     """The moment a question asks the hours of: a day named, a holiday; "now" and "today" are the
     present (the weekly hours and whether it is open right now, as with no day said: "open right now?"
@@ -1431,6 +1469,10 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
     if not named:
         return _hotline_turn(q, lang) or _named_procedure_turn(q, lang, now)
     kind, records = named
+    district = q.filters.get("district")
+    if district and len(records) > 1:
+        # "British School of Beijing in Shunyi": of the campuses a shared name names, the one there.
+        records = [r for r in records if _in_district(r, str(district))] or records
     facets = q.facets or DEFAULT_FACETS[kind]
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
     if q.facets and not set(q.facets) & kfacets.facets_of(kind):
@@ -1452,6 +1494,14 @@ def handoff_fact_turn(
         return None
     if named_records(q.text):
         turn = answer_named(q, lang=lang, now=now)
+        if turn is not None:
+            return turn
+    topics = named_service_topics(q.text)
+    topic = topics.pop() if len(topics) == 1 else None
+    if topic in PROCEDURE_INTENTS and set(q.facets) <= kfacets.facets_of("procedures"):
+        # "пмж кто может получить" ("who can get PR", "who" read as a person): the fact of the one
+        # procedure topic whose service the words name.
+        turn = answer_question(replace(q, intent=topic), Context(), lang=lang, now=now)
         if turn is not None:
             return turn
     outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
@@ -1495,6 +1545,11 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
     procs = named_procedures(q.text)
     holds = [p for p in procs if any(kfacets.fact("procedures", p, f, lang) for f in q.facets)]
     kind = PLACE_INTENTS.get(str(q.intent))
+    if not holds and not procs:
+        # "сколько стоит медосмотр?" read as healthcare: the gazetteer's words name the service, whose
+        # one procedure holds the fact (the medical examination's fee), not the hospitals' fees.
+        found = service_named_procedure(q, lang)
+        holds = [found] if found else []
     if not holds and not procs and not (kind and set(q.facets) & kfacets.facets_of(kind)):
         # "健康診断の費用はいくら？" under healthcare (or no topic): the procedure its words match, or
         # the one procedure of the service asked ("die Gesundheitsuntersuchung"), when the places of
@@ -2098,8 +2153,9 @@ def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
     """ "And the fine if I don't?" after a procedure: no procedure holds a fine, the entries on fines
     do. Of the entries staff relate to the procedure shown (`related:`) whose answer states a fine or a
     penalty, the one closest to the message (the late-registration fine after accommodation
-    registration; an entry whose first related procedure is the one shown first). None when no
-    procedure was shown or no such entry is related to it."""
+    registration; an entry whose first related procedure is the one shown first). When no such entry
+    is related to it, the entry its short name finds (`_penalty_by_subject`). None when no procedure
+    was shown or neither finds one."""
     if not ctx.procedures or not penalty_words.asks_penalty(q.text):
         return None
     shown = ctx.procedures[0]
@@ -2115,7 +2171,7 @@ def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
         and penalty_words.asks_penalty(local(m.entry.get("answer"), "en"))
     ]
     if not fines:
-        return None
+        return _penalty_by_subject(q, ctx, lang)
     # An entry whose first related procedure is the one shown is about it (the late-registration fine),
     # before one that only touches it (illegal residence: a visa matter first).
     best = max(fines, key=lambda m: ((m.entry.get("related") or [None])[0] == shown, m.score))
@@ -2260,6 +2316,24 @@ def follow_up(
         question = replace(question, intent=intent)
     # No procedure in context: the topic's own, ranked for the question (with the filters kept).
     return _topic_turn(intent, question, facets, lang, when, procs=procs or None, places=places)
+
+
+def _penalty_by_subject(q: Question, ctx: Context, lang: str) -> Turn | None:
+    """A fine asked ("а штраф какой?", "and the fine?") after a procedure to which staff related no entry
+    on a fine (`_penalty_follow_up`): the message read with the procedure's short name (its first alias, "accommodation
+    registration"; a long title such as "… within 24 hours" would drown the question) finds the entry on
+    that procedure's fine, as a complete question would. None: no fine asked, no procedure in context,
+    or no entry fits."""
+    if not ctx.procedures or not penalty_words.asks_penalty(q.text):
+        return None
+    proc = names.record("procedures", ctx.procedures[0])
+    if not proc:
+        return None
+    subject = next(iter(proc.get("aliases") or []), None) or local(proc.get("title"), lang)
+    if not subject:
+        return None
+    found = answers.faq_instead(f"{q.text} {subject}", lang=lang, filters=q.filters, beyond=True)
+    return Turn(found, Context()) if found else None
 
 
 def _refers_back(text: str) -> bool:

@@ -274,6 +274,9 @@ FOLLOW_UPS: list[Example] = [
     _e("zh", "谢谢，那地址呢？", True, "address"),
     _e("fr", "merci, et c'est gratuit ?", True, "fee"),
     _e("de", "danke, und wie lange dauert es?", True, "processing_time"),
+    # Russian as expats write it (helper ans13zh, eleventh session)
+    _e("ru", "а сколько рассматривают", True, "processing_time"),
+    _e("ru", "за сколько дней подавать", True, "deadline"),
 ]
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.
@@ -496,6 +499,9 @@ QUESTIONS: list[Example] = [
     _e("ar", "هل مدرسة ييتشوانغ لا تزال تعمل؟", False, "status"),
     _e("ar", "هل أحتاج إلى حجز موعد في مكتب الهجرة؟", False, "booking"),
     _e("ar", "أين مركز الشرطة في شونيي؟", False, "address"),
+    _e("ru", "продление визы F максимум", False, "validity"),
+    _e("ru", "разрешение на работу где подавать онлайн", False, "address website"),
+    _e("ru", "продлить визу за сколько дней до конца подавать", False, "deadline"),
 ]
 
 # Neither follow-ups nor facet questions.
