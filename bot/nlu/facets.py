@@ -195,6 +195,19 @@ def _arabic_variants(form: str) -> list[str]:
     return variants
 
 
+# The kinds whose spaced Hangul forms also count typed without spaces ("몇시간안에", "해야돼요"); not
+# markers and pronouns, whose short forms would be found inside other words once joined.
+_COMPACTED_KINDS = ("facet", "alone", "ordinal", "filler")
+_HANGUL_FORM = re.compile(r"[\uac00-\ud7a3]+(?: [\uac00-\ud7a3]+)+")
+# At least this many syllables once joined ("문 열" stays as it is: "문열" is inside other words).
+_COMPACT_MIN = 3
+
+
+def _spaced_hangul(form: str) -> bool:
+    """A form of Hangul words with spaces between them, at least `_COMPACT_MIN` syllables long."""
+    return _HANGUL_FORM.fullmatch(form) is not None and len(form.replace(" ", "")) >= _COMPACT_MIN
+
+
 def _is_substring_form(form: str) -> bool:
     if _CJK_CHAR.search(form):
         return True
@@ -251,6 +264,9 @@ def _language_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str, 
                         raise LexiconError(f"{path.name}: {kind}: {value}: empty word")
                     for variant in _arabic_variants(folded) if _ARABIC.search(folded) else [folded]:
                         entries.append((path.stem, kind, value, variant))
+                    if kind in _COMPACTED_KINDS and _spaced_hangul(folded):
+                        # Koreans often type without spaces: "몇시간안에" is "몇 시간 안에".
+                        entries.append((path.stem, kind, value, folded.replace(" ", "")))
     return entries
 
 

@@ -1064,3 +1064,9 @@ BATCH_ANS13ZF: list[Example] = [
 ]
 FOLLOW_UPS += [e for e in BATCH_ANS13ZF if e[2]]
 QUESTIONS += [e for e in BATCH_ANS13ZF if not e[2] and e[3]]
+
+# Korean typed without spaces (dev set 32): the spaced forms of the rules count joined too.
+FOLLOW_UPS.append(_e("ko", "몇시간안에 해야돼요?", True, "deadline"))
+FOLLOW_UPS.append(_e("ko", "처리기간은요?", True, "processing_time"))
+FOLLOW_UPS.append(_e("ko", "필요한서류는요?", True, "documents"))
+QUESTIONS.append(_e("ko", "숙소등록 몇시간안에 해야돼요?", False, "deadline"))

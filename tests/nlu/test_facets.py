@@ -756,3 +756,10 @@ def test_chaoyang_in_its_sino_korean_reading_is_the_district() -> None:
 def test_a_german_weekday_joined_to_a_part_of_the_day_is_the_day() -> None:
     found = gazetteer.find_entities("Hat das am Samstagvormittag offen?", {"weekday"})
     assert [m.value for m in found] == ["saturday"]
+
+
+def test_korean_forms_count_typed_without_spaces_but_short_ones_stay_apart() -> None:
+    # "몇 시간 안에" typed "몇시간안에" is the deadline; "문 열" (open) joined is inside other words.
+    assert [f.value for f in facets.analyse("몇시간안에 해야돼요?").facets] == ["deadline"]
+    assert not facets._spaced_hangul("문 열")
+    assert facets._spaced_hangul("몇 시간 안에")
