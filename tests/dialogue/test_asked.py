@@ -1486,3 +1486,37 @@ def test_an_emergency_phone_after_a_named_hospital_with_an_emergency_room_is_its
 def test_an_emergency_room_after_a_hospital_without_one_lists_the_hospitals_with_one() -> None:
     ctx = Context(intent="healthcare", kind="hospitals", ids=["beijing_chaoyang_hospital"])
     assert not asked._shown_meet_need(ctx, "emergency_room")
+
+
+def test_the_second_location_of_the_one_place_shown_is_that_location() -> None:
+    # "und der zweite Standort?" after the Chao-Yang Hospital (two campuses): its second campus.
+    ctx = Context(intent="healthcare", kind="hospitals", ids=["beijing_chaoyang_hospital"])
+    turn = asked.follow_up(
+        Question("follow_up", "und der zweite Standort?", ordinal="2"), ctx, lang="de"
+    )
+    text = lead(turn.answer)
+    assert "Jingyuan" in text and "Baijiazhuang" not in text
+    assert turn.context.ids == ["beijing_chaoyang_hospital"]
+    # Past its locations: asks back, as past a list.
+    unclear = asked.follow_up(Question("follow_up", "the third one", ordinal="3"), ctx)
+    assert all_text(unclear.answer) == t("follow_up_unclear", "en")
+
+
+def test_another_topic_after_a_marker_gets_the_fact_asked_before() -> None:
+    # "und die Daueraufenthaltserlaubnis?" after the work permit's fee: the permanent residence fee.
+    q = Question("permanent_residence", "und die Daueraufenthaltserlaubnis?")
+    turn = asked.answer_question(q, fee_turn("de").context, lang="de", now=NOW, faq_first=False)
+    assert turn is not None
+    assert "1500" in lead(turn.answer).replace(",", "").replace(".", "").replace(" ", "")
+    assert turn.context.intent == "permanent_residence" and turn.context.facet == "fee"
+
+
+def test_places_at_the_landmark_named_come_first() -> None:
+    # "싼리툰에 있는 영국학교 주소": the British School on Sanlitun Road before the other British
+    # schools of Chaoyang (landmarks.yml has the Korean name of Sanlitun).
+    kind, found = asked.find_places(
+        "international_school",
+        {"curriculum": "british", "district": "chaoyang"},
+        text="싼리툰에 있는 영국학교 주소 알려주세요",
+    )
+    assert kind == "schools" and found[0]["id"] == "british_school_of_beijing_sanlitun"
