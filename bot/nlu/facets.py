@@ -49,6 +49,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
 from bot.nlu import gazetteer, safety
@@ -83,6 +84,8 @@ STANDALONE_INTENTS: dict[str, frozenset[str]] = {
 }
 # "speak English please" asks for a reply language, not for the languages spoken somewhere.
 NEVER_FOLLOW_UP = frozenset({"change_language"})
+# Small talk whose fixed reply never answers a message naming a record: such a message is a follow-up.
+SMALL_TALK = frozenset({"greet", "bot_challenge", "goodbye", "thank", "affirm", "deny"})
 # Unless a pronoun points back to what was shown: "do they speak English there?", "거기 영어 돼요?",
 # "на каком языке там говорят?" ask about a place; "where is it?", "its address?" for its address.
 # (Opening hours keep their intent: the dialogue answers "is it open on Sunday?" from the places shown.)
@@ -740,6 +743,19 @@ def newcomer_first_steps(text: str, a: Analysis) -> bool:
     return newcomer_words.asks_first_steps(text, [f.value for f in a.facets])
 
 
+def names_a_record(text: str) -> bool:
+    """A short message read as small talk names a record of the knowledge base ("and Harrow?",
+    "키스톤은요?", "오아시스는요?"): it asks about that record (the dialogue answers it by name)."""
+    from bot.knowledge import names  # the knowledge base is read only for such messages
+
+    if len(text.strip()) > MAX_CHARS:
+        return False
+    try:
+        return bool(names.find_mentions(text))
+    except SQLAlchemyError:
+        return False  # the knowledge base is down: the classifier's small talk stands
+
+
 def _spoken_not_reply(text: str, a: Analysis) -> bool:
     """The message asks which languages are spoken and names none ("무슨 언어 돼요?", "на каких языках
     говорят?"): it cannot ask for a reply language (it names no language to switch to), so it asks
@@ -823,7 +839,9 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
             # names no language to switch to, so it asks which languages are spoken at the place it
             # names (the dialogue finds the place by name; a follow-up's answer starts there).
             spoken = intent in NEVER_FOLLOW_UP and _spoken_not_reply(text, a)
-            if not spoken and not is_follow_up(text, intent, a):
+            # "and Harrow?", "키스톤은요?" read as a greeting or "are you a bot?": a record named.
+            named = intent in SMALL_TALK and names_a_record(text)
+            if not spoken and not named and not is_follow_up(text, intent, a):
                 continue
             _set_intent(message, FOLLOW_UP_INTENT, ranking)
             if a.times and not a.facets and not a.ordinals and not a.places:

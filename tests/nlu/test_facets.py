@@ -763,3 +763,17 @@ def test_korean_forms_count_typed_without_spaces_but_short_ones_stay_apart() -> 
     assert [f.value for f in facets.analyse("몇시간안에 해야돼요?").facets] == ["deadline"]
     assert not facets._spaced_hangul("문 열")
     assert facets._spaced_hangul("몇 시간 안에")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("and Harrow?", "greet"), ("키스톤은요?", "bot_challenge"), ("オアシスは？", "bot_challenge")],
+)
+def test_component_reads_a_record_named_in_small_talk_as_a_follow_up(
+    use_kb: str, text: str, intent: str
+) -> None:
+    (message,) = FacetExtractor({}).process([_message(text, intent, 0.7)])
+    assert message.get("intent")["name"] == "follow_up"
+    # Small talk without a name stays what it is.
+    (message,) = FacetExtractor({}).process([_message("are you a bot?", "bot_challenge", 0.9)])
+    assert message.get("intent")["name"] == "bot_challenge"
