@@ -201,6 +201,7 @@ def _arabic_variants(form: str) -> list[str]:
 # The kinds whose spaced Hangul forms also count typed without spaces ("몇시간안에", "해야돼요"); not
 # markers and pronouns, whose short forms would be found inside other words once joined.
 _COMPACTED_KINDS = ("facet", "alone", "ordinal", "filler")
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 _HANGUL_FORM = re.compile(r"[\uac00-\ud7a3]+(?: [\uac00-\ud7a3]+)+")
 # At least this many syllables once joined ("문 열" stays as it is: "문열" is inside other words).
 _COMPACT_MIN = 3
@@ -713,9 +714,16 @@ _FIRST_WORD = re.compile(r"[\s¿¡\"'«“‘(（「]*([^\s,.;:!?¿¡،؟]+)")
 
 def continues(text: str) -> bool:
     """A short message that opens with a marker ("und mit F-Visum?", "а для студентов?", "and for
-    students?"): it goes on with what was asked before, though a word of it names something new."""
+    students?"), or in Korean ends with one ("가족 거류허가는요?"): it goes on with what was asked
+    before, though a word of it names something new."""
+    if len(text.strip()) > MAX_CHARS:
+        return False
     first = _FIRST_WORD.match(text)
-    return len(text.strip()) <= MAX_CHARS and first is not None and analyse(first[1]).markers > 0
+    if first is not None and analyse(first[1]).markers > 0:
+        return True
+    words = text.split()
+    last = words[-1].rstrip("?？!.。") if words else ""
+    return _HANGUL_WORD.fullmatch(last) is not None and analyse(last).markers > 0
 
 
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:

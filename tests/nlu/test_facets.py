@@ -777,3 +777,19 @@ def test_component_reads_a_record_named_in_small_talk_as_a_follow_up(
     # Small talk without a name stays what it is.
     (message,) = FacetExtractor({}).process([_message("are you a bot?", "bot_challenge", 0.9)])
     assert message.get("intent")["name"] == "bot_challenge"
+
+
+@pytest.mark.parametrize(
+    ("text", "goes_on"),
+    [
+        ("가족 거류허가는요?", True),
+        ("영주권은요?", True),
+        ("und mit F-Visum?", True),
+        ("거류허가 연장 어디서 해요?", False),
+        ("가족 거류허가 얼마예요?", False),
+    ],
+)
+def test_a_korean_message_ending_with_a_marker_goes_on_with_what_was_asked(
+    text: str, goes_on: bool
+) -> None:
+    assert facets.continues(text) is goes_on
