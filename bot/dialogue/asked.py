@@ -717,6 +717,10 @@ def find_places(
         found = service_points.find_service_points(
             codes, district=district, near=near, limit=MAX_RECORDS, kinds=named
         )
+    # "싼리툰에 있는 영국학교", "near Sanlitun": the places at the landmark named first.
+    landmarks = place_words.landmark_names(text)
+    if landmarks:
+        found = place_words.at_landmark_first(found, [p.record for p in found], landmarks)
     if near is None:
         return kind, [dict(p.record) for p in found]
     # Each record keeps how far it is from the user (said under its facts) under a private key.
@@ -1858,6 +1862,19 @@ def answer_question(
         # "und mit F-Visum?", "а для студентов?" after a fact of a procedure: that fact again, for
         # what the message names.
         return follow_up(replace(q, facets=(ctx.facet,)), ctx, lang=lang, now=now)
+    if (
+        not q.facets
+        and ctx.facet
+        and ctx.intent in PROCEDURE_INTENTS
+        and q.intent in PROCEDURE_INTENTS
+        and q.intent != ctx.intent
+        and ctx.facet in kfacets.facets_of("procedures")
+        and nlu_facets.continues(q.text)
+    ):
+        # "und die Daueraufenthaltserlaubnis?" after the fee of a work residence permit: the same fact
+        # of the other topic's procedure, not its whole page.
+        asks = (str(ctx.facet),)
+        return _topic_turn(str(q.intent), replace(q, facets=asks), asks, lang, when)
     if not q.facets or (q.intent not in TOPIC_INTENTS and "order" not in q.facets):
         return None
     beside = _entry_beside(q, lang) if faq_first else None
@@ -2225,6 +2242,12 @@ def follow_up(
         return _records_turn("procedures", procs, question, asks, lang, when, merged)
     if q.ordinal is not None:
         picked = ctx.pick(q.ordinal)
+        campus = _nth_location(ctx, q.ordinal) if not picked else None
+        if campus is not None and ctx.kind:
+            # "und der zweite Standort?", "두 번째 캠퍼스는요?" after one place with several
+            # locations: that location of it.
+            asks = facets or DEFAULT_FACETS[ctx.kind]
+            return _records_turn(ctx.kind, [campus], question, asks, lang, when, merged)
         if not picked or not ctx.kind:
             return Turn(clarify(lang), ctx)
         records = [r for r in (names.record(ctx.kind, i) for i in picked) if r]
@@ -2334,6 +2357,22 @@ def _penalty_by_subject(q: Question, ctx: Context, lang: str) -> Turn | None:
         return None
     found = answers.faq_instead(f"{q.text} {subject}", lang=lang, filters=q.filters, beyond=True)
     return Turn(found, Context()) if found else None
+
+
+def _nth_location(ctx: Context, ordinal: str) -> dict[str, Any] | None:
+    """The one place in context with only the location an ordinal points at ("2": its second campus),
+    or None when there is not exactly one place shown, it has fewer locations, or the ordinal is
+    the first one (the place itself)."""
+    if len(ctx.ids) != 1 or ctx.kind not in PLACE_KINDS or ordinal == "1":
+        return None
+    rec = names.record(str(ctx.kind), ctx.ids[0])
+    locations = (rec or {}).get("locations") or []
+    if rec is None or len(locations) < 2:
+        return None
+    n = len(locations) if ordinal == "last" else int(ordinal) if ordinal.isdigit() else 0
+    if not 1 <= n <= len(locations):
+        return None
+    return {**rec, "locations": [locations[n - 1]]}
 
 
 def _refers_back(text: str) -> bool:

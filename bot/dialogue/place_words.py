@@ -6,8 +6,10 @@ foreigners in general."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,6 +17,8 @@ from bot.dialogue.hotline_words import load_word_patterns
 from bot.knowledge import names
 from bot.nlu import gazetteer
 from bot.nlu.facets import fold
+
+T = TypeVar("T")
 
 DATA = Path(__file__).with_name("language_data") / "places.yml"
 # The topic (intent) whose answer lists each kind of place.
@@ -86,3 +90,38 @@ def landmark_district(text: str | None) -> str | None:
             None  # the knowledge base is down: no district, and the emergency numbers still go out
         )
     return next((landmark.district for landmark in found if landmark.district), None)
+
+
+def landmark_names(text: str | None) -> list[str]:
+    """The English and Chinese names of the landmarks the message names ("싼리툰", "near Sanlitun":
+    Sanlitun, 三里屯); none when the knowledge base is down."""
+    try:
+        found = names.find_landmarks(text or "")
+    except SQLAlchemyError:
+        return []
+    return [n for landmark in found for n in landmark.name.values() if n]
+
+
+def _place_texts(rec: Mapping[str, Any]) -> list[str]:
+    """A place's names and addresses (its own and its locations'), in every language it has."""
+    parts: list[Any] = [rec.get("name"), rec.get("address")]
+    for loc in rec.get("locations") or []:
+        parts += [loc.get("name"), loc.get("address")]
+    return [str(v) for p in parts if isinstance(p, Mapping) for v in p.values() if v]
+
+
+def at_landmark_first(
+    places: Sequence[T], records: Sequence[Mapping[str, Any]], landmarks: Sequence[str]
+) -> list[T]:
+    """`places` (one per record of `records`, in the same order) with those whose name or address
+    names one of `landmarks` first ("싼리툰에 있는 영국학교": the British School on Sanlitun Road before
+    the other British schools of Chaoyang), the order otherwise kept."""
+    wanted = [fold(n) for n in landmarks]
+    if not wanted:
+        return list(places)
+
+    def at(rec: Mapping[str, Any]) -> bool:
+        return any(w in fold(t) for t in _place_texts(rec) for w in wanted)
+
+    ranked = sorted(zip(places, records, strict=True), key=lambda pr: not at(pr[1]))
+    return [p for p, _ in ranked]

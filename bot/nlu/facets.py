@@ -49,6 +49,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
 from bot.nlu import gazetteer, safety
@@ -83,6 +84,10 @@ STANDALONE_INTENTS: dict[str, frozenset[str]] = {
 }
 # "speak English please" asks for a reply language, not for the languages spoken somewhere.
 NEVER_FOLLOW_UP = frozenset({"change_language"})
+# Small talk whose fixed reply never answers a message naming a record ("and Harrow?") or asking a fine
+# (its short words "no", "don't", "ok", "fine": "and the fine if I don't?" is no "no, thanks"): such a
+# message is a follow-up.
+SMALL_TALK = frozenset({"greet", "bot_challenge", "goodbye", "thank", "affirm", "deny"})
 # Unless a pronoun points back to what was shown: "do they speak English there?", "거기 영어 돼요?",
 # "на каком языке там говорят?" ask about a place; "where is it?", "its address?" for its address.
 # (Opening hours keep their intent: the dialogue answers "is it open on Sunday?" from the places shown.)
@@ -195,6 +200,20 @@ def _arabic_variants(form: str) -> list[str]:
     return variants
 
 
+# The kinds whose spaced Hangul forms also count typed without spaces ("몇시간안에", "해야돼요"); not
+# markers and pronouns, whose short forms would be found inside other words once joined.
+_COMPACTED_KINDS = ("facet", "alone", "ordinal", "filler")
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
+_HANGUL_FORM = re.compile(r"[\uac00-\ud7a3]+(?: [\uac00-\ud7a3]+)+")
+# At least this many syllables once joined ("문 열" stays as it is: "문열" is inside other words).
+_COMPACT_MIN = 3
+
+
+def _spaced_hangul(form: str) -> bool:
+    """A form of Hangul words with spaces between them, at least `_COMPACT_MIN` syllables long."""
+    return _HANGUL_FORM.fullmatch(form) is not None and len(form.replace(" ", "")) >= _COMPACT_MIN
+
+
 def _is_substring_form(form: str) -> bool:
     if _CJK_CHAR.search(form):
         return True
@@ -251,6 +270,9 @@ def _language_entries(directory: Path = RULES_DIR) -> list[tuple[str, str, str, 
                         raise LexiconError(f"{path.name}: {kind}: {value}: empty word")
                     for variant in _arabic_variants(folded) if _ARABIC.search(folded) else [folded]:
                         entries.append((path.stem, kind, value, variant))
+                    if kind in _COMPACTED_KINDS and _spaced_hangul(folded):
+                        # Koreans often type without spaces: "몇시간안에" is "몇 시간 안에".
+                        entries.append((path.stem, kind, value, folded.replace(" ", "")))
     return entries
 
 
@@ -694,9 +716,16 @@ _FIRST_WORD = re.compile(r"[\s¿¡\"'«“‘(（「]*([^\s,.;:!?¿¡،؟]+)")
 
 def continues(text: str) -> bool:
     """A short message that opens with a marker ("und mit F-Visum?", "а для студентов?", "and for
-    students?"): it goes on with what was asked before, though a word of it names something new."""
+    students?"), or in Korean ends with one ("가족 거류허가는요?"): it goes on with what was asked
+    before, though a word of it names something new."""
+    if len(text.strip()) > MAX_CHARS:
+        return False
     first = _FIRST_WORD.match(text)
-    return len(text.strip()) <= MAX_CHARS and first is not None and analyse(first[1]).markers > 0
+    if first is not None and analyse(first[1]).markers > 0:
+        return True
+    words = text.split()
+    last = words[-1].rstrip("?？!.。") if words else ""
+    return _HANGUL_WORD.fullmatch(last) is not None and analyse(last).markers > 0
 
 
 def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None = None) -> bool:
@@ -724,6 +753,19 @@ def newcomer_first_steps(text: str, a: Analysis) -> bool:
     from bot.dialogue import newcomer_words  # the dialogue's word list (it reads `fold` from here)
 
     return newcomer_words.asks_first_steps(text, [f.value for f in a.facets])
+
+
+def names_a_record(text: str) -> bool:
+    """A short message read as small talk names a record of the knowledge base ("and Harrow?",
+    "키스톤은요?", "오아시스는요?"): it asks about that record (the dialogue answers it by name)."""
+    from bot.knowledge import names  # the knowledge base is read only for such messages
+
+    if len(text.strip()) > MAX_CHARS:
+        return False
+    try:
+        return bool(names.find_mentions(text))
+    except SQLAlchemyError:
+        return False  # the knowledge base is down: the classifier's small talk stands
 
 
 def _spoken_not_reply(text: str, a: Analysis) -> bool:
@@ -761,11 +803,6 @@ def _language_in_a_name(text: str) -> bool:
     except SQLAlchemyError:  # the knowledge base is down: the request stays
         return False
     return all(any(s <= m.start and m.end <= e for s, e in spans) for m in said)
-
-
-# Intents of talk about the conversation itself, whose short words ("no", "don't", "ok", "fine") a
-# question on a fine shares: "and the fine if I don't?" is no "no, thanks".
-SMALL_TALK = frozenset({"thank", "affirm", "deny", "goodbye", "greet"})
 
 
 def _asks_penalty(text: str) -> bool:
@@ -862,7 +899,9 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
             spoken = intent in NEVER_FOLLOW_UP and (
                 _spoken_not_reply(text, a) or _spoken_too(text, a)
             )
-            if not spoken and not is_follow_up(text, intent, a):
+            # "and Harrow?", "키스톤은요?" read as a greeting or "are you a bot?": a record named.
+            named = intent in SMALL_TALK and names_a_record(text)
+            if not spoken and not named and not is_follow_up(text, intent, a):
                 continue
             _set_intent(message, FOLLOW_UP_INTENT, ranking)
             if a.times and not a.facets and not a.ordinals and not a.places:

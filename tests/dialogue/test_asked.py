@@ -1546,3 +1546,37 @@ def test_a_long_source_date_is_translated_before_it_is_cut(lang: str) -> None:
     )
     shown = text.split(", ", 1)[1].split("\n")[0].rstrip(".").rstrip("…")
     assert full.startswith(shown), (shown, full)
+
+
+def test_the_second_location_of_the_one_place_shown_is_that_location() -> None:
+    # "und der zweite Standort?" after the Chao-Yang Hospital (two campuses): its second campus.
+    ctx = Context(intent="healthcare", kind="hospitals", ids=["beijing_chaoyang_hospital"])
+    turn = asked.follow_up(
+        Question("follow_up", "und der zweite Standort?", ordinal="2"), ctx, lang="de"
+    )
+    text = lead(turn.answer)
+    assert "Jingyuan" in text and "Baijiazhuang" not in text
+    assert turn.context.ids == ["beijing_chaoyang_hospital"]
+    # Past its locations: asks back, as past a list.
+    unclear = asked.follow_up(Question("follow_up", "the third one", ordinal="3"), ctx)
+    assert all_text(unclear.answer) == t("follow_up_unclear", "en")
+
+
+def test_another_topic_after_a_marker_gets_the_fact_asked_before() -> None:
+    # "und die Daueraufenthaltserlaubnis?" after the work permit's fee: the permanent residence fee.
+    q = Question("permanent_residence", "und die Daueraufenthaltserlaubnis?")
+    turn = asked.answer_question(q, fee_turn("de").context, lang="de", now=NOW, faq_first=False)
+    assert turn is not None
+    assert "1500" in lead(turn.answer).replace(",", "").replace(".", "").replace(" ", "")
+    assert turn.context.intent == "permanent_residence" and turn.context.facet == "fee"
+
+
+def test_places_at_the_landmark_named_come_first() -> None:
+    # "싼리툰에 있는 영국학교 주소": the British School on Sanlitun Road before the other British
+    # schools of Chaoyang (landmarks.yml has the Korean name of Sanlitun).
+    kind, found = asked.find_places(
+        "international_school",
+        {"curriculum": "british", "district": "chaoyang"},
+        text="싼리툰에 있는 영국학교 주소 알려주세요",
+    )
+    assert kind == "schools" and found[0]["id"] == "british_school_of_beijing_sanlitun"

@@ -112,3 +112,15 @@ def test_a_landmark_gives_the_district_of_a_near_question(
     use_kb: str, text: str, district: str | None
 ) -> None:
     assert place_words.landmark_district(text) == district
+
+
+def test_places_naming_the_landmark_come_first_the_order_otherwise_kept() -> None:
+    records = [
+        {"id": "a", "address": {"en": "1 Jiangtai Road"}},
+        {"id": "b", "locations": [{"address": {"zh": "北京市朝阳区三里屯路西六街5号"}}]},
+        {"id": "c", "name": {"en": "X"}, "address": {"en": "Sanlitun East 4th Street"}},
+        {"id": "d"},
+    ]
+    ranked = place_words.at_landmark_first(records, records, ["Sanlitun", "三里屯"])
+    assert [r["id"] for r in ranked] == ["b", "c", "a", "d"]
+    assert place_words.at_landmark_first(records, records, []) == records

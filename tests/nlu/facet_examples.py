@@ -1082,3 +1082,9 @@ BATCH_ANS13ZI: list[Example] = [
     _e("es", "¿Cuántos días vale el certificado de pérdida del pasaporte?", False, "validity"),
 ]
 QUESTIONS += BATCH_ANS13ZI
+
+# Korean typed without spaces (dev set 32): the spaced forms of the rules count joined too.
+FOLLOW_UPS.append(_e("ko", "몇시간안에 해야돼요?", True, "deadline"))
+FOLLOW_UPS.append(_e("ko", "처리기간은요?", True, "processing_time"))
+FOLLOW_UPS.append(_e("ko", "필요한서류는요?", True, "documents"))
+QUESTIONS.append(_e("ko", "숙소등록 몇시간안에 해야돼요?", False, "deadline"))

@@ -789,3 +789,40 @@ def test_a_language_inside_a_place_name_is_no_request(use_kb: str) -> None:
     assert message.get("intent")["name"] == "visa"  # the classifier's next guess
     (message,) = FacetExtractor({}).process([_message("en français svp", "change_language")])
     assert message.get("intent")["name"] == "change_language"
+
+
+def test_korean_forms_count_typed_without_spaces_but_short_ones_stay_apart() -> None:
+    # "몇 시간 안에" typed "몇시간안에" is the deadline; "문 열" (open) joined is inside other words.
+    assert [f.value for f in facets.analyse("몇시간안에 해야돼요?").facets] == ["deadline"]
+    assert not facets._spaced_hangul("문 열")
+    assert facets._spaced_hangul("몇 시간 안에")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("and Harrow?", "greet"), ("키스톤은요?", "bot_challenge"), ("オアシスは？", "bot_challenge")],
+)
+def test_component_reads_a_record_named_in_small_talk_as_a_follow_up(
+    use_kb: str, text: str, intent: str
+) -> None:
+    (message,) = FacetExtractor({}).process([_message(text, intent, 0.7)])
+    assert message.get("intent")["name"] == "follow_up"
+    # Small talk without a name stays what it is.
+    (message,) = FacetExtractor({}).process([_message("are you a bot?", "bot_challenge", 0.9)])
+    assert message.get("intent")["name"] == "bot_challenge"
+
+
+@pytest.mark.parametrize(
+    ("text", "goes_on"),
+    [
+        ("가족 거류허가는요?", True),
+        ("영주권은요?", True),
+        ("und mit F-Visum?", True),
+        ("거류허가 연장 어디서 해요?", False),
+        ("가족 거류허가 얼마예요?", False),
+    ],
+)
+def test_a_korean_message_ending_with_a_marker_goes_on_with_what_was_asked(
+    text: str, goes_on: bool
+) -> None:
+    assert facets.continues(text) is goes_on
