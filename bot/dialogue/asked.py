@@ -1848,6 +1848,7 @@ def answer_question(
         q.intent == "find_service_point"
         and ctx.intent in PROCEDURE_INTENTS
         and not {"service", "medical_need"} & q.filters.keys()
+        and not _other_office_named(q, ctx)
     ):
         # "where do I apply in Chaoyang?" after a residence-permit question names no service: the
         # offices of the topic in context, not every office for foreigners.
@@ -1907,6 +1908,22 @@ def _complete_question(text: str) -> bool:
     a new question, not a follow-up on the topic in context ("which documents do I need for that?")."""
     a = nlu_facets.analyse(text)
     return bool(a.leftover) and not a.markers and not a.pronouns and not a.ordinals
+
+
+def _other_office_named(q: Question, ctx: Context) -> bool:
+    """A complete question naming a kind of office that none of the offices of the procedure in
+    context is ("where is the Zhongguancun exit-entry hall?", "중관춘 출입국 홀은 어디예요?" after
+    accommodation registration, which is done at police stations): it asks for that office, not for
+    the topic's."""
+    named = place_words.offices_named(q.text)
+    if not named:
+        return False
+    a = nlu_facets.analyse(q.text)
+    # Not "and there?": a marker counts only at the start ("Ein- und Ausreisehalle" has an "und").
+    if not a.leftover or a.pronouns or a.ordinals or nlu_facets.continues(q.text):
+        return False
+    _, offices = find_places(ctx.intent, {}, _procedures(ctx))
+    return not any(r.get("kind") in named for r in offices)
 
 
 def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
@@ -2407,6 +2424,17 @@ def faq_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
     except SQLAlchemyError:
         logger.warning("questions and answers unavailable", exc_info=True)
         return None
+    proc = _related_procedure(q, entry, lang) if entry else None
+    if (
+        proc is not None
+        and (found is None or found.entry_id != ctx.faq)
+        and faq_match.decide(q.text).answer is None
+    ):
+        # "kostet das was?" after when to register one's address with the police: the fact of the
+        # one procedure the entry is related to (registration is free), not a sibling entry the
+        # words come close to (the fine for registering late).
+        base = Context(filters=dict(q.filters))
+        return _records_turn("procedures", [proc], q, q.facets, lang, _when(q, None), base)
     if found is None:
         return None
     alone = faq_match.decide(q.text).answer
@@ -2417,6 +2445,19 @@ def faq_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
         found = alone
     answer = answers.faq_answer(q.text, found.entry_id, lang=lang)
     return Turn(answer, Context(faq=found.entry_id))
+
+
+def _related_procedure(q: Question, entry: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
+    """The one procedure an entry is related to (its `related:`), when it holds every fact a follow-up
+    asks (not only the steps or the order). None otherwise."""
+    asked = [f for f in q.facets if f not in nlu_facets.WEAK_FACETS]
+    if not asked:
+        return None
+    related = (names.record("procedures", str(i)) for i in entry.get("related") or [])
+    procs = [r for r in related if r]
+    if len(procs) != 1 or not all(kfacets.fact("procedures", procs[0], f, lang) for f in asked):
+        return None
+    return dict(procs[0])
 
 
 def _procedure_instead_of(

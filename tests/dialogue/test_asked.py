@@ -1043,6 +1043,17 @@ def test_a_follow_up_on_an_entrys_answer_is_the_entry_on_that_subject_it_fits(us
     assert turn.answer.faq_entry == "driving_licence_exchange_documents"
 
 
+def test_a_fact_asked_after_an_entry_is_its_one_related_procedures_fact(use_kb: str) -> None:
+    """ "kostet das was?" after the entry on registering within 24 hours (related: the accommodation
+    registration): the registration's fee (free; knowledge/procedures.yml), not the entry on the fine
+    for registering late; the procedure is the context."""
+    q = Question("follow_up", "kostet das was?", facets=("fee",))
+    turn = asked.follow_up(q, Context(faq="accommodation_registration_24h"), lang="de")
+    assert "kostenlos" in "\n".join(r.text for r in turn.answer.replies)
+    assert turn.context.procedures == ["accommodation_registration"]
+    assert turn.context.intent == "accommodation_registration"
+
+
 def test_a_topic_question_opening_with_and_after_an_entrys_answer_stays_on_its_subject(
     use_kb: str,
 ) -> None:

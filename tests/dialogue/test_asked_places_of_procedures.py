@@ -334,3 +334,28 @@ def test_the_exit_entry_office_of_a_district_is_its_exit_entry_hall_before_its_o
     )
     turn = asked.answer_question(q, Context(), now=NOW, faq_first=False)
     assert turn is not None and "cbd_talent_one_stop_centre" in turn.context.ids
+
+
+def test_an_exit_entry_hall_named_after_a_procedure_done_elsewhere_is_that_hall() -> None:
+    """ "where is the zhongguancun exit entry hall" (Korean, German too) after accommodation
+    registration, done at police stations: the hall named, not the registration's steps; "where do I
+    do it in Haidian?" stays on the registration."""
+    ctx = Context(intent="accommodation_registration", procedures=["accommodation_registration"])
+    for lang, text in (
+        ("en", "where is the zhongguancun exit entry hall"),
+        ("ko", "중관춘 출입국 홀은 어디예요?"),
+        ("de", "wo ist die Ein- und Ausreisehalle in Zhongguancun?"),
+    ):
+        q = Question(
+            "find_service_point", text, facets=("address",), filters={"district": "haidian"}
+        )
+        turn = asked.answer_question(q, ctx, lang=lang, now=NOW, faq_first=False)
+        assert turn is not None and "Shuangyushu" in all_text(turn.answer), (lang, text)
+    q = Question(
+        "find_service_point",
+        "and in haidian, where?",
+        facets=("address",),
+        filters={"district": "haidian"},
+    )
+    turn = asked.answer_question(q, ctx, now=NOW, faq_first=False)
+    assert turn is not None and turn.context.intent == "accommodation_registration"
