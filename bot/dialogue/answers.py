@@ -620,8 +620,11 @@ def faq_button(entry: Mapping[str, Any], lang: str) -> dict[str, str]:
 
 
 def _faq_found(entry: Mapping[str, Any], lang: str) -> Answer:
+    """An entry's answer; a translated one (knowledge/translations/<lang>/faq.yml) says so and offers
+    the English and Chinese originals, as the records' translated texts do."""
     reply = Reply(render.faq_entry(entry, lang), card=cards.faq_card(entry, lang).to_json())
-    return rated(Answer([reply], faq_entry=entry["id"]), lang)
+    status = translations.status([entry], lang)
+    return rated(Answer([reply], faq_entry=entry["id"], translation=status), lang)
 
 
 def _person_button(lang: str) -> dict[str, str]:

@@ -39,14 +39,18 @@ def text_hash(text: str) -> str:
 
 
 def entry_texts(entry: dict[str, Any]) -> list[EntryText]:
-    """The texts an entry is found by: every sample question and every language of the answer."""
+    """The texts an entry is found by: every sample question and every language of the answer staff
+    wrote in the entry. The answer's translations merged from the overlays (knowledge/translations/,
+    machine-assisted until reviewed) are shown, not matched: the matcher was calibrated without them."""
     out = [
         EntryText(entry["id"], "question", lang, q)
         for lang, questions in (entry.get("questions") or {}).items()
         for q in questions
     ]
     out += [
-        EntryText(entry["id"], "answer", lang, a) for lang, a in (entry.get("answer") or {}).items()
+        EntryText(entry["id"], "answer", lang, a)
+        for lang, a in (entry.get("answer") or {}).items()
+        if "answer" not in ((entry.get("translations") or {}).get(lang) or {})
     ]
     return out
 

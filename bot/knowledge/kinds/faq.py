@@ -81,6 +81,7 @@ KIND = Kind(
     FIELDS,
     FaqEntry,
     rows,
+    translatable=("answer",),
     confirm_hotline=lambda rec: (
         IMMIGRATION_HOTLINE if rec.get("topic") in IMMIGRATION_TOPICS else CITY_HOTLINE
     ),
