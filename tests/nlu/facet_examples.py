@@ -1076,3 +1076,14 @@ BATCH_ANS13ZI: list[Example] = [
     _e("es", "¿Cuántos días vale el certificado de pérdida del pasaporte?", False, "validity"),
 ]
 QUESTIONS += BATCH_ANS13ZI
+# Eleventh session (helper ans13zl, beside answers_dev34): whether a school selects its pupils is who may
+# enrol (eligibility), and "how many days can I extend" in French and Spanish, the verb after the count.
+BATCH_ANS13ZL: list[Example] = [
+    _e("en", "is Dulwich selective?", False, "eligibility"),
+    _e("es", "¿Es difícil entrar en Dulwich College? ¿hay selección?", False, "eligibility"),
+    _e("fr", "Dulwich College a un examen d'entrée ?", False, "eligibility"),
+    _e("ru", "в Дульвич есть отбор при поступлении?", False, "eligibility"),
+    _e("fr", "de combien de jours je peux prolonger mon visa touristique L ?", False, "validity"),
+    _e("es", "cuántos días puedo prorrogar la visa de turista L", False, "validity"),
+]
+QUESTIONS += BATCH_ANS13ZL
