@@ -56,6 +56,8 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
         ),
         ("¿cuánto dura el permiso de estancia?", ("procedures", "stay_permit")),
         ("срок разрешения на пребывание", ("procedures", "stay_permit")),
+        ("teléfono de la clínica SOS Internacional", ("hospitals", "international_sos_beijing")),
+        ("телефон клиники Интернешнл СОС", ("hospitals", "international_sos_beijing")),
     ],
 )
 def test_records_are_found_by_name_short_name_and_alias(
