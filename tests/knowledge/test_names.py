@@ -58,6 +58,14 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
         ("срок разрешения на пребывание", ("procedures", "stay_permit")),
         ("teléfono de la clínica SOS Internacional", ("hospitals", "international_sos_beijing")),
         ("телефон клиники Интернешнл СОС", ("hospitals", "international_sos_beijing")),
+        (
+            "надо ли быть натощак на медосмотр?",
+            ("procedures", "medical_examination_residence_permit"),
+        ),
+        (
+            "¿cuánto cuesta el examen médico?",
+            ("procedures", "medical_examination_residence_permit"),
+        ),
     ],
 )
 def test_records_are_found_by_name_short_name_and_alias(
