@@ -39,6 +39,33 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
         ("签证延期怎么办", ("procedures", "visa_stay_extension")),
         ("240 hour visa free transit, how does it work?", ("procedures", "visa_free_transit_240h")),
         ("what is 12367?", ("hotlines", "immigration_12367")),
+        # French, Spanish and Russian names of service points and procedures (answers_dev34, ans13zl)
+        (
+            "prendre rendez-vous au centre de santé des voyageurs",
+            ("service_points", "beijing_ithcc"),
+        ),
+        ("cita en el centro de salud para viajeros", ("hospitals", "beijing_ithcc")),
+        ("как записаться в центр здоровья путешественников", ("service_points", "beijing_ithcc")),
+        (
+            "teléfono del centro de talento internacional del CBD",
+            ("service_points", "cbd_talent_one_stop_centre"),
+        ),
+        (
+            "téléphone du centre des talents du CBD",
+            ("service_points", "cbd_talent_one_stop_centre"),
+        ),
+        ("¿cuánto dura el permiso de estancia?", ("procedures", "stay_permit")),
+        ("срок разрешения на пребывание", ("procedures", "stay_permit")),
+        ("teléfono de la clínica SOS Internacional", ("hospitals", "international_sos_beijing")),
+        ("телефон клиники Интернешнл СОС", ("hospitals", "international_sos_beijing")),
+        (
+            "надо ли быть натощак на медосмотр?",
+            ("procedures", "medical_examination_residence_permit"),
+        ),
+        (
+            "¿cuánto cuesta el examen médico?",
+            ("procedures", "medical_examination_residence_permit"),
+        ),
     ],
 )
 def test_records_are_found_by_name_short_name_and_alias(

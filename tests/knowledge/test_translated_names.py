@@ -89,6 +89,11 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             ("schools", "beijing_city_international_school"),
         ),
         ("Всемирная молодёжная академия Пекина", ("schools", "beijing_world_youth_academy")),
+        # Sanlitun and Shunyi in Cyrillic (answers_dev34 probes, ans13zl)
+        (
+            "с какого возраста берут в британскую школу в Санлитуне?",
+            ("schools", "british_school_of_beijing_sanlitun"),
+        ),
     ],
 )
 def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str, str]) -> None:

@@ -1088,3 +1088,24 @@ FOLLOW_UPS.append(_e("ko", "몇시간안에 해야돼요?", True, "deadline"))
 FOLLOW_UPS.append(_e("ko", "처리기간은요?", True, "processing_time"))
 FOLLOW_UPS.append(_e("ko", "필요한서류는요?", True, "documents"))
 QUESTIONS.append(_e("ko", "숙소등록 몇시간안에 해야돼요?", False, "deadline"))
+
+# Eleventh session (helper ans13zl, beside answers_dev34): whether a school selects its pupils is who may
+# enrol (eligibility); "how many days can I extend" (fr, es: the verb after the count) and "por cuánto tiempo" ask
+# validity; "за сколько выдают" asks the processing time.
+BATCH_ANS13ZL: list[Example] = [
+    _e("en", "is Dulwich selective?", False, "eligibility"),
+    _e("es", "¿Es difícil entrar en Dulwich College? ¿hay selección?", False, "eligibility"),
+    _e("fr", "Dulwich College a un examen d'entrée ?", False, "eligibility"),
+    _e("ru", "в Дульвич есть отбор при поступлении?", False, "eligibility"),
+    _e("fr", "de combien de jours je peux prolonger mon visa touristique L ?", False, "validity"),
+    _e("es", "cuántos días puedo prorrogar la visa de turista L", False, "validity"),
+    _e("es", "por cuánto tiempo dan la residencia de trabajo como máximo", False, "validity"),
+    _e("ru", "за сколько выдают справку об утере паспорта?", False, "processing_time"),
+    _e(
+        "fr",
+        "dans combien de jours après mon arrivée je dois faire ma carte de séjour ?",
+        False,
+        "deadline",
+    ),
+]
+QUESTIONS += BATCH_ANS13ZL
