@@ -32,7 +32,7 @@ from typing import Any
 
 from bot.core import languages
 from bot.knowledge.kinds import KINDS
-from bot.knowledge.schema import Checker, Problem, check_date, line_of, parse_yaml
+from bot.knowledge.schema import Checker, Problem, check_date, line_of, parse_yaml, singular
 
 #: The languages the records are written in (staff write both; the buttons under a translated answer
 #: show these originals).
@@ -47,6 +47,11 @@ TRANSLATABLE: dict[str, tuple[str, ...]] = {name: kind.translatable for name, ki
 _NOT_TEXT = {"name", "address", "url", "number", "coordinates", "district", "weekly"}
 
 FINGERPRINT_RE = re.compile(r"^[0-9a-f]{8}$")
+
+
+def _record_files(kind: str) -> str:
+    """Where the records of `kind` are written (the questions and answers are spread over several files)."""
+    return "knowledge/faq_*.yml" if kind == "faq" else f"knowledge/{kind}.yml"
 
 
 def fingerprint(text: str) -> str:
@@ -151,7 +156,7 @@ class StaleTranslation:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return (
-            f"{where}: {self.kind[:-1]} '{self.id}'.{self.path} ({self.lang}): the English original "
+            f"{where}: {singular(self.kind)} '{self.id}'.{self.path} ({self.lang}): the English original "
             f"changed since this translation (made from {self.made_from}, now {self.current}); "
             "English is shown until the translation is updated"
         )
@@ -314,7 +319,7 @@ def _apply_entry(
         c.error(line, kind, "each entry must start with '- id: <the id of the record translated>'")
         return
     rid = entry["id"]
-    label = f"{kind[:-1]} '{rid}'"
+    label = f"{singular(kind)} '{rid}'"
     id_line = line_of(entry, "id", line)
     if rid in seen:
         c.error(id_line, f"{label}.id", f"'{rid}' is translated twice in this file: keep one")
@@ -333,7 +338,7 @@ def _apply_entry(
         c.error(
             id_line,
             f"{label}.id",
-            f"there is no {kind[:-1]} '{rid}' in knowledge/{kind}.yml{_suggest(rid, ids)}"
+            f"there is no {singular(kind)} '{rid}' in {_record_files(kind)}{_suggest(rid, ids)}"
             " (if the record was removed, remove this entry too)",
         )
         return

@@ -148,8 +148,9 @@ def _without_questions_and_answers(request: pytest.FixtureRequest) -> None:
     """These tests count and edit the other kinds (they remove the 114 hotline, which entries in
     faq_*.yml name as related: tests/knowledge/test_faq.py covers that kind, and that check)."""
     if "knowledge_copy" in request.fixturenames:
-        for path in request.getfixturevalue("knowledge_copy").glob("faq_*.yml"):
-            path.unlink()
+        folder = request.getfixturevalue("knowledge_copy")
+        for path in [*folder.glob("faq_*.yml"), *folder.glob("translations/*/faq.yml")]:
+            path.unlink()  # the entries' translations go with them
 
 
 def _edit(folder: Path) -> None:

@@ -63,7 +63,9 @@ faq:
 def only_entries(tmp_path: Path, text: str = ENTRIES) -> Path:
     """knowledge/ with the real procedures etc. but only the test questions and answers."""
     folder = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns("*.md", "faq_*.yml"))
+    shutil.copytree(
+        ROOT / "knowledge", folder, ignore=shutil.ignore_patterns("*.md", "faq_*.yml", "faq.yml")
+    )
     (folder / "faq_test.yml").write_text(textwrap.dedent(text), encoding="utf-8")
     return folder
 
@@ -311,8 +313,11 @@ def test_render_without_the_language_uses_english(use_kb: str) -> None:
 
     entry = faq_kind.faq_entry("sim_cards_per_passport")
     assert entry is not None
-    assert render.faq_entry(entry, "de").startswith("Noch keine Antwort auf Deutsch")
-    assert "Up to 5 SIM cards per valid passport." in render.faq_entry(entry, "de")
+    # Translated (knowledge/translations/de/faq.yml): the German answer; without it, the English one.
+    assert render.faq_entry(entry, "de").startswith(entry["answer"]["de"])
+    untranslated = {**entry, "answer": {k: entry["answer"][k] for k in ("en", "zh")}}
+    assert render.faq_entry(untranslated, "de").startswith("Noch keine Antwort auf Deutsch")
+    assert "Up to 5 SIM cards per valid passport." in render.faq_entry(untranslated, "de")
     assert render.faq_entry(entry, "zh").startswith("每本有效护照最多可办理5张电话卡。")
 
 

@@ -320,3 +320,27 @@ def test_an_emergency_answer_is_short_a_number_a_line_and_each_department_in_bri
     departments = [r for r in answer.replies if r.card and r.card.get("type") == "place"]
     assert departments and all("☎" not in r.text.splitlines()[0] for r in departments)
     assert all(len(r.text) < 700 for r in departments)
+
+
+@pytest.mark.parametrize("lang", ["de", "ko", "ar"])
+def test_a_questions_and_answers_entry_answers_in_the_users_language_and_says_translated(
+    use_kb: str, lang: str
+) -> None:
+    """The entries' answers are translated through overlays like the records' texts
+    (knowledge/translations/<lang>/faq.yml): shown with the numbers intact, marked machine-assisted,
+    with the originals offered; and matched by the texts staff wrote, not by the translations."""
+    from bot.faq import vectors
+    from bot.knowledge.kinds import faq
+
+    entry = faq.faq_entry("accommodation_registration_24h")
+    assert entry is not None and lang in entry["answer"]
+    answer = answers.faq_answer(None, "accommodation_registration_24h", lang=lang)
+    body = answer.replies[0].text
+    assert body.startswith(entry["answer"][lang]) and entry["answer"]["en"] not in body
+    assert answers.t("faq_in_english", lang) not in body
+    assert "24" in body and "72" in body and "2024" in body
+    assert answer.translation == "machine"
+    assert answer.replies[-1].text == answers.t("translation_machine", lang)
+    assert {t.lang for t in vectors.entry_texts(entry) if t.role == "answer"} == {"en", "zh"}
+    english = answers.faq_answer(None, "accommodation_registration_24h", lang="en")
+    assert english.translation is None
