@@ -9,8 +9,9 @@
 The set is bench/data/answers_heldout.yml (how it was made is written at its top; never train on it). Each
 question is sent in a fresh conversation; each script turn by turn in one conversation. A turn is right when every
 expected string appears in the reply (all bot messages of the turn joined), ignoring case, spaces, hyphens, dashes
-and commas, so "+86-10 5927 7000" matches "5927 7000" and "CNY 1,000" matches "1000". Before anything is sent, every
-expected string is looked up in knowledge/*.yml with the same normalisation, and the run stops if one is missing.
+(also the range marks ~, ～ and 〜 of Japanese and Korean texts) and commas, so "+86-10 5927 7000" matches "5927 7000",
+"CNY 1,000" matches "1000" and "5～10年" matches "5-10". Before anything is sent, every expected string is looked up in
+knowledge/*.yml and knowledge/translations/ with the same normalisation, and the run stops if one is missing.
 
 `expect: decline` items (facts the knowledge base does not hold) pass when the reply contains the catalogue text of
 one of the set's `decline_keys` in the question's language and the turn is at most `decline_max_chars` long; they
@@ -45,7 +46,8 @@ from bot.core import languages  # noqa: E402
 
 SET = ROOT / "bench" / "data" / "answers_heldout.yml"
 LANGS = languages.CODES
-_IGNORED = re.compile(r"[\s\-‐‑‒–—―,]+")
+# Range marks count as dashes: Japanese and Korean answers write "5～10年", "09:00~17:00" where English has "5-10".
+_IGNORED = re.compile(r"[\s\-‐‑‒–—―,~～〜]+")
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 # Thousands separators: "1,000"; and "1 500" / "1.500" (Russian, French, German: a space, a no-break
 # space or a dot before exactly three digits).
@@ -83,9 +85,13 @@ def load_set(path: Path) -> dict[str, Any]:
 
 
 def check_against_knowledge(data: dict[str, Any]) -> None:
-    """Every expected string must be in knowledge/*.yml; stop loudly otherwise."""
+    """Every expected string must be in knowledge/*.yml or its translations (knowledge/translations/, which a
+    reply in that language shows); stop loudly otherwise."""
     corpus = "\n".join(
-        p.read_text(encoding="utf-8") for p in sorted((ROOT / "knowledge").glob("*.yml"))
+        p.read_text(encoding="utf-8")
+        for p in sorted(
+            [*(ROOT / "knowledge").glob("*.yml"), *(ROOT / "knowledge").glob("translations/*/*.yml")]
+        )
     )
     missing = []
     items = [(q["id"], q["expect"]) for q in data["questions"]]
