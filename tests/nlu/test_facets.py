@@ -466,6 +466,7 @@ def test_a_short_message_opening_with_a_marker_continues(text: str, goes_on: boo
         ),
         ("旅游签证L签能延期多少天", "validity"),
         ("停留证件最多可以停留多少天", "validity"),
+        ("外国人永久居留申请费", "fee"),
         # an entrance exam asks who is admitted (a school's eligibility: "Academically selective.")
         ("is Dulwich selective?", "eligibility"),
         ("does Dulwich have an entrance exam?", "eligibility"),
