@@ -90,7 +90,10 @@ def check_against_knowledge(data: dict[str, Any]) -> None:
     corpus = "\n".join(
         p.read_text(encoding="utf-8")
         for p in sorted(
-            [*(ROOT / "knowledge").glob("*.yml"), *(ROOT / "knowledge").glob("translations/*/*.yml")]
+            [
+                *(ROOT / "knowledge").glob("*.yml"),
+                *(ROOT / "knowledge").glob("translations/*/*.yml"),
+            ]
         )
     )
     missing = []

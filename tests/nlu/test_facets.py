@@ -460,9 +460,23 @@ def test_a_short_message_opening_with_a_marker_continues(text: str, goes_on: boo
         ("справка об утере паспорта платная?", "fee"),
         ("J'ai combien de jours pour demander mon permis de séjour étudiant ?", "deadline"),
         ("je dois faire la demande de prolongation combien de jours avant la fin ?", "deadline"),
+        (
+            "Wie viele Tage nach der Einreise habe ich Zeit, den Aufenthaltstitel zu beantragen?",
+            "deadline",
+        ),
+        ("旅游签证L签能延期多少天", "validity"),
+        ("停留证件最多可以停留多少天", "validity"),
+        ("外国人永久居留申请费", "fee"),
+        # an entrance exam asks who is admitted (a school's eligibility: "Academically selective.")
+        ("is Dulwich selective?", "eligibility"),
+        ("does Dulwich have an entrance exam?", "eligibility"),
+        ("德威是不是要考试才能进", "eligibility"),
+        ("ダリッチカレッジは入学試験がありますか", "eligibility"),
+        ("Ist Dulwich College eine Schule mit Aufnahmeprüfung?", "eligibility"),
+        ("¿Hay examen de admisión en Dulwich?", "eligibility"),
     ],
 )
-def test_how_many_days_before_is_a_deadline_and_paid_is_a_fee(text: str, facet: str) -> None:
+def test_the_facet_asked_is_not_the_processing_time(text: str, facet: str) -> None:
     found = {f.value for f in facets.analyse(text).facets}
     assert facet in found and "processing_time" not in found
 

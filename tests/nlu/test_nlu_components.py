@@ -80,6 +80,8 @@ def test_tokenizer_component_handles_emoji_only() -> None:
         ("me robaron el pasaporte", "service", "lost_passport_certificate"),
         ("renovar el carné de extranjería", "service", "residence_permit"),
         ("visa de talento", "service", "talent_services"),
+        ("永住カードの発行手数料は？", "service", "permanent_residence"),
+        ("Was kostet die Niederlassungserlaubnis?", "service", "permanent_residence"),
         ("english speaking doctor", "medical_need", "english_speaking"),
         ("说中文", "language", "zh"),
     ],
