@@ -6,6 +6,10 @@
     .venv/bin/python bench/faq.py --sweep        # compare scoring weights on the development set
     .venv/bin/python bench/faq.py --no-latency   # accuracy only
     .venv/bin/python bench/faq.py --latency-only # latency only, timed on development questions
+    .venv/bin/python bench/faq.py --dev --verbose  # also list each question not answered right
+
+The held-out set's questions are never printed (only its shares), so that reading the output cannot tune on it;
+`--verbose` lists the development sets' misses.
 
 Held-out set: bench/data/faq_heldout.tsv (90 questions, 10 per language, written before any retrieval code
 and never used to choose anything). Each question is answered (score >= threshold) with the right entry,
@@ -228,7 +232,9 @@ def sweep(idx: index.Index) -> None:
     index.BEST_WEIGHT, index.TOP = saved
 
 
-def evaluate(idx: index.Index, threshold: float, path: Path = HELDOUT) -> None:
+def evaluate(
+    idx: index.Index, threshold: float, path: Path = HELDOUT, verbose: bool = False
+) -> None:
     rows = heldout(path)
     vectors = encoder.encode([q for _, q, _ in rows])
     by_lang: dict[str, Counter] = {}
@@ -270,7 +276,7 @@ def evaluate(idx: index.Index, threshold: float, path: Path = HELDOUT) -> None:
         print(
             f"    {lang}: {c['right']:2} / {c['wrong']:2} / {c['declined']:2}   (of {sum(c.values())})"
         )
-    if mistakes:
+    if mistakes and verbose and path != HELDOUT:
         print("  not right:")
         print("\n".join(mistakes))
 
@@ -337,6 +343,11 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="compare scoring weights (dev set)")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list the development sets' misses (never the held-out's)",
+    )
+    parser.add_argument(
         "--latency-only",
         action="store_true",
         help="only the latency, timed on development questions",
@@ -369,7 +380,7 @@ def main() -> None:
         print(f"wrote {match.CALIBRATION.relative_to(ROOT)}")
     if args.dev or args.calibrate:
         for path in DEV_SETS:
-            evaluate(idx, match.threshold(), path)
+            evaluate(idx, match.threshold(), path, verbose=args.verbose)
         return
     evaluate(idx, match.threshold(), HELDOUT)
     if not args.no_latency:
