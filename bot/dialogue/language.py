@@ -315,37 +315,13 @@ def detect_language(text: str, current: str | None = None, hint: str | None = No
         return han_language(text, current, hint)
     if by_script:
         return by_script
-    words = [w.lower() for w in _LATIN_WORD.findall(_without_place_names(text))]
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
     informative = [w for w in words if w not in NEUTRAL]
     if not informative:
-        return fallback  # nothing but neutral words, or a place's name alone ("Lycée Français?")
+        return fallback
     if current in LANGUAGES and all(w in INTERNATIONAL for w in informative):
         return current  # "hi" or "thanks" in a German conversation stays German
     return _latin_language(text.lower(), informative, current, hint) or fallback
-
-
-def _without_place_names(text: str) -> str:
-    """`text` with the names and aliases of the schools, hospitals and offices it names blanked out:
-    a place's name says which place, not the writer's language ("lycee francais website" is English,
-    "Deutsche Botschaftsschule phone?" too). Unchanged when the knowledge base cannot be read."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.core import config
-    from bot.knowledge import names
-
-    try:
-        matcher = names.current(config.kb_database_url()).records
-    except (SQLAlchemyError, OSError):
-        return text
-    places = set(names.PLACE_KINDS)
-    spans = [
-        (start, end)
-        for i, start, end in matcher.find(text)
-        if any(kind in places for kind, _ in matcher.owners[i])
-    ]
-    for start, end in reversed(spans):
-        text = f"{text[:start]} {text[end:]}"
-    return text
 
 
 def _latin_language(

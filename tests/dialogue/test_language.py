@@ -135,19 +135,3 @@ def test_a_shared_word_keeps_the_conversation_language(word: str, current: str) 
 def test_a_full_sentence_in_another_language_still_switches_a_japanese_conversation() -> None:
     assert detect_language("where can I extend my visa", "ja") == "en"
     assert detect_language("我想办理居留许可", "ja") == "zh"
-
-
-@pytest.mark.parametrize(
-    ("text", "current", "expected"),
-    [
-        ("lycee francais website", None, "en"),  # the school's French name is no French
-        ("Deutsche Botschaftsschule phone number", None, "en"),
-        ("Wo ist die Deutsche Botschaftsschule?", None, "de"),  # the rest of the sentence decides
-        ("quelle est l'adresse du Lycée Français ?", None, "fr"),
-        ("Lycée Français", "es", "es"),  # a place's name alone keeps the conversation's language
-    ],
-)
-def test_a_places_name_says_which_place_not_which_language(
-    use_kb: str, text: str, current: str | None, expected: str
-) -> None:
-    assert detect_language(text, current) == expected
