@@ -600,7 +600,7 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
         # The words naming the topic's own service ("вида на жительство") name no procedure of it: the
         # medical examination "для вида на жительство" shares that case form, the types' titles do not.
-        words = without_service_words(q.text, intent)
+        words = without_facet_words(without_service_words(q.text, intent))
         found = matched_procedure(intent, words)
         if found is None:
             # Clear among every procedure though not among the topic's own: "الفحص الطبي الخاص
@@ -625,6 +625,16 @@ def without_service_words(text: str, service: str) -> str:
     residence_permit): what is left says which procedure of the service is meant."""
     spans = [m for m in gazetteer.find_entities(text, {"service"}) if m.value == service]
     for m in sorted(spans, key=lambda m: m.start, reverse=True):
+        text = text[: m.start] + " " + text[m.end :]
+    return text
+
+
+def without_facet_words(text: str) -> str:
+    """`text` without the words that ask its facets ("서류" in "거류허가 연장하려면 서류 뭐가 필요해요?",
+    "documents"): they say what is asked of a procedure, not which one (the study permit's summary
+    mentions documents, which made "which documents to extend my residence permit?" the study permit's
+    question instead of "which residence permit?")."""
+    for m in sorted(nlu_facets.analyse(text).facets, key=lambda m: m.start, reverse=True):
         text = text[: m.start] + " " + text[m.end :]
     return text
 
@@ -2121,7 +2131,11 @@ def _beyond_shared_words(q: Question, other: Mapping[str, Any], minimum: float) 
     residence permit is renewed): the residence permit answers."""
     if q.intent not in named_service_topics(q.text):
         return True
-    ignore = _facet_terms(str(q.intent), q.facets)
+    # A residence permit is renewed too (its deadlines say so: "Apply for renewal 30 days before the
+    # permit expires"), so words of renewing never take a question away from the service it names,
+    # whatever fact is asked ("what documents do I need to renew my residence permit?" is not the visa
+    # extension's question).
+    ignore = _facet_terms(str(q.intent), (*q.facets, "deadline"))
     rest = procedures.rank_scored(None, q.text, ignore=ignore)
     return any(score >= minimum and r["id"] == other.get("id") for score, r in rest)
 

@@ -312,6 +312,26 @@ def test_the_documents_of_a_residence_permit_of_no_type_ask_the_type_and_keep_th
     )
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "what documents do I need to renew my residence permit?"),
+        ("ko", "거류허가 연장하려면 서류 뭐가 필요해요?"),
+        ("de", "Welche Unterlagen brauche ich für die Verlängerung meiner Aufenthaltserlaubnis?"),
+        ("fr", "quels documents pour renouveler mon titre de séjour ?"),
+    ],
+)
+def test_renewing_a_residence_permit_of_no_type_asks_the_type(lang: str, text: str) -> None:
+    # A residence permit is renewed too: "renew" / "연장" / "Verlängerung" is not the visa extension's
+    # question (user trial: the L-visa documents came back), and the word asking the facet ("서류")
+    # does not pick the study permit, whose summary mentions documents.
+    q = Question("residence_permit", text, facets=("documents",))
+    turn = asked.answer_question(q, Context(), lang=lang, now=NOW, faq_first=False)
+    assert turn is not None
+    (ask,) = turn.answer.replies
+    assert ask.text == t("ask_permit_type", lang)
+
+
 @pytest.mark.parametrize("lang", ["en", "ko", "ar"])
 def test_the_fee_of_a_residence_permit_of_no_type_is_said_once_when_every_type_costs_the_same(
     lang: str,
