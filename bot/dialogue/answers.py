@@ -676,7 +676,7 @@ def faq_instead(
         decision = faq_match.decide_in_topic(text)
         return faq_match.decide(text) if decision.answer is None and beyond else decision
 
-    return _entry_for_topic_message(decide, lang, filters)
+    return _entry_for_topic_message(decide, lang, filters, text)
 
 
 def faq_outside_topics(
@@ -727,7 +727,7 @@ def faq_beside_procedure(
         )
         return faq_match.Decision(best, decision.closest) if clear else None
 
-    return _entry_for_topic_message(decide, lang, filters)
+    return _entry_for_topic_message(decide, lang, filters, text)
 
 
 def faq_decisive(
@@ -769,16 +769,18 @@ def faq_decisive(
         ]
         return None if own else decision
 
-    return _entry_for_topic_message(decide, lang, filters)
+    return _entry_for_topic_message(decide, lang, filters, text)
 
 
 def _entry_for_topic_message(
     decide: Callable[[], faq_match.Decision | None],
     lang: str,
     filters: Mapping[str, Any] | None,
+    text: str | None = None,
 ) -> Answer | None:
     """The entry `decide` picks for a message the NLU put in a topic, as an answer; None when the
-    message's `filters` say what the places must offer, when nothing is picked, or when the knowledge
+    message's `filters` say what the places must offer, when nothing is picked, when the entry is about
+    other facts than the message (`text`) asks (`match.asks_another_facet`), or when the knowledge
     base cannot be read (the topic's own answer follows, and it answers politely then)."""
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
         return None
@@ -787,7 +789,11 @@ def _entry_for_topic_message(
     except SQLAlchemyError:
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
         return None
-    return _faq_answer_safe(decision.answer.entry, lang) if decision and decision.answer else None
+    if not decision or not decision.answer:
+        return None
+    if faq_match.asks_another_facet(decision.answer.entry, text):
+        return None
+    return _faq_answer_safe(decision.answer.entry, lang)
 
 
 def offer_topics(

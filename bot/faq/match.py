@@ -188,6 +188,24 @@ def facet_decides(
     return None
 
 
+def asks_another_facet(entry: Mapping[str, Any], text: str | None) -> bool:
+    """The entry is about facets (most of its own questions ask one: "비자 연장은 며칠 걸리나요?",
+    the processing time) and the message asks others, none of which its questions ask (FACET_KEEP):
+    "비자 연장은 어디서 해요?" (where) and "ビザの延長はいくらかかりますか？" (the fee) come close to the
+    processing-time entry by their words, but it does not answer them; the topic's own records do (or
+    say they do not hold the fact)."""
+    if not text:
+        return False
+    from bot.nlu import facets as nlu_facets
+
+    asked = {f.value for f in nlu_facets.analyse(text).facets} - _VAGUE_FACETS
+    if not asked:
+        return False
+    shares = entry_facets(str(entry.get("id")), _questions(entry))
+    about = {f for f, share in shares.items() if share >= FACET_SHARE} - _VAGUE_FACETS
+    return bool(about) and not _asks(entry, asked, FACET_KEEP)
+
+
 def _asks(entry: Mapping[str, Any], asked: set[str], share: float | None = None) -> bool:
     """At least `share` (default FACET_SHARE) of the entry's own questions ask one of the facets `asked`."""
     shares = entry_facets(str(entry.get("id")), _questions(entry))

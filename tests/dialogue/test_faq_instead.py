@@ -224,3 +224,59 @@ def test_a_message_not_phrased_like_the_closest_entry_keeps_every_procedure_word
         "Wie lange darf ich mit einer Aufenthaltserlaubnis zum Arbeiten höchstens in China bleiben?"
     )
     assert asked._best_entry_terms(text) == frozenset()
+
+
+def _asking(questions: list[str]) -> index.Match:
+    return index.Match(
+        "e", 1.0, {"id": "e", "topic": "immigration", "questions": {"en": questions}}
+    )
+
+
+def test_an_entry_about_other_facts_than_asked_never_answers_instead_of_the_topic(
+    decisions: dict[str, match.Decision],
+) -> None:
+    # An entry whose own questions ask the processing time does not answer "where" or "how much",
+    # however close the words ("비자 연장은 어디서 해요?" came back as "within seven working days").
+    took = _asking(["How long does a visa extension take?", "how many days does it take?"])
+    decisions["in_topic"] = match.Decision(took)
+    assert answers.faq_instead("where do I extend my visa?") is None
+    assert answers.faq_instead("how much is a visa extension?") is None
+    assert answers.faq_instead("how long does a visa extension take?") == ("entry", "e")
+    # A message asking nothing in particular, or an entry whose questions ask nothing in
+    # particular, is matched as before.
+    assert answers.faq_instead("visa extension") == ("entry", "e")
+    decisions["in_topic"] = match.Decision(_asking(["Do I need a visa?", "visa-free entry?"]))
+    assert answers.faq_instead("where do I extend my visa?") == ("entry", "e")
+
+
+@pytest.mark.parametrize(
+    ("intent", "lang", "text", "facets", "filters", "procedure"),
+    [
+        (
+            "find_service_point",
+            "ko",
+            "비자 연장은 어디서 해요?",
+            ("address",),
+            {"service": "visa_extension"},
+            None,
+        ),
+        ("visa", "ja", "ビザの延長はいくらかかりますか？", ("fee",), {}, "visa_stay_extension"),
+    ],
+)
+def test_a_visa_extensions_place_or_fee_is_not_the_processing_time_entry(
+    use_kb: str,
+    intent: str,
+    lang: str,
+    text: str,
+    facets: tuple[str, ...],
+    filters: dict[str, str],
+    procedure: str | None,
+) -> None:
+    turn = asked.answer_question(
+        Question(intent, text, facets, filters=filters), Context(), lang=lang
+    )
+    assert turn is not None and turn.context.faq is None
+    if procedure:
+        assert turn.context.procedures[:1] == [procedure]
+    else:
+        assert turn.context.kind == "service_points" and turn.context.ids
