@@ -145,6 +145,10 @@ def question(
         value = entity(message, name)
         if value is not None:
             filters[name] = value
+    # Of several districts, the one the question is asked about, not where the writer lives.
+    district = place_words.asked_district(message.get("text"), ents)
+    if district is not None:
+        filters["district"] = district
     if entity(message, "district") is None:
         # "nearest exit-entry office to Liuliqiao": a landmark of knowledge/landmarks.yml gives the district.
         near_landmark = place_words.landmark_district(message.get("text"))

@@ -108,9 +108,10 @@ SUBSUMES = {
     "processing_time": ("hours",),
     "order": ("steps",),
     "address": ("steps",),
-    # "my permit expires on 3 March, when must I apply?": the expiry is what the user tells, the deadline
-    # what is asked ("만료되는데 언제까지", "expire le 3 mars, quand dois-je", "vence el 20, ¿cuándo debo").
-    "deadline": ("steps", "validity"),
+    # "my permit expires on 3 March, when must I apply?": the expiry word is what the user tells, the
+    # deadline what is asked; the NLU drops such a validity (bot/nlu/facets.py EXPIRY_STEMS), so a
+    # validity that comes with a deadline is asked too ("on how long can I extend, and how long before?").
+    "deadline": ("steps",),
     # "how do I book an appointment?" asks how to book, not the procedure's steps.
     "booking": ("steps",),
 }
@@ -123,15 +124,22 @@ def facets_outside_names(text: str, entities: Sequence[Mapping[str, Any]]) -> tu
         spans = [(m.start, m.end) for m in names.find_mentions(text)] if text else []
     except SQLAlchemyError:  # the knowledge base is down: every facet stays
         spans = []
+
+    def inside(start: Any, end: Any) -> bool:
+        return (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and any(s <= start and end <= t and (s, t) != (start, end) for s, t in spans)
+        )
+
     kept = []
     for e in entities:
         if e.get("entity") != "facet":
             continue
-        start, end = e.get("start"), e.get("end")
-        if (
-            isinstance(start, int)
-            and isinstance(end, int)
-            and any(s <= start and end <= t and (s, t) != (start, end) for s, t in spans)
+        if inside(e.get("start"), e.get("end")) and not any(
+            # "덜위치 칼리지 전화번호랑 주소": "위치" is in the name, "주소" asks the address.
+            m.value == e.get("value") and not inside(m.start, m.end)
+            for m in nlu_facets.analyse(text).repeats
         ):
             continue
         kept.append(str(e["value"]))

@@ -92,6 +92,43 @@ def landmark_district(text: str | None) -> str | None:
     return next((landmark.district for landmark in found if landmark.district), None)
 
 
+# What ends a sentence, for finding the one that asks ("I live in Chaoyang. Where is the Haidian hall?").
+_SENTENCE_END = re.compile(r"[.!?。！？]+\s*|\n+")
+
+
+def asking_sentence(text: str) -> tuple[int, int]:
+    """Where the sentence that asks is in `text` (start, end): the last one with a question mark, or
+    the last one. A newcomer tells their situation first ("On déménage de Chaoyang à Shijingshan le mois
+    prochain."), then asks ("Où est le bureau de Shijingshan ?")."""
+    bounds, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if text[start : m.start()].strip():
+            bounds.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        bounds.append((start, len(text)))
+    if not bounds:
+        return 0, len(text)
+    asking = [b for b in bounds if re.search("[?？]", text[b[0] : b[1]])]
+    return (asking or bounds)[-1]
+
+
+def asked_district(text: str | None, entities: Sequence[Mapping[str, Any]]) -> str | None:
+    """The district a message asks about: of several named, the first one in the sentence that asks
+    (its words or a landmark there: "...кампус в Саньлитуне?"); else the first one named. The others
+    are where the writer lives, works or comes from ("we live in Haidian", "on déménage de Chaoyang")."""
+    named = [e for e in entities if e.get("entity") == "district" and e.get("value")]
+    if not text or len({str(e["value"]) for e in named}) < 2:
+        return str(named[0]["value"]) if named else None
+    start, end = asking_sentence(text)
+    for e in named:
+        at = e.get("start")
+        if isinstance(at, int) and start <= at < end:
+            return str(e["value"])
+    near = landmark_district(text[start:end])
+    return near or str(named[0]["value"])
+
+
 def landmark_names(text: str | None) -> list[str]:
     """The English and Chinese names of the landmarks the message names ("싼리툰", "near Sanlitun":
     Sanlitun, 三里屯); none when the knowledge base is down."""

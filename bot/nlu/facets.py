@@ -73,6 +73,25 @@ _ORDINAL_NOUN_GAP = re.compile(r"[\s'’の的个家-]{0,3}")
 WEAK_FACETS = frozenset({"order", "steps"})
 # Facets that take a "how long" along: with one of them, no processing time is asked.
 ABSORB_HOW_LONG = frozenset({"validity", "deadline"})
+# Validity words that only tell when something expires ("expires on 3 March", "만료되는데", "vence el
+# 20"): next to a deadline asked, the deadline is the question (folded forms' beginnings).
+EXPIRY_STEMS = (
+    "expir",
+    "истек",
+    "vence",
+    "vencim",
+    "caduc",
+    "lauft ab",
+    "laeuft ab",
+    "abgelaufen",
+    "만료",
+    "过期",
+    "到期",
+    "期限切れ",
+    "ينته",
+    "تنته",
+    "انتهاء",
+)
 FOLLOW_UP_INTENT = "follow_up"
 FALLBACK_INTENT = "nlu_fallback"
 # Intents whose own questions are made of facet words only ("when are you open?", "opening hours",
@@ -134,6 +153,8 @@ _SWAP_MIN = 4
 _CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
 # What ends a clause (as in a gapped form).
 _CLAUSE_END = re.compile(r"[,.;:!?¿¡]")
+# A Korean verb joined to the next clause with -고 ("신청해야 하고 최대 며칠까지 연장돼요?"): "and".
+_KO_AND = re.compile("[\uac00-\ud7af]고\\s")
 # The words of a message, for telling its language by the rule words it uses.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # Ordinals written with a digit: "number 2", "#3", "第2", "2番目", "2번째", or the digit alone.
@@ -328,6 +349,10 @@ class Analysis:
     leftover_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
     durations: int = 0  # lengths of time ("5 лет", "3년")
     persons: int = 0  # family members the writer asks for ("my wife", "제 아내")
+    # Later mentions of the facets asked ("위치" in "덜위치 칼리지", then "주소"): when the dialogue drops a
+    # facet whose first word is inside a record's name, a later one still asks it
+    # (bot/dialogue/asked.py facets_outside_names).
+    repeats: list[gazetteer.Match] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def asks(self) -> bool:
@@ -657,16 +682,54 @@ def _analyse(text: str, rules: Path) -> Analysis:
                 "facet", first.value, first.start, first.end, text[first.start : first.end]
             )
         )
+    deadlines = [m for m in found if m.entity == "facet" and m.value == "deadline"]
+    validities = [m for m in found if m.entity == "facet" and m.value == "validity"]
+    if deadlines and not any(
+        not fold(m.text).startswith(EXPIRY_STEMS) and _joined(folded, m, deadlines, found)
+        for m in validities
+    ):
+        # "my permit expires on 3 March, when must I apply?", "만료되는데 언제까지", "до какого числа
+        # действует безвиз?": the expiry tells, the deadline asks; "on how long can I extend it, and how
+        # many days before must I apply?" asks both.
+        facets = [f for f in facets if f.value != "validity"]
     if any(f.value in ABSORB_HOW_LONG for f in facets):
         # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the
-        # validity (or the deadline: "며칠 안에"), not the processing time.
-        facets = [f for f in facets if f.value != "processing_time"]
+        # validity (or the deadline: "며칠 안에"), not the processing time; unless it is asked after
+        # an "and" ("valable combien de temps, et il faut combien de temps pour l'obtenir ?").
+        absorbing = [f for f in facets if f.value in ABSORB_HOW_LONG]
+        own = any(
+            _joined(folded, m, absorbing, found)
+            for m in found
+            if m.entity == "facet" and m.value == "processing_time"
+        )
+        facets = [f for f in facets if f.value != "processing_time" or own]
     elif _how_long_open(folded, found):
         # "wie lange hat das Amt am Samstag offen?", "how long is it open?": the hours.
         facets = [f for f in facets if f.value != "processing_time"]
     # "و"/"ف" (and) written on a day, a district or a facet after the first word ("طيب والسبت؟").
     joined = sum(_and_on(folded, m, rules) for m in [*places, *found])
+    amounts = [f for f in facets if f.value in ("fee", "processing_time")]
+    if amounts:
+        # "combien de temps dure la procédure ?", "how much is the application?": the procedure named
+        # after "how long" or "how much" in the same clause is what they are asked of, not its steps
+        # ("how much is it, and what are the steps?" asks both).
+        facets = [
+            f
+            for f in facets
+            if f.value != "steps"
+            or not any(
+                a.end <= f.start and not _CLAUSE_END.search(folded, a.end, f.start) for a in amounts
+            )
+            or _joined(folded, f, amounts, found)
+        ]
+    asked = {f.value: (f.start, f.end) for f in facets}
+    repeats = [
+        gazetteer.Match(m.entity, m.value, m.start, m.end, text[m.start : m.end])
+        for m in found
+        if m.entity == "facet" and m.value in asked and asked[m.value] != (m.start, m.end)
+    ]
     return Analysis(
+        repeats=sorted(repeats, key=lambda x: x.start),
         facets=facets,
         ordinals=sorted(ordinals, key=lambda x: x.start),
         places=places,
@@ -678,6 +741,28 @@ def _analyse(text: str, rules: Path) -> Analysis:
         durations=len(durations),
         persons=sum(1 for m in found if m.entity == "person"),
     )
+
+
+def _joined(
+    folded: str,
+    asked: gazetteer.Match,
+    others: list[gazetteer.Match],
+    found: list[gazetteer.Match],
+) -> bool:
+    """An "and" stands between `asked` and each of `others`: a marker ("и", "et", "y", "and"), or a
+    Korean verb joined with -고 ("신청해야 하고 최대 며칠까지"), so `asked` is a question of its own ("на
+    сколько лет дают визу и сколько дней её оформляют?"), not a part of their phrase ("valable combien
+    de temps", "за сколько дней?" after "когда пора подавать,")."""
+
+    def apart(a: gazetteer.Match, b: gazetteer.Match) -> bool:
+        first, second = (a, b) if a.start < b.start else (b, a)
+        if second.start < first.end:
+            return False
+        return bool(_KO_AND.search(folded, first.end, second.start)) or any(
+            m.entity == "marker" and first.end <= m.start and m.end <= second.start for m in found
+        )
+
+    return bool(others) and all(apart(asked, o) for o in others)
 
 
 def _how_long_open(folded: str, found: list[gazetteer.Match]) -> bool:

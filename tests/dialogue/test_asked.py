@@ -1392,8 +1392,11 @@ def test_an_email_the_procedure_lacks_is_the_place_shown_when_it_holds_one() -> 
 
 
 def test_a_deadline_asked_with_the_expiry_date_told_asks_the_deadline_only() -> None:
-    """ "My permit expires on 3 March, when must I apply?": the expiry word tells, the deadline asks."""
-    assert asked.asked_facets(("validity", "deadline")) == ("deadline",)
+    """ "My permit expires on 3 March, when must I apply?": the expiry word tells, the deadline asks;
+    the NLU drops that validity (tests/nlu/test_facets.py), so a validity that comes with a deadline is
+    asked too ("how many days can I extend, and how long before must I apply?")."""
+    assert asked.asked_facets(("validity", "deadline")) == ("validity", "deadline")
+    assert asked.asked_facets(("deadline", "steps")) == ("deadline",)
     assert asked.asked_facets(("validity",)) == ("validity",)
 
 

@@ -49,6 +49,19 @@ def test_a_joint_applications_fee_is_its_parts_fee_and_the_work_permits_own_stay
     assert "400" not in out and "I don't have that" in out
 
 
+def test_a_facet_inside_a_name_asked_again_outside_it_is_asked(use_kb: str) -> None:
+    """ "덜위치 칼리지 전화번호랑 주소가 뭐예요?": the NLU's address entity is "위치" inside "덜위치"
+    (Dulwich), but "주소" asks the address too: both facts are asked."""
+    text = "남편이 주재원으로 와서 순이에 살고 있어요. 덜위치 칼리지 전화번호랑 주소가 뭐예요?"
+    start = text.index("덜위치") + 1
+    phone = text.index("전화번호")
+    entities = [
+        {"entity": "facet", "value": "address", "start": start, "end": start + 2},
+        {"entity": "facet", "value": "phone", "start": phone, "end": phone + 4},
+    ]
+    assert asked.facets_outside_names(text, entities) == ("address", "phone")
+
+
 def test_a_facet_word_inside_a_named_records_name_is_not_asked(use_kb: str) -> None:
     # "위치" (location) is part of "덜위치" (Dulwich): the question asks the fees, not the address.
     text = "덜위치 칼리지 1년 학비가 얼마예요?"

@@ -124,3 +124,44 @@ def test_places_naming_the_landmark_come_first_the_order_otherwise_kept() -> Non
     ranked = place_words.at_landmark_first(records, records, ["Sanlitun", "三里屯"])
     assert [r["id"] for r in ranked] == ["b", "c", "a", "d"]
     assert place_words.at_landmark_first(records, records, []) == records
+
+
+def _districts(text: str, *names: tuple[str, str]) -> list[dict[str, object]]:
+    """District entities for each (word, value), at the word's every place in `text`."""
+    out: list[dict[str, object]] = []
+    for word, value in names:
+        at = text.find(word)
+        while at >= 0:
+            out.append({"entity": "district", "value": value, "start": at, "end": at + len(word)})
+            at = text.find(word, at + 1)
+    return sorted(out, key=lambda e: int(str(e["start"])))
+
+
+def test_of_several_districts_the_one_in_the_asking_sentence_is_asked(use_kb: str) -> None:
+    text = (
+        "On déménage de Chaoyang à Shijingshan le mois prochain. Où est le bureau des étrangers de "
+        "Shijingshan et quels sont ses horaires ?"
+    )
+    ents = _districts(text, ("Chaoyang", "chaoyang"), ("Shijingshan", "shijingshan"))
+    assert place_words.asked_district(text, ents) == "shijingshan"
+    text = "I live in Haidian. Where is the nearest exit-entry hall in Chaoyang?"
+    ents = _districts(text, ("Haidian", "haidian"), ("Chaoyang", "chaoyang"))
+    assert place_words.asked_district(text, ents) == "chaoyang"
+    # One district, or none in the asking sentence: the first one named.
+    text = "Where in Haidian can I renew it? I live in Chaoyang."
+    ents = _districts(text, ("Haidian", "haidian"), ("Chaoyang", "chaoyang"))
+    assert place_words.asked_district(text, ents) == "haidian"
+    assert (
+        place_words.asked_district(
+            "where in Haidian?", _districts("where in Haidian?", ("Haidian", "haidian"))
+        )
+        == "haidian"
+    )
+    assert place_words.asked_district("where?", []) is None
+
+
+def test_the_asking_sentence_is_the_last_with_a_question_mark() -> None:
+    text = "Hi. I moved to Shunyi. Where is the hall? Thanks."
+    start, end = place_words.asking_sentence(text)
+    assert text[start:end].strip() == "Where is the hall?"
+    assert place_words.asking_sentence("no question here") == (0, 16)

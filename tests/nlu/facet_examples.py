@@ -286,7 +286,7 @@ QUESTIONS: list[Example] = [
         "ko",
         "거류허가가 3월 3일에 만료되는데 언제까지 연장 신청해야 해요?",
         False,
-        "validity deadline",
+        "deadline",  # the expiry word tells, the deadline asks (EXPIRY_STEMS)
     ),
     _e(
         "en",

@@ -295,7 +295,7 @@ def test_short_or_ambiguous_words_are_not_respelled(text: str) -> None:
     [
         (
             "Ich will dauerhaft in Peking bleiben, wie lange dauert das Verfahren für den Daueraufenthalt?",
-            {"processing_time", "steps"},
+            {"processing_time"},  # "das Verfahren" is what the duration is asked of, not its steps
         ),
         (
             "Wie viel kostet der Antrag auf Daueraufenthalt, wenn ich für immer bleiben will?",
@@ -840,3 +840,75 @@ def test_a_korean_message_ending_with_a_marker_goes_on_with_what_was_asked(
     text: str, goes_on: bool
 ) -> None:
     assert facets.continues(text) is goes_on
+
+
+# Situation first, then two facts (helper ans13zq, twelfth session, answers_dev38.yml)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what the writer tells of themselves asks nothing ("I work", "we moved")
+        (
+            "Я из Казахстана, работаю в IT-компании. Сколько стоит рабочий вид на жительство?",
+            {"fee"},
+        ),
+        ("Сыну 7 лет, мы переехали в Чаоян. Какой телефон у школы?", {"phone"}),
+        (
+            "On déménage à Shijingshan le mois prochain. Où est le bureau et ses horaires ?",
+            {"address", "hours"},
+        ),
+        # a validity and a processing time asked after an "and" are both asked
+        (
+            "Le certificat est valable combien de temps, et il faut combien de temps pour l'obtenir ?",
+            {"validity", "processing_time"},
+        ),
+        (
+            "На сколько лет дают визу R и сколько дней её оформляют?",
+            {"validity", "processing_time"},
+        ),
+        # ... but not when the "how long" belongs to the validity or the deadline
+        ("c'est valable combien de temps ?", {"validity"}),
+        (
+            "ВНЖ кончается в марте, когда уже пора подавать на продление, за сколько дней?",
+            {"deadline"},
+        ),
+        # a validity and a deadline asked after an "and" are both asked; an expiry told is not asked
+        (
+            "За сколько дней до конца срока надо подать на продление и на сколько её можно продлить?",
+            {"deadline", "validity"},
+        ),
+        ("비자 연장은 며칠 전까지 신청해야 하고 최대 며칠까지 연장돼요?", {"deadline", "validity"}),
+        (
+            "¿Cuántos días se puede prorrogar la visa L y con cuánta antelación hay que pedirlo?",
+            {"validity", "deadline"},
+        ),
+        ("mon permis expire le 3 mars, quand dois-je demander ?", {"deadline"}),
+        ("До какого числа действует безвиз для граждан России?", {"deadline"}),
+        # the procedure named after "how long" / "how much" is not a question about its steps
+        (
+            "Combien coûte la carte verte et combien de temps dure la procédure ?",
+            {"fee", "processing_time"},
+        ),
+        ("how much is it, and what are the steps?", {"fee", "steps"}),
+        # more ways to ask
+        (
+            "Quels documents pour le permis de séjour, et y a-t-il un délai ?",
+            {"documents", "deadline"},
+        ),
+        ("무비자 경유는 몇 시간까지 되고 어떤 서류가 필요해요?", {"validity", "documents"}),
+        ("¿Cuántas horas puedo estar sin visado y qué necesito?", {"validity", "documents"}),
+        ("Сколько часов можно пробыть без визы при транзите?", {"validity"}),
+        (
+            "De combien de jours on peut prolonger un visa L et combien de temps avant faut-il demander ?",
+            {"validity", "deadline"},
+        ),
+    ],
+)
+def test_two_facts_asked_after_a_situation(text: str, expected: set[str]) -> None:
+    assert {f.value for f in facets.analyse(text).facets} == expected
+
+
+def test_a_facet_word_repeated_after_a_name_is_kept_for_the_dialogue() -> None:
+    """ "덜위치 칼리지 전화번호랑 주소": "위치" (location) is inside the name Dulwich, "주소" asks the address."""
+    a = facets.analyse("덜위치 칼리지 전화번호랑 주소가 뭐예요?")
+    assert [f.value for f in a.facets] == ["address", "phone"]
+    assert [(r.value, r.text) for r in a.repeats] == [("address", "주소")]
