@@ -2210,7 +2210,9 @@ def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
         # An entry whose first related procedure is the one shown is about it (the late-registration
         # fine), before one that only touches it (illegal residence: a visa matter first).
         best = max(fines, key=lambda m: ((m.entry.get("related") or [None])[0] == shown, m.score))
-        return Turn(answers.faq_answer(q.text, best.entry_id, lang=lang), Context(faq=best.entry_id))
+        return Turn(
+            answers.faq_answer(q.text, best.entry_id, lang=lang), Context(faq=best.entry_id)
+        )
     proc = names.record("procedures", shown) or {}
     subject = next(iter(proc.get("aliases") or []), None) or local(proc.get("title"), lang)
     if not proc or not subject:

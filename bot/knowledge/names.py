@@ -515,7 +515,8 @@ class _Held:
     def get(self, url: str) -> _Names | None:
         names = self._names.get(url)
         if names is None and not _on_event_loop():
-            self.refresh(url)  # off a loop (tests, the action server's threads): the caller may wait
+            # Off an event loop (tests, the action server's threads): the caller may wait.
+            self.refresh(url)
             return self._names.get(url)
         if time.monotonic() - self._checked.get(url, 0.0) >= config.names_refresh_seconds():
             self.refresh_later(url)
@@ -527,7 +528,7 @@ class _Held:
         self._checked[url] = time.monotonic()
         try:
             self._names[url] = current(url)
-        except Exception as error:  # locked, unreachable, not synced yet: the next check tries again
+        except Exception as error:  # locked, unreachable, not synced: the next check tries again
             logger.warning("Names not refreshed (the names held stay): %s", error)
 
     def refresh_later(self, url: str) -> Future[None]:

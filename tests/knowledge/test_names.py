@@ -179,14 +179,19 @@ def test_a_new_alias_is_known_after_a_sync_without_restart(
     sync(knowledge_copy, url)
     assert ids("Is the Keystone Academy open?", url) == [("schools", "keystone_academy")]
     assert ids("Is KSA open?", url) == []
-    path = knowledge_copy / "schools.yml"
+    _add_alias_ksa(knowledge_copy, url)
+    assert ids("Is KSA open?", url) == [("schools", "keystone_academy")]
+
+
+def _add_alias_ksa(knowledge: Path, url: str) -> None:
+    """Keystone Academy's new alias "KSA", synced."""
+    path = knowledge / "schools.yml"
     text = path.read_text(encoding="utf-8")
     path.write_text(
         text.replace('aliases: ["Keystone", "鼎石"', 'aliases: ["Keystone", "鼎石", "KSA"', 1),
         encoding="utf-8",
     )
-    sync(knowledge_copy, url)
-    assert ids("Is KSA open?", url) == [("schools", "keystone_academy")]
+    sync(knowledge, url)
 
 
 def test_aliases_are_validated(knowledge_copy: Path) -> None:
@@ -389,13 +394,7 @@ def test_held_names_are_refreshed_after_a_sync_without_restart(
     sync(knowledge_copy, url)
     assert held_ids("Is the Keystone Academy open?", url) == [("schools", "keystone_academy")]
     assert held_ids("Is KSA open?", url) == []
-    path = knowledge_copy / "schools.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(
-        text.replace('aliases: ["Keystone", "鼎石"', 'aliases: ["Keystone", "鼎石", "KSA"', 1),
-        encoding="utf-8",
-    )
-    sync(knowledge_copy, url)
+    _add_alias_ksa(knowledge_copy, url)
     deadline = time.monotonic() + 30
     while held_ids("Is KSA open?", url) == [] and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -816,6 +816,7 @@ def test_names_in_small_talk_and_language_requests_read_no_database_per_message(
     from bot.knowledge import db
 
     assert facets.names_a_record("and Harrow?")  # the names built and held
+    extractor = FacetExtractor({})
 
     def broken(*args: object, **kwargs: object) -> None:
         raise AssertionError("the knowledge base was read")
@@ -826,8 +827,11 @@ def test_names_in_small_talk_and_language_requests_read_no_database_per_message(
     async def on_the_loop() -> tuple[list[str], float]:
         started = time.monotonic()
         intents = []
-        for text, intent in [("and Harrow?", "greet"), ("lycee francais website", "change_language")]:
-            (message,) = FacetExtractor({}).process([_message(text, intent, 0.7)])
+        for text, intent in [
+            ("and Harrow?", "greet"),
+            ("lycee francais website", "change_language"),
+        ]:
+            (message,) = extractor.process([_message(text, intent, 0.7)])
             intents.append(message.get("intent")["name"])
         return intents, time.monotonic() - started
 
