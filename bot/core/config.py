@@ -65,6 +65,12 @@ def kb_lock_timeout() -> float:
     return _env_float("KB_LOCK_TIMEOUT", 1.0)
 
 
+def names_refresh_seconds() -> float:
+    """Seconds between checks, off the event loop, whether a sync published new names for the names the
+    Rasa server holds in memory (KB_NAMES_REFRESH; bot/knowledge/names.py, `held`)."""
+    return _env_float("KB_NAMES_REFRESH", 2.0)
+
+
 def action_threads() -> int:
     """Threads of the action server that run knowledge reads off its event loop (ACTION_THREADS)."""
     return _env_int("ACTION_THREADS", 16)

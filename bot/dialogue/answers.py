@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import hotlines as hotlines_mod
 from bot.core import vocab
-from bot.dialogue import cards, feedback, passport_words, render
+from bot.dialogue import cards, feedback, render, word_lists
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
 from bot.faq import index as faq_index
@@ -499,7 +499,7 @@ def _lost_passport_steps(said: str | None, lang: str) -> list[Reply]:
     """The lost-passport procedure in short (its title and summary: police report, the loss
     certificate at the exit-entry hall, a new passport from the embassy) when the message names a
     passport; nothing otherwise or when the knowledge base cannot be read."""
-    if not passport_words.names_passport(said):
+    if not word_lists.names_passport(said):
         return []
     try:
         found = procedures.rank("lost_passport", said or "")

@@ -30,9 +30,9 @@ from bot.dialogue import (
     family_words,
     hotline_words,
     newcomer_words,
-    penalty_words,
     place_words,
     render,
+    word_lists,
 )
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.answers import Answer, Reply
@@ -1788,7 +1788,7 @@ def answer_question(
     if (
         faq_first
         and q.intent in TOPIC_INTENTS
-        and penalty_words.asks_penalty(q.text)
+        and word_lists.asks_penalty(q.text)
         and named_records(q.text) is None
     ):
         # "опоздал с регистрацией на пять дней, какой штраф?", "welche Strafe droht?" read as
@@ -2206,13 +2206,15 @@ def summary_turn(
 
 @_safe_turn
 def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
-    """ "And the fine if I don't?" after a procedure: no procedure holds a fine, the entries on fines
-    do. Of the entries staff relate to the procedure shown (`related:`) whose answer states a fine or a
-    penalty, the one closest to the message (the late-registration fine after accommodation
-    registration; an entry whose first related procedure is the one shown first). When no such entry
-    is related to it, the entry its short name finds (`_penalty_by_subject`). None when no procedure
-    was shown or neither finds one."""
-    if not ctx.procedures or not penalty_words.asks_penalty(q.text):
+    """ "And the fine if I don't?", "а штраф какой?" after a procedure: no procedure holds a fine, the
+    entries on fines do. Of the entries staff relate to the procedure shown (`related:`) whose answer
+    states a fine or a penalty, the one closest to the message (the late-registration fine after
+    accommodation registration; an entry whose first related procedure is the one shown first). When
+    no such entry is related to it, the message read with the procedure's short name (its first alias,
+    "accommodation registration"; a long title such as "… within 24 hours" would drown the question)
+    finds the entry on that procedure's fine, as a complete question would. None when no fine is asked,
+    no procedure was shown, or no entry fits."""
+    if not ctx.procedures or not word_lists.asks_penalty(q.text):
         return None
     shown = ctx.procedures[0]
     try:
@@ -2224,14 +2226,21 @@ def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
         m
         for m in closest
         if shown in (m.entry.get("related") or [])
-        and penalty_words.asks_penalty(local(m.entry.get("answer"), "en"))
+        and word_lists.asks_penalty(local(m.entry.get("answer"), "en"))
     ]
-    if not fines:
-        return _penalty_by_subject(q, ctx, lang)
-    # An entry whose first related procedure is the one shown is about it (the late-registration fine),
-    # before one that only touches it (illegal residence: a visa matter first).
-    best = max(fines, key=lambda m: ((m.entry.get("related") or [None])[0] == shown, m.score))
-    return Turn(answers.faq_answer(q.text, best.entry_id, lang=lang), Context(faq=best.entry_id))
+    if fines:
+        # An entry whose first related procedure is the one shown is about it (the late-registration
+        # fine), before one that only touches it (illegal residence: a visa matter first).
+        best = max(fines, key=lambda m: ((m.entry.get("related") or [None])[0] == shown, m.score))
+        return Turn(
+            answers.faq_answer(q.text, best.entry_id, lang=lang), Context(faq=best.entry_id)
+        )
+    proc = names.record("procedures", shown) or {}
+    subject = next(iter(proc.get("aliases") or []), None) or local(proc.get("title"), lang)
+    if not proc or not subject:
+        return None
+    found = answers.faq_instead(f"{q.text} {subject}", lang=lang, filters=q.filters, beyond=True)
+    return Turn(found, Context()) if found else None
 
 
 # Every entry is scored for a fine asked after a procedure (a few hundred at most).
@@ -2378,24 +2387,6 @@ def follow_up(
         question = replace(question, intent=intent)
     # No procedure in context: the topic's own, ranked for the question (with the filters kept).
     return _topic_turn(intent, question, facets, lang, when, procs=procs or None, places=places)
-
-
-def _penalty_by_subject(q: Question, ctx: Context, lang: str) -> Turn | None:
-    """A fine asked ("а штраф какой?", "and the fine?") after a procedure to which staff related no entry
-    on a fine (`_penalty_follow_up`): the message read with the procedure's short name (its first alias, "accommodation
-    registration"; a long title such as "… within 24 hours" would drown the question) finds the entry on
-    that procedure's fine, as a complete question would. None: no fine asked, no procedure in context,
-    or no entry fits."""
-    if not ctx.procedures or not penalty_words.asks_penalty(q.text):
-        return None
-    proc = names.record("procedures", ctx.procedures[0])
-    if not proc:
-        return None
-    subject = next(iter(proc.get("aliases") or []), None) or local(proc.get("title"), lang)
-    if not subject:
-        return None
-    found = answers.faq_instead(f"{q.text} {subject}", lang=lang, filters=q.filters, beyond=True)
-    return Turn(found, Context()) if found else None
 
 
 def _nth_location(ctx: Context, ordinal: str) -> dict[str, Any] | None:

@@ -315,13 +315,35 @@ def detect_language(text: str, current: str | None = None, hint: str | None = No
         return han_language(text, current, hint)
     if by_script:
         return by_script
-    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    words = [w.lower() for w in _LATIN_WORD.findall(_without_place_names(text))]
     informative = [w for w in words if w not in NEUTRAL]
     if not informative:
-        return fallback
+        return fallback  # nothing but neutral words, or a place's name alone ("Lycée Français?")
     if current in LANGUAGES and all(w in INTERNATIONAL for w in informative):
         return current  # "hi" or "thanks" in a German conversation stays German
     return _latin_language(text.lower(), informative, current, hint) or fallback
+
+
+def _without_place_names(text: str) -> str:
+    """`text` with the names and aliases of the schools, hospitals and offices it names blanked out:
+    a place's name says which place, not the writer's language ("lycee francais website" is English,
+    "Deutsche Botschaftsschule phone?" too). The names held in memory (`names.held`: no database read,
+    this runs on the Rasa server's event loop for every message); unchanged while none are held."""
+    from bot.knowledge import names
+
+    held = names.held()
+    if held is None:
+        return text
+    matcher = held.records
+    places = set(names.PLACE_KINDS)
+    spans = [
+        (start, end)
+        for i, start, end in matcher.find(text)
+        if any(kind in places for kind, _ in matcher.owners[i])
+    ]
+    for start, end in reversed(spans):
+        text = f"{text[:start]} {text[end:]}"
+    return text
 
 
 def _latin_language(

@@ -22,13 +22,24 @@ found without their spaces, and places and procedures by the Korean reading of t
 One Aho-Corasick automaton (ahocorasick-rs) over every name finds them all in one pass. It is built from
 the knowledge base and rebuilt when a sync publishes a new version (a new audit entry, the check
 bot/faq/index.py uses): the running assistant knows a new alias at once, without retraining or restart.
+
+The Rasa server's NLU and reply language use the names on its event loop, every message: they take the
+names held in memory (`held`), never a database read there (a locked knowledge database would hold every
+conversation up to KB_LOCK_TIMEOUT). The Rasa server starts building them when it starts (`hold`); a
+background thread checks the published version at most every KB_NAMES_REFRESH seconds while messages
+come, and rebuilds after a sync; a failed check keeps the names held.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import threading
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,6 +49,8 @@ from sqlalchemy.engine import Connection
 
 from bot.core import config
 from bot.knowledge import db, sino_korean, sounds, translated_names
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -481,6 +494,101 @@ def current(url: str | None = None) -> _Names:
     return _NAMES.get(url)
 
 
+# --------------------------------------------------------------------------------------------
+# Held in memory, for code on an event loop (the Rasa server's NLU and reply language)
+# --------------------------------------------------------------------------------------------
+
+
+class _Held:
+    """The names as last built, per knowledge base: what `held` returns. A refresh (the published
+    version checked, the names rebuilt when a sync changed it: `current`, the action server's check) runs
+    in one background thread, at most once per KB_NAMES_REFRESH seconds and only while messages come; a
+    refresh that fails (a locked or unreachable database) keeps the names held before."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._names: dict[str, _Names] = {}
+        self._checked: dict[str, float] = {}
+        self._pending: dict[str, Future[None]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def get(self, url: str) -> _Names | None:
+        names = self._names.get(url)
+        if names is None and not _on_event_loop():
+            # Off an event loop (tests, the action server's threads): the caller may wait.
+            self.refresh(url)
+            return self._names.get(url)
+        if time.monotonic() - self._checked.get(url, 0.0) >= config.names_refresh_seconds():
+            self.refresh_later(url)
+        return names
+
+    def refresh(self, url: str) -> None:
+        """Check the published version now, on this thread, and rebuild on a change; on an error the
+        names held stay."""
+        self._checked[url] = time.monotonic()
+        try:
+            self._names[url] = current(url)
+        except Exception as error:  # locked, unreachable, not synced: the next check tries again
+            logger.warning("Names not refreshed (the names held stay): %s", error)
+
+    def refresh_later(self, url: str) -> Future[None]:
+        """`refresh` in the background thread; one at a time per knowledge base."""
+        with self._lock:
+            pending = self._pending.get(url)
+            if pending is not None and not pending.done():
+                return pending
+            self._checked[url] = time.monotonic()
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="names")
+            future = self._pool.submit(self.refresh, url)
+            self._pending[url] = future
+            return future
+
+    def forget(self) -> None:
+        """Drop every name held (tests)."""
+        with self._lock:
+            self._names.clear()
+            self._checked.clear()
+
+
+def _on_event_loop() -> bool:
+    """The calling thread runs an asyncio event loop (the Rasa server's, whose NLU runs on it)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+_HELD = _Held()
+
+
+def held(url: str | None = None) -> _Names | None:
+    """The names held in memory, for code that runs on an event loop and must never wait on the
+    database: the Rasa server's NLU (`bot.nlu.facets`) and reply language (`bot.dialogue.language`),
+    every message. On an event loop this never reads the knowledge base: the names come from memory,
+    and when they were last checked KB_NAMES_REFRESH seconds ago or more, a check (one indexed query,
+    the rebuild only after a sync) is started in a background thread for the next messages. None while
+    none were built yet (the Rasa server starts building them at start, `hold`) or none could be: the
+    callers then read the message as they do when the knowledge base is down. Off an event loop the
+    first call builds them on the calling thread."""
+    return _HELD.get(url or config.kb_database_url())
+
+
+def hold(url: str | None = None) -> Future[None]:
+    """Start building the names to hold, in the background (the Rasa server, at start)."""
+    return _HELD.refresh_later(url or config.kb_database_url())
+
+
+def find_held_mentions(text: str, url: str | None = None) -> list[Mention]:
+    """`find_mentions` with the names held in memory (`held`): no database read on an event loop;
+    nothing found while no names are held."""
+    if not text.strip():
+        return []
+    names = held(url)
+    return _mentions_in(names, text) if names is not None else []
+
+
 def find_mentions(text: str, url: str | None = None) -> list[Mention]:
     """Records named in `text`, in text order (longest names win; see the module docstring). Within
     one answer (`db.one_answer`) a text is looked at once (several rules ask of the same message)."""
@@ -491,7 +599,10 @@ def find_mentions(text: str, url: str | None = None) -> list[Mention]:
 
 
 def _find_mentions(text: str, url: str) -> list[Mention]:
-    names = current(url)
+    return _mentions_in(current(url), text)
+
+
+def _mentions_in(names: _Names, text: str) -> list[Mention]:
     found = _more_specific(names.records, mentions(names.records, text), text)
     # A Korean name with other spaces, or the Chinese name read in Korean ("화목가 병원": 和睦家医院;
     # "영구거류": 永久居留, permanent residence): for a kind not named in its own spelling.

@@ -49,7 +49,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import vocab
 from bot.nlu import gazetteer, safety
@@ -843,14 +842,12 @@ def newcomer_first_steps(text: str, a: Analysis) -> bool:
 def names_a_record(text: str) -> bool:
     """A short message read as small talk names a record of the knowledge base ("and Harrow?",
     "키스톤은요?", "오아시스는요?"): it asks about that record (the dialogue answers it by name)."""
-    from bot.knowledge import names  # the knowledge base is read only for such messages
+    from bot.knowledge import names  # the names held in memory: no database read on the event loop
 
     if len(text.strip()) > MAX_CHARS:
         return False
-    try:
-        return bool(names.find_mentions(text))
-    except SQLAlchemyError:
-        return False  # the knowledge base is down: the classifier's small talk stands
+    # None held (none built yet, the knowledge base down at start): the classifier's small talk stands.
+    return bool(names.find_held_mentions(text))
 
 
 def _spoken_not_reply(text: str, a: Analysis) -> bool:
@@ -876,24 +873,20 @@ def _spoken_too(text: str, a: Analysis) -> bool:
 def _language_in_a_name(text: str) -> bool:
     """Every language the message names is part of a record's name it gives ("lycee francais
     website", "Deutsche Schule Peking"): it asks about that place, not for a reply language."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.knowledge import names  # the knowledge base's names (rebuilt after a sync)
+    from bot.knowledge import names  # the names held in memory (refreshed after a sync), no read
 
     said = gazetteer.find_entities(text, {"language"})
     if not said:
         return False
-    try:
-        spans = [(m.start, m.end) for m in names.find_mentions(text)]
-    except SQLAlchemyError:  # the knowledge base is down: the request stays
-        return False
+    # No names held (the knowledge base down at start): no span, the request stays.
+    spans = [(m.start, m.end) for m in names.find_held_mentions(text)]
     return all(any(s <= m.start and m.end <= e for s, e in spans) for m in said)
 
 
 def _asks_penalty(text: str) -> bool:
-    from bot.dialogue import penalty_words  # the dialogue's word list (it reads `fold` from here)
+    from bot.dialogue import word_lists  # the dialogue's word lists (they read `fold` from here)
 
-    return len(text.strip()) <= MAX_CHARS and penalty_words.asks_penalty(text)
+    return len(text.strip()) <= MAX_CHARS and word_lists.asks_penalty(text)
 
 
 def _set_intent(message: Message, name: str, ranking: list[dict[str, Any]]) -> None:

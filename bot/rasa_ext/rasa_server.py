@@ -64,6 +64,13 @@ def main() -> None:
         file=sys.stderr,
         flush=True,
     )
+    from bot.knowledge import names
+
+    # The names of schools, hospitals, offices and procedures that the NLU and the reply language use on
+    # the event loop, every message: built now in a background thread (while Rasa loads the model), held
+    # in memory and refreshed off the loop after a sync (bot/knowledge/names.py, `held`).
+    if sys.argv[1:2] == ["run"]:
+        names.hold()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

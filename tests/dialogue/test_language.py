@@ -135,3 +135,48 @@ def test_a_shared_word_keeps_the_conversation_language(word: str, current: str) 
 def test_a_full_sentence_in_another_language_still_switches_a_japanese_conversation() -> None:
     assert detect_language("where can I extend my visa", "ja") == "en"
     assert detect_language("我想办理居留许可", "ja") == "zh"
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "expected"),
+    [
+        ("lycee francais website", None, "en"),  # the school's French name is no French
+        ("Deutsche Botschaftsschule phone number", None, "en"),
+        ("Wo ist die Deutsche Botschaftsschule?", None, "de"),  # the rest of the sentence decides
+        ("quelle est l'adresse du Lycée Français ?", None, "fr"),
+        ("Lycée Français", "es", "es"),  # a place's name alone keeps the conversation's language
+    ],
+)
+def test_a_places_name_says_which_place_not_which_language(
+    use_kb: str, text: str, current: str | None, expected: str
+) -> None:
+    assert detect_language(text, current) == expected
+
+
+def test_the_reply_language_reads_no_database_per_message(
+    use_kb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The names come from memory (`names.held`): with every knowledge read failing, and on an event loop
+    as in the Rasa server, the place's name is still blanked out, at once."""
+    import asyncio
+    import time
+
+    from bot.knowledge import db
+
+    text = "Deutsche Botschaftsschule phone number"  # decided by its words (no langdetect)
+    assert detect_language(text) == "en"  # the names built and held
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the knowledge base was read")
+
+    monkeypatch.setattr(db, "read_session", broken)
+    monkeypatch.setenv("KB_NAMES_REFRESH", "3600")
+
+    async def on_the_loop() -> tuple[str, float]:
+        started = time.monotonic()
+        lang = [detect_language(text) for _ in range(20)][-1]
+        return lang, time.monotonic() - started
+
+    lang, took = asyncio.run(on_the_loop())
+    assert lang == "en"
+    assert took < 1.0

@@ -1,4 +1,4 @@
-"""A question for a fine or a penalty (bot/dialogue/penalty_words.py): the entries on fines answer it at the
+"""A question for a fine or a penalty (bot/dialogue/word_lists.py): the entries on fines answer it at the
 ordinary bar, whatever topic the NLU read in its other words."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.dialogue import asked, penalty_words
+from bot.dialogue import asked, word_lists
 from bot.dialogue.asked import Question
 from bot.dialogue.context import Context
 
@@ -27,14 +27,14 @@ from bot.dialogue.context import Context
     ],
 )
 def test_penalty_words_in_nine_languages(text: str) -> None:
-    assert penalty_words.asks_penalty(text)
+    assert word_lists.asks_penalty(text)
 
 
 @pytest.mark.parametrize(
     "text", ["I'm fine, thanks", "how much is the residence permit?", "Strand"]
 )
 def test_no_penalty_in_ordinary_words(text: str) -> None:
-    assert not penalty_words.asks_penalty(text)
+    assert not word_lists.asks_penalty(text)
 
 
 def test_a_fine_asked_under_a_procedure_topic_gets_the_entry(use_kb: str) -> None:

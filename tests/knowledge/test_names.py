@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -178,14 +179,19 @@ def test_a_new_alias_is_known_after_a_sync_without_restart(
     sync(knowledge_copy, url)
     assert ids("Is the Keystone Academy open?", url) == [("schools", "keystone_academy")]
     assert ids("Is KSA open?", url) == []
-    path = knowledge_copy / "schools.yml"
+    _add_alias_ksa(knowledge_copy, url)
+    assert ids("Is KSA open?", url) == [("schools", "keystone_academy")]
+
+
+def _add_alias_ksa(knowledge: Path, url: str) -> None:
+    """Keystone Academy's new alias "KSA", synced."""
+    path = knowledge / "schools.yml"
     text = path.read_text(encoding="utf-8")
     path.write_text(
         text.replace('aliases: ["Keystone", "鼎石"', 'aliases: ["Keystone", "鼎石", "KSA"', 1),
         encoding="utf-8",
     )
-    sync(knowledge_copy, url)
-    assert ids("Is KSA open?", url) == [("schools", "keystone_academy")]
+    sync(knowledge, url)
 
 
 def test_aliases_are_validated(knowledge_copy: Path) -> None:
@@ -376,3 +382,62 @@ def test_a_cyrillic_name_ending_in_a_soft_sign_declines() -> None:
     for text in ("телефон зала на Андинмэнь", "зал на Андинмэне", "адрес Андинмэня"):
         assert [m.id for m in mentions(matcher, text)] == ["hall"], text
     assert mentions(matcher, "Андинмэнский") == []
+
+
+def test_held_names_are_refreshed_after_a_sync_without_restart(
+    knowledge_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The names the Rasa server's NLU holds in memory (`names.held`) learn a new alias after a sync:
+    a message after the refresh interval starts a check in the background, and the next messages find it."""
+    monkeypatch.setenv("KB_NAMES_REFRESH", "0")
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    sync(knowledge_copy, url)
+    assert held_ids("Is the Keystone Academy open?", url) == [("schools", "keystone_academy")]
+    assert held_ids("Is KSA open?", url) == []
+    _add_alias_ksa(knowledge_copy, url)
+    deadline = time.monotonic() + 30
+    while held_ids("Is KSA open?", url) == [] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert held_ids("Is KSA open?", url) == [("schools", "keystone_academy")]
+
+
+def held_ids(text: str, url: str) -> list[tuple[str, str]]:
+    return [(m.kind, m.id) for m in names.find_held_mentions(text, url)]
+
+
+def test_held_names_never_read_the_database_on_an_event_loop(
+    kb_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On an event loop (the Rasa server's NLU) the names come from memory: a knowledge base that cannot
+    be read (a locked one waits KB_LOCK_TIMEOUT) is read only in the background thread, whose failure
+    keeps the names held; nothing held yet finds nothing, at once."""
+    import asyncio
+    import threading
+
+    from bot.knowledge import db
+
+    monkeypatch.setenv("KB_NAMES_REFRESH", "0")
+    assert held_ids("and Harrow?", kb_url)  # built (off a loop: on this thread)
+    readers: list[str] = []
+
+    def slow_and_broken(*args: object, **kwargs: object) -> None:
+        readers.append(threading.current_thread().name)
+        time.sleep(1.0)
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(db, "read_session", slow_and_broken)
+    fresh = f"sqlite:///{tmp_path / 'never-built.db'}"
+
+    async def on_the_loop() -> tuple[list[tuple[str, str]], list[tuple[str, str]], float]:
+        started = time.monotonic()
+        found = [held_ids("and Harrow?", kb_url) for _ in range(50)][-1]
+        nothing = held_ids("and Harrow?", fresh)
+        return found, nothing, time.monotonic() - started
+
+    found, nothing, took = asyncio.run(on_the_loop())
+    assert found == [("schools", "harrow_beijing")]
+    assert nothing == []
+    assert took < 0.5
+    names._HELD.refresh_later(kb_url).result(10)  # the failed check in the background...
+    assert held_ids("and Harrow?", kb_url) == found  # ...keeps the names held
+    assert readers and all(name.startswith("names") for name in readers)

@@ -805,6 +805,41 @@ def test_a_language_inside_a_place_name_is_no_request(use_kb: str) -> None:
     assert message.get("intent")["name"] == "change_language"
 
 
+def test_names_in_small_talk_and_language_requests_read_no_database_per_message(
+    use_kb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The NLU runs on the Rasa server's event loop: the names it looks for come from memory
+    (`names.held`), so a knowledge base that cannot be read (locked: KB_LOCK_TIMEOUT each) costs nothing."""
+    import asyncio
+    import time
+
+    from bot.knowledge import db
+
+    assert facets.names_a_record("and Harrow?")  # the names built and held
+    extractor = FacetExtractor({})
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the knowledge base was read")
+
+    monkeypatch.setattr(db, "read_session", broken)
+    monkeypatch.setenv("KB_NAMES_REFRESH", "3600")
+
+    async def on_the_loop() -> tuple[list[str], float]:
+        started = time.monotonic()
+        intents = []
+        for text, intent in [
+            ("and Harrow?", "greet"),
+            ("lycee francais website", "change_language"),
+        ]:
+            (message,) = extractor.process([_message(text, intent, 0.7)])
+            intents.append(message.get("intent")["name"])
+        return intents, time.monotonic() - started
+
+    intents, took = asyncio.run(on_the_loop())
+    assert intents == ["follow_up", "visa"]
+    assert took < 1.0
+
+
 def test_korean_forms_count_typed_without_spaces_but_short_ones_stay_apart() -> None:
     # "몇 시간 안에" typed "몇시간안에" is the deadline; "문 열" (open) joined is inside other words.
     assert [f.value for f in facets.analyse("몇시간안에 해야돼요?").facets] == ["deadline"]
