@@ -67,6 +67,7 @@ NOT_TYPED = NOT_CLASSIFIED | {"rate_answer", "show_original"}
         "nlu_dev5.tsv",
         "nlu_dev7.tsv",
         "nlu_dev8.tsv",
+        "nlu_dev9.tsv",
     ],
 )
 def test_the_development_sets_are_well_formed_and_not_copied_into_training(name: str) -> None:
@@ -126,6 +127,23 @@ def test_the_eighth_development_set_covers_every_intent_and_the_confusable_topic
     for lang in nlu_heldout.LANGS:
         assert sum(n for (lg, _), n in count.items() if lg == lang) == 20, lang
         assert all(count[lang, intent] == 2 for intent in confusable), lang
+
+
+def test_the_ninth_development_set_weighs_the_known_confusions_in_every_language() -> None:
+    """nlu_dev9.tsv: every intent of domain.yml somewhere; in every language 20 messages, three permanent
+    residence, three residence permit, two or more each of work permit, visa, out_of_scope (SIM cards, bank
+    accounts, payments), emergency (police and ambulance numbers) and service point, one lost passport."""
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev9.tsv")
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    assert {intent for _, intent, _ in rows} == intents
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    for lang, intent, _ in rows:
+        count[lang, intent] += 1
+    at_least = {"permanent_residence": 3, "residence_permit": 3, "work_permit": 2, "visa": 2,
+                "out_of_scope": 2, "emergency": 2, "find_service_point": 2, "lost_passport": 1}
+    for lang in nlu_heldout.LANGS:
+        assert sum(n for (lg, _), n in count.items() if lg == lang) == 20, lang
+        assert all(count[lang, intent] >= n for intent, n in at_least.items()), lang
 
 
 def test_the_blind_development_set_is_well_formed_and_not_copied_into_training() -> None:
