@@ -67,6 +67,7 @@ NOT_TYPED = NOT_CLASSIFIED | {"rate_answer", "show_original"}
         "nlu_dev5.tsv",
         "nlu_dev7.tsv",
         "nlu_dev8.tsv",
+        "nlu_dev9.tsv",
     ],
 )
 def test_the_development_sets_are_well_formed_and_not_copied_into_training(name: str) -> None:
@@ -111,21 +112,48 @@ def test_the_fifth_development_set_covers_every_typed_intent_in_zh_ja_de_ar() ->
         assert confusable <= by_lang[lang], (lang, confusable - by_lang[lang])
 
 
-def test_the_eighth_development_set_covers_every_intent_and_the_confusable_topics_in_every_language() -> (
-    None
-):
-    """nlu_dev8.tsv: every intent of domain.yml somewhere; in every language 20 messages and two each of the
-    confusable topics (residence permit, accommodation registration, visa, service point)."""
-    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / "nlu_dev8.tsv")
+def _every_intent_and_twenty_per_language(name: str) -> dict[tuple[str, str], int]:
+    """A set's messages per (language, intent), after checking every intent of domain.yml is in it and every
+    language has 20 messages."""
+    rows = nlu_heldout.load_heldout(ROOT / "bench" / "data" / name)
     intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
     assert {intent for _, intent, _ in rows} == intents
     count: dict[tuple[str, str], int] = defaultdict(int)
     for lang, intent, _ in rows:
         count[lang, intent] += 1
-    confusable = ("residence_permit", "accommodation_registration", "visa", "find_service_point")
     for lang in nlu_heldout.LANGS:
         assert sum(n for (lg, _), n in count.items() if lg == lang) == 20, lang
+    return count
+
+
+def test_the_eighth_development_set_covers_every_intent_and_the_confusable_topics_in_every_language() -> (
+    None
+):
+    """nlu_dev8.tsv: every intent of domain.yml somewhere; in every language 20 messages and two each of the
+    confusable topics (residence permit, accommodation registration, visa, service point)."""
+    count = _every_intent_and_twenty_per_language("nlu_dev8.tsv")
+    confusable = ("residence_permit", "accommodation_registration", "visa", "find_service_point")
+    for lang in nlu_heldout.LANGS:
         assert all(count[lang, intent] == 2 for intent in confusable), lang
+
+
+def test_the_ninth_development_set_weighs_the_known_confusions_in_every_language() -> None:
+    """nlu_dev9.tsv: every intent of domain.yml somewhere; in every language 20 messages, three permanent
+    residence, three residence permit, two or more each of work permit, visa, out_of_scope (SIM cards, bank
+    accounts, payments), emergency (police and ambulance numbers) and service point, one lost passport."""
+    count = _every_intent_and_twenty_per_language("nlu_dev9.tsv")
+    at_least = {
+        "permanent_residence": 3,
+        "residence_permit": 3,
+        "work_permit": 2,
+        "visa": 2,
+        "out_of_scope": 2,
+        "emergency": 2,
+        "find_service_point": 2,
+        "lost_passport": 1,
+    }
+    for lang in nlu_heldout.LANGS:
+        assert all(count[lang, intent] >= n for intent, n in at_least.items()), lang
 
 
 def test_the_blind_development_set_is_well_formed_and_not_copied_into_training() -> None:
