@@ -1787,7 +1787,13 @@ def answer_question(
     if after is not None:
         # "What comes after the medical check?": the steps after it, whatever topic the NLU read.
         return first_steps_turn(q, lang, after=after)
-    if ctx.empty and ctx.faq and nlu_facets.continues(q.text) and named_records(q.text) is None:
+    if (
+        ctx.empty
+        and ctx.faq
+        and nlu_facets.continues(q.text)
+        and named_records(q.text) is None
+        and not _named_topic_holds(q, q.facets, lang)
+    ):
         # "а прививки?" (and the vaccinations?) after the entry on registering a newborn, read as a
         # healthcare question: the entry on the same subject its words fit, not the topic's hospitals.
         turn = faq_follow_up(q, ctx, lang)
@@ -1993,13 +1999,10 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     if q.intent in PLACE_INTENTS and named:
         return None
     kept = [f for f in q.facets if f in procedures.FACETS]
-    if kept and q.intent in named and q.intent in PROCEDURE_INTENTS:
-        # "Сколько стоит рабочий ВНЖ, если работодатель платит соцстрах?": the message names the
-        # topic's service, and its procedure (of the type said) holds every fact asked; the
-        # social-insurance entry fits the words of what the writer tells, not what is asked.
-        own = ranked_procedures(str(q.intent), q)[:1]
-        if own and all(kfacets.fact("procedures", own[0], f, lang) for f in kept):
-            return None
+    if _named_topic_holds(q, kept, lang):
+        # "Сколько стоит рабочий ВНЖ, если работодатель платит соцстрах?": the social-insurance entry
+        # fits the words of what the writer tells, not what is asked.
+        return None
     # A service the message names ("영주권 카드 갱신은 …": the permanent residence) counts in full.
     ignore = frozenset() if named else _best_entry_terms(q.text)
     for score, rec in procedures.rank_scored(None, q.text, ignore=ignore):
@@ -2011,6 +2014,20 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     topics = named | {str(q.intent)}
     decisive = answers.faq_decisive(q.text, topics, q.facets, lang=lang, filters=q.filters)
     return Turn(decisive, Context()) if decisive else None
+
+
+def _named_topic_holds(q: Question, facets: Sequence[str], lang: str) -> bool:
+    """The message names the service of its (procedure) topic, and that topic's procedure (of the
+    type said) holds every procedure fact asked: "¿Y cuánto cuesta el permiso de residencia de
+    trabajo?" after the entry on card fees, "А какие документы нужны для регистрации?" after the
+    late-registration fine. The procedure answers, not an entry near the words or in context."""
+    asked = [f for f in facets if f in procedures.FACETS]
+    if not asked or q.intent not in PROCEDURE_INTENTS:
+        return False
+    if q.intent not in named_service_topics(q.text):
+        return False
+    own = ranked_procedures(str(q.intent), q)[:1]
+    return bool(own) and all(kfacets.fact("procedures", own[0], f, lang) for f in asked)
 
 
 def _best_entry_terms(text: str) -> frozenset[str]:

@@ -87,3 +87,41 @@ def test_an_entry_fitting_what_the_writer_tells_never_replaces_the_named_permit_
     assert asked._decisive_entry(q, Context(), "ru") is None
     turn = asked.answer_question(q, Context(), lang="ru")
     assert turn is not None and turn.context.procedures[0] == "residence_permit_work"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent", "facets", "filters", "entry", "procedure"),
+    [
+        (
+            "¿Y cuánto cuesta el permiso de residencia de trabajo?",
+            "es",
+            "residence_permit",
+            ("fee",),
+            {"permit_type": "work"},
+            "mobile_payment_fees",
+            "residence_permit_work",
+        ),
+        (
+            "А какие документы нужны для регистрации?",
+            "ru",
+            "accommodation_registration",
+            ("documents",),
+            {},
+            "accommodation_late_fine",
+            "accommodation_registration",
+        ),
+    ],
+)
+def test_a_new_question_naming_a_topic_s_service_is_no_follow_up_on_an_entry(
+    use_kb: str,
+    text: str,
+    lang: str,
+    intent: str,
+    facets: tuple[str, ...],
+    filters: dict[str, str],
+    entry: str,
+    procedure: str,
+) -> None:
+    q = Question(intent, text, facets, None, filters)
+    turn = asked.answer_question(q, Context(faq=entry), lang=lang)
+    assert turn is not None and turn.context.procedures[:1] == [procedure]
