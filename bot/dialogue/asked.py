@@ -625,7 +625,41 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
             if len(typed) < 2:
                 return []
             permit_type = str(found["permit_type"])
-    return [dict(r) for r in procedures.rank(intent, q.text, permit_type)]
+    return [dict(r) for r in procedures.rank(intent, subject_text(intent, q), permit_type)]
+
+
+# Scripts whose languages put the head of a phrase last ("工作居留许可的体检", "취업 거류허가 신체검사":
+# the medical examination of a work residence permit): there the thing named last is the subject.
+HEAD_FINAL = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def subject_text(intent: str, q: Question) -> str:
+    """The words that say which of the topic's procedures a question is about. A residence permit of
+    a type named before another procedure of the topic ("Какие документы нужны на рабочий ВНЖ, если
+    медосмотр я уже проходил?", "documents pour le permis de séjour travail, la visite médicale faite
+    en France suffit ?"): the permit is asked about, the other procedure is what the writer tells, so
+    its name does not make it the answer. Named first ("medical check for a work residence permit"),
+    it is the subject; in head-final scripts the order says nothing, and the text is kept whole."""
+    if intent != "residence_permit" or q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        return q.text
+    if HEAD_FINAL.search(q.text or ""):
+        return q.text
+    mentions = [m for m in names.find_mentions(q.text or "") if m.kind == "procedures"]
+    records = {m.id: names.record("procedures", m.id) or {} for m in mentions}
+    other = [
+        m
+        for m in mentions
+        if records[m.id].get("topic") == intent
+        and records[m.id].get("permit_type") not in vocab.PERMIT_TYPES
+    ]
+    typed = [m.start for m in mentions if records[m.id].get("permit_type") in vocab.PERMIT_TYPES]
+    typed += [m.start for m in gazetteer.find_entities(q.text or "", {"permit_type"})]
+    if not other or not typed or min(typed) > min(m.start for m in other):
+        return q.text
+    text = q.text
+    for m in sorted(other, key=lambda m: m.start, reverse=True):
+        text = text[: m.start] + " " + text[m.end :]
+    return text
 
 
 def without_service_words(text: str, service: str) -> str:
@@ -1275,8 +1309,15 @@ def school_by_curriculum(text: str | None) -> dict[str, Any] | None:
     curricula = {m.value for m in found}
     if len(curricula) != 1:
         return None
-    schools_found = schools.find_schools(curricula.pop(), None, None, limit=2)
-    return dict(schools_found[0].record) if len(schools_found) == 1 else None
+    curriculum = curricula.pop()
+    schools_found = schools.find_schools(curriculum, None, None, limit=2)
+    if len(schools_found) != 1:
+        return None
+    # Named by its own curriculum, the first it lists ("le lycée français": French), not by one of
+    # several it also offers ("американская школа": a bilingual school with an American track is no
+    # "American school"; the list says which schools teach it).
+    main = list(schools_found[0].record.get("curricula") or [])[:1]
+    return dict(schools_found[0].record) if main == [curriculum] else None
 
 
 def curriculum_taught_in(text: str | None) -> str | None:
@@ -1520,10 +1561,16 @@ def handoff_fact_turn(
             return turn
     topics = named_service_topics(q.text)
     topic = topics.pop() if len(topics) == 1 else None
-    if topic in PROCEDURE_INTENTS and set(q.facets) <= kfacets.facets_of("procedures"):
+    # "Ich möchte mit jemandem sprechen: wie viel kostet ...?": the wish to speak is no language asked.
+    facets = tuple(f for f in q.facets if f != "languages") or q.facets
+    answerable = kfacets.facets_of("procedures") | kfacets.facets_of("service_points")
+    if topic in PROCEDURE_INTENTS and set(facets) <= answerable:
         # "пмж кто может получить" ("who can get PR", "who" read as a person): the fact of the one
-        # procedure topic whose service the words name.
-        turn = answer_question(replace(q, intent=topic), Context(), lang=lang, now=now)
+        # procedure topic whose service the words name; "Хочу поговорить с человеком: где пройти
+        # медосмотр для ВНЖ?": where it is done.
+        turn = answer_question(
+            replace(q, intent=topic, facets=facets), Context(), lang=lang, now=now
+        )
         if turn is not None:
             return turn
     outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
@@ -1758,7 +1805,13 @@ def answer_question(
     if after is not None:
         # "What comes after the medical check?": the steps after it, whatever topic the NLU read.
         return first_steps_turn(q, lang, after=after)
-    if ctx.empty and ctx.faq and nlu_facets.continues(q.text) and named_records(q.text) is None:
+    if (
+        ctx.empty
+        and ctx.faq
+        and nlu_facets.continues(q.text)
+        and named_records(q.text) is None
+        and not _named_topic_holds(q, q.facets, lang)
+    ):
         # "а прививки?" (and the vaccinations?) after the entry on registering a newborn, read as a
         # healthcare question: the entry on the same subject its words fit, not the topic's hospitals.
         turn = faq_follow_up(q, ctx, lang)
@@ -1964,6 +2017,10 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     if q.intent in PLACE_INTENTS and named:
         return None
     kept = [f for f in q.facets if f in procedures.FACETS]
+    if _named_topic_holds(q, kept, lang):
+        # "Сколько стоит рабочий ВНЖ, если работодатель платит соцстрах?": the social-insurance entry
+        # fits the words of what the writer tells, not what is asked.
+        return None
     # A service the message names ("영주권 카드 갱신은 …": the permanent residence) counts in full.
     ignore = frozenset() if named else _best_entry_terms(q.text)
     for score, rec in procedures.rank_scored(None, q.text, ignore=ignore):
@@ -1975,6 +2032,20 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     topics = named | {str(q.intent)}
     decisive = answers.faq_decisive(q.text, topics, q.facets, lang=lang, filters=q.filters)
     return Turn(decisive, Context()) if decisive else None
+
+
+def _named_topic_holds(q: Question, facets: Sequence[str], lang: str) -> bool:
+    """The message names the service of its (procedure) topic, and that topic's procedure (of the
+    type said) holds every procedure fact asked: "¿Y cuánto cuesta el permiso de residencia de
+    trabajo?" after the entry on card fees, "А какие документы нужны для регистрации?" after the
+    late-registration fine. The procedure answers, not an entry near the words or in context."""
+    asked = [f for f in facets if f in procedures.FACETS]
+    if not asked or q.intent not in PROCEDURE_INTENTS:
+        return False
+    if q.intent not in named_service_topics(q.text):
+        return False
+    own = ranked_procedures(str(q.intent), q)[:1]
+    return bool(own) and all(kfacets.fact("procedures", own[0], f, lang) for f in asked)
 
 
 def _best_entry_terms(text: str) -> frozenset[str]:
@@ -2073,6 +2144,11 @@ def _entry_beside(q: Question, lang: str) -> Turn | None:
     ]
     held = {f for f in q.facets if any(kfacets.fact("procedures", r, f, lang) for r in scored)}
     if not scored or (q.facets and held == set(q.facets)):
+        return None
+    if held and set(q.facets) - held <= kfacets.facets_of("service_points"):
+        # "¿Cuánto tarda el permiso de residencia de trabajo si pido cita online?": the procedure holds
+        # the processing time; what it lacks (the booking) is the offices' fact, which the topic's
+        # answer gives too. The entry on booking online answers neither the question nor its point.
         return None
     near = [str(r["id"]) for r in scored]
     beside = answers.faq_beside_procedure(q.text, near, lang=lang, filters=q.filters)

@@ -93,6 +93,18 @@ def test_the_entry_beside_never_replaces_a_fact_the_procedure_holds(
     )
     asked._entry_beside(q, "ru")
     assert seen and "visa_free_transit_240h" in seen[-1]
+    # The processing time is the permit's; what it lacks (the booking) is the halls': no entry on
+    # booking online ("¿Cuánto tarda ... si pido cita online?", answers_dev37).
+    seen.clear()
+    work = {"permit_type": "work"}
+    text = "¿Cuánto tarda el permiso de residencia de trabajo si pido cita online?"
+    q = Question("residence_permit", text, ("processing_time", "booking"), None, work)
+    asked._entry_beside(q, "es")
+    assert seen == []
+    # Booking alone is nothing the procedure holds: the entries beside it are still asked.
+    text = "¿Cómo pido cita online para el permiso de residencia de trabajo?"
+    asked._entry_beside(Question("residence_permit", text, ("booking",), None, work), "es")
+    assert seen and "residence_permit_work" in seen[-1]
 
 
 def test_the_entries_beside_a_procedure_compete_with_the_others_not_with_each_other(
