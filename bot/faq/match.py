@@ -133,10 +133,12 @@ def decide(
 # country (the 30-day list names Germany) answers before one that names other countries only (the USA's
 # entry), which does not answer the message at all. An answer naming more than COUNTRY_SPECIFIC countries is
 # a list, not about those countries: it stays a candidate for a country it does not name (the list is the
-# answer to "is India on it?"). A candidate naming the country, on the best entry's subject and within
+# answer to "is India on it?"); so does an answer whose own questions rarely name its countries (less than
+# COUNTRY_ASKED of them: `about_countries`). A candidate naming the country, on the best entry's subject and within
 # COUNTRY_LEAD of its score, takes the best's place and score (the best takes its score), as for what is
 # asked (`facet_preferred`); COUNTRY_RIVALS more entries are looked up so that it is among them.
 COUNTRY_SPECIFIC = 3
+COUNTRY_ASKED = 0.5
 COUNTRY_LEAD = 0.25
 COUNTRY_RIVALS = 5
 
@@ -148,6 +150,26 @@ def answer_countries(entry: Mapping[str, Any]) -> frozenset[str]:
     return countries.in_answer(str(text or ""))
 
 
+def about_countries(entry: Mapping[str, Any]) -> bool:
+    """The entry is about the few countries its answer names (at most COUNTRY_SPECIFIC): at least
+    COUNTRY_ASKED of its own questions name one of them ("Can Americans come without a visa?"). An
+    answer that names a country in passing ("Belgian or UAE licences are exempt from the exams", asked
+    without a country; the transit's count "Indonesia added") answers other nationalities too."""
+    found = answer_countries(entry)
+    if not found or len(found) > COUNTRY_SPECIFIC:
+        return False
+    return _countries_asked(str(entry.get("id")), _questions(entry), found) >= COUNTRY_ASKED
+
+
+@cache
+def _countries_asked(entry_id: str, questions: tuple[str, ...], found: frozenset[str]) -> float:
+    """The share of an entry's questions that name one of the countries `found` (cached per entry and
+    questions, like `entry_facets`)."""
+    if not questions:
+        return 0.0
+    return sum(1 for q in questions if countries.named(q) & found) / len(questions)
+
+
 def country_preferred(named: frozenset[str], closest: list[index.Match]) -> list[index.Match]:
     """`closest` without the entries about other countries only, with the closest entry that names one of
     the `named` countries first (see COUNTRY_LEAD) when the best does not name one."""
@@ -157,7 +179,7 @@ def country_preferred(named: frozenset[str], closest: list[index.Match]) -> list
 
     def other_countries_only(m: index.Match) -> bool:
         found = about[m.entry_id]
-        return bool(found) and not found & named and len(found) <= COUNTRY_SPECIFIC
+        return bool(found) and not found & named and about_countries(m.entry)
 
     kept = [m for m in closest if not other_countries_only(m)]
     if not kept:

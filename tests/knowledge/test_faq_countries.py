@@ -123,13 +123,27 @@ def test_a_word_list_of_its_own() -> None:
 # ---- the matcher ----
 
 
-def _m(entry_id: str, score: float, answer: str, topic: str = "immigration") -> index.Match:
-    entry = {"id": entry_id, "topic": topic, "answer": {"en": answer}}
+def _m(
+    entry_id: str,
+    score: float,
+    answer: str,
+    topic: str = "immigration",
+    questions: tuple[str, ...] = ("What do I need?",),
+) -> index.Match:
+    entry = {
+        "id": entry_id,
+        "topic": topic,
+        "answer": {"en": answer},
+        "questions": {"en": list(questions)},
+    }
     return index.Match(entry_id, score, entry, learned=True)
 
 
 USA = _m(
-    "usa", 0.86, "The USA is not on the unilateral 30-day visa-free list, but US citizens can ..."
+    "usa",
+    0.86,
+    "The USA is not on the unilateral 30-day visa-free list, but US citizens can ...",
+    questions=("Can Americans come without a visa?", "Is the USA visa-free?", "visa for China?"),
 )
 LIST = _m(
     "list", 0.70, "The 30-day visa-free list: France, Germany, Italy, Netherlands, Spain, Sweden."
@@ -186,3 +200,19 @@ def test_the_country_entry_is_preferred_only_on_the_subject_and_within_the_lead(
     assert match.country_preferred(named, [TIME, far]) == [TIME, far]
     # no country named: nothing changes
     assert match.country_preferred(frozenset(), [USA, LIST]) == [USA, LIST]
+
+
+def test_an_entry_naming_a_country_in_passing_stays_for_other_nationalities() -> None:
+    """Its own questions do not name the country (the exam exemptions of Belgian or UAE licences): a
+    German asking about the exams still gets it."""
+    exemptions = _m(
+        "exemptions",
+        0.82,
+        "Holders of Belgian or UAE C1 licences are exempt from the exams.",
+        topic="driving",
+        questions=("Which licences are exempt from the exam?", "Do I have to take the test?"),
+    )
+    assert match.about_countries(exemptions.entry) is False
+    assert match.about_countries(USA.entry) is True
+    assert match.about_countries(LIST.entry) is False  # a list: more than COUNTRY_SPECIFIC
+    assert match.country_preferred(frozenset({"germany"}), [exemptions, SIM]) == [exemptions, SIM]
