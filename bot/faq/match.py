@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.faq import index
+from bot.faq import countries, index
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +106,129 @@ def decide(
     classifier."""
     if not text or not text.strip() or text.startswith("/"):
         return Decision(None)
+    named = countries.named(text)
     try:
-        closest = index.lookup(text, k=OFFERED + FACET_RIVALS, url=url, learned=learned)
+        closest = index.lookup(
+            text,
+            k=OFFERED + FACET_RIVALS + (COUNTRY_RIVALS if named else 0),
+            url=url,
+            learned=learned,
+        )
     except SQLAlchemyError:
         logger.exception("questions and answers unavailable")
         return Decision(None)
+    if named:
+        closest = country_preferred(named, closest)
     closest = facet_preferred(text, closest)[: max(OFFERED, 2)]
-    return Decision(judge(closest, minimum) or facet_decides(text, closest, minimum), closest)
+    return Decision(
+        judge(closest, minimum)
+        or facet_decides(text, closest, minimum)
+        or country_decides(named, closest, minimum),
+        closest,
+    )
+
+
+# The country a message names (bot/faq/countries.yml: "can Germans come without a visa?", "je suis
+# allemand", "독일 사람") chooses among the entries close to it: an entry whose English answer names that
+# country (the 30-day list names Germany) answers before one that names other countries only (the USA's
+# entry), which does not answer the message at all. An answer naming more than COUNTRY_SPECIFIC countries is
+# a list, not about those countries: it stays a candidate for a country it does not name (the list is the
+# answer to "is India on it?"); so does an answer whose own questions rarely name its countries (less than
+# COUNTRY_ASKED of them: `about_countries`). A candidate naming the country, on the best entry's subject and within
+# COUNTRY_LEAD of its score, takes the best's place and score (the best takes its score), as for what is
+# asked (`facet_preferred`); COUNTRY_RIVALS more entries are looked up so that it is among them.
+COUNTRY_SPECIFIC = 3
+COUNTRY_ASKED = 0.5
+COUNTRY_LEAD = 0.25
+COUNTRY_RIVALS = 5
+
+
+def answer_countries(entry: Mapping[str, Any]) -> frozenset[str]:
+    """The countries an entry's English answer names."""
+    answer = entry.get("answer")
+    text = answer.get("en") if isinstance(answer, Mapping) else answer
+    return countries.in_answer(str(text or ""))
+
+
+def about_countries(entry: Mapping[str, Any]) -> bool:
+    """The entry is about the few countries its answer names (at most COUNTRY_SPECIFIC): at least
+    COUNTRY_ASKED of its own questions name one of them ("Can Americans come without a visa?"). An
+    answer that names a country in passing ("Belgian or UAE licences are exempt from the exams", asked
+    without a country; the transit's count "Indonesia added") answers other nationalities too."""
+    found = answer_countries(entry)
+    if not found or len(found) > COUNTRY_SPECIFIC:
+        return False
+    return _countries_asked(str(entry.get("id")), _questions(entry), found) >= COUNTRY_ASKED
+
+
+@cache
+def _countries_asked(entry_id: str, questions: tuple[str, ...], found: frozenset[str]) -> float:
+    """The share of an entry's questions that name one of the countries `found` (cached per entry and
+    questions, like `entry_facets`)."""
+    if not questions:
+        return 0.0
+    return sum(1 for q in questions if countries.named(q) & found) / len(questions)
+
+
+def country_preferred(named: frozenset[str], closest: list[index.Match]) -> list[index.Match]:
+    """`closest` without the entries about other countries only, with the closest entry that names one of
+    the `named` countries first (see COUNTRY_LEAD) when the best does not name one."""
+    if not named or not closest:
+        return closest
+    about = {m.entry_id: answer_countries(m.entry) for m in closest}
+
+    def other_countries_only(m: index.Match) -> bool:
+        found = about[m.entry_id]
+        return bool(found) and not found & named and about_countries(m.entry)
+
+    kept = [m for m in closest if not other_countries_only(m)]
+    if not kept:
+        return closest
+    vetoed = closest[0]
+    if (
+        kept[0] is not vetoed
+        and kept[0].entry.get("topic") == vetoed.entry.get("topic")
+        and vetoed.score - kept[0].score <= COUNTRY_LEAD
+    ):  # the vetoed best's place and score go to the best kept entry on its subject
+        kept = [replace(kept[0], score=vetoed.score), *kept[1:]]
+    best = kept[0]
+    if about[best.entry_id] & named:
+        return kept
+    subject = best.entry.get("topic")
+    fits = [
+        m
+        for m in kept[1:]
+        if about[m.entry_id] & named
+        and m.entry.get("topic") == subject
+        and best.score - m.score <= COUNTRY_LEAD
+    ]
+    if not fits:
+        return kept
+    chosen = fits[0]
+    rest = sorted(
+        [replace(best, score=chosen.score), *(m for m in kept[1:] if m is not chosen)],
+        key=lambda m: m.score,
+        reverse=True,
+    )
+    return [replace(chosen, score=best.score), *rest]
+
+
+def country_decides(
+    named: frozenset[str], closest: list[index.Match], minimum: float | None = None
+) -> index.Match | None:
+    """The best entry when it names one of the `named` countries, reaches the threshold, and no entry
+    within the margin of it names one too: an entry that does not name the country is no rival for it
+    (the 30-day entry next to the list, for a German). None otherwise."""
+    if not named or not closest:
+        return None
+    best = closest[0]
+    if minimum is None:
+        minimum = threshold() if best.learned else plain_threshold()
+    if best.score < minimum or not answer_countries(best.entry) & named:
+        return None
+    lead = margin() if best.learned else plain_margin()
+    rivals = [m for m in closest[1:] if best.score - m.score < lead]
+    return None if any(answer_countries(m.entry) & named for m in rivals) else best
 
 
 # What a message asks (its facets, bot/nlu/facets.py) chooses between entries on one subject that its
