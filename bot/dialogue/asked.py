@@ -855,7 +855,7 @@ def _topic_turn(
         not _places_hold_instead(facets, procs, places, lang),
     )
     if untyped and of_proc:
-        same = same_for_every_type(of_proc, lang, when)
+        same = same_for_every_type(of_proc, lang, when, q.text)
         if same is not None:
             # "How much is a residence permit?" when every type costs the same: the fee, said once.
             ctx = Context(intent=intent, filters=dict(q.filters), facet=of_proc[-1])
@@ -1025,11 +1025,12 @@ def joined_parts(proc: Mapping[str, Any], facets: Sequence[str], lang: str) -> l
 
 
 def same_for_every_type(
-    facets: Sequence[str], lang: str, when: dt.datetime | None = None
+    facets: Sequence[str], lang: str, when: dt.datetime | None = None, text: str = ""
 ) -> tuple[str, dict[str, Any]] | None:
     """The facts asked of a residence permit whose type is not said, when they are the same for every
     type the permit-type question offers (the fees): one block under a title saying so, and the
-    record it was written from. None: they differ, or a type lacks them (the type is asked)."""
+    record it was written from. None: they differ, or a type lacks them (the type is asked). `text`,
+    the message, orders the deadlines (`shared_deadlines`)."""
     typed = {
         str(p.get("permit_type")): dict(p)
         for p in procedures.rank("residence_permit", "")
@@ -1051,7 +1052,9 @@ def same_for_every_type(
             continue
         # "How long does a residence permit take?": the types' texts differ after a lead they share
         # ("Usually quoted as 7 working days; ..."): that lead, the rest per type behind More details.
-        lead = shared_lead(texts) or shared_deadlines(facet, list(typed.values()), first, lang)
+        lead = shared_lead(texts) or shared_deadlines(
+            facet, list(typed.values()), first, lang, text
+        )
         if lead is None:
             return None
         facts.append(lead)
@@ -1063,20 +1066,42 @@ def same_for_every_type(
 
 
 def shared_deadlines(
-    facet: str, typed: Sequence[Mapping[str, Any]], first: Mapping[str, Any], lang: str
+    facet: str,
+    typed: Sequence[Mapping[str, Any]],
+    first: Mapping[str, Any],
+    lang: str,
+    text: str = "",
 ) -> str | None:
     """The deadlines every type of residence permit has ("Apply for renewal 30 days before the permit
     expires", "Report changes ... within 10 days"), when their lists differ only in others (the study
     permit's first deadline is the X1 visa's): those, followed by "…" (the rest per type behind More
-    details), with their doubts. None for another facet, or when no deadline is shared."""
+    details), with their doubts. The deadline the message's words point to leads ("how many days
+    after entry must I apply?": "Apply within 30 days of entry ...", not the renewal), also when one
+    type words it differently (the study permit's "X1 visa holders must apply within 30 days of
+    entry"). None for another facet, or when no deadline is shared."""
     if facet != "deadline":
         return None
     lists = [[local(x, "en") for x in p.get("deadlines") or []] for p in typed]
-    shared = [
-        x for x in first.get("deadlines") or [] if all(local(x, "en") in items for items in lists)
+    held = [
+        (sum(local(x, "en") in items for items in lists), x) for x in first.get("deadlines") or []
     ]
+    shared = [x for n, x in held if n == len(lists)]
     if not shared:
         return None
+
+    # Terms of the message in the deadline (its own language's text, or the English; the pairs of
+    # Chinese, Japanese and Korean characters too); a deadline most types hold may lead by them.
+    asked_terms = {x for x in procedures.terms(text) if len(x) > 1 and not x.isdigit()}
+
+    def pointed(x: dict[str, str]) -> int:
+        return len(
+            asked_terms & (procedures.terms(local(x, lang)) | procedures.terms(local(x, "en")))
+        )
+
+    most = [x for n, x in held if n >= len(lists) - 1]
+    best = max(most, key=pointed, default=None) if text else None
+    if best is not None and pointed(best) > max((pointed(x) for x in shared), default=0):
+        shared = [best, *(x for x in shared if x is not best)]
     text = "\n".join([t("deadlines", lang), *(f"• {local(x, lang)}" for x in shared), "• …"])
     warning = kfacets.doubts("procedures", first, ("deadlines",), lang)
     return f"{text}\n{warning}" if warning else text

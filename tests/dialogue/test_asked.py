@@ -383,6 +383,36 @@ def test_the_deadlines_every_residence_permit_type_shares_answer_a_deadline_of_n
     assert asked.shared_deadlines("documents", [], {}, lang) is None
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "how many days after entering on a Z visa must I apply for the residence permit?"),
+        ("ko", "Z비자로 입국하면 며칠 안에 거류허가 신청해야 해요?"),
+        ("zh", "持Z签证入境后多少天内要办居留许可？"),
+        (
+            "fr",
+            "Combien de jours après l'arrivée avec un visa Z pour demander le titre de séjour ?",
+        ),
+    ],
+)
+def test_the_deadline_the_words_point_to_leads_a_deadline_of_no_type(lang: str, text: str) -> None:
+    # "after entry": the 30 days of entry lead (three types word it alike, the study permit as the X1
+    # visa's), not the renewal 30 days before expiry; a renewal question keeps the renewal first.
+    turn = asked.answer_question(
+        Question("residence_permit", text, facets=("deadline",)),
+        Context(),
+        lang=lang,
+        faq_first=False,
+    )
+    assert turn is not None
+    first = lead(turn.answer).split("\n")[2]
+    entry = asked.procedures.rank("residence_permit", "", "work")[0]["deadlines"][0]
+    assert first == f"• {asked.local(entry, lang)}"
+    renew = Question("residence_permit", "when must I renew my residence permit?", ("deadline",))
+    turn = asked.answer_question(renew, Context(), lang="en", faq_first=False)
+    assert turn is not None and "renewal" in lead(turn.answer).split("\n")[2]
+
+
 @pytest.mark.parametrize("lang", ["en", "de", "es"])
 def test_a_procedure_page_in_short_that_says_what_to_do_names_where_to_go(lang: str) -> None:
     # The lost passport's summary already says where (Window 25, No. 2 Andingmen East Street): the
