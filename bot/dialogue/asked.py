@@ -270,10 +270,11 @@ def unknown_line(
     kind: str, rec: Mapping[str, Any] | None, missing: Sequence[str], lang: str
 ) -> str:
     """ "I don't have that" for the facets `missing`, and who to ask: the record's own phone (a school,
-    a hospital, an office), else the hotline its kind names (12367 for immigration, else 12345)."""
+    a hospital, an office; one staff marked uncertain with the hotline beside it), else the hotline its
+    kind names (12367 for immigration, else 12345)."""
     what = t("list_sep", lang).join(name("facet_names", f, lang) for f in missing)
     if rec is not None:
-        phone = prov.confirm_phone(kind, rec)
+        phone = prov.ask_phone(kind, rec)
     elif kind == "procedures":
         phone = prov.IMMIGRATION_HOTLINE
     else:
@@ -335,8 +336,9 @@ def record_block(
         lines += brief_doubts(kind, rec, shown, lang)
     if shown:
         # A fact this kind never holds (the eligibility of an office) goes unsaid next to the
-        # facts shown; one it could hold but this record lacks is said honestly.
-        missing = [f for f in missing if f in kfacets.facets_of(kind)]
+        # facts shown; one it could hold but this record lacks is said honestly, and so is one that
+        # no record holds ("parking?": kfacets.UNHELD).
+        missing = [f for f in missing if f in kfacets.facets_of(kind) or f in kfacets.UNHELD]
     if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
     tail = short_provenance(rec, lang, site_only=brief)
