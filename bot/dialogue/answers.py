@@ -7,6 +7,7 @@ Python so it can be tested without Rasa.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -676,7 +677,7 @@ def faq_instead(
         decision = faq_match.decide_in_topic(text)
         return faq_match.decide(text) if decision.answer is None and beyond else decision
 
-    return _entry_for_topic_message(decide, lang, filters)
+    return _entry_for_topic_message(decide, lang, filters, text)
 
 
 def faq_outside_topics(
@@ -691,7 +692,7 @@ def faq_outside_topics(
     as a wish for a person ("номер поддержки China Unicom"); before the topic's own procedures are
     matched. Never when `filters` say what the places must offer. None otherwise."""
     return _entry_for_topic_message(
-        lambda: faq_match.outside_topics(text, clearly=clearly), lang, filters
+        lambda: faq_match.outside_topics(text, clearly=clearly), lang, filters, text
     )
 
 
@@ -727,7 +728,7 @@ def faq_beside_procedure(
         )
         return faq_match.Decision(best, decision.closest) if clear else None
 
-    return _entry_for_topic_message(decide, lang, filters)
+    return _entry_for_topic_message(decide, lang, filters, text)
 
 
 def faq_decisive(
@@ -769,25 +770,114 @@ def faq_decisive(
         ]
         return None if own else decision
 
-    return _entry_for_topic_message(decide, lang, filters)
+    return _entry_for_topic_message(decide, lang, filters, text)
 
 
 def _entry_for_topic_message(
     decide: Callable[[], faq_match.Decision | None],
     lang: str,
     filters: Mapping[str, Any] | None,
+    text: str | None = None,
 ) -> Answer | None:
     """The entry `decide` picks for a message the NLU put in a topic, as an answer; None when the
-    message's `filters` say what the places must offer, when nothing is picked, or when the knowledge
-    base cannot be read (the topic's own answer follows, and it answers politely then)."""
+    message's `filters` say what the places must offer, when nothing is picked, when the entry answers
+    another question than the one asked (`answers_other_question`: the topic's own answer then says
+    honestly what it does not hold), or when the knowledge base cannot be read (the topic's own answer
+    follows, and it answers politely then)."""
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
         return None
     try:
         decision = decide()
+        if (
+            decision
+            and decision.answer
+            and answers_other_question(decision.answer.entry, text, filters)
+        ):
+            return None
     except SQLAlchemyError:
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
         return None
     return _faq_answer_safe(decision.answer.entry, lang) if decision and decision.answer else None
+
+
+def entry_facets(entry: Mapping[str, Any]) -> frozenset[str]:
+    """The facets the entry's own questions ask, in every language written (bot/nlu/facet_rules/): what
+    kind of fact its answer gives ("how long does a visa extension take?": processing_time)."""
+    from bot.nlu import facets as nlu_facets  # the NLU's rules, read by the dialogue too
+
+    questions = entry.get("questions") or {}
+    texts = tuple(str(q) for qs in questions.values() for q in qs or [])
+    return _facets_asked(texts) - nlu_facets.WEAK_FACETS
+
+
+@functools.lru_cache(maxsize=512)
+def _facets_asked(texts: tuple[str, ...]) -> frozenset[str]:
+    """The facets any of `texts` asks (cached: an entry's questions change only when staff sync)."""
+    from bot.nlu import facets as nlu_facets
+
+    return frozenset(f.value for q in texts for f in nlu_facets.analyse(q).facets)
+
+
+def answers_other_question(
+    entry: Mapping[str, Any], text: str | None, filters: Mapping[str, Any] | None = None
+) -> bool:
+    """True when a staff-written entry that the words of a topic message come near answers another
+    question (issue 13, honest gaps: not a neighbour fact):
+    - the message asks facts (fee, phone, ...) and the entry's questions ask facts too, none of those:
+      "how much is a visa extension?" is not answered by the entry on how long one takes;
+    - the entry is written beside procedures only (its `related:`) and the message names another one:
+      "how many days for a stay permit?" is not answered by the entry beside the visa extension;
+    - the entry is about one place (its `related:` names a service point, school or hospital) and the
+      message names another place of that kind or a district where none of the entry's places is: "the
+      phone of the Shunyi exit-entry hall?" is not answered by the entry on the main hall's phone."""
+    from bot.knowledge import names
+    from bot.nlu import facets as nlu_facets
+
+    if not text:
+        return False
+    asked = {f.value for f in nlu_facets.analyse(text).facets} - nlu_facets.WEAK_FACETS
+    own = entry_facets(entry)
+    if asked and own and not asked & own:
+        return True
+    related = set(entry.get("related") or [])
+    mentions = names.find_mentions(text)
+    procs = {m.id for m in mentions if m.kind == "procedures"}
+    if (
+        procs
+        and related
+        and not procs & related
+        and all(names.record("procedures", rid) is not None for rid in related)
+    ):
+        # "how many days for a stay permit?": the entry written beside the visa extension and the
+        # residence permit is not about the procedure the message names.
+        return True
+    places = [
+        (kind, rec)
+        for kind in PLACE_RECORD_KINDS
+        for rid in sorted(related)
+        if (rec := names.record(kind, rid)) is not None
+    ]
+    if not places:
+        return False
+    kinds = {kind for kind, _ in places}
+    named = {m.id for m in mentions if m.kind in kinds}
+    if named:
+        return not named & related
+    district = (filters or {}).get("district")
+    if district:
+        return not any(place_in_district(rec, str(district)) for _, rec in places)
+    return False
+
+
+# The kinds of record that are places (bot/dialogue/context.py PLACE_KINDS).
+PLACE_RECORD_KINDS = ("service_points", "schools", "hospitals")
+
+
+def place_in_district(rec: Mapping[str, Any], district: str) -> bool:
+    """The place (or one of its locations) is in `district`."""
+    if rec.get("district") == district:
+        return True
+    return any(loc.get("district") == district for loc in rec.get("locations") or [])
 
 
 def offer_topics(

@@ -1167,10 +1167,7 @@ def _filters_intro(
     return intro
 
 
-def _in_district(rec: Mapping[str, Any], district: str) -> bool:
-    if rec.get("district") == district:
-        return True
-    return any(loc.get("district") == district for loc in rec.get("locations") or [])
+_in_district = answers.place_in_district
 
 
 def _shown_meet_need(ctx: Context, need: str) -> bool:
@@ -1788,6 +1785,12 @@ def answer_question(
     if decisive is not None:
         return decisive
     when = _when(q, now)
+    named_other = _named_procedure_of_other_topic(q)
+    if named_other is not None:
+        # "Сколько дней оформляется разрешение на пребывание?" (the stay permit, by its name) read as a
+        # residence permit: the fact of the procedure named, or honestly that it does not hold it.
+        base = Context(intent=str(named_other.get("topic") or q.intent), filters=q.filters)
+        return _records_turn("procedures", [named_other], q, q.facets, lang, when, base)
     if q.facets and q.intent in PROCEDURE_INTENTS and "order" not in q.facets:
         # A procedure of another topic that the words match far better than the topic the NLU gave
         # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
@@ -1894,6 +1897,20 @@ def answer_question(
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+def _named_procedure_of_other_topic(q: Question) -> dict[str, Any] | None:
+    """The one procedure a facet question under a procedure topic names by its name or alias, when it
+    is of another topic and no procedure of the NLU's topic is named: what is asked is its fact (or its
+    honest gap), not the topic's. None otherwise."""
+    if not q.facets or q.intent not in PROCEDURE_INTENTS or "order" in q.facets:
+        return None
+    named = named_procedures(q.text)
+    if len(named) != 1 or any(p.get("topic") == q.intent for p in named):
+        return None
+    if not set(q.facets) <= kfacets.facets_of("procedures"):
+        return None
+    return named[0]
 
 
 # Facets the words of another often ask ("délai", "며칠": a deadline or a processing time; "how long": a
