@@ -800,6 +800,12 @@ def _entry_for_topic_message(
     return _faq_answer_safe(decision.answer.entry, lang) if decision and decision.answer else None
 
 
+# The facets whose words rarely stand in a message without asking them: a fee, a phone number. Others do
+# ("24시간", "240 hours" read as opening hours; "how long" as a processing time), so a message asking only
+# them is left to the entry its words fit.
+CLEAR_FACETS = frozenset({"fee", "phone"})
+
+
 def entry_facets(entry: Mapping[str, Any]) -> frozenset[str]:
     """The facets the entry's own questions ask, in every language written (bot/nlu/facet_rules/): what
     kind of fact its answer gives ("how long does a visa extension take?": processing_time)."""
@@ -823,8 +829,8 @@ def answers_other_question(
 ) -> bool:
     """True when a staff-written entry that the words of a topic message come near answers another
     question (issue 13, honest gaps: not a neighbour fact):
-    - the message asks facts (fee, phone, ...) and the entry's questions ask facts too, none of those:
-      "how much is a visa extension?" is not answered by the entry on how long one takes;
+    - the message asks a fee or a phone (`CLEAR_FACETS`) and the entry's questions ask other facts, none
+      of the message's: "how much is a visa extension?" is not answered by the entry on how long one takes;
     - the entry is written beside procedures only (its `related:`) and the message names another one:
       "how many days for a stay permit?" is not answered by the entry beside the visa extension;
     - the entry is about one place (its `related:` names a service point, school or hospital) and the
@@ -837,7 +843,7 @@ def answers_other_question(
         return False
     asked = {f.value for f in nlu_facets.analyse(text).facets} - nlu_facets.WEAK_FACETS
     own = entry_facets(entry)
-    if asked and own and not asked & own:
+    if asked & CLEAR_FACETS and own and not asked & own:
         return True
     related = set(entry.get("related") or [])
     mentions = names.find_mentions(text)
