@@ -15,7 +15,9 @@ knowledge/*.yml and knowledge/translations/ with the same normalisation, and the
 
 `expect: decline` items (facts the knowledge base does not hold) pass when the reply contains the catalogue text of
 one of the set's `decline_keys` in the question's language and the turn is at most `decline_max_chars` long; they
-are counted apart from the fact items. Keys missing from bot/locales/ are reported.
+are counted apart from the fact items. Keys missing from bot/locales/ are reported. A decline item may also name
+the human channel the reply must give (`channel:`, a list like `expect:`; e.g. 12367 for an exit-entry hall, the
+school's own phone): every item must then appear in the reply as well, and is checked against knowledge/ like a fact.
 
 Prints the share right per language and overall (questions; script turns; whole scripts; declines), the same for
 questions and turns when the fact must be in the turn's first 700 characters (issue 13: the answer leads with the
@@ -103,6 +105,14 @@ def check_against_knowledge(data: dict[str, Any]) -> None:
         for s in data["scripts"]
         for i, t in enumerate(s["turns"])
     ]
+    # the human channel a decline must give (optional) is a fact of the knowledge base too
+    items += [(f"{q['id']} channel", q["channel"]) for q in data["questions"] if q.get("channel")]
+    items += [
+        (f"{s['id']} turn {i + 1} channel", t["channel"])
+        for s in data["scripts"]
+        for i, t in enumerate(s["turns"])
+        if t.get("channel")
+    ]
     for ident, expect in items:
         if expect == "decline":
             continue
@@ -143,13 +153,18 @@ class Turn:
     lang: str
     expect: Any
     reply: str = ""
+    channel: list[Any] | None = None  # decline items: the human channels the reply must also give
 
     def right(self, declines: dict[str, list[str]], decline_max: int, within: int = 0) -> bool:
         """Every expected item in the reply (in its first `within` characters when given)."""
         reply = self.reply[:within] if within else self.reply
         if self.expect == "decline":
-            return len(self.reply) <= decline_max and any(
-                contains(reply, t) for t in declines[self.lang]
+            return (
+                len(self.reply) <= decline_max
+                and any(contains(reply, t) for t in declines[self.lang])
+                and all(
+                    any(contains(reply, a) for a in alternatives(c)) for c in self.channel or []
+                )
             )
         return all(any(contains(reply, a) for a in alternatives(e)) for e in self.expect)
 
@@ -203,7 +218,8 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
     def miss(ident: str, turn: Turn, text: str) -> None:
         flat = " ".join(turn.reply.split())
         res.misses.append(
-            f"{ident} [{turn.lang}] {text!r}\n    expected {turn.expect}; got: {flat[:200]}"
+            f"{ident} [{turn.lang}] {text!r}\n    expected {turn.expect}"
+            f"{f' with {turn.channel}' if turn.channel else ''}; got: {flat[:200]}"
         )
 
     def measure(ident: str, turn: Turn, text: str) -> None:
@@ -213,7 +229,12 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
             res.long.append(f"{ident} [{turn.lang}] {len(turn.reply)} chars {text!r}: {flat[:120]}")
 
     for q in data["questions"]:
-        turn = Turn(q["lang"], q["expect"], bot.say(f"bench-answers-{run_id}-{q['id']}", q["text"]))
+        turn = Turn(
+            q["lang"],
+            q["expect"],
+            bot.say(f"bench-answers-{run_id}-{q['id']}", q["text"]),
+            q.get("channel"),
+        )
         measure(q["id"], turn, q["text"])
         ok = turn.right(declines, decline_max)
         if q["expect"] == "decline":
@@ -227,7 +248,7 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
         sender = f"bench-answers-{run_id}-{s['id']}"
         whole = True
         for i, t in enumerate(s["turns"]):
-            turn = Turn(s["lang"], t["expect"], bot.say(sender, t["text"]))
+            turn = Turn(s["lang"], t["expect"], bot.say(sender, t["text"]), t.get("channel"))
             measure(f"{s['id']} turn {i + 1}", turn, t["text"])
             ok = turn.right(declines, decline_max)
             res.turns[s["lang"]].add(ok)

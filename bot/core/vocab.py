@@ -199,4 +199,12 @@ FACETS: tuple[str, ...] = (
     "insurance",
     "boarding",
     "pupils",
+    # Asked of places, held by no record (issue 13, honest gaps): "I don't have that" and whom to ask,
+    # never the place's whole page or another of its facts.
+    "parking",
+    "transport",
+    "meals",
+    "doctors",
 )
+# The facets of FACETS that no kind of record holds (bot/knowledge/facets.py UNHELD).
+UNHELD_FACETS: tuple[str, ...] = ("parking", "transport", "meals", "doctors")

@@ -691,7 +691,7 @@ def faq_outside_topics(
     as a wish for a person ("номер поддержки China Unicom"); before the topic's own procedures are
     matched. Never when `filters` say what the places must offer. None otherwise."""
     return _entry_for_topic_message(
-        lambda: faq_match.outside_topics(text, clearly=clearly), lang, filters
+        lambda: faq_match.outside_topics(text, clearly=clearly), lang, filters, text
     )
 
 
@@ -779,21 +779,98 @@ def _entry_for_topic_message(
     text: str | None = None,
 ) -> Answer | None:
     """The entry `decide` picks for a message the NLU put in a topic, as an answer; None when the
-    message's `filters` say what the places must offer, when nothing is picked, when the entry is about
-    other facts than the message (`text`) asks (`match.asks_another_facet`), or when the knowledge
-    base cannot be read (the topic's own answer follows, and it answers politely then)."""
+    message's `filters` say what the places must offer, when nothing is picked, when the entry answers
+    another question than the one asked (`answers_other_question`: the topic's own answer then says
+    honestly what it does not hold), or when the knowledge base cannot be read (the topic's own answer
+    follows, and it answers politely then)."""
     if filters and any(filters.get(name) for name in PLACE_ATTRIBUTE_FILTERS):
         return None
     try:
         decision = decide()
+        if (
+            decision
+            and decision.answer
+            and answers_other_question(decision.answer.entry, text, filters)
+        ):
+            return None
     except SQLAlchemyError:
         logger.warning("questions and answers unavailable; answering from the topic", exc_info=True)
         return None
     if not decision or not decision.answer:
         return None
-    if faq_match.asks_another_facet(decision.answer.entry, text):
-        return None
     return _faq_answer_safe(decision.answer.entry, lang)
+
+
+# The facets whose words rarely stand in a message without asking them: a fee, a phone number. Others do
+# ("24시간", "240 hours" read as opening hours; "how long" as a processing time), so a message asking only
+# them is left to the entry its words fit.
+CLEAR_FACETS = frozenset({"fee", "phone"})
+
+
+def answers_other_question(
+    entry: Mapping[str, Any], text: str | None, filters: Mapping[str, Any] | None = None
+) -> bool:
+    """True when a staff-written entry that the words of a topic message come near answers another
+    question (issue 13, honest gaps: not a neighbour fact):
+    - the message asks a fee or a phone (`CLEAR_FACETS`) and the entry's questions ask other facts, none
+      of the message's: "how much is a visa extension?" is not answered by the entry on how long one takes;
+    - the entry is about facts (most of its questions ask them) that the message does not ask
+      (`match.asks_another_facet`): "비자 연장은 어디서 해요?" is not answered by that entry either;
+    - the entry is written beside procedures only (its `related:`) and the message names another one:
+      "how many days for a stay permit?" is not answered by the entry beside the visa extension;
+    - the entry is about one place (its `related:` names a service point, school or hospital) and the
+      message names another place of that kind or a district where none of the entry's places is: "the
+      phone of the Shunyi exit-entry hall?" is not answered by the entry on the main hall's phone."""
+    from bot.knowledge import names
+    from bot.nlu import facets as nlu_facets
+
+    if not text:
+        return False
+    asked = {f.value for f in nlu_facets.analyse(text).facets} - nlu_facets.WEAK_FACETS
+    own = set(faq_match.question_facets(entry)) - nlu_facets.WEAK_FACETS
+    if asked & CLEAR_FACETS and own and not asked & own:
+        return True
+    if faq_match.asks_another_facet(entry, text):
+        return True
+    related = set(entry.get("related") or [])
+    mentions = names.find_mentions(text)
+    procs = {m.id for m in mentions if m.kind == "procedures"}
+    if (
+        procs
+        and related
+        and not procs & related
+        and all(names.record("procedures", rid) is not None for rid in related)
+    ):
+        # "how many days for a stay permit?": the entry written beside the visa extension and the
+        # residence permit is not about the procedure the message names.
+        return True
+    places = [
+        (kind, rec)
+        for kind in PLACE_RECORD_KINDS
+        for rid in sorted(related)
+        if (rec := names.record(kind, rid)) is not None
+    ]
+    if not places:
+        return False
+    kinds = {kind for kind, _ in places}
+    named = {m.id for m in mentions if m.kind in kinds}
+    if named:
+        return not named & related
+    district = (filters or {}).get("district")
+    if district:
+        return not any(place_in_district(rec, str(district)) for _, rec in places)
+    return False
+
+
+# The kinds of record that are places (bot/dialogue/context.py PLACE_KINDS).
+PLACE_RECORD_KINDS = ("service_points", "schools", "hospitals")
+
+
+def place_in_district(rec: Mapping[str, Any], district: str) -> bool:
+    """The place (or one of its locations) is in `district`."""
+    if rec.get("district") == district:
+        return True
+    return any(loc.get("district") == district for loc in rec.get("locations") or [])
 
 
 def offer_topics(

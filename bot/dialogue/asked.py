@@ -278,10 +278,11 @@ def unknown_line(
     kind: str, rec: Mapping[str, Any] | None, missing: Sequence[str], lang: str
 ) -> str:
     """ "I don't have that" for the facets `missing`, and who to ask: the record's own phone (a school,
-    a hospital, an office), else the hotline its kind names (12367 for immigration, else 12345)."""
+    a hospital, an office; one staff marked uncertain with the hotline beside it), else the hotline its
+    kind names (12367 for immigration, else 12345)."""
     what = t("list_sep", lang).join(name("facet_names", f, lang) for f in missing)
     if rec is not None:
-        phone = prov.confirm_phone(kind, rec)
+        phone = prov.ask_phone(kind, rec)
     elif kind == "procedures":
         phone = prov.IMMIGRATION_HOTLINE
     else:
@@ -343,8 +344,9 @@ def record_block(
         lines += brief_doubts(kind, rec, shown, lang)
     if shown:
         # A fact this kind never holds (the eligibility of an office) goes unsaid next to the
-        # facts shown; one it could hold but this record lacks is said honestly.
-        missing = [f for f in missing if f in kfacets.facets_of(kind)]
+        # facts shown; one it could hold but this record lacks is said honestly, and so is one that
+        # no record holds ("parking?": kfacets.UNHELD).
+        missing = [f for f in missing if f in kfacets.facets_of(kind) or f in kfacets.UNHELD]
     if missing and gaps:
         lines.append(unknown_line(kind, rec, missing, lang))
     tail = short_provenance(rec, lang, site_only=brief)
@@ -1242,10 +1244,7 @@ def _filters_intro(
     return intro
 
 
-def _in_district(rec: Mapping[str, Any], district: str) -> bool:
-    if rec.get("district") == district:
-        return True
-    return any(loc.get("district") == district for loc in rec.get("locations") or [])
+_in_district = answers.place_in_district
 
 
 def _shown_meet_need(ctx: Context, need: str) -> bool:
@@ -1882,6 +1881,12 @@ def answer_question(
     if decisive is not None:
         return decisive
     when = _when(q, now)
+    named_other = _named_procedure_of_other_topic(q)
+    if named_other is not None:
+        # "Сколько дней оформляется разрешение на пребывание?" (the stay permit, by its name) read as a
+        # residence permit: the fact of the procedure named, or honestly that it does not hold it.
+        base = Context(intent=str(named_other.get("topic") or q.intent), filters=q.filters)
+        return _records_turn("procedures", [named_other], q, q.facets, lang, when, base)
     if q.facets and q.intent in PROCEDURE_INTENTS and "order" not in q.facets:
         # A procedure of another topic that the words match far better than the topic the NLU gave
         # ("분실증명서는 무료에요?" read as a visa question): that procedure's fact.
@@ -1988,6 +1993,20 @@ def answer_question(
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+def _named_procedure_of_other_topic(q: Question) -> dict[str, Any] | None:
+    """The one procedure a facet question under a procedure topic names by its name or alias, when it
+    is of another topic and no procedure of the NLU's topic is named: what is asked is its fact (or its
+    honest gap), not the topic's. None otherwise."""
+    if not q.facets or q.intent not in PROCEDURE_INTENTS or "order" in q.facets:
+        return None
+    named = named_procedures(q.text)
+    if len(named) != 1 or any(p.get("topic") == q.intent for p in named):
+        return None
+    if not set(q.facets) <= kfacets.facets_of("procedures"):
+        return None
+    return named[0]
 
 
 # Facets the words of another often ask ("délai", "며칠": a deadline or a processing time; "how long": a

@@ -317,14 +317,20 @@ def asks_another_facet(entry: Mapping[str, Any], text: str | None) -> bool:
     asked = {f.value for f in nlu_facets.analyse(text).facets} - _VAGUE_FACETS
     if not asked:
         return False
-    shares = entry_facets(str(entry.get("id")), _questions(entry))
+    shares = question_facets(entry)
     about = {f for f, share in shares.items() if share >= FACET_SHARE} - _VAGUE_FACETS
     return bool(about) and not _asks(entry, asked, FACET_KEEP)
 
 
+def question_facets(entry: Mapping[str, Any]) -> dict[str, float]:
+    """The share of the entry's own questions (every language) that ask each facet: what kind of fact
+    its answer gives ("how long does a visa extension take?": processing_time)."""
+    return entry_facets(str(entry.get("id")), _questions(entry))
+
+
 def _asks(entry: Mapping[str, Any], asked: set[str], share: float | None = None) -> bool:
     """At least `share` (default FACET_SHARE) of the entry's own questions ask one of the facets `asked`."""
-    shares = entry_facets(str(entry.get("id")), _questions(entry))
+    shares = question_facets(entry)
     least = FACET_SHARE if share is None else share
     return any(shares.get(f, 0.0) >= least for f in asked)
 

@@ -20,6 +20,9 @@ from bot.knowledge import provenance as prov
 
 #: Every facet of the NLU contract.
 ALL_FACETS: frozenset[str] = frozenset(vocab.FACETS)
+#: Facets asked of places that no record holds (parking, a school bus, meals, doctors' names and
+#: specialties): always answered "I don't have that", with whom to ask, even beside facts shown.
+UNHELD: frozenset[str] = frozenset(vocab.UNHELD_FACETS)
 
 
 def marked_doubts(record: Mapping[str, Any], fields: Iterable[str]) -> list[tuple[str, str]]:

@@ -127,6 +127,26 @@ def _own_phone(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+def ask_phone(kind: str, record: Mapping[str, Any]) -> str:
+    """Who to ask about a fact the knowledge base does not hold (issue 13, honest gaps): the place itself.
+    Its own phone, even one staff marked uncertain, then the hotline its kind names as well ("5927 7000 /
+    12345"); a record with no phone of its own: that hotline (`confirm_phone`)."""
+    sure = _own_phone(record)
+    if sure:
+        return sure
+    hotline = confirm_phone(kind, record)
+    number = next(iter(_any_phones(record)), None)
+    return f"{number} / {hotline}" if number and number != hotline else hotline
+
+
+def _any_phones(record: Mapping[str, Any]) -> list[str]:
+    """Every phone the record holds, its own first, then its locations' (whatever staff marked uncertain)."""
+    found = [str(p["number"]) for p in record.get("phones") or [] if p.get("number")]
+    for loc in record.get("locations") or []:
+        found += [str(p["number"]) for p in loc.get("phones") or [] if p.get("number")]
+    return found
+
+
 def confirm_phone(kind: str, record: Mapping[str, Any]) -> str:
     """The number to call to confirm an uncertain fact: the record's own phone, else the hotline its
     kind names (`Kind.confirm_hotline` in bot/knowledge/kinds/), else the city hotline 12345. Schools

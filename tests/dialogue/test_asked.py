@@ -190,6 +190,37 @@ def test_an_immigration_office_without_a_phone_names_the_immigration_hotline() -
     assert "I don't have that" in text and "12367" in text
 
 
+@pytest.mark.parametrize(
+    ("kind", "rid", "facet", "channel"),
+    [
+        ("hospitals", "beijing_united_family_hospital", "parking", ["5927 7000", "12345"]),
+        ("schools", HARROW, "transport", ["12345"]),
+        ("schools", "international_montessori_school_beijing", "meals", ["6432 8228"]),
+        ("hospitals", "beijing_friendship_hospital_international", "doctors", ["8456 9191"]),
+        ("service_points", CHAOYANG_HALL, "parking", ["12367"]),
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "zh", "ar"])
+def test_a_fact_no_record_holds_is_a_gap_with_the_places_own_channel(
+    kind: str, rid: str, facet: str, channel: list[str], lang: str
+) -> None:
+    """ "Does United Family have parking?", "do they have a school bus?": no record holds it, so "I
+    don't have that" and whom to ask (the place's own phone, one staff marked uncertain with the hotline
+    beside it; 12367 for an exit-entry hall, 12345 otherwise), never the place's page or another fact."""
+    ctx = Context(kind=kind, ids=[rid])
+    turn = asked.follow_up(Question("follow_up", "?", facets=(facet,)), ctx, lang=lang)
+    text = all_text(turn.answer)
+    template = i18n.catalog(lang)["messages"]["fact_unknown"]
+    assert template.split("{what}")[0].strip() in text
+    assert i18n.name("facet_names", facet, lang) in text
+    assert all(c in text for c in channel)
+    assert len(text) <= asked.TURN_BUDGET
+    named = names.record(kind, rid)
+    assert named is not None
+    address = named.get("address") or {}
+    assert not address or address.get("en", "") not in text  # not the place's address instead
+
+
 @pytest.mark.parametrize("lang", ["zh", "ja", "ko", "ru", "fr", "de", "es", "ar"])
 def test_i_dont_have_that_in_every_language(lang: str) -> None:
     ctx = Context(intent="international_school", kind="schools", ids=[HARROW])

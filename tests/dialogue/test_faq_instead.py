@@ -292,3 +292,46 @@ def test_a_visa_extensions_place_or_fee_is_not_the_processing_time_entry(
         assert turn.context.procedures[:1] == [procedure]
     else:
         assert turn.context.kind == "service_points" and turn.context.ids
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "text", "filters", "other"),
+    [
+        # a fee is not answered by the entry on how long an extension takes
+        (
+            "exit_entry_processing_time",
+            "Combien coûte une prolongation de visa à Pékin ?",
+            {},
+            True,
+        ),
+        ("exit_entry_processing_time", "كم رسوم تمديد التأشيرة السياحية في بكين؟", {}, True),
+        (
+            "exit_entry_processing_time",
+            "How long does a visa extension take in Beijing?",
+            {},
+            False,
+        ),
+        ("port_visa_airports", "空港でのアライバルビザ（口岸ビザ）の手数料はいくら？", {}, True),
+        ("port_visa_airports", "北京の空港でアライバルビザは取れますか？", {}, False),
+        # the main hall's phone is not the Shunyi hall's, nor the Chaoyang hall's
+        (
+            "exit_entry_main_hall_phone",
+            "¿Cuál es el teléfono de la oficina de extranjería de Shunyi?",
+            {"district": "shunyi"},
+            True,
+        ),
+        ("exit_entry_main_hall_phone", "Chaoyang exit-entry hall phone number?", {}, True),
+        ("exit_entry_main_hall_phone", "what's the phone number of the Andingmen hall?", {}, False),
+        ("exit_entry_main_hall_phone", "phone number of the exit-entry hall?", {}, False),
+    ],
+)
+def test_an_entry_on_another_fact_or_another_place_does_not_answer(
+    use_kb: str, entry_id: str, text: str, filters: dict[str, str], other: bool
+) -> None:
+    """Issue 13, honest gaps: an entry the words come near but that answers another question (another
+    fact, another place's fact) leaves the message to the topic's answer, which says what it lacks."""
+    from bot.knowledge.kinds import faq
+
+    entry = faq.faq_entry(entry_id)
+    assert entry is not None
+    assert answers.answers_other_question(entry, text, filters) is other

@@ -11,6 +11,11 @@ def _e(lang: str, text: str, follow: bool, facets: str = "", ordinal: str | None
 
 
 FOLLOW_UPS: list[Example] = [
+    # A fact no record holds, after a place was shown (issue 13, honest gaps)
+    _e("en", "do they have a school bus?", True, "transport"),
+    _e("ru", "а школьный автобус у них есть?", True, "transport"),
+    _e("es", "¿tienen autobús escolar?", True, "transport"),
+    _e("zh", "有停车场吗", True, "parking"),
     # A public holiday by name after a marker (a `weekday` entity, bot/nlu/forms/), in every language
     _e("en", "and during Spring Festival?", True),
     _e("en", "and on public holidays?", True),
@@ -281,6 +286,17 @@ FOLLOW_UPS: list[Example] = [
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.
 QUESTIONS: list[Example] = [
+    # Facts no record holds, asked of a named place (issue 13, honest gaps): parking, a school bus,
+    # meals, doctors' names and specialties
+    _e("en", "does Beijing United Family Hospital have parking?", False, "parking"),
+    _e("zh", "蒙台梭利国际学校中午管饭吗", False, "meals"),
+    _e("ja", "オアシス病院に駐車場はありますか", False, "parking"),
+    _e("ko", "덜위치 칼리지 스쿨버스 있어요?", False, "transport"),
+    _e("ru", "есть ли парковка у больницы Сехэ?", False, "parking"),
+    _e("fr", "Comment s'appelle le pédiatre de l'hôpital OASIS ?", False, "doctors"),
+    _e("de", "Gibt es im Friendship Hospital einen Zahnarzt?", False, "doctors"),
+    _e("es", "¿tiene comedor el colegio Dulwich?", False, "meals"),
+    _e("ar", "هل يوجد موقف سيارات في مستشفى يونايتد فاميلي؟", False, "parking"),
     # Time questions (dev set 23): an expiry told with the deadline asked; "when will it be ready?"
     _e(
         "ko",
