@@ -635,6 +635,10 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
 HEAD_FINAL = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
+# The end of a sentence: a full stop, question or exclamation mark before a space, or a line break.
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s)|[。！？\n]")
+
+
 def subject_text(intent: str, q: Question) -> str:
     """The words that say which of the topic's procedures a question is about. A residence permit of
     a type named before another procedure of the topic ("Какие документы нужны на рабочий ВНЖ, если
@@ -656,7 +660,15 @@ def subject_text(intent: str, q: Question) -> str:
     ]
     typed = [m.start for m in mentions if records[m.id].get("permit_type") in vocab.PERMIT_TYPES]
     typed += [m.start for m in gazetteer.find_entities(q.text or "", {"permit_type"})]
-    if not other or not typed or min(typed) > min(m.start for m in other):
+    if not other:
+        return q.text
+    # Only a type in the sentence that names the other procedure: "wir sind mit zwei Kindern nach
+    # Shunyi gezogen. Wie viel kostet die Gesundheitsuntersuchung …?" tells of children (a family
+    # permit's word) in the sentence before; the medical examination is still what is asked.
+    first = min(m.start for m in other)
+    start = max((e.end() for e in _SENTENCE_END.finditer(q.text or "", 0, first)), default=0)
+    typed = [x for x in typed if x >= start]
+    if not typed or min(typed) > first:
         return q.text
     text = q.text
     for m in sorted(other, key=lambda m: m.start, reverse=True):

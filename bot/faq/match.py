@@ -317,6 +317,11 @@ def asks_another_facet(entry: Mapping[str, Any], text: str | None) -> bool:
     asked = {f.value for f in nlu_facets.analyse(text).facets} - _VAGUE_FACETS
     if not asked:
         return False
+    # "How long" asks a processing time, a validity or a deadline alike ("¿en cuánto tiempo?" after
+    # "must my employer register me for social insurance?" asks the 30 days the entry's questions ask
+    # as a deadline): one of them counts for the others.
+    if asked & ({"processing_time"} | nlu_facets.ABSORB_HOW_LONG):
+        asked |= {"processing_time"} | nlu_facets.ABSORB_HOW_LONG
     shares = question_facets(entry)
     about = {f for f, share in shares.items() if share >= FACET_SHARE} - _VAGUE_FACETS
     return bool(about) and not _asks(entry, asked, FACET_KEEP)

@@ -335,3 +335,15 @@ def test_an_entry_on_another_fact_or_another_place_does_not_answer(
     entry = faq.faq_entry(entry_id)
     assert entry is not None
     assert answers.answers_other_question(entry, text, filters) is other
+
+
+def test_a_how_long_question_is_not_kept_from_an_entry_about_a_deadline() -> None:
+    # "en cuanto tiempo?" reads as a processing time; the entry's questions ask a deadline ("within how
+    # many days"): "how long" asks either, so the entry may answer.
+    entry = {
+        "id": "si",
+        "questions": {"en": ["within how many days must my employer register me?"]},
+    }
+    assert match.question_facets(entry).get("deadline")
+    assert not match.asks_another_facet(entry, "how long does it take?")
+    assert match.asks_another_facet(entry, "where do I register?")

@@ -125,3 +125,17 @@ def test_a_new_question_naming_a_topic_s_service_is_no_follow_up_on_an_entry(
     q = Question(intent, text, facets, None, filters)
     turn = asked.answer_question(q, Context(faq=entry), lang=lang)
     assert turn is not None and turn.context.procedures[:1] == [procedure]
+
+
+def test_a_family_member_told_in_an_earlier_sentence_names_no_permit_type(use_kb: str) -> None:
+    # "Kindern" is a family permit's word; told in the sentence before, it does not make the medical
+    # examination named in the question a residence permit's subordinate clause.
+    text = (
+        "Hallo, wir sind gerade mit zwei Kindern nach Shunyi gezogen, mein Mann arbeitet bei einem "
+        "Autohersteller. Wie viel kostet die vollstaendige Gesundheitsuntersuchung fuer die "
+        "Aufenthaltserlaubnis?"
+    )
+    q = Question("residence_permit", text, ("fee",), None, {"permit_type": "family"})
+    turn = asked.answer_question(q, Context(), lang="de")
+    assert turn is not None and turn.context.procedures[0] == "medical_examination_residence_permit"
+    assert "650" in _text(turn)

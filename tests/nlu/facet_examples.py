@@ -359,6 +359,15 @@ QUESTIONS: list[Example] = [
     _e("en", "how long does the residence permit renewal take?", False, "processing_time"),
     _e("en", "how long is a work residence permit valid?", False, "validity"),
     _e("en", "within how many days must I register my address after arriving?", False, "deadline"),
+    # "how many days before": the deadline, not "wie viele Tage" (a processing time) and not the steps
+    # ("den Antrag stellen") that used to carry the "7 days before" by chance.
+    _e(
+        "de",
+        "Ich will mein Touristenvisum verlaengern, wie viele Tage vorher muss ich den Antrag stellen?",
+        False,
+        "deadline steps",
+    ),
+    _e("de", "Wie viele Tage vor Ablauf muss ich verlängern?", False, "deadline"),
     _e("en", "who is eligible for permanent residence?", False, "eligibility"),
     _e("en", "what are the steps to get a work permit?", False, "steps"),
     _e("en", "which should I do first, the medical check or the work permit?", False, "order"),
