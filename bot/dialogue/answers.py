@@ -850,7 +850,10 @@ def answers_other_question(
         for rid in sorted(related)
         if (rec := names.record(kind, rid)) is not None
     ]
-    if not places:
+    # An entry beside a procedure too is about the procedure ("until when must we register our baby?",
+    # beside the stay permit and the main hall): a district the writer tells (where the baby was born)
+    # does not make it another place's question.
+    if not places or any(names.record("procedures", rid) is not None for rid in related):
         return False
     kinds = {kind for kind, _ in places}
     named = {m.id for m in mentions if m.kind in kinds}

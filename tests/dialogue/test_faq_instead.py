@@ -347,3 +347,16 @@ def test_a_how_long_question_is_not_kept_from_an_entry_about_a_deadline() -> Non
     assert match.question_facets(entry).get("deadline")
     assert not match.asks_another_facet(entry, "how long does it take?")
     assert match.asks_another_facet(entry, "where do I register?")
+
+
+def test_a_district_told_does_not_keep_an_entry_beside_a_procedure_from_answering(
+    use_kb: str,
+) -> None:
+    # The newborn's deadline is written beside the stay permit and the main hall: where the baby was born
+    # (Chaoyang) is told, not asked; the main hall's phone entry (beside no procedure) stays a place's.
+    newborn = {"id": "n", "related": ["stay_permit", "psb_exit_entry_main_hall"]}
+    text = "Unser Baby ist in Chaoyang geboren, bis wann müssen wir es anmelden?"
+    assert not answers.answers_other_question(newborn, text, {"district": "chaoyang"})
+    phone = {"id": "p", "related": ["psb_exit_entry_main_hall", "immigration_12367"]}
+    text = "what is the phone number of the exit-entry office in Shunyi?"
+    assert answers.answers_other_question(phone, text, {"district": "shunyi"})
