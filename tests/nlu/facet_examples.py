@@ -368,6 +368,14 @@ QUESTIONS: list[Example] = [
         "deadline steps",
     ),
     _e("de", "Wie viele Tage vor Ablauf muss ich verlängern?", False, "deadline"),
+    # "when must I apply?" asks the deadline; the expiry told beside it asks nothing (EXPIRY_STEMS).
+    _e(
+        "en",
+        "My residence permit expires on 3 March, when must I apply for the renewal?",
+        False,
+        "deadline steps",
+    ),
+    _e("en", "when should I apply for the work permit?", False, "deadline"),
     _e("en", "who is eligible for permanent residence?", False, "eligibility"),
     _e("en", "what are the steps to get a work permit?", False, "steps"),
     _e("en", "which should I do first, the medical check or the work permit?", False, "order"),
