@@ -293,8 +293,12 @@ QUESTIONS: list[Example] = [
     _e("ja", "オアシス病院に駐車場はありますか", False, "parking"),
     _e("ko", "덜위치 칼리지 스쿨버스 있어요?", False, "transport"),
     _e("ru", "есть ли парковка у больницы Сехэ?", False, "parking"),
-    _e("fr", "Comment s'appelle le pédiatre de l'hôpital OASIS ?", False, "doctors"),
-    _e("de", "Gibt es im Friendship Hospital einen Zahnarzt?", False, "doctors"),
+    _e("fr", "Comment s'appelle le médecin de l'hôpital OASIS ?", False, "doctors"),
+    _e("de", "Wie heißt der Arzt im Friendship Hospital?", False, "doctors"),
+    # A specialist asked for is a medical need, not a doctor's name: no facet, no follow-up
+    # (nlu_dev2: "歯医者", "치과 어디 가야 돼요", "Zahnarzt Chaoyang", "necesito un dentista").
+    _e("de", "Zahnarzt Chaoyang", False, ""),
+    _e("es", "necesito un dentista", False, ""),
     _e("es", "¿tiene comedor el colegio Dulwich?", False, "meals"),
     _e("ar", "هل يوجد موقف سيارات في مستشفى يونايتد فاميلي؟", False, "parking"),
     # Time questions (dev set 23): an expiry told with the deadline asked; "when will it be ready?"
