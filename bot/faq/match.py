@@ -202,15 +202,7 @@ def country_preferred(named: frozenset[str], closest: list[index.Match]) -> list
         and m.entry.get("topic") == subject
         and best.score - m.score <= COUNTRY_LEAD
     ]
-    if not fits:
-        return kept
-    chosen = fits[0]
-    rest = sorted(
-        [replace(best, score=chosen.score), *(m for m in kept[1:] if m is not chosen)],
-        key=lambda m: m.score,
-        reverse=True,
-    )
-    return [replace(chosen, score=best.score), *rest]
+    return _promoted(fits[0], kept) if fits else kept
 
 
 def country_decides(
@@ -266,11 +258,15 @@ def facet_preferred(text: str, closest: list[index.Match]) -> list[index.Match]:
         and best.score - m.score <= FACET_LEAD
         and _asks(m.entry, asked)
     ]
-    if not fits:
-        return closest
-    chosen = fits[0]
+    return _promoted(fits[0], closest) if fits else closest
+
+
+def _promoted(chosen: index.Match, ranked: list[index.Match]) -> list[index.Match]:
+    """`ranked` with `chosen` first at the best entry's score, the best taking `chosen`'s score (so a
+    preference never changes the scores a decision compares, only which entry holds them)."""
+    best = ranked[0]
     rest = sorted(
-        [replace(best, score=chosen.score), *(m for m in closest[1:] if m is not chosen)],
+        [replace(best, score=chosen.score), *(m for m in ranked[1:] if m is not chosen)],
         key=lambda m: m.score,
         reverse=True,
     )
