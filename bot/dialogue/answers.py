@@ -749,7 +749,10 @@ def faq_decisive(
     прибытия онлайн?" (the online arrival card, 0.97, read as visa offices). An entry beside a
     procedure of the message's topic that holds the fact asked is only a general form of it ("how long
     does a work residence permit take?" reaches 0.8-1.0 on the processing-time entry written beside
-    the residence permits): the procedure answers. None otherwise."""
+    the residence permits): the procedure answers. With no facet asked, an entry beside the namesake
+    procedure of one of those topics never answers: the topic's page does ("Ich wohne in einer
+    Mietwohnung, muss ich mich anmelden?" is accommodation registration, not the entry on registering
+    online). None otherwise."""
 
     def decide() -> faq_match.Decision | None:
         decision = faq_match.decide(text)
@@ -765,7 +768,11 @@ def faq_decisive(
             for p in procedures.rank(None, "")
             if p["id"] in related
             and p.get("topic") in topics
-            and any(kfacets.fact("procedures", p, f, lang) for f in facets)
+            and (
+                any(kfacets.fact("procedures", p, f, lang) for f in facets)
+                if facets
+                else p["id"] in topics
+            )
         ]
         return None if own else decision
 
@@ -816,6 +823,9 @@ def answers_other_question(
       of the message's: "how much is a visa extension?" is not answered by the entry on how long one takes;
     - the entry is about facts (most of its questions ask them) that the message does not ask
       (`match.asks_another_facet`): "비자 연장은 어디서 해요?" is not answered by that entry either;
+    - the entry is on a subject no topic page answers and the message names a topic's service that its
+      questions never name (`match.names_other_service`): "Quels documents pour le permis de travail ?"
+      is not answered by the driving-licence documents' entry;
     - the entry is written beside procedures only (its `related:`) and the message names another one:
       "how many days for a stay permit?" is not answered by the entry beside the visa extension;
     - the entry is about one place (its `related:` names a service point, school or hospital) and the
@@ -831,6 +841,8 @@ def answers_other_question(
     if asked & CLEAR_FACETS and own and not asked & own:
         return True
     if faq_match.asks_another_facet(entry, text):
+        return True
+    if faq_match.names_other_service(entry, text):
         return True
     related = set(entry.get("related") or [])
     mentions = names.find_mentions(text)

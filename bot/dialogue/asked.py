@@ -2053,7 +2053,7 @@ def _other_office_named(q: Question, ctx: Context) -> bool:
     return not any(r.get("kind") in named for r in offices)
 
 
-def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
+def _decisive_entry(q: Question, ctx: Context, lang: str, *, summary: bool = False) -> Turn | None:
     """An entry on a subject beside the message's topic that the message fits decisively
     (`answers.faq_decisive`): "¿A qué correo se mandan los papeles para registrar a un bebé?" read as
     accommodation registration, "Где заполнить карту прибытия онлайн?" read as visa offices. Not for
@@ -2062,8 +2062,9 @@ def _decisive_entry(q: Question, ctx: Context, lang: str) -> Turn | None:
     ("где продлить визу?"), nor a question a procedure answers that the words name, or match strongly
     (OVERRIDE_MIN) and that holds every fact asked that procedures hold ("Was kostet die
     Daueraufenthaltserlaubnis?": the classifier puts it near the illegal-residence fine, but the
-    permanent residence holds its fee)."""
-    if not q.facets or q.intent not in TOPIC_INTENTS or q.intent == ctx.intent:
+    permanent residence holds its fee). `summary`: a message that asks nothing in particular
+    ("Mon enfant est né à Pékin, que faire ?", the newborn's steps, read as visas) is matched too."""
+    if (not q.facets and not summary) or q.intent not in TOPIC_INTENTS or q.intent == ctx.intent:
         return None
     if PLACE_INTENTS.get(str(q.intent)) not in (None, "service_points"):
         return None
@@ -2324,6 +2325,9 @@ def summary_turn(
     beside = _entry_beside(q, lang) if faq_first else None
     if beside is not None:
         return beside
+    decisive = _decisive_entry(q, Context(), lang, summary=True) if faq_first else None
+    if decisive is not None:
+        return decisive
     if q.intent == "residence_permit" and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return None
     if faq_first:

@@ -358,6 +358,35 @@ def entry_facets(entry_id: str, questions: tuple[str, ...]) -> dict[str, float]:
     return {f: n / len(questions) for f, n in counts.items()}
 
 
+def names_other_service(entry: Mapping[str, Any], text: str | None) -> bool:
+    """The message names a service of a topic page (the gazetteer's `service` words: "permis de
+    travail", "permiso de trabajo", "ВНЖ") that none of the questions of an entry on a subject no topic
+    page answers (driving, money, ...) name: "Quels documents pour le permis de travail ?" shares
+    "documents" and "permis" with the driving-licence documents' entry but asks the work permit's. An
+    entry whose questions name the service (social insurance for work-permit holders, a bank account
+    with a residence permit) still answers."""
+    if not text or entry.get("topic") in TOPIC_SUBJECTS:
+        return False
+    named = _services_named(text)
+    return bool(named) and not named & entry_services(str(entry.get("id")), _questions(entry))
+
+
+def _services_named(text: str) -> frozenset[str]:
+    from bot.nlu import gazetteer
+
+    return frozenset(m.value for m in gazetteer.find_entities(text, {"service"}))
+
+
+@cache
+def entry_services(entry_id: str, questions: tuple[str, ...]) -> frozenset[str]:
+    """The services the entry's own questions name (cached per entry and questions, like
+    `entry_facets`)."""
+    found: set[str] = set()
+    for q in questions:
+        found |= _services_named(q)
+    return frozenset(found)
+
+
 # Subjects of entries (their `topic:`) that one of the assistant's topic pages also answers: visas,
 # permits, registration and exit-entry offices (`immigration`), hospitals (`health`). The others
 # (money, phone, driving, social insurance, tax) have no topic page.
@@ -382,18 +411,21 @@ def outside_topics(
     permanent residence) is only the nearest wrong one, so the higher in-topic bar, which keeps an entry
     near a topic's own question from answering it, does not apply; below threshold plus margin, the
     topic answers as before ("wie viel kostet der Daueraufenthalt", 0.77, stays permanent residence
-    rather than the cash limit). Generic questions ("¿qué documentos necesito?") can come close to an
+    rather than the cash limit). Entries on one subject about as close as each other ("¿Tengo que pagar
+    seguro social en China?": who pays 0.85, the agreements 0.86) are no reason to answer with the
+    topic (the permanent residence's fees): the best of them answers (`best_of_siblings`). Generic questions ("¿qué documentos necesito?") can come close to an
     entry too, so callers use it for a complete question that starts a subject (not a follow-up on the
     topic in context). `clearly=False`: the ordinary threshold alone, for a message whose topic is only
     "a service point" with no service or place named ("유심은 어디서 사요?", 0.78), where the topic's
     answer would be the offices for foreigners in general. None otherwise."""
     decision = decide(text, url=url)
-    best = decision.answer
+    bar = threshold() + (margin() if clearly else 0.0)
+    best = decision.answer or best_of_siblings(decision.closest, bar, margin())
     if best is None or best.entry.get("topic") in TOPIC_SUBJECTS:
         return None
-    if best.score < threshold() + (margin() if clearly else 0.0):
+    if best.score < bar:
         return None
-    return decision
+    return replace(decision, answer=best)
 
 
 def best_of_siblings(closest: list[index.Match], minimum: float, lead: float) -> index.Match | None:

@@ -229,6 +229,25 @@ def test_a_procedure_matched_only_by_the_entry_s_own_words_does_not_keep_the_top
     assert "60" in "\n".join(r.text for r in turn.answer.replies)
 
 
+def test_a_message_asking_nothing_in_particular_gets_a_decisive_entry_before_the_topic_page(
+    use_kb: str,
+) -> None:
+    """ "Mon enfant est né à Pékin, que faire ?" asks no facet and the NLU reads it as visas: the
+    newborn's steps answer decisively, not the page on port visas."""
+    text = "Mon enfant est né à Pékin, que faire ?"
+    q = Question("visa", text)
+    assert asked._decisive_entry(q, Context(), "fr") is None  # a facet question only, by default
+    turn = asked.summary_turn(q, lang="fr")
+    assert turn is not None
+    assert turn.answer.replies[0].text.startswith("(1)")
+    assert "60" in turn.answer.replies[0].text
+    # An entry beside the topic's namesake procedure (registering online, beside accommodation
+    # registration) leaves a message asking nothing in particular to that topic's page.
+    text = "Ich wohne in einer Mietwohnung. Muss ich mich irgendwo anmelden?"
+    q = Question("accommodation_registration", text)
+    assert asked._decisive_entry(q, Context(), "de", summary=True) is None
+
+
 def test_a_message_not_phrased_like_the_closest_entry_keeps_every_procedure_word(
     use_kb: str,
 ) -> None:
@@ -360,3 +379,43 @@ def test_a_district_told_does_not_keep_an_entry_beside_a_procedure_from_answerin
     phone = {"id": "p", "related": ["psb_exit_entry_main_hall", "immigration_12367"]}
     text = "what is the phone number of the exit-entry office in Shunyi?"
     assert answers.answers_other_question(phone, text, {"district": "shunyi"})
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "text", "other"),
+    [
+        # "permis" / "permiso" is a work permit here, not a driving licence
+        ("driving_licence_exchange_documents", "Quels documents pour le permis de travail ?", True),
+        (
+            "driving_licence_exchange_documents",
+            "¿Qué documentos necesito para el permiso de trabajo?",
+            True,
+        ),
+        (
+            "driving_licence_exchange_documents",
+            "Quels documents pour échanger mon permis de conduire ?",
+            False,
+        ),
+        # an entry whose own questions name the service still answers
+        (
+            "bank_account_passport_only",
+            "Can I open a bank account without a residence permit?",
+            False,
+        ),
+        (
+            "social_insurance_deadline",
+            "Must my employer pay social insurance once I have the work permit?",
+            False,
+        ),
+        # an entry on an immigration subject is the topic's neighbour: left to the other checks
+        ("exit_entry_processing_time", "How long does a work permit take?", False),
+    ],
+)
+def test_an_entry_whose_questions_never_name_the_service_asked_does_not_answer(
+    use_kb: str, entry_id: str, text: str, other: bool
+) -> None:
+    from bot.knowledge.kinds import faq
+
+    entry = faq.faq_entry(entry_id)
+    assert entry is not None
+    assert match.names_other_service(entry, text) is other

@@ -472,6 +472,30 @@ def test_clearly_false_asks_only_the_ordinary_threshold(monkeypatch: pytest.Monk
     assert found is not None and found.answer == best
 
 
+@pytest.mark.parametrize(
+    ("second_subject", "answers"),
+    [
+        # two entries on one subject as close: the best answers, not the topic
+        ("social_insurance", True),
+        # two subjects as close: the question is ambiguous, the topic answers
+        ("money", False),
+    ],
+)
+def test_close_siblings_on_a_subject_no_topic_answers_answer_outside_the_topics(
+    monkeypatch: pytest.MonkeyPatch, second_subject: str, answers: bool
+) -> None:
+    monkeypatch.setattr(match, "threshold", lambda: 0.77)
+    monkeypatch.setattr(match, "margin", lambda: 0.08)
+    best = index.Match("e1", 0.86, {"id": "e1", "topic": "social_insurance"}, learned=True)
+    near = index.Match("e2", 0.85, {"id": "e2", "topic": second_subject}, learned=True)
+    far = index.Match("e3", 0.60, {"id": "e3", "topic": "tax"}, learned=True)
+    monkeypatch.setattr(
+        match, "decide", lambda text, url=None: match.Decision(None, [best, near, far])
+    )
+    found = match.outside_topics("¿Tengo que pagar seguro social en China?")
+    assert (found is not None and found.answer == best) is answers
+
+
 def test_the_best_of_close_siblings_on_one_subject() -> None:
     """Two entries on the same subject about as close leave no margin; the best answers (in a topic,
     `judge_in_topic`). Rivals on another subject leave none."""
