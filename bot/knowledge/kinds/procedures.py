@@ -312,6 +312,17 @@ def _plain(word: str) -> str:
     return _DIGRAPHS.sub(lambda m: _UMLAUTS[m.group(1)], plain)
 
 
+# The word "card" in the languages that write it in Latin or Cyrillic letters, as `_terms` cuts it: what
+# many procedures give, not what one of them is. People call their residence permit a card ("tarjeta de
+# residencia", "carte de séjour", "residence card"); only the permanent residence's title says one ("China
+# green card", «tarjeta verde china»), which made every card asked about the permanent residence ("¿se
+# puede pagar con tarjeta Visa en el hospital?", "documentos para renovar la tarjeta de residencia"). Its
+# own words (green, permanent) still name it.
+_GENERIC_TERMS = frozenset(
+    {"card", "cards", "tarje", "carte", "karte", "карта", "карты", "карту", "карто"}
+)
+
+
 def _terms(text: str) -> set[str]:
     """Words cut to their first 5 letters ("extend", "extension" -> "exten"; "продлить", "продление"
     -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期),
@@ -327,7 +338,7 @@ def _terms(text: str) -> set[str]:
     for word in _WORD.findall(_EAST_ASIAN.sub(" ", text)):
         if (len(word) >= 3 and not function_words.is_function_word(word)) or word.isdigit():
             out.add(_plain(word)[:5])
-    return out
+    return out - _GENERIC_TERMS
 
 
 def shared_words(text: str, other: str) -> set[str]:
