@@ -314,10 +314,11 @@ def _plain(word: str) -> str:
 
 # The word "card" in the languages that write it in Latin or Cyrillic letters, as `_terms` cuts it: what
 # many procedures give, not what one of them is. People call their residence permit a card ("tarjeta de
-# residencia", "carte de séjour", "residence card"); only the permanent residence's title says one ("China
-# green card", «tarjeta verde china»), which made every card asked about the permanent residence ("¿se
-# puede pagar con tarjeta Visa en el hospital?", "documentos para renovar la tarjeta de residencia"). Its
-# own words (green, permanent) still name it.
+# residencia", "carte de séjour", "residence card"), and pay by card; only the permanent residence's title
+# says one ("China green card", «tarjeta verde china»), which made every card asked about the permanent
+# residence ("¿se puede pagar con tarjeta Visa en el hospital?", "documentos para renovar la tarjeta de
+# residencia"). In a title it counts as little as a word of a summary: beside the permanent residence's
+# own words (green, permanent) it still helps ("… permanent resident ID card"); alone it decides nothing.
 _GENERIC_TERMS = frozenset(
     {"card", "cards", "tarje", "carte", "karte", "карта", "карты", "карту", "карто"}
 )
@@ -338,7 +339,7 @@ def _terms(text: str) -> set[str]:
     for word in _WORD.findall(_EAST_ASIAN.sub(" ", text)):
         if (len(word) >= 3 and not function_words.is_function_word(word)) or word.isdigit():
             out.add(_plain(word)[:5])
-    return out - _GENERIC_TERMS
+    return out
 
 
 def shared_words(text: str, other: str) -> set[str]:
@@ -407,7 +408,7 @@ def rank_scored(
 
     def score(rec: ProcedureRecord) -> float:
         s = 10.0 if rec["id"] in named else 0.0
-        s += sum(2.0 * idf(x) for x in asked & titles[rec["id"]])
+        s += sum((0.5 if x in _GENERIC_TERMS else 2.0) * idf(x) for x in asked & titles[rec["id"]])
         s += sum(0.5 * idf(x) for x in (asked & summaries[rec["id"]]) - titles[rec["id"]])
         if permit_type and rec.get("permit_type") == permit_type:
             s += 3.0
