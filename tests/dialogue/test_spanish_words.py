@@ -86,6 +86,7 @@ def test_a_card_is_not_the_permanent_residence(text: str) -> None:
         "cuanto cuesta la tarjeta verde",
         "how much is the green card",
         "tarjeta de residente permanente",
+        "How long before it expires do I renew my permanent resident ID card?",
     ],
 )
 def test_the_green_card_is_still_the_permanent_residence(text: str) -> None:
