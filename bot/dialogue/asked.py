@@ -305,6 +305,22 @@ def _duration_instead(
     return ("validity",) if kfacets.fact(kind, rec, "validity", lang) else ()
 
 
+def _eligibility_instead(
+    kind: str, rec: Mapping[str, Any], facets: Sequence[str], lang: str
+) -> tuple[str, ...]:
+    """("eligibility",) when a procedure holding no documents is asked only those and holds who may apply:
+    "requirements" ("requisitos", "exigences", "Voraussetzungen") are the documents to bring or the
+    conditions to meet, and the work permit's requirements are its conditions ("cuales son los requisitos
+    para el permiso de trabajo"); the missing documents are still said."""
+    if (
+        kind != "procedures"
+        or list(facets) != ["documents"]
+        or kfacets.fact(kind, rec, "documents", lang)
+    ):
+        return ()
+    return ("eligibility",) if kfacets.fact(kind, rec, "eligibility", lang) else ()
+
+
 def record_block(
     kind: str,
     rec: Mapping[str, Any],
@@ -325,7 +341,11 @@ def record_block(
         # A place that no longer operates says so first, whatever was asked of it ("is it still
         # open?" read as opening hours, "its phone?"): its other facts are history.
         facets = ["status", *(f for f in facets if f != "status")]
-    facets = [*facets, *_duration_instead(kind, rec, facets, lang)]
+    facets = [
+        *facets,
+        *_duration_instead(kind, rec, facets, lang),
+        *_eligibility_instead(kind, rec, facets, lang),
+    ]
     for facet in facets:
         if facet == OVERVIEW:
             fact = local(rec.get("summary"), lang) or None

@@ -455,6 +455,16 @@ def _word_languages(rules: Path) -> dict[str, frozenset[str]]:
     return {w: frozenset(ls) for w, ls in langs.items()}
 
 
+def language_entries() -> list[tuple[str, str, str, str]]:
+    """(language, kind, value, folded form) for every word of the rule files (RULES_DIR)."""
+    return _language_entries(RULES_DIR)
+
+
+def message_languages(folded: str) -> frozenset[str]:
+    """The languages whose rule words the (folded) message uses most; empty when it uses none."""
+    return _message_languages(folded, RULES_DIR)
+
+
 def _message_languages(folded: str, rules: Path) -> frozenset[str]:
     """The languages whose rule words the message uses most ("Unser Baby ist letzte Woche …": de);
     empty when it uses none ("adress?")."""

@@ -312,6 +312,18 @@ def _plain(word: str) -> str:
     return _DIGRAPHS.sub(lambda m: _UMLAUTS[m.group(1)], plain)
 
 
+# The word "card" in the languages that write it in Latin or Cyrillic letters, as `_terms` cuts it: what
+# many procedures give, not what one of them is. People call their residence permit a card ("tarjeta de
+# residencia", "carte de séjour", "residence card"), and pay by card; only the permanent residence's title
+# says one ("China green card", «tarjeta verde china»), which made every card asked about the permanent
+# residence ("¿se puede pagar con tarjeta Visa en el hospital?", "documentos para renovar la tarjeta de
+# residencia"). In a title it counts as little as a word of a summary: beside the permanent residence's
+# own words (green, permanent) it still helps ("… permanent resident ID card"); alone it decides nothing.
+_GENERIC_TERMS = frozenset(
+    {"card", "cards", "tarje", "carte", "karte", "карта", "карты", "карту", "карто"}
+)
+
+
 def _terms(text: str) -> set[str]:
     """Words cut to their first 5 letters ("extend", "extension" -> "exten"; "продлить", "продление"
     -> "продл") and pairs of Chinese, Japanese or Korean characters ("签证延期" -> 签证, 证延, 延期),
@@ -396,7 +408,7 @@ def rank_scored(
 
     def score(rec: ProcedureRecord) -> float:
         s = 10.0 if rec["id"] in named else 0.0
-        s += sum(2.0 * idf(x) for x in asked & titles[rec["id"]])
+        s += sum((0.5 if x in _GENERIC_TERMS else 2.0) * idf(x) for x in asked & titles[rec["id"]])
         s += sum(0.5 * idf(x) for x in (asked & summaries[rec["id"]]) - titles[rec["id"]])
         if permit_type and rec.get("permit_type") == permit_type:
             s += 3.0
