@@ -205,7 +205,8 @@ def find_service_points(
     kinds: frozenset[str] = frozenset(),
 ) -> list[Place[ServicePointRecord]]:
     """Service points offering any of `services`, nearest first (among equally near ones, the kind
-    that specialises in the services, or one of `kinds`: the kind of office the message named).
+    that specialises in the services, or one of `kinds`: the kind of office the message named); with
+    no services, only places of `kinds` when it is given.
 
     Ranks on narrow columns and decodes the full records of the winners only: thousands of
     candidates cost milliseconds, not the time to decode thousands of JSON documents.
@@ -227,6 +228,11 @@ def find_service_points(
             ServicePointService.service.in_(list(services))
         )
         narrow = narrow.where(sp.id.in_(ids))
+    elif kinds:
+        # "하이뎬 근처 출입국 사무소", "exit-entry office near Haidian" (no service named): offices of the kind
+        # named only, the nearest first; the district's health-check centre or talent hall is no
+        # exit-entry office, and the next exit-entry hall is what the user needs after the district's own.
+        narrow = narrow.where(sp.kind.in_(sorted(kinds)))
     # The kind of office the message named, and the kind that specialises in the services asked; with
     # neither ("the exit-entry office in Chaoyang" read without a kind, "bureau d'immigration"), the
     # offices for foreigners in general, of which the exit-entry halls are the main ones.
