@@ -35,13 +35,18 @@ def all_text(turn: asked.Turn) -> str:
         "海淀的出入境在哪里？",
     ],
 )
-def test_an_office_kind_named_lists_only_offices_of_that_kind(text: str) -> None:
+def test_an_office_kind_named_in_a_district_is_that_districts_office(text: str) -> None:
     # Haidian has one exit-entry hall; the health-check centre and the Z-Park talent hall there are no
-    # exit-entry offices: the next exit-entry halls follow the district's own.
+    # exit-entry offices, and the halls of other districts are not asked for.
     q = Question("find_service_point", text, facets=("address",), filters={"district": "haidian"})
     kind, found = asked.find_places(q.intent, q.filters, text=q.text)
     assert kind == "service_points"
-    assert found[0]["id"] == "zhongguancun_exit_entry_hall"
+    assert [r["id"] for r in found] == ["zhongguancun_exit_entry_hall"]
+
+
+def test_an_office_kind_named_in_a_district_without_one_is_the_nearest_of_that_kind() -> None:
+    q = Question("find_service_point", "미윈 출입국 사무소", filters={"district": "miyun"})
+    _, found = asked.find_places(q.intent, q.filters, text=q.text)
     assert len(found) == asked.MAX_RECORDS
     assert {r["kind"] for r in found} == {"exit_entry_hall"}
 

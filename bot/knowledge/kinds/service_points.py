@@ -239,8 +239,15 @@ def find_service_points(
     prefer = kinds | {SERVICE_PRIMARY_KIND[s] for s in services if s in SERVICE_PRIMARY_KIND}
     if not services and not kinds:
         prefer = frozenset([GENERAL_KIND])
+    narrowings = _narrowings(district, near, limit)
+    if kinds and not services and near is None and district in DISTRICTS:
+        # "차오양 출입국 민원실 전화번호": the district's offices of the kind named, when it has any; the
+        # nearest of the kind elsewhere only when it has none.
+        narrowings = iter(
+            [(sp.district == district, lambda ranked: bool(ranked)), (None, lambda ranked: True)]
+        )
     with snapshot(url) as session:
-        for condition, enough in _narrowings(district, near, limit):
+        for condition, enough in narrowings:
             stmt = narrow if condition is None else narrow.where(condition)
             ranked = _rank(map(Candidate._make, session.execute(stmt)), district, near, prefer)
             if enough(ranked):
