@@ -627,6 +627,12 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
     # Studieren", where no permit-type entity was found) when they also name a residence permit
     # (another type matches some words too; not "Bescheinigung" read in "Beschäftigung"): that type.
     permit_type = q.filters.get("permit_type")
+    step = service_named_step(intent, q.text) if untyped else None
+    if step is not None:
+        # "신체검사 증명서 유효기간은?" (the medical examination by the gazetteer's word, not its title):
+        # that procedure of the topic, not "which residence permit?".
+        ranked = [dict(r) for r in procedures.rank(intent, subject_text(intent, q), None)]
+        return [step, *(r for r in ranked if r.get("id") != step.get("id"))]
     if untyped and not any(p.get("topic") == intent for p in named_procedures(q.text)):
         # The words naming the topic's own service ("вида на жительство") name no procedure of it: the
         # medical examination "для вида на жительство" shares that case form, the types' titles do not.
@@ -648,6 +654,24 @@ def ranked_procedures(intent: str, q: Question) -> list[dict[str, Any]]:
                 return []
             permit_type = str(found["permit_type"])
     return [dict(r) for r in procedures.rank(intent, subject_text(intent, q), permit_type)]
+
+
+def service_named_step(intent: str, text: str | None) -> dict[str, Any] | None:
+    """The one procedure of topic `intent` that is not a type of residence permit and that the
+    gazetteer's service words of the message name ("신체검사", "체검", "медосмотр": the medical
+    examination), when no other service of the topic is named; None otherwise."""
+    named = {m.value for m in gazetteer.find_entities(text or "", {"service"})} - {intent}
+    found: dict[str, dict[str, Any]] = {}
+    for value in named:
+        codes = set(service_points.service_codes(value))
+        for rec in procedures.rank(intent, ""):
+            if (
+                rec.get("topic") == intent
+                and rec.get("permit_type") is None
+                and codes & set(rec.get("services") or [])
+            ):
+                found[str(rec["id"])] = dict(rec)
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 # Scripts whose languages put the head of a phrase last ("工作居留许可的体检", "취업 거류허가 신체검사":
@@ -1855,6 +1879,10 @@ def answer_question(
         # the day ask the hours, though no word of the rules does.
         q = replace(q, facets=("hours",))
     q = with_service_procedure(with_family_permit_type(with_named_permit_type(with_named_topic(q))))
+    if _office_kind_instead(q):
+        # "퉁저우 출입국 민원실 주소가 어떻게 되나요?" read as accommodation registration (done at police
+        # stations): the exit-entry office named is asked for, not the topic's offices.
+        q = replace(q, intent="find_service_point")
     if _newcomer_first_steps(q):
         return first_steps_turn(q, lang, newcomer=True)
     after = next_step_after(q) if "order" in q.facets else None
@@ -2071,6 +2099,25 @@ def _other_office_named(q: Question, ctx: Context) -> bool:
         return False
     _, offices = find_places(ctx.intent, {}, _procedures(ctx))
     return not any(r.get("kind") in named for r in offices)
+
+
+# What a question for an office asks of it: the office's own facts.
+OFFICE_FACETS = frozenset({"address", "hours", "phone", "booking", "status", "website"})
+
+
+def _office_kind_instead(q: Question) -> bool:
+    """A question under a procedure topic that names a kind of office none of the topic's offices is
+    ("퉁저우 출입국 민원실 주소", an exit-entry office, read as accommodation registration, done at police
+    stations), names no service and asks only an office's facts: it asks for that kind of office."""
+    if q.intent not in PROCEDURE_INTENTS or not set(q.facets) <= OFFICE_FACETS:
+        return False
+    named = place_words.offices_named(q.text)
+    if not named or gazetteer.find_entities(q.text or "", {"service"}):
+        return False
+    if named_records(q.text) is not None or named_procedures(q.text):
+        return False
+    _, offices = find_places(q.intent, {}, ())
+    return bool(offices) and not any(r.get("kind") in named for r in offices)
 
 
 def _decisive_entry(q: Question, ctx: Context, lang: str, *, summary: bool = False) -> Turn | None:

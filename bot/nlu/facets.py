@@ -177,6 +177,9 @@ _DURATION = re.compile(
     r"ans?|mois|semaines?|jours?|jahre?n?|monate?n?|wochen?|tage?n?|anos?|mes(?:es)?|semanas?|dias?|"
     r"سنوات|سنة|سنه|أشهر|اشهر|شهر|أسابيع|أيام|ايام|يوم)(?!\w)"
     r"|\d{1,3}\s*(?:년|개월|달|주|일|年|个月|個月|ヶ月|か月|カ月|週間|周|天)"
+    # Korean hours as a length ("240시간 무비자", "72시간"): not the opening hours its "시간" would ask;
+    # "24시간" is round-the-clock ("응급실은 24시간 해요?") and stays.
+    r"|(?<!\d)(?!24\s*시간)\d{1,3}\s*시간"
 )
 
 
@@ -833,7 +836,7 @@ def is_follow_up(text: str, intent: str | None = None, analysis: Analysis | None
         return False
     refers = bool(a.pronouns) and intent in PRONOUN_REFERS
     if intent in NEVER_FOLLOW_UP and not (
-        refers or _spoken_not_reply(text, a) or _spoken_too(text, a)
+        refers or _spoken_not_reply(text, a) or _spoken_too(text, a) or _spoken_own(text, a)
     ):
         return False
     own = STANDALONE_INTENTS.get(intent or "")
@@ -867,6 +870,32 @@ def _spoken_not_reply(text: str, a: Analysis) -> bool:
     return any(f.value == "languages" for f in a.facets) and not gazetteer.find_entities(
         text, {"language"}
     )
+
+
+# A language named in its own script ("한국어", "日本語", "русский", "العربية"): a writer who names only
+# the language they write in already gets replies in it.
+_OWN_SCRIPT = {
+    "ko": re.compile("[\uac00-\ud7af]"),
+    "ja": re.compile("[\u3040-\u30ff]|日本語"),
+    "ru": re.compile("[\u0400-\u04ff]"),
+    "ar": re.compile("[\u0600-\u06ff]"),
+}
+# The words of a languages facet that ask the assistant itself ("한국어 돼요?", "can you do Korean?"):
+# with them the request for a reply language stays.
+_ASKS_ASSISTANT = re.compile("돼|되|가능|できます|できる")
+
+
+def _spoken_own(text: str, a: Analysis) -> bool:
+    """The message asks whether the language it is written in is spoken there, in other words than
+    "can you do it" ("한국어 통역 있어?", "한국어 하는 의사 있어요?"): about the places shown, not a
+    request for the reply language it already gets."""
+    asked = [f for f in a.facets if f.value == "languages"]
+    said = gazetteer.find_entities(text, {"language"})
+    if not asked or not said:
+        return False
+    if any(_ASKS_ASSISTANT.search(f.text) for f in asked):
+        return False
+    return all(m.value in _OWN_SCRIPT and _OWN_SCRIPT[m.value].search(m.text) for m in said)
 
 
 # "Too", "also" in a message that asks whether a language is spoken ("일본어도 돼요?", "do they speak

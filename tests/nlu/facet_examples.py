@@ -282,6 +282,15 @@ FOLLOW_UPS: list[Example] = [
     # Russian as expats write it (helper ans13zh, eleventh session)
     _e("ru", "а сколько рассматривают", True, "processing_time"),
     _e("ru", "за сколько дней подавать", True, "deadline"),
+    # Korean 반말 and existence questions (helper ans13zx, dev44): the copula "야", "있어?"
+    _e("ko", "얼마야?", True, "fee"),
+    _e("ko", "비용은 얼마야?", True, "fee"),
+    _e("ko", "어디야?", True, "address"),
+    _e("ko", "하이뎬에도 있어?", True),
+    _e("ko", "순이에도 없어?", True),
+    _e("ko", "주소 좀 알려줄래?", True, "address"),
+    _e("ko", "몇 살부터 다닐 수 있어?", True, "ages"),
+    _e("ko", "72시간은요?", True),
 ]
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.
@@ -292,6 +301,9 @@ QUESTIONS: list[Example] = [
     _e("zh", "蒙台梭利国际学校中午管饭吗", False, "meals"),
     _e("ja", "オアシス病院に駐車場はありますか", False, "parking"),
     _e("ko", "덜위치 칼리지 스쿨버스 있어요?", False, "transport"),
+    # "240시간" is a length of time, not the opening hours its "시간" would ask (helper ans13zx)
+    _e("ko", "240시간 무비자 경유 돼요?", False, ""),
+    _e("ko", "ISB는 몇 살부터 몇 살까지 다닐 수 있어요?", False, "ages"),
     _e("ru", "есть ли парковка у больницы Сехэ?", False, "parking"),
     _e("fr", "Comment s'appelle le médecin de l'hôpital OASIS ?", False, "doctors"),
     _e("de", "Wie heißt der Arzt im Friendship Hospital?", False, "doctors"),

@@ -86,6 +86,10 @@ def test_intents_asked_in_facet_words_keep_their_intent_without_a_marker() -> No
     assert facets.is_follow_up("where is it?", "find_service_point")
     assert facets.is_follow_up("do they speak English there?", "change_language")
     assert facets.is_follow_up("거기 영어 돼요?", "change_language")
+    # The language the message is written in, asked of a place: no request to switch to it.
+    assert facets.is_follow_up("한국어 통역 있어?", "change_language")
+    assert facets.is_follow_up("한국어 하는 의사 있어요?", "change_language")
+    assert not facets.is_follow_up("한국어 돼요?", "change_language")
     assert facets.is_follow_up("на каком языке там говорят?", "change_language")
     assert facets.is_follow_up("and its phone?", "find_service_point")
     assert facets.is_follow_up("its phone?", "find_service_point")

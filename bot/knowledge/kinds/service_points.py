@@ -205,7 +205,8 @@ def find_service_points(
     kinds: frozenset[str] = frozenset(),
 ) -> list[Place[ServicePointRecord]]:
     """Service points offering any of `services`, nearest first (among equally near ones, the kind
-    that specialises in the services, or one of `kinds`: the kind of office the message named).
+    that specialises in the services, or one of `kinds`: the kind of office the message named); with
+    no services, only places of `kinds` when it is given.
 
     Ranks on narrow columns and decodes the full records of the winners only: thousands of
     candidates cost milliseconds, not the time to decode thousands of JSON documents.
@@ -227,14 +228,26 @@ def find_service_points(
             ServicePointService.service.in_(list(services))
         )
         narrow = narrow.where(sp.id.in_(ids))
+    elif kinds:
+        # "하이뎬 근처 출입국 사무소", "exit-entry office near Haidian" (no service named): offices of the kind
+        # named only, the nearest first; the district's health-check centre or talent hall is no
+        # exit-entry office, and the next exit-entry hall is what the user needs after the district's own.
+        narrow = narrow.where(sp.kind.in_(sorted(kinds)))
     # The kind of office the message named, and the kind that specialises in the services asked; with
     # neither ("the exit-entry office in Chaoyang" read without a kind, "bureau d'immigration"), the
     # offices for foreigners in general, of which the exit-entry halls are the main ones.
     prefer = kinds | {SERVICE_PRIMARY_KIND[s] for s in services if s in SERVICE_PRIMARY_KIND}
     if not services and not kinds:
         prefer = frozenset([GENERAL_KIND])
+    narrowings = _narrowings(district, near, limit)
+    if kinds and not services and near is None and district in DISTRICTS:
+        # "차오양 출입국 민원실 전화번호": the district's offices of the kind named, when it has any; the
+        # nearest of the kind elsewhere only when it has none.
+        narrowings = iter(
+            [(sp.district == district, lambda ranked: bool(ranked)), (None, lambda ranked: True)]
+        )
     with snapshot(url) as session:
-        for condition, enough in _narrowings(district, near, limit):
+        for condition, enough in narrowings:
             stmt = narrow if condition is None else narrow.where(condition)
             ranked = _rank(map(Candidate._make, session.execute(stmt)), district, near, prefer)
             if enough(ranked):
