@@ -6,8 +6,9 @@ Short hand-written lists (no maintained multilingual stop-word library is a depe
 words that are a function word in every language using the same script, so that no language's content word
 is dropped ("son" is left out: French "his", English "son"). French "demande" and Spanish "solicitud" (an
 application: every procedure is one) are here too, so "qui peut la demander ?" is not matched to the one title
-that says "demande conjointe". Chinese, Japanese and Korean are matched by
-character pairs without kana (bot/knowledge/kinds/procedures.py), so they need no list. A new language in
+that says "demande conjointe"; so are the Russian verbs of applying for anything ("кто может получить
+разрешение на работу?" is not matched to the joint application because its summary says "получить").
+Chinese, Japanese and Korean are matched by character pairs without kana (bot/knowledge/kinds/procedures.py), so they need no list. A new language in
 bot/core/languages.py gets a line here (tests/core/test_function_words.py says when one is missing).
 """
 
@@ -24,7 +25,8 @@ _WORDS: dict[str, str] = {
     "ru": """и в во на с со к ко о об по за для от до из у а но или что как где когда какой какая какие каких
         какое каком какую сколько мне мой моя мои моего моей меня я ты вы он она они это этот эта эти этого
         нужно надо нужен нужна нужны можно ли не же бы есть будет чтобы при через там тут свой свою свои
-        его её ее их нас нам вас вам мы наш наша наше наши ваш ваша ваше ваши""",
+        его её ее их нас нам вас вам мы наш наша наше наши ваш ваша ваше ваши кто может могу могут
+        получить получать получу оформить оформлять подать подавать сделать""",
     "fr": """les des une un le la du de pour par avec dans sur sous est sont que qui quoi quel quelle quels
         quelles comment combien où mon ma mes ton ta tes sa ses votre vos notre nos je il elle nous vous ils
         elles faut faire dois doit peux peut pas plus aux au et ou ce cette ces cela ça demande demandes

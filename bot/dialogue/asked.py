@@ -1705,10 +1705,30 @@ def _named_procedure_turn(q: Question, lang: str, now: dt.datetime | None) -> Tu
         # the topic cannot hold the fact asked.
         found = matched_procedure(None, q.text, q.facets, lang) or service_procedure(q, lang)
         holds = [found] if found else []
+    if not holds and not procs:
+        return _service_topic_turn(q, lang, now)
     if not holds:
         return None
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
     return _records_turn("procedures", holds[:1], q, q.facets, lang, _when(q, now), base)
+
+
+def _service_topic_turn(q: Question, lang: str, now: dt.datetime | None) -> Turn | None:
+    """A fact of a procedure topic whose service the gazetteer's words name, asked under the intent of
+    hospitals or schools that names none of their own needs ("ВНЖ цена", "цена ВНЖ" read as healthcare:
+    the residence permit's fee, not every hospital's missing fee). None: the words name no service,
+    or the services of several topics, or the message asks for a medical need or a curriculum."""
+    if q.intent not in ("healthcare", "international_school"):
+        return None
+    if {"medical_need", "curriculum", "language"} & q.filters.keys():
+        return None
+    topics = named_service_topics(q.text)
+    if len(topics) != 1:
+        return None
+    topic = topics.pop()
+    if topic not in PROCEDURE_INTENTS or not set(q.facets) <= kfacets.facets_of("procedures"):
+        return None
+    return answer_question(replace(q, intent=topic), Context(), lang=lang, now=now)
 
 
 # How well the words of a message under a place intent must match a procedure it does not name for its
@@ -2022,7 +2042,11 @@ def answer_question(
         and nlu_facets.continues(q.text)
     ):
         # "und mit F-Visum?", "а для студентов?" after a fact of a procedure: that fact again, for
-        # what the message names.
+        # what the message names; "а сколько стран участвует?" after the transit's documents asks
+        # what an entry staff relate to the procedure answers (the countries), not the fact again.
+        entry = _entry_on_shown_procedure(q, ctx, lang)
+        if entry is not None:
+            return entry
         return follow_up(replace(q, facets=(ctx.facet,)), ctx, lang=lang, now=now)
     if (
         not q.facets
@@ -2379,8 +2403,12 @@ def summary_turn(
 ) -> Turn | None:
     """A topic question that asks nothing in particular: the topic's page in short (what its
     procedure is and where to go, its places' addresses and hours, ...) with "More details". None: the topic's own
-    answer (it asks the permit type, or says that nothing matches the filters)."""
+    answer (it asks the permit type, or says that nothing matches the filters). A family member named
+    ("папе какой ВНЖ делать, я работаю в Пекине?") says the permit type when no type is named, rather
+    than the question "which residence permit?" (a type named, "рабочий ВНЖ", is what is asked about)."""
     q = with_named_permit_type(q)
+    if q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
+        q = with_family_permit_type(q)
     if q.intent not in SUMMARY_FACETS:
         return None
     if faq_first:
@@ -2444,6 +2472,30 @@ def _penalty_follow_up(q: Question, ctx: Context, lang: str) -> Turn | None:
         return None
     found = answers.faq_instead(f"{q.text} {subject}", lang=lang, filters=q.filters, beyond=True)
     return Turn(found, Context()) if found else None
+
+
+@_safe_turn
+def _entry_on_shown_procedure(q: Question, ctx: Context, lang: str) -> Turn | None:
+    """An elliptical question that asks no facet after a procedure was shown ("а сколько стран
+    участвует?" after the 240-hour transit): the message read with the procedure's short name (as
+    `_penalty_follow_up` does) finds an entry; it answers when staff relate it to that procedure
+    (`related:`). None: no procedure shown, a facet or a new filter asked, or no related entry fits."""
+    if q.facets or not ctx.procedures:
+        return None
+    if any(ctx.filters.get(k) != v for k, v in q.filters.items()):
+        return None
+    shown = ctx.procedures[0]
+    proc = names.record("procedures", shown) or {}
+    subject = local(proc.get("title"), lang) or next(iter(proc.get("aliases") or []), None)
+    if not proc or not subject:
+        return None
+    found = answers.faq_instead(f"{q.text} {subject}", lang=lang, filters=q.filters)
+    if not found or not found.faq_entry:
+        return None
+    entry = faq_entries.faq_entry(found.faq_entry)
+    if entry is None or shown not in (entry.get("related") or []):
+        return None
+    return Turn(found, Context(faq=found.faq_entry))
 
 
 # Every entry is scored for a fine asked after a procedure (a few hundred at most).
