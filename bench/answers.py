@@ -156,7 +156,9 @@ class Turn:
     expect: Any
     reply: str = ""
     channel: list[Any] | None = None  # decline items: the human channels the reply must also give
-    absent: list[str] | None = None  # strings that must not be in the reply (e.g. a duplicated word)
+    absent: list[str] | None = (
+        None  # strings that must not be in the reply (e.g. a duplicated word)
+    )
 
     def right(self, declines: dict[str, list[str]], decline_max: int, within: int = 0) -> bool:
         """Every expected item in the reply (in its first `within` characters when given)."""
@@ -256,7 +258,11 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
         whole = True
         for i, t in enumerate(s["turns"]):
             turn = Turn(
-                s["lang"], t["expect"], bot.say(sender, t["text"]), t.get("channel"), t.get("absent")
+                s["lang"],
+                t["expect"],
+                bot.say(sender, t["text"]),
+                t.get("channel"),
+                t.get("absent"),
             )
             measure(f"{s['id']} turn {i + 1}", turn, t["text"])
             ok = turn.right(declines, decline_max)
