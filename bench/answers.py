@@ -18,6 +18,8 @@ one of the set's `decline_keys` in the question's language and the turn is at mo
 are counted apart from the fact items. Keys missing from bot/locales/ are reported. A decline item may also name
 the human channel the reply must give (`channel:`, a list like `expect:`; e.g. 12367 for an exit-entry hall, the
 school's own phone): every item must then appear in the reply as well, and is checked against knowledge/ like a fact.
+Any item may list `absent:` strings that must NOT be in the reply (compared like expected strings; e.g. a duplicated
+"бесплатно (бесплатно"); they are not looked up in knowledge/.
 
 Prints the share right per language and overall (questions; script turns; whole scripts; declines), the same for
 questions and turns when the fact must be in the turn's first 700 characters (issue 13: the answer leads with the
@@ -154,10 +156,15 @@ class Turn:
     expect: Any
     reply: str = ""
     channel: list[Any] | None = None  # decline items: the human channels the reply must also give
+    absent: list[str] | None = (
+        None  # strings that must not be in the reply (e.g. a duplicated word)
+    )
 
     def right(self, declines: dict[str, list[str]], decline_max: int, within: int = 0) -> bool:
         """Every expected item in the reply (in its first `within` characters when given)."""
         reply = self.reply[:within] if within else self.reply
+        if any(contains(self.reply, a) for a in self.absent or []):
+            return False
         if self.expect == "decline":
             return (
                 len(self.reply) <= decline_max
@@ -219,7 +226,8 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
         flat = " ".join(turn.reply.split())
         res.misses.append(
             f"{ident} [{turn.lang}] {text!r}\n    expected {turn.expect}"
-            f"{f' with {turn.channel}' if turn.channel else ''}; got: {flat[:200]}"
+            f"{f' with {turn.channel}' if turn.channel else ''}"
+            f"{f' without {turn.absent}' if turn.absent else ''}; got: {flat[:200]}"
         )
 
     def measure(ident: str, turn: Turn, text: str) -> None:
@@ -234,6 +242,7 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
             q["expect"],
             bot.say(f"bench-answers-{run_id}-{q['id']}", q["text"]),
             q.get("channel"),
+            q.get("absent"),
         )
         measure(q["id"], turn, q["text"])
         ok = turn.right(declines, decline_max)
@@ -248,7 +257,13 @@ def run(data: dict[str, Any], bot: Assistant, verbose: bool) -> Results:
         sender = f"bench-answers-{run_id}-{s['id']}"
         whole = True
         for i, t in enumerate(s["turns"]):
-            turn = Turn(s["lang"], t["expect"], bot.say(sender, t["text"]), t.get("channel"))
+            turn = Turn(
+                s["lang"],
+                t["expect"],
+                bot.say(sender, t["text"]),
+                t.get("channel"),
+                t.get("absent"),
+            )
             measure(f"{s['id']} turn {i + 1}", turn, t["text"])
             ok = turn.right(declines, decline_max)
             res.turns[s["lang"]].add(ok)

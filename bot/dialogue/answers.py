@@ -695,12 +695,25 @@ def faq_outside_topics(
     )
 
 
+# The score from which an entry beside the procedures answers a message whose words name its subject
+# (faq_beside_procedure, `subject_named`): the encoder ranks "Bis wann gilt die 30-tägige Visabefreiung?"
+# 0.65 to the 30-day entry, below the ordinary bar, though its words leave no doubt.
+BESIDE_FLOOR = 0.6
+
+
+def _english_answer(entry: Mapping[str, Any]) -> str:
+    answer = entry.get("answer")
+    return str((answer.get("en") if isinstance(answer, Mapping) else answer) or "")
+
+
 def faq_beside_procedure(
     text: str | None,
     procedure_ids: Sequence[str],
     *,
     lang: str = "en",
     filters: Mapping[str, Any] | None = None,
+    subject: str | None = None,
+    duration: bool = False,
 ) -> Answer | None:
     """An entry that answers a message (`match.decide`, the ordinary bar) and that staff wrote beside
     one of the procedures the message's words only come near (its `related:` lists it): "безвизовый
@@ -708,14 +721,34 @@ def faq_beside_procedure(
     but asks the 30-day visa-free entry's end date, which the entry beside it holds. The entries beside
     the procedures compete with the others, not with each other: the best one answers from the
     threshold when it leads every other entry by the margin ("безвизовый въезд для россиян до какого
-    числа?": the Russian end date 0.85, the 30-day entry 0.79, both beside the transit). None otherwise."""
+    числа?": the Russian end date 0.85, the 30-day entry 0.79, both beside the transit). `subject`: a word list
+    (bot/dialogue/word_lists.py) the message's own words say (a stay without a visa, no transit): the
+    closest entry beside the procedures whose English answer says it too answers from BESIDE_FLOOR, before
+    entries on other subjects ("¿Hasta cuándo dura la exención de visado?" comes close to the processing
+    time too); with `duration` (a length or an end date asked) not an entry that lists countries ("한국 사람인데 며칠 있을 수 있어요?": the 30-day
+    entry, not the list that names Korea). None otherwise."""
     ids = set(procedure_ids)
 
     def beside(m: faq_index.Match) -> bool:
         return bool(set(m.entry.get("related") or []) & ids)
 
+    def a_list(m: faq_index.Match) -> bool:
+        return len(faq_match.answer_countries(m.entry)) > faq_match.COUNTRY_SPECIFIC
+
     def decide() -> faq_match.Decision | None:
         decision = faq_match.decide(text)
+        if subject is not None:
+            found = [decision.answer] if decision.answer else []
+            found += list(decision.closest)
+            fits = [
+                m
+                for m in found
+                if beside(m)
+                and m.score >= BESIDE_FLOOR
+                and word_lists.says(subject, _english_answer(m.entry))
+                and not (duration and a_list(m))
+            ]
+            return faq_match.Decision(fits[0], decision.closest) if fits else None
         best = decision.answer or (decision.closest[0] if decision.closest else None)
         if best is None or not beside(best):
             return None

@@ -2291,7 +2291,20 @@ def _entry_beside(q: Question, lang: str) -> Turn | None:
         if s >= MATCH_MIN and r["id"] != q.intent
     ]
     held = {f for f in q.facets if any(kfacets.fact("procedures", r, f, lang) for r in scored)}
-    if not scored or (q.facets and held == set(q.facets)):
+    if word_lists.asks_visa_free_entry(q.text):
+        # "무비자로 며칠 있을 수 있어요?", "30天免签政策到什么时候结束？": a stay without a visa and no
+        # transit named; the 240-hour transit and the visa extension share its words (or none of the
+        # topic's procedures comes near), the visa-free entries beside the topic's procedures answer it.
+        near = [str(r["id"]) for r in procedures.rank(str(q.intent), "")]
+        duration = bool({"validity", "deadline", "processing_time"} & set(q.facets))
+        beside = answers.faq_beside_procedure(
+            q.text, near, lang=lang, filters=q.filters, subject="visa_free", duration=duration
+        )
+        if beside:
+            return Turn(beside, Context())
+    if not scored:
+        return None
+    if q.facets and held == set(q.facets):
         return None
     if held and set(q.facets) - held <= kfacets.facets_of("service_points"):
         # "¿Cuánto tarda el permiso de residencia de trabajo si pido cita online?": the procedure holds

@@ -23,7 +23,7 @@ from bot.dialogue import hours as hours_mod
 from bot.dialogue import render
 from bot.dialogue.i18n import catalog, local, name, t
 from bot.knowledge import provenance as prov
-from bot.knowledge.kinds import hospitals
+from bot.knowledge.kinds import hospitals, procedures
 from bot.knowledge.kinds import hotlines as hotline_kind
 from bot.knowledge.queries import Place
 
@@ -421,14 +421,7 @@ def procedure_card(rec: Mapping[str, Any], lang: str) -> ProcedureCard:
     if rec.get("fees"):
         items = []
         for fee in rec["fees"]:
-            item = local(fee["item"], lang)
-            amount = fee.get("amount_cny")
-            text = (
-                t("fee_line", lang, item=item, amount=render.format_amount(amount, lang))
-                if amount is not None
-                else t("fee_line_no_amount", lang, item=item)
-            )
-            items.append(text + (f" ({local(fee['note'], lang)})" if fee.get("note") else ""))
+            items.append(procedures.fee_text(fee, lang))
         sections.insert(0, Section(t("fees", lang), items))
     if rec.get("deadlines"):
         sections.append(Section(t("deadlines", lang), [local(x, lang) for x in rec["deadlines"]]))

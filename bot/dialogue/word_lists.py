@@ -20,7 +20,7 @@ from bot.nlu.facets import fold
 
 DATA = Path(__file__).with_name("language_data")
 # The word lists, each language_data/<name>.yml with the list under the key <name>.
-LISTS = ("penalty", "passport")
+LISTS = ("penalty", "passport", "visa_free", "transit")
 
 
 @lru_cache(maxsize=len(LISTS))
@@ -41,3 +41,9 @@ def asks_penalty(text: str | None) -> bool:
 def names_passport(text: str | None) -> bool:
     """The message names a passport."""
     return says("passport", text)
+
+
+def asks_visa_free_entry(text: str | None) -> bool:
+    """The message names a stay without a visa and no transit: the visa-free entries answer it, not the
+    240-hour transit ("무비자로 며칠 있을 수 있어요?", "Bis wann gilt die 30-tägige Visabefreiung?")."""
+    return says("visa_free", text) and not says("transit", text)

@@ -91,6 +91,29 @@ EXPIRY_STEMS = (
     "تنته",
     "انتهاء",
 )
+# "Until when" without a verb ("until when?", "bis wann", "hasta cuándo", "jusqu'à quand", "до какого
+# времени", "到什么时候", "いつまで", "언제까지", "حتى متى") asks the opening hours only of a place asked
+# about as open ("bis wann hat das Amt offen?", "until when on Saturday?"); of a validity named beside it
+# ("bis wann ist die Bescheinigung gültig?") the validity; otherwise the deadline ("muss ich mich
+# anmelden und bis wann?", "¿hasta cuándo dura la exención?"). Folded forms; the whole rule match only.
+UNTIL_WHEN = frozenset(
+    {
+        "until when",
+        "till when",
+        "bis wann",
+        "hasta cuando",
+        "jusqu'a quand",
+        "jusqu’a quand",
+        "до какого времени",
+        "до каких пор",
+        "до какого срока",
+        "到什么时候",
+        "到何时",
+        "いつまで",
+        "언제까지",
+        "حتي متي",
+    }
+)
 FOLLOW_UP_INTENT = "follow_up"
 FALLBACK_INTENT = "nlu_fallback"
 # Intents whose own questions are made of facet words only ("when are you open?", "opening hours",
@@ -669,6 +692,7 @@ def _analyse(text: str, rules: Path) -> Analysis:
         for m in gazetteer.find_entities(text, {"language"}):
             if free(m.start, m.end):
                 taken.append((m.start, m.end))
+    found = _until_when(folded, found, places, text)
     facets: list[gazetteer.Match] = []
     for m in sorted(found, key=lambda x: x.start):
         original = gazetteer.Match(m.entity, m.value, m.start, m.end, text[m.start : m.end])
@@ -704,6 +728,12 @@ def _analyse(text: str, rules: Path) -> Analysis:
         # действует безвиз?": the expiry tells, the deadline asks; "on how long can I extend it, and how
         # many days before must I apply?" asks both.
         facets = [f for f in facets if f.value != "validity"]
+    others = [f for f in facets if f.value != "validity"]
+    if others and validities and all(fold(m.text).startswith(EXPIRY_STEMS) for m in validities):
+        # "我的签证快到期了，怎么延期？", "거류허가가 곧 만료되는데 어떻게 연장해요?", "mon permis expire
+        # bientôt, comment le renouveler ?": the expiry only tells the situation; what else is asked
+        # (the steps, the fee, the documents) is the question, unless joined to it by an "and".
+        facets = [f for f in facets if f.value != "validity" or _joined(folded, f, others, found)]
     if any(f.value in ABSORB_HOW_LONG for f in facets):
         # "how long is it valid?", "有效期是多久", "wie lange gilt das?": the "how long" asks the
         # validity (or the deadline: "며칠 안에"), not the processing time; unless it is asked after
@@ -753,6 +783,33 @@ def _analyse(text: str, rules: Path) -> Analysis:
         durations=len(durations),
         persons=sum(1 for m in found if m.entity == "person"),
     )
+
+
+def _until_when(
+    folded: str, found: list[gazetteer.Match], places: list[gazetteer.Match], text: str
+) -> list[gazetteer.Match]:
+    """`found` with each bare "until when" (UNTIL_WHEN) read as the hours, the validity or the deadline
+    by what the message says beside it."""
+    bare = [
+        m
+        for m in found
+        if m.entity == "facet" and folded[m.start : m.end].strip(" ?？") in UNTIL_WHEN
+    ]
+    if not bare:
+        return found
+    rest = [m for m in found if m not in bare and m.entity in ("facet", "time")]
+    if any(m.entity == "time" or m.value in ("hours", "status") for m in rest) or any(
+        p.entity == "weekday" and p.value != "now" for p in places
+    ):
+        value = "hours"
+    elif any(m.value == "validity" and not fold(m.text).startswith(EXPIRY_STEMS) for m in rest):
+        value = "validity"
+    else:
+        value = "deadline"
+    return [
+        gazetteer.Match(m.entity, value, m.start, m.end, m.text, m.fuzzy) if m in bare else m
+        for m in found
+    ]
 
 
 def _joined(

@@ -419,3 +419,36 @@ def test_an_entry_whose_questions_never_name_the_service_asked_does_not_answer(
     entry = faq.faq_entry(entry_id)
     assert entry is not None
     assert match.names_other_service(entry, text) is other
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "said"),
+    [
+        ("무비자로 중국에 며칠까지 있을 수 있어요?", "ko", "30"),
+        ("한국 사람인데 비자 없이 중국에 며칠 있을 수 있어요?", "ko", "비즈니스"),
+        ("¿Hasta cuándo dura la exención de visado de 30 días?", "es", "2026"),
+        ("Bis wann gilt die 30-tägige Visabefreiung?", "de", "2026"),
+        ("30天免签政策到什么时候结束？", "zh", "2026"),
+    ],
+)
+def test_a_stay_without_a_visa_and_no_transit_is_the_visa_free_entrys(
+    use_kb: str, text: str, lang: str, said: str
+) -> None:
+    """The 240-hour transit, the visa extension and the processing time share the words of a question on
+    the 30-day visa-free entry ("무비자", "how many days", "until when"); the entry answers it, not the
+    country list (no length in it) when a length or an end date is asked."""
+    from bot.nlu import facets as nlu_facets
+
+    asks = tuple(dict.fromkeys(f.value for f in nlu_facets.analyse(text).facets))
+    turn = asked._entry_beside(Question("visa", text, facets=asks), lang)
+    assert turn is not None
+    assert said in "\n".join(r.text for r in turn.answer.replies)
+
+
+def test_a_transit_named_keeps_the_transit(use_kb: str) -> None:
+    from bot.dialogue import word_lists
+
+    assert word_lists.asks_visa_free_entry("무비자로 며칠 있을 수 있어요?")
+    assert not word_lists.asks_visa_free_entry("240 hour visa free transit, how does it work?")
+    assert not word_lists.asks_visa_free_entry("무비자 경유는 몇 시간까지 되나요?")
+    assert not word_lists.asks_visa_free_entry("How do I extend my visa?")

@@ -50,6 +50,34 @@ def test_the_fee_facet_is_short_and_says_free_for_zero(kb_url: str, lang: str) -
         assert "free" in (procedures.facet_text(lost, "fee", "en") or "")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_free_fee_says_free_once(kb_url: str, lang: str) -> None:
+    """The lost-passport certificate's note is "free of charge" ("бесплатно", "kostenlos", "無料"): the line
+    says "free" once, not "бесплатно (бесплатно)"; the registration's "free (agency advice)" keeps what it
+    adds."""
+    for rid in ("lost_passport", "accommodation_registration"):
+        text = procedures.facet_text(record(kb_url, "procedures", rid), "fee", lang) or ""
+        line = next(x for x in text.split("\n") if x.startswith("•"))
+        free = procedures.t("fee_free", lang, item="").strip(" :：\u2066\u2069")
+        assert procedures._fold(line).count(procedures._fold(free)) == 1, (rid, line)
+
+
+@pytest.mark.parametrize(
+    ("line", "note", "added"),
+    [
+        ("Certificate: free", "free of charge", ""),
+        ("Registration: free", "free (agency advice)", "agency advice"),
+        ("Справка: бесплатно", "бесплатно", ""),
+        ("宿泊登記：無料", "無料（代行業者の案内による）", "代行業者の案内による"),
+        ("شهادة: مجاناً", "مجانًا", ""),
+        ("R visa fee: free", "waived", "waived"),
+        ("Permit: CNY 400", "per applicant", "per applicant"),
+    ],
+)
+def test_a_fee_note_adds_only_what_its_line_does_not_say(line: str, note: str, added: str) -> None:
+    assert procedures._new_in_note(line, note) == added
+
+
 def test_a_procedure_without_a_fact_gives_none(kb_url: str) -> None:
     field = {
         "fee": "fees",

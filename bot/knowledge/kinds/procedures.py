@@ -216,20 +216,51 @@ FACETS: frozenset[str] = frozenset(
 
 def fee_lines(rec: ProcedureRecord, lang: str) -> list[str]:
     """One short line per fee: "item: CNY 400", "item: free" when the amount is 0."""
-    lines = []
-    for fee in rec.get("fees") or []:
-        item = local(fee["item"], lang)
-        amount = fee.get("amount_cny")
-        if amount == 0:
-            text = t("fee_free", lang, item=item)
-        elif amount is not None:
-            text = t("fee_line", lang, item=item, amount=format_amount(amount, lang))
-        else:
-            text = t("fee_line_no_amount", lang, item=item)
-        if fee.get("note"):
-            text += f" ({local(fee['note'], lang)})"
-        lines.append(f"• {text}")
-    return lines
+    return [f"• {fee_text(fee, lang)}" for fee in rec.get("fees") or []]
+
+
+_BRACKETS = (("(", ")"), ("（", "）"))
+
+
+def fee_text(fee: Fee, lang: str) -> str:
+    """One fee: "item: CNY 400 (per applicant)", "item: free" when the amount is 0. The note adds only what
+    the line does not already say: a free fee whose note is "free of charge" reads "free", not "free (free)"
+    ("бесплатно (бесплатно)", "無料（無料）"), and a note "free (agency advice)" reads "free (agency advice)"."""
+    item = local(fee["item"], lang)
+    amount = fee.get("amount_cny")
+    if amount == 0:
+        text = t("fee_free", lang, item=item)
+    elif amount is not None:
+        text = t("fee_line", lang, item=item, amount=format_amount(amount, lang))
+    else:
+        text = t("fee_line_no_amount", lang, item=item)
+    note = _new_in_note(text, local(fee.get("note"), lang) if fee.get("note") else "")
+    return f"{text} ({note})" if note else text
+
+
+def _new_in_note(line: str, note: str) -> str:
+    """What `note` adds to `line`: nothing when the line holds it already; when the note begins with the
+    word the line ends with, only its bracketed rest ("free (agency advice)" after "...: free" adds "agency
+    advice"; "free of charge" adds nothing). Arabic vowel marks are ignored ("مجاناً" = "مجانًا")."""
+    note = note.strip()
+    if not note or _fold(note) in _fold(line):
+        return ""
+    last = _fold(re.split(r"[\s:：]+", line.strip())[-1])
+    if not last or not _fold(note).startswith(last):
+        return note
+    cut = next(i for i in range(len(note) + 1) if len(_fold(note[:i])) >= len(last))
+    rest = note[cut:].strip(" ,;:：、，")
+    for opening, closing in _BRACKETS:
+        if rest.startswith(opening) and rest.endswith(closing):
+            return rest[len(opening) : -len(closing)].strip()
+    return ""
+
+
+def _fold(text: str) -> str:
+    """Case and marks (Arabic vowel marks, accents) ignored, for comparing a note with its line."""
+    return "".join(
+        c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c)
+    )
 
 
 def first_step_line(rec: ProcedureRecord, lang: str) -> str:
