@@ -293,7 +293,7 @@ FOLLOW_UPS: list[Example] = [
 QUESTIONS: list[Example] = [
     # French facet words (ans13zv): who has the right, how long one may stay, which diploma
     _e("fr", "Qui a droit à la carte de séjour pour regroupement familial ?", False, "eligibility"),
-    _e("fr", "En transit, combien de temps je peux rester sans visa ?", False, "validity"),
+    _e("fr", "En transit, je peux rester combien de jours sans visa ?", False, "validity"),
     _e("fr", "Le lycée français prépare à quel diplôme ?", False, "curriculum"),
     _e("fr", "je règle par cb au guichet ?", False, ""),
     # Facts no record holds, asked of a named place (issue 13, honest gaps): parking, a school bus,
