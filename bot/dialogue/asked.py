@@ -17,7 +17,9 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -163,8 +165,9 @@ def _safe_turn(fn: Callable[P, T]) -> Callable[P, T]:
     context is kept for the next message)."""
 
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        asked_q = next((a for a in (*args, *kwargs.values()) if isinstance(a, Question)), None)
         try:
-            with queries.snapshot():
+            with queries.snapshot(), asking(asked_q.text if asked_q is not None else None):
                 return fn(*args, **kwargs)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
@@ -175,6 +178,25 @@ def _safe_turn(fn: Callable[P, T]) -> Callable[P, T]:
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+# The words of the question being answered (`procedures.terms`, without its facet words): a fact too
+# long for the turn keeps the parts they point to ("conditions pour un permis de travail de catégorie
+# B ?": category B's sentence, not only the basic conditions; "documents pour mes parents": the family
+# visit's item in full).
+_ASKED_TERMS: ContextVar[frozenset[str]] = ContextVar("asked_terms", default=frozenset())
+
+
+@contextmanager
+def asking(text: str | None) -> Iterator[None]:
+    """Within this block, facts cut to fit keep the parts that `text` (the question) points to."""
+    token = _ASKED_TERMS.set(
+        procedures.terms(without_facet_words(text)) if text else _ASKED_TERMS.get()
+    )
+    try:
+        yield
+    finally:
+        _ASKED_TERMS.reset(token)
 
 
 def more_details_button(lang: str) -> dict[str, str]:
@@ -380,10 +402,12 @@ def record_block(
     # school's programmes) cut so that the short facts after it (its phone) still fit; when even
     # that does not fit, the first lines, the rest behind "More details".
     room = TURN_BUDGET - len("\n".join(tail)) - 2
-    lines = shorten_items("\n".join(lines).split("\n"), room)
+    # The question's words that point to a part of the facts, not to the record itself (its title).
+    pointing = _ASKED_TERMS.get() - procedures.terms(lines[0])
+    lines = shorten_items("\n".join(lines).split("\n"), room, pointing)
     doubts = [line for line in lines[1:] if line.startswith(_doubt_prefix(lang))]
     room -= len("\n".join(doubts)) + 1 if doubts else 0
-    facts = cut_longest([line for line in lines if line not in doubts], room)
+    facts = cut_longest([line for line in lines if line not in doubts], room, pointing)
     lines = [facts[0], *facts[1:], *doubts]
     kept = [lines[0]]
     for line in lines[1:]:
@@ -404,10 +428,17 @@ _ITEM = re.compile(r"^\s*(?:\d+\.|[•·\-])\s")
 MIN_ITEM_CHARS = 48
 
 
-def shorten_items(lines: list[str], room: int) -> list[str]:
+def _pointed(text: str, terms: frozenset[str]) -> int:
+    """How many of the question's `terms` (`procedures.terms`) `text` holds."""
+    return len(terms & procedures.terms(text)) if terms else 0
+
+
+def shorten_items(lines: list[str], room: int, terms: frozenset[str] = frozenset()) -> list[str]:
     """`lines` within `room` characters by cutting the list items (numbered or bulleted lines) evenly,
     so that a long list shows every item's start rather than its first items only; unchanged when
-    they fit, or when the items would have to be cut below MIN_ITEM_CHARS."""
+    they fit, or when the items would have to be cut below MIN_ITEM_CHARS. The items the question's
+    `terms` point to (the only ones that hold the most of them) stay whole when the others can still
+    show their start."""
     if len("\n".join(lines)) <= room:
         return lines
     items = [i for i, line in enumerate(lines) if _ITEM.match(line)]
@@ -417,6 +448,17 @@ def shorten_items(lines: list[str], room: int) -> list[str]:
     share = (room - fixed) // len(items)
     if share < MIN_ITEM_CHARS:
         return lines
+    scores = {i: _pointed(lines[i], terms) for i in items}
+    best = max(scores.values())
+    kept = [i for i in items if best and scores[i] == best]
+    if kept and len(kept) < len(items):
+        whole = sum(len(lines[i]) for i in kept)
+        if (room - fixed - whole) // (len(items) - len(kept)) >= MIN_ITEM_CHARS:
+            rest = shorten_items(
+                [line for i, line in enumerate(lines) if i not in kept], room - whole - len(kept)
+            )
+            out = iter(rest)
+            return [line if i in kept else next(out) for i, line in enumerate(lines)]
     # What short items leave is shared by the long ones.
     short = [len(lines[i]) for i in items if len(lines[i]) <= share]
     long_count = len(items) - len(short)
@@ -442,9 +484,10 @@ def _cut_item(line: str, limit: int) -> str:
     return _cut_words(line[: found.start()] + line[found.end() :], limit - len(address)) + address
 
 
-def cut_longest(lines: list[str], room: int) -> list[str]:
+def cut_longest(lines: list[str], room: int, terms: frozenset[str] = frozenset()) -> list[str]:
     """`lines` (the first is a title, never cut) within `room` characters by cutting the longest
-    line, then the next, at a word, none below MIN_ITEM_CHARS; as close as that gets when they cannot."""
+    line, then the next, at a word, none below MIN_ITEM_CHARS; as close as that gets when they cannot.
+    A line cut keeps the sentences the question's `terms` point to (`_focused_cut`)."""
     lines = list(lines)
     for _ in range(len(lines)):
         over = len("\n".join(lines)) - room
@@ -454,8 +497,46 @@ def cut_longest(lines: list[str], room: int) -> list[str]:
         target = max(MIN_ITEM_CHARS, len(lines[longest]) - over - 1)
         if target >= len(lines[longest]):
             break
-        lines[longest] = _cut_words(lines[longest], target)
+        lines[longest] = _focused_cut(lines[longest], target, terms)
     return lines
+
+
+# Where a long fact is split into sentences: after a full stop or a semicolon before a space (not in
+# "No. 2": a capital or a digit must not come right before the stop's own word).
+_SENTENCE = re.compile(r"(?<=[a-zà-ÿ)][.;])\s+(?=\S)|(?<=[。；])")
+
+
+# A fact's label before its text ("Who: ", "Pour qui : ", "適用対象：").
+_LABEL = re.compile(r"^[^:：.;\n]{1,30}\s?[:：]\s*")
+
+
+def _focused_cut(text: str, limit: int, terms: frozenset[str]) -> str:
+    """`text` cut to `limit` characters at a word; when the question's `terms` point to a sentence
+    beyond the cut ("Catégorie B : …" of the work permit's categories, "Voie du conjoint – …" of the
+    permanent residence's routes), that sentence is kept instead of what the cut would show: the
+    first sentence, "…", the sentences that hold the most of the terms (cut themselves if need be)."""
+    cut = _cut_words(text, limit)
+    parts = [p for p in _SENTENCE.split(text) if p.strip()]
+    if cut == text or len(parts) < 2 or not terms:
+        return cut
+    scores = [_pointed(p, terms) for p in parts]
+    best = max(scores)
+    if best == 0 or all(sc == best for sc in scores):
+        return cut
+    chosen = [i for i, sc in enumerate(scores) if sc == best]
+    if all(parts[i] in cut for i in chosen):
+        return cut
+    focus = " ".join(parts[i] for i in chosen)
+    lead = parts[0] if 0 not in chosen else ""
+    label = _LABEL.match(text)
+    if label is not None and 0 not in chosen:
+        # "Pour qui : " names the fact: it stays before the sentences kept.
+        focus = label.group(0) + "… " + focus
+        lead = ""
+        return _cut_words(focus, limit)
+    if lead and len(lead) + len(focus) + 3 <= limit:
+        return f"{lead} … {focus}" if chosen[0] > 1 else f"{lead} {focus}"
+    return "… " + _cut_words(focus, limit - 2) if chosen[0] > 0 else _cut_words(focus, limit)
 
 
 def _cut_words(text: str, limit: int) -> str:
@@ -1495,11 +1576,43 @@ def with_named_topic(q: Question) -> Question:
         theirs[0][0] < (ours[0][0] if ours else 0.0) + margin
         and not _matched_only_by_shared_words(q, topic, ours)
         and not none_of_ours
+        and not (theirs[0][0] > 0 and _told_only(q))
     ):
         return q
     if len(types) == 1 and q.filters.get("permit_type") not in vocab.PERMIT_TYPES:
         return replace(q, intent=topic, filters={**q.filters, "permit_type": types.pop()})
     return replace(q, intent=topic)
+
+
+def _asked_sentence(text: str) -> str:
+    """The last sentence of `text` that asks a facet (the whole text when it has one sentence, or no
+    facet word): what is asked, after what the writer tells ("On vient d'emménager à Tongzhou. Existe-t-il
+    un bureau des titres de séjour à Tongzhou, et quelle est son adresse ?")."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text or "")]
+    bounds = list(zip([0, *ends], [*ends, len(text or "")], strict=True))
+    facets_at = [m.start for m in nlu_facets.analyse(text or "").facets]
+    asking = [(a, b) for a, b in bounds if text[a:b].strip() and any(a <= f < b for f in facets_at)]
+    if len(bounds) < 2 or not asking:
+        return text
+    a, b = asking[-1]
+    return text[a:b]
+
+
+def _told_only(q: Question) -> bool:
+    """The NLU's topic comes only from what the writer tells before the question: the sentence that asks
+    names a service of another topic and, without that service's words, holds no word of the NLU
+    topic's procedures ("On vient d'emménager à Tongzhou [registration]. Existe-t-il un bureau des titres
+    de séjour à Tongzhou … ?": the residence permit's offices)."""
+    sentence = _asked_sentence(q.text)
+    if sentence == q.text:
+        return False
+    named = {m.value for m in gazetteer.find_entities(sentence, {"service"})}
+    if not named:
+        return False
+    for service in named:
+        sentence = without_service_words(sentence, service)
+    ours = procedures.rank_scored(str(q.intent), without_facet_words(sentence))
+    return not ours or ours[0][0] <= 0
 
 
 def with_service_procedure(q: Question) -> Question:
@@ -1623,7 +1736,17 @@ def answer_named(q: Question, *, lang: str = "en", now: dt.datetime | None = Non
         proc = offered_procedure(kind, records)
         if proc is not None and any(kfacets.fact("procedures", proc, f, lang) for f in facets):
             records, kind = [proc], "procedures"
+        elif _named_only_before_question(q.text):
+            # "Notre bébé est né à l'hôpital United Family. Dans quel délai faut-il le déclarer ?": the
+            # place is what the writer tells; no place of its kind holds what is asked (a deadline).
+            return _hotline_turn(q, lang) or _named_procedure_turn(q, lang, now)
     return _records_turn(kind, records, q, facets, lang, _when(q, now), base)
+
+
+def _named_only_before_question(text: str) -> bool:
+    """The message names places only in the sentences before the one that asks (`_asked_sentence`)."""
+    sentence = _asked_sentence(text)
+    return sentence != text and named_records(sentence) is None
 
 
 def handoff_fact_turn(
@@ -2073,10 +2196,36 @@ def answer_question(
         if instead:
             return Turn(instead, Context())
     if "order" in q.facets:
+        own = _steps_of_one_named(q, lang)
+        if own is not None:
+            # "Quelles sont les étapes pour obtenir un permis de travail, dans l'ordre ?": that
+            # procedure's own steps, which are in order, not every newcomer's first steps.
+            base = Context(intent=q.intent, filters=q.filters)
+            return _records_turn("procedures", [own], q, ("steps",), lang, when, base)
         return first_steps_turn(q, lang)
     if not ctx.empty and ctx.intent == q.intent and not new_filters:
         return follow_up(q, ctx, lang=lang, now=now)
     return _topic_turn(str(q.intent), q, q.facets, lang, when)
+
+
+def _steps_of_one_named(q: Question, lang: str) -> dict[str, Any] | None:
+    """The procedure whose steps a message asks in order when it names one topic's service or
+    procedure and nothing else ("the steps for the work permit, in order?"); None when it names none
+    or several ("registration, work permit, residence permit: what first?"), or asks the order alone
+    ("for the work residence permit, what do I do first?": every newcomer's first steps)."""
+    if q.intent not in PROCEDURE_INTENTS:
+        return None
+    if "steps" not in {m.value for m in nlu_facets.analyse(q.text).facets}:
+        return None
+    services = {m.value for m in gazetteer.find_entities(q.text, {"service"})}
+    named = {str(p["id"]) for p in named_procedures(q.text)}
+    topics = named_service_topics(q.text) | {str(p.get("topic")) for p in named_procedures(q.text)}
+    if len(services) + len(named) != 1 or q.intent not in topics:
+        return None
+    own = ranked_procedures(str(q.intent), q)[:1]
+    if not own or not kfacets.fact("procedures", own[0], "steps", lang):
+        return None
+    return own[0]
 
 
 def _named_procedure_of_other_topic(q: Question) -> dict[str, Any] | None:
@@ -2817,6 +2966,9 @@ def _newcomer_first_steps(q: Question) -> bool:
     procedure named): the newcomers' steps, whatever topic the NLU read in the arrival words (the
     240-hour transit, the port visa, a work permit)."""
     if not newcomer_words.asks_first_steps(q.text, q.facets) or named_procedures(q.text):
+        return False
+    if _steps_of_one_named(q, "en") is not None:
+        # "the steps to get a work permit in China, in order?": that procedure's steps.
         return False
     # Words that clearly match one procedure besides the arrival words ("240 hour transit: I just
     # landed", "I just arrived and lost my passport"): that procedure's own steps.

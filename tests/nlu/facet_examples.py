@@ -11,6 +11,11 @@ def _e(lang: str, text: str, follow: bool, facets: str = "", ordinal: str | None
 
 
 FOLLOW_UPS: list[Example] = [
+    # French as it is typed: "vous avez", "quelque chose" and SMS "cb" name nothing (ans13zv)
+    _e("fr", "vous avez leur numéro ?", True, "phone"),
+    _e("fr", "faut payer quelque chose ?", True, "fee"),
+    _e("fr", "ça coûte cb ?", True, "fee"),
+    _e("fr", "et cb de temps ?", True, "processing_time"),
     # A fact no record holds, after a place was shown (issue 13, honest gaps)
     _e("en", "do they have a school bus?", True, "transport"),
     _e("ru", "а школьный автобус у них есть?", True, "transport"),
@@ -295,6 +300,11 @@ FOLLOW_UPS: list[Example] = [
 
 # Complete questions: they name a topic, keep their intent and carry the facets they ask.
 QUESTIONS: list[Example] = [
+    # French facet words (ans13zv): who has the right, how long one may stay, which diploma
+    _e("fr", "Qui a droit à la carte de séjour pour regroupement familial ?", False, "eligibility"),
+    _e("fr", "En transit, je peux rester combien de jours sans visa ?", False, "validity"),
+    _e("fr", "Le lycée français prépare à quel diplôme ?", False, "curriculum"),
+    _e("fr", "je règle par cb au guichet ?", False, ""),
     # Facts no record holds, asked of a named place (issue 13, honest gaps): parking, a school bus,
     # meals, doctors' names and specialties
     _e("en", "does Beijing United Family Hospital have parking?", False, "parking"),

@@ -312,8 +312,11 @@ def facet_text(rec: ProcedureRecord, facet: str, lang: str, when: Any = None) ->
 # Choosing the procedure a question is about, and a newcomer's first steps (issue 13)
 # ---------------------------------------------------------------------------------------------
 
+# A visa's letter, never a French elided word's first letter ("L'exemption", "J'ai", "D'où", "C'est",
+# "Qu'est-ce": an apostrophe and a letter after it; an English "L's" is still the letter).
 _LETTER = re.compile(
     r"(?<![A-Za-z\u00c0-\u024f\u0400-\u04ff])[A-Z](?![A-Za-z\u00c0-\u024f\u0400-\u04ff])"
+    r"(?!['’](?!s\b)[^\W\d_])"
 )
 _HIRAGANA = re.compile("[\u3040-\u309f]")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
