@@ -367,14 +367,43 @@ def names_other_service(entry: Mapping[str, Any], text: str | None) -> bool:
     with a residence permit) still answers."""
     if not text or entry.get("topic") in TOPIC_SUBJECTS:
         return False
-    named = _services_named(text)
-    return bool(named) and not named & entry_services(str(entry.get("id")), _questions(entry))
+    from bot.knowledge.kinds import procedures
+    from bot.nlu import facets as nlu_facets
+    from bot.nlu import gazetteer
+
+    questions = _questions(entry)
+    own = entry_services(str(entry.get("id")), questions)
+    words = _entry_terms(str(entry.get("id")), questions)
+    # Only when the entry's questions use the service's own words for something else ("permis" of a
+    # driving licence) and the message shares nothing else with them than those and the words of what
+    # is asked ("documents"): a service told beside the question ("do I pay tax if I have a residence
+    # permit?", "tax residence") leaves the entry its subject.
+    found = gazetteer.find_entities(text, {"service"})
+    if not found or any(m.value in own for m in found):
+        return False
+    if not any(procedures.terms(m.text) & words for m in found):
+        return False
+    rest = text
+    for m in sorted([*found, *nlu_facets.analyse(text).facets], key=lambda m: -m.start):
+        rest = rest[: m.start] + " " + rest[m.end :]
+    return not procedures.terms(rest) & words
 
 
 def _services_named(text: str) -> frozenset[str]:
     from bot.nlu import gazetteer
 
     return frozenset(m.value for m in gazetteer.find_entities(text, {"service"}))
+
+
+@cache
+def _entry_terms(entry_id: str, questions: tuple[str, ...]) -> frozenset[str]:
+    """The procedure-ranking terms of the entry's own questions (cached like `entry_facets`)."""
+    from bot.knowledge.kinds import procedures
+
+    found: set[str] = set()
+    for q in questions:
+        found |= procedures.terms(q)
+    return frozenset(found)
 
 
 @cache

@@ -407,6 +407,14 @@ def test_a_district_told_does_not_keep_an_entry_beside_a_procedure_from_answerin
             "Must my employer pay social insurance once I have the work permit?",
             False,
         ),
+        # a service told beside the question leaves the entry its subject ("tax residence")
+        (
+            "tax_residency_183_days",
+            "Do I have to pay tax in China if I have a residence permit?",
+            False,
+        ),
+        ("tax_residency_183_days", "هل يجب أن أدفع الضرائب في الصين إذا كانت لدي إقامة؟", False),
+        ("tax_residency_183_days", "Dois-je payer des impôts si j'ai un titre de séjour ?", False),
         # an entry on an immigration subject is the topic's neighbour: left to the other checks
         ("exit_entry_processing_time", "How long does a work permit take?", False),
     ],
