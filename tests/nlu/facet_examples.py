@@ -628,6 +628,8 @@ BATCH_5: list[Example] = [
     _e("ko", "어디예요?", True, "address"),
     _e("ko", "주소 좀 알려 주세요", True, "address"),
     _e("ko", "서류 뭐 필요해요?", True, "documents"),
+    _e("ko", "누가 신청할 수 있어요?", True, "eligibility"),
+    _e("ko", "누가 받을 수 있어요?", True, "eligibility"),
     _e("ko", "필요한 거 뭐예요?", True, "documents"),
     _e("ko", "얼마나 걸려요?", True, "processing_time"),
     _e("ko", "며칠 걸려요?", True, "processing_time"),
