@@ -25,7 +25,6 @@ def asked(text: str) -> set[str]:
         "我现在住在朋友家，需要去派出所登记吗？最晚到什么时候？",
         "친구 집에 있는데 숙박 등록 언제까지 해요?",
         "أسكن عند صديق، حتى متى يجب أن أسجل في مركز الشرطة؟",
-        "¿Hasta cuándo dura la exención de visado de 30 días?",
         "30天免签政策到什么时候结束？",
     ],
 )
@@ -41,6 +40,8 @@ def test_a_bare_until_when_without_a_place_open_asks_the_deadline(text: str) -> 
         "Bis wann ist die Verlustbescheinigung gültig?",
         "Until when is the 30-day visa-free entry valid?",
         "¿Hasta cuándo está vigente la entrada sin visado?",
+        # "dura" (lasts) is a validity word beside it (ans13zw's "hasta cuándo dura")
+        "¿Hasta cuándo dura la exención de visado de 30 días?",
         "紛失証明はいつまで有効ですか？",
         "报失证明到什么时候有效？",
     ],
