@@ -701,11 +701,6 @@ def faq_outside_topics(
 BESIDE_FLOOR = 0.6
 
 
-def _english_answer(entry: Mapping[str, Any]) -> str:
-    answer = entry.get("answer")
-    return str((answer.get("en") if isinstance(answer, Mapping) else answer) or "")
-
-
 def faq_beside_procedure(
     text: str | None,
     procedure_ids: Sequence[str],
@@ -745,7 +740,7 @@ def faq_beside_procedure(
                 for m in found
                 if beside(m)
                 and m.score >= BESIDE_FLOOR
-                and word_lists.says(subject, _english_answer(m.entry))
+                and word_lists.says(subject, faq_match.english_answer(m.entry))
                 and not (duration and a_list(m))
             ]
             return faq_match.Decision(fits[0], decision.closest) if fits else None

@@ -143,11 +143,16 @@ COUNTRY_LEAD = 0.25
 COUNTRY_RIVALS = 5
 
 
+def english_answer(entry: Mapping[str, Any]) -> str:
+    """An entry's English answer (the text its analyses read: the countries it names, the subject it
+    says)."""
+    answer = entry.get("answer")
+    return str((answer.get("en") if isinstance(answer, Mapping) else answer) or "")
+
+
 def answer_countries(entry: Mapping[str, Any]) -> frozenset[str]:
     """The countries an entry's English answer names."""
-    answer = entry.get("answer")
-    text = answer.get("en") if isinstance(answer, Mapping) else answer
-    return countries.in_answer(str(text or ""))
+    return countries.in_answer(english_answer(entry))
 
 
 def about_countries(entry: Mapping[str, Any]) -> bool:
