@@ -631,6 +631,17 @@ def _person_button(lang: str) -> dict[str, str]:
     return {"title": name("intents", "human_handoff", lang), "payload": payload("human_handoff")}
 
 
+def _decide_outside(text: str | None) -> faq_match.Decision:
+    """The decision for a message the NLU placed outside the topics (or was unsure of): the entry
+    that answers it; else, on a subject no topic page answers, the best of close siblings that
+    clearly fit ("Wie bekomme ich eine SIM-Karte?": where to buy one 0.94, at the airport 0.87 — two
+    answers on one subject are no reason to answer with neither; `match.outside_topics`)."""
+    decision = faq_match.decide(text)
+    if decision.answer is None and decision.closest:
+        return faq_match.outside_topics(text) or decision
+    return decision
+
+
 @_safe
 def faq_answer(text: str | None, faq_id: str | None = None, *, lang: str = "en") -> Answer:
     """A message outside the topics: the entry that answers it (or the one its button named), else
@@ -639,7 +650,7 @@ def faq_answer(text: str | None, faq_id: str | None = None, *, lang: str = "en")
         entry = faq.faq_entry(faq_id)
         if entry:
             return _faq_found(entry, lang)
-    decision = faq_match.decide(text)
+    decision = _decide_outside(text)
     if decision.answer:
         return _faq_found(decision.answer.entry, lang)
     offered = decision.offered
@@ -931,7 +942,7 @@ def offer_topics(
     user who typed a real question is not helped by "Are you a bot?" as a guess.
     """
     try:
-        decision = faq_match.decide(text)
+        decision = _decide_outside(text)
     except SQLAlchemyError:
         logger.warning("questions and answers unavailable; offering topics only", exc_info=True)
         decision = faq_match.Decision(None)

@@ -16,6 +16,7 @@ from bot.dialogue import answers, render
 from bot.faq import encoder, index, match
 from bot.faq.vectors import entry_texts
 from bot.knowledge import loader
+from bot.knowledge.kinds import faq
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -285,6 +286,47 @@ def test_no_close_entry_offers_what_we_can_help_with_and_a_person(
     assert "(12367)" in clicked.replies[0].text
     # The "something else" button's payload is never matched as a question.
     assert answers.faq_answer("/out_of_scope", lang="en").faq_entry is None
+
+
+@pytest.mark.parametrize(
+    ("second_subject", "second_score", "answered"),
+    [
+        # two entries on one subject no topic answers, both clear and close: the best answers
+        ("driving", 0.87, "test_parking_card"),
+        # two subjects as close: ambiguous, the closest entries are offered
+        ("immigration", 0.87, None),
+    ],
+)
+def test_outside_the_topics_close_siblings_answer_with_the_best(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    second_subject: str,
+    second_score: float,
+    answered: str | None,
+) -> None:
+    """ "Wie bekomme ich eine SIM-Karte?" (out of scope for the NLU): where to buy one 0.94, at the
+    airport 0.87, both on the phone subject; no margin between them was no reason to answer with
+    neither."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    loader.sync(only_entries(tmp_path), url)
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    monkeypatch.setattr(match, "threshold", lambda: 0.77)
+    monkeypatch.setattr(match, "margin", lambda: 0.08)
+    monkeypatch.setattr(match, "offer_floor", lambda: 0.0)
+    parking = faq.faq_entry("test_parking_card")
+    library = faq.faq_entry("test_library_card")
+    assert parking and library
+    best = index.Match("test_parking_card", 0.94, parking, learned=True)
+    near = index.Match(
+        "test_library_card", second_score, {**library, "topic": second_subject}, learned=True
+    )
+    monkeypatch.setattr(
+        match, "decide", lambda text, url=None, **_: match.Decision(None, [best, near])
+    )
+    answer = answers.faq_answer("Wo bekomme ich eine Parkkarte?", lang="de")
+    assert answer.faq_entry == answered
+    if answered is None:
+        assert len(answer.replies[0].buttons) == 3  # the two entries and a person
 
 
 def test_below_the_threshold_the_closest_entries_are_offered_as_buttons(
