@@ -503,11 +503,16 @@ def cut_longest(lines: list[str], room: int, terms: frozenset[str] = frozenset()
 
 # Where a long fact is split into sentences: after a full stop or a semicolon before a space (not in
 # "No. 2": a capital or a digit must not come right before the stop's own word).
-_SENTENCE = re.compile(r"(?<=[a-zà-ÿ)][.;])\s+(?=\S)|(?<=[。；])")
+# Not after the abbreviation of a number ("Schalter Nr. 25", "No. 2 Andingmen", "n° 25"): the number belongs
+# to the sentence.
+_SENTENCE = re.compile(
+    r"(?<=[a-zà-ÿ)][.;])(?<!\b[Nn]r\.)(?<!\b[Nn]o\.)(?<!\b[Nn]º\.)(?<!\bca\.)\s+(?=\S)|(?<=[。；])"
+)
 
 
 # A fact's label before its text ("Who: ", "Pour qui : ", "適用対象：").
-_LABEL = re.compile(r"^[^:：.;\n]{1,30}\s?[:：]\s*")
+# Not a time ("Mo–Sa 09:00"): a label ends with a word.
+_LABEL = re.compile(r"^[^:：.;\n]{1,30}(?<!\d)\s?[:：]\s*")
 
 
 def _focused_cut(text: str, limit: int, terms: frozenset[str]) -> str:
@@ -2189,7 +2194,7 @@ def answer_question(
     beside = _entry_beside(q, lang) if faq_first else None
     if beside is not None:
         return beside
-    if faq_first and not _names_a_procedure(q):
+    if faq_first and not _names_a_procedure(q) and not _office_kind_asked(q):
         instead = answers.faq_instead(
             q.text, lang=lang, filters=q.filters, beyond=_asks_beyond_places(q)
         )
@@ -2398,6 +2403,19 @@ def _asks_beyond_places(q: Question) -> bool:
         kind in ("hospitals", "schools")
         and bool(q.facets)
         and not set(q.facets) & kfacets.facets_of(kind)
+    )
+
+
+def _office_kind_asked(q: Question) -> bool:
+    """A service-point question that names a kind of office ("차오양 출입국 서비스홀은 어디에 있나요?", "the
+    exit-entry office in Chaoyang: opening hours?") and asks only what such an office holds: its places
+    answer, not an entry whose words come near ("서비스" is also in the entry on the online service
+    platform)."""
+    return (
+        q.intent == "find_service_point"
+        and bool(q.facets)
+        and bool(place_words.offices_named(q.text))
+        and set(q.facets) <= kfacets.facets_of("service_points")
     )
 
 
