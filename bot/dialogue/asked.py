@@ -1786,6 +1786,9 @@ def named_hotlines(text: str) -> list[dict[str, Any]]:
     ids = dict.fromkeys(m.id for m in names.find_mentions(text or "") if m.kind == "hotlines")
     found = [r for r in (names.record("hotlines", i) for i in ids) if r]
     found += [r for r in hotline_words.hotlines_asked(text) if r["id"] not in ids]
+    if not found:
+        # "Есть ли горячая линия, где отвечают по-русски?": the hotlines that answer in that language.
+        found = hotline_words.hotlines_speaking(text)
     return found
 
 
@@ -2065,6 +2068,18 @@ def answer_question(
         )
         if outside:
             return Turn(outside, Context())
+    if (
+        faq_first
+        and q.intent in TOPIC_INTENTS
+        and (q.intent != ctx.intent or _complete_question(q.text))
+        and named_records(q.text) is None
+        and not named_service_topics(q.text)
+    ):
+        # "Можно ли ездить за рулём с российскими правами?" read as the R visa: the entry on the subject
+        # its words say (driving, a newborn) or on the country it names.
+        said = answers.faq_subject_said(q.text, lang=lang, filters=q.filters)
+        if said:
+            return Turn(said, Context())
     if (
         faq_first
         and q.intent in TOPIC_INTENTS
@@ -2579,6 +2594,11 @@ def summary_turn(
         outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
         if outside:
             return Turn(outside, Context())
+        if named_records(q.text) is None and not named_service_topics(q.text):
+            # "아기가 베이징에서 태어났어요. 이제 뭘 해야 하나요?" read as hospitals: the newborn's entry.
+            said = answers.faq_subject_said(q.text, lang=lang, filters=q.filters)
+            if said:
+                return Turn(said, Context())
     beside = _entry_beside(q, lang) if faq_first else None
     if beside is not None:
         return beside

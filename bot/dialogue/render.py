@@ -261,7 +261,7 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
     lines = []
     unc = record.get("uncertain") or {}
     if unc:
-        what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
+        what = "; ".join(doubted_fields(unc, lang))
         lines.append(
             t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind or "", record))
         )
@@ -278,6 +278,16 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
         else t("source_undated", lang, text=shown)
     )
     return lines + review_lines(record, lang)
+
+
+def doubted_fields(uncertain: Mapping[str, Any], lang: str) -> list[str]:
+    """The uncertain fields as the ⚠ line names them: with staff's reason in English; in another
+    language by their names only, each once (the reasons are staff's English notes, which no translation
+    overlay holds: an English sentence inside a French or Arabic answer is not read; the catalogue's
+    "Not confirmed ... confirm by phone" line says the rest in the user's language)."""
+    if lang == "en":
+        return [f"{field_label(field, lang)} ({reason})" for field, reason in uncertain.items()]
+    return list(dict.fromkeys(field_label(field, lang) for field in uncertain))
 
 
 def review_lines(record: Mapping[str, Any], lang: str) -> list[str]:
