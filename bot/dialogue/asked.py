@@ -1800,9 +1800,12 @@ def _hotline_turn(q: Question, lang: str) -> Turn | None:
     # its hours.
     unasked = ["hours"] if q.filters.get("weekday") else ["phone"]
     facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else unasked)
-    if not facets:
-        return None
-    records = named_hotlines(q.text)
+    if facets:
+        records = named_hotlines(q.text)
+    else:
+        # "Есть ли горячая линия, где отвечают по-русски?" ("where" they answer is no address): the
+        # hotlines that speak the language named, their number and languages.
+        records, facets = hotline_words.hotlines_speaking(q.text), ["phone", "languages"]
     if not records:
         return None
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)

@@ -474,7 +474,11 @@ def _entry(entry_id: str, topic: str, score: float = 0.7, answer: str = "") -> i
         ("Можно ли ездить за рулём в Пекине с российскими правами?", "driving_x", "driving"),
         ("هل أستطيع قيادة السيارة في بكين برخصتي المصرية؟", "driving_x", "driving"),
         ("아기가 베이징에서 태어났어요. 이제 뭘 해야 하나요?", "newborn_steps", "immigration"),
-        ("Unser Sohn ist in Peking zur Welt gekommen – was müssen wir jetzt erledigen?", "newborn_x", "health"),
+        (
+            "Unser Sohn ist in Peking zur Welt gekommen – was müssen wir jetzt erledigen?",
+            "newborn_x",
+            "health",
+        ),
     ],
 )
 def test_an_entry_on_the_subject_the_words_say_answers_from_the_beside_floor(
@@ -501,18 +505,27 @@ def test_an_entry_on_another_subject_or_below_the_floor_does_not_answer(
 def test_a_country_named_gets_the_entry_about_it(
     decisions: dict[str, match.Decision], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """"我是俄罗斯人，来北京玩需要办签证吗？" read as the port visa: the entry about Russia answers (its own
+    """ "我是俄罗斯人，来北京玩需要办签证吗？" read as the port visa: the entry about Russia answers (its own
     end date), not the topic; an entry listing many countries does not count as about one."""
-    russia = _entry("visa_free_russia_brunei", "immigration", 0.82, "Russia and Brunei end on 14 Sep 2026")
+    russia = _entry(
+        "visa_free_russia_brunei", "immigration", 0.82, "Russia and Brunei end on 14 Sep 2026"
+    )
     decisions["anywhere"] = match.Decision(russia, [russia])
     monkeypatch.setattr(match, "about_countries", lambda entry: entry["id"] == russia.entry_id)
-    assert answers.faq_subject_said("我是俄罗斯人，来北京玩需要办签证吗？") == ("entry", russia.entry_id)
-    listing = _entry("visa_free_country_list", "immigration", 0.82, "France, Russia, Germany, Italy")
+    assert answers.faq_subject_said("我是俄罗斯人，来北京玩需要办签证吗？") == (
+        "entry",
+        russia.entry_id,
+    )
+    listing = _entry(
+        "visa_free_country_list", "immigration", 0.82, "France, Russia, Germany, Italy"
+    )
     decisions["anywhere"] = match.Decision(listing, [listing])
     assert answers.faq_subject_said("我是俄罗斯人，来北京玩需要办签证吗？") is None
 
 
-def test_the_subject_said_answers_before_the_topic_the_nlu_read(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_subject_said_answers_before_the_topic_the_nlu_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     seen: list[str] = []
 
     def said(text: str | None, **kw: Any) -> Any:

@@ -94,3 +94,9 @@ def test_a_hotline_asked_by_the_language_it_answers_in(use_kb: str, text: str) -
 def test_a_language_without_a_word_for_hotline_asks_no_hotline(use_kb: str) -> None:
     assert hotline_words.hotlines_speaking("Please answer in Russian") == []
     assert hotline_words.hotlines_speaking("Is there a hotline?") == []
+
+
+def test_where_a_hotline_answers_in_a_language_is_its_number_not_an_address(use_kb: str) -> None:
+    text = "Есть ли горячая линия, где отвечают по-русски?"
+    turn = asked.answer_named(Question("out_of_scope", text, facets=("address",)), lang="ru")
+    assert turn is not None and "12345" in turn.answer.replies[0].text

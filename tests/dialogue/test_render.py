@@ -196,7 +196,12 @@ def test_a_place_open_around_the_clock_says_its_holiday_rule_too() -> None:
 
 
 def test_a_field_doubted_for_two_reasons_is_named_once_outside_english() -> None:
-    unc = {"answer": "third-party copy", "source": "only a forum", "address": "old", "address.zh": "ours"}
+    unc = {
+        "answer": "third-party copy",
+        "source": "only a forum",
+        "address": "old",
+        "address.zh": "ours",
+    }
     labels = render.doubted_fields(unc, "ru")
     assert len(labels) == len(set(labels)) == 3
     assert not any("third-party" in label or "forum" in label for label in labels)
