@@ -206,3 +206,20 @@ def test_a_field_doubted_for_two_reasons_is_named_once_outside_english() -> None
     assert len(labels) == len(set(labels)) == 3
     assert not any("third-party" in label or "forum" in label for label in labels)
     assert render.doubted_fields(unc, "en")[0].endswith("(third-party copy)")
+
+
+def test_a_translated_faq_answer_has_no_english_reasons_an_untranslated_one_keeps_them() -> None:
+    entry = {
+        "id": "x",
+        "topic": "driving",
+        "answer": {"en": "Yes.", "zh": "是。", "fr": "Oui."},
+        "source": ["example.gov.cn/s.html [OFF]"],
+        "source_date": "2026-11-22",
+        "uncertain": {"answer": "undated third-party description only"},
+    }
+    assert "undated third-party" not in render.faq_entry(entry, "fr")
+    assert "⚠" in render.faq_entry(entry, "fr")
+    assert "undated third-party" in render.faq_entry(
+        entry, "de"
+    )  # shown in English, with its reason
+    assert "undated third-party" in render.faq_entry(entry, "en")
