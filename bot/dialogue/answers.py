@@ -21,6 +21,7 @@ from bot.core import vocab
 from bot.dialogue import cards, feedback, render, word_lists
 from bot.dialogue import hours as hours_mod
 from bot.dialogue.i18n import local, name, t, text
+from bot.faq import countries as faq_countries
 from bot.faq import index as faq_index
 from bot.faq import match as faq_match
 from bot.knowledge import facets as kfacets
@@ -765,6 +766,50 @@ def faq_beside_procedure(
             best.score - score >= faq_match.margin() for score in others
         )
         return faq_match.Decision(best, decision.closest) if clear else None
+
+    return _entry_for_topic_message(decide, lang, filters, text)
+
+
+# Subjects a message's own words say (bot/dialogue/word_lists.py: "drive", "за рулём", "운전"; "was born",
+# "태어났", "وُلد") and the entries about each: the driving entries (`topic: driving`), the newborn's
+# (`newborn_*`).
+SUBJECT_ENTRIES: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "driving": lambda entry: entry.get("topic") == "driving",
+    "newborn": lambda entry: str(entry.get("id") or "").startswith("newborn_"),
+}
+
+
+def faq_subject_said(
+    text: str | None, *, lang: str = "en", filters: Mapping[str, Any] | None = None
+) -> Answer | None:
+    """An entry about what the message's own words say, for a message the NLU put into a topic it is not
+    about: "Можно ли ездить за рулём в Пекине с российскими правами?" (read as the R visa), "아기가
+    베이징에서 태어났어요. 이제 뭘 해야 하나요?" (read as hospitals), "我是俄罗斯人，来北京玩需要办签证吗？"
+    (read as the port visa). Answers
+    - the entry that answers the message (`match.decide`) when it is about the few countries it names and
+      the message names one of them (Russia's own end date, the USA's transit), or
+    - the closest entry from BESIDE_FLOOR when it is about a subject the message's words say
+      (`SUBJECT_ENTRIES`): the words leave no doubt about the subject, the encoder only ranks its entries.
+    None otherwise (and when the entry answers another question: `_entry_for_topic_message`)."""
+    said = [s for s in SUBJECT_ENTRIES if word_lists.says(s, text)]
+    named = faq_countries.named(text)
+    if not said and not named:
+        return None
+
+    def decide() -> faq_match.Decision | None:
+        decision = faq_match.decide(text)
+        best = decision.answer or (decision.closest[0] if decision.closest else None)
+        if best is None:
+            return None
+        if (
+            decision.answer is not None
+            and named & faq_match.answer_countries(best.entry)
+            and faq_match.about_countries(best.entry)
+        ):
+            return decision
+        if best.score >= BESIDE_FLOOR and any(SUBJECT_ENTRIES[s](best.entry) for s in said):
+            return faq_match.Decision(best, decision.closest)
+        return None
 
     return _entry_for_topic_message(decide, lang, filters, text)
 

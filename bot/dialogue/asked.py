@@ -1791,6 +1791,9 @@ def named_hotlines(text: str) -> list[dict[str, Any]]:
     ids = dict.fromkeys(m.id for m in names.find_mentions(text or "") if m.kind == "hotlines")
     found = [r for r in (names.record("hotlines", i) for i in ids) if r]
     found += [r for r in hotline_words.hotlines_asked(text) if r["id"] not in ids]
+    if not found:
+        # "Есть ли горячая линия, где отвечают по-русски?": the hotlines that answer in that language.
+        found = hotline_words.hotlines_speaking(text)
     return found
 
 
@@ -1802,9 +1805,12 @@ def _hotline_turn(q: Question, lang: str) -> Turn | None:
     # its hours.
     unasked = ["hours"] if q.filters.get("weekday") else ["phone"]
     facets = [f for f in q.facets if f in hotlines.FACETS] or ([] if q.facets else unasked)
-    if not facets:
-        return None
-    records = named_hotlines(q.text)
+    if facets:
+        records = named_hotlines(q.text)
+    else:
+        # "Есть ли горячая линия, где отвечают по-русски?" ("where" they answer is no address): the
+        # hotlines that speak the language named, their number and languages.
+        records, facets = hotline_words.hotlines_speaking(q.text), ["phone", "languages"]
     if not records:
         return None
     base = Context(intent=q.intent if q.intent in TOPIC_INTENTS else None, filters=q.filters)
@@ -2070,6 +2076,18 @@ def answer_question(
         )
         if outside:
             return Turn(outside, Context())
+    if (
+        faq_first
+        and q.intent in TOPIC_INTENTS
+        and (q.intent != ctx.intent or _complete_question(q.text))
+        and named_records(q.text) is None
+        and not named_service_topics(q.text)
+    ):
+        # "Можно ли ездить за рулём с российскими правами?" read as the R visa: the entry on the subject
+        # its words say (driving, a newborn) or on the country it names.
+        said = answers.faq_subject_said(q.text, lang=lang, filters=q.filters)
+        if said:
+            return Turn(said, Context())
     if (
         faq_first
         and q.intent in TOPIC_INTENTS
@@ -2597,6 +2615,11 @@ def summary_turn(
         outside = answers.faq_outside_topics(q.text, lang=lang, filters=q.filters)
         if outside:
             return Turn(outside, Context())
+        if named_records(q.text) is None and not named_service_topics(q.text):
+            # "아기가 베이징에서 태어났어요. 이제 뭘 해야 하나요?" read as hospitals: the newborn's entry.
+            said = answers.faq_subject_said(q.text, lang=lang, filters=q.filters)
+            if said:
+                return Turn(said, Context())
     beside = _entry_beside(q, lang) if faq_first else None
     if beside is not None:
         return beside

@@ -80,6 +80,34 @@ def asked(text: str) -> list[tuple[str, str | None]]:
     ]
 
 
+def says_hotline(text: str | None) -> bool:
+    """The message says a word for "hotline" (the file's `hotline` list)."""
+    hotline, _ = _load()
+    return bool(hotline.search(fold(text or "")))
+
+
+def languages_named(text: str | None) -> set[str]:
+    """The languages a message names ("по-русски", "en français", "باللغة العربية": the gazetteer's
+    `language` forms), as codes."""
+    from bot.nlu import gazetteer
+
+    return {str(m.value) for m in gazetteer.find_entities(text or "", {"language"})}
+
+
+def hotlines_speaking(text: str | None, url: str | None = None) -> list[dict[str, Any]]:
+    """A hotline asked by the language it answers in ("is there a hotline where they answer in Russian?",
+    "y a-t-il une ligne où l'on parle français ?"): the knowledge base's hotlines whose `languages` hold a
+    language the message names, when it says a word for "hotline". None named or no word: none."""
+    from bot.knowledge.kinds import hotlines
+
+    if not says_hotline(text):
+        return []
+    wanted = languages_named(text)
+    if not wanted:
+        return []
+    return [dict(r) for r in hotlines.hotlines([], url) if wanted & set(r.get("languages") or [])]
+
+
 def hotlines_asked(text: str, url: str | None = None) -> list[dict[str, Any]]:
     """The knowledge base's hotlines the message means by what they are (none: an empty list)."""
     from bot.knowledge.kinds import hotlines

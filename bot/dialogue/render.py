@@ -253,15 +253,19 @@ def source_date_in_words(date: str, lang: str) -> str:
     return "".join(parts)
 
 
-def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
+def provenance(
+    record: Record, lang: str, kind: str | None = None, reasons: bool | None = None
+) -> list[str]:
     """Uncertainty warning, source and date, staff confirmation (or its absence), translation note.
 
     `kind` (service_points, procedures, ...) chooses the hotline to confirm with when the record has no
-    phone of its own; without it the city hotline 12345 is named, never the immigration hotline."""
+    phone of its own; without it the city hotline 12345 is named, never the immigration hotline.
+    `reasons`: whether staff's (English) reasons follow the fields named; default in English only
+    (`doubted_fields`), also after a text shown in English for want of a translation."""
     lines = []
     unc = record.get("uncertain") or {}
     if unc:
-        what = "; ".join(f"{field_label(field, lang)} ({reason})" for field, reason in unc.items())
+        what = "; ".join(doubted_fields(unc, lang, reasons))
         lines.append(
             t("uncertain", lang, text=what, hotline=prov.confirm_phone(kind or "", record))
         )
@@ -278,6 +282,18 @@ def provenance(record: Record, lang: str, kind: str | None = None) -> list[str]:
         else t("source_undated", lang, text=shown)
     )
     return lines + review_lines(record, lang)
+
+
+def doubted_fields(
+    uncertain: Mapping[str, Any], lang: str, reasons: bool | None = None
+) -> list[str]:
+    """The uncertain fields as the ⚠ line names them: with staff's reason in English; in another
+    language by their names only, each once (the reasons are staff's English notes, which no translation
+    overlay holds: an English sentence inside a French or Arabic answer is not read; the catalogue's
+    "Not confirmed ... confirm by phone" line says the rest in the user's language)."""
+    if lang == "en" if reasons is None else reasons:
+        return [f"{field_label(field, lang)} ({reason})" for field, reason in uncertain.items()]
+    return list(dict.fromkeys(field_label(field, lang) for field in uncertain))
 
 
 def review_lines(record: Mapping[str, Any], lang: str) -> list[str]:
@@ -299,7 +315,8 @@ def faq_entry(entry: Mapping[str, Any], lang: str) -> str:
     confirmed it."""
     answer = entry["answer"]
     lines = [answer[lang]] if lang in answer else [t("faq_in_english", lang), answer["en"]]
-    lines += provenance(cast(Record, entry), lang, "faq")
+    # Staff's English reasons beside an English answer (no translation yet), not inside a translated one.
+    lines += provenance(cast(Record, entry), lang, "faq", reasons=lang not in answer or None)
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ from bot.nlu.facets import fold
 
 DATA = Path(__file__).with_name("language_data")
 # The word lists, each language_data/<name>.yml with the list under the key <name>.
-LISTS = ("penalty", "passport", "visa_free", "transit")
+LISTS = ("penalty", "passport", "visa_free", "transit", "driving", "newborn")
 
 
 @lru_cache(maxsize=len(LISTS))

@@ -125,6 +125,9 @@ STANDALONE_INTENTS: dict[str, frozenset[str]] = {
 }
 # "speak English please" asks for a reply language, not for the languages spoken somewhere.
 NEVER_FOLLOW_UP = frozenset({"change_language"})
+# Unless it asks for a hotline that answers in a language ("is there a hotline in Russian?"): a question
+# outside the topics, which the dialogue answers with the hotlines that speak it.
+HOTLINE_INTENT = "out_of_scope"
 # Small talk whose fixed reply never answers a message naming a record ("and Harrow?") or asking a fine
 # (its short words "no", "don't", "ok", "fine": "and the fine if I don't?" is no "no, thanks"): such a
 # message is a follow-up.
@@ -920,6 +923,14 @@ def names_a_record(text: str) -> bool:
     return bool(names.find_held_mentions(text))
 
 
+def _asks_a_hotline(text: str) -> bool:
+    """The message says a word for "hotline" (bot/dialogue/language_data/hotlines.yml): a language it
+    names is the one the line should answer in."""
+    from bot.dialogue import hotline_words  # the dialogue's word list (it imports `fold` from here)
+
+    return hotline_words.says_hotline(text)
+
+
 def _spoken_not_reply(text: str, a: Analysis) -> bool:
     """The message asks which languages are spoken and names none ("무슨 언어 돼요?", "на каких языках
     говорят?"): it cannot ask for a reply language (it names no language to switch to), so it asks
@@ -1058,6 +1069,12 @@ class FacetExtractor(GraphComponent, EntityExtractorMixin):
             if intent in SMALL_TALK and _asks_penalty(text):
                 # "and the fine if I don't?" read as thanks or "no": a fine asked of what was shown.
                 _set_intent(message, FOLLOW_UP_INTENT, ranking)
+                continue
+            if intent in NEVER_FOLLOW_UP and _asks_a_hotline(text):
+                # "Есть ли горячая линия, где отвечают по-русски?", "هل يوجد خط ساخن يجيب باللغة
+                # العربية؟": a hotline asked by the language it answers in, not a request to switch
+                # the reply's language (the dialogue finds the hotlines that speak it).
+                _set_intent(message, HOTLINE_INTENT, ranking)
                 continue
             if intent in NEVER_FOLLOW_UP and _language_in_a_name(text):
                 # A language named only inside a place's name: the classifier's next guess.

@@ -46,6 +46,8 @@ def test_a_fact_hospitals_never_hold_asks_beyond_the_places(
         seen.append(kw.get("beyond"))
 
     monkeypatch.setattr(answers, "faq_instead", instead)
+    # (the newborn's words would let the entry on that subject answer first: faq_subject_said)
+    monkeypatch.setattr(answers, "faq_subject_said", lambda text, **kw: None)
     baby = "Unser Baby ist geboren, bis wann müssen wir es anmelden?"
     asked.answer_question(Question("healthcare", baby, facets=("deadline",)), Context())
     asked.answer_question(Question("healthcare", "Adresse?", facets=("address",)), Context())
@@ -460,3 +462,81 @@ def test_a_transit_named_keeps_the_transit(use_kb: str) -> None:
     assert not word_lists.asks_visa_free_entry("240 hour visa free transit, how does it work?")
     assert not word_lists.asks_visa_free_entry("무비자 경유는 몇 시간까지 되나요?")
     assert not word_lists.asks_visa_free_entry("How do I extend my visa?")
+
+
+def _entry(entry_id: str, topic: str, score: float = 0.7, answer: str = "") -> index.Match:
+    return index.Match(entry_id, score, {"id": entry_id, "topic": topic, "answer": {"en": answer}})
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id", "topic"),
+    [
+        ("Можно ли ездить за рулём в Пекине с российскими правами?", "driving_x", "driving"),
+        ("هل أستطيع قيادة السيارة في بكين برخصتي المصرية؟", "driving_x", "driving"),
+        ("아기가 베이징에서 태어났어요. 이제 뭘 해야 하나요?", "newborn_steps", "immigration"),
+        (
+            "Unser Sohn ist in Peking zur Welt gekommen – was müssen wir jetzt erledigen?",
+            "newborn_x",
+            "health",
+        ),
+    ],
+)
+def test_an_entry_on_the_subject_the_words_say_answers_from_the_beside_floor(
+    decisions: dict[str, match.Decision], text: str, entry_id: str, topic: str
+) -> None:
+    """Driving or a baby born, said in the message's own words: the closest entry answers when it is on
+    that subject, though the NLU read another topic (the R visa, hospitals) and no bar is reached."""
+    decisions["anywhere"] = match.Decision(None, [_entry(entry_id, topic, 0.65)])
+    assert answers.faq_subject_said(text) == ("entry", entry_id)
+
+
+def test_an_entry_on_another_subject_or_below_the_floor_does_not_answer(
+    decisions: dict[str, match.Decision],
+) -> None:
+    text = "Можно ли ездить за рулём в Пекине с российскими правами?"
+    decisions["anywhere"] = match.Decision(None, [_entry("r_visa_x", "immigration", 0.9)])
+    assert answers.faq_subject_said(text) is None
+    decisions["anywhere"] = match.Decision(None, [_entry("driving_x", "driving", 0.5)])
+    assert answers.faq_subject_said(text) is None
+    # no subject said, no country named: nothing is looked up
+    assert answers.faq_subject_said("Where is the exit-entry hall?") is None
+
+
+def test_a_country_named_gets_the_entry_about_it(
+    decisions: dict[str, match.Decision], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "我是俄罗斯人，来北京玩需要办签证吗？" read as the port visa: the entry about Russia answers (its own
+    end date), not the topic; an entry listing many countries does not count as about one."""
+    russia = _entry(
+        "visa_free_russia_brunei", "immigration", 0.82, "Russia and Brunei end on 14 Sep 2026"
+    )
+    decisions["anywhere"] = match.Decision(russia, [russia])
+    monkeypatch.setattr(match, "about_countries", lambda entry: entry["id"] == russia.entry_id)
+    assert answers.faq_subject_said("我是俄罗斯人，来北京玩需要办签证吗？") == (
+        "entry",
+        russia.entry_id,
+    )
+    listing = _entry(
+        "visa_free_country_list", "immigration", 0.82, "France, Russia, Germany, Italy"
+    )
+    decisions["anywhere"] = match.Decision(listing, [listing])
+    assert answers.faq_subject_said("我是俄罗斯人，来北京玩需要办签证吗？") is None
+
+
+def test_the_subject_said_answers_before_the_topic_the_nlu_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str] = []
+
+    def said(text: str | None, **kw: Any) -> Any:
+        seen.append(str(text))
+        return ("entry", "driving_x")
+
+    monkeypatch.setattr(answers, "faq_subject_said", said)
+    text = "Можно ли ездить за рулём в Пекине с российскими правами?"
+    turn = asked.answer_question(Question("talent_services", text), Context())
+    assert turn is not None and turn.answer == ("entry", "driving_x") and seen == [text]
+    # not when the message names a topic's service ("how do I extend my visa?" from a Russian)
+    seen.clear()
+    asked.answer_question(Question("visa", "I'm Russian, how do I extend my visa?"), Context())
+    assert seen == []

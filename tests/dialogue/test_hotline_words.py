@@ -73,3 +73,30 @@ def test_a_hotline_named_in_a_message_the_nlu_did_not_place_gets_its_phone(use_k
     q = Question("nlu_fallback", "y a-t-il une ligne de police en anglais pour les étrangers ?")
     turn = asked.out_of_scope_turn(q, asked.Context(), lang="fr", unsure=True)
     assert turn is not None and "6525 5486" in "\n".join(r.text for r in turn.answer.replies)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Есть ли горячая линия, где отвечают по-русски?",
+        "Y a-t-il un numéro d'assistance où l'on répond en français ?",
+        "هل يوجد خط ساخن يجيب باللغة العربية؟",
+        "日本語で対応してくれる電話窓口はありますか？",
+        "Is there a hotline I can call where someone speaks Russian?",
+    ],
+)
+def test_a_hotline_asked_by_the_language_it_answers_in(use_kb: str, text: str) -> None:
+    """The hotlines whose `languages` hold the language named (12345 has a desk for each of the nine)."""
+    assert "12345" in [r["number"] for r in hotline_words.hotlines_speaking(text)]
+    assert "12345" in [r["number"] for r in asked.named_hotlines(text)]
+
+
+def test_a_language_without_a_word_for_hotline_asks_no_hotline(use_kb: str) -> None:
+    assert hotline_words.hotlines_speaking("Please answer in Russian") == []
+    assert hotline_words.hotlines_speaking("Is there a hotline?") == []
+
+
+def test_where_a_hotline_answers_in_a_language_is_its_number_not_an_address(use_kb: str) -> None:
+    text = "Есть ли горячая линия, где отвечают по-русски?"
+    turn = asked.answer_named(Question("out_of_scope", text, facets=("address",)), lang="ru")
+    assert turn is not None and "12345" in turn.answer.replies[0].text

@@ -49,7 +49,12 @@ def test_uncertain_fields_are_named_in_the_users_language() -> None:
         "source_date": "2026-11-22",
         "uncertain": {"phones": "old guide", "steps[2]": "2015 Q&A"},
     }
-    assert "电话 (old guide)" in "\n".join(render.provenance(rec, "zh", "service_points"))
+    # staff's reasons are English notes: said in English only (no overlay translates them); another
+    # language names the doubted fields in its own words
+    chinese = "\n".join(render.provenance(rec, "zh", "service_points"))
+    assert "⚠" in chinese and "电话" in chinese and "old guide" not in chinese
+    french = "\n".join(render.provenance(rec, "fr", "procedures"))
+    assert "⚠ Non confirmé" in french and "2015 Q&A" not in french and "old guide" not in french
     assert "phone (old guide)" in "\n".join(render.provenance(rec, "en", "service_points"))
     # an item of a list is named with its number, not as the whole list or another field
     assert "steps 2 (2015 Q&A)" in "\n".join(render.provenance(rec, "en", "procedures"))
@@ -188,3 +193,33 @@ def test_a_place_open_around_the_clock_says_its_holiday_rule_too() -> None:
     office = {"open_24h": True, "public_holidays": "open"}
     text = render.format_day(office, "en", _holiday("spring_festival"))
     assert i18n.t("open_24h", "en") in text and i18n.t("public_holidays_open", "en") in text
+
+
+def test_a_field_doubted_for_two_reasons_is_named_once_outside_english() -> None:
+    unc = {
+        "answer": "third-party copy",
+        "source": "only a forum",
+        "address": "old",
+        "address.zh": "ours",
+    }
+    labels = render.doubted_fields(unc, "ru")
+    assert len(labels) == len(set(labels)) == 3
+    assert not any("third-party" in label or "forum" in label for label in labels)
+    assert render.doubted_fields(unc, "en")[0].endswith("(third-party copy)")
+
+
+def test_a_translated_faq_answer_has_no_english_reasons_an_untranslated_one_keeps_them() -> None:
+    entry = {
+        "id": "x",
+        "topic": "driving",
+        "answer": {"en": "Yes.", "zh": "是。", "fr": "Oui."},
+        "source": ["example.gov.cn/s.html [OFF]"],
+        "source_date": "2026-11-22",
+        "uncertain": {"answer": "undated third-party description only"},
+    }
+    assert "undated third-party" not in render.faq_entry(entry, "fr")
+    assert "⚠" in render.faq_entry(entry, "fr")
+    assert "undated third-party" in render.faq_entry(
+        entry, "de"
+    )  # shown in English, with its reason
+    assert "undated third-party" in render.faq_entry(entry, "en")

@@ -951,3 +951,25 @@ def test_a_facet_word_repeated_after_a_name_is_kept_for_the_dialogue() -> None:
     a = facets.analyse("덜위치 칼리지 전화번호랑 주소가 뭐예요?")
     assert [f.value for f in a.facets] == ["address", "phone"]
     assert [(r.value, r.text) for r in a.repeats] == [("address", "주소")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Есть ли горячая линия, где отвечают по-русски?",
+        "هل يوجد خط ساخن يجيب باللغة العربية؟",
+        "Is there a hotline where someone speaks French?",
+        "한국어로 상담해 주는 핫라인이 있나요?",
+    ],
+)
+def test_a_hotline_asked_by_its_language_is_no_request_to_switch(text: str) -> None:
+    """A word for "hotline" makes the language named the one the line should answer in: a question
+    outside the topics (the dialogue answers with the hotlines that speak it), not change_language."""
+    (message,) = FacetExtractor({}).process([_message(text, "change_language", 0.9)])
+    assert message.get("intent")["name"] == facets.HOTLINE_INTENT == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["Please answer in Russian", "можно по-русски?", "English please"])
+def test_a_request_for_a_reply_language_still_switches(text: str) -> None:
+    (message,) = FacetExtractor({}).process([_message(text, "change_language", 0.9)])
+    assert message.get("intent")["name"] == "change_language"
