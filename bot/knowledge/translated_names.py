@@ -145,11 +145,11 @@ class TranslatedIndex:
             return compound
         r = rules()
         said: set[str] = set()
-        spans: list[tuple[int, int]] = []
+        spans: list[tuple[frozenset[str], tuple[int, int]]] = []
         for english, pattern in r.words:
             for m in pattern.finditer(folded):
                 said |= english
-                spans.append(m.span())
+                spans.append((english, m.span()))
         if not said:
             return None
         kinds_said: dict[str, tuple[int, int]] = {}
@@ -160,6 +160,7 @@ class TranslatedIndex:
                     kinds_said.setdefault(kind, kind_word.span())
         present = set(_TOKEN.findall(folded)) | said
         best: dict[tuple[str, str], float] = {}
+        used: dict[tuple[str, str], frozenset[str]] = {}
         for kind, rid, words, tokens in self.entries:
             # At least one word of the name said as a translation: a distinctive one ("hôpital de
             # l'amitié") or a generic one around the name's own words in another order ("l'école
@@ -169,7 +170,12 @@ class TranslatedIndex:
                 # A name of generic words only counts least: "Городская международная школа
                 # Пекина" is the City International School, not the International School.
                 score = len(words - GENERIC) or 0.5
-                best[(kind, rid)] = max(best.get((kind, rid), 0), score)
+                if score > best.get((kind, rid), 0):
+                    best[(kind, rid)] = score
+                    # The translated words the name needed: its distinctive ones, else the generic
+                    # ones; a generic word said beside it ("… les assurances internationales") is
+                    # no part of the name, so that the words around it keep what they ask.
+                    used[(kind, rid)] = words & said or tokens & said
         if not best:
             return None
         top = max(best.values())
@@ -177,5 +183,6 @@ class TranslatedIndex:
         if len(winners) != 1:
             return None
         kind, rid = winners[0]
-        spans.append(kinds_said[kind])
-        return NameMatch(kind, rid, min(s for s, _ in spans), max(e for _, e in spans))
+        named = [span for english, span in spans if english & used[(kind, rid)]]
+        named.append(kinds_said[kind])
+        return NameMatch(kind, rid, min(s for s, _ in named), max(e for _, e in named))

@@ -203,3 +203,13 @@ def test_generic_names_and_german_compounds(
 )
 def test_generic_words_in_the_plural_or_with_in_name_no_school(kb_url: str, text: str) -> None:
     assert names.current(kb_url).translated.find(text) is None
+
+
+def test_a_generic_word_said_beside_a_translated_name_is_no_part_of_it(kb_url: str) -> None:
+    # "internationales" after "assurances" is not the hospital's "International": the mention ends at
+    # "l'Amitié", so the insurance asked stays outside the name (answers_dev33 q_fr04, ans14b).
+    text = "Est-ce que l'hôpital de l'Amitié de Pékin accepte les assurances internationales ?"
+    found = names.find_mentions(text, kb_url)
+    assert [(m.kind, m.id, m.surface) for m in found] == [
+        ("hospitals", "beijing_friendship_hospital_international", "hôpital de l'Amitié")
+    ]
