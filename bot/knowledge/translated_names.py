@@ -99,7 +99,8 @@ class NameMatch:
 class TranslatedIndex:
     """The distinctive words of the English names of every school and hospital."""
 
-    entries: list[tuple[str, str, frozenset[str]]] = field(default_factory=list)
+    # (kind, id, distinctive words, every word of the name)
+    entries: list[tuple[str, str, frozenset[str], frozenset[str]]] = field(default_factory=list)
 
     @classmethod
     def build(cls, named: Iterable[tuple[str, str, Iterable[str]]]) -> TranslatedIndex:
@@ -116,7 +117,7 @@ class TranslatedIndex:
                 # those words, translated as one phrase (name_words.yml: "international school beijing").
                 words = tokens - GENERIC or tokens - FUNCTION_WORDS
                 if words:
-                    entries.append((kind, rid, words))
+                    entries.append((kind, rid, words, tokens))
         return cls(entries)
 
     def compound(self, folded: str) -> NameMatch | None:
@@ -128,7 +129,7 @@ class TranslatedIndex:
         for m in _COMPOUND.finditer(folded):
             said = frozenset(_TOKEN.findall(m.group(1))) - GENERIC
             kind = "hospitals" if m.group(2) in _HOSPITAL_PARTS else "schools"
-            for entry_kind, rid, words in self.entries:
+            for entry_kind, rid, words, _ in self.entries:
                 if entry_kind == kind and words == said:
                     found.add((kind, rid, m.start(), m.end()))
         if len({(k, r) for k, r, _, _ in found}) != 1:
@@ -144,11 +145,11 @@ class TranslatedIndex:
             return compound
         r = rules()
         said: set[str] = set()
-        spans: list[tuple[int, int]] = []
+        spans: list[tuple[frozenset[str], tuple[int, int]]] = []
         for english, pattern in r.words:
             for m in pattern.finditer(folded):
                 said |= english
-                spans.append(m.span())
+                spans.append((english, m.span()))
         if not said:
             return None
         kinds_said: dict[str, tuple[int, int]] = {}
@@ -159,12 +160,22 @@ class TranslatedIndex:
                     kinds_said.setdefault(kind, kind_word.span())
         present = set(_TOKEN.findall(folded)) | said
         best: dict[tuple[str, str], float] = {}
-        for kind, rid, words in self.entries:
-            if kind in kinds_said and words <= present and words & said:
+        used: dict[tuple[str, str], frozenset[str]] = {}
+        for kind, rid, words, tokens in self.entries:
+            # At least one word of the name said as a translation: a distinctive one ("hôpital de
+            # l'amitié") or a generic one around the name's own words in another order ("l'école
+            # Montessori internationale de Pékin": International Montessori School of Beijing, which
+            # the exact matcher does not find; "écoles Montessori" names no school).
+            if kind in kinds_said and words <= present and tokens & said:
                 # A name of generic words only counts least: "Городская международная школа
                 # Пекина" is the City International School, not the International School.
                 score = len(words - GENERIC) or 0.5
-                best[(kind, rid)] = max(best.get((kind, rid), 0), score)
+                if score > best.get((kind, rid), 0):
+                    best[(kind, rid)] = score
+                    # The translated words the name needed: its distinctive ones, else the generic
+                    # ones; a generic word said beside it ("… les assurances internationales") is
+                    # no part of the name, so that the words around it keep what they ask.
+                    used[(kind, rid)] = words & said or tokens & said
         if not best:
             return None
         top = max(best.values())
@@ -172,5 +183,6 @@ class TranslatedIndex:
         if len(winners) != 1:
             return None
         kind, rid = winners[0]
-        spans.append(kinds_said[kind])
-        return NameMatch(kind, rid, min(s for s, _ in spans), max(e for _, e in spans))
+        named = [span for english, span in spans if english & used[(kind, rid)]]
+        named.append(kinds_said[kind])
+        return NameMatch(kind, rid, min(s for s, _ in named), max(e for _, e in named))

@@ -67,6 +67,19 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             "¿cuánto cuesta el examen médico?",
             ("procedures", "medical_examination_residence_permit"),
         ),
+        # the names our French and Spanish texts give these offices (answers_dev47, ans14b)
+        (
+            "Où se trouve le Centre des talents étrangers de Pékin ?",
+            ("service_points", "beijing_overseas_talents_center"),
+        ),
+        (
+            "¿Dónde está el Centro de Talentos Extranjeros de Pekín?",
+            ("service_points", "beijing_overseas_talents_center"),
+        ),
+        (
+            "Le bureau des visas de l'aéroport est-il ouvert la nuit ?",
+            ("service_points", "airport_port_visa_office"),
+        ),
     ],
 )
 def test_records_are_found_by_name_short_name_and_alias(

@@ -89,6 +89,15 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
             ("schools", "beijing_city_international_school"),
         ),
         ("Всемирная молодёжная академия Пекина", ("schools", "beijing_world_youth_academy")),
+        # "International" after the name's own words, in French and Spanish word order (answers_dev47, ans14b)
+        (
+            "L'école Montessori internationale de Pékin prend les enfants à partir de quel âge ?",
+            ("schools", "international_montessori_school_beijing"),
+        ),
+        (
+            "¿Dónde está la escuela Montessori internacional?",
+            ("schools", "international_montessori_school_beijing"),
+        ),
         # Sanlitun and Shunyi in Cyrillic (answers_dev34 probes, ans13zl)
         (
             "с какого возраста берут в британскую школу в Санлитуне?",
@@ -115,6 +124,8 @@ def test_translated_names_are_found(kb_url: str, text: str, expected: tuple[str,
         "школы в западной части города",  # "western" names WAB only with "academy"
         "французские школы в Чаояне",  # "French" alone is no school's whole name
         "городские школы в Чаояне",  # "city" names BCIS only with "international"
+        "Quelles écoles internationales à Shunyi ?",  # "internationale" alone names no school
+        "des écoles Montessori à Chaoyang ?",  # a curriculum, not the Montessori school's name
     ],
 )
 def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None:
@@ -124,10 +135,15 @@ def test_translated_words_that_name_no_one_place(kb_url: str, text: str) -> None
 def test_the_place_with_more_words_named_wins_and_a_tie_names_none() -> None:
     index = TranslatedIndex(
         [
-            ("hospitals", "a", frozenset({"friendship"})),
-            ("hospitals", "b", frozenset({"china", "japan", "friendship"})),
-            ("schools", "c", frozenset({"british", "x"})),
-            ("schools", "d", frozenset({"british", "y"})),
+            ("hospitals", "a", frozenset({"friendship"}), frozenset({"friendship"})),
+            (
+                "hospitals",
+                "b",
+                frozenset({"china", "japan", "friendship"}),
+                frozenset({"china", "japan", "friendship"}),
+            ),
+            ("schools", "c", frozenset({"british", "x"}), frozenset({"british", "x"})),
+            ("schools", "d", frozenset({"british", "y"}), frozenset({"british", "y"})),
         ]
     )
     found = index.find("l'hôpital d'amitié sino-japonaise")
@@ -187,3 +203,13 @@ def test_generic_names_and_german_compounds(
 )
 def test_generic_words_in_the_plural_or_with_in_name_no_school(kb_url: str, text: str) -> None:
     assert names.current(kb_url).translated.find(text) is None
+
+
+def test_a_generic_word_said_beside_a_translated_name_is_no_part_of_it(kb_url: str) -> None:
+    # "internationales" after "assurances" is not the hospital's "International": the mention ends at
+    # "l'Amitié", so the insurance asked stays outside the name (answers_dev33 q_fr04, ans14b).
+    text = "Est-ce que l'hôpital de l'Amitié de Pékin accepte les assurances internationales ?"
+    found = names.find_mentions(text, kb_url)
+    assert [(m.kind, m.id, m.surface) for m in found] == [
+        ("hospitals", "beijing_friendship_hospital_international", "hôpital de l'Amitié")
+    ]

@@ -1170,3 +1170,28 @@ BATCH_ANS13ZL: list[Example] = [
     ),
 ]
 QUESTIONS += BATCH_ANS13ZL
+
+# Fourteenth session (helper ans14b, French translation probe answers_dev47): who a school admits asked as
+# "les enfants chinois", "accepte … les élèves chinois", "s'inscrire" (eligibility); what to bring asked with
+# "amener", "emporter" (documents); "comment joindre" asks the phone, not the steps.
+BATCH_ANS14B: list[Example] = [
+    _e("fr", "Est-ce que les enfants chinois peuvent aller à l'ISB ?", False, "eligibility"),
+    _e("fr", "Est-ce que le lycée français accepte les élèves chinois ?", False, "eligibility"),
+    _e("fr", "Mon fils peut-il s'inscrire au WAB ?", False, "eligibility"),
+    _e(
+        "fr",
+        "Je loue un appart, qu'est-ce qu'il faut amener au poste de police pour l'enregistrement ?",
+        False,
+        "documents",
+    ),
+    _e(
+        "fr",
+        "Qu'est-ce que je dois emporter pour le titre de séjour de travail ?",
+        False,
+        "documents",
+    ),
+    _e("fr", "Comment joindre l'hôpital OASIS ?", False, "phone"),
+    # "how many days without a visa" asks how long one may stay, not how long processing takes
+    _e("fr", "Je suis belge, combien de jours sans visa ?", False, "validity"),
+]
+QUESTIONS += BATCH_ANS14B

@@ -77,6 +77,9 @@ def test_tokenizer_component_handles_emoji_only() -> None:
         ("prolonger mon séjour à Pékin", "service", "visa_extension"),
         ("el empadronamiento en pekin", "service", "accommodation_registration"),
         ("déclaration d'hébergement", "service", "accommodation_registration"),
+        # the French registration form and "se déclarer à la police" (answers_dev47 probes, ans14b)
+        ("Je dois faire la fiche d'hébergement où ?", "service", "accommodation_registration"),
+        ("je dois me déclarer à la police", "service", "accommodation_registration"),
         ("me robaron el pasaporte", "service", "lost_passport_certificate"),
         ("renovar el carné de extranjería", "service", "residence_permit"),
         ("visa de talento", "service", "talent_services"),
