@@ -638,14 +638,36 @@ def _analyse(text: str, rules: Path) -> Analysis:
             taken.append((start, w.end()))
             clitic_and += 1
     found = gazetteer.match_index(lexicon(rules), folded, taken=taken)
+    services: list[gazetteer.Match] | None = None
     for kind, value, pattern in _gapped(rules):
         for g in pattern.finditer(folded):
             start, end = g.span(2)
+            if services is None:
+                services = gazetteer.find_entities(text, {"service"})
+            if any(
+                s.start <= start and end <= s.end and s.end - s.start > end - start
+                for s in services
+            ):
+                # Its last words are part of a longer service name: "الإقامة" (the stay) in "تصريح
+                # الإقامة" (the residence permit) names the permit, it does not ask how long one stays.
+                continue
             # Its last words may also be a word of its own facet ("open" in "how long … open").
             same = any(
                 (m.entity, m.value, m.start, m.end) == (kind, value, start, end) for m in found
             )
             if not free(start, end) and not same:
+                continue
+            if any(
+                m.entity == kind == "facet"
+                and m.value != value
+                and m.start <= g.start(1)
+                and g.end(1) <= m.end
+                and m.end - m.start > g.end(1) - g.start(1)
+                for m in found
+            ):
+                # A longer phrase holds its first words and asks another facet, as the longest phrase
+                # wins elsewhere: "كم يوم ياخذ تصريح الإقامة" (how many days does the permit take) asks
+                # the processing time; its "كم يوم" does not open "كم يوم … الإقامة" (how long a stay).
                 continue
             # The gapped phrase owns its first words: "how long … open" asks the hours, so its
             # "how long" no longer asks the processing time.
