@@ -638,19 +638,9 @@ def _analyse(text: str, rules: Path) -> Analysis:
             taken.append((start, w.end()))
             clitic_and += 1
     found = gazetteer.match_index(lexicon(rules), folded, taken=taken)
-    services: list[gazetteer.Match] | None = None
     for kind, value, pattern in _gapped(rules):
         for g in pattern.finditer(folded):
             start, end = g.span(2)
-            if services is None:
-                services = gazetteer.find_entities(text, {"service"})
-            if any(
-                s.start <= start and end <= s.end and s.end - s.start > end - start
-                for s in services
-            ):
-                # Its last words are part of a longer service name: "الإقامة" (the stay) in "تصريح
-                # الإقامة" (the residence permit) names the permit, it does not ask how long one stays.
-                continue
             # Its last words may also be a word of its own facet ("open" in "how long … open").
             same = any(
                 (m.entity, m.value, m.start, m.end) == (kind, value, start, end) for m in found
