@@ -1886,6 +1886,14 @@ def _named_procedure_places_turn(q: Question, lang: str, now: dt.datetime | None
         if scored and scored[0][0] >= PLACES_MATCH_MIN:
             found = matched_procedure(None, q.text, strong=True)
             named = [found] if found else []
+    if not named:
+        # Named by the gazetteer's service words only ("ازاي أحجز ميعاد للكشف الطبي بتاع الإقامة؟": the
+        # medical examination, whose Arabic title the knowledge base does not hold): the one procedure
+        # listing the narrowest service named (the examination, not the residence permit beside it).
+        said = [m.value for m in gazetteer.find_entities(q.text or "", {"service"})]
+        service = service_points.narrowest_service(list(dict.fromkeys(said)))
+        exact = [p for p in procedures.rank(None, "") if service in (p.get("services") or [])]
+        named = exact if service and len(exact) == 1 else []
     procs = [p for p in named if p.get("services") and p.get("topic")]
     if len(procs) != 1:
         return None
@@ -2449,6 +2457,14 @@ def _names_a_procedure(q: Question) -> bool:
     if not found:
         matched = matched_procedure(None, q.text)
         found = [matched] if matched and matched.get("topic") == q.intent else []
+    if not found and q.filters.get("permit_type") in vocab.PERMIT_TYPES:
+        # "كم يوم ياخذ تصريح الإقامة للطلاب؟" (the study permit by a permit-type word, not its title):
+        # the topic's procedure of that type is named as much as by its title.
+        found = [
+            p
+            for p in ranked_procedures(str(q.intent), q)[:1]
+            if p.get("permit_type") == q.filters.get("permit_type")
+        ]
     return any(p["id"] != q.intent for p in found)
 
 

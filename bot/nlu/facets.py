@@ -650,6 +650,18 @@ def _analyse(text: str, rules: Path) -> Analysis:
             )
             if not free(start, end) and not same:
                 continue
+            if any(
+                m.entity == kind == "facet"
+                and m.value != value
+                and m.start <= g.start(1)
+                and g.end(1) <= m.end
+                and m.end - m.start > g.end(1) - g.start(1)
+                for m in found
+            ):
+                # A longer phrase holds its first words and asks another facet, as the longest phrase
+                # wins elsewhere: "كم يوم ياخذ تصريح الإقامة" (how many days does the permit take) asks
+                # the processing time; its "كم يوم" does not open "كم يوم … الإقامة" (how long a stay).
+                continue
             # The gapped phrase owns its first words: "how long … open" asks the hours, so its
             # "how long" no longer asks the processing time.
             found = [
