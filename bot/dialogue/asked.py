@@ -1985,10 +1985,12 @@ def guessed_topic_turn(
     most GUESSES) whose records can hold it: a procedure's fee, documents, ... or a place's phone,
     address, hours, booking. None: no guess can hold it (the topics are offered).
 
-    A message that names a kind of office ("миграционка в Шуньи телефон", "Ausländerbehörde Shunyi
-    Telefon") and asks only an office's facts needs no guess: those offices' facts, the phone too."""
+    A message that names a kind of office in a district ("миграционка в Шуньи телефон", "Ausländerbehörde
+    Shunyi Telefon") and asks only an office's facts needs no guess: those offices' facts, the phone too
+    (without a district, "출입국 상담 전화번호" asks for a line to call, not an office's)."""
     if (
         q.facets
+        and q.filters.get("district")
         and set(q.facets) <= OFFICE_FACETS
         and place_words.offices_named(q.text)
         and not gazetteer.find_entities(q.text or "", {"service"})

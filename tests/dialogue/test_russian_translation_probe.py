@@ -123,7 +123,10 @@ def test_an_office_kind_named_in_an_unsure_message_is_answered(
     assert "出入境" in first and district.capitalize() in first
 
 
-def test_a_phone_asked_with_no_office_kind_still_offers_the_topics(use_kb: str) -> None:
-    q = Question("out_of_scope", "какой там номер телефона", facets=("phone",))
-    turn = asked.out_of_scope_turn(q, Context(), lang="ru", unsure=True, guesses=("visa",))
-    assert turn is None
+def test_a_phone_asked_with_no_office_kind_or_no_district_still_offers_the_topics(
+    use_kb: str,
+) -> None:
+    for text in ("какой там номер телефона", "телефон миграционной службы"):
+        q = Question("out_of_scope", text, facets=("phone",))
+        turn = asked.out_of_scope_turn(q, Context(), lang="ru", unsure=True, guesses=("visa",))
+        assert turn is None
