@@ -2002,7 +2002,21 @@ def guessed_topic_turn(
     """A facet the facet rules recognised in a message the NLU was unsure of, nothing named and no
     topic in context: the fact of the first of the NLU's likeliest topics (`guesses`, best first; at
     most GUESSES) whose records can hold it: a procedure's fee, documents, ... or a place's phone,
-    address, hours, booking. None: no guess can hold it (the topics are offered)."""
+    address, hours, booking. None: no guess can hold it (the topics are offered).
+
+    A message that names a kind of office in a district ("миграционка в Шуньи телефон", "Ausländerbehörde
+    Shunyi Telefon") and asks only an office's facts needs no guess: those offices' facts, the phone too
+    (without a district, "출입국 상담 전화번호" asks for a line to call, not an office's)."""
+    if (
+        q.facets
+        and q.filters.get("district")
+        and set(q.facets) <= OFFICE_FACETS
+        and place_words.offices_named(q.text)
+        and not gazetteer.find_entities(q.text or "", {"service"})
+        and named_records(q.text) is None
+    ):
+        placed = replace(q, intent="find_service_point")
+        return _topic_turn("find_service_point", placed, q.facets, lang, _when(placed, now))
     if set(q.facets) == {"phone"}:
         # A number to call is the one fact a wrong guess makes harmful: "시민 서비스 핫라인" (the citizen
         # hotline, 12345) guessed as a visa question would get the immigration hotline or the halls'

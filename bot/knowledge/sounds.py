@@ -55,13 +55,13 @@ _WORD = re.compile(
 CUES: dict[str, tuple[str, ...]] = {
     "schools": (
         "학교", "스쿨", "칼리지", "아카데미", "학원",
-        "школ", "колледж", "академи", "лицей", "гимнази",
+        "школ", "скул", "колледж", "академи", "лицей", "гимнази",
         "مدرس", "أكاديمي", "اكاديمي", "كلية",
         "スクール", "カレッジ", "アカデミー", "学校",
     ),
     "hospitals": (
         "병원", "의원", "클리닉", "메디컬",
-        "больниц", "клиник", "госпитал", "медцентр",
+        "больниц", "клиник", "госпитал", "хоспитал", "медцентр",
         "مستشف", "عيادة",
         "クリニック", "ホスピタル", "病院", "医院",
     ),
@@ -342,7 +342,8 @@ class SoundIndex:
             if kind is None:
                 continue
             word = words[c].group()
-            cue_at = min(word.find(cue) for cue in CUES[kind] if cue in word)
+            low = word.lower()  # "Школа", "Скул" at the start of a sentence
+            cue_at = min(low.find(cue) for cue in CUES[kind] if cue in low)
             head = word[:cue_at]
             head = head[: -len(_KO_INTERNATIONAL)] if head.endswith(_KO_INTERNATIONAL) else head
             if head:  # "해로우국제학교": the name written together with the kind
@@ -398,7 +399,8 @@ class SoundIndex:
 
 
 def _cue_kind(word: str) -> str | None:
-    """The kind of place a message word says ("학교", "больницы", "بمدرسة"), or None."""
+    """The kind of place a message word says ("학교", "больницы", "Школа", "بمدرسة"), or None."""
+    word = word.lower()
     for kind, cues in CUES.items():
         if any(cue in word for cue in cues):
             return kind

@@ -33,6 +33,10 @@ def ids(text: str, url: str) -> list[tuple[str, str]]:
         # "American" translated ("미국학교"), the rest of the name transcribed.
         ("세인트폴 미국학교 문 닫았어요?", ("schools", "saint_paul_american_school")),
         ("유나이티드 패밀리 병원 전화번호", ("hospitals", "beijing_united_family_hospital")),
+        # "School" and "Hospital" transcribed ("Скул", "Хоспитал"), a kind word capitalised at the start.
+        ("Сент-Пол Американ Скул ещё работает?", ("schools", "saint_paul_american_school")),
+        ("Юнайтед Фэмили Хоспитал телефон", ("hospitals", "beijing_united_family_hospital")),
+        ("Школа Хэрроу, какой телефон?", ("schools", "harrow_beijing")),
     ],
 )
 def test_names_written_as_they_sound_are_found(
@@ -52,6 +56,7 @@ def test_names_written_as_they_sound_are_found(
         "هل توجد مدرسة فرنسية في بكين؟",  # "is there": a function word, not Daystar
         "중국어 못해도 들어갈 수 있는 국제학교 있나요",
         "где находится школа в Шуньи?",
+        "Скул бас есть?",  # the kind word alone
         "Where is Harrow?",  # Latin: the exact matcher's business (and it knows Harrow)
     ],
 )
