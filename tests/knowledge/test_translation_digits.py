@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("lang", ["ru", "fr", "de", "es", "ar", "ja", "ko"])
 def test_the_processing_time_entry_gives_the_days_in_digits(lang: str) -> None:
-    data = yaml.safe_load((ROOT / "knowledge" / "translations" / lang / "faq.yml").read_text("utf-8"))
+    data = yaml.safe_load(
+        (ROOT / "knowledge" / "translations" / lang / "faq.yml").read_text("utf-8")
+    )
     entry = next(e for e in data["faq"] if e["id"] == "exit_entry_processing_time")
     assert "7" in entry["fields"]["answer"]["text"]
