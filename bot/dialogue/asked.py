@@ -1893,7 +1893,7 @@ def _named_procedure_places_turn(q: Question, lang: str, now: dt.datetime | None
         said = [m.value for m in gazetteer.find_entities(q.text or "", {"service"})]
         service = service_points.narrowest_service(list(dict.fromkeys(said)))
         exact = [p for p in procedures.rank(None, "") if service in (p.get("services") or [])]
-        named = exact if service and len(exact) == 1 else []
+        named = [dict(exact[0])] if service and len(exact) == 1 else []
     procs = [p for p in named if p.get("services") and p.get("topic")]
     if len(procs) != 1:
         return None
