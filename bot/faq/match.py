@@ -487,7 +487,8 @@ FOLLOW_UP_SELF_BONUS = 0.03
 # An entry whose own questions ask what the follow-up asks (its facet words: "뭘 가져가야 돼요?" asks the
 # documents) gains this much: a short follow-up's facet tells the entries on a subject apart better than
 # its few words' similarity does (after where to exchange a driving licence, the documents' entry, not the
-# exam exemptions'). It is not given to the entry answered last, whose facet was just answered.
+# exam exemptions'). The entry answered last gains it when its own answer speaks of what is asked
+# (`answer_facets`), not for its questions, whose facet was just answered.
 FOLLOW_UP_FACET_BONUS = 0.15
 
 
@@ -514,7 +515,11 @@ def follow_up_entry(
     def score(m: index.Match) -> float:
         same_family = m.entry_id.split("_", 1)[0] == family
         itself = m.entry_id == entry.get("id")
-        fits = bool(asked) and not itself and _asks(m.entry, asked)
+        fits = bool(asked) and (
+            _asks(m.entry, asked)
+            if not itself
+            else bool(asked & answer_facets(m.entry_id, english_answer(m.entry)))
+        )
         return (
             m.score
             + (FOLLOW_UP_FAMILY_BONUS if same_family else 0.0)
@@ -525,9 +530,26 @@ def follow_up_entry(
     ranked = sorted(
         (m for m in closest if m.entry.get("topic") == subject), key=score, reverse=True
     )
-    if not ranked or ranked[0].score < FOLLOW_UP_FLOOR:
+    if not ranked:
         return None
-    return ranked[0]
+    best = ranked[0]
+    # "how much?" scores low against every entry; it still asks the answer in context for a fact it
+    # speaks of.
+    holds = best.entry_id == entry.get("id") and bool(
+        asked & answer_facets(best.entry_id, english_answer(best.entry))
+    )
+    return best if best.score >= FOLLOW_UP_FLOOR or holds else None
+
+
+@cache
+def answer_facets(entry_id: str, answer: str) -> frozenset[str]:
+    """The facets an entry's English answer speaks of, read with the NLU's facet words (cached per entry
+    and answer). The entry answered last gains the facet bonus for a follow-up asking one of them: "is
+    it free?" after where to buy a SIM card, whose answer says there is no handling fee, asks more of
+    that answer, not of the entry on how many cards a passport allows (whose questions say "how many")."""
+    from bot.nlu import facets as nlu_facets
+
+    return frozenset(f.value for f in nlu_facets.analyse(answer).facets) if answer else frozenset()
 
 
 # Every entry is scored for a follow-up (a few hundred at most: one matrix product).

@@ -177,6 +177,47 @@ def test_a_follow_up_goes_to_the_sibling_that_asks_its_facet(
     assert found is not None and found.entry_id == "driving_licence_exchange_documents"
 
 
+@pytest.mark.parametrize("follow_up", ["а сколько стоит?", "is it free?", "how much?"])
+def test_a_follow_up_asking_what_the_answer_in_context_says_stays_on_it(
+    monkeypatch: pytest.MonkeyPatch, follow_up: str
+) -> None:
+    """ "а сколько стоит?" after where to buy a SIM card, whose answer says there is no handling fee:
+    that answer again, not the entry on how many cards a passport allows, whose questions ("сколько
+    SIM-карт …") share the follow-up's "сколько" and score its few words a little higher; a bare "how
+    much?" scores under the floor against every entry and still asks the answer in context."""
+    where = {
+        "id": "sim_card_where",
+        "topic": "phone",
+        "questions": {"en": ["Where can I buy a Chinese SIM card?"]},
+        "answer": {
+            "en": "Buy it at a service hall; there is no handling fee (the plan costs extra)."
+        },
+    }
+    per_passport = {
+        "id": "sim_cards_per_passport",
+        "topic": "phone",
+        "questions": {
+            "ru": ["Сколько SIM-карт можно оформить на один паспорт?"],
+            "en": ["How many SIM cards per passport?", "Is there a limit per passport?"],
+            "de": ["Wie viele SIM-Karten pro Pass?"],
+        },
+        "answer": {"en": "Up to 5 SIM cards per valid passport."},
+    }
+    low = 0.15 if follow_up == "how much?" else 0.28
+    scores = [
+        index.Match("sim_cards_per_passport", low + 0.03, per_passport),
+        index.Match("sim_card_where", low, where),
+    ]
+    monkeypatch.setattr(match.index, "lookup", lambda *a, **kw: scores)
+    found = match.follow_up_entry(follow_up, where)
+    assert found is not None and found.entry_id == "sim_card_where"
+    # An answer that says nothing of the fee gains nothing: the sibling the words fit answers.
+    silent = {**where, "answer": {"en": "Buy it at a service hall of China Mobile."}}
+    scores[1] = index.Match("sim_card_where", low, silent)
+    found = match.follow_up_entry(follow_up, silent)
+    assert found is None or found.entry_id == "sim_cards_per_passport"
+
+
 def _scored(entry_id: str, score: float, related: list[str]) -> index.Match:
     return index.Match(
         entry_id, score, {"id": entry_id, "topic": "immigration", "related": related}
