@@ -512,14 +512,13 @@ def follow_up_entry(
 
     asked = {f.value for f in nlu_facets.analyse(text).facets} - _VAGUE_FACETS
 
+    # The entry in context's own answer speaks of what is asked (`answer_facets`).
+    holds = bool(asked & answer_facets(str(entry.get("id", "")), english_answer(entry)))
+
     def score(m: index.Match) -> float:
         same_family = m.entry_id.split("_", 1)[0] == family
         itself = m.entry_id == entry.get("id")
-        fits = bool(asked) and (
-            _asks(m.entry, asked)
-            if not itself
-            else bool(asked & answer_facets(m.entry_id, english_answer(m.entry)))
-        )
+        fits = holds if itself else bool(asked) and _asks(m.entry, asked)
         return (
             m.score
             + (FOLLOW_UP_FAMILY_BONUS if same_family else 0.0)
@@ -535,10 +534,8 @@ def follow_up_entry(
     best = ranked[0]
     # "how much?" scores low against every entry; it still asks the answer in context for a fact it
     # speaks of.
-    holds = best.entry_id == entry.get("id") and bool(
-        asked & answer_facets(best.entry_id, english_answer(best.entry))
-    )
-    return best if best.score >= FOLLOW_UP_FLOOR or holds else None
+    itself = best.entry_id == entry.get("id")
+    return best if best.score >= FOLLOW_UP_FLOOR or (itself and holds) else None
 
 
 @cache
